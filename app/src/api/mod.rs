@@ -1,0 +1,5 @@
+//! Server functions, one module per area. Each checks the session, parses its input into
+//! domain types, calls one repository function and maps the error.
+
+pub mod auth;
+pub mod customers;

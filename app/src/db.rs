@@ -1,0 +1,150 @@
+//! The database handle: SQLite (embedded default) or Postgres, chosen by the URL.
+//!
+//! Repository functions are written once. The [`on_db!`] macro expands a body for each
+//! backend, so each arm is type-checked against its own driver while the SQL text is shared.
+//! Where the SQL must differ, the difference is a named constant in the repository module.
+
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
+use std::path::Path;
+use std::str::FromStr;
+use std::time::Duration;
+
+#[derive(Clone, Debug)]
+pub enum Db {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConnectError {
+    #[error("DATABASE_URL must start with sqlite:// or postgres:// (got \"{0}\")")]
+    UnknownScheme(String),
+    #[error("DATABASE_URL is malformed: {0}")]
+    Malformed(String),
+    #[error("cannot create the directory {path} for the SQLite file: {source}")]
+    Directory { path: String, source: std::io::Error },
+    #[error("cannot open the database at {url}: {source}")]
+    Unreachable { url: String, source: sqlx::Error },
+    #[error("cannot apply the database migrations: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+}
+
+/// Runs `$body` with `$pool` bound to the concrete pool of whichever backend `$db` is.
+#[macro_export]
+macro_rules! on_db {
+    ($db:expr, $pool:ident => $body:expr) => {
+        match $db {
+            $crate::db::Db::Sqlite($pool) => $body,
+            $crate::db::Db::Postgres($pool) => $body,
+        }
+    };
+}
+
+static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/sqlite");
+static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/postgres");
+
+impl Db {
+    /// Opens the database named by `url` and applies pending migrations.
+    pub async fn connect(url: &str) -> Result<Db, ConnectError> {
+        let db = if url.starts_with("sqlite:") {
+            Db::Sqlite(connect_sqlite(url).await?)
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Db::Postgres(connect_postgres(url).await?)
+        } else {
+            return Err(ConnectError::UnknownScheme(redact(url)));
+        };
+        db.migrate().await?;
+        Ok(db)
+    }
+
+    pub async fn migrate(&self) -> Result<(), sqlx::migrate::MigrateError> {
+        match self {
+            Db::Sqlite(pool) => SQLITE_MIGRATIONS.run(pool).await,
+            Db::Postgres(pool) => POSTGRES_MIGRATIONS.run(pool).await,
+        }
+    }
+
+    pub fn backend(&self) -> &'static str {
+        match self {
+            Db::Sqlite(_) => "sqlite",
+            Db::Postgres(_) => "postgres",
+        }
+    }
+
+    /// Answers whether the database takes queries, for `/healthz`.
+    pub async fn ping(&self) -> Result<(), sqlx::Error> {
+        on_db!(self, pool => {
+            sqlx::query("SELECT 1").execute(pool).await?;
+        });
+        Ok(())
+    }
+
+    pub async fn close(&self) {
+        on_db!(self, pool => pool.close().await)
+    }
+}
+
+async fn connect_sqlite(url: &str) -> Result<SqlitePool, ConnectError> {
+    let options = SqliteConnectOptions::from_str(url)
+        .map_err(|e| ConnectError::Malformed(e.to_string()))?
+        .create_if_missing(true)
+        .journal_mode(SqliteJournalMode::Wal)
+        .synchronous(SqliteSynchronous::Normal)
+        .foreign_keys(true)
+        .busy_timeout(Duration::from_secs(10));
+    let file = options.get_filename();
+    if let Some(dir) = file.parent().filter(|d| !d.as_os_str().is_empty()) {
+        if !Path::new(dir).exists() {
+            std::fs::create_dir_all(dir).map_err(|source| ConnectError::Directory {
+                path: dir.display().to_string(),
+                source,
+            })?;
+        }
+    }
+    SqlitePoolOptions::new()
+        .max_connections(8)
+        .acquire_timeout(Duration::from_secs(10))
+        .connect_with(options)
+        .await
+        .map_err(|source| ConnectError::Unreachable { url: url.to_string(), source })
+}
+
+async fn connect_postgres(url: &str) -> Result<PgPool, ConnectError> {
+    let options =
+        PgConnectOptions::from_str(url).map_err(|e| ConnectError::Malformed(e.to_string()))?;
+    PgPoolOptions::new()
+        .max_connections(16)
+        .acquire_timeout(Duration::from_secs(5))
+        .connect_with(options)
+        .await
+        .map_err(|source| ConnectError::Unreachable { url: redact(url), source })
+}
+
+/// The URL without its password, for messages and logs.
+pub fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme_end), Some(at)) if at > scheme_end => {
+            let credentials = &url[scheme_end + 3..at];
+            match credentials.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme_end + 3], &url[at..]),
+                None => url.to_string(),
+            }
+        }
+        _ => url.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::redact;
+
+    #[test]
+    fn passwords_never_reach_messages() {
+        assert_eq!(redact("postgres://pacer:s3cret@db:5432/pacer"), "postgres://pacer:***@db:5432/pacer");
+        assert_eq!(redact("postgres://pacer@db/pacer"), "postgres://pacer@db/pacer");
+        assert_eq!(redact("sqlite://data/pacer.db"), "sqlite://data/pacer.db");
+    }
+}

@@ -1,0 +1,20 @@
+//! The pure domain core: plain Rust, no leptos, sqlx, tokio or web-sys.
+//!
+//! The same functions run on the server (the final word) and in the browser (instant feedback),
+//! so nothing in here may depend on either side's runtime.
+
+pub mod email;
+pub mod metric;
+pub mod money;
+pub mod org;
+pub mod period;
+pub mod probability;
+pub mod role;
+
+pub use email::Email;
+pub use metric::{Metric, MetricUnit};
+pub use money::{Currency, Money, MoneyError};
+pub use org::{OrgUnitKind, Scope};
+pub use period::{Horizon, Period, PeriodError};
+pub use probability::Probability;
+pub use role::Role;

@@ -1,0 +1,64 @@
+//! The error every server function returns: what the user may see, with the HTTP status it
+//! travels with. Causes are logged on the server and never sent to the client.
+
+use leptos::server_fn::codec::JsonEncoding;
+use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+pub enum AppError {
+    #[error("Please sign in.")]
+    Unauthorized,
+    #[error("The e-mail address or password is wrong.")]
+    BadCredentials,
+    #[error("Too many failed sign-ins for this e-mail address. Try again in {retry_after_secs} s.")]
+    TooManyAttempts { retry_after_secs: i64 },
+    #[error("You do not have access to this {0}.")]
+    Forbidden(String),
+    #[error("This {0} does not exist or is not visible to you.")]
+    NotFound(String),
+    #[error("{field}: {message}")]
+    Invalid { field: String, message: String },
+    #[error("{0}")]
+    Conflict(String),
+    #[error("Something went wrong on our side. It has been logged; please try again.")]
+    Internal,
+    #[error("The server could not be reached or answered unexpectedly: {0}")]
+    Transport(String),
+}
+
+impl AppError {
+    pub fn invalid(field: &str, message: impl Into<String>) -> Self {
+        AppError::Invalid { field: field.to_string(), message: message.into() }
+    }
+
+    /// The HTTP status this error is sent with.
+    pub fn status(&self) -> u16 {
+        match self {
+            AppError::Unauthorized | AppError::BadCredentials => 401,
+            AppError::TooManyAttempts { .. } => 429,
+            AppError::Forbidden(_) => 403,
+            AppError::NotFound(_) => 404,
+            AppError::Invalid { .. } => 422,
+            AppError::Conflict(_) => 409,
+            AppError::Internal | AppError::Transport(_) => 500,
+        }
+    }
+
+    /// The form field this error is about, so the UI can put the message beside it.
+    pub fn field(&self) -> Option<&str> {
+        match self {
+            AppError::Invalid { field, .. } => Some(field),
+            AppError::BadCredentials => Some("password"),
+            _ => None,
+        }
+    }
+}
+
+impl FromServerFnError for AppError {
+    type Encoder = JsonEncoding;
+
+    fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
+        AppError::Transport(value.to_string())
+    }
+}

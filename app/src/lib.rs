@@ -1,0 +1,22 @@
+//! Pacer's shared crate: the pure domain core, the UI, server functions, and (with the `ssr`
+//! feature) the repository layer they call.
+#![recursion_limit = "256"]
+
+pub mod api;
+pub mod app;
+pub mod components;
+pub mod domain;
+pub mod error;
+pub mod pages;
+pub mod providers;
+
+#[cfg(feature = "ssr")]
+pub mod auth;
+#[cfg(feature = "ssr")]
+pub mod db;
+#[cfg(feature = "ssr")]
+pub mod repo;
+#[cfg(feature = "ssr")]
+pub mod state;
+
+pub use app::{shell, App};

@@ -1,0 +1,17 @@
+//! One module per route.
+
+mod board;
+mod check_in;
+mod customers;
+mod dashboard;
+mod login;
+mod not_found;
+mod targets;
+
+pub use board::BoardPage;
+pub use check_in::CheckInPage;
+pub use customers::CustomersPage;
+pub use dashboard::DashboardPage;
+pub use login::LoginPage;
+pub use not_found::NotFoundPage;
+pub use targets::TargetsPage;

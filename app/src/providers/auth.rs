@@ -1,0 +1,23 @@
+use crate::api::auth::{get_current_user, Logout, SessionUser};
+use crate::error::AppError;
+use leptos::prelude::*;
+
+/// The signed-in user and the sign-out action, provided by the app layout.
+#[derive(Clone, Copy)]
+pub struct AuthContext {
+    pub user: OnceResource<Result<SessionUser, AppError>>,
+    pub logout: ServerAction<Logout>,
+}
+
+pub fn provide_auth() -> AuthContext {
+    let context = AuthContext {
+        user: OnceResource::new(get_current_user()),
+        logout: ServerAction::<Logout>::new(),
+    };
+    provide_context(context);
+    context
+}
+
+pub fn use_auth() -> AuthContext {
+    expect_context::<AuthContext>()
+}

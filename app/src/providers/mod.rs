@@ -1,0 +1,3 @@
+//! Contexts that bundle a feature's resources and actions for the components below them.
+
+pub mod auth;

@@ -1,0 +1,33 @@
+//! The SQL form of [`Scope`]: the one place that decides which owned rows a query may touch.
+
+use crate::domain::Scope;
+use sqlx::{Database, Encode, QueryBuilder, Type};
+
+/// Appends a condition restricting `owner_column` (a column holding a user id, named by our
+/// code, never by input) to the owners `scope` allows.
+pub fn push_owner_filter<'args, DB>(
+    qb: &mut QueryBuilder<'args, DB>,
+    scope: &Scope,
+    owner_column: &'static str,
+) where
+    DB: Database,
+    i64: Encode<'args, DB> + Type<DB>,
+    String: Encode<'args, DB> + Type<DB>,
+{
+    match scope {
+        Scope::Own { user_id } => {
+            qb.push(owner_column).push(" = ").push_bind(*user_id);
+        }
+        Scope::Subtree { unit_path } => {
+            qb.push(owner_column).push(
+                " IN (SELECT scope_u.id FROM users scope_u \
+                 JOIN org_units scope_o ON scope_o.id = scope_u.org_unit_id \
+                 WHERE scope_o.path LIKE ",
+            );
+            qb.push_bind(format!("{unit_path}%")).push(")");
+        }
+        Scope::All => {
+            qb.push("1 = 1");
+        }
+    }
+}

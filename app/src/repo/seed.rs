@@ -1,0 +1,284 @@
+//! Writes a whole generated company (the demo, or a test's fixture) in one transaction:
+//! all of it or nothing. Rows refer to each other by index into the vectors; the database
+//! assigns the ids.
+
+use super::RepoError;
+use crate::domain::org::child_path;
+use crate::domain::{OrgUnitKind, Role};
+use crate::{db::Db, on_db};
+use chrono::{DateTime, NaiveDate, Utc};
+use sqlx::QueryBuilder;
+
+#[derive(Clone, Debug, Default)]
+pub struct SeedCompany {
+    /// Parents come before their children.
+    pub units: Vec<SeedUnit>,
+    pub users: Vec<SeedUser>,
+    pub customers: Vec<SeedCustomer>,
+    pub sales: Vec<SeedSale>,
+    pub stages: Vec<SeedStage>,
+    pub opportunities: Vec<SeedOpportunity>,
+    pub activities: Vec<SeedActivity>,
+}
+
+#[derive(Clone, Debug)]
+pub struct SeedUnit {
+    pub parent: Option<usize>,
+    pub name: String,
+    pub kind: OrgUnitKind,
+}
+
+#[derive(Clone, Debug)]
+pub struct SeedUser {
+    pub unit: usize,
+    pub email: String,
+    pub name: String,
+    pub role: Role,
+    pub password_hash: String,
+}
+
+#[derive(Clone, Debug)]
+pub struct SeedCustomer {
+    pub external_ref: String,
+    pub name: String,
+    pub owner: Option<usize>,
+    pub segment: &'static str,
+    pub city: Option<String>,
+    pub lat: Option<f64>,
+    pub lon: Option<f64>,
+    pub first_contact_on: Option<NaiveDate>,
+}
+
+#[derive(Clone, Debug)]
+pub struct SeedSale {
+    pub customer: usize,
+    pub sold_on: NaiveDate,
+    pub amount_minor: i64,
+    pub reference: String,
+}
+
+#[derive(Clone, Debug)]
+pub struct SeedStage {
+    pub name: String,
+    pub probability: i32,
+    pub rotting_days: Option<i32>,
+    pub kind: &'static str,
+}
+
+#[derive(Clone, Debug)]
+pub struct SeedOpportunity {
+    pub title: String,
+    pub customer: usize,
+    pub owner: usize,
+    pub value_minor: i64,
+    pub expected_close_on: NaiveDate,
+    pub stage: usize,
+    pub probability: Option<i32>,
+    pub lost_reason: Option<String>,
+    pub closed_on: Option<NaiveDate>,
+    pub created_at: DateTime<Utc>,
+    /// Every move, oldest first; the last one's `to` is `stage`, its time the stage entry.
+    pub changes: Vec<SeedStageChange>,
+}
+
+#[derive(Clone, Debug)]
+pub struct SeedStageChange {
+    pub from: Option<usize>,
+    pub to: usize,
+    pub at: DateTime<Utc>,
+}
+
+#[derive(Clone, Debug)]
+pub struct SeedActivity {
+    pub kind: &'static str,
+    pub customer: usize,
+    pub user: usize,
+    pub occurred_at: DateTime<Utc>,
+    pub notes: String,
+}
+
+/// The ids the database gave, in the order of the company's vectors.
+#[derive(Clone, Debug, Default)]
+pub struct SeedIds {
+    pub units: Vec<i64>,
+    pub users: Vec<i64>,
+    pub customers: Vec<i64>,
+    pub stages: Vec<i64>,
+    pub opportunities: Vec<i64>,
+}
+
+/// Rows per multi-row INSERT: well under both backends' bind-parameter limits.
+const BATCH: usize = 1000;
+const CURRENCY: &str = "EUR";
+
+#[tracing::instrument(skip_all, err, fields(customers = company.customers.len(), sales = company.sales.len()))]
+pub async fn insert(db: &Db, company: &SeedCompany) -> Result<SeedIds, RepoError> {
+    let now = Utc::now();
+    on_db!(db, pool => {
+        let mut tx = pool.begin().await?;
+        let mut ids = SeedIds::default();
+        let mut paths: Vec<String> = Vec::with_capacity(company.units.len());
+
+        for unit in &company.units {
+            let parent_path = unit.parent.map(|p| paths[p].clone()).unwrap_or_else(|| "/".into());
+            let (id,): (i64,) = sqlx::query_as(
+                "INSERT INTO org_units (parent_id, name, kind, path) VALUES ($1, $2, $3, $4) RETURNING id",
+            )
+            .bind(unit.parent.map(|p| ids.units[p]))
+            .bind(&unit.name)
+            .bind(unit.kind.as_str())
+            .bind(format!("{parent_path}pending/{}", ids.units.len()))
+            .fetch_one(&mut *tx)
+            .await?;
+            let path = child_path(&parent_path, id);
+            sqlx::query("UPDATE org_units SET path = $1 WHERE id = $2")
+                .bind(&path)
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+            ids.units.push(id);
+            paths.push(path);
+        }
+
+        for user in &company.users {
+            let (id,): (i64,) = sqlx::query_as(
+                "INSERT INTO users (email, name, role, org_unit_id, password_hash, created_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+            )
+            .bind(&user.email)
+            .bind(&user.name)
+            .bind(user.role.as_str())
+            .bind(ids.units[user.unit])
+            .bind(&user.password_hash)
+            .bind(now)
+            .fetch_one(&mut *tx)
+            .await?;
+            ids.users.push(id);
+        }
+
+        for chunk in company.customers.chunks(BATCH) {
+            let mut qb = QueryBuilder::new(
+                "INSERT INTO customers (external_ref, name, owner_id, segment, city, lat, lon, first_contact_on, created_at) ",
+            );
+            qb.push_values(chunk, |mut row, c| {
+                row.push_bind(&c.external_ref)
+                    .push_bind(&c.name)
+                    .push_bind(c.owner.map(|o| ids.users[o]))
+                    .push_bind(c.segment)
+                    .push_bind(&c.city)
+                    .push_bind(c.lat)
+                    .push_bind(c.lon)
+                    .push_bind(c.first_contact_on)
+                    .push_bind(now);
+            });
+            qb.push(" RETURNING id");
+            let rows: Vec<(i64,)> = qb.build_query_as().fetch_all(&mut *tx).await?;
+            ids.customers.extend(rows.into_iter().map(|(id,)| id));
+        }
+
+        for chunk in company.sales.chunks(BATCH) {
+            let mut qb = QueryBuilder::new(
+                "INSERT INTO sales (customer_id, sold_on, amount_minor, currency, reference) ",
+            );
+            qb.push_values(chunk, |mut row, s| {
+                row.push_bind(ids.customers[s.customer])
+                    .push_bind(s.sold_on)
+                    .push_bind(s.amount_minor)
+                    .push_bind(CURRENCY)
+                    .push_bind(&s.reference);
+            });
+            qb.build().execute(&mut *tx).await?;
+        }
+
+        if !company.stages.is_empty() {
+            let (pipeline_id,): (i64,) =
+                sqlx::query_as("INSERT INTO pipelines (name) VALUES ($1) RETURNING id")
+                    .bind("Sales")
+                    .fetch_one(&mut *tx)
+                    .await?;
+            for (position, stage) in company.stages.iter().enumerate() {
+                let (id,): (i64,) = sqlx::query_as(
+                    "INSERT INTO stages (pipeline_id, name, position, probability, rotting_days, kind) \
+                     VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+                )
+                .bind(pipeline_id)
+                .bind(&stage.name)
+                .bind(i32::try_from(position).unwrap_or(i32::MAX))
+                .bind(stage.probability)
+                .bind(stage.rotting_days)
+                .bind(stage.kind)
+                .fetch_one(&mut *tx)
+                .await?;
+                ids.stages.push(id);
+            }
+        }
+
+        for chunk in company.opportunities.chunks(BATCH) {
+            let mut qb = QueryBuilder::new(
+                "INSERT INTO opportunities (title, customer_id, owner_id, value_minor, currency, \
+                 expected_close_on, stage_id, probability, lost_reason, closed_on, version, \
+                 stage_entered_at, created_at, updated_at) ",
+            );
+            qb.push_values(chunk, |mut row, o| {
+                let entered = o.changes.last().map_or(o.created_at, |c| c.at);
+                row.push_bind(&o.title)
+                    .push_bind(ids.customers[o.customer])
+                    .push_bind(ids.users[o.owner])
+                    .push_bind(o.value_minor)
+                    .push_bind(CURRENCY)
+                    .push_bind(o.expected_close_on)
+                    .push_bind(ids.stages[o.stage])
+                    .push_bind(o.probability)
+                    .push_bind(&o.lost_reason)
+                    .push_bind(o.closed_on)
+                    .push_bind(i64::try_from(o.changes.len().max(1)).unwrap_or(1))
+                    .push_bind(entered)
+                    .push_bind(o.created_at)
+                    .push_bind(entered);
+            });
+            qb.push(" RETURNING id");
+            let rows: Vec<(i64,)> = qb.build_query_as().fetch_all(&mut *tx).await?;
+            ids.opportunities.extend(rows.into_iter().map(|(id,)| id));
+        }
+
+        let changes: Vec<(i64, i64, &SeedStageChange)> = company
+            .opportunities
+            .iter()
+            .zip(&ids.opportunities)
+            .flat_map(|(o, id)| {
+                let owner = ids.users[o.owner];
+                o.changes.iter().map(move |c| (*id, owner, c))
+            })
+            .collect();
+        for chunk in changes.chunks(BATCH) {
+            let mut qb = QueryBuilder::new(
+                "INSERT INTO stage_changes (opportunity_id, from_stage_id, to_stage_id, changed_at, changed_by) ",
+            );
+            qb.push_values(chunk, |mut row, (opportunity_id, by, c)| {
+                row.push_bind(*opportunity_id)
+                    .push_bind(c.from.map(|f| ids.stages[f]))
+                    .push_bind(ids.stages[c.to])
+                    .push_bind(c.at)
+                    .push_bind(*by);
+            });
+            qb.build().execute(&mut *tx).await?;
+        }
+
+        for chunk in company.activities.chunks(BATCH) {
+            let mut qb = QueryBuilder::new(
+                "INSERT INTO activities (kind, customer_id, user_id, occurred_at, notes) ",
+            );
+            qb.push_values(chunk, |mut row, a| {
+                row.push_bind(a.kind)
+                    .push_bind(ids.customers[a.customer])
+                    .push_bind(ids.users[a.user])
+                    .push_bind(a.occurred_at)
+                    .push_bind(&a.notes);
+            });
+            qb.build().execute(&mut *tx).await?;
+        }
+
+        tx.commit().await?;
+        Ok(ids)
+    })
+}

@@ -1,0 +1,57 @@
+use super::RepoError;
+use crate::api::auth::SessionUser;
+use crate::domain::{Email, Role};
+use crate::{db::Db, on_db};
+
+#[derive(sqlx::FromRow)]
+struct SessionUserRow {
+    id: i64,
+    name: String,
+    email: String,
+    role: String,
+    unit_id: i64,
+    unit_name: String,
+    unit_path: String,
+}
+
+impl TryFrom<SessionUserRow> for SessionUser {
+    type Error = RepoError;
+    fn try_from(row: SessionUserRow) -> Result<Self, Self::Error> {
+        Ok(SessionUser {
+            id: row.id,
+            name: row.name,
+            email: row.email,
+            role: Role::parse(&row.role).map_err(|e| RepoError::Corrupt(e.to_string()))?,
+            unit_id: row.unit_id,
+            unit_name: row.unit_name,
+            unit_path: row.unit_path,
+        })
+    }
+}
+
+const SESSION_USER_SELECT: &str = "SELECT u.id, u.name, u.email, u.role, \
+     o.id AS unit_id, o.name AS unit_name, o.path AS unit_path \
+     FROM users u JOIN org_units o ON o.id = u.org_unit_id";
+
+/// The signed-in user as every request sees it: identity, role and place in the org tree.
+#[tracing::instrument(skip(db), err)]
+pub async fn find_session_user(db: &Db, user_id: i64) -> Result<Option<SessionUser>, RepoError> {
+    let sql = format!("{SESSION_USER_SELECT} WHERE u.id = $1");
+    let row: Option<SessionUserRow> =
+        on_db!(db, pool => sqlx::query_as(&sql).bind(user_id).fetch_optional(pool).await?);
+    row.map(SessionUser::try_from).transpose()
+}
+
+/// A user's id and password hash, for signing in.
+#[tracing::instrument(skip(db), err)]
+pub async fn find_credentials(db: &Db, email: &Email) -> Result<Option<(i64, String)>, RepoError> {
+    let sql = "SELECT id, password_hash FROM users WHERE email = $1";
+    Ok(on_db!(db, pool => sqlx::query_as(sql).bind(email.as_str()).fetch_optional(pool).await?))
+}
+
+#[tracing::instrument(skip(db), err)]
+pub async fn count(db: &Db) -> Result<i64, RepoError> {
+    let (n,): (i64,) =
+        on_db!(db, pool => sqlx::query_as("SELECT COUNT(*) FROM users").fetch_one(pool).await?);
+    Ok(n)
+}

@@ -1,0 +1,24 @@
+use crate::db::Db;
+use axum::extract::FromRef;
+use leptos::config::LeptosOptions;
+
+/// Everything a request handler or server function needs, provided to server functions as
+/// context by `leptos_routes_with_context`. Holds no per-user state: app instances stay
+/// stateless and scale horizontally.
+#[derive(Clone, Debug)]
+pub struct AppState {
+    pub leptos_options: LeptosOptions,
+    pub db: Db,
+}
+
+impl FromRef<AppState> for LeptosOptions {
+    fn from_ref(state: &AppState) -> Self {
+        state.leptos_options.clone()
+    }
+}
+
+impl FromRef<AppState> for Db {
+    fn from_ref(state: &AppState) -> Self {
+        state.db.clone()
+    }
+}

@@ -1,0 +1,8 @@
+//! The Pacer server: configuration, start-up (database, sessions, router) and the demo company.
+
+pub mod configuration;
+pub mod demo;
+pub mod session_store;
+pub mod sign_in;
+pub mod startup;
+pub mod telemetry;

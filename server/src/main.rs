@@ -1,0 +1,52 @@
+use clap::{Parser, Subcommand};
+use server::configuration::Settings;
+use server::startup::{self, Application};
+use std::process::ExitCode;
+
+/// Pacer: agree sales targets and see every day whether you are on pace.
+#[derive(Parser)]
+#[command(version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve Pacer (the default). Loads the demo company into an empty database unless
+    /// PACER_DEMO=off.
+    Serve,
+    /// Load the demo company into the (empty) database named by DATABASE_URL, then exit.
+    SeedDemo,
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    server::telemetry::init();
+    let cli = Cli::parse();
+    let result = match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => serve().await,
+        Command::SeedDemo => seed_demo().await,
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("pacer: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn serve() -> Result<(), String> {
+    let settings = Settings::from_env().map_err(|e| e.to_string())?;
+    let app = Application::build(settings).await.map_err(|e| e.to_string())?;
+    app.print_welcome();
+    app.run_until_stopped().await.map_err(|e| format!("server stopped: {e}"))
+}
+
+async fn seed_demo() -> Result<(), String> {
+    let settings = Settings::from_env().map_err(|e| e.to_string())?;
+    let summary = startup::seed_demo(&settings.database_url).await.map_err(|e| e.to_string())?;
+    println!("{summary}");
+    Ok(())
+}

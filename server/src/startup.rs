@@ -1,0 +1,129 @@
+use crate::configuration::Settings;
+use crate::demo;
+use crate::session_store::DbSessionStore;
+use crate::sign_in::require_sign_in;
+use app::db::{ConnectError, Db};
+use app::state::AppState;
+use app::{shell, App};
+use axum::routing::get;
+use axum::{middleware, Router};
+use leptos_axum::{generate_route_list, LeptosRoutes};
+use std::net::SocketAddr;
+use tokio::net::TcpListener;
+use tower_http::compression::CompressionLayer;
+use tower_sessions::cookie::SameSite;
+use tower_sessions::{Expiry, SessionManagerLayer};
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    #[error(transparent)]
+    Database(#[from] ConnectError),
+    #[error("cannot prepare the session store: {0}")]
+    Sessions(sqlx::Error),
+    #[error("cannot load the demo company: {0}")]
+    Demo(#[from] demo::DemoError),
+    #[error("cannot listen on {addr}: {source}")]
+    Bind { addr: SocketAddr, source: std::io::Error },
+}
+
+pub struct Application {
+    listener: TcpListener,
+    router: Router,
+    port: u16,
+    db: Db,
+    demo: Option<demo::DemoSummary>,
+}
+
+impl Application {
+    /// Connects and migrates the database, loads the demo company into an empty one (when
+    /// enabled), and binds the listener — port 0 picks a free port, as the tests do.
+    pub async fn build(settings: Settings) -> Result<Application, StartupError> {
+        let db = Db::connect(&settings.database_url).await?;
+        let demo = if settings.load_demo {
+            demo::load_if_empty(&db, chrono::Local::now().date_naive()).await?
+        } else {
+            None
+        };
+        let sessions = DbSessionStore::new(&db).await.map_err(StartupError::Sessions)?;
+        let router = router(&settings, db.clone(), sessions);
+        let addr = settings.leptos_options.site_addr;
+        let listener =
+            TcpListener::bind(addr).await.map_err(|source| StartupError::Bind { addr, source })?;
+        let port = listener.local_addr().map_err(|source| StartupError::Bind { addr, source })?.port();
+        Ok(Application { listener, router, port, db, demo })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub fn db(&self) -> &Db {
+        &self.db
+    }
+
+    /// The lines a person starting Pacer needs: where it is and how to sign in.
+    pub fn print_welcome(&self) {
+        println!("Pacer is running at http://127.0.0.1:{} ({} database)", self.port, self.db.backend());
+        match &self.demo {
+            Some(summary) => println!("{summary}"),
+            None => println!("Demo sign-ins (when the demo company is loaded): {}", demo::logins_hint()),
+        }
+    }
+
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        axum::serve(self.listener, self.router)
+            .with_graceful_shutdown(async {
+                let _ = tokio::signal::ctrl_c().await;
+            })
+            .await?;
+        self.db.close().await;
+        Ok(())
+    }
+}
+
+fn router(settings: &Settings, db: Db, sessions: DbSessionStore) -> Router {
+    let leptos_options = settings.leptos_options.clone();
+    let state = AppState { leptos_options: leptos_options.clone(), db };
+    let routes = generate_route_list(App);
+
+    // Expired sessions are removed hourly; the task ends with the process.
+    tokio::spawn(tower_sessions::session_store::ExpiredDeletion::continuously_delete_expired(
+        sessions.clone(),
+        tokio::time::Duration::from_secs(3600),
+    ));
+    let session_layer = SessionManagerLayer::new(sessions)
+        .with_name("pacer_session")
+        .with_http_only(true)
+        .with_same_site(SameSite::Lax)
+        .with_secure(settings.secure_cookie)
+        .with_expiry(Expiry::OnInactivity(time::Duration::days(7)));
+
+    Router::new()
+        .route("/healthz", get(healthz))
+        .leptos_routes_with_context(&state, routes, || (), move || shell(leptos_options.clone()))
+        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .layer(middleware::from_fn_with_state(state.clone(), require_sign_in))
+        .layer(session_layer)
+        .layer(CompressionLayer::new())
+        .with_state(state)
+}
+
+async fn healthz(
+    axum::extract::State(state): axum::extract::State<AppState>,
+) -> (axum::http::StatusCode, &'static str) {
+    match state.db.ping().await {
+        Ok(()) => (axum::http::StatusCode::OK, "ok"),
+        Err(e) => {
+            tracing::error!(error = %e, "health check: database unreachable");
+            (axum::http::StatusCode::SERVICE_UNAVAILABLE, "database unreachable")
+        }
+    }
+}
+
+/// `server seed-demo`: loads the demo company into an empty database, or says why not.
+pub async fn seed_demo(database_url: &str) -> Result<demo::DemoSummary, StartupError> {
+    let db = Db::connect(database_url).await?;
+    let result = demo::load_into_empty(&db, chrono::Local::now().date_naive()).await;
+    db.close().await;
+    Ok(result?)
+}
