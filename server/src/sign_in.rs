@@ -18,14 +18,16 @@ pub async fn require_sign_in(
     mut request: Request,
     next: Next,
 ) -> Response {
+    let path = request.uri().path();
+    // Public paths need no user: static files, above all, cost no database round trip.
+    if is_public(path) {
+        return next.run(request).await;
+    }
     if let Some(user) = signed_in_user(&state, &session).await {
         request.extensions_mut().insert::<SessionUser>(user);
         return next.run(request).await;
     }
     let path = request.uri().path();
-    if is_public(path) {
-        return next.run(request).await;
-    }
     if path.starts_with("/api/") {
         let body = r#"{"error":{"code":"unauthorized","message":"Please sign in.","field":null}}"#;
         return (StatusCode::UNAUTHORIZED, [(header::CONTENT_TYPE, "application/json")], body)

@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# `make test`: set up what is missing, then run every test:
+#   1. the release build (server + wasm) and its size limit,
+#   2. domain unit tests and server integration tests, on SQLite and on a throwaway Postgres,
+#   3. Playwright in Debian's Chromium against the real server on a fresh SQLite database.
+# Nothing depends on a server left running: Postgres and Pacer are started here and stopped on exit.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+scripts/setup.sh test
+source scripts/env.sh
+
+WORK=$(mktemp -d /tmp/pacer-test.XXXXXX)
+chmod 755 "$WORK"
+PIDS=()
+PG_DATA=""
+cleanup() {
+  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+  if [ -n "$PG_DATA" ]; then pg_run pg_ctl -D "$PG_DATA" -m immediate stop >/dev/null 2>&1 || true; fi
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+step() { printf '\n\033[1;34m==> %s\033[0m\n' "$*"; STEP_START=$SECONDS; }
+done_step() { printf '\033[1;34m    (%ss)\033[0m\n' $((SECONDS - STEP_START)); }
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+
+PG_BIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
+# Postgres refuses to run as root; as root, the cluster belongs to the postgres user.
+pg_run() {
+  if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$PG_BIN/$1" "${@:2}"; else "$PG_BIN/$1" "${@:2}"; fi
+}
+
+step "Release build (server + wasm)"
+cargo leptos build --release
+done_step
+
+step "Size of the release wasm + JS (limit 400 KB gzipped)"
+scripts/wasm-size.sh --check 400
+done_step
+
+step "Starting a throwaway PostgreSQL cluster"
+PG_DATA="$WORK/pg"
+PG_PORT=$(free_port)
+mkdir -p "$PG_DATA"
+[ "$(id -u)" -eq 0 ] && chown postgres "$PG_DATA"
+pg_run initdb -D "$PG_DATA" -U postgres --auth=trust --no-sync -E UTF8 >/dev/null
+pg_run pg_ctl -D "$PG_DATA" -l "$PG_DATA/server.log" -w \
+  -o "-p $PG_PORT -k $PG_DATA -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=300" start >/dev/null
+export PACER_TEST_POSTGRES_URL="postgres://postgres@127.0.0.1:$PG_PORT/postgres"
+echo "    Postgres on port $PG_PORT"
+done_step
+
+step "Unit and integration tests (SQLite and Postgres)"
+cargo test --release --workspace --exclude frontend
+done_step
+
+step "Browser tests (Playwright in Chromium)"
+PORT=$(free_port)
+export PACER_URL="http://127.0.0.1:$PORT"
+DATABASE_URL="sqlite://$WORK/e2e.db" \
+LEPTOS_OUTPUT_NAME=pacer LEPTOS_SITE_ROOT="$ROOT/target/site" LEPTOS_SITE_PKG_DIR=pkg \
+LEPTOS_SITE_ADDR="127.0.0.1:$PORT" RUST_LOG=warn \
+  "$TARGET_DIR/release/server" > "$WORK/server.log" 2>&1 &
+PIDS+=($!)
+for _ in $(seq 1 120); do
+  curl -fs "$PACER_URL/healthz" >/dev/null 2>&1 && break
+  sleep 0.5
+done
+curl -fs "$PACER_URL/healthz" >/dev/null || { echo "Pacer did not start:"; cat "$WORK/server.log"; exit 1; }
+(cd end2end && npx playwright test) || { echo "--- server log ---"; tail -n 50 "$WORK/server.log"; exit 1; }
+done_step
+echo
+echo "All tests passed."

@@ -1,0 +1,39 @@
+use crate::both_backends;
+use crate::helpers::*;
+use app::domain::Role;
+use reqwest::StatusCode;
+use server::demo::{self, DemoError};
+
+both_backends!(the_demo_company_loads_into_an_empty_database_once);
+
+async fn the_demo_company_loads_into_an_empty_database_once(backend: Backend) {
+    let app = TestApp::spawn_with(backend, true).await;
+
+    // Demo users sign in with the documented password.
+    let client = app.new_session();
+    let response = app.login(&client, demo::DEMO_REP, demo::DEMO_PASSWORD).await;
+    assert!(response.status().is_success(), "{}", response.status());
+    let me = app.call(&client, "current_user", &[]).await;
+    let me: app::api::auth::SessionUser = me.json().await.unwrap();
+    assert_eq!(me.role, Role::Rep);
+
+    let rep_customers = app.call(&client, "customers", &[]).await;
+    assert_eq!(rep_customers.status(), StatusCode::OK);
+    let rep_customers: app::api::customers::CustomerList = rep_customers.json().await.unwrap();
+    assert_eq!(rep_customers.total, 33);
+
+    let admin = app.new_session();
+    let response = app.login(&admin, demo::DEMO_ADMIN, demo::DEMO_PASSWORD).await;
+    assert!(response.status().is_success());
+    let all: app::api::customers::CustomerList =
+        app.call(&admin, "customers", &[]).await.json().await.unwrap();
+    assert_eq!(all.total, 396);
+
+    // A second load is refused: demo data never mixes into real data.
+    let today = chrono::Local::now().date_naive();
+    match demo::load_into_empty(&app.db, today).await {
+        Err(DemoError::NotEmpty(users)) => assert_eq!(users, 16),
+        other => panic!("expected NotEmpty, got {other:?}"),
+    }
+    assert!(demo::load_if_empty(&app.db, today).await.unwrap().is_none());
+}

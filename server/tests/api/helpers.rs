@@ -1,0 +1,225 @@
+use app::api::auth::SessionUser;
+use app::auth::hash_password;
+use app::db::Db;
+use app::domain::{OrgUnitKind, Role};
+use app::error::AppError;
+use app::repo::seed::{SeedCompany, SeedCustomer, SeedIds, SeedUnit, SeedUser};
+use leptos::config::LeptosOptions;
+use reqwest::{redirect::Policy, Client, Response, StatusCode};
+use server::configuration::Settings;
+use server::startup::Application;
+use std::sync::LazyLock;
+
+/// Generates a `sqlite` and a `postgres` test for an `async fn name(backend: Backend)`.
+#[macro_export]
+macro_rules! both_backends {
+    ($($name:ident),+ $(,)?) => {$(
+        mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                super::$name($crate::helpers::Backend::Sqlite).await
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                super::$name($crate::helpers::Backend::Postgres).await
+            }
+        }
+    )+};
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+pub const PASSWORD: &str = "correct horse battery staple";
+
+/// The URL of a fresh, empty database of `backend`. Postgres comes from the throwaway cluster
+/// `make test` starts (`PACER_TEST_POSTGRES_URL`); without it the test fails rather than
+/// silently testing less.
+pub async fn fresh_database(backend: Backend) -> (String, Option<tempfile::TempDir>) {
+    match backend {
+        Backend::Sqlite => {
+            let dir = tempfile::tempdir().expect("temp dir");
+            let url = format!("sqlite://{}/pacer.db", dir.path().display());
+            (url, Some(dir))
+        }
+        Backend::Postgres => {
+            let admin_url = std::env::var("PACER_TEST_POSTGRES_URL").expect(
+                "PACER_TEST_POSTGRES_URL is not set: run the tests with `make test`, which starts a \
+                 throwaway Postgres cluster, or point it at a server where databases may be created",
+            );
+            let name = format!("pacer_test_{}", uuid::Uuid::new_v4().simple());
+            create_postgres_database(&admin_url, &name).await;
+            let base = admin_url.rsplit_once('/').map(|(b, _)| b).unwrap_or(&admin_url);
+            (format!("{base}/{name}"), None)
+        }
+    }
+}
+
+async fn create_postgres_database(admin_url: &str, name: &str) {
+    let admin = sqlx::postgres::PgPoolOptions::new()
+        .max_connections(1)
+        .connect(admin_url)
+        .await
+        .expect("connect to the test Postgres cluster");
+    sqlx::query(&format!("CREATE DATABASE \"{name}\""))
+        .execute(&admin)
+        .await
+        .expect("create test database");
+    admin.close().await;
+}
+
+pub fn leptos_options() -> LeptosOptions {
+    LeptosOptions::builder()
+        .output_name("pacer")
+        .site_root("target/site")
+        .site_pkg_dir("pkg")
+        .site_addr("127.0.0.1:0".parse::<std::net::SocketAddr>().expect("addr"))
+        .build()
+}
+
+pub struct TestApp {
+    pub address: String,
+    pub db: Db,
+    pub client: Client,
+    _dir: Option<tempfile::TempDir>,
+}
+
+impl TestApp {
+    /// The real application on a free port with a fresh, empty database (no demo company).
+    pub async fn spawn(backend: Backend) -> TestApp {
+        Self::spawn_with(backend, false).await
+    }
+
+    pub async fn spawn_with(backend: Backend, load_demo: bool) -> TestApp {
+        server::telemetry::init();
+        let (database_url, dir) = fresh_database(backend).await;
+        let settings = Settings {
+            database_url: database_url.clone(),
+            leptos_options: leptos_options(),
+            load_demo,
+            secure_cookie: false,
+        };
+        let app = Application::build(settings).await.expect("application starts");
+        let address = format!("http://127.0.0.1:{}", app.port());
+        let db = app.db().clone();
+        tokio::spawn(app.run_until_stopped());
+        TestApp { address, db, client: new_client(), _dir: dir }
+    }
+
+    /// Another browser: its own cookie jar.
+    pub fn new_session(&self) -> Client {
+        new_client()
+    }
+
+    pub async fn get(&self, client: &Client, path: &str) -> Response {
+        client.get(format!("{}{path}", self.address)).send().await.expect("request")
+    }
+
+    /// Calls a server function the way the hydrated app does (form-encoded POST).
+    pub async fn call(&self, client: &Client, endpoint: &str, form: &[(&str, &str)]) -> Response {
+        client
+            .post(format!("{}/api/{endpoint}", self.address))
+            .form(form)
+            .send()
+            .await
+            .expect("request")
+    }
+
+    pub async fn login(&self, client: &Client, email: &str, password: &str) -> Response {
+        self.call(client, "login", &[("email", email), ("password", password)]).await
+    }
+
+    /// Signs in and returns the signed-in user as the server sees them.
+    pub async fn login_ok(&self, client: &Client, email: &str) -> SessionUser {
+        let response = self.login(client, email, PASSWORD).await;
+        assert!(response.status().is_success(), "sign-in of {email}: {}", response.status());
+        let me = self.call(client, "current_user", &[]).await;
+        assert_eq!(me.status(), StatusCode::OK);
+        me.json().await.expect("current user JSON")
+    }
+}
+
+fn new_client() -> Client {
+    Client::builder().cookie_store(true).redirect(Policy::none()).build().expect("client")
+}
+
+/// The body of a failed server function call, as the app decodes it.
+pub async fn app_error(response: Response) -> AppError {
+    let text = response.text().await.expect("body");
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("not an AppError ({e}): {text}"))
+}
+
+static PASSWORD_HASH: LazyLock<String> = LazyLock::new(|| hash_password(PASSWORD).expect("hash"));
+
+/// A small company: company → BU North (team N1) and BU South (team S1); an admin, a manager
+/// per BU, two reps in N1 and one in S1; three customers per rep and one with no owner.
+pub struct Fixture {
+    pub ids: SeedIds,
+}
+
+pub const ADMIN: &str = "admin@example.test";
+pub const MANAGER_NORTH: &str = "manager.north@example.test";
+pub const MANAGER_SOUTH: &str = "manager.south@example.test";
+pub const REP_N1: &str = "rep.n1@example.test";
+pub const REP_N2: &str = "rep.n2@example.test";
+pub const REP_S1: &str = "rep.s1@example.test";
+
+impl Fixture {
+    pub async fn load(db: &Db) -> Fixture {
+        let unit = |parent, name: &str, kind| SeedUnit { parent, name: name.into(), kind };
+        let user = |unit, email: &str, role| SeedUser {
+            unit,
+            email: email.into(),
+            name: email.split('@').next().unwrap_or_default().replace('.', " "),
+            role,
+            password_hash: PASSWORD_HASH.clone(),
+        };
+        let mut company = SeedCompany {
+            units: vec![
+                unit(None, "Example Ltd", OrgUnitKind::Company),
+                unit(Some(0), "North", OrgUnitKind::BusinessUnit),
+                unit(Some(0), "South", OrgUnitKind::BusinessUnit),
+                unit(Some(1), "N1", OrgUnitKind::Team),
+                unit(Some(2), "S1", OrgUnitKind::Team),
+            ],
+            users: vec![
+                user(0, ADMIN, Role::Admin),
+                user(1, MANAGER_NORTH, Role::Manager),
+                user(2, MANAGER_SOUTH, Role::Manager),
+                user(3, REP_N1, Role::Rep),
+                user(3, REP_N2, Role::Rep),
+                user(4, REP_S1, Role::Rep),
+            ],
+            ..SeedCompany::default()
+        };
+        for owner in [3, 4, 5] {
+            for n in 0..3 {
+                company.customers.push(customer(Some(owner), &format!("Customer {owner}-{n}")));
+            }
+        }
+        company.customers.push(customer(None, "Unowned prospect"));
+        let ids = app::repo::seed::insert(db, &company).await.expect("fixture inserts");
+        Fixture { ids }
+    }
+
+    /// The database id of the `n`-th customer (0-based) of user `owner` (index into users).
+    pub fn customer_id(&self, owner: usize, n: usize) -> i64 {
+        self.ids.customers[(owner - 3) * 3 + n]
+    }
+}
+
+fn customer(owner: Option<usize>, name: &str) -> SeedCustomer {
+    SeedCustomer {
+        external_ref: name.replace(' ', "-"),
+        name: name.into(),
+        owner,
+        segment: "relationship",
+        city: None,
+        lat: None,
+        lon: None,
+        first_contact_on: None,
+    }
+}

@@ -1,0 +1,9 @@
+//! Server integration tests: the real router on port 0, a fresh database per test, every test
+//! run on SQLite and on Postgres (`both_backends!`).
+
+mod helpers;
+
+mod auth;
+mod demo;
+mod scoping;
+mod startup;

@@ -1,0 +1,93 @@
+//! One scoping function decides what a user may see: rep → own, manager → subtree, admin → all.
+
+use crate::both_backends;
+use crate::helpers::*;
+use app::api::customers::{CustomerList, CustomerSummary};
+use reqwest::StatusCode;
+
+both_backends!(
+    a_rep_sees_only_their_own_customers,
+    a_rep_cannot_read_another_reps_customer,
+    a_manager_sees_their_subtree_only,
+    an_admin_sees_everything,
+    customer_search_stays_inside_the_scope,
+);
+
+async fn customers_of(app: &TestApp, email: &str, search: Option<&str>) -> CustomerList {
+    let client = app.new_session();
+    app.login_ok(&client, email).await;
+    let form: Vec<(&str, &str)> = search.map(|s| vec![("search", s)]).unwrap_or_default();
+    let response = app.call(&client, "customers", &form).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    response.json().await.unwrap()
+}
+
+fn owners(list: &CustomerList) -> Vec<String> {
+    let mut owners: Vec<String> =
+        list.customers.iter().map(|c| c.owner_name.clone().unwrap_or_else(|| "-".into())).collect();
+    owners.dedup();
+    owners
+}
+
+async fn a_rep_sees_only_their_own_customers(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    Fixture::load(&app.db).await;
+    let list = customers_of(&app, REP_N1, None).await;
+    assert_eq!(list.total, 3);
+    assert_eq!(owners(&list), vec!["rep n1"]);
+}
+
+async fn a_rep_cannot_read_another_reps_customer(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let fixture = Fixture::load(&app.db).await;
+    let client = app.new_session();
+    app.login_ok(&client, REP_N1).await;
+
+    let own = fixture.customer_id(3, 0).to_string();
+    let response = app.call(&client, "customer", &[("id", &own)]).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let customer: CustomerSummary = response.json().await.unwrap();
+    assert_eq!(customer.name, "Customer 3-0");
+
+    // A teammate's customer: same team, still not visible to a rep.
+    for other in [fixture.customer_id(4, 1), fixture.customer_id(5, 2)] {
+        let response = app.call(&client, "customer", &[("id", &other.to_string())]).await;
+        assert_eq!(response.status(), StatusCode::NOT_FOUND);
+        let body = response.text().await.unwrap();
+        assert!(!body.contains("Customer"), "nothing of the customer leaks: {body}");
+    }
+}
+
+async fn a_manager_sees_their_subtree_only(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let fixture = Fixture::load(&app.db).await;
+    let north = customers_of(&app, MANAGER_NORTH, None).await;
+    assert_eq!(north.total, 6);
+    assert_eq!(owners(&north), vec!["rep n1", "rep n2"]);
+    let south = customers_of(&app, MANAGER_SOUTH, None).await;
+    assert_eq!(south.total, 3);
+    assert_eq!(owners(&south), vec!["rep s1"]);
+
+    let client = app.new_session();
+    app.login_ok(&client, MANAGER_SOUTH).await;
+    let north_customer = fixture.customer_id(3, 0).to_string();
+    let response = app.call(&client, "customer", &[("id", &north_customer)]).await;
+    assert_eq!(response.status(), StatusCode::NOT_FOUND);
+}
+
+async fn an_admin_sees_everything(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    Fixture::load(&app.db).await;
+    let all = customers_of(&app, ADMIN, None).await;
+    assert_eq!(all.total, 10);
+    assert!(all.customers.iter().any(|c| c.owner_id.is_none()));
+}
+
+async fn customer_search_stays_inside_the_scope(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    Fixture::load(&app.db).await;
+    // "customer 5" matches only rep s1's customers; rep n1 must not see them through search.
+    assert_eq!(customers_of(&app, REP_N1, Some("customer 5")).await.total, 0);
+    let found = customers_of(&app, REP_S1, Some("CUSTOMER 5")).await;
+    assert_eq!(found.total, 3);
+}
