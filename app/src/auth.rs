@@ -7,7 +7,9 @@ use crate::domain::Email;
 use crate::error::AppError;
 use crate::repo;
 use crate::state::AppState;
-use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::password_hash::{
+    rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString,
+};
 use argon2::Argon2;
 use axum::Extension;
 use chrono::{Duration, Utc};
@@ -116,7 +118,10 @@ pub async fn start_session(user_id: i64) -> Result<(), AppError> {
     let session = session().await?;
     // A new id on sign-in, so a session id planted before it is worth nothing.
     session.cycle_id().await.map_err(session_error)?;
-    session.insert(USER_ID_KEY, user_id).await.map_err(session_error)
+    session
+        .insert(USER_ID_KEY, user_id)
+        .await
+        .map_err(session_error)
 }
 
 pub async fn end_session() -> Result<(), AppError> {
@@ -140,12 +145,18 @@ pub fn safe_next(next: Option<&str>) -> String {
 
 pub fn hash_password(password: &str) -> Result<String, argon2::password_hash::Error> {
     let salt = SaltString::generate(&mut OsRng);
-    Ok(Argon2::default().hash_password(password.as_bytes(), &salt)?.to_string())
+    Ok(Argon2::default()
+        .hash_password(password.as_bytes(), &salt)?
+        .to_string())
 }
 
 fn verify_password(password: &str, hash: &str) -> bool {
     PasswordHash::new(hash)
-        .map(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
+        .map(|parsed| {
+            Argon2::default()
+                .verify_password(password.as_bytes(), &parsed)
+                .is_ok()
+        })
         .unwrap_or(false)
 }
 

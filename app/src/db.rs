@@ -25,7 +25,10 @@ pub enum ConnectError {
     #[error("DATABASE_URL is malformed: {0}")]
     Malformed(String),
     #[error("cannot create the directory {path} for the SQLite file: {source}")]
-    Directory { path: String, source: std::io::Error },
+    Directory {
+        path: String,
+        source: std::io::Error,
+    },
     #[error("cannot open the database at {url}: {source}")]
     Unreachable { url: String, source: sqlx::Error },
     #[error("cannot apply the database migrations: {0}")]
@@ -109,7 +112,10 @@ async fn connect_sqlite(url: &str) -> Result<SqlitePool, ConnectError> {
         .acquire_timeout(Duration::from_secs(10))
         .connect_with(options)
         .await
-        .map_err(|source| ConnectError::Unreachable { url: url.to_string(), source })
+        .map_err(|source| ConnectError::Unreachable {
+            url: url.to_string(),
+            source,
+        })
 }
 
 async fn connect_postgres(url: &str) -> Result<PgPool, ConnectError> {
@@ -120,7 +126,10 @@ async fn connect_postgres(url: &str) -> Result<PgPool, ConnectError> {
         .acquire_timeout(Duration::from_secs(5))
         .connect_with(options)
         .await
-        .map_err(|source| ConnectError::Unreachable { url: redact(url), source })
+        .map_err(|source| ConnectError::Unreachable {
+            url: redact(url),
+            source,
+        })
 }
 
 /// The URL without its password, for messages and logs.
@@ -143,8 +152,14 @@ mod tests {
 
     #[test]
     fn passwords_never_reach_messages() {
-        assert_eq!(redact("postgres://pacer:s3cret@db:5432/pacer"), "postgres://pacer:***@db:5432/pacer");
-        assert_eq!(redact("postgres://pacer@db/pacer"), "postgres://pacer@db/pacer");
+        assert_eq!(
+            redact("postgres://pacer:s3cret@db:5432/pacer"),
+            "postgres://pacer:***@db:5432/pacer"
+        );
+        assert_eq!(
+            redact("postgres://pacer@db/pacer"),
+            "postgres://pacer@db/pacer"
+        );
         assert_eq!(redact("sqlite://data/pacer.db"), "sqlite://data/pacer.db");
     }
 }

@@ -11,7 +11,9 @@ pub enum AppError {
     Unauthorized,
     #[error("The e-mail address or password is wrong.")]
     BadCredentials,
-    #[error("Too many failed sign-ins for this e-mail address. Try again in {retry_after_secs} s.")]
+    #[error(
+        "Too many failed sign-ins for this e-mail address. Try again in {retry_after_secs} s."
+    )]
     TooManyAttempts { retry_after_secs: i64 },
     #[error("You do not have access to this {0}.")]
     Forbidden(String),
@@ -29,7 +31,10 @@ pub enum AppError {
 
 impl AppError {
     pub fn invalid(field: &str, message: impl Into<String>) -> Self {
-        AppError::Invalid { field: field.to_string(), message: message.into() }
+        AppError::Invalid {
+            field: field.to_string(),
+            message: message.into(),
+        }
     }
 
     /// The HTTP status this error is sent with.

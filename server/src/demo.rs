@@ -6,8 +6,8 @@ use app::auth::hash_password;
 use app::db::Db;
 use app::domain::{OrgUnitKind, Role};
 use app::repo::seed::{
-    SeedActivity, SeedCompany, SeedCustomer, SeedOpportunity, SeedSale, SeedStage,
-    SeedStageChange, SeedUnit, SeedUser,
+    SeedActivity, SeedCompany, SeedCustomer, SeedOpportunity, SeedSale, SeedStage, SeedStageChange,
+    SeedUnit, SeedUser,
 };
 use app::repo::{self, RepoError};
 use chrono::{DateTime, Datelike, Duration, Months, NaiveDate, NaiveTime, Utc, Weekday};
@@ -160,11 +160,30 @@ const PLACES: [&str; 16] = [
     "Mosel", "Donau", "Harz", "Eifel", "Taunus", "Ostsee",
 ];
 const TRADES: [&str; 24] = [
-    "Metallbau", "Feinmechanik", "Maschinenbau", "Logistik", "Werkzeugbau", "Elektrotechnik",
-    "Haustechnik", "Kunststofftechnik", "Fahrzeugbau", "Anlagenbau", "Stahlhandel",
-    "Baubedarf", "Präzisionsteile", "Industrieservice", "Automation", "Holzbearbeitung",
-    "Verpackung", "Lebensmitteltechnik", "Klimatechnik", "Landtechnik", "Medizintechnik",
-    "Druckerei", "Gießerei", "Oberflächentechnik",
+    "Metallbau",
+    "Feinmechanik",
+    "Maschinenbau",
+    "Logistik",
+    "Werkzeugbau",
+    "Elektrotechnik",
+    "Haustechnik",
+    "Kunststofftechnik",
+    "Fahrzeugbau",
+    "Anlagenbau",
+    "Stahlhandel",
+    "Baubedarf",
+    "Präzisionsteile",
+    "Industrieservice",
+    "Automation",
+    "Holzbearbeitung",
+    "Verpackung",
+    "Lebensmitteltechnik",
+    "Klimatechnik",
+    "Landtechnik",
+    "Medizintechnik",
+    "Druckerei",
+    "Gießerei",
+    "Oberflächentechnik",
 ];
 const LEGAL_FORMS: [&str; 5] = ["GmbH", "GmbH & Co. KG", "AG", "KG", "e.K."];
 
@@ -210,7 +229,9 @@ const CALL_NOTES: [&str; 4] = [
 
 /// Monthly demand multipliers, January to December: a strong spring and autumn, a quiet
 /// summer and December.
-const SEASON: [f64; 12] = [0.85, 0.92, 1.08, 1.06, 1.04, 0.97, 0.80, 0.74, 1.07, 1.16, 1.18, 0.93];
+const SEASON: [f64; 12] = [
+    0.85, 0.92, 1.08, 1.06, 1.04, 0.97, 0.80, 0.74, 1.07, 1.16, 1.18, 0.93,
+];
 
 /// Generates the demo company as of `today`. Pure: the same day and hash give the same company.
 pub fn generate(today: NaiveDate, password_hash: &str) -> SeedCompany {
@@ -223,7 +244,11 @@ pub fn generate(today: NaiveDate, password_hash: &str) -> SeedCompany {
         kind: OrgUnitKind::Company,
     });
     for name in ["Industry Accounts", "Trade & Workshops"] {
-        company.units.push(SeedUnit { parent: Some(0), name: name.into(), kind: OrgUnitKind::BusinessUnit });
+        company.units.push(SeedUnit {
+            parent: Some(0),
+            name: name.into(),
+            kind: OrgUnitKind::BusinessUnit,
+        });
     }
     let team_units: Vec<usize> = TEAMS
         .iter()
@@ -347,7 +372,10 @@ fn generate_customers_and_sales(
                     68..=79 => Profile::Declining,
                     80..=84 => Profile::Lost(rng.gen_range(3..9)),
                     85..=91 => Profile::New(rng.gen_range(2..11)),
-                    _ => Profile::Shift(rng.gen_range(3..6), if rng.gen_bool(0.5) { 1.6 } else { 0.55 }),
+                    _ => Profile::Shift(
+                        rng.gen_range(3..6),
+                        if rng.gen_bool(0.5) { 1.6 } else { 0.55 },
+                    ),
                 };
                 let index = company.customers.len();
                 let base_monthly = if relationship {
@@ -355,12 +383,25 @@ fn generate_customers_and_sales(
                 } else {
                     log_uniform(rng, 600.0, 12_000.0)
                 };
-                let first_sale = push_sales(rng, today, first_month, index, base_monthly, relationship, profile, company);
+                let first_sale = push_sales(
+                    rng,
+                    today,
+                    first_month,
+                    index,
+                    base_monthly,
+                    relationship,
+                    profile,
+                    company,
+                );
                 company.customers.push(SeedCustomer {
                     external_ref: format!("C-{:05}", 10_001 + index),
                     name,
                     owner: Some(rep),
-                    segment: if relationship { "relationship" } else { "price" },
+                    segment: if relationship {
+                        "relationship"
+                    } else {
+                        "price"
+                    },
                     city: Some(city.to_string()),
                     lat: Some(round_coord(lat + rng.gen_range(-0.08..0.08))),
                     lon: Some(round_coord(lon + rng.gen_range(-0.12..0.12))),
@@ -407,8 +448,16 @@ fn push_sales(
             * (1.0 + yearly_growth).powf(f64::from(m) / 12.0)
             * SEASON[month_start.month0() as usize]
             * shift;
-        let invoices = if relationship { rng.gen_range(1..=2) } else { rng.gen_range(1..=3) };
-        let last_day = if months_ago == 0 { today.day().min(28) } else { 28 };
+        let invoices = if relationship {
+            rng.gen_range(1..=2)
+        } else {
+            rng.gen_range(1..=3)
+        };
+        let last_day = if months_ago == 0 {
+            today.day().min(28)
+        } else {
+            28
+        };
         for n in 0..invoices {
             let day = rng.gen_range(1..=last_day);
             let sold_on = month_start.with_day(day).expect("day ≤ 28");
@@ -451,7 +500,11 @@ fn generate_opportunities(
         for _ in 0..count {
             let customer = *own_customers.choose(rng).expect("every rep has customers");
             let relationship = company.customers[customer].segment == "relationship";
-            let value = if relationship { log_uniform(rng, 5_000.0, 150_000.0) } else { log_uniform(rng, 1_000.0, 30_000.0) };
+            let value = if relationship {
+                log_uniform(rng, 5_000.0, 150_000.0)
+            } else {
+                log_uniform(rng, 1_000.0, 30_000.0)
+            };
             let value_minor = ((value / 100.0).round() as i64) * 100 * 100;
             let stage = match rng.gen_range(0..100) {
                 0..=19 => 0,
@@ -464,7 +517,11 @@ fn generate_opportunities(
             let title = format!(
                 "{} {}",
                 OPPORTUNITY_TITLES.choose(rng).expect("titles"),
-                if rng.gen_bool(0.4) { today.year() + 1 } else { today.year() }
+                if rng.gen_bool(0.4) {
+                    today.year() + 1
+                } else {
+                    today.year()
+                }
             );
             let (created_at, closed_on, expected_close_on) = if stage >= WON {
                 let closed = today - Duration::days(rng.gen_range(1..330));
@@ -486,7 +543,9 @@ fn generate_opportunities(
                 }
                 open => (0..=open).collect(),
             };
-            let end = closed_on.map_or(now - Duration::hours(rng.gen_range(2..24 * 40)), |d| at(d, 15));
+            let end = closed_on.map_or(now - Duration::hours(rng.gen_range(2..24 * 40)), |d| {
+                at(d, 15)
+            });
             let end = end.max(created_at + Duration::hours(1));
             let span = (end - created_at).num_minutes().max(1);
             let steps = i64::try_from(path.len()).unwrap_or(1);
@@ -511,7 +570,8 @@ fn generate_opportunities(
                 expected_close_on,
                 stage,
                 probability: (stage < WON && rng.gen_bool(0.1)).then(|| rng.gen_range(2..19) * 5),
-                lost_reason: (stage == LOST).then(|| LOST_REASONS.choose(rng).expect("reasons").to_string()),
+                lost_reason: (stage == LOST)
+                    .then(|| LOST_REASONS.choose(rng).expect("reasons").to_string()),
                 closed_on,
                 created_at,
                 changes,
@@ -559,7 +619,12 @@ fn generate_activities(
                 push("call", 8 + c, notes, rng);
             }
             if rng.gen_bool(0.18) {
-                push("initial_contact", 14, "First contact: introduced our range.".into(), rng);
+                push(
+                    "initial_contact",
+                    14,
+                    "First contact: introduced our range.".into(),
+                    rng,
+                );
             }
             if rng.gen_bool(0.08) {
                 push("meeting", 16, "Account planning meeting.".into(), rng);
@@ -569,7 +634,8 @@ fn generate_activities(
 }
 
 fn at(day: NaiveDate, hour: u32) -> DateTime<Utc> {
-    day.and_time(NaiveTime::from_hms_opt(hour.min(23), 0, 0).expect("valid hour")).and_utc()
+    day.and_time(NaiveTime::from_hms_opt(hour.min(23), 0, 0).expect("valid hour"))
+        .and_utc()
 }
 
 fn log_uniform(rng: &mut ChaCha8Rng, low: f64, high: f64) -> f64 {
@@ -608,24 +674,48 @@ mod tests {
         let first = generate(day(), "h");
         let second = generate(day(), "h");
         assert_eq!(first.customers[17].name, second.customers[17].name);
-        assert_eq!(first.sales[1234].amount_minor, second.sales[1234].amount_minor);
+        assert_eq!(
+            first.sales[1234].amount_minor,
+            second.sales[1234].amount_minor
+        );
     }
 
     #[test]
     fn shape_matches_the_issue() {
         let c = generate(day(), "h");
         let count = |kind| c.units.iter().filter(|u| u.kind == kind).count();
-        assert_eq!((count(OrgUnitKind::Company), count(OrgUnitKind::BusinessUnit), count(OrgUnitKind::Team)), (1, 2, 4));
+        assert_eq!(
+            (
+                count(OrgUnitKind::Company),
+                count(OrgUnitKind::BusinessUnit),
+                count(OrgUnitKind::Team)
+            ),
+            (1, 2, 4)
+        );
         let role = |r| c.users.iter().filter(|u| u.role == r).count();
-        assert_eq!((role(Role::Admin), role(Role::Manager), role(Role::Rep)), (1, 3, 12));
-        assert!((380..=420).contains(&c.customers.len()), "{}", c.customers.len());
-        assert!((550..=650).contains(&c.opportunities.len()), "{}", c.opportunities.len());
+        assert_eq!(
+            (role(Role::Admin), role(Role::Manager), role(Role::Rep)),
+            (1, 3, 12)
+        );
+        assert!(
+            (380..=420).contains(&c.customers.len()),
+            "{}",
+            c.customers.len()
+        );
+        assert!(
+            (550..=650).contains(&c.opportunities.len()),
+            "{}",
+            c.opportunities.len()
+        );
         assert!(c.customers.iter().any(|x| x.segment == "price"));
         assert!(c.customers.iter().any(|x| x.segment == "relationship"));
         // 24 months of history, nothing in the future.
         let first = c.sales.iter().map(|s| s.sold_on).min().unwrap();
         let last = c.sales.iter().map(|s| s.sold_on).max().unwrap();
-        assert_eq!(first.with_day(1).unwrap(), NaiveDate::from_ymd_opt(2024, 12, 1).unwrap());
+        assert_eq!(
+            first.with_day(1).unwrap(),
+            NaiveDate::from_ymd_opt(2024, 12, 1).unwrap()
+        );
         assert!(last <= day());
         for kind in ["visit", "call", "initial_contact"] {
             assert!(c.activities.iter().any(|a| a.kind == kind), "{kind}");
@@ -638,7 +728,10 @@ mod tests {
         for o in &c.opportunities {
             let last = o.changes.last().expect("every opportunity has a history");
             assert_eq!(last.to, o.stage);
-            assert!(o.changes.windows(2).all(|w| w[0].at <= w[1].at && w[1].from == Some(w[0].to)));
+            assert!(o
+                .changes
+                .windows(2)
+                .all(|w| w[0].at <= w[1].at && w[1].from == Some(w[0].to)));
             assert_eq!(o.closed_on.is_some(), o.stage >= 4);
         }
     }
@@ -646,13 +739,22 @@ mod tests {
     #[test]
     fn customers_grow_decline_appear_and_disappear() {
         let c = generate(day(), "h");
-        let recent = NaiveDate::from_ymd_opt(2026, 6, 1).unwrap();
+        let recent = NaiveDate::from_ymd_opt(2026, 9, 1).unwrap();
         let old = NaiveDate::from_ymd_opt(2025, 6, 1).unwrap();
         let lost = (0..c.customers.len())
-            .filter(|i| c.sales.iter().any(|s| s.customer == *i) && !c.sales.iter().any(|s| s.customer == *i && s.sold_on >= recent))
+            .filter(|i| {
+                c.sales.iter().any(|s| s.customer == *i)
+                    && !c
+                        .sales
+                        .iter()
+                        .any(|s| s.customer == *i && s.sold_on >= recent)
+            })
             .count();
         let new = (0..c.customers.len())
-            .filter(|i| c.sales.iter().any(|s| s.customer == *i) && !c.sales.iter().any(|s| s.customer == *i && s.sold_on < old))
+            .filter(|i| {
+                c.sales.iter().any(|s| s.customer == *i)
+                    && !c.sales.iter().any(|s| s.customer == *i && s.sold_on < old)
+            })
             .count();
         assert!(lost >= 5, "lost customers: {lost}");
         assert!(new >= 5, "new customers: {new}");

@@ -39,14 +39,20 @@ async fn main() -> ExitCode {
 
 async fn serve() -> Result<(), String> {
     let settings = Settings::from_env().map_err(|e| e.to_string())?;
-    let app = Application::build(settings).await.map_err(|e| e.to_string())?;
+    let app = Application::build(settings)
+        .await
+        .map_err(|e| e.to_string())?;
     app.print_welcome();
-    app.run_until_stopped().await.map_err(|e| format!("server stopped: {e}"))
+    app.run_until_stopped()
+        .await
+        .map_err(|e| format!("server stopped: {e}"))
 }
 
 async fn seed_demo() -> Result<(), String> {
     let settings = Settings::from_env().map_err(|e| e.to_string())?;
-    let summary = startup::seed_demo(&settings.database_url).await.map_err(|e| e.to_string())?;
+    let summary = startup::seed_demo(&settings.database_url)
+        .await
+        .map_err(|e| e.to_string())?;
     println!("{summary}");
     Ok(())
 }

@@ -30,10 +30,18 @@ pub async fn require_sign_in(
     let path = request.uri().path();
     if path.starts_with("/api/") {
         let body = r#"{"error":{"code":"unauthorized","message":"Please sign in.","field":null}}"#;
-        return (StatusCode::UNAUTHORIZED, [(header::CONTENT_TYPE, "application/json")], body)
+        return (
+            StatusCode::UNAUTHORIZED,
+            [(header::CONTENT_TYPE, "application/json")],
+            body,
+        )
             .into_response();
     }
-    let wanted = request.uri().path_and_query().map(|p| p.as_str()).unwrap_or("/");
+    let wanted = request
+        .uri()
+        .path_and_query()
+        .map(|p| p.as_str())
+        .unwrap_or("/");
     let target = if wanted == "/" {
         "/login".to_string()
     } else {
@@ -65,7 +73,10 @@ fn is_public(path: &str) -> bool {
     matches!(path, "/login" | "/api/login" | "/healthz")
         || path.starts_with("/pkg/")
         || (!path.starts_with("/api/")
-            && path.rsplit('/').next().is_some_and(|last| last.contains('.')))
+            && path
+                .rsplit('/')
+                .next()
+                .is_some_and(|last| last.contains('.')))
 }
 
 fn encode_query_value(value: &str) -> String {
@@ -86,16 +97,32 @@ mod tests {
 
     #[test]
     fn only_sign_in_health_and_files_are_public() {
-        for public in ["/login", "/api/login", "/healthz", "/pkg/pacer.wasm", "/favicon.svg"] {
+        for public in [
+            "/login",
+            "/api/login",
+            "/healthz",
+            "/pkg/pacer.wasm",
+            "/favicon.svg",
+        ] {
             assert!(is_public(public), "{public}");
         }
-        for private in ["/", "/board", "/customers", "/api/customers", "/api/logout", "/api/x.json"] {
+        for private in [
+            "/",
+            "/board",
+            "/customers",
+            "/api/customers",
+            "/api/logout",
+            "/api/x.json",
+        ] {
             assert!(!is_public(private), "{private}");
         }
     }
 
     #[test]
     fn next_is_encoded() {
-        assert_eq!(encode_query_value("/customers?q=a b&x=1"), "/customers%3Fq%3Da%20b%26x%3D1");
+        assert_eq!(
+            encode_query_value("/customers?q=a b&x=1"),
+            "/customers%3Fq%3Da%20b%26x%3D1"
+        );
     }
 }

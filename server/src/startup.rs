@@ -23,7 +23,10 @@ pub enum StartupError {
     #[error("cannot load the demo company: {0}")]
     Demo(#[from] demo::DemoError),
     #[error("cannot listen on {addr}: {source}")]
-    Bind { addr: SocketAddr, source: std::io::Error },
+    Bind {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
 }
 
 pub struct Application {
@@ -44,13 +47,25 @@ impl Application {
         } else {
             None
         };
-        let sessions = DbSessionStore::new(&db).await.map_err(StartupError::Sessions)?;
+        let sessions = DbSessionStore::new(&db)
+            .await
+            .map_err(StartupError::Sessions)?;
         let router = router(&settings, db.clone(), sessions);
         let addr = settings.leptos_options.site_addr;
-        let listener =
-            TcpListener::bind(addr).await.map_err(|source| StartupError::Bind { addr, source })?;
-        let port = listener.local_addr().map_err(|source| StartupError::Bind { addr, source })?.port();
-        Ok(Application { listener, router, port, db, demo })
+        let listener = TcpListener::bind(addr)
+            .await
+            .map_err(|source| StartupError::Bind { addr, source })?;
+        let port = listener
+            .local_addr()
+            .map_err(|source| StartupError::Bind { addr, source })?
+            .port();
+        Ok(Application {
+            listener,
+            router,
+            port,
+            db,
+            demo,
+        })
     }
 
     pub fn port(&self) -> u16 {
@@ -63,10 +78,17 @@ impl Application {
 
     /// The lines a person starting Pacer needs: where it is and how to sign in.
     pub fn print_welcome(&self) {
-        println!("Pacer is running at http://127.0.0.1:{} ({} database)", self.port, self.db.backend());
+        println!(
+            "Pacer is running at http://127.0.0.1:{} ({} database)",
+            self.port,
+            self.db.backend()
+        );
         match &self.demo {
             Some(summary) => println!("{summary}"),
-            None => println!("Demo sign-ins (when the demo company is loaded): {}", demo::logins_hint()),
+            None => println!(
+                "Demo sign-ins (when the demo company is loaded): {}",
+                demo::logins_hint()
+            ),
         }
     }
 
@@ -83,14 +105,19 @@ impl Application {
 
 fn router(settings: &Settings, db: Db, sessions: DbSessionStore) -> Router {
     let leptos_options = settings.leptos_options.clone();
-    let state = AppState { leptos_options: leptos_options.clone(), db };
+    let state = AppState {
+        leptos_options: leptos_options.clone(),
+        db,
+    };
     let routes = generate_route_list(App);
 
     // Expired sessions are removed hourly; the task ends with the process.
-    tokio::spawn(tower_sessions::session_store::ExpiredDeletion::continuously_delete_expired(
-        sessions.clone(),
-        tokio::time::Duration::from_secs(3600),
-    ));
+    tokio::spawn(
+        tower_sessions::session_store::ExpiredDeletion::continuously_delete_expired(
+            sessions.clone(),
+            tokio::time::Duration::from_secs(3600),
+        ),
+    );
     let session_layer = SessionManagerLayer::new(sessions)
         .with_name("pacer_session")
         .with_http_only(true)
@@ -102,7 +129,10 @@ fn router(settings: &Settings, db: Db, sessions: DbSessionStore) -> Router {
         .route("/healthz", get(healthz))
         .leptos_routes_with_context(&state, routes, || (), move || shell(leptos_options.clone()))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
-        .layer(middleware::from_fn_with_state(state.clone(), require_sign_in))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            require_sign_in,
+        ))
         .layer(session_layer)
         .layer(CompressionLayer::new())
         .with_state(state)
@@ -115,7 +145,10 @@ async fn healthz(
         Ok(()) => (axum::http::StatusCode::OK, "ok"),
         Err(e) => {
             tracing::error!(error = %e, "health check: database unreachable");
-            (axum::http::StatusCode::SERVICE_UNAVAILABLE, "database unreachable")
+            (
+                axum::http::StatusCode::SERVICE_UNAVAILABLE,
+                "database unreachable",
+            )
         }
     }
 }

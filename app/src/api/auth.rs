@@ -24,11 +24,7 @@ impl SessionUser {
 
 /// Signs in and redirects to `next` (a path inside Pacer) or the dashboard.
 #[server(endpoint = "login")]
-pub async fn login(
-    email: String,
-    password: String,
-    next: Option<String>,
-) -> Result<(), AppError> {
+pub async fn login(email: String, password: String, next: Option<String>) -> Result<(), AppError> {
     use crate::auth;
     auth::respond(async move {
         let user_id = auth::sign_in(&email, &password).await?;

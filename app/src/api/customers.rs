@@ -29,7 +29,10 @@ pub async fn list_customers(search: Option<String>) -> Result<CustomerList, AppE
     auth::respond(async move {
         let user = auth::require_user().await?;
         let db = auth::db()?;
-        Ok(repo::customers::list(&db, &user.scope(), search.as_deref(), CUSTOMER_PAGE_SIZE).await?)
+        Ok(
+            repo::customers::list(&db, &user.scope(), search.as_deref(), CUSTOMER_PAGE_SIZE)
+                .await?,
+        )
     })
     .await
 }

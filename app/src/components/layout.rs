@@ -51,7 +51,7 @@ fn NavLinks() -> impl IntoView {
             <span>"Customers"</span>
         </A>
         <A href="/check-in">
-            <span class="icon" aria-hidden="true">"⌖"</span>
+            <span class="icon" aria-hidden="true">"◉"</span>
             <span>"Check-in"</span>
         </A>
     }

@@ -53,14 +53,20 @@ mod tests {
 
     #[test]
     fn normalises_case_and_space() {
-        assert_eq!(Email::parse("  Anna.Berg@Pacer.Demo ").unwrap().as_str(), "anna.berg@pacer.demo");
+        assert_eq!(
+            Email::parse("  Anna.Berg@Pacer.Demo ").unwrap().as_str(),
+            "anna.berg@pacer.demo"
+        );
     }
 
     #[test]
     fn refuses_what_cannot_be_an_address() {
         assert_eq!(Email::parse("   "), Err(EmailError::Empty));
         for bad in ["anna", "@pacer.demo", "anna@", "a@b@c", "an na@pacer.demo"] {
-            assert!(matches!(Email::parse(bad), Err(EmailError::Malformed(_))), "{bad}");
+            assert!(
+                matches!(Email::parse(bad), Err(EmailError::Malformed(_))),
+                "{bad}"
+            );
         }
     }
 }

@@ -115,7 +115,10 @@ impl Metric {
 
     /// Whether children's values add up to the parent's: sums do, ratios and percentages don't.
     pub fn is_additive(self) -> bool {
-        !matches!(self, Metric::TurnoverPerExistingCustomer | Metric::CustomerGrowthPct)
+        !matches!(
+            self,
+            Metric::TurnoverPerExistingCustomer | Metric::CustomerGrowthPct
+        )
     }
 }
 
@@ -150,6 +153,9 @@ mod tests {
 
     #[test]
     fn unknown_metric_names_itself() {
-        assert_eq!(Metric::parse("revenue").unwrap_err().to_string(), "unknown metric \"revenue\"");
+        assert_eq!(
+            Metric::parse("revenue").unwrap_err().to_string(),
+            "unknown metric \"revenue\""
+        );
     }
 }

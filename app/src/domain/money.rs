@@ -103,11 +103,17 @@ impl Money {
     }
 
     pub fn zero(currency: Currency) -> Self {
-        Money { amount: Decimal::new(0, SCALE), currency }
+        Money {
+            amount: Decimal::new(0, SCALE),
+            currency,
+        }
     }
 
     pub fn from_minor(minor: i64, currency: Currency) -> Self {
-        Money { amount: Decimal::new(minor, SCALE), currency }
+        Money {
+            amount: Decimal::new(minor, SCALE),
+            currency,
+        }
     }
 
     /// Parses what a person typed or a CSV held: `1234.56`, `1234,56`, `-12`, with optional
@@ -132,8 +138,8 @@ impl Money {
         if !valid_shape {
             return Err(MoneyError::Malformed(trimmed.to_string()));
         }
-        let amount = Decimal::from_str(&canonical)
-            .map_err(|_| MoneyError::TooLarge(trimmed.to_string()))?;
+        let amount =
+            Decimal::from_str(&canonical).map_err(|_| MoneyError::TooLarge(trimmed.to_string()))?;
         Money::new(amount, currency).map_err(|e| match e {
             MoneyError::TooPrecise(_) => MoneyError::TooPrecise(trimmed.to_string()),
             other => other,
@@ -167,13 +173,21 @@ impl Money {
     /// A grouped, two-decimal rendering ("€ 12,345.60"). The same on server and in the
     /// browser, so hydration never sees two spellings of one number.
     pub fn display(&self) -> String {
-        format!("{} {}", self.currency.symbol(), group_thousands(self.amount))
+        format!(
+            "{} {}",
+            self.currency.symbol(),
+            group_thousands(self.amount)
+        )
     }
 
     /// A short rendering for dense places such as board columns ("€ 12.3 k", "€ 1.2 M").
     pub fn display_short(&self) -> String {
         let abs = self.amount.abs();
-        let sign = if self.amount.is_sign_negative() && !self.amount.is_zero() { "-" } else { "" };
+        let sign = if self.amount.is_sign_negative() && !self.amount.is_zero() {
+            "-"
+        } else {
+            ""
+        };
         let (value, suffix) = if abs >= Decimal::from(1_000_000) {
             (abs / Decimal::from(1_000_000), " M")
         } else if abs >= Decimal::from(1_000) {
@@ -182,7 +196,11 @@ impl Money {
             (abs, "")
         };
         let rounded = value.round_dp(if suffix.is_empty() { 0 } else { 1 });
-        format!("{} {sign}{}{suffix}", self.currency.symbol(), rounded.normalize())
+        format!(
+            "{} {sign}{}{suffix}",
+            self.currency.symbol(),
+            rounded.normalize()
+        )
     }
 }
 
@@ -196,7 +214,11 @@ fn group_thousands(amount: Decimal) -> String {
         }
         grouped.push(ch);
     }
-    let sign = if amount.is_sign_negative() && !amount.is_zero() { "-" } else { "" };
+    let sign = if amount.is_sign_negative() && !amount.is_zero() {
+        "-"
+    } else {
+        ""
+    };
     format!("{sign}{grouped}.{fraction}")
 }
 
@@ -228,8 +250,14 @@ mod tests {
         assert_eq!(Money::parse("", Currency::EUR), Err(MoneyError::Empty));
         let err = Money::parse("12a", Currency::EUR).unwrap_err();
         assert_eq!(err, MoneyError::Malformed("12a".into()));
-        assert!(matches!(Money::parse("1.2.3", Currency::EUR), Err(MoneyError::Malformed(_))));
-        assert!(matches!(Money::parse("-", Currency::EUR), Err(MoneyError::Malformed(_))));
+        assert!(matches!(
+            Money::parse("1.2.3", Currency::EUR),
+            Err(MoneyError::Malformed(_))
+        ));
+        assert!(matches!(
+            Money::parse("-", Currency::EUR),
+            Err(MoneyError::Malformed(_))
+        ));
         assert_eq!(
             Money::parse("1.234", Currency::EUR),
             Err(MoneyError::TooPrecise("1.234".into()))
@@ -255,7 +283,10 @@ mod tests {
     #[test]
     fn adding_different_currencies_is_an_error() {
         let usd = Money::parse("1", Currency::parse("USD").unwrap()).unwrap();
-        assert!(matches!(eur("1").checked_add(usd), Err(MoneyError::CurrencyMismatch(..))));
+        assert!(matches!(
+            eur("1").checked_add(usd),
+            Err(MoneyError::CurrencyMismatch(..))
+        ));
         assert_eq!(eur("1.10").checked_add(eur("2.25")).unwrap(), eur("3.35"));
     }
 

@@ -20,9 +20,13 @@ impl OrgUnitKind {
     }
 
     pub fn parse(s: &str) -> Option<Self> {
-        [OrgUnitKind::Company, OrgUnitKind::BusinessUnit, OrgUnitKind::Team]
-            .into_iter()
-            .find(|k| k.as_str() == s)
+        [
+            OrgUnitKind::Company,
+            OrgUnitKind::BusinessUnit,
+            OrgUnitKind::Team,
+        ]
+        .into_iter()
+        .find(|k| k.as_str() == s)
     }
 
     pub fn label(self) -> &'static str {
@@ -66,7 +70,9 @@ impl Scope {
     pub fn for_user(user_id: i64, role: Role, unit_path: &str) -> Scope {
         match role {
             Role::Rep => Scope::Own { user_id },
-            Role::Manager => Scope::Subtree { unit_path: unit_path.to_string() },
+            Role::Manager => Scope::Subtree {
+                unit_path: unit_path.to_string(),
+            },
             Role::Admin => Scope::All,
         }
     }

@@ -96,7 +96,10 @@ impl Period {
     /// The same span one year earlier (29 February maps to 28 February).
     pub fn one_year_earlier(&self) -> Period {
         let back = |d: NaiveDate| d.checked_sub_months(Months::new(12)).unwrap_or(d);
-        Period { start: back(self.start), end: back(self.end) }
+        Period {
+            start: back(self.start),
+            end: back(self.end),
+        }
     }
 
     /// The calendar month containing `day`.
@@ -112,7 +115,8 @@ impl Period {
     /// The calendar quarter containing `day`.
     pub fn quarter_of(day: NaiveDate) -> Period {
         let first_month = (day.month0() / 3) * 3 + 1;
-        let start = NaiveDate::from_ymd_opt(day.year(), first_month, 1).expect("valid quarter start");
+        let start =
+            NaiveDate::from_ymd_opt(day.year(), first_month, 1).expect("valid quarter start");
         let end = start
             .checked_add_months(Months::new(3))
             .and_then(|d| d.pred_opt())
@@ -130,7 +134,10 @@ impl Period {
 
     /// Year to date: 1 January up to and including `day`.
     pub fn year_to_date(day: NaiveDate) -> Period {
-        Period { start: Period::year_of(day).start, end: day }
+        Period {
+            start: Period::year_of(day).start,
+            end: day,
+        }
     }
 }
 
@@ -155,7 +162,10 @@ pub fn working_days_between(start: NaiveDate, end: NaiveDate) -> i64 {
 
 impl From<Period> for RawPeriod {
     fn from(p: Period) -> Self {
-        RawPeriod { start: p.start, end: p.end }
+        RawPeriod {
+            start: p.start,
+            end: p.end,
+        }
     }
 }
 
@@ -168,7 +178,12 @@ impl TryFrom<RawPeriod> for Period {
 
 impl fmt::Display for Period {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} – {}", self.start.format("%d %b %Y"), self.end.format("%d %b %Y"))
+        write!(
+            f,
+            "{} – {}",
+            self.start.format("%d %b %Y"),
+            self.end.format("%d %b %Y")
+        )
     }
 }
 
@@ -192,7 +207,10 @@ mod tests {
     #[test]
     fn end_before_start_is_refused_naming_both_dates() {
         let err = Period::new(d(2026, 3, 1), d(2026, 2, 28)).unwrap_err();
-        assert_eq!(err.to_string(), "the end date 2026-02-28 is before the start date 2026-03-01");
+        assert_eq!(
+            err.to_string(),
+            "the end date 2026-02-28 is before the start date 2026-03-01"
+        );
     }
 
     #[test]
@@ -233,7 +251,9 @@ mod tests {
 
     #[test]
     fn one_year_earlier_handles_leap_day() {
-        let p = Period::new(d(2028, 1, 1), d(2028, 2, 29)).unwrap().one_year_earlier();
+        let p = Period::new(d(2028, 1, 1), d(2028, 2, 29))
+            .unwrap()
+            .one_year_earlier();
         assert_eq!((p.start(), p.end()), (d(2027, 1, 1), d(2027, 2, 28)));
     }
 

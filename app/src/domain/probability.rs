@@ -88,7 +88,10 @@ mod tests {
     #[test]
     fn serde_refuses_invalid_values() {
         assert!(serde_json::from_str::<Probability>("150").is_err());
-        assert_eq!(serde_json::from_str::<Probability>("50").unwrap().percent(), 50);
+        assert_eq!(
+            serde_json::from_str::<Probability>("50").unwrap().percent(),
+            50
+        );
     }
 
     proptest! {

@@ -65,6 +65,9 @@ mod tests {
     #[test]
     fn parse_is_forgiving_about_case_and_space_only() {
         assert_eq!(Role::parse(" Manager ").unwrap(), Role::Manager);
-        assert!(Role::parse("boss").unwrap_err().to_string().contains("boss"));
+        assert!(Role::parse("boss")
+            .unwrap_err()
+            .to_string()
+            .contains("boss"));
     }
 }

@@ -62,7 +62,7 @@ fn CustomerTable(customers: Vec<CustomerSummary>) -> impl IntoView {
                     <tr>
                         <th scope="col">"Customer"</th>
                         <th scope="col">"Client type"</th>
-                        <th scope="col">"City"</th>
+                        <th scope="col" class="hide-phone">"City"</th>
                         <th scope="col">"Owner"</th>
                     </tr>
                 </thead>
@@ -77,7 +77,7 @@ fn CustomerTable(customers: Vec<CustomerSummary>) -> impl IntoView {
                                     <td>
                                         <span class=format!("tag tag-{}", c.segment)>{segment}</span>
                                     </td>
-                                    <td>{c.city.unwrap_or_default()}</td>
+                                    <td class="hide-phone">{c.city.unwrap_or_default()}</td>
                                     <td>{c.owner_name.unwrap_or_else(|| "—".to_string())}</td>
                                 </tr>
                             }

@@ -27,9 +27,14 @@ async fn anonymous_pages_redirect_to_sign_in(backend: Backend) {
     assert_eq!(home.status(), StatusCode::SEE_OTHER);
     assert_eq!(home.headers()["location"], "/login");
 
-    let customers = app.get(&app.client, "/customers?q=a b").await;
+    let customers = app
+        .get(&app.client, "/customers?q=a%20b&segment=price")
+        .await;
     assert_eq!(customers.status(), StatusCode::SEE_OTHER);
-    assert_eq!(customers.headers()["location"], "/login?next=/customers%3Fq%3Da%20b");
+    assert_eq!(
+        customers.headers()["location"],
+        "/login?next=/customers%3Fq%3Da%2520b%26segment%3Dprice"
+    );
 
     let login = app.get(&app.client, "/login").await;
     assert_eq!(login.status(), StatusCode::OK);
@@ -51,12 +56,17 @@ async fn wrong_password_and_unknown_user_get_the_same_answer(backend: Backend) {
     let wrong_password = app.login(&app.client, REP_N1, "not the password").await;
     assert_eq!(wrong_password.status(), StatusCode::UNAUTHORIZED);
     let wrong_password = app_error(wrong_password).await;
-    let unknown = app.login(&app.client, "nobody@example.test", "not the password").await;
+    let unknown = app
+        .login(&app.client, "nobody@example.test", "not the password")
+        .await;
     assert_eq!(unknown.status(), StatusCode::UNAUTHORIZED);
     assert_eq!(wrong_password, app_error(unknown).await);
     assert_eq!(wrong_password, AppError::BadCredentials);
     // Still signed out.
-    assert_eq!(app.call(&app.client, "current_user", &[]).await.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        app.call(&app.client, "current_user", &[]).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
 }
 
 async fn repeated_failures_are_slowed_down(backend: Backend) {
@@ -70,7 +80,9 @@ async fn repeated_failures_are_slowed_down(backend: Backend) {
     let response = app.login(&app.client, REP_N1, PASSWORD).await;
     assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
     match app_error(response).await {
-        AppError::TooManyAttempts { retry_after_secs } => assert!((1..=15).contains(&retry_after_secs)),
+        AppError::TooManyAttempts { retry_after_secs } => {
+            assert!((1..=15).contains(&retry_after_secs))
+        }
         other => panic!("expected TooManyAttempts, got {other:?}"),
     }
     // Unknown addresses are slowed down the same way: no enumeration through the limiter.
@@ -89,7 +101,10 @@ async fn sign_in_sets_a_safe_cookie_and_sign_out_ends_the_session(backend: Backe
     Fixture::load(&app.db).await;
     let response = app.login(&app.client, MANAGER_NORTH, PASSWORD).await;
     assert!(response.status().is_success(), "{}", response.status());
-    let cookie = response.headers()["set-cookie"].to_str().unwrap().to_string();
+    let cookie = response.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .to_string();
     assert!(cookie.starts_with("pacer_session="), "{cookie}");
     assert!(cookie.contains("HttpOnly"), "{cookie}");
     assert!(cookie.contains("SameSite=Lax"), "{cookie}");
@@ -99,7 +114,10 @@ async fn sign_in_sets_a_safe_cookie_and_sign_out_ends_the_session(backend: Backe
     let me = app.call(&app.client, "current_user", &[]).await;
     assert_eq!(me.status(), StatusCode::OK);
     let me: app::api::auth::SessionUser = me.json().await.unwrap();
-    assert_eq!((me.email.as_str(), me.role, me.unit_name.as_str()), (MANAGER_NORTH, Role::Manager, "North"));
+    assert_eq!(
+        (me.email.as_str(), me.role, me.unit_name.as_str()),
+        (MANAGER_NORTH, Role::Manager, "North")
+    );
 
     let home = app.get(&app.client, "/").await;
     assert_eq!(home.status(), StatusCode::OK);
@@ -107,14 +125,22 @@ async fn sign_in_sets_a_safe_cookie_and_sign_out_ends_the_session(backend: Backe
 
     let logout = app.call(&app.client, "logout", &[]).await;
     assert!(logout.status().is_success(), "{}", logout.status());
-    assert_eq!(app.call(&app.client, "current_user", &[]).await.status(), StatusCode::UNAUTHORIZED);
-    assert_eq!(app.get(&app.client, "/").await.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        app.call(&app.client, "current_user", &[]).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        app.get(&app.client, "/").await.status(),
+        StatusCode::SEE_OTHER
+    );
 }
 
 async fn sign_in_is_case_insensitive_and_checks_input(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     Fixture::load(&app.db).await;
-    let response = app.login(&app.client, "  Rep.N1@Example.TEST ", PASSWORD).await;
+    let response = app
+        .login(&app.client, "  Rep.N1@Example.TEST ", PASSWORD)
+        .await;
     assert!(response.status().is_success());
 
     let client = app.new_session();
@@ -122,8 +148,28 @@ async fn sign_in_is_case_insensitive_and_checks_input(backend: Backend) {
     assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(app_error(response).await.field(), Some("email"));
 
-    let response = app.call(&client, "login", &[("email", REP_N1), ("password", PASSWORD), ("next", "//evil.example")]).await;
+    let response = app
+        .call(
+            &client,
+            "login",
+            &[
+                ("email", REP_N1),
+                ("password", PASSWORD),
+                ("next", "//evil.example"),
+            ],
+        )
+        .await;
     assert_eq!(response.headers()["location"], "/");
-    let response = app.call(&app.new_session(), "login", &[("email", REP_N1), ("password", PASSWORD), ("next", "/customers")]).await;
+    let response = app
+        .call(
+            &app.new_session(),
+            "login",
+            &[
+                ("email", REP_N1),
+                ("password", PASSWORD),
+                ("next", "/customers"),
+            ],
+        )
+        .await;
     assert_eq!(response.headers()["location"], "/customers");
 }

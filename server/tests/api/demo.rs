@@ -11,7 +11,9 @@ async fn the_demo_company_loads_into_an_empty_database_once(backend: Backend) {
 
     // Demo users sign in with the documented password.
     let client = app.new_session();
-    let response = app.login(&client, demo::DEMO_REP, demo::DEMO_PASSWORD).await;
+    let response = app
+        .login(&client, demo::DEMO_REP, demo::DEMO_PASSWORD)
+        .await;
     assert!(response.status().is_success(), "{}", response.status());
     let me = app.call(&client, "current_user", &[]).await;
     let me: app::api::auth::SessionUser = me.json().await.unwrap();
@@ -23,10 +25,16 @@ async fn the_demo_company_loads_into_an_empty_database_once(backend: Backend) {
     assert_eq!(rep_customers.total, 33);
 
     let admin = app.new_session();
-    let response = app.login(&admin, demo::DEMO_ADMIN, demo::DEMO_PASSWORD).await;
+    let response = app
+        .login(&admin, demo::DEMO_ADMIN, demo::DEMO_PASSWORD)
+        .await;
     assert!(response.status().is_success());
-    let all: app::api::customers::CustomerList =
-        app.call(&admin, "customers", &[]).await.json().await.unwrap();
+    let all: app::api::customers::CustomerList = app
+        .call(&admin, "customers", &[])
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(all.total, 396);
 
     // A second load is refused: demo data never mixes into real data.

@@ -52,7 +52,10 @@ pub async fn fresh_database(backend: Backend) -> (String, Option<tempfile::TempD
             );
             let name = format!("pacer_test_{}", uuid::Uuid::new_v4().simple());
             create_postgres_database(&admin_url, &name).await;
-            let base = admin_url.rsplit_once('/').map(|(b, _)| b).unwrap_or(&admin_url);
+            let base = admin_url
+                .rsplit_once('/')
+                .map(|(b, _)| b)
+                .unwrap_or(&admin_url);
             (format!("{base}/{name}"), None)
         }
     }
@@ -102,11 +105,18 @@ impl TestApp {
             load_demo,
             secure_cookie: false,
         };
-        let app = Application::build(settings).await.expect("application starts");
+        let app = Application::build(settings)
+            .await
+            .expect("application starts");
         let address = format!("http://127.0.0.1:{}", app.port());
         let db = app.db().clone();
         tokio::spawn(app.run_until_stopped());
-        TestApp { address, db, client: new_client(), _dir: dir }
+        TestApp {
+            address,
+            db,
+            client: new_client(),
+            _dir: dir,
+        }
     }
 
     /// Another browser: its own cookie jar.
@@ -115,7 +125,11 @@ impl TestApp {
     }
 
     pub async fn get(&self, client: &Client, path: &str) -> Response {
-        client.get(format!("{}{path}", self.address)).send().await.expect("request")
+        client
+            .get(format!("{}{path}", self.address))
+            .send()
+            .await
+            .expect("request")
     }
 
     /// Calls a server function the way the hydrated app does (form-encoded POST).
@@ -129,13 +143,18 @@ impl TestApp {
     }
 
     pub async fn login(&self, client: &Client, email: &str, password: &str) -> Response {
-        self.call(client, "login", &[("email", email), ("password", password)]).await
+        self.call(client, "login", &[("email", email), ("password", password)])
+            .await
     }
 
     /// Signs in and returns the signed-in user as the server sees them.
     pub async fn login_ok(&self, client: &Client, email: &str) -> SessionUser {
         let response = self.login(client, email, PASSWORD).await;
-        assert!(response.status().is_success(), "sign-in of {email}: {}", response.status());
+        assert!(
+            response.status().is_success(),
+            "sign-in of {email}: {}",
+            response.status()
+        );
         let me = self.call(client, "current_user", &[]).await;
         assert_eq!(me.status(), StatusCode::OK);
         me.json().await.expect("current user JSON")
@@ -143,7 +162,11 @@ impl TestApp {
 }
 
 fn new_client() -> Client {
-    Client::builder().cookie_store(true).redirect(Policy::none()).build().expect("client")
+    Client::builder()
+        .cookie_store(true)
+        .redirect(Policy::none())
+        .build()
+        .expect("client")
 }
 
 /// The body of a failed server function call, as the app decodes it.
@@ -169,11 +192,19 @@ pub const REP_S1: &str = "rep.s1@example.test";
 
 impl Fixture {
     pub async fn load(db: &Db) -> Fixture {
-        let unit = |parent, name: &str, kind| SeedUnit { parent, name: name.into(), kind };
+        let unit = |parent, name: &str, kind| SeedUnit {
+            parent,
+            name: name.into(),
+            kind,
+        };
         let user = |unit, email: &str, role| SeedUser {
             unit,
             email: email.into(),
-            name: email.split('@').next().unwrap_or_default().replace('.', " "),
+            name: email
+                .split('@')
+                .next()
+                .unwrap_or_default()
+                .replace('.', " "),
             role,
             password_hash: PASSWORD_HASH.clone(),
         };
@@ -197,11 +228,15 @@ impl Fixture {
         };
         for owner in [3, 4, 5] {
             for n in 0..3 {
-                company.customers.push(customer(Some(owner), &format!("Customer {owner}-{n}")));
+                company
+                    .customers
+                    .push(customer(Some(owner), &format!("Customer {owner}-{n}")));
             }
         }
         company.customers.push(customer(None, "Unowned prospect"));
-        let ids = app::repo::seed::insert(db, &company).await.expect("fixture inserts");
+        let ids = app::repo::seed::insert(db, &company)
+            .await
+            .expect("fixture inserts");
         Fixture { ids }
     }
 

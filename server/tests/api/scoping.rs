@@ -23,8 +23,11 @@ async fn customers_of(app: &TestApp, email: &str, search: Option<&str>) -> Custo
 }
 
 fn owners(list: &CustomerList) -> Vec<String> {
-    let mut owners: Vec<String> =
-        list.customers.iter().map(|c| c.owner_name.clone().unwrap_or_else(|| "-".into())).collect();
+    let mut owners: Vec<String> = list
+        .customers
+        .iter()
+        .map(|c| c.owner_name.clone().unwrap_or_else(|| "-".into()))
+        .collect();
     owners.dedup();
     owners
 }
@@ -51,10 +54,15 @@ async fn a_rep_cannot_read_another_reps_customer(backend: Backend) {
 
     // A teammate's customer: same team, still not visible to a rep.
     for other in [fixture.customer_id(4, 1), fixture.customer_id(5, 2)] {
-        let response = app.call(&client, "customer", &[("id", &other.to_string())]).await;
+        let response = app
+            .call(&client, "customer", &[("id", &other.to_string())])
+            .await;
         assert_eq!(response.status(), StatusCode::NOT_FOUND);
         let body = response.text().await.unwrap();
-        assert!(!body.contains("Customer"), "nothing of the customer leaks: {body}");
+        assert!(
+            !body.contains("Customer"),
+            "nothing of the customer leaks: {body}"
+        );
     }
 }
 
@@ -71,7 +79,9 @@ async fn a_manager_sees_their_subtree_only(backend: Backend) {
     let client = app.new_session();
     app.login_ok(&client, MANAGER_SOUTH).await;
     let north_customer = fixture.customer_id(3, 0).to_string();
-    let response = app.call(&client, "customer", &[("id", &north_customer)]).await;
+    let response = app
+        .call(&client, "customer", &[("id", &north_customer)])
+        .await;
     assert_eq!(response.status(), StatusCode::NOT_FOUND);
 }
 
@@ -87,7 +97,10 @@ async fn customer_search_stays_inside_the_scope(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     Fixture::load(&app.db).await;
     // "customer 5" matches only rep s1's customers; rep n1 must not see them through search.
-    assert_eq!(customers_of(&app, REP_N1, Some("customer 5")).await.total, 0);
+    assert_eq!(
+        customers_of(&app, REP_N1, Some("customer 5")).await.total,
+        0
+    );
     let found = customers_of(&app, REP_S1, Some("CUSTOMER 5")).await;
     assert_eq!(found.total, 3);
 }

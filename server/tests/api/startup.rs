@@ -6,17 +6,27 @@ use std::process::Command;
 async fn malformed_and_unknown_database_urls_are_refused_with_a_reason() {
     let err = Db::connect("mysql://localhost/pacer").await.unwrap_err();
     assert!(matches!(err, ConnectError::UnknownScheme(_)), "{err}");
-    let err = Db::connect("postgres://pacer:secret@[bad").await.unwrap_err();
+    let err = Db::connect("postgres://pacer:secret@[bad")
+        .await
+        .unwrap_err();
     assert!(err.to_string().contains("malformed"), "{err}");
-    assert!(!err.to_string().contains("secret"), "passwords never reach messages: {err}");
+    assert!(
+        !err.to_string().contains("secret"),
+        "passwords never reach messages: {err}"
+    );
 }
 
 #[tokio::test]
 async fn an_unreachable_postgres_is_reported_not_waited_for_forever() {
     // Port 1 on loopback: nothing listens there.
-    let err = Db::connect("postgres://pacer:secret@127.0.0.1:1/pacer").await.unwrap_err();
+    let err = Db::connect("postgres://pacer:secret@127.0.0.1:1/pacer")
+        .await
+        .unwrap_err();
     let message = err.to_string();
-    assert!(message.starts_with("cannot open the database at postgres://pacer:***@127.0.0.1:1/pacer"), "{message}");
+    assert!(
+        message.starts_with("cannot open the database at postgres://pacer:***@127.0.0.1:1/pacer"),
+        "{message}"
+    );
 }
 
 /// The binary itself: one line naming the problem, a non-zero exit, never a panic trace.
@@ -42,10 +52,21 @@ fn the_server_exits_with_one_line_on_a_bad_database_url() {
 async fn sqlite_is_configured_for_concurrent_use() {
     let (url, _dir) = fresh_database(Backend::Sqlite).await;
     let db = Db::connect(&url).await.unwrap();
-    let Db::Sqlite(pool) = &db else { unreachable!("sqlite url") };
-    let (mode,): (String,) = sqlx::query_as("PRAGMA journal_mode").fetch_one(pool).await.unwrap();
-    let (fk,): (i64,) = sqlx::query_as("PRAGMA foreign_keys").fetch_one(pool).await.unwrap();
-    let (timeout,): (i64,) = sqlx::query_as("PRAGMA busy_timeout").fetch_one(pool).await.unwrap();
+    let Db::Sqlite(pool) = &db else {
+        unreachable!("sqlite url")
+    };
+    let (mode,): (String,) = sqlx::query_as("PRAGMA journal_mode")
+        .fetch_one(pool)
+        .await
+        .unwrap();
+    let (fk,): (i64,) = sqlx::query_as("PRAGMA foreign_keys")
+        .fetch_one(pool)
+        .await
+        .unwrap();
+    let (timeout,): (i64,) = sqlx::query_as("PRAGMA busy_timeout")
+        .fetch_one(pool)
+        .await
+        .unwrap();
     assert_eq!((mode.as_str(), fk), ("wal", 1));
     assert!(timeout >= 5000, "{timeout}");
 }
