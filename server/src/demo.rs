@@ -17,7 +17,7 @@ use rand_chacha::ChaCha8Rng;
 use std::collections::HashSet;
 use std::fmt;
 
-pub const SEED: u64 = 2026_11_23;
+pub const SEED: u64 = 20_261_123;
 pub const DEMO_PASSWORD: &str = "pacer-demo";
 pub const DEMO_ADMIN: &str = "sabine.krueger@pacer.demo";
 pub const DEMO_MANAGER: &str = "julia.hoffmann@pacer.demo";
