@@ -31,8 +31,11 @@ pg_run() {
   if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$PG_BIN/$1" "${@:2}"; else "$PG_BIN/$1" "${@:2}"; fi
 }
 
-step "Release build (server + wasm)"
-cargo leptos build --release
+# The wasm, JS and CSS come from cargo-leptos; the server binary from `cargo test` below, which
+# builds it for the integration tests anyway. Building it in both would build it twice per run:
+# the tests' dev-dependencies (reqwest) change hyper's features, so the two builds differ.
+step "Release build of the browser side (wasm, JS, CSS)"
+cargo leptos build --release --frontend-only
 done_step
 
 step "Size of the release wasm + JS (limit 400 KB gzipped)"
@@ -51,7 +54,7 @@ export PACER_TEST_POSTGRES_URL="postgres://postgres@127.0.0.1:$PG_PORT/postgres"
 echo "    Postgres on port $PG_PORT"
 done_step
 
-step "Unit and integration tests (SQLite and Postgres)"
+step "Unit and integration tests (SQLite and Postgres); builds the server binary"
 cargo test --release --workspace --exclude frontend
 done_step
 

@@ -18,9 +18,8 @@ pub async fn require_sign_in(
     mut request: Request,
     next: Next,
 ) -> Response {
-    let path = request.uri().path();
     // Public paths need no user: static files, above all, cost no database round trip.
-    if is_public(path) {
+    if is_public(request.uri().path()) {
         return next.run(request).await;
     }
     if let Some(user) = signed_in_user(&state, &session).await {

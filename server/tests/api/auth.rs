@@ -148,28 +148,16 @@ async fn sign_in_is_case_insensitive_and_checks_input(backend: Backend) {
     assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(app_error(response).await.field(), Some("email"));
 
-    let response = app
-        .call(
-            &client,
-            "login",
-            &[
-                ("email", REP_N1),
-                ("password", PASSWORD),
-                ("next", "//evil.example"),
-            ],
-        )
-        .await;
+    let login_then = |next: &'static str| {
+        let client = app.new_session();
+        let app = &app;
+        async move {
+            let form = [("email", REP_N1), ("password", PASSWORD), ("next", next)];
+            app.call(&client, "login", &form).await
+        }
+    };
+    let response = login_then("//evil.example").await;
     assert_eq!(response.headers()["location"], "/");
-    let response = app
-        .call(
-            &app.new_session(),
-            "login",
-            &[
-                ("email", REP_N1),
-                ("password", PASSWORD),
-                ("next", "/customers"),
-            ],
-        )
-        .await;
+    let response = login_then("/customers").await;
     assert_eq!(response.headers()["location"], "/customers");
 }
