@@ -77,6 +77,25 @@ impl Db {
         }
     }
 
+    /// The statement that opens a transaction which will write. SQLite takes the write lock
+    /// up front (`IMMEDIATE`), so a transaction that reads before it writes waits its turn
+    /// under the busy timeout instead of failing with "database is locked" on the upgrade.
+    pub fn begin_write(&self) -> &'static str {
+        match self {
+            Db::Sqlite(_) => "BEGIN IMMEDIATE",
+            Db::Postgres(_) => "BEGIN",
+        }
+    }
+
+    /// Appended to a single-table SELECT inside a write transaction to lock the row it reads.
+    /// SQLite needs nothing: `BEGIN IMMEDIATE` already holds the database's write lock.
+    pub fn lock_row(&self) -> &'static str {
+        match self {
+            Db::Sqlite(_) => "",
+            Db::Postgres(_) => " FOR UPDATE",
+        }
+    }
+
     /// Answers whether the database takes queries, for `/healthz`.
     pub async fn ping(&self) -> Result<(), sqlx::Error> {
         on_db!(self, pool => {

@@ -67,3 +67,15 @@ impl FromServerFnError for AppError {
         AppError::Transport(value.to_string())
     }
 }
+
+impl From<Vec<crate::domain::FieldError>> for AppError {
+    /// The first problem of a form, named by its field. The browser shows them all as the
+    /// user types; the server, the final word, names one.
+    fn from(errors: Vec<crate::domain::FieldError>) -> Self {
+        errors
+            .into_iter()
+            .next()
+            .map(|e| AppError::invalid(e.field, e.message))
+            .unwrap_or_else(|| AppError::invalid("form", "the form could not be read"))
+    }
+}

@@ -8,6 +8,7 @@ pub mod metric;
 pub mod money;
 pub mod org;
 pub mod period;
+pub mod pipeline;
 pub mod probability;
 pub mod role;
 
@@ -16,5 +17,6 @@ pub use metric::{Metric, MetricUnit};
 pub use money::{Currency, Money, MoneyError};
 pub use org::{OrgUnitKind, Scope};
 pub use period::{Horizon, Period, PeriodError};
+pub use pipeline::{Card, ColumnTotals, FieldError, Stage, StageKind};
 pub use probability::Probability;
 pub use role::Role;

@@ -1,6 +1,7 @@
 use super::scope::push_owner_filter;
 use super::RepoError;
 use crate::api::customers::{CustomerList, CustomerSummary};
+use crate::api::pipeline::Choice;
 use crate::domain::Scope;
 use crate::{db::Db, on_db};
 use sqlx::QueryBuilder;
@@ -48,5 +49,18 @@ pub async fn find(db: &Db, scope: &Scope, id: i64) -> Result<Option<CustomerSumm
         qb.push_bind(id).push(" AND ");
         push_owner_filter(&mut qb, scope, "c.owner_id");
         Ok(qb.build_query_as().fetch_optional(pool).await?)
+    })
+}
+
+/// Customers `scope` may see, as choices for a select, by name.
+#[tracing::instrument(skip(db), err)]
+pub async fn choices(db: &Db, scope: &Scope) -> Result<Vec<Choice>, RepoError> {
+    on_db!(db, pool => {
+        let mut qb = QueryBuilder::new(
+            "SELECT CAST(c.id AS TEXT) AS key, c.name AS label FROM customers c WHERE ",
+        );
+        push_owner_filter(&mut qb, scope, "c.owner_id");
+        qb.push(" ORDER BY c.name, c.id");
+        Ok(qb.build_query_as().fetch_all(pool).await?)
     })
 }

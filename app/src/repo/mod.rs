@@ -5,6 +5,8 @@
 
 pub mod customers;
 pub mod login_failures;
+pub mod opportunities;
+pub mod pipeline;
 pub mod scope;
 pub mod seed;
 pub mod users;
@@ -24,5 +26,36 @@ impl From<RepoError> for AppError {
         // The cause goes to the log, never to the client.
         tracing::error!(error = %err, "repository error");
         AppError::Internal
+    }
+}
+
+/// The outcome of a write that the data itself may refuse (a stale version, a row out of
+/// scope, a rule about other rows): either the refusal the user sees, or a database failure.
+#[derive(Debug, thiserror::Error)]
+pub enum WriteError {
+    #[error(transparent)]
+    Repo(#[from] RepoError),
+    #[error("{0}")]
+    Refused(AppError),
+}
+
+impl From<sqlx::Error> for WriteError {
+    fn from(err: sqlx::Error) -> Self {
+        WriteError::Repo(RepoError::Sqlx(err))
+    }
+}
+
+impl From<AppError> for WriteError {
+    fn from(err: AppError) -> Self {
+        WriteError::Refused(err)
+    }
+}
+
+impl From<WriteError> for AppError {
+    fn from(err: WriteError) -> Self {
+        match err {
+            WriteError::Repo(e) => e.into(),
+            WriteError::Refused(e) => e,
+        }
     }
 }

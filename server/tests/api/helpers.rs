@@ -3,7 +3,10 @@ use app::auth::hash_password;
 use app::db::Db;
 use app::domain::{OrgUnitKind, Role};
 use app::error::AppError;
-use app::repo::seed::{SeedCompany, SeedCustomer, SeedIds, SeedUnit, SeedUser};
+use app::repo::seed::{
+    SeedCompany, SeedCustomer, SeedIds, SeedOpportunity, SeedStageChange, SeedUnit, SeedUser,
+};
+use chrono::{Duration, Utc};
 use leptos::config::LeptosOptions;
 use reqwest::{redirect::Policy, Client, Response, StatusCode};
 use server::configuration::Settings;
@@ -190,6 +193,19 @@ pub const REP_N1: &str = "rep.n1@example.test";
 pub const REP_N2: &str = "rep.n2@example.test";
 pub const REP_S1: &str = "rep.s1@example.test";
 
+/// Indexes into the fixture's users.
+pub const REP_N1_INDEX: usize = 3;
+pub const REP_N2_INDEX: usize = 4;
+pub const REP_S1_INDEX: usize = 5;
+
+/// Indexes into the default stages.
+pub const LEAD: usize = 0;
+pub const QUALIFIED: usize = 1;
+pub const PROPOSAL: usize = 2;
+pub const NEGOTIATION: usize = 3;
+pub const WON: usize = 4;
+pub const LOST: usize = 5;
+
 impl Fixture {
     pub async fn load(db: &Db) -> Fixture {
         let unit = |parent, name: &str, kind| SeedUnit {
@@ -234,6 +250,34 @@ impl Fixture {
             }
         }
         company.customers.push(customer(None, "Unowned prospect"));
+        company.stages = server::demo::default_stages();
+        // Two open opportunities per rep, one in Proposal and one in Qualified, each with the
+        // history that led there.
+        let created = Utc::now() - Duration::days(10);
+        for owner in [3, 4, 5] {
+            for (n, stage) in [(0, PROPOSAL), (1, QUALIFIED)] {
+                let changes = (0..=stage)
+                    .map(|to| SeedStageChange {
+                        from: to.checked_sub(1),
+                        to,
+                        at: created + Duration::days(i64::try_from(to).unwrap()),
+                    })
+                    .collect();
+                company.opportunities.push(SeedOpportunity {
+                    title: format!("Deal {owner}-{n}"),
+                    customer: (owner - 3) * 3 + n,
+                    owner,
+                    value_minor: 1_000_000 * (i64::try_from(n).unwrap() + 1),
+                    expected_close_on: Utc::now().date_naive() + Duration::days(30),
+                    stage,
+                    probability: None,
+                    lost_reason: None,
+                    closed_on: None,
+                    created_at: created,
+                    changes,
+                });
+            }
+        }
         let ids = app::repo::seed::insert(db, &company)
             .await
             .expect("fixture inserts");
@@ -243,6 +287,16 @@ impl Fixture {
     /// The database id of the `n`-th customer (0-based) of user `owner` (index into users).
     pub fn customer_id(&self, owner: usize, n: usize) -> i64 {
         self.ids.customers[(owner - 3) * 3 + n]
+    }
+
+    /// The database id of opportunity `n` (0: in Proposal, 1: in Qualified) of user `owner`.
+    pub fn opportunity_id(&self, owner: usize, n: usize) -> i64 {
+        self.ids.opportunities[(owner - 3) * 2 + n]
+    }
+
+    /// The database id of a default stage (`LEAD`…`LOST`).
+    pub fn stage_id(&self, stage: usize) -> i64 {
+        self.ids.stages[stage]
     }
 }
 

@@ -5,5 +5,6 @@ mod helpers;
 
 mod auth;
 mod demo;
+mod pipeline;
 mod scoping;
 mod startup;
