@@ -38,8 +38,10 @@ step "Release build of the browser side (wasm, JS, CSS)"
 cargo leptos build --release --frontend-only
 done_step
 
-step "Size of the release wasm + JS (limit 400 KB gzipped)"
-scripts/wasm-size.sh --check 400
+# The budget: 400 KB was the shell's (issue #2); with the board it is 560 KB (BENCHMARKS.md).
+# It exists to catch a jump, so it sits close to the measured size.
+step "Size of the release wasm + JS (limit 560 KB gzipped)"
+scripts/wasm-size.sh --check 560
 done_step
 
 step "Starting a throwaway PostgreSQL cluster"

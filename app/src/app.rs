@@ -1,6 +1,7 @@
 use crate::components::layout::AppLayout;
 use crate::pages::{
-    BoardPage, CheckInPage, CustomersPage, DashboardPage, LoginPage, NotFoundPage, TargetsPage,
+    BoardPage, CheckInPage, CustomersPage, DashboardPage, LoginPage, NotFoundPage, StagesPage,
+    TargetsPage,
 };
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
@@ -42,6 +43,7 @@ pub fn App() -> impl IntoView {
                 <ParentRoute path=path!("") view=AppLayout>
                     <Route path=path!("") view=DashboardPage />
                     <Route path=path!("board") view=BoardPage />
+                    <Route path=path!("board/stages") view=StagesPage />
                     <Route path=path!("targets") view=TargetsPage />
                     <Route path=path!("customers") view=CustomersPage />
                     <Route path=path!("check-in") view=CheckInPage />

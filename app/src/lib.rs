@@ -1,6 +1,6 @@
 //! Pacer's shared crate: the pure domain core, the UI, server functions, and (with the `ssr`
 //! feature) the repository layer they call.
-#![recursion_limit = "256"]
+#![recursion_limit = "512"]
 
 pub mod api;
 pub mod app;

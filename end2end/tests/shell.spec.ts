@@ -21,7 +21,7 @@ test('a rep signs in, sees the shell and their customers, and signs out', async 
   await expect(page.getByTestId('customer-table').locator('tbody tr')).toHaveCount(33);
 
   await nav.getByRole('link', { name: 'Board' }).click();
-  await expect(page.getByTestId('placeholder')).toContainText('Not built yet');
+  await expect(page.getByRole('heading', { name: 'Pipeline board' })).toBeVisible();
 
   await page.getByRole('button', { name: 'Sign out' }).click();
   await expect(page).toHaveURL(/\/login$/);

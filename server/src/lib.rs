@@ -1,4 +1,5 @@
 //! The Pacer server: configuration, start-up (database, sessions, router) and the demo company.
+#![recursion_limit = "512"]
 
 pub mod configuration;
 pub mod demo;

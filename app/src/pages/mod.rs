@@ -8,7 +8,7 @@ mod login;
 mod not_found;
 mod targets;
 
-pub use board::BoardPage;
+pub use board::{BoardPage, StagesPage};
 pub use check_in::CheckInPage;
 pub use customers::CustomersPage;
 pub use dashboard::DashboardPage;

@@ -1,0 +1,430 @@
+//! The opportunity drawer: create, edit and delete, with the same parser the server runs
+//! checking every field as the user types, and the stage history as a timeline.
+
+use crate::api::pipeline::{
+    delete_opportunity, get_opportunity, list_opportunity_customers, save_opportunity, Choice,
+    OpportunityDetail,
+};
+use crate::domain::pipeline::{FieldError, OpportunityInput};
+use crate::domain::{Card, StageKind};
+use crate::error::AppError;
+use crate::providers::board::{use_board, BoardContext, DrawerTarget, Notice};
+use leptos::either::Either;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use std::collections::HashSet;
+
+#[component]
+pub fn OpportunityDrawer(
+    target: DrawerTarget,
+    owners: Vec<Choice>,
+    can_assign: bool,
+    me: i64,
+) -> impl IntoView {
+    let ctx = use_board();
+    let close = move || ctx.drawer.set(None);
+    let customers = LocalResource::new(list_opportunity_customers);
+    let detail = LocalResource::new(move || async move {
+        match target {
+            DrawerTarget::New => Ok(None),
+            DrawerTarget::Edit(id) => get_opportunity(id).await.map(Some),
+        }
+    });
+    view! {
+        <div class="overlay" on:click=move |_| close()>
+            <aside
+                class="drawer"
+                role="dialog"
+                aria-modal="true"
+                aria-labelledby="drawer-title"
+                data-testid="drawer"
+                on:click=|ev| ev.stop_propagation()
+                on:keydown=move |ev| {
+                    if ev.key() == "Escape" {
+                        close();
+                    }
+                }
+            >
+                <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
+                    {move || {
+                        let owners = owners.clone();
+                        Suspend::new(async move {
+                        let customers = customers.await.unwrap_or_default();
+                        match detail.await {
+                            Ok(detail) => {
+                                Either::Left(view! {
+                                    <OpportunityForm
+                                        detail
+                                        customers
+                                        owners
+                                        can_assign
+                                        me
+                                    />
+                                })
+                            }
+                            Err(e) => {
+                                Either::Right(view! {
+                                    <h2 id="drawer-title">"Opportunity"</h2>
+                                    <p class="form-error" role="alert">{e.to_string()}</p>
+                                    <button type="button" class="button-quiet" on:click=move |_| close()>
+                                        "Close"
+                                    </button>
+                                })
+                            }
+                        }
+                    })
+                    }}
+                </Suspense>
+            </aside>
+        </div>
+    }
+}
+
+/// Someone changed the opportunity meanwhile: show it as it is now, say who, close the drawer
+/// (which disposes the form, so callers write their own signals first).
+async fn show_conflict(ctx: BoardContext, id: i64, message: String) {
+    ctx.refresh(id).await;
+    ctx.notice.set(Some(Notice::Problem(message)));
+    ctx.drawer.set(None);
+}
+
+fn input_of(card: &Card) -> OpportunityInput {
+    OpportunityInput {
+        title: card.title.clone(),
+        customer_id: card.customer_id.to_string(),
+        value: card.value.amount().to_string(),
+        currency: card.value.currency().to_string(),
+        expected_close_on: card.expected_close_on.to_string(),
+        stage_id: card.stage_id.to_string(),
+        probability: card
+            .probability
+            .map(|p| p.percent().to_string())
+            .unwrap_or_default(),
+        owner_id: card.owner_id.to_string(),
+        lost_reason: card.lost_reason.clone().unwrap_or_default(),
+    }
+}
+
+#[component]
+fn OpportunityForm(
+    detail: Option<OpportunityDetail>,
+    customers: Vec<Choice>,
+    owners: Vec<Choice>,
+    can_assign: bool,
+    me: i64,
+) -> impl IntoView {
+    let ctx = use_board();
+    let stages = ctx.stages.get_value();
+    let existing = detail.as_ref().map(|d| (d.card.id, d.card.version));
+    let initial = match &detail {
+        Some(d) => input_of(&d.card),
+        None => OpportunityInput {
+            currency: "EUR".into(),
+            expected_close_on: (ctx.today + chrono::Duration::days(30)).to_string(),
+            stage_id: stages.first().map(|s| s.id.to_string()).unwrap_or_default(),
+            owner_id: me.to_string(),
+            ..OpportunityInput::default()
+        },
+    };
+    let input = RwSignal::new(initial);
+    let parse_stages = stages.clone();
+    let errors =
+        Memo::new(move |_| input.with(|i| i.parse(&parse_stages).err().unwrap_or_default()));
+    // Problems show once a field was left or a save was tried, not while typing the first letter.
+    let touched = RwSignal::new(HashSet::<&'static str>::new());
+    let tried = RwSignal::new(false);
+    let server_error = RwSignal::new(None::<AppError>);
+    let saving = RwSignal::new(false);
+    let confirm_delete = RwSignal::new(false);
+    let error_for = move |field: &'static str| {
+        move || {
+            let server = server_error.with(|e| {
+                e.as_ref()
+                    .filter(|e| e.field() == Some(field))
+                    .map(|e| match e {
+                        AppError::Invalid { message, .. } => message.clone(),
+                        other => other.to_string(),
+                    })
+            });
+            let shown = tried.get() || touched.with(|t| t.contains(field));
+            server.or_else(|| {
+                shown
+                    .then(|| {
+                        errors.with(|errs| {
+                            errs.iter()
+                                .find(|e: &&FieldError| e.field == field)
+                                .map(|e| e.message.clone())
+                        })
+                    })
+                    .flatten()
+            })
+        }
+    };
+    let lost_selected = {
+        let stages = stages.clone();
+        move || {
+            input.with(|i| {
+                stages
+                    .iter()
+                    .any(|s| s.id.to_string() == i.stage_id && s.kind == StageKind::Lost)
+            })
+        }
+    };
+    let save = move || {
+        tried.set(true);
+        server_error.set(None);
+        if !errors.with(Vec::is_empty) {
+            return;
+        }
+        saving.set(true);
+        let (id, version) = existing.unzip();
+        let form = input.get_untracked();
+        spawn_local(async move {
+            // Closing the drawer disposes this form and its signals: every write to them comes
+            // before it.
+            match save_opportunity(id, version, form).await {
+                Ok(card) => {
+                    saving.set(false);
+                    let title = card.title.clone();
+                    ctx.replace(card);
+                    ctx.notice
+                        .set(Some(Notice::Info(format!("Saved \"{title}\"."))));
+                    ctx.drawer.set(None);
+                }
+                Err(AppError::Conflict(message)) => {
+                    saving.set(false);
+                    if let Some((id, _)) = existing {
+                        show_conflict(ctx, id, message).await;
+                    }
+                }
+                Err(e) => {
+                    saving.set(false);
+                    server_error.set(Some(e));
+                }
+            }
+        });
+    };
+    let delete = move || {
+        let Some((id, version)) = existing else {
+            return;
+        };
+        saving.set(true);
+        spawn_local(async move {
+            match delete_opportunity(id, version).await {
+                Ok(()) => {
+                    saving.set(false);
+                    let title = ctx.card(id).map(|c| c.title).unwrap_or_default();
+                    ctx.remove(id);
+                    ctx.notice
+                        .set(Some(Notice::Info(format!("Deleted \"{title}\"."))));
+                    ctx.drawer.set(None);
+                }
+                Err(AppError::Conflict(message)) => {
+                    saving.set(false);
+                    show_conflict(ctx, id, message).await;
+                }
+                Err(e) => {
+                    saving.set(false);
+                    server_error.set(Some(e));
+                }
+            }
+        });
+    };
+    let text = move |field: &'static str,
+                     get: fn(&OpportunityInput) -> &String,
+                     set: fn(&mut OpportunityInput, String)| {
+        (
+            move || input.with(|i| get(i).clone()),
+            move |ev: leptos::ev::Event| input.update(|i| set(i, event_target_value(&ev))),
+            move |_: leptos::ev::FocusEvent| {
+                touched.update(|t| {
+                    t.insert(field);
+                })
+            },
+        )
+    };
+    let (title_value, title_input, title_blur) = text("title", |i| &i.title, |i, v| i.title = v);
+    let (value_value, value_input, value_blur) = text("value", |i| &i.value, |i, v| i.value = v);
+    let (currency_value, currency_input, currency_blur) =
+        text("currency", |i| &i.currency, |i, v| i.currency = v);
+    let (close_value, close_input, close_blur) = text(
+        "expected_close_on",
+        |i| &i.expected_close_on,
+        |i, v| i.expected_close_on = v,
+    );
+    let (prob_value, prob_input, prob_blur) =
+        text("probability", |i| &i.probability, |i, v| i.probability = v);
+    let (reason_value, reason_input, reason_blur) =
+        text("lost_reason", |i| &i.lost_reason, |i, v| i.lost_reason = v);
+    let (customer_value, customer_input, _) =
+        text("customer_id", |i| &i.customer_id, |i, v| i.customer_id = v);
+    let (stage_value, stage_input, _) = text("stage_id", |i| &i.stage_id, |i, v| i.stage_id = v);
+    let (owner_value, owner_input, _) = text("owner_id", |i| &i.owner_id, |i, v| i.owner_id = v);
+    let general_error = move || {
+        server_error.with(|e| {
+            e.as_ref()
+                .filter(|e| e.field().is_none())
+                .map(ToString::to_string)
+        })
+    };
+    let history = detail
+        .as_ref()
+        .map(|d| d.history.clone())
+        .unwrap_or_default();
+    let heading = if existing.is_some() {
+        "Edit opportunity"
+    } else {
+        "New opportunity"
+    };
+    view! {
+        <h2 id="drawer-title">{heading}</h2>
+        <form
+            class="form"
+            novalidate=true
+            on:submit=move |ev| {
+                ev.prevent_default();
+                save();
+            }
+        >
+            <Field label="Title" field="title" error=error_for("title")>
+                <input id="field-title" name="title" prop:value=title_value on:input=title_input on:blur=title_blur autofocus=true />
+            </Field>
+            <Field label="Customer" field="customer_id" error=error_for("customer_id")>
+                <select id="field-customer_id" name="customer_id" prop:value=customer_value on:change=customer_input>
+                    <option value="">"Choose a customer"</option>
+                    {customers
+                        .into_iter()
+                        .map(|c| view! { <option value=c.key.clone() selected=input.with_untracked(|i| i.customer_id == c.key)>{c.label}</option> })
+                        .collect_view()}
+                </select>
+            </Field>
+            <div class="form-row">
+                <Field label="Value" field="value" error=error_for("value")>
+                    <input id="field-value" name="value" inputmode="decimal" prop:value=value_value on:input=value_input on:blur=value_blur />
+                </Field>
+                <Field label="Currency" field="currency" error=error_for("currency")>
+                    <input id="field-currency" name="currency" maxlength="3" class="input-short" prop:value=currency_value on:input=currency_input on:blur=currency_blur />
+                </Field>
+            </div>
+            <div class="form-row">
+                <Field label="Expected close" field="expected_close_on" error=error_for("expected_close_on")>
+                    <input id="field-expected_close_on" name="expected_close_on" type="date" prop:value=close_value on:input=close_input on:blur=close_blur />
+                </Field>
+                <Field label="Stage" field="stage_id" error=error_for("stage_id")>
+                    <select id="field-stage_id" name="stage_id" prop:value=stage_value on:change=stage_input>
+                        {stages
+                            .iter()
+                            .map(|s| {
+                                let id = s.id.to_string();
+                                view! { <option value=id.clone() selected=input.with_untracked(|i| i.stage_id == id)>{s.name.clone()}</option> }
+                            })
+                            .collect_view()}
+                    </select>
+                </Field>
+            </div>
+            <Field label="Probability % (blank: the stage's)" field="probability" error=error_for("probability")>
+                <input id="field-probability" name="probability" inputmode="numeric" class="input-short" prop:value=prob_value on:input=prob_input on:blur=prob_blur />
+            </Field>
+            {can_assign
+                .then(|| {
+                    view! {
+                        <Field label="Owner" field="owner_id" error=error_for("owner_id")>
+                            <select id="field-owner_id" name="owner_id" prop:value=owner_value on:change=owner_input>
+                                {owners
+                                    .iter()
+                                    .map(|o| view! { <option value=o.key.clone() selected=input.with_untracked(|i| i.owner_id == o.key)>{o.label.clone()}</option> })
+                                    .collect_view()}
+                            </select>
+                        </Field>
+                    }
+                })}
+            <Show when=lost_selected.clone()>
+                <Field label="Lost reason" field="lost_reason" error=error_for("lost_reason")>
+                    <textarea id="field-lost_reason" name="lost_reason" rows="2" prop:value=reason_value on:input=reason_input on:blur=reason_blur></textarea>
+                </Field>
+            </Show>
+            {move || general_error().map(|e| view! { <p class="form-error" role="alert">{e}</p> })}
+            <div class="dialog-actions">
+                {existing
+                    .map(|_| {
+                        view! {
+                            <Show
+                                when=move || confirm_delete.get()
+                                fallback=move || view! {
+                                    <button type="button" class="button-danger" on:click=move |_| confirm_delete.set(true)>
+                                        "Delete"
+                                    </button>
+                                }
+                            >
+                                <span class="confirm">
+                                    "Delete with its history? "
+                                    <button type="button" class="button-danger" data-testid="confirm-delete" on:click=move |_| delete()>
+                                        "Yes, delete"
+                                    </button>
+                                    <button type="button" class="button-quiet" on:click=move |_| confirm_delete.set(false)>
+                                        "No"
+                                    </button>
+                                </span>
+                            </Show>
+                        }
+                    })}
+                <span class="spacer"></span>
+                <button type="button" class="button-quiet" on:click=move |_| ctx.drawer.set(None)>
+                    "Cancel"
+                </button>
+                <button type="submit" class="button-primary" disabled=move || saving.get()>
+                    {move || if saving.get() { "Saving…" } else { "Save" }}
+                </button>
+            </div>
+        </form>
+        {(!history.is_empty())
+            .then(|| {
+                view! {
+                    <h3>"History"</h3>
+                    <ol class="timeline" data-testid="timeline">
+                        {history
+                            .into_iter()
+                            .rev()
+                            .map(|h| {
+                                let what = match &h.from_stage {
+                                    Some(from) => format!("{from} → {}", h.to_stage),
+                                    None => format!("Created in {}", h.to_stage),
+                                };
+                                view! {
+                                    <li>
+                                        <strong>{what}</strong>
+                                        <span class="muted">
+                                            {format!(
+                                                " · {} · {}",
+                                                h.changed_by,
+                                                h.changed_at.format("%-d %b %Y, %H:%M UTC"),
+                                            )}
+                                        </span>
+                                    </li>
+                                }
+                            })
+                            .collect_view()}
+                    </ol>
+                }
+            })}
+    }
+}
+
+/// A labelled form field with its problem underneath, tied together for screen readers.
+#[component]
+fn Field(
+    label: &'static str,
+    field: &'static str,
+    error: impl Fn() -> Option<String> + Send + Sync + Copy + 'static,
+    children: Children,
+) -> impl IntoView {
+    view! {
+        <div class="field" class:invalid=move || error().is_some() data-field=field>
+            <label for=format!("field-{field}")>{label}</label>
+            {children()}
+            <p class="field-error" id=format!("error-{field}") data-testid=format!("error-{field}")>
+                {error}
+            </p>
+        </div>
+    }
+}

@@ -1,0 +1,298 @@
+//! The pipeline board: one column per stage, cards moved by mouse, touch or keyboard, the
+//! view and filters kept in the URL.
+
+mod card;
+mod dialogs;
+mod drag;
+mod drawer;
+mod stages;
+
+pub use stages::StagesPage;
+
+use crate::api::pipeline::{get_board, Board, Choice};
+use crate::domain::{Stage, StageKind};
+use crate::providers::board::{BoardContext, DrawerTarget, Notice};
+use card::CardView;
+use dialogs::{LostReasonDialog, MoveMenu};
+use drawer::OpportunityDrawer;
+use leptos::either::Either;
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::components::{Form, A};
+use leptos_router::hooks::use_query_map;
+
+/// The URL parameters of the board, in the order `get_board` takes them.
+const PARAMS: [&str; 6] = ["view", "owner", "customer", "from", "to", "q"];
+
+#[component]
+pub fn BoardPage() -> impl IntoView {
+    let query = use_query_map();
+    let params =
+        move || query.with(|q| PARAMS.map(|key| q.get(key).filter(|v| !v.trim().is_empty())));
+    let board = Resource::new(params, |[view, owner, customer, from, to, q]| {
+        get_board(view, owner, customer, from, to, q)
+    });
+    view! {
+        <Title text="Board" />
+        <Transition fallback=|| view! { <p class="muted">"Loading the board…"</p> }>
+            {move || Suspend::new(async move {
+                match board.await {
+                    Ok(board) => Either::Left(view! { <BoardView board /> }),
+                    Err(e) => {
+                        Either::Right(view! {
+                            <section class="card">
+                                <h1>"Pipeline board"</h1>
+                                <p class="form-error" role="alert" data-testid="board-error">
+                                    {e.to_string()}
+                                </p>
+                                <A href="/board">"Show my default board"</A>
+                            </section>
+                        })
+                    }
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn BoardView(board: Board) -> impl IntoView {
+    let ctx = BoardContext::provide(&board);
+    let stages = board.stages.clone();
+    let can_edit_stages = board.can_edit_stages;
+    view! {
+        <section class="board-page">
+            <div class="section-head">
+                <h1>"Pipeline board"</h1>
+                <div class="board-actions">
+                    {can_edit_stages
+                        .then(|| view! { <A href="/board/stages" attr:class="button-quiet">"Edit stages"</A> })}
+                    <button
+                        type="button"
+                        class="button-primary"
+                        data-testid="new-opportunity"
+                        on:click=move |_| ctx.drawer.set(Some(DrawerTarget::New))
+                    >
+                        "New opportunity"
+                    </button>
+                </div>
+            </div>
+            <Filters board=board.clone() />
+            <NoticeBar />
+            <p id="board-keys" class="sr-only">
+                "Left and right arrow keys move the card to the previous or next stage; M opens the Move to menu; Enter opens the opportunity."
+            </p>
+            <p class="sr-only" aria-live="polite" data-testid="announcement">
+                {move || ctx.announcement.get()}
+            </p>
+            <div class="board" data-testid="board">
+                {stages.into_iter().map(|stage| view! { <Column stage /> }).collect_view()}
+            </div>
+            <MoveMenu />
+            <LostReasonDialog />
+            {move || {
+                ctx.drawer
+                    .get()
+                    .map(|target| {
+                        view! {
+                            <OpportunityDrawer
+                                target
+                                owners=board.owners.clone()
+                                can_assign=board.can_assign
+                                me=board.me
+                            />
+                        }
+                    })
+            }}
+        </section>
+    }
+}
+
+/// View, owner, close-date range and text search: a GET form, so the URL holds the filter
+/// and a board can be shared or reloaded as it is.
+#[component]
+fn Filters(board: Board) -> impl IntoView {
+    let query = use_query_map();
+    let value = move |key: &'static str| move || query.read().get(key).unwrap_or_default();
+    let customer = query.read_untracked().get("customer");
+    let submit_on_change = |ev: leptos::ev::Event| {
+        use wasm_bindgen::JsCast;
+        if let Some(form) = event_target::<web_sys::Element>(&ev)
+            .closest("form")
+            .ok()
+            .flatten()
+            .and_then(|f| f.dyn_into::<web_sys::HtmlFormElement>().ok())
+        {
+            let _ = form.request_submit();
+        }
+    };
+    let select = move |name: &'static str,
+                       label: &'static str,
+                       all: Option<&'static str>,
+                       choices: Vec<Choice>,
+                       current: String| {
+        view! {
+            <label class="filter">
+                <span>{label}</span>
+                <select name=name on:change=submit_on_change data-testid=format!("filter-{name}")>
+                    {all.map(|all| view! { <option value="">{all}</option> })}
+                    {choices
+                        .into_iter()
+                        .map(|c| {
+                            let selected = c.key == current;
+                            view! { <option value=c.key selected=selected>{c.label}</option> }
+                        })
+                        .collect_view()}
+                </select>
+            </label>
+        }
+    };
+    let owner = query.read_untracked().get("owner").unwrap_or_default();
+    view! {
+        <Form method="GET" action="" attr:class="filters" attr:data-testid="board-filters">
+            {select("view", "Show", None, board.views.clone(), board.view.clone())}
+            {(board.owners.len() > 1).then(|| select("owner", "Owner", Some("Everyone"), board.owners.clone(), owner))}
+            <label class="filter">
+                <span>"Closing from"</span>
+                <input type="date" name="from" prop:value=value("from") on:change=submit_on_change />
+            </label>
+            <label class="filter">
+                <span>"to"</span>
+                <input type="date" name="to" prop:value=value("to") on:change=submit_on_change />
+            </label>
+            <label class="filter filter-search">
+                <span>"Search"</span>
+                <input
+                    type="search"
+                    name="q"
+                    placeholder="Title or customer"
+                    prop:value=value("q")
+                    data-testid="filter-q"
+                />
+            </label>
+            {customer.map(|id| view! { <input type="hidden" name="customer" value=id /> })}
+            <button type="submit" class="button-quiet">"Apply"</button>
+            <A href="/board" attr:class="button-quiet">"Clear"</A>
+        </Form>
+        {board.customer_name.map(|name| {
+            view! {
+                <p class="filter-chip">
+                    "Customer: " <strong>{name}</strong> " · "
+                    <A href="/board">"show all customers"</A>
+                </p>
+            }
+        })}
+        <p class="muted board-hint">
+            {format!(
+                "Won and lost show opportunities closed since {}.",
+                board.closed_since.format("%-d %b %Y"),
+            )}
+        </p>
+    }
+}
+
+#[component]
+fn NoticeBar() -> impl IntoView {
+    let ctx = crate::providers::board::use_board();
+    move || {
+        ctx.notice.get().map(|notice| {
+            let (class, role, text) = match notice {
+                Notice::Info(text) => ("notice notice-info", "status", text),
+                Notice::Problem(text) => ("notice notice-problem", "alert", text),
+            };
+            view! {
+                <div class=class role=role data-testid="board-notice">
+                    <span>{text}</span>
+                    <button
+                        type="button"
+                        class="button-quiet"
+                        aria-label="Dismiss"
+                        on:click=move |_| ctx.notice.set(None)
+                    >
+                        "×"
+                    </button>
+                </div>
+            }
+        })
+    }
+}
+
+#[component]
+fn Column(stage: Stage) -> impl IntoView {
+    let ctx = crate::providers::board::use_board();
+    let stage_id = stage.id;
+    let cards = ctx.column_cards(stage_id);
+    let totals = ctx.column_totals(stage.clone(), cards);
+    let drag = ctx.drag;
+    let all = ctx.cards;
+    let is_target = Memo::new(move |_| {
+        drag.with(|d| {
+            d.is_some_and(|d| {
+                d.over == Some(stage_id)
+                    && all.with_untracked(|c| {
+                        c.iter()
+                            .any(|c| c.id == d.card_id && c.stage_id != stage_id)
+                    })
+            })
+        })
+    });
+    let closed = stage.kind.is_closed();
+    let collapsed = RwSignal::new(closed);
+    let name = stage.name.clone();
+    let kind_class = match stage.kind {
+        StageKind::Open => "column",
+        StageKind::Won => "column column-closed column-won",
+        StageKind::Lost => "column column-closed column-lost",
+    };
+    let card_stage = stage.clone();
+    view! {
+        <section
+            class=kind_class
+            class:drop-target=move || is_target.get()
+            class:collapsed=move || collapsed.get()
+            data-stage-id=stage_id
+            data-testid=format!("column-{}", stage.name)
+            aria-label=format!("{} stage", stage.name)
+        >
+            <header class="column-head">
+                <h2>
+                    {name} <span class="column-probability">{format!("{} %", stage.probability.percent())}</span>
+                </h2>
+                <p class="column-totals" data-testid="column-totals">
+                    <span data-testid="column-count">{move || totals.with(|t| t.count)}</span>
+                    <span class="muted">" · "</span>
+                    <span data-testid="column-sum" title="Sum of values">{move || totals.with(|t| t.sum_label())}</span>
+                    <span class="muted">" · weighted "</span>
+                    <span data-testid="column-weighted" title="Sum of value × probability">
+                        {move || totals.with(|t| t.weighted_label())}
+                    </span>
+                </p>
+                {closed
+                    .then(|| {
+                        view! {
+                            <button
+                                type="button"
+                                class="button-quiet column-toggle"
+                                aria-expanded=move || (!collapsed.get()).to_string()
+                                on:click=move |_| collapsed.update(|c| *c = !*c)
+                            >
+                                {move || if collapsed.get() { "Show cards" } else { "Hide cards" }}
+                            </button>
+                        }
+                    })}
+            </header>
+            <div class="column-cards" role="list">
+                <Show when=move || !collapsed.get()>
+                    <For
+                        each=move || cards.get()
+                        key=|card| (card.id, card.version, card.stage_id)
+                        children={
+                            let stage = card_stage.clone();
+                            move |card| view! { <CardView card stage=stage.clone() /> }
+                        }
+                    />
+                </Show>
+            </div>
+        </section>
+    }
+}

@@ -1,0 +1,269 @@
+//! The board's state in the browser: the cards, the drag in progress, the dialogs, and the
+//! optimistic move that the server's answer confirms or reverts.
+
+use crate::api::pipeline::{get_opportunity, move_opportunity, Board};
+use crate::domain::{Card, ColumnTotals, Stage, StageKind};
+use crate::error::AppError;
+use chrono::NaiveDate;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use std::collections::HashSet;
+
+/// A card being dragged and the column under the pointer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Drag {
+    pub card_id: i64,
+    pub over: Option<i64>,
+}
+
+/// What the board tells the user: a quiet confirmation or a problem to read.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Notice {
+    Info(String),
+    Problem(String),
+}
+
+/// Which opportunity the drawer shows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DrawerTarget {
+    New,
+    Edit(i64),
+}
+
+#[derive(Clone, Copy)]
+pub struct BoardContext {
+    pub stages: StoredValue<Vec<Stage>>,
+    pub today: NaiveDate,
+    pub cards: RwSignal<Vec<Card>>,
+    /// Cards whose move the server has not answered yet.
+    pub pending: RwSignal<HashSet<i64>>,
+    pub drag: RwSignal<Option<Drag>>,
+    /// The dragged card alone, so the 2 000 cards that are not dragged don't re-run on
+    /// every column the pointer crosses.
+    pub dragged: Memo<Option<i64>>,
+    pub notice: RwSignal<Option<Notice>>,
+    /// Read out by screen readers (an `aria-live` region).
+    pub announcement: RwSignal<String>,
+    /// A drop on a lost stage waits here for its reason.
+    pub lost_prompt: RwSignal<Option<(i64, i64)>>,
+    /// The card whose "Move to…" menu is open.
+    pub move_menu: RwSignal<Option<i64>>,
+    pub drawer: RwSignal<Option<DrawerTarget>>,
+}
+
+impl BoardContext {
+    pub fn provide(board: &Board) -> BoardContext {
+        let drag = RwSignal::new(None::<Drag>);
+        let context = BoardContext {
+            stages: StoredValue::new(board.stages.clone()),
+            today: board.today,
+            cards: RwSignal::new(board.cards.clone()),
+            pending: RwSignal::new(HashSet::new()),
+            drag,
+            dragged: Memo::new(move |_| drag.with(|d| d.map(|d| d.card_id))),
+            notice: RwSignal::new(None),
+            announcement: RwSignal::new(String::new()),
+            lost_prompt: RwSignal::new(None),
+            move_menu: RwSignal::new(None),
+            drawer: RwSignal::new(None),
+        };
+        provide_context(context);
+        context
+    }
+
+    pub fn stage(&self, id: i64) -> Option<Stage> {
+        self.stages
+            .with_value(|s| s.iter().find(|s| s.id == id).cloned())
+    }
+
+    pub fn card(&self, id: i64) -> Option<Card> {
+        self.cards
+            .with_untracked(|cards| cards.iter().find(|c| c.id == id).cloned())
+    }
+
+    /// The stage `step` places before (-1) or after (1) the card's, in board order.
+    pub fn neighbour_stage(&self, card_id: i64, step: isize) -> Option<Stage> {
+        let card = self.card(card_id)?;
+        self.stages.with_value(|stages| {
+            let index = stages.iter().position(|s| s.id == card.stage_id)?;
+            index
+                .checked_add_signed(step)
+                .and_then(|i| stages.get(i))
+                .cloned()
+        })
+    }
+
+    /// The cards of one column, in board order. A memo per column: a move re-renders the
+    /// two columns it touches, not the others.
+    pub fn column_cards(&self, stage_id: i64) -> Memo<Vec<Card>> {
+        let cards = self.cards;
+        Memo::new(move |_| {
+            cards.with(|cards| {
+                cards
+                    .iter()
+                    .filter(|c| c.stage_id == stage_id)
+                    .cloned()
+                    .collect()
+            })
+        })
+    }
+
+    /// A column's count, sum and weighted sum, including the card being dragged over it and
+    /// excluding the card being dragged out of it.
+    pub fn column_totals(&self, stage: Stage, cards: Memo<Vec<Card>>) -> Memo<ColumnTotals> {
+        let base = Memo::new({
+            let stage = stage.clone();
+            move |_| cards.with(|cards| ColumnTotals::of(cards, &stage))
+        });
+        let drag = self.drag;
+        let all = self.cards;
+        let stages = self.stages;
+        Memo::new(move |_| {
+            let mut totals = base.get();
+            let Some(Drag {
+                card_id,
+                over: Some(over),
+            }) = drag.get()
+            else {
+                return totals;
+            };
+            let Some(card) = all.with_untracked(|c| c.iter().find(|c| c.id == card_id).cloned())
+            else {
+                return totals;
+            };
+            if card.stage_id == over {
+                return totals;
+            }
+            if card.stage_id == stage.id {
+                let home = stages.with_value(|s| s.iter().find(|s| s.id == stage.id).cloned());
+                if let Some(home) = home {
+                    totals.remove(&card, &home);
+                }
+            } else if over == stage.id {
+                totals.add(&card, &stage);
+            }
+            totals
+        })
+    }
+
+    /// A card was dropped on (or sent by keyboard to) `stage_id`. Lost asks for a reason
+    /// first; everything else moves at once.
+    pub fn request_move(&self, card_id: i64, stage_id: i64) {
+        let (Some(card), Some(stage)) = (self.card(card_id), self.stage(stage_id)) else {
+            return;
+        };
+        if card.stage_id == stage_id {
+            return;
+        }
+        if self.pending.with_untracked(|p| p.contains(&card_id)) {
+            self.notice.set(Some(Notice::Problem(format!(
+                "\"{}\" is still being saved; try again in a moment.",
+                card.title
+            ))));
+            return;
+        }
+        if stage.kind == StageKind::Lost {
+            self.lost_prompt.set(Some((card_id, stage_id)));
+        } else {
+            self.commit_move(card_id, stage_id, None);
+        }
+    }
+
+    /// Moves the card on screen now, then asks the server. Its answer replaces the card (a
+    /// new version); a conflict shows the card where it really is and says who moved it;
+    /// any other refusal puts the card back.
+    pub fn commit_move(&self, card_id: i64, stage_id: i64, lost_reason: Option<String>) {
+        let (Some(before), Some(stage)) = (self.card(card_id), self.stage(stage_id)) else {
+            return;
+        };
+        let moved = before.move_to(&stage, lost_reason.clone(), chrono::Utc::now());
+        self.replace(moved);
+        self.pending.update(|p| {
+            p.insert(card_id);
+        });
+        self.announcement
+            .set(format!("Moving \"{}\" to {}.", before.title, stage.name));
+        let this = *self;
+        spawn_local(async move {
+            let result = move_opportunity(card_id, before.version, stage_id, lost_reason).await;
+            match result {
+                Ok(card) => {
+                    // The confirmed card (a new version) is a new element; keep the keyboard on it.
+                    let focused = has_focus(card_id);
+                    this.replace(card);
+                    if focused {
+                        refocus(card_id);
+                    }
+                    this.notice.set(None);
+                    this.announcement
+                        .set(format!("Moved \"{}\" to {}.", before.title, stage.name));
+                }
+                Err(AppError::Conflict(message)) => {
+                    this.refresh(card_id).await;
+                    this.announcement.set(message.clone());
+                    this.notice.set(Some(Notice::Problem(message)));
+                }
+                Err(error) => {
+                    this.replace(before.clone());
+                    let message = format!("\"{}\" was not moved: {error}", before.title);
+                    this.announcement.set(message.clone());
+                    this.notice.set(Some(Notice::Problem(message)));
+                }
+            }
+            this.pending.update(|p| {
+                p.remove(&card_id);
+            });
+        });
+    }
+
+    /// Shows the card as the server has it now (or drops it if it is gone).
+    pub async fn refresh(&self, card_id: i64) {
+        match get_opportunity(card_id).await {
+            Ok(detail) => self.replace(detail.card),
+            Err(_) => self.remove(card_id),
+        }
+    }
+
+    /// Puts `card` in place of the card with its id, or adds it.
+    pub fn replace(&self, card: Card) {
+        self.cards
+            .update(|cards| match cards.iter_mut().find(|c| c.id == card.id) {
+                Some(slot) => *slot = card,
+                None => cards.push(card),
+            });
+    }
+
+    pub fn remove(&self, card_id: i64) {
+        self.cards.update(|cards| cards.retain(|c| c.id != card_id));
+    }
+}
+
+fn card_element(card_id: i64) -> Option<web_sys::HtmlElement> {
+    use wasm_bindgen::JsCast;
+    document()
+        .query_selector(&format!(
+            "[data-testid=\"card\"][data-card-id=\"{card_id}\"]"
+        ))
+        .ok()
+        .flatten()
+        .and_then(|el| el.dyn_into::<web_sys::HtmlElement>().ok())
+}
+
+fn has_focus(card_id: i64) -> bool {
+    let active = document().active_element();
+    card_element(card_id).is_some_and(|el| active.is_some_and(|a| a == *el))
+}
+
+/// Keeps the keyboard on a card after it was drawn anew (moved to another column, or
+/// confirmed by the server with a new version).
+pub fn refocus(card_id: i64) {
+    request_animation_frame(move || {
+        if let Some(el) = card_element(card_id) {
+            let _ = el.focus();
+        }
+    });
+}
+
+pub fn use_board() -> BoardContext {
+    expect_context::<BoardContext>()
+}

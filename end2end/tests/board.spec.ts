@@ -1,0 +1,220 @@
+import { expect, Page, test } from '@playwright/test';
+import { DEMO_MANAGER, demoUser, signIn, waitForHydration } from './fixtures/actions';
+import { column, columnCount, dragWithMouse, dragWithTouch, expectPersistedIn, firstCardIn } from './fixtures/board';
+import { expectNoHorizontalScroll } from './fixtures/checks';
+
+// Each test works on a different rep's opportunities: the tests share one demo database and
+// run in parallel.
+
+async function openBoard(page: Page, email: string) {
+  await signIn(page, email);
+  await expect(page).toHaveURL(/\/$/);
+  await page.goto('/board');
+  await waitForHydration(page);
+  await expect(page.getByTestId('board')).toBeVisible();
+}
+
+test('a card dragged with the mouse from Proposal to Negotiation stays there after a reload', async ({ page }) => {
+  await openBoard(page, demoUser('Lena Schulz'));
+  const card = await firstCardIn(page, 'Proposal');
+  const proposalBefore = await columnCount(page, 'Proposal');
+  const negotiationBefore = await columnCount(page, 'Negotiation');
+  const weightedBefore = await column(page, 'Negotiation').getByTestId('column-weighted').innerText();
+
+  await dragWithMouse(page, card.locator, column(page, 'Negotiation'), async () => {
+    // While the card hovers over Negotiation, both columns' totals already show the move.
+    await expect(column(page, 'Negotiation')).toHaveClass(/drop-target/);
+    await expect(column(page, 'Negotiation').getByTestId('column-count')).toHaveText(String(negotiationBefore + 1));
+    await expect(column(page, 'Proposal').getByTestId('column-count')).toHaveText(String(proposalBefore - 1));
+    await expect(column(page, 'Negotiation').getByTestId('column-weighted')).not.toHaveText(weightedBefore);
+  });
+
+  await expect(column(page, 'Negotiation').locator(`[data-card-id="${card.id}"]`)).toBeVisible();
+  await expect(page.locator(`[data-card-id="${card.id}"].pending`)).toHaveCount(0);
+  await expect(page.getByTestId('announcement')).toContainText('Moved');
+  await expectPersistedIn(page, card.id, 'Negotiation');
+});
+
+test('a drag that ends where it started changes nothing', async ({ page }) => {
+  await openBoard(page, demoUser('Jonas Meyer'));
+  const card = await firstCardIn(page, 'Qualified');
+  const before = await columnCount(page, 'Qualified');
+  await dragWithMouse(page, card.locator, column(page, 'Qualified'));
+  await expect(column(page, 'Qualified').getByTestId('column-count')).toHaveText(String(before));
+  await expect(page.getByTestId('drawer')).toHaveCount(0);
+});
+
+test.describe('on a phone', () => {
+  test.use({ viewport: { width: 375, height: 812 }, isMobile: true, hasTouch: true });
+
+  test('a card dragged by its handle with a finger moves to the next stage', async ({ page }) => {
+    await openBoard(page, demoUser('Katrin Vogel'));
+    await expectNoHorizontalScroll(page);
+    const card = await firstCardIn(page, 'Proposal');
+    await dragWithTouch(page, card.locator.locator('.drag-handle'), column(page, 'Negotiation'));
+    await expect(column(page, 'Negotiation').locator(`[data-card-id="${card.id}"]`)).toBeAttached();
+    await expect(page.locator(`[data-card-id="${card.id}"].pending`)).toHaveCount(0);
+    await expectPersistedIn(page, card.id, 'Negotiation');
+  });
+});
+
+test('the keyboard moves a card stage by stage and through the Move to menu', async ({ page }) => {
+  await openBoard(page, demoUser('Florian Huber'));
+  const card = await firstCardIn(page, 'Lead');
+  await card.locator.focus();
+  await page.keyboard.press('ArrowRight');
+  const moved = column(page, 'Qualified').locator(`[data-card-id="${card.id}"]`);
+  await expect(moved).toBeVisible();
+  await expect(moved).toBeFocused();
+  await expect(page.getByTestId('announcement')).toHaveText(/Moved .* to Qualified\./);
+
+  await page.keyboard.press('m');
+  const menu = page.getByTestId('move-menu');
+  await expect(menu).toBeVisible();
+  await menu.getByRole('button', { name: 'Negotiation' }).click();
+  await expect(column(page, 'Negotiation').locator(`[data-card-id="${card.id}"]`)).toBeVisible();
+  await expect(page.locator(`[data-card-id="${card.id}"].pending`)).toHaveCount(0);
+  await expectPersistedIn(page, card.id, 'Negotiation');
+});
+
+test('moving to Lost asks why, and the reason is required', async ({ page }) => {
+  await openBoard(page, demoUser('Miriam Bauer'));
+  const card = await firstCardIn(page, 'Qualified');
+  const lostBefore = await columnCount(page, 'Lost');
+  await card.locator.getByTestId('move-menu-button').click();
+  await page.getByTestId('move-menu').getByRole('button', { name: 'Lost' }).click();
+
+  const dialog = page.getByTestId('lost-dialog');
+  await expect(dialog).toBeVisible();
+  await dialog.getByRole('button', { name: 'Mark as lost' }).click();
+  await expect(dialog.getByRole('alert')).toContainText('say why it was lost');
+  await expect(column(page, 'Qualified').locator(`[data-card-id="${card.id}"]`)).toBeVisible();
+
+  await dialog.getByLabel('Lost reason').fill('Budget frozen until next year');
+  await dialog.getByRole('button', { name: 'Mark as lost' }).click();
+  await expect(dialog).toHaveCount(0);
+  await expect(column(page, 'Lost').getByTestId('column-count')).toHaveText(String(lostBefore + 1));
+  await expect(column(page, 'Qualified').locator(`[data-card-id="${card.id}"]`)).toHaveCount(0);
+  await expect(page.locator(`[data-card-id="${card.id}"].pending`)).toHaveCount(0);
+  await page.reload();
+  await waitForHydration(page);
+  await column(page, 'Lost').getByRole('button', { name: 'Show cards' }).click();
+  await column(page, 'Lost').locator(`[data-card-id="${card.id}"] .opp-title`).click();
+  await expect(page.getByTestId('drawer').getByLabel('Lost reason')).toHaveValue('Budget frozen until next year');
+});
+
+test('a move that lost the race shows who moved the card and where it is now', async ({ browser }) => {
+  const rep = await (await browser.newContext()).newPage();
+  const manager = await (await browser.newContext()).newPage();
+  await openBoard(rep, demoUser('Stefan Gruber'));
+  const card = await firstCardIn(rep, 'Proposal');
+
+  // The manager moves the same card first, from the team's board.
+  await openBoard(manager, DEMO_MANAGER.email);
+  const theirs = manager.locator(`[data-card-id="${card.id}"]`);
+  await theirs.getByTestId('move-menu-button').click();
+  await manager.getByTestId('move-menu').getByRole('button', { name: 'Lead' }).click();
+  await expect(manager.locator(`[data-card-id="${card.id}"].pending`)).toHaveCount(0);
+  await expect(column(manager, 'Lead').locator(`[data-card-id="${card.id}"]`)).toBeVisible();
+
+  // The rep, still looking at the old board, drags it to Negotiation.
+  await dragWithMouse(rep, card.locator, column(rep, 'Negotiation'));
+  const notice = rep.getByTestId('board-notice');
+  await expect(notice).toContainText('Julia Hoffmann changed this opportunity');
+  await expect(notice).toContainText('now in Lead');
+  await expect(column(rep, 'Lead').locator(`[data-card-id="${card.id}"]`)).toBeVisible();
+  await expect(column(rep, 'Negotiation').locator(`[data-card-id="${card.id}"]`)).toHaveCount(0);
+  await expectPersistedIn(rep, card.id, 'Lead');
+});
+
+test('an opportunity is created with inline checks, edited, and shows its history', async ({ page }) => {
+  await openBoard(page, demoUser('Tobias Klein'));
+  const title = `Shelving for depot ${Date.now()}`;
+  const leadBefore = await columnCount(page, 'Lead');
+  await page.getByTestId('new-opportunity').click();
+  const drawer = page.getByTestId('drawer');
+  await expect(drawer.getByRole('heading', { name: 'New opportunity' })).toBeVisible();
+
+  await drawer.getByLabel('Title').fill(title);
+  await drawer.getByLabel('Customer').selectOption({ index: 1 });
+  await drawer.getByLabel('Value').fill('12.345');
+  await drawer.getByLabel('Value').blur();
+  await expect(drawer.getByTestId('error-value')).toContainText('more than 2 decimal places');
+  await drawer.getByLabel('Value').fill('18 400');
+  await expect(drawer.getByTestId('error-value')).toHaveText('');
+  await drawer.getByRole('button', { name: 'Save' }).click();
+  await expect(drawer).toHaveCount(0);
+  await expect(page.getByTestId('board-notice')).toContainText(`Saved "${title}"`);
+  await expect(column(page, 'Lead').getByTestId('column-count')).toHaveText(String(leadBefore + 1));
+
+  const created = column(page, 'Lead').getByTestId('card').filter({ hasText: title });
+  await created.locator('.opp-title').click();
+  await expect(drawer.getByLabel('Title')).toHaveValue(title);
+  await drawer.getByLabel('Stage', { exact: true }).selectOption({ label: 'Proposal' });
+  await drawer.getByLabel('Probability').fill('65');
+  await drawer.getByRole('button', { name: 'Save' }).click();
+  await expect(drawer).toHaveCount(0);
+  const edited = column(page, 'Proposal').getByTestId('card').filter({ hasText: title });
+  await expect(edited.locator('.opp-probability')).toHaveText('65 %');
+
+  await edited.locator('.opp-title').click();
+  const timeline = drawer.getByTestId('timeline');
+  await expect(timeline.locator('li')).toHaveCount(2);
+  await expect(timeline.locator('li').first()).toContainText('Lead → Proposal');
+  await expect(timeline.locator('li').last()).toContainText('Created in Lead');
+  await drawer.getByRole('button', { name: 'Delete' }).click();
+  await drawer.getByTestId('confirm-delete').click();
+  await expect(drawer).toHaveCount(0);
+  await expect(page.getByTestId('card').filter({ hasText: title })).toHaveCount(0);
+});
+
+test('the view and filters live in the URL', async ({ page }) => {
+  await openBoard(page, DEMO_MANAGER.email);
+  const total = await page.getByTestId('card').count();
+  await page.getByTestId('filter-owner').selectOption({ label: 'Lena Schulz' });
+  await expect(page).toHaveURL(/owner=\d+/);
+  const owners = await page.locator('.opp-owner').allInnerTexts();
+  expect(owners.length).toBeGreaterThan(0);
+  expect(owners.every((o) => o === 'Lena Schulz')).toBe(true);
+  expect(owners.length).toBeLessThan(total);
+
+  await page.reload();
+  await waitForHydration(page);
+  await expect(page.getByTestId('filter-owner')).toHaveValue(/\d+/);
+  expect(await page.locator('.opp-owner').allInnerTexts()).toEqual(owners);
+
+  await page.goto('/board?from=2020-02-01&to=2020-01-01');
+  await expect(page.getByTestId('board-error')).toContainText('to: the close-date range ends');
+});
+
+test('an admin adds, renames and removes a stage', async ({ page }) => {
+  await signIn(page, demoUser('Sabine Krüger'));
+  await expect(page).toHaveURL(/\/$/);
+  await page.goto('/board/stages');
+  await waitForHydration(page);
+  const add = page.getByTestId('new-stage');
+  await add.getByLabel('Stage name').fill('Site survey');
+  await add.getByLabel('Probability %').fill('140');
+  await add.getByRole('button', { name: 'Add stage' }).click();
+  await expect(page.getByTestId('stages-message')).toContainText('probability');
+  await add.getByLabel('Probability %').fill('40');
+  await add.getByLabel('Rotting days').fill('10');
+  await add.getByRole('button', { name: 'Add stage' }).click();
+  await expect(page.getByTestId('stages-message')).toHaveText('Added Site survey.');
+  const row = page.getByTestId('stage-Site survey');
+  await expect(row).toBeVisible();
+
+  await row.getByRole('button', { name: 'Move Site survey earlier' }).click();
+  await expect(page.getByTestId('stages-message')).toHaveText('Order saved.');
+  const names = await page.getByTestId('stages-table').getByLabel('Stage name').evaluateAll((els) =>
+    els.map((e) => (e as HTMLInputElement).value),
+  );
+  expect(names.indexOf('Site survey')).toBe(names.indexOf('Negotiation') - 1);
+
+  await page.getByTestId('stage-Site survey').getByRole('button', { name: 'Delete' }).click();
+  await expect(page.getByTestId('stages-message')).toHaveText('Deleted Site survey.');
+  await expect(page.getByTestId('stage-Site survey')).toHaveCount(0);
+
+  // A stage that holds opportunities offers where to move them.
+  await expect(page.getByTestId('stage-Lead').getByLabel('Move its opportunities to')).toBeVisible();
+});
