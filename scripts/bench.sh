@@ -31,11 +31,12 @@ echo "==> Release build"
 cargo leptos build --release
 cargo build --release -p server --example pipeline_load
 
-echo "==> Pipeline load, SQLite"
-"$TARGET_DIR/release/examples/pipeline_load" --database-url "sqlite://$WORK/board.db" \
-  --clients "$CLIENTS" --seconds "$SECONDS_PER_RUN"
+LOAD="$TARGET_DIR/release/examples/pipeline_load"
+echo "==> Pipeline load, SQLite: closed loop (throughput ceiling), then open loop at 1 000 moves/s"
+"$LOAD" --database-url "sqlite://$WORK/board.db" --clients "$CLIENTS" --seconds "$SECONDS_PER_RUN"
+"$LOAD" --database-url "sqlite://$WORK/paced.db" --clients "$CLIENTS" --seconds "$SECONDS_PER_RUN" --rate 1000
 
-echo "==> Pipeline load, PostgreSQL"
+echo "==> Pipeline load, PostgreSQL: closed loop, then open loop at 1 000 moves/s"
 PG_DATA="$WORK/pg"
 PG_PORT=$(free_port)
 mkdir -p "$PG_DATA"
@@ -43,10 +44,11 @@ mkdir -p "$PG_DATA"
 pg_run initdb -D "$PG_DATA" -U postgres --auth=trust -E UTF8 >/dev/null
 pg_run pg_ctl -D "$PG_DATA" -l "$PG_DATA/server.log" -w \
   -o "-p $PG_PORT -k $PG_DATA -c listen_addresses=127.0.0.1 -c max_connections=200" start >/dev/null
-pg_run psql -h 127.0.0.1 -p "$PG_PORT" -U postgres -qc "CREATE DATABASE pacer_bench" >/dev/null
-"$TARGET_DIR/release/examples/pipeline_load" \
-  --database-url "postgres://postgres@127.0.0.1:$PG_PORT/pacer_bench" \
+pg_run psql -h 127.0.0.1 -p "$PG_PORT" -U postgres -qc "CREATE DATABASE pacer_closed" -c "CREATE DATABASE pacer_paced" >/dev/null
+"$LOAD" --database-url "postgres://postgres@127.0.0.1:$PG_PORT/pacer_closed" \
   --clients "$CLIENTS" --seconds "$SECONDS_PER_RUN"
+"$LOAD" --database-url "postgres://postgres@127.0.0.1:$PG_PORT/pacer_paced" \
+  --clients "$CLIENTS" --seconds "$SECONDS_PER_RUN" --rate 1000
 
 echo "==> Frames during a drag (Chromium, 2 000 open opportunities)"
 PORT=$(free_port)

@@ -10,11 +10,14 @@ use sqlx::sqlite::{
 };
 use std::path::Path;
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
+use tokio::sync::{Mutex, OwnedMutexGuard};
 
 #[derive(Clone, Debug)]
 pub enum Db {
-    Sqlite(SqlitePool),
+    /// The pool and the queue its write transactions wait in (see [`Db::write_turn`]).
+    Sqlite(SqlitePool, Arc<Mutex<()>>),
     Postgres(PgPool),
 }
 
@@ -40,7 +43,7 @@ pub enum ConnectError {
 macro_rules! on_db {
     ($db:expr, $pool:ident => $body:expr) => {
         match $db {
-            $crate::db::Db::Sqlite($pool) => $body,
+            $crate::db::Db::Sqlite($pool, _) => $body,
             $crate::db::Db::Postgres($pool) => $body,
         }
     };
@@ -53,7 +56,7 @@ impl Db {
     /// Opens the database named by `url` and applies pending migrations.
     pub async fn connect(url: &str) -> Result<Db, ConnectError> {
         let db = if url.starts_with("sqlite:") {
-            Db::Sqlite(connect_sqlite(url).await?)
+            Db::Sqlite(connect_sqlite(url).await?, Arc::new(Mutex::new(())))
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             Db::Postgres(connect_postgres(url).await?)
         } else {
@@ -65,14 +68,14 @@ impl Db {
 
     pub async fn migrate(&self) -> Result<(), sqlx::migrate::MigrateError> {
         match self {
-            Db::Sqlite(pool) => SQLITE_MIGRATIONS.run(pool).await,
+            Db::Sqlite(pool, _) => SQLITE_MIGRATIONS.run(pool).await,
             Db::Postgres(pool) => POSTGRES_MIGRATIONS.run(pool).await,
         }
     }
 
     pub fn backend(&self) -> &'static str {
         match self {
-            Db::Sqlite(_) => "sqlite",
+            Db::Sqlite(..) => "sqlite",
             Db::Postgres(_) => "postgres",
         }
     }
@@ -82,8 +85,20 @@ impl Db {
     /// under the busy timeout instead of failing with "database is locked" on the upgrade.
     pub fn begin_write(&self) -> &'static str {
         match self {
-            Db::Sqlite(_) => "BEGIN IMMEDIATE",
+            Db::Sqlite(..) => "BEGIN IMMEDIATE",
             Db::Postgres(_) => "BEGIN",
+        }
+    }
+
+    /// Waits for this process's turn to write. SQLite has one writer at a time; without a
+    /// queue, waiting writers sleep in SQLite's busy handler (1, 2, 5 … 100 ms naps) and wake
+    /// late, which made the slowest moves under load ten times slower than the rest. Queued
+    /// here, the next writer starts the moment the last one commits. Postgres locks rows, so
+    /// its writers need no turn. Hold the guard until the transaction is committed.
+    pub async fn write_turn(&self) -> Option<OwnedMutexGuard<()>> {
+        match self {
+            Db::Sqlite(_, queue) => Some(queue.clone().lock_owned().await),
+            Db::Postgres(_) => None,
         }
     }
 
@@ -91,7 +106,7 @@ impl Db {
     /// SQLite needs nothing: `BEGIN IMMEDIATE` already holds the database's write lock.
     pub fn lock_row(&self) -> &'static str {
         match self {
-            Db::Sqlite(_) => "",
+            Db::Sqlite(..) => "",
             Db::Postgres(_) => " FOR UPDATE",
         }
     }
@@ -116,7 +131,11 @@ async fn connect_sqlite(url: &str) -> Result<SqlitePool, ConnectError> {
         .journal_mode(SqliteJournalMode::Wal)
         .synchronous(SqliteSynchronous::Normal)
         .foreign_keys(true)
-        .busy_timeout(Duration::from_secs(10));
+        .busy_timeout(Duration::from_secs(10))
+        // Checkpoints run in the background (below), not inside the commit that happens to
+        // cross 1 000 WAL pages: that commit used to stall every writer behind it for up to a
+        // second under load (BENCHMARKS.md, pipeline load).
+        .pragma("wal_autocheckpoint", "0");
     let file = options.get_filename();
     if let Some(dir) = file.parent().filter(|d| !d.as_os_str().is_empty()) {
         if !Path::new(dir).exists() {
@@ -126,7 +145,7 @@ async fn connect_sqlite(url: &str) -> Result<SqlitePool, ConnectError> {
             })?;
         }
     }
-    SqlitePoolOptions::new()
+    let pool = SqlitePoolOptions::new()
         .max_connections(8)
         .acquire_timeout(Duration::from_secs(10))
         .connect_with(options)
@@ -134,7 +153,31 @@ async fn connect_sqlite(url: &str) -> Result<SqlitePool, ConnectError> {
         .map_err(|source| ConnectError::Unreachable {
             url: url.to_string(),
             source,
-        })
+        })?;
+    tokio::spawn(checkpoint_continuously(pool.clone()));
+    Ok(pool)
+}
+
+/// Copies the WAL into the database file once a second. PASSIVE never waits for readers or
+/// writers; the task ends when the pool is closed.
+async fn checkpoint_continuously(pool: SqlitePool) {
+    let mut tick = tokio::time::interval(Duration::from_secs(1));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        if pool.is_closed() {
+            return;
+        }
+        if let Err(e) = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)")
+            .execute(&pool)
+            .await
+        {
+            if pool.is_closed() {
+                return;
+            }
+            tracing::warn!(error = %e, "WAL checkpoint failed");
+        }
+    }
 }
 
 async fn connect_postgres(url: &str) -> Result<PgPool, ConnectError> {

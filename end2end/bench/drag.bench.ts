@@ -20,7 +20,11 @@ test('frames while dragging a card across a board of 2 000 open opportunities', 
     w.__loaf = [];
     w.__gaps = [];
     new PerformanceObserver((list) => {
-      for (const e of list.getEntries()) w.__loaf.push(e.duration);
+      for (const e of list.getEntries() as any[]) {
+        w.__loaf.push(e.duration);
+        w.__loafDetail = w.__loafDetail ?? [];
+        w.__loafDetail.push({ at: Math.round(e.startTime), ms: Math.round(e.duration), blocking: Math.round(e.blockingDuration), render: Math.round(e.renderStart ? e.startTime + e.duration - e.renderStart : 0), style: Math.round(e.styleAndLayoutStart ? e.startTime + e.duration - e.styleAndLayoutStart : 0), scripts: (e.scripts ?? []).map((s: any) => `${s.invoker}:${Math.round(s.duration)}`).join(',') });
+      }
     }).observe({ type: 'long-animation-frame' });
     let last = performance.now();
     w.__measuring = true;
@@ -53,6 +57,7 @@ test('frames while dragging a card across a board of 2 000 open opportunities', 
       longAnimationFrames: w.__loaf.length,
       longestLoafMs: Math.max(0, ...w.__loaf),
       longestFrameGapMs: Math.max(0, ...gaps),
+      detail: (w.__loafDetail ?? []).slice(0, 12),
     };
   });
   console.log(`BENCH drag: ${cards} cards, hydrated in ${hydratedMs} ms after navigation, ${JSON.stringify(result)}`);

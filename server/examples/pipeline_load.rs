@@ -42,6 +42,12 @@ struct Args {
     /// Board page loads to time.
     #[arg(long, default_value_t = 30)]
     pages: usize,
+    /// Total moves per second, spread evenly over the clients (open loop: latency is counted
+    /// from when a move was due, so a slow server cannot hide its queue). Without it, every
+    /// client sends its next move as soon as the last one is answered (closed loop: the
+    /// throughput ceiling).
+    #[arg(long)]
+    rate: Option<f64>,
 }
 
 const ADMIN: &str = "sabine.krueger@pacer.demo";
@@ -214,9 +220,15 @@ async fn moves(base: &str, db: &Db, args: &Args, open: Vec<(i64, i64, i64)>) {
     }
     let deadline = Instant::now() + Duration::from_secs(args.seconds);
     let started = Instant::now();
+    // Open loop: client `c` sends at started + (c / clients + k) × interval.
+    let interval = args
+        .rate
+        .map(|rate| Duration::from_secs_f64(args.clients as f64 / rate));
+    let clients_n = args.clients as f64;
     let mut tasks = Vec::new();
-    for (client, mut share) in clients.into_iter().zip(shares) {
+    for (index, (client, mut share)) in clients.into_iter().zip(shares).enumerate() {
         let base = base.to_string();
+        let offset = interval.map(|i| i.mul_f64(index as f64 / clients_n));
         let stages = stages.clone();
         tasks.push(tokio::spawn(async move {
             let mut latencies = Vec::new();
@@ -226,7 +238,18 @@ async fn moves(base: &str, db: &Db, args: &Args, open: Vec<(i64, i64, i64)>) {
                 let (id, version, stage) = share[next % share.len()];
                 let position = stages.iter().position(|s| *s == stage).unwrap_or(0);
                 let to = stages[(position + 1) % stages.len()];
-                let sent = Instant::now();
+                let sent = match (interval, offset) {
+                    (Some(interval), Some(offset)) => {
+                        let due =
+                            started + offset + interval * u32::try_from(next).unwrap_or(u32::MAX);
+                        tokio::time::sleep_until(due.into()).await;
+                        due
+                    }
+                    _ => Instant::now(),
+                };
+                if sent >= deadline {
+                    break;
+                }
                 let response = client
                     .post(format!("{base}/api/move_opportunity"))
                     .form(&[
@@ -273,7 +296,11 @@ async fn moves(base: &str, db: &Db, args: &Args, open: Vec<(i64, i64, i64)>) {
     latencies.sort();
     let errors: usize = failures.values().sum();
     println!(
-        "moves: {} in {:.1} s = {:.0} moves/s; round trip p50 {}, p99 {}, max {}; errors {errors}",
+        "moves ({}): {} in {:.1} s = {:.0} moves/s; round trip p50 {}, p99 {}, max {}; errors {errors}",
+        match args.rate {
+            Some(rate) => format!("open loop at {rate:.0}/s"),
+            None => "closed loop, as fast as answered".to_string(),
+        },
         latencies.len(),
         elapsed.as_secs_f64(),
         latencies.len() as f64 / elapsed.as_secs_f64(),

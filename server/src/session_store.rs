@@ -18,7 +18,7 @@ impl DbSessionStore {
     /// Creates the store and its table.
     pub async fn new(db: &Db) -> Result<Self, sqlx::Error> {
         Ok(match db {
-            Db::Sqlite(pool) => {
+            Db::Sqlite(pool, _) => {
                 let store = SqliteStore::new(pool.clone());
                 store.migrate().await?;
                 DbSessionStore::Sqlite(store)

@@ -10,6 +10,7 @@ use axum::{middleware, Router};
 use leptos_axum::{generate_route_list, LeptosRoutes};
 use std::net::SocketAddr;
 use tokio::net::TcpListener;
+use tower_http::compression::predicate::SizeAbove;
 use tower_http::compression::CompressionLayer;
 use tower_sessions::cookie::SameSite;
 use tower_sessions::{Expiry, SessionManagerLayer};
@@ -134,7 +135,9 @@ fn router(settings: &Settings, db: Db, sessions: DbSessionStore) -> Router {
             require_sign_in,
         ))
         .layer(session_layer)
-        .layer(CompressionLayer::new())
+        // Pages, wasm and board data compress well; a moved card's few hundred bytes of JSON
+        // are not worth the CPU (measured in BENCHMARKS.md, pipeline load).
+        .layer(CompressionLayer::new().compress_when(SizeAbove::new(1024)))
         .with_state(state)
 }
 

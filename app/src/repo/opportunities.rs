@@ -451,6 +451,7 @@ pub async fn move_to_stage(
 ) -> Result<Card, WriteError> {
     let scope = user.scope();
     let begin = db.begin_write();
+    let _turn = db.write_turn().await;
     on_db!(db, pool => {
         let mut tx = pool.begin_with(begin).await?;
         let from_stage = lock_at_version!(tx, db, &scope, user, id, version, now);
@@ -526,6 +527,7 @@ pub async fn create(
 ) -> Result<Card, WriteError> {
     let (owner, stage) = check_references(db, user, fields, None).await?;
     let begin = db.begin_write();
+    let _turn = db.write_turn().await;
     on_db!(db, pool => {
         let mut tx = pool.begin_with(begin).await?;
         let insert = sqlx::query_as(
@@ -564,6 +566,7 @@ pub async fn update(
     };
     let (owner, stage) = check_references(db, user, fields, Some(existing.owner_id)).await?;
     let begin = db.begin_write();
+    let _turn = db.write_turn().await;
     on_db!(db, pool => {
         let mut tx = pool.begin_with(begin).await?;
         let from_stage = lock_at_version!(tx, db, &scope, user, id, version, now);
@@ -597,6 +600,7 @@ pub async fn update(
 pub async fn delete(db: &Db, user: &SessionUser, id: i64, version: i64) -> Result<(), WriteError> {
     let scope = user.scope();
     let begin = db.begin_write();
+    let _turn = db.write_turn().await;
     let now = Utc::now();
     on_db!(db, pool => {
         let mut tx = pool.begin_with(begin).await?;

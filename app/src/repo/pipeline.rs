@@ -99,6 +99,7 @@ pub async fn stage_usage(db: &Db) -> Result<Vec<StageUsage>, RepoError> {
 #[tracing::instrument(skip(db), err)]
 pub async fn save_stage(db: &Db, id: Option<i64>, spec: &StageSpec) -> Result<Stage, WriteError> {
     let begin = db.begin_write();
+    let _turn = db.write_turn().await;
     let saved_id = on_db!(db, pool => {
         let mut tx = pool.begin_with(begin).await?;
         let current = active_stages!(&mut *tx);
@@ -180,6 +181,7 @@ pub async fn save_stage(db: &Db, id: Option<i64>, spec: &StageSpec) -> Result<St
 #[tracing::instrument(skip(db), err)]
 pub async fn reorder_stage(db: &Db, id: i64, direction: i32) -> Result<(), WriteError> {
     let begin = db.begin_write();
+    let _turn = db.write_turn().await;
     on_db!(db, pool => {
         let mut tx = pool.begin_with(begin).await?;
         let order: Vec<(i64, i32)> = sqlx::query_as(&format!(
@@ -219,6 +221,7 @@ pub async fn delete_stage(
     now: DateTime<Utc>,
 ) -> Result<(), WriteError> {
     let begin = db.begin_write();
+    let _turn = db.write_turn().await;
     on_db!(db, pool => {
         let mut tx = pool.begin_with(begin).await?;
         let current = active_stages!(&mut *tx);

@@ -52,7 +52,7 @@ fn the_server_exits_with_one_line_on_a_bad_database_url() {
 async fn sqlite_is_configured_for_concurrent_use() {
     let (url, _dir) = fresh_database(Backend::Sqlite).await;
     let db = Db::connect(&url).await.unwrap();
-    let Db::Sqlite(pool) = &db else {
+    let Db::Sqlite(pool, _) = &db else {
         unreachable!("sqlite url")
     };
     let (mode,): (String,) = sqlx::query_as("PRAGMA journal_mode")
