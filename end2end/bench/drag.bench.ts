@@ -14,6 +14,8 @@ test('frames while dragging a card across a board of 2 000 open opportunities', 
   const hydratedMs = Date.now() - started;
   const cards = await page.getByTestId('card').count();
   expect(cards).toBeGreaterThanOrEqual(2000);
+  // Let the page settle after hydration: the budget is about dragging, not loading.
+  await page.waitForTimeout(3000);
 
   await page.evaluate(() => {
     const w = window as any;

@@ -6,7 +6,7 @@ use crate::providers::board::{refocus, use_board, DrawerTarget};
 use leptos::prelude::*;
 
 #[component]
-pub fn CardView(card: Card, stage: Stage) -> impl IntoView {
+pub fn CardView(card: Card, pending: bool, stage: Stage) -> impl IntoView {
     let ctx = use_board();
     let id = card.id;
     let rotting = card.is_rotting(&stage, ctx.today);
@@ -67,8 +67,7 @@ pub fn CardView(card: Card, stage: Stage) -> impl IntoView {
             class="opp"
             class:rotting=rotting
             class:overdue=overdue
-            class:dragging=move || ctx.dragged.get() == Some(id)
-            class:pending=move || ctx.pending.with(|p| p.contains(&id))
+            class:pending=pending
             role="listitem"
             tabindex="0"
             data-card-id=id

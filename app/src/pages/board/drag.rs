@@ -6,7 +6,7 @@
 //! and the column under it is found with `elementFromPoint`; only the drag signal changes,
 //! so only the two columns whose totals change re-render.
 
-use crate::providers::board::{use_board, Drag};
+use crate::providers::board::{use_board, BoardContext, Drag};
 use leptos::prelude::*;
 use std::cell::{Cell, RefCell};
 use wasm_bindgen::JsCast;
@@ -21,9 +21,9 @@ struct Tracking {
     card_id: i64,
     pointer_id: i32,
     start: (f64, f64),
-    offset: (f64, f64),
     threshold: f64,
     ghost: Option<HtmlElement>,
+    card: Option<HtmlElement>,
 }
 
 thread_local! {
@@ -34,6 +34,9 @@ thread_local! {
     /// Whether the last pointer-up ended a drag, so the click that follows does not open
     /// the card.
     static JUST_DROPPED: Cell<bool> = const { Cell::new(false) };
+    /// The latest pointer position, and whether a frame to show it is already requested.
+    static LATEST: Cell<(f64, f64)> = const { Cell::new((0.0, 0.0)) };
+    static FRAME_PENDING: Cell<bool> = const { Cell::new(false) };
 }
 
 /// Whether a click should be ignored because it ends a drag.
@@ -58,69 +61,91 @@ pub fn pointer_down(ev: PointerEvent, card_id: i64) {
     if ev.pointer_type() != "mouse" && !handle {
         return;
     }
-    let Some(card) = ev
-        .current_target()
-        .and_then(|t| t.dyn_into::<HtmlElement>().ok())
-    else {
-        return;
-    };
     if handle {
         ev.prevent_default();
     }
     // No pointer capture yet: it would retarget the click of a button on the card to the
     // card itself. It is taken when the press becomes a drag.
-    let rect = card.get_bounding_client_rect();
     let (x, y) = (f64::from(ev.client_x()), f64::from(ev.client_y()));
     TRACKING.with(|t| {
         *t.borrow_mut() = Some(Tracking {
             card_id,
             pointer_id: ev.pointer_id(),
             start: (x, y),
-            offset: (x - rect.left(), y - rect.top()),
             threshold: if handle { 0.0 } else { MOUSE_THRESHOLD },
             ghost: None,
+            card: None,
         })
     });
 }
 
 pub fn pointer_move(ev: PointerEvent) {
-    let ctx = use_board();
     let (x, y) = (f64::from(ev.client_x()), f64::from(ev.client_y()));
-    let mut started_now = None;
-    TRACKING.with(|tracking| {
+    let dragging = TRACKING.with(|tracking| {
         let mut tracking = tracking.borrow_mut();
         let Some(t) = tracking
             .as_mut()
             .filter(|t| t.pointer_id == ev.pointer_id())
         else {
-            return;
+            return false;
         };
         if t.ghost.is_none() {
             if (x - t.start.0).hypot(y - t.start.1) < t.threshold {
-                return;
+                return false;
             }
             let Some(card) = ev
                 .current_target()
                 .and_then(|c| c.dyn_into::<HtmlElement>().ok())
             else {
-                return;
+                return false;
             };
             let _ = card.set_pointer_capture(t.pointer_id);
             t.ghost = make_ghost(&card);
-            started_now = Some(t.card_id);
+            t.card = Some(card);
         }
-        if let Some(ghost) = &t.ghost {
-            let style = ghost.style();
-            let _ = style.set_property("left", &px(x - t.offset.0));
-            let _ = style.set_property("top", &px(y - t.offset.1));
-        }
+        t.ghost.is_some()
     });
-    let Some(card_id) = started_now.or_else(|| ctx.dragged.get_untracked()) else {
+    if !dragging {
+        return;
+    }
+    ev.prevent_default();
+    // Browsers deliver several pointer moves per frame; the ghost, the hit test and the drag
+    // signal are updated once per frame, for the latest position.
+    LATEST.with(|latest| latest.set((x, y)));
+    if !FRAME_PENDING.with(|pending| pending.replace(true)) {
+        let ctx = use_board();
+        request_animation_frame(move || {
+            FRAME_PENDING.with(|pending| pending.set(false));
+            follow_pointer(ctx, LATEST.with(Cell::get));
+        });
+    }
+}
+
+/// Moves the ghost to the pointer and marks the column under it.
+fn follow_pointer(ctx: BoardContext, (x, y): (f64, f64)) {
+    let card_id = TRACKING.with(|tracking| {
+        let tracking = tracking.borrow();
+        let t = tracking.as_ref()?;
+        let ghost = t.ghost.as_ref()?;
+        // A transform moves the copy on the compositor: no layout or paint of the 2 000
+        // cards beneath it, which left/top cost on every frame.
+        let _ = ghost.style().set_property(
+            "transform",
+            &format!(
+                "translate3d({}, {}, 0) rotate(2deg)",
+                px(x - t.start.0),
+                px(y - t.start.1)
+            ),
+        );
+        Some(t.card_id)
+    });
+    let Some(card_id) = card_id else {
         return;
     };
-    ev.prevent_default();
-    let over = column_at(x, y);
-    let next = Drag { card_id, over };
+    let next = Drag {
+        card_id,
+        over: column_at(x, y),
+    };
     if ctx.drag.get_untracked() != Some(next) {
         ctx.drag.set(Some(next));
     }
@@ -139,15 +164,21 @@ pub fn pointer_up(ev: PointerEvent) {
         return;
     };
     ghost.remove();
-    let drag = ctx.drag.get_untracked();
-    ctx.drag.set(None);
+    if let Some(card) = &tracking.card {
+        let _ = card.class_list().remove_1("dragging");
+    }
     JUST_DROPPED.with(|d| d.set(true));
-    if let Some(Drag {
-        card_id,
-        over: Some(stage_id),
-    }) = drag
-    {
-        ctx.request_move(card_id, stage_id);
+    // The column shown as the target; if the last position has not been drawn yet, the
+    // column under it.
+    let over = if FRAME_PENDING.with(Cell::get) {
+        let (x, y) = LATEST.with(Cell::get);
+        column_at(x, y)
+    } else {
+        ctx.drag.get_untracked().and_then(|d| d.over)
+    };
+    ctx.drag.set(None);
+    if let Some(stage_id) = over {
+        ctx.request_move(tracking.card_id, stage_id);
     }
 }
 
@@ -158,6 +189,9 @@ pub fn cancel() {
         if let Some(ghost) = tracking.ghost {
             ghost.remove();
         }
+        if let Some(card) = tracking.card {
+            let _ = card.class_list().remove_1("dragging");
+        }
     }
     if ctx.drag.get_untracked().is_some() {
         ctx.drag.set(None);
@@ -165,7 +199,10 @@ pub fn cancel() {
     }
 }
 
+/// The floating copy that follows the pointer. The card itself is dimmed by a class set here,
+/// not by a reactive class on every card (2 000 effects re-running at each drag start).
 fn make_ghost(card: &HtmlElement) -> Option<HtmlElement> {
+    let _ = card.class_list().add_1("dragging");
     let ghost = card
         .clone_node_with_deep(true)
         .ok()?

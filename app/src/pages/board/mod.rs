@@ -285,10 +285,10 @@ fn Column(stage: Stage) -> impl IntoView {
                 <Show when=move || !collapsed.get()>
                     <For
                         each=move || cards.get()
-                        key=|card| (card.id, card.version, card.stage_id)
+                        key=|(card, pending)| (card.id, card.version, card.stage_id, *pending)
                         children={
                             let stage = card_stage.clone();
-                            move |card| view! { <CardView card stage=stage.clone() /> }
+                            move |(card, pending)| view! { <CardView card pending stage=stage.clone() /> }
                         }
                     />
                 </Show>
