@@ -36,7 +36,7 @@ echo "==> Pipeline load, SQLite: closed loop (throughput ceiling), then open loo
 "$LOAD" --database-url "sqlite://$WORK/board.db" --clients "$CLIENTS" --seconds "$SECONDS_PER_RUN"
 "$LOAD" --database-url "sqlite://$WORK/paced.db" --clients "$CLIENTS" --seconds "$SECONDS_PER_RUN" --rate 1000
 
-echo "==> Pipeline load, PostgreSQL: closed loop, then open loop at 1 000 moves/s"
+echo "==> Pipeline load, PostgreSQL: closed loop, then open loop at 500 moves/s"
 PG_DATA="$WORK/pg"
 PG_PORT=$(free_port)
 mkdir -p "$PG_DATA"
@@ -48,7 +48,7 @@ pg_run psql -h 127.0.0.1 -p "$PG_PORT" -U postgres -qc "CREATE DATABASE pacer_cl
 "$LOAD" --database-url "postgres://postgres@127.0.0.1:$PG_PORT/pacer_closed" \
   --clients "$CLIENTS" --seconds "$SECONDS_PER_RUN"
 "$LOAD" --database-url "postgres://postgres@127.0.0.1:$PG_PORT/pacer_paced" \
-  --clients "$CLIENTS" --seconds "$SECONDS_PER_RUN" --rate 1000
+  --clients "$CLIENTS" --seconds "$SECONDS_PER_RUN" --rate 500
 
 echo "==> Frames during a drag (Chromium, 2 000 open opportunities)"
 PORT=$(free_port)

@@ -194,7 +194,8 @@ async fn concurrent_moves_of_one_card_keep_history_and_stage_in_agreement(backen
     let history_before = history_rows(&app, id).await.len();
     assert_eq!(i64::try_from(history_before).unwrap(), V);
 
-    // 48 tasks, each reading the version and moving the card, retrying a few times on conflict.
+    // 48 tasks, each reading the version and moving the card, retrying on conflict until its
+    // move gets through: every mover must get its turn, none may fail otherwise.
     let app = std::sync::Arc::new(app);
     let mut tasks = Vec::new();
     for task in 0..48usize {
@@ -203,7 +204,7 @@ async fn concurrent_moves_of_one_card_keep_history_and_stage_in_agreement(backen
         let stage = open[task % open.len()];
         tasks.push(tokio::spawn(async move {
             let mut outcomes = Vec::new();
-            for _ in 0..3 {
+            for _ in 0..200 {
                 let (_, version) = stored(&app, id).await;
                 let response = move_card(&app, &client, id, version, stage, None).await;
                 let status = response.status();
