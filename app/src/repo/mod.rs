@@ -29,6 +29,10 @@ impl From<RepoError> for AppError {
     }
 }
 
+/// Functions returning it are instrumented without `err`: a refusal is an expected outcome, not
+/// an error worth a log line, and a database failure is logged where it becomes an
+/// [`AppError`].
+///
 /// The outcome of a write that the data itself may refuse (a stale version, a row out of
 /// scope, a rule about other rows): either the refusal the user sees, or a database failure.
 #[derive(Debug, thiserror::Error)]

@@ -165,7 +165,7 @@ const CARD_SELECT: &str = "SELECT o.id, o.title, o.customer_id, c.name AS custom
      JOIN users u ON u.id = o.owner_id JOIN stages s ON s.id = o.stage_id";
 
 /// The board for `user` as `query` filters it.
-#[tracing::instrument(skip(db, user), fields(user = user.id), err)]
+#[tracing::instrument(skip(db, user), fields(user = user.id))]
 pub async fn board(
     db: &Db,
     user: &SessionUser,
@@ -439,7 +439,7 @@ macro_rules! insert_stage_change {
 
 /// Moves an opportunity to `stage` if it still has `version`; the move and its history row
 /// are one transaction. Moving to the stage it is already in writes nothing.
-#[tracing::instrument(skip(db, user, stage), fields(user = user.id, stage = stage.id), err)]
+#[tracing::instrument(skip(db, user, stage), fields(user = user.id, stage = stage.id))]
 pub async fn move_to_stage(
     db: &Db,
     user: &SessionUser,
@@ -518,7 +518,7 @@ async fn check_references(
     Ok((owner, stage))
 }
 
-#[tracing::instrument(skip(db, user), fields(user = user.id), err)]
+#[tracing::instrument(skip(db, user), fields(user = user.id))]
 pub async fn create(
     db: &Db,
     user: &SessionUser,
@@ -551,7 +551,7 @@ pub async fn create(
 
 /// Saves every field of an opportunity the user saw at `version`. A changed stage is a move
 /// and gets its history row.
-#[tracing::instrument(skip(db, user), fields(user = user.id), err)]
+#[tracing::instrument(skip(db, user), fields(user = user.id))]
 pub async fn update(
     db: &Db,
     user: &SessionUser,
@@ -596,7 +596,7 @@ pub async fn update(
 }
 
 /// Deletes an opportunity and its history if it still has `version`.
-#[tracing::instrument(skip(db, user), fields(user = user.id), err)]
+#[tracing::instrument(skip(db, user), fields(user = user.id))]
 pub async fn delete(db: &Db, user: &SessionUser, id: i64, version: i64) -> Result<(), WriteError> {
     let scope = user.scope();
     let begin = db.begin_write();

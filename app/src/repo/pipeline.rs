@@ -96,7 +96,7 @@ pub async fn stage_usage(db: &Db) -> Result<Vec<StageUsage>, RepoError> {
 
 /// Creates a stage (`id` none) or changes one. A new open stage goes just before the first
 /// won or lost stage; a new won or lost stage goes at the end.
-#[tracing::instrument(skip(db), err)]
+#[tracing::instrument(skip(db))]
 pub async fn save_stage(db: &Db, id: Option<i64>, spec: &StageSpec) -> Result<Stage, WriteError> {
     let begin = db.begin_write();
     let _turn = db.write_turn().await;
@@ -178,7 +178,7 @@ pub async fn save_stage(db: &Db, id: Option<i64>, spec: &StageSpec) -> Result<St
 }
 
 /// Swaps a stage with its neighbour in `direction` (-1 earlier, 1 later).
-#[tracing::instrument(skip(db), err)]
+#[tracing::instrument(skip(db))]
 pub async fn reorder_stage(db: &Db, id: i64, direction: i32) -> Result<(), WriteError> {
     let begin = db.begin_write();
     let _turn = db.write_turn().await;
@@ -212,7 +212,7 @@ pub async fn reorder_stage(db: &Db, id: i64, direction: i32) -> Result<(), Write
 
 /// Archives a stage. Opportunities in it move to `move_to` (a stage of the same kind), each
 /// move recorded in their history; without `move_to` a stage that holds any is refused.
-#[tracing::instrument(skip(db), err)]
+#[tracing::instrument(skip(db))]
 pub async fn delete_stage(
     db: &Db,
     id: i64,
