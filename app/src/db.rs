@@ -38,6 +38,12 @@ pub enum ConnectError {
     Migrate(#[from] sqlx::migrate::MigrateError),
 }
 
+/// A write transaction's opening statement and, on SQLite, its turn in the write queue.
+pub struct WriteStart {
+    pub sql: &'static str,
+    _turn: Option<OwnedMutexGuard<()>>,
+}
+
 /// Runs `$body` with `$pool` bound to the concrete pool of whichever backend `$db` is.
 #[macro_export]
 macro_rules! on_db {
@@ -80,25 +86,25 @@ impl Db {
         }
     }
 
-    /// The statement that opens a transaction which will write. SQLite takes the write lock
-    /// up front (`IMMEDIATE`), so a transaction that reads before it writes waits its turn
-    /// under the busy timeout instead of failing with "database is locked" on the upgrade.
-    pub fn begin_write(&self) -> &'static str {
+    /// Starts a write: waits for this process's turn (SQLite) and gives the statement that
+    /// opens the transaction. Keep the returned value until the transaction is committed.
+    ///
+    /// SQLite has one writer at a time. Without a queue, waiting writers sleep in SQLite's busy
+    /// handler (1, 2, 5 … 100 ms naps) and wake late, which made the slowest moves under load
+    /// ten times slower than the rest; queued here, the next writer starts the moment the last
+    /// one commits. `BEGIN IMMEDIATE` takes the write lock up front, so a transaction that reads
+    /// before it writes never fails with "database is locked" on the upgrade. Postgres locks
+    /// rows, so its writers need no turn.
+    pub async fn begin_write(&self) -> WriteStart {
         match self {
-            Db::Sqlite(..) => "BEGIN IMMEDIATE",
-            Db::Postgres(_) => "BEGIN",
-        }
-    }
-
-    /// Waits for this process's turn to write. SQLite has one writer at a time; without a
-    /// queue, waiting writers sleep in SQLite's busy handler (1, 2, 5 … 100 ms naps) and wake
-    /// late, which made the slowest moves under load ten times slower than the rest. Queued
-    /// here, the next writer starts the moment the last one commits. Postgres locks rows, so
-    /// its writers need no turn. Hold the guard until the transaction is committed.
-    pub async fn write_turn(&self) -> Option<OwnedMutexGuard<()>> {
-        match self {
-            Db::Sqlite(_, queue) => Some(queue.clone().lock_owned().await),
-            Db::Postgres(_) => None,
+            Db::Sqlite(_, queue) => WriteStart {
+                sql: "BEGIN IMMEDIATE",
+                _turn: Some(queue.clone().lock_owned().await),
+            },
+            Db::Postgres(_) => WriteStart {
+                sql: "BEGIN",
+                _turn: None,
+            },
         }
     }
 

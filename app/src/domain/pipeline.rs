@@ -349,7 +349,8 @@ pub struct OpportunityFields {
     pub customer_id: i64,
     pub value: Money,
     pub expected_close_on: NaiveDate,
-    pub stage_id: i64,
+    /// One of the stages the input was parsed against.
+    pub stage: Stage,
     pub probability: Option<Probability>,
     pub owner_id: Option<i64>,
     pub lost_reason: Option<String>,
@@ -468,7 +469,7 @@ impl OpportunityInput {
                     customer_id,
                     value,
                     expected_close_on,
-                    stage_id: stage.id,
+                    stage: stage.clone(),
                     probability,
                     owner_id,
                     lost_reason,

@@ -221,11 +221,13 @@ impl BoardContext {
         });
     }
 
-    /// Shows the card as the server has it now (or drops it if it is gone).
+    /// Shows the card as the server has it now, or drops it if it is gone. If the server
+    /// cannot be asked, the card stays as it is: a dropped connection is no reason to hide it.
     pub async fn refresh(&self, card_id: i64) {
         match get_opportunity(card_id).await {
             Ok(detail) => self.replace(detail.card),
-            Err(_) => self.remove(card_id),
+            Err(AppError::NotFound(_)) => self.remove(card_id),
+            Err(_) => {}
         }
     }
 

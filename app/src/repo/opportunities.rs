@@ -322,17 +322,16 @@ pub async fn history(db: &Db, id: i64) -> Result<Vec<StageChangeView>, RepoError
     ).bind(id).fetch_all(pool).await?))
 }
 
-/// The opportunity's stage, version and owner, read (and on Postgres locked) inside a write
+/// The opportunity's stage and version, read (and on Postgres locked) inside a write
 /// transaction, if `scope` may see it.
 macro_rules! lock_opportunity {
     ($tx:expr, $db:expr, $scope:expr, $id:expr) => {{
-        let mut qb = QueryBuilder::new(
-            "SELECT o.stage_id, o.version, o.owner_id FROM opportunities o WHERE o.id = ",
-        );
+        let mut qb =
+            QueryBuilder::new("SELECT o.stage_id, o.version FROM opportunities o WHERE o.id = ");
         qb.push_bind($id).push(" AND ");
         push_owner_filter(&mut qb, $scope, "o.owner_id");
         qb.push($db.lock_row());
-        let row: Option<(i64, i64, i64)> = qb.build_query_as().fetch_optional(&mut *$tx).await?;
+        let row: Option<(i64, i64)> = qb.build_query_as().fetch_optional(&mut *$tx).await?;
         row
     }};
 }
@@ -409,8 +408,7 @@ macro_rules! bind_fields {
 /// otherwise returns from the enclosing function with "not found" or the conflict.
 macro_rules! lock_at_version {
     ($tx:expr, $db:expr, $scope:expr, $user:expr, $id:expr, $version:expr, $now:expr) => {{
-        let Some((from_stage, current_version, _)) = lock_opportunity!($tx, $db, $scope, $id)
-        else {
+        let Some((from_stage, current_version)) = lock_opportunity!($tx, $db, $scope, $id) else {
             return Err(AppError::NotFound("opportunity".into()).into());
         };
         if current_version != $version {
@@ -450,10 +448,9 @@ pub async fn move_to_stage(
     now: DateTime<Utc>,
 ) -> Result<Card, WriteError> {
     let scope = user.scope();
-    let begin = db.begin_write();
-    let _turn = db.write_turn().await;
+    let begin = db.begin_write().await;
     on_db!(db, pool => {
-        let mut tx = pool.begin_with(begin).await?;
+        let mut tx = pool.begin_with(begin.sql).await?;
         let from_stage = lock_at_version!(tx, db, &scope, user, id, version, now);
         if from_stage != stage.id {
             sqlx::query(
@@ -477,14 +474,14 @@ pub async fn move_to_stage(
     })
 }
 
-/// Checks what only the database knows: the customer is one `user` may see, the owner is
-/// someone they may give work to, the stage is active. Returns the owner and the stage.
+/// Checks what only the database knows: the customer is one `user` may see and the owner is
+/// someone they may give work to. Returns the owner.
 async fn check_references(
     db: &Db,
     user: &SessionUser,
     fields: &OpportunityFields,
     current_owner: Option<i64>,
-) -> Result<(i64, Stage), WriteError> {
+) -> Result<i64, WriteError> {
     let scope = user.scope();
     if super::customers::find(db, &scope, fields.customer_id)
         .await?
@@ -502,20 +499,15 @@ async fn check_references(
         )
         .into());
     }
-    let owner_path: Option<(String,)> = on_db!(db, pool => sqlx::query_as(
-        "SELECT o.path FROM users u JOIN org_units o ON o.id = u.org_unit_id WHERE u.id = $1"
-    ).bind(owner).fetch_optional(pool).await?);
-    if !owner_path.is_some_and(|(path,)| scope.allows(owner, &path)) {
+    let owner_user = super::users::find_session_user(db, owner).await?;
+    if !owner_user.is_some_and(|u| scope.allows(owner, &u.unit_path)) {
         return Err(AppError::invalid(
             "owner_id",
             "choose someone in your part of the organisation",
         )
         .into());
     }
-    let stage = pipeline::find_stage(db, fields.stage_id)
-        .await?
-        .ok_or_else(|| AppError::invalid("stage_id", "choose a stage of this pipeline"))?;
-    Ok((owner, stage))
+    Ok(owner)
 }
 
 #[tracing::instrument(skip(db, user), fields(user = user.id))]
@@ -525,11 +517,11 @@ pub async fn create(
     fields: &OpportunityFields,
     now: DateTime<Utc>,
 ) -> Result<Card, WriteError> {
-    let (owner, stage) = check_references(db, user, fields, None).await?;
-    let begin = db.begin_write();
-    let _turn = db.write_turn().await;
+    let owner = check_references(db, user, fields, None).await?;
+    let stage = &fields.stage;
+    let begin = db.begin_write().await;
     on_db!(db, pool => {
-        let mut tx = pool.begin_with(begin).await?;
+        let mut tx = pool.begin_with(begin.sql).await?;
         let insert = sqlx::query_as(
             "INSERT INTO opportunities (title, customer_id, owner_id, value_minor, currency, \
              expected_close_on, stage_id, probability, lost_reason, closed_on, version, \
@@ -564,11 +556,11 @@ pub async fn update(
     let Some(existing) = find(db, &scope, id).await? else {
         return Err(AppError::NotFound("opportunity".into()).into());
     };
-    let (owner, stage) = check_references(db, user, fields, Some(existing.owner_id)).await?;
-    let begin = db.begin_write();
-    let _turn = db.write_turn().await;
+    let owner = check_references(db, user, fields, Some(existing.owner_id)).await?;
+    let stage = &fields.stage;
+    let begin = db.begin_write().await;
     on_db!(db, pool => {
-        let mut tx = pool.begin_with(begin).await?;
+        let mut tx = pool.begin_with(begin.sql).await?;
         let from_stage = lock_at_version!(tx, db, &scope, user, id, version, now);
         let moved = from_stage != stage.id;
         let update = sqlx::query(
@@ -599,11 +591,10 @@ pub async fn update(
 #[tracing::instrument(skip(db, user), fields(user = user.id))]
 pub async fn delete(db: &Db, user: &SessionUser, id: i64, version: i64) -> Result<(), WriteError> {
     let scope = user.scope();
-    let begin = db.begin_write();
-    let _turn = db.write_turn().await;
+    let begin = db.begin_write().await;
     let now = Utc::now();
     on_db!(db, pool => {
-        let mut tx = pool.begin_with(begin).await?;
+        let mut tx = pool.begin_with(begin.sql).await?;
         lock_at_version!(tx, db, &scope, user, id, version, now);
         sqlx::query("DELETE FROM stage_changes WHERE opportunity_id = $1").bind(id).execute(&mut *tx).await?;
         sqlx::query("DELETE FROM opportunities WHERE id = $1").bind(id).execute(&mut *tx).await?;

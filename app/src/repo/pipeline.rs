@@ -98,10 +98,9 @@ pub async fn stage_usage(db: &Db) -> Result<Vec<StageUsage>, RepoError> {
 /// won or lost stage; a new won or lost stage goes at the end.
 #[tracing::instrument(skip(db))]
 pub async fn save_stage(db: &Db, id: Option<i64>, spec: &StageSpec) -> Result<Stage, WriteError> {
-    let begin = db.begin_write();
-    let _turn = db.write_turn().await;
+    let begin = db.begin_write().await;
     let saved_id = on_db!(db, pool => {
-        let mut tx = pool.begin_with(begin).await?;
+        let mut tx = pool.begin_with(begin.sql).await?;
         let current = active_stages!(&mut *tx);
         if current
             .iter()
@@ -180,10 +179,9 @@ pub async fn save_stage(db: &Db, id: Option<i64>, spec: &StageSpec) -> Result<St
 /// Swaps a stage with its neighbour in `direction` (-1 earlier, 1 later).
 #[tracing::instrument(skip(db))]
 pub async fn reorder_stage(db: &Db, id: i64, direction: i32) -> Result<(), WriteError> {
-    let begin = db.begin_write();
-    let _turn = db.write_turn().await;
+    let begin = db.begin_write().await;
     on_db!(db, pool => {
-        let mut tx = pool.begin_with(begin).await?;
+        let mut tx = pool.begin_with(begin.sql).await?;
         let order: Vec<(i64, i32)> = sqlx::query_as(&format!(
             "SELECT id, position FROM stages WHERE pipeline_id = {DEFAULT_PIPELINE} AND archived_at IS NULL ORDER BY position"
         ))
@@ -220,10 +218,9 @@ pub async fn delete_stage(
     by: i64,
     now: DateTime<Utc>,
 ) -> Result<(), WriteError> {
-    let begin = db.begin_write();
-    let _turn = db.write_turn().await;
+    let begin = db.begin_write().await;
     on_db!(db, pool => {
-        let mut tx = pool.begin_with(begin).await?;
+        let mut tx = pool.begin_with(begin.sql).await?;
         let current = active_stages!(&mut *tx);
         let Some(stage) = current.iter().find(|s| s.id == id) else {
             return Err(AppError::NotFound("stage".into()).into());
