@@ -206,10 +206,18 @@ test('an admin adds, renames and removes a stage', async ({ page }) => {
 
   await row.getByRole('button', { name: 'Move Site survey earlier' }).click();
   await expect(page.getByTestId('stages-message')).toHaveText('Order saved.');
-  const names = await page.getByTestId('stages-table').getByLabel('Stage name').evaluateAll((els) =>
-    els.map((e) => (e as HTMLInputElement).value),
-  );
-  expect(names.indexOf('Site survey')).toBe(names.indexOf('Negotiation') - 1);
+  // The message appears as the list reloads: poll until the table shows the new order.
+  const stageNames = () =>
+    page
+      .getByTestId('stages-table')
+      .getByLabel('Stage name')
+      .evaluateAll((els) => els.map((e) => (e as HTMLInputElement).value));
+  await expect
+    .poll(async () => {
+      const names = await stageNames();
+      return names.indexOf('Negotiation') - names.indexOf('Site survey');
+    })
+    .toBe(1);
 
   await page.getByTestId('stage-Site survey').getByRole('button', { name: 'Delete' }).click();
   await expect(page.getByTestId('stages-message')).toHaveText('Deleted Site survey.');
