@@ -11,6 +11,8 @@ pub mod period;
 pub mod pipeline;
 pub mod probability;
 pub mod role;
+pub mod smart;
+pub mod target;
 
 pub use email::Email;
 pub use metric::{Metric, MetricUnit};
@@ -20,3 +22,5 @@ pub use period::{Horizon, Period, PeriodError};
 pub use pipeline::{Card, ColumnTotals, FieldError, Stage, StageKind};
 pub use probability::Probability;
 pub use role::Role;
+pub use smart::{Level, SmartReport, TargetInput};
+pub use target::{Assignee, Side, TargetKind, TargetStatus};

@@ -1,0 +1,1232 @@
+//! The SMART check (DESIGN.md, "SMART, checked as the manager types"): one validator that the
+//! editor runs in the browser on every keystroke and the server runs again on save.
+//!
+//! Each letter answers pass / warning / error with a sentence a manager understands. Errors
+//! carry the form field they are about, so a refused save points at the right input.
+
+use super::metric::{Metric, MetricUnit};
+use super::money::{Currency, Money};
+use super::period::Period;
+use super::pipeline::FieldError;
+use super::target::{Assignee, Factors, Rating, TargetKind};
+use chrono::NaiveDate;
+use rust_decimal::prelude::*;
+use serde::{Deserialize, Serialize};
+
+pub const MAX_STATEMENT_CHARS: usize = 300;
+pub const MAX_RATIONALE_CHARS: usize = 1000;
+
+/// Growth over the same span last year that counts as a stretch when every external factor is
+/// rated medium; each point of tailwind (see [`Factors::tailwind`]) moves it by five points.
+pub const STRETCH_PCT: i64 = 20;
+pub const STRETCH_PCT_PER_FACTOR: i64 = 5;
+
+/// Phrases that sound like a target but say nothing measurable.
+const VAGUE: [&str; 14] = [
+    "sell more",
+    "more sales",
+    "increase sales",
+    "improve",
+    "better",
+    "boost",
+    "grow the business",
+    "do more",
+    "as much as possible",
+    "maximise",
+    "maximize",
+    "best effort",
+    "relationships",
+    "try to",
+];
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Level {
+    Pass,
+    Warning,
+    Error,
+}
+
+impl Level {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Level::Pass => "pass",
+            Level::Warning => "warning",
+            Level::Error => "error",
+        }
+    }
+}
+
+/// One letter's verdict.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Check {
+    pub level: Level,
+    pub message: String,
+    /// The form field an error is about.
+    pub field: Option<String>,
+}
+
+impl Check {
+    fn pass(message: impl Into<String>) -> Self {
+        Check {
+            level: Level::Pass,
+            message: message.into(),
+            field: None,
+        }
+    }
+
+    fn warning(message: impl Into<String>) -> Self {
+        Check {
+            level: Level::Warning,
+            message: message.into(),
+            field: None,
+        }
+    }
+
+    fn error(field: &str, message: impl Into<String>) -> Self {
+        Check {
+            level: Level::Error,
+            message: message.into(),
+            field: Some(field.to_string()),
+        }
+    }
+}
+
+/// The five verdicts, in S-M-A-R-T order.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SmartReport {
+    pub specific: Check,
+    pub measurable: Check,
+    pub achievable: Check,
+    pub relevant: Check,
+    pub time_bound: Check,
+}
+
+impl SmartReport {
+    pub fn letters(&self) -> [(char, &'static str, &Check); 5] {
+        [
+            ('S', "Specific", &self.specific),
+            ('M', "Measurable", &self.measurable),
+            ('A', "Achievable", &self.achievable),
+            ('R', "Relevant", &self.relevant),
+            ('T', "Time-bound", &self.time_bound),
+        ]
+    }
+
+    pub fn worst(&self) -> Level {
+        self.letters()
+            .iter()
+            .map(|(_, _, c)| c.level)
+            .max()
+            .unwrap_or(Level::Pass)
+    }
+
+    pub fn warnings(&self) -> Vec<String> {
+        self.letters()
+            .iter()
+            .filter(|(_, _, c)| c.level == Level::Warning)
+            .map(|(_, name, c)| format!("{name}: {}", c.message))
+            .collect()
+    }
+}
+
+/// The assignee's own results for the metric, fetched once per assignee / metric / period.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TrackRecord {
+    /// What the assignee reached in the same span one year before the target's period.
+    pub last_year: Option<(Period, Decimal)>,
+    /// The best growth (%) over the year before, among recent periods of the same length.
+    pub best_growth_pct: Option<Decimal>,
+    /// "quarter", "month", "year" or "period": what those recent periods were.
+    pub period_word: String,
+}
+
+/// The parent target as far as the child's check needs it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ParentSummary {
+    pub id: i64,
+    pub statement: String,
+    pub metric: Metric,
+    pub value: Decimal,
+    pub currency: Option<Currency>,
+    pub period: Period,
+    /// The other children's values (this target's own, if it is already one, excluded).
+    pub allocated_to_others: Decimal,
+}
+
+/// What the validator knows beyond the form.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SmartContext<'a> {
+    pub today: Option<NaiveDate>,
+    pub track_record: Option<&'a TrackRecord>,
+    pub parent: Option<&'a ParentSummary>,
+}
+
+/// A target as typed into the editor: every field as text.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TargetInput {
+    pub statement: String,
+    pub metric: String,
+    pub value: String,
+    pub currency: String,
+    pub baseline: String,
+    pub start: String,
+    pub end: String,
+    /// "user-7" or "unit-3".
+    pub assignee: String,
+    /// Blank: no parent.
+    pub parent_id: String,
+    pub kind: String,
+    pub rationale: String,
+    pub market_relevance: String,
+    pub maturity: String,
+    pub competition: String,
+    pub cost_structure: String,
+    pub leadership_ambition: String,
+}
+
+/// A target that passed the check without errors, ready to store.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TargetFields {
+    pub statement: String,
+    pub metric: Metric,
+    pub value: Decimal,
+    /// Money metrics only.
+    pub currency: Option<Currency>,
+    pub baseline: Option<Decimal>,
+    pub period: Period,
+    pub assignee: Assignee,
+    pub parent_id: Option<i64>,
+    pub kind: TargetKind,
+    pub rationale: String,
+    pub factors: Factors,
+}
+
+/// Renders a target value in its metric's unit: "€ 1.2 M", "120", "12.5 %".
+pub fn format_value(metric: Metric, value: Decimal, currency: Option<Currency>) -> String {
+    match metric.unit() {
+        MetricUnit::Currency => Money::new(value.round_dp(2), currency.unwrap_or(Currency::EUR))
+            .map(|m| m.display_short())
+            .unwrap_or_else(|_| value.to_string()),
+        MetricUnit::Count => group(value.round_dp(0)),
+        MetricUnit::Percent => format!("{} %", value.round_dp(1).normalize()),
+    }
+}
+
+fn group(value: Decimal) -> String {
+    let text = value.normalize().to_string();
+    let (sign, digits) = text.strip_prefix('-').map_or(("", &*text), |d| ("-", d));
+    let (whole, fraction) = digits.split_once('.').unwrap_or((digits, ""));
+    let mut out = String::new();
+    for (i, c) in whole.chars().enumerate() {
+        if i > 0 && (whole.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    if !fraction.is_empty() {
+        out.push('.');
+        out.push_str(fraction);
+    }
+    format!("{sign}{out}")
+}
+
+/// The smallest step a metric's values move in: a cent, one, a tenth of a percent.
+pub fn step(metric: Metric) -> Decimal {
+    match metric.unit() {
+        MetricUnit::Currency => Decimal::new(1, 2),
+        MetricUnit::Count => Decimal::ONE,
+        MetricUnit::Percent => Decimal::new(1, 1),
+    }
+}
+
+/// `+12 %`, `-3 %`: a signed whole percentage.
+fn signed_pct(pct: Decimal) -> String {
+    let rounded = pct.round_dp(0).normalize();
+    if rounded.is_sign_negative() && !rounded.is_zero() {
+        format!("{rounded} %")
+    } else {
+        format!("+{} %", rounded.abs())
+    }
+}
+
+/// Parses a number as people type it: spaces and `_` ignored, a decimal comma accepted,
+/// and `k` / `M` as thousands and millions ("250k", "1,2 M").
+fn parse_number(text: &str) -> Result<Decimal, String> {
+    let compact: String = text
+        .trim()
+        .chars()
+        .filter(|c| !c.is_whitespace() && *c != '_')
+        .collect();
+    let (digits, factor) = match compact.chars().last() {
+        Some('k' | 'K') => (&compact[..compact.len() - 1], Decimal::from(1_000)),
+        Some('m' | 'M') => (&compact[..compact.len() - 1], Decimal::from(1_000_000)),
+        _ => (&compact[..], Decimal::ONE),
+    };
+    let canonical = digits.replace(',', ".");
+    let shape_ok = canonical.matches('.').count() <= 1
+        && canonical
+            .trim_start_matches(['-', '+'])
+            .chars()
+            .all(|c| c.is_ascii_digit() || c == '.')
+        && canonical.chars().any(|c| c.is_ascii_digit());
+    if !shape_ok {
+        return Err(format!(
+            "\"{}\" is not a number (digits, an optional decimal point, k or M)",
+            text.trim()
+        ));
+    }
+    Decimal::from_str(&canonical)
+        .ok()
+        .and_then(|d| d.checked_mul(factor))
+        .ok_or_else(|| format!("\"{}\" is too large", text.trim()))
+}
+
+fn parse_date(text: &str, field: &str, what: &str) -> Result<NaiveDate, Check> {
+    let trimmed = text.trim();
+    if trimmed.is_empty() {
+        return Err(Check::error(field, format!("enter the {what} date")));
+    }
+    NaiveDate::parse_from_str(trimmed, "%Y-%m-%d").map_err(|_| {
+        Check::error(
+            field,
+            format!("\"{trimmed}\" is not a date (use YYYY-MM-DD)"),
+        )
+    })
+}
+
+/// The fields each letter needs, parsed once.
+struct Parsed {
+    statement: String,
+    metric: Option<Metric>,
+    currency: Result<Option<Currency>, Check>,
+    value: Result<Decimal, Check>,
+    baseline: Result<Option<Decimal>, Check>,
+    period: Result<Period, Check>,
+    assignee: Option<Assignee>,
+    parent_id: Result<Option<i64>, Check>,
+    kind: Option<TargetKind>,
+    rationale: String,
+    factors: Result<Factors, Check>,
+}
+
+impl TargetInput {
+    fn parsed(&self) -> Parsed {
+        let metric = Metric::parse(&self.metric).ok();
+        let currency = match metric.map(Metric::unit) {
+            Some(MetricUnit::Currency) => Currency::parse(&self.currency)
+                .map(Some)
+                .map_err(|e| Check::error("currency", e.to_string())),
+            _ => Ok(None),
+        };
+        let value = if self.value.trim().is_empty() {
+            Err(Check::error("value", "enter the target value"))
+        } else {
+            parse_number(&self.value)
+                .map_err(|e| Check::error("value", e))
+                .and_then(|v| check_value(metric, v))
+        };
+        let baseline = match metric {
+            Some(m) if m.needs_baseline() => {
+                if self.baseline.trim().is_empty() {
+                    Err(Check::error(
+                        "baseline",
+                        "growth is measured from a baseline: enter the number of active customers it starts from",
+                    ))
+                } else {
+                    match parse_number(&self.baseline) {
+                        Ok(b) if b > Decimal::ZERO && b.fract().is_zero() => Ok(Some(b)),
+                        Ok(_) => Err(Check::error(
+                            "baseline",
+                            "the baseline is a number of customers: a whole number above zero",
+                        )),
+                        Err(e) => Err(Check::error("baseline", e)),
+                    }
+                }
+            }
+            _ => Ok(None),
+        };
+        let period = parse_date(&self.start, "start", "start").and_then(|start| {
+            let end = parse_date(&self.end, "end", "end")?;
+            Period::new(start, end).map_err(|_| {
+                Check::error(
+                    "end",
+                    format!(
+                        "the end date {} is before the start date {}",
+                        end.format("%d %b %Y"),
+                        start.format("%d %b %Y")
+                    ),
+                )
+            })
+        });
+        let parent_id = match self.parent_id.trim() {
+            "" => Ok(None),
+            text => text
+                .parse::<i64>()
+                .ok()
+                .filter(|id| *id > 0)
+                .map(Some)
+                .ok_or_else(|| Check::error("parent_id", "choose a parent target from the list")),
+        };
+        let ratings = [
+            ("market_relevance", &self.market_relevance),
+            ("maturity", &self.maturity),
+            ("competition", &self.competition),
+            ("cost_structure", &self.cost_structure),
+            ("leadership_ambition", &self.leadership_ambition),
+        ];
+        let mut factors = Ok(Factors::default());
+        for (i, (field, text)) in ratings.into_iter().enumerate() {
+            let rating = if text.trim().is_empty() {
+                Some(Rating::Medium)
+            } else {
+                Rating::parse(text)
+            };
+            match (rating, &mut factors) {
+                (Some(r), Ok(f)) => f.0[i] = r,
+                (None, _) => {
+                    factors = Err(Check::error(field, "rate it low, medium or high"));
+                }
+                _ => {}
+            }
+        }
+        Parsed {
+            statement: self.statement.trim().to_string(),
+            metric,
+            currency,
+            value,
+            baseline,
+            period,
+            assignee: Assignee::parse(&self.assignee),
+            parent_id,
+            kind: TargetKind::parse(&self.kind),
+            rationale: self.rationale.trim().to_string(),
+            factors,
+        }
+    }
+
+    /// Runs the five checks. Cheap enough for every keystroke.
+    pub fn check(&self, ctx: &SmartContext<'_>) -> SmartReport {
+        let p = self.parsed();
+        SmartReport {
+            specific: specific(&p, self),
+            measurable: measurable(&p, self),
+            achievable: achievable(&p, ctx),
+            relevant: relevant(&p, ctx),
+            time_bound: time_bound(&p, ctx),
+        }
+    }
+
+    /// The check, then the fields when no letter has an error; otherwise every error with its
+    /// field. Warnings do not stop a save (the caller asks for an acknowledgement).
+    pub fn parse(
+        &self,
+        ctx: &SmartContext<'_>,
+    ) -> Result<(TargetFields, SmartReport), Vec<FieldError>> {
+        let report = self.check(ctx);
+        let p = self.parsed();
+        let mut errors: Vec<FieldError> = report
+            .letters()
+            .iter()
+            .filter(|(_, _, c)| c.level == Level::Error)
+            .map(|(_, _, c)| field_error(c))
+            .collect();
+        // Problems no letter is about: the kind and the external factors.
+        if p.kind.is_none() {
+            errors.push(FieldError::new("kind", "choose operational or strategic"));
+        }
+        if let Err(c) = &p.factors {
+            errors.push(field_error(c));
+        }
+        if !errors.is_empty() {
+            errors.dedup();
+            return Err(errors);
+        }
+        let (
+            Some(metric),
+            Ok(currency),
+            Ok(value),
+            Ok(baseline),
+            Ok(period),
+            Some(assignee),
+            Ok(parent_id),
+            Some(kind),
+            Ok(factors),
+        ) = (
+            p.metric,
+            p.currency,
+            p.value,
+            p.baseline,
+            p.period,
+            p.assignee,
+            p.parent_id,
+            p.kind,
+            p.factors,
+        )
+        else {
+            unreachable!("every unparsed field is an error of some letter");
+        };
+        Ok((
+            TargetFields {
+                statement: p.statement,
+                metric,
+                value,
+                currency,
+                baseline,
+                period,
+                assignee,
+                parent_id,
+                kind,
+                rationale: p.rationale,
+                factors,
+            },
+            report,
+        ))
+    }
+}
+
+fn field_error(check: &Check) -> FieldError {
+    const FIELDS: [&str; 16] = [
+        "statement",
+        "metric",
+        "value",
+        "currency",
+        "baseline",
+        "start",
+        "end",
+        "assignee",
+        "parent_id",
+        "kind",
+        "rationale",
+        "market_relevance",
+        "maturity",
+        "competition",
+        "cost_structure",
+        "leadership_ambition",
+    ];
+    let field = check
+        .field
+        .as_deref()
+        .and_then(|f| FIELDS.iter().find(|known| **known == f))
+        .copied()
+        .unwrap_or("statement");
+    FieldError::new(field, check.message.clone())
+}
+
+fn check_value(metric: Option<Metric>, value: Decimal) -> Result<Decimal, Check> {
+    if value <= Decimal::ZERO {
+        return Err(Check::error("value", "the target value must be above zero"));
+    }
+    match metric.map(Metric::unit) {
+        Some(MetricUnit::Count) if !value.fract().is_zero() => Err(Check::error(
+            "value",
+            "this metric counts things: enter a whole number",
+        )),
+        Some(MetricUnit::Currency) if value.normalize().scale() > 2 => Err(Check::error(
+            "value",
+            "an amount has at most 2 decimal places",
+        )),
+        Some(MetricUnit::Currency) if Money::new(value, Currency::EUR).is_err() => {
+            Err(Check::error("value", "that amount is too large"))
+        }
+        Some(MetricUnit::Percent) if value > Decimal::from(1000) => Err(Check::error(
+            "value",
+            "a growth above 1000 % is not a target anyone can plan for",
+        )),
+        _ => Ok(value.normalize()),
+    }
+}
+
+fn specific(p: &Parsed, input: &TargetInput) -> Check {
+    if p.statement.is_empty() {
+        return Check::error(
+            "statement",
+            "write the target as one sentence: what changes, by how much, by when",
+        );
+    }
+    if p.statement.chars().count() > MAX_STATEMENT_CHARS {
+        return Check::error(
+            "statement",
+            format!("keep the statement to {MAX_STATEMENT_CHARS} characters"),
+        );
+    }
+    if p.metric.is_none() {
+        return Check::error("metric", "choose what the target measures");
+    }
+    if p.assignee.is_none() {
+        return Check::error(
+            "assignee",
+            if input.assignee.trim().is_empty() {
+                "choose who the target is for"
+            } else {
+                "choose who the target is for from the list"
+            },
+        );
+    }
+    let lower = p.statement.to_lowercase();
+    let has_figure = lower.chars().any(|c| c.is_ascii_digit());
+    if !has_figure {
+        if let Some(vague) = VAGUE.iter().find(|v| lower.contains(*v)) {
+            return Check::warning(format!(
+                "“{vague}” is vague: say which figure changes and by how much, e.g. “Raise turnover with existing customers to € 1.2 M”"
+            ));
+        }
+        return Check::warning(
+            "the statement names no figure: say how much should change, so both sides read it the same way",
+        );
+    }
+    if lower.split_whitespace().count() < 4 {
+        return Check::warning("say a little more: what changes, for whom, by how much");
+    }
+    Check::pass("names the figure, the metric and who is responsible")
+}
+
+fn measurable(p: &Parsed, _input: &TargetInput) -> Check {
+    let Some(metric) = p.metric else {
+        return Check::error("metric", "choose a metric, so progress can be measured");
+    };
+    let value = match &p.value {
+        Ok(v) => *v,
+        Err(c) => return c.clone(),
+    };
+    let currency = match &p.currency {
+        Ok(c) => *c,
+        Err(c) => return c.clone(),
+    };
+    let shown = format_value(metric, value, currency);
+    match &p.baseline {
+        Err(c) => c.clone(),
+        Ok(Some(baseline)) => Check::pass(format!(
+            "measured as {} over a baseline of {} active customers",
+            signed_pct(value),
+            group(*baseline)
+        )),
+        Ok(None) => Check::pass(format!(
+            "measured as {shown} of {}",
+            metric.label().to_lowercase()
+        )),
+    }
+}
+
+fn achievable(p: &Parsed, ctx: &SmartContext<'_>) -> Check {
+    let (Some(metric), Ok(value)) = (p.metric, &p.value) else {
+        return Check::warning("enter the metric and value to compare them with past results");
+    };
+    let tailwind = p.factors.as_ref().map(Factors::tailwind).unwrap_or(0);
+    let stretch =
+        Decimal::from((STRETCH_PCT + STRETCH_PCT_PER_FACTOR * i64::from(tailwind)).max(0));
+    let factors_note = if tailwind == 0 {
+        String::new()
+    } else {
+        format!(
+            "; with these external factors more than {} counts as a stretch",
+            signed_pct(stretch)
+        )
+    };
+    let Some(record) = ctx.track_record else {
+        return Check::warning(
+            "choose the assignee and the period to compare the target with their past results",
+        );
+    };
+    let best = record
+        .best_growth_pct
+        .map(|b| format!("; best {} so far was {}", record.period_word, signed_pct(b)))
+        .unwrap_or_default();
+    // Growth targets are already a percentage: compare them with past growth directly.
+    let (required, against) = if metric.needs_baseline() {
+        (*value, String::new())
+    } else {
+        match &record.last_year {
+            Some((period, actual)) if *actual > Decimal::ZERO => (
+                (*value / *actual - Decimal::ONE) * Decimal::from(100),
+                format!(
+                    " over {} ({period})",
+                    format_value(metric, *actual, p.currency.clone().ok().flatten())
+                ),
+            ),
+            Some((period, _)) => {
+                return Check::warning(format!(
+                    "no {} in the same span last year ({period}): nothing to compare the target with{factors_note}",
+                    metric.label().to_lowercase()
+                ))
+            }
+            None => {
+                return Check::warning(format!(
+                    "no history for this assignee and metric: the target cannot be compared with past results{factors_note}"
+                ))
+            }
+        }
+    };
+    if required < Decimal::ZERO && !metric.needs_baseline() {
+        return Check::warning(format!(
+            "target lower than what was already achieved: {}{against}",
+            signed_pct(required)
+        ));
+    }
+    let beyond_best = record.best_growth_pct.is_none_or(|b| required > b);
+    if required > stretch && beyond_best {
+        return Check::warning(format!(
+            "a stretch: needs {}{against}{best}{factors_note}",
+            signed_pct(required)
+        ));
+    }
+    Check::pass(format!("needs {}{against}{best}", signed_pct(required)))
+}
+
+fn relevant(p: &Parsed, ctx: &SmartContext<'_>) -> Check {
+    let parent_id = match &p.parent_id {
+        Ok(id) => *id,
+        Err(c) => return c.clone(),
+    };
+    if p.rationale.chars().count() > MAX_RATIONALE_CHARS {
+        return Check::error(
+            "rationale",
+            format!("keep the rationale to {MAX_RATIONALE_CHARS} characters"),
+        );
+    }
+    let Some(parent_id) = parent_id else {
+        return match (p.kind, p.rationale.is_empty()) {
+            (_, false) => Check::pass(format!("{}: {}", kind_word(p.kind), p.rationale)),
+            (Some(TargetKind::Strategic), true) => Check::warning(
+                "a strategic target needs a rationale: say why it matters to the business",
+            ),
+            _ => Check::warning(
+                "not linked to a parent target: link it to the target it serves, or give a rationale",
+            ),
+        };
+    };
+    let Some(parent) = ctx.parent.filter(|parent| parent.id == parent_id) else {
+        return Check::error(
+            "parent_id",
+            "the parent target is unknown or not visible to you",
+        );
+    };
+    if let Some(metric) = p.metric {
+        if metric != parent.metric {
+            return Check::error(
+                "metric",
+                format!(
+                    "the parent target measures {}: its children must measure {} too",
+                    parent.metric.label().to_lowercase(),
+                    parent.metric.label().to_lowercase()
+                ),
+            );
+        }
+    }
+    if let Ok(Some(currency)) = &p.currency {
+        if parent.currency.is_some_and(|c| c != *currency) {
+            return Check::error(
+                "currency",
+                format!(
+                    "the parent target is in {}: use the same currency",
+                    parent.currency.map(|c| c.to_string()).unwrap_or_default()
+                ),
+            );
+        }
+    }
+    if let Ok(period) = &p.period {
+        if period.start() < parent.period.start() || period.end() > parent.period.end() {
+            return Check::error(
+                "end",
+                format!(
+                    "the period must lie within the parent's ({})",
+                    parent.period
+                ),
+            );
+        }
+    }
+    let serves = format!("serves “{}”", parent.statement);
+    let (Ok(value), true) = (&p.value, parent.metric.is_additive()) else {
+        return Check::pass(serves);
+    };
+    let allocated = parent.allocated_to_others + *value;
+    let show = |v| format_value(parent.metric, v, parent.currency);
+    if allocated > parent.value {
+        return Check::warning(format!(
+            "over-allocated by {}: the children add up to {} of the parent's {}",
+            show(allocated - parent.value),
+            show(allocated),
+            show(parent.value)
+        ));
+    }
+    Check::pass(format!(
+        "{serves}: {} of {} allocated, {} remains",
+        show(allocated),
+        show(parent.value),
+        show(parent.value - allocated)
+    ))
+}
+
+fn kind_word(kind: Option<TargetKind>) -> &'static str {
+    kind.map(TargetKind::label).unwrap_or("Rationale")
+}
+
+fn time_bound(p: &Parsed, ctx: &SmartContext<'_>) -> Check {
+    let period = match &p.period {
+        Ok(period) => *period,
+        Err(c) => return c.clone(),
+    };
+    let summary = format!(
+        "{period}: {}, {} working days",
+        period.horizon().label(),
+        period.working_days()
+    );
+    match ctx.today {
+        Some(today) if period.end() < today => Check::warning(format!(
+            "{summary}; it has already ended, so it can no longer steer anything"
+        )),
+        _ => Check::pass(summary),
+    }
+}
+
+/// Splits `total` into `weights.len()` parts proportional to `weights`, each a multiple of
+/// `step`, summing exactly to `total` (when `total` is a multiple of `step`). Largest remainder
+/// first; all-zero weights split evenly.
+pub fn split(total: Decimal, weights: &[Decimal], step: Decimal) -> Vec<Decimal> {
+    if weights.is_empty() {
+        return Vec::new();
+    }
+    let weight_sum: Decimal = weights.iter().copied().filter(|w| *w > Decimal::ZERO).sum();
+    let shares: Vec<Decimal> = if weight_sum.is_zero() {
+        vec![Decimal::ONE / Decimal::from(weights.len()); weights.len()]
+    } else {
+        weights
+            .iter()
+            .map(|w| (*w).max(Decimal::ZERO) / weight_sum)
+            .collect()
+    };
+    let steps_total = (total / step).floor();
+    let exact: Vec<Decimal> = shares.iter().map(|s| steps_total * s).collect();
+    let mut parts: Vec<Decimal> = exact.iter().map(|e| e.floor()).collect();
+    let mut left = steps_total - parts.iter().copied().sum::<Decimal>();
+    let mut order: Vec<usize> = (0..parts.len()).collect();
+    // Largest fractional part first; ties go to the earlier member, so the split is stable.
+    order.sort_by(|a, b| {
+        (exact[*b] - parts[*b])
+            .cmp(&(exact[*a] - parts[*a]))
+            .then(a.cmp(b))
+    });
+    for i in order.into_iter().cycle() {
+        if left <= Decimal::ZERO {
+            break;
+        }
+        parts[i] += Decimal::ONE;
+        left -= Decimal::ONE;
+    }
+    let remainder = total - steps_total * step;
+    let mut result: Vec<Decimal> = parts.into_iter().map(|p| (p * step).normalize()).collect();
+    // A total that is not a multiple of the step: the sub-step rest goes to the first member.
+    result[0] = (result[0] + remainder).normalize();
+    result
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn d(y: i32, m: u32, day: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, day).unwrap()
+    }
+
+    fn good() -> TargetInput {
+        TargetInput {
+            statement: "Raise turnover in Bavaria to € 1.2 M in Q3".into(),
+            metric: "turnover".into(),
+            value: "1200000".into(),
+            currency: "EUR".into(),
+            start: "2026-07-01".into(),
+            end: "2026-09-30".into(),
+            assignee: "user-7".into(),
+            kind: "operational".into(),
+            rationale: "Bavaria is our largest region".into(),
+            ..TargetInput::default()
+        }
+    }
+
+    fn record(last_year: i64, best: Option<i64>) -> TrackRecord {
+        TrackRecord {
+            last_year: Some((
+                Period::new(d(2025, 7, 1), d(2025, 9, 30)).unwrap(),
+                Decimal::from(last_year),
+            )),
+            best_growth_pct: best.map(Decimal::from),
+            period_word: "quarter".into(),
+        }
+    }
+
+    fn ctx<'a>(
+        record: Option<&'a TrackRecord>,
+        parent: Option<&'a ParentSummary>,
+    ) -> SmartContext<'a> {
+        SmartContext {
+            today: Some(d(2026, 6, 15)),
+            track_record: record,
+            parent,
+        }
+    }
+
+    #[test]
+    fn a_good_target_passes_every_letter() {
+        let r = record(1_100_000, Some(12));
+        let report = good().check(&ctx(Some(&r), None));
+        for (letter, _, c) in report.letters() {
+            assert_eq!(c.level, Level::Pass, "{letter}: {}", c.message);
+        }
+        assert_eq!(
+            report.achievable.message,
+            "needs +9 % over € 1.1 M (01 Jul 2025 – 30 Sep 2025); best quarter so far was +12 %"
+        );
+        assert!(report.time_bound.message.contains("short term"));
+        let (fields, _) = good().parse(&ctx(Some(&r), None)).unwrap();
+        assert_eq!(fields.value, Decimal::from(1_200_000));
+        assert_eq!(fields.assignee, Assignee::User(7));
+    }
+
+    #[test]
+    fn specific_flags_vague_statements_and_missing_choices() {
+        let vague = TargetInput {
+            statement: "sell more".into(),
+            ..good()
+        };
+        let c = vague.check(&SmartContext::default()).specific;
+        assert_eq!(c.level, Level::Warning);
+        assert!(c.message.contains("“sell more” is vague"), "{}", c.message);
+        let no_figure = TargetInput {
+            statement: "Win back the lost customers in the north".into(),
+            ..good()
+        };
+        assert_eq!(
+            no_figure.check(&SmartContext::default()).specific.level,
+            Level::Warning
+        );
+        let empty = TargetInput {
+            statement: "  ".into(),
+            ..good()
+        };
+        assert_eq!(
+            empty.check(&SmartContext::default()).specific.level,
+            Level::Error
+        );
+        let no_assignee = TargetInput {
+            assignee: String::new(),
+            ..good()
+        };
+        let c = no_assignee.check(&SmartContext::default()).specific;
+        assert_eq!(
+            (c.level, c.field.as_deref()),
+            (Level::Error, Some("assignee"))
+        );
+    }
+
+    #[test]
+    fn measurable_needs_a_positive_value_in_the_unit_and_a_baseline_for_growth() {
+        for (value, expected) in [
+            ("0", "above zero"),
+            ("-5", "above zero"),
+            ("abc", "is not a number"),
+            ("", "enter the target value"),
+        ] {
+            let c = TargetInput {
+                value: value.into(),
+                ..good()
+            }
+            .check(&SmartContext::default())
+            .measurable;
+            assert_eq!(c.level, Level::Error);
+            assert!(c.message.contains(expected), "{value}: {}", c.message);
+        }
+        let visits = TargetInput {
+            metric: "visits".into(),
+            value: "12.5".into(),
+            ..good()
+        };
+        assert!(visits
+            .check(&SmartContext::default())
+            .measurable
+            .message
+            .contains("whole number"));
+        let growth = TargetInput {
+            metric: "customer_growth_pct".into(),
+            value: "10".into(),
+            ..good()
+        };
+        let c = growth.check(&SmartContext::default()).measurable;
+        assert_eq!(
+            (c.level, c.field.as_deref()),
+            (Level::Error, Some("baseline"))
+        );
+        let with_baseline = TargetInput {
+            baseline: "120".into(),
+            ..growth
+        };
+        assert_eq!(
+            with_baseline
+                .check(&SmartContext::default())
+                .measurable
+                .message,
+            "measured as +10 % over a baseline of 120 active customers"
+        );
+        let short = TargetInput {
+            value: "1,2 M".into(),
+            ..good()
+        };
+        assert_eq!(
+            short.check(&SmartContext::default()).measurable.message,
+            "measured as € 1.2 M of turnover"
+        );
+    }
+
+    #[test]
+    fn achievable_compares_with_the_assignees_history_and_the_factors() {
+        // +34 % against a best of +18 %: a stretch, with both figures.
+        let r = record(1_000_000, Some(18));
+        let stretch = TargetInput {
+            value: "1340000".into(),
+            ..good()
+        };
+        let c = stretch.check(&ctx(Some(&r), None)).achievable;
+        assert_eq!(c.level, Level::Warning);
+        assert_eq!(
+            c.message,
+            "a stretch: needs +34 % over € 1 M (01 Jul 2025 – 30 Sep 2025); best quarter so far was +18 %"
+        );
+        // Strong tailwind raises the stretch threshold to +45 %.
+        let tailwind = TargetInput {
+            market_relevance: "high".into(),
+            maturity: "low".into(),
+            competition: "low".into(),
+            cost_structure: "low".into(),
+            leadership_ambition: "high".into(),
+            ..stretch.clone()
+        };
+        assert_eq!(
+            tailwind.check(&ctx(Some(&r), None)).achievable.level,
+            Level::Pass
+        );
+        // Headwind lowers it: +15 % is a stretch when every factor is against growth.
+        let headwind = TargetInput {
+            value: "1150000".into(),
+            market_relevance: "low".into(),
+            maturity: "high".into(),
+            competition: "high".into(),
+            cost_structure: "high".into(),
+            leadership_ambition: "low".into(),
+            ..good()
+        };
+        let r0 = record(1_000_000, Some(5));
+        let c = headwind.check(&ctx(Some(&r0), None)).achievable;
+        assert_eq!(c.level, Level::Warning, "{}", c.message);
+        assert!(
+            c.message.contains("more than +0 % counts as a stretch"),
+            "{}",
+            c.message
+        );
+        // Below what was already reached.
+        let lower = TargetInput {
+            value: "900000".into(),
+            ..good()
+        };
+        let c = lower.check(&ctx(Some(&r), None)).achievable;
+        assert!(
+            c.message
+                .starts_with("target lower than what was already achieved: -10 %"),
+            "{}",
+            c.message
+        );
+        // No history: a warning that says so.
+        let none = TrackRecord {
+            last_year: None,
+            best_growth_pct: None,
+            period_word: "quarter".into(),
+        };
+        assert!(good()
+            .check(&ctx(Some(&none), None))
+            .achievable
+            .message
+            .starts_with("no history"));
+    }
+
+    #[test]
+    fn relevant_checks_the_parent_and_the_allocation() {
+        let parent = ParentSummary {
+            id: 9,
+            statement: "Company turnover € 5 M".into(),
+            metric: Metric::Turnover,
+            value: Decimal::from(5_000_000),
+            currency: Some(Currency::EUR),
+            period: Period::new(d(2026, 1, 1), d(2026, 12, 31)).unwrap(),
+            allocated_to_others: Decimal::from(3_000_000),
+        };
+        let child = TargetInput {
+            parent_id: "9".into(),
+            ..good()
+        };
+        let c = child.check(&ctx(None, Some(&parent))).relevant;
+        assert_eq!(c.level, Level::Pass);
+        assert_eq!(
+            c.message,
+            "serves “Company turnover € 5 M”: € 4.2 M of € 5 M allocated, € 800 k remains"
+        );
+        let over = TargetInput {
+            value: "2300000".into(),
+            ..child.clone()
+        };
+        let c = over.check(&ctx(None, Some(&parent))).relevant;
+        assert_eq!(c.level, Level::Warning);
+        assert_eq!(
+            c.message,
+            "over-allocated by € 300 k: the children add up to € 5.3 M of the parent's € 5 M"
+        );
+        let visits = TargetInput {
+            metric: "visits".into(),
+            value: "40".into(),
+            ..child.clone()
+        };
+        let c = visits.check(&ctx(None, Some(&parent))).relevant;
+        assert_eq!(
+            (c.level, c.field.as_deref()),
+            (Level::Error, Some("metric"))
+        );
+        let outside = TargetInput {
+            end: "2027-01-31".into(),
+            ..child
+        };
+        assert!(outside
+            .check(&ctx(None, Some(&parent)))
+            .relevant
+            .message
+            .contains("within the parent's"));
+        let orphan = TargetInput {
+            rationale: String::new(),
+            ..good()
+        };
+        assert_eq!(
+            orphan.check(&SmartContext::default()).relevant.level,
+            Level::Warning
+        );
+        let strategic = TargetInput {
+            kind: "strategic".into(),
+            ..orphan
+        };
+        assert!(strategic
+            .check(&SmartContext::default())
+            .relevant
+            .message
+            .contains("needs a rationale"));
+    }
+
+    #[test]
+    fn time_bound_needs_both_dates_in_order() {
+        let backwards = TargetInput {
+            start: "2026-09-30".into(),
+            end: "2026-07-01".into(),
+            ..good()
+        };
+        let c = backwards.check(&SmartContext::default()).time_bound;
+        assert_eq!((c.level, c.field.as_deref()), (Level::Error, Some("end")));
+        assert_eq!(
+            c.message,
+            "the end date 01 Jul 2026 is before the start date 30 Sep 2026"
+        );
+        let missing = TargetInput {
+            start: String::new(),
+            ..good()
+        };
+        assert_eq!(
+            missing
+                .check(&SmartContext::default())
+                .time_bound
+                .field
+                .as_deref(),
+            Some("start")
+        );
+        let past = SmartContext {
+            today: Some(d(2026, 11, 1)),
+            ..SmartContext::default()
+        };
+        assert_eq!(good().check(&past).time_bound.level, Level::Warning);
+    }
+
+    #[test]
+    fn parse_reports_every_error_with_its_field() {
+        let bad = TargetInput {
+            value: "0".into(),
+            end: "2026-06-01".into(),
+            kind: "eternal".into(),
+            ..good()
+        };
+        let errors = bad.parse(&SmartContext::default()).unwrap_err();
+        let fields: Vec<&str> = errors.iter().map(|e| e.field).collect();
+        assert_eq!(fields, vec!["value", "end", "kind"]);
+    }
+
+    #[test]
+    fn numbers_as_people_type_them() {
+        assert_eq!(parse_number("250k").unwrap(), Decimal::from(250_000));
+        assert_eq!(parse_number("1,5 M").unwrap(), Decimal::from(1_500_000));
+        assert_eq!(parse_number("1 200 000").unwrap(), Decimal::from(1_200_000));
+        assert!(parse_number("12x").is_err());
+        assert_eq!(
+            format_value(Metric::Visits, Decimal::from(12_345), None),
+            "12,345"
+        );
+    }
+
+    #[test]
+    fn split_examples() {
+        let cent = Decimal::new(1, 2);
+        assert_eq!(
+            split(Decimal::from(100), &[Decimal::ONE; 3], cent),
+            vec![
+                Decimal::new(3334, 2),
+                Decimal::new(3333, 2),
+                Decimal::new(3333, 2)
+            ]
+        );
+        assert_eq!(
+            split(
+                Decimal::from(10),
+                &[Decimal::from(3), Decimal::ONE],
+                Decimal::ONE
+            ),
+            vec![Decimal::from(8), Decimal::from(2)]
+        );
+        // No history for anyone: even.
+        assert_eq!(
+            split(Decimal::from(9), &[Decimal::ZERO; 3], Decimal::ONE),
+            vec![Decimal::from(3); 3]
+        );
+    }
+
+    proptest! {
+        #[test]
+        fn split_sums_exactly(total_cents in 0i64..10_000_000_000, weights in prop::collection::vec(0i64..1_000_000, 1..30)) {
+            let total = Decimal::new(total_cents, 2);
+            let weights: Vec<Decimal> = weights.into_iter().map(Decimal::from).collect();
+            let parts = split(total, &weights, Decimal::new(1, 2));
+            prop_assert_eq!(parts.len(), weights.len());
+            prop_assert_eq!(parts.iter().copied().sum::<Decimal>(), total);
+            for p in &parts {
+                prop_assert!(*p >= Decimal::ZERO);
+                prop_assert!(p.normalize().scale() <= 2);
+            }
+        }
+
+        #[test]
+        fn even_split_differs_by_at_most_one_step(total in 0i64..1_000_000, n in 1usize..40) {
+            let parts = split(Decimal::from(total), &vec![Decimal::ONE; n], Decimal::ONE);
+            let max = parts.iter().max().unwrap();
+            let min = parts.iter().min().unwrap();
+            prop_assert!(*max - *min <= Decimal::ONE);
+            prop_assert_eq!(parts.iter().copied().sum::<Decimal>(), Decimal::from(total));
+        }
+
+        #[test]
+        fn the_check_never_panics(statement in ".{0,80}", value in ".{0,12}", start in ".{0,12}", end in ".{0,12}", metric in prop::sample::select(vec!["turnover", "visits", "customer_growth_pct", "", "x"])) {
+            let input = TargetInput { statement, value, start, end, metric: metric.into(), ..good() };
+            let _ = input.check(&SmartContext::default());
+            let _ = input.parse(&SmartContext::default());
+        }
+    }
+}

@@ -1,0 +1,680 @@
+//! Targets (DESIGN.md, "Target"): who they are for, how they are rated, and the agreement
+//! workflow between the manager's side and the assignee's side.
+
+use super::Role;
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// Operational targets run the day-to-day business; strategic ones say where it is going.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TargetKind {
+    Operational,
+    Strategic,
+}
+
+impl TargetKind {
+    pub const ALL: [TargetKind; 2] = [TargetKind::Operational, TargetKind::Strategic];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TargetKind::Operational => "operational",
+            TargetKind::Strategic => "strategic",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        TargetKind::ALL.into_iter().find(|k| k.as_str() == s.trim())
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            TargetKind::Operational => "Operational",
+            TargetKind::Strategic => "Strategic",
+        }
+    }
+}
+
+/// A manager's low / medium / high rating of one external factor.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Rating {
+    Low,
+    #[default]
+    Medium,
+    High,
+}
+
+impl Rating {
+    pub const ALL: [Rating; 3] = [Rating::Low, Rating::Medium, Rating::High];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Rating::Low => "low",
+            Rating::Medium => "medium",
+            Rating::High => "high",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Rating::ALL.into_iter().find(|r| r.as_str() == s.trim())
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Rating::Low => "Low",
+            Rating::Medium => "Medium",
+            Rating::High => "High",
+        }
+    }
+
+    /// -1, 0 or +1: how far above "medium" the rating is.
+    fn offset(self) -> i32 {
+        match self {
+            Rating::Low => -1,
+            Rating::Medium => 0,
+            Rating::High => 1,
+        }
+    }
+}
+
+/// The external factors DESIGN.md lists for the Achievable check.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Factor {
+    MarketRelevance,
+    Maturity,
+    Competition,
+    CostStructure,
+    LeadershipAmbition,
+}
+
+impl Factor {
+    pub const ALL: [Factor; 5] = [
+        Factor::MarketRelevance,
+        Factor::Maturity,
+        Factor::Competition,
+        Factor::CostStructure,
+        Factor::LeadershipAmbition,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Factor::MarketRelevance => "market_relevance",
+            Factor::Maturity => "maturity",
+            Factor::Competition => "competition",
+            Factor::CostStructure => "cost_structure",
+            Factor::LeadershipAmbition => "leadership_ambition",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Factor::MarketRelevance => "Market relevance & product position",
+            Factor::Maturity => "Market maturity & saturation",
+            Factor::Competition => "Competition intensity",
+            Factor::CostStructure => "Cost structure & supplier dependencies",
+            Factor::LeadershipAmbition => "Leadership ambition",
+        }
+    }
+
+    /// +1 when a high rating makes growth easier, -1 when it makes it harder.
+    fn direction(self) -> i32 {
+        match self {
+            Factor::MarketRelevance | Factor::LeadershipAmbition => 1,
+            Factor::Maturity | Factor::Competition | Factor::CostStructure => -1,
+        }
+    }
+}
+
+/// The five ratings, in [`Factor::ALL`] order.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Factors(pub [Rating; 5]);
+
+impl Factors {
+    pub fn get(&self, factor: Factor) -> Rating {
+        self.0[Factor::ALL
+            .iter()
+            .position(|f| *f == factor)
+            .expect("every factor is listed")]
+    }
+
+    /// From -5 (every factor against growth) to +5 (every factor for it); 0 when all are medium.
+    pub fn tailwind(&self) -> i32 {
+        Factor::ALL
+            .iter()
+            .zip(self.0)
+            .map(|(f, r)| f.direction() * r.offset())
+            .sum()
+    }
+
+    /// A compact storage form: the five ratings' first letters, e.g. "mhmlm".
+    pub fn code(&self) -> String {
+        self.0
+            .iter()
+            .map(|r| r.as_str().chars().next().expect("ratings are words"))
+            .collect()
+    }
+
+    pub fn from_code(code: &str) -> Option<Factors> {
+        let mut ratings = [Rating::Medium; 5];
+        if code.chars().count() != 5 {
+            return None;
+        }
+        for (slot, c) in ratings.iter_mut().zip(code.chars()) {
+            *slot = Rating::ALL
+                .into_iter()
+                .find(|r| r.as_str().starts_with(c))?;
+        }
+        Some(Factors(ratings))
+    }
+}
+
+/// Whom a target is for: one person, or an org unit as a whole.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Assignee {
+    User(i64),
+    Unit(i64),
+}
+
+impl Assignee {
+    /// The form value: "user-7", "unit-3".
+    pub fn key(self) -> String {
+        match self {
+            Assignee::User(id) => format!("user-{id}"),
+            Assignee::Unit(id) => format!("unit-{id}"),
+        }
+    }
+
+    pub fn parse(key: &str) -> Option<Assignee> {
+        let (kind, id) = key.trim().split_once('-')?;
+        let id = id.parse::<i64>().ok().filter(|id| *id > 0)?;
+        match kind {
+            "user" => Some(Assignee::User(id)),
+            "unit" => Some(Assignee::Unit(id)),
+            _ => None,
+        }
+    }
+}
+
+/// Where a target stands in the agreement workflow (DESIGN.md, "Agreement"). `Active` is not
+/// stored: an agreed target is active while its period runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TargetStatus {
+    Draft,
+    Proposed,
+    ChangesRequested,
+    Agreed,
+    Achieved,
+    Missed,
+}
+
+impl TargetStatus {
+    pub const ALL: [TargetStatus; 6] = [
+        TargetStatus::Draft,
+        TargetStatus::Proposed,
+        TargetStatus::ChangesRequested,
+        TargetStatus::Agreed,
+        TargetStatus::Achieved,
+        TargetStatus::Missed,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TargetStatus::Draft => "draft",
+            TargetStatus::Proposed => "proposed",
+            TargetStatus::ChangesRequested => "changes_requested",
+            TargetStatus::Agreed => "agreed",
+            TargetStatus::Achieved => "achieved",
+            TargetStatus::Missed => "missed",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        TargetStatus::ALL
+            .into_iter()
+            .find(|k| k.as_str() == s.trim())
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            TargetStatus::Draft => "Draft",
+            TargetStatus::Proposed => "Proposed",
+            TargetStatus::ChangesRequested => "Changes requested",
+            TargetStatus::Agreed => "Agreed",
+            TargetStatus::Achieved => "Achieved",
+            TargetStatus::Missed => "Missed",
+        }
+    }
+
+    /// Fields may change only while the target is still being negotiated.
+    pub fn is_editable(self) -> bool {
+        matches!(self, TargetStatus::Draft | TargetStatus::ChangesRequested)
+    }
+
+    pub fn is_closed(self) -> bool {
+        matches!(self, TargetStatus::Achieved | TargetStatus::Missed)
+    }
+}
+
+impl fmt::Display for TargetStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.label())
+    }
+}
+
+/// The two parties to an agreement.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Side {
+    /// Whoever sets the target: a manager above the assignee, or an admin.
+    Manager,
+    /// Whoever must reach it: the assigned person, or the manager of the assigned unit.
+    Assignee,
+}
+
+impl Side {
+    pub fn other(self) -> Side {
+        match self {
+            Side::Manager => Side::Assignee,
+            Side::Assignee => Side::Manager,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Side::Manager => "manager",
+            Side::Assignee => "assignee",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        [Side::Manager, Side::Assignee]
+            .into_iter()
+            .find(|k| k.as_str() == s.trim())
+    }
+}
+
+/// The person acting, as far as the workflow cares.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Actor<'a> {
+    pub user_id: i64,
+    pub role: Role,
+    pub unit_path: &'a str,
+}
+
+/// The target's assignee, resolved: the assigned user's unit, or the assigned unit itself.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AssigneeAt<'a> {
+    pub assignee: Assignee,
+    pub unit_path: &'a str,
+}
+
+/// Which side of the agreement `actor` is on, if any. The assignee's side wins when someone is
+/// both (a manager assigned a target of their own unit), so nobody can accept their own proposal.
+pub fn side_of(actor: &Actor<'_>, target: &AssigneeAt<'_>) -> Option<Side> {
+    let is_assignee = match target.assignee {
+        Assignee::User(id) => id == actor.user_id,
+        Assignee::Unit(_) => actor.role == Role::Manager && actor.unit_path == target.unit_path,
+    };
+    if is_assignee {
+        return Some(Side::Assignee);
+    }
+    let above = match target.assignee {
+        // A manager of the user's own unit or any unit above it.
+        Assignee::User(_) => target.unit_path.starts_with(actor.unit_path),
+        // A manager strictly above the unit.
+        Assignee::Unit(_) => {
+            target.unit_path.starts_with(actor.unit_path) && target.unit_path != actor.unit_path
+        }
+    };
+    match actor.role {
+        Role::Admin => Some(Side::Manager),
+        Role::Manager if above => Some(Side::Manager),
+        _ => None,
+    }
+}
+
+/// A step in the agreement workflow.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "action")]
+pub enum Transition {
+    /// Send the target to the other side to accept.
+    Propose,
+    /// Take back one's own proposal to edit it.
+    Withdraw,
+    /// Agree to the other side's proposal.
+    Accept,
+    /// Answer a proposal with a comment and, optionally, a counter-value.
+    RequestChanges,
+    /// Agree to the other side's counter-value.
+    AcceptCounter,
+    /// After the period: record whether it was reached.
+    Close,
+}
+
+impl Transition {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Transition::Propose => "propose",
+            Transition::Withdraw => "withdraw",
+            Transition::Accept => "accept",
+            Transition::RequestChanges => "request_changes",
+            Transition::AcceptCounter => "accept_counter",
+            Transition::Close => "close",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        [
+            Transition::Propose,
+            Transition::Withdraw,
+            Transition::Accept,
+            Transition::RequestChanges,
+            Transition::AcceptCounter,
+            Transition::Close,
+        ]
+        .into_iter()
+        .find(|t| t.as_str() == s.trim())
+    }
+
+    pub fn label(&self) -> &'static str {
+        match self {
+            Transition::Propose => "Propose",
+            Transition::Withdraw => "Withdraw proposal",
+            Transition::Accept => "Accept",
+            Transition::RequestChanges => "Request changes",
+            Transition::AcceptCounter => "Accept counter-proposal",
+            Transition::Close => "Close",
+        }
+    }
+}
+
+/// The workflow state a transition reads: status, and which side must act next.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Agreement {
+    pub status: TargetStatus,
+    /// The side whose answer is awaited (proposed, changes requested); `None` otherwise.
+    pub awaiting: Option<Side>,
+    /// Whether the last request for changes carried a counter-value.
+    pub has_counter: bool,
+}
+
+/// What a transition turns the agreement into. `Close` needs the outcome, which only the
+/// server can measure, so it is passed in.
+pub fn apply(
+    state: Agreement,
+    actor: Side,
+    transition: &Transition,
+    period_over: bool,
+    achieved: bool,
+) -> Result<Agreement, String> {
+    use TargetStatus::*;
+    let next = |status, awaiting| Agreement {
+        status,
+        awaiting,
+        has_counter: false,
+    };
+    let their_turn = state.awaiting == Some(actor);
+    match (transition, state.status) {
+        (Transition::Propose, Draft | ChangesRequested) => Ok(next(Proposed, Some(actor.other()))),
+        (Transition::Withdraw, Proposed) if state.awaiting == Some(actor.other()) => {
+            Ok(next(Draft, None))
+        }
+        (Transition::Withdraw, Proposed) => {
+            Err("only the side that proposed it can withdraw the proposal".into())
+        }
+        (Transition::Accept | Transition::RequestChanges, Proposed) if !their_turn => {
+            Err("you proposed this target: the other side accepts it or asks for changes".into())
+        }
+        (Transition::Accept, Proposed) => Ok(next(Agreed, None)),
+        (Transition::RequestChanges, Proposed) => Ok(Agreement {
+            status: ChangesRequested,
+            awaiting: Some(actor.other()),
+            has_counter: false,
+        }),
+        (Transition::AcceptCounter, ChangesRequested) if !state.has_counter => {
+            Err("the request for changes has no counter-value to accept".into())
+        }
+        (Transition::AcceptCounter, ChangesRequested) if !their_turn => {
+            Err("you made the counter-proposal: the other side accepts it".into())
+        }
+        (Transition::AcceptCounter, ChangesRequested) => Ok(next(Agreed, None)),
+        (Transition::Close, Agreed) if actor != Side::Manager => {
+            Err("the manager's side closes a target".into())
+        }
+        (Transition::Close, Agreed) if !period_over => {
+            Err("a target can be closed only after its period has ended".into())
+        }
+        (Transition::Close, Agreed) => Ok(next(if achieved { Achieved } else { Missed }, None)),
+        (t, status) => Err(format!(
+            "\"{}\" is not possible while the target is {}",
+            t.label(),
+            status.label().to_lowercase()
+        )),
+    }
+}
+
+/// The transitions `side` may take now, for the buttons on a target.
+pub fn available(state: Agreement, side: Side, period_over: bool) -> Vec<Transition> {
+    [
+        Transition::Propose,
+        Transition::Withdraw,
+        Transition::Accept,
+        Transition::RequestChanges,
+        Transition::AcceptCounter,
+        Transition::Close,
+    ]
+    .into_iter()
+    .filter(|t| apply(state, side, t, period_over, true).is_ok())
+    .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use TargetStatus::*;
+
+    fn state(status: TargetStatus, awaiting: Option<Side>, has_counter: bool) -> Agreement {
+        Agreement {
+            status,
+            awaiting,
+            has_counter,
+        }
+    }
+
+    #[test]
+    fn propose_counter_accept() {
+        let draft = state(Draft, None, false);
+        let proposed = apply(draft, Side::Manager, &Transition::Propose, false, false).unwrap();
+        assert_eq!(proposed, state(Proposed, Some(Side::Assignee), false));
+        // The manager cannot accept their own proposal on the rep's behalf.
+        let err = apply(proposed, Side::Manager, &Transition::Accept, false, false).unwrap_err();
+        assert!(err.contains("other side"), "{err}");
+        let countered = apply(
+            proposed,
+            Side::Assignee,
+            &Transition::RequestChanges,
+            false,
+            false,
+        )
+        .unwrap();
+        assert_eq!(
+            countered,
+            state(ChangesRequested, Some(Side::Manager), false)
+        );
+        let with_counter = Agreement {
+            has_counter: true,
+            ..countered
+        };
+        assert!(apply(
+            with_counter,
+            Side::Assignee,
+            &Transition::AcceptCounter,
+            false,
+            false
+        )
+        .is_err());
+        assert!(apply(
+            countered,
+            Side::Manager,
+            &Transition::AcceptCounter,
+            false,
+            false
+        )
+        .is_err());
+        let agreed = apply(
+            with_counter,
+            Side::Manager,
+            &Transition::AcceptCounter,
+            false,
+            false,
+        )
+        .unwrap();
+        assert_eq!(agreed.status, Agreed);
+    }
+
+    #[test]
+    fn either_side_proposes_and_only_the_proposer_withdraws() {
+        let draft = state(Draft, None, false);
+        let by_rep = apply(draft, Side::Assignee, &Transition::Propose, false, false).unwrap();
+        assert_eq!(by_rep.awaiting, Some(Side::Manager));
+        assert!(apply(by_rep, Side::Manager, &Transition::Withdraw, false, false).is_err());
+        assert_eq!(
+            apply(by_rep, Side::Assignee, &Transition::Withdraw, false, false)
+                .unwrap()
+                .status,
+            Draft
+        );
+        assert_eq!(
+            apply(by_rep, Side::Manager, &Transition::Accept, false, false)
+                .unwrap()
+                .status,
+            Agreed
+        );
+    }
+
+    #[test]
+    fn closing_needs_the_period_over_and_the_manager() {
+        let agreed = state(Agreed, None, false);
+        assert!(
+            apply(agreed, Side::Manager, &Transition::Close, false, true)
+                .unwrap_err()
+                .contains("after its period")
+        );
+        assert!(apply(agreed, Side::Assignee, &Transition::Close, true, true).is_err());
+        assert_eq!(
+            apply(agreed, Side::Manager, &Transition::Close, true, false)
+                .unwrap()
+                .status,
+            Missed
+        );
+        assert_eq!(
+            apply(agreed, Side::Manager, &Transition::Close, true, true)
+                .unwrap()
+                .status,
+            Achieved
+        );
+    }
+
+    #[test]
+    fn impossible_transitions_name_the_state() {
+        let err = apply(
+            state(Agreed, None, false),
+            Side::Assignee,
+            &Transition::Propose,
+            false,
+            false,
+        )
+        .unwrap_err();
+        assert_eq!(
+            err,
+            "\"Propose\" is not possible while the target is agreed"
+        );
+        assert_eq!(
+            available(
+                state(Proposed, Some(Side::Assignee), false),
+                Side::Assignee,
+                false
+            ),
+            vec![Transition::Accept, Transition::RequestChanges]
+        );
+        assert_eq!(
+            available(
+                state(Proposed, Some(Side::Assignee), false),
+                Side::Manager,
+                false
+            ),
+            vec![Transition::Withdraw]
+        );
+    }
+
+    #[test]
+    fn sides_follow_the_org_tree() {
+        let rep = Actor {
+            user_id: 10,
+            role: Role::Rep,
+            unit_path: "/1/2/5/",
+        };
+        let team_manager = Actor {
+            user_id: 3,
+            role: Role::Manager,
+            unit_path: "/1/2/5/",
+        };
+        let other_manager = Actor {
+            user_id: 4,
+            role: Role::Manager,
+            unit_path: "/1/3/",
+        };
+        let admin = Actor {
+            user_id: 1,
+            role: Role::Admin,
+            unit_path: "/1/",
+        };
+        let reps_target = AssigneeAt {
+            assignee: Assignee::User(10),
+            unit_path: "/1/2/5/",
+        };
+        assert_eq!(side_of(&rep, &reps_target), Some(Side::Assignee));
+        assert_eq!(side_of(&team_manager, &reps_target), Some(Side::Manager));
+        assert_eq!(side_of(&other_manager, &reps_target), None);
+        assert_eq!(side_of(&admin, &reps_target), Some(Side::Manager));
+        let teams_target = AssigneeAt {
+            assignee: Assignee::Unit(5),
+            unit_path: "/1/2/5/",
+        };
+        assert_eq!(side_of(&team_manager, &teams_target), Some(Side::Assignee));
+        assert_eq!(side_of(&rep, &teams_target), None);
+        let unit_manager = Actor {
+            user_id: 2,
+            role: Role::Manager,
+            unit_path: "/1/2/",
+        };
+        assert_eq!(side_of(&unit_manager, &teams_target), Some(Side::Manager));
+    }
+
+    #[test]
+    fn codes_round_trip() {
+        let f = Factors([
+            Rating::High,
+            Rating::Low,
+            Rating::Medium,
+            Rating::High,
+            Rating::Low,
+        ]);
+        assert_eq!(f.code(), "hlmhl");
+        assert_eq!(Factors::from_code("hlmhl"), Some(f));
+        assert_eq!(Factors::from_code("hlm"), None);
+        // High relevance (+1), low maturity (+1), high costs (-1), low ambition (-1).
+        assert_eq!(f.tailwind(), 0);
+        assert_eq!(Assignee::parse("user-7"), Some(Assignee::User(7)));
+        assert_eq!(
+            Assignee::parse(&Assignee::Unit(3).key()),
+            Some(Assignee::Unit(3))
+        );
+        assert_eq!(Assignee::parse("team-3"), None);
+        assert_eq!(Assignee::parse("user-0"), None);
+    }
+}
