@@ -4,3 +4,4 @@
 pub mod auth;
 pub mod customers;
 pub mod pipeline;
+pub mod targets;

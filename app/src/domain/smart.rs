@@ -513,6 +513,13 @@ fn field_error(check: &Check) -> FieldError {
     FieldError::new(field, check.message.clone())
 }
 
+/// Parses a value typed for `metric` (a counter-value, say) with the rules of the editor.
+pub fn parse_value(metric: Metric, text: &str) -> Result<Decimal, String> {
+    parse_number(text)
+        .map_err(|e| e.to_string())
+        .and_then(|v| check_value(Some(metric), v).map_err(|c| c.message))
+}
+
 fn check_value(metric: Option<Metric>, value: Decimal) -> Result<Decimal, Check> {
     if value <= Decimal::ZERO {
         return Err(Check::error("value", "the target value must be above zero"));

@@ -305,7 +305,9 @@ pub struct Actor<'a> {
     pub unit_path: &'a str,
 }
 
-/// The target's assignee, resolved: the assigned user's unit, or the assigned unit itself.
+/// The target's assignee, resolved to the unit whose manager answers for it: the assigned
+/// user's unit; for an assigned unit the unit itself or, when it has no manager of its own
+/// (a team run by its business unit's manager), the nearest unit above that has one.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct AssigneeAt<'a> {
     pub assignee: Assignee,

@@ -5,10 +5,12 @@
 
 pub mod customers;
 pub mod login_failures;
+pub mod metrics;
 pub mod opportunities;
 pub mod pipeline;
 pub mod scope;
 pub mod seed;
+pub mod targets;
 pub mod users;
 
 use crate::error::AppError;

@@ -31,3 +31,40 @@ pub fn push_owner_filter<'args, DB>(
         }
     }
 }
+
+/// Appends the condition for targets `scope` may see, given the target's assignee unit path in
+/// `path_column` and its assigned user in `user_column`: everything the scope covers, plus the
+/// targets of the units above the viewer (a rep sees what their team and company aim for).
+pub fn push_target_filter<'args, DB>(
+    qb: &mut QueryBuilder<'args, DB>,
+    scope: &Scope,
+    own_unit_path: &str,
+    path_column: &'static str,
+    user_column: &'static str,
+) where
+    DB: Database,
+    i64: Encode<'args, DB> + Type<DB>,
+    String: Encode<'args, DB> + Type<DB>,
+{
+    qb.push("(");
+    match scope {
+        Scope::Own { user_id } => {
+            qb.push(user_column).push(" = ").push_bind(*user_id);
+        }
+        Scope::Subtree { unit_path } => {
+            qb.push(path_column)
+                .push(" LIKE ")
+                .push_bind(format!("{unit_path}%"));
+        }
+        Scope::All => {
+            qb.push("1 = 1");
+        }
+    }
+    qb.push(" OR (")
+        .push(user_column)
+        .push(" IS NULL AND ")
+        .push_bind(own_unit_path.to_string())
+        .push(" LIKE ")
+        .push(path_column)
+        .push(" || '%'))");
+}

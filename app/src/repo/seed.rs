@@ -19,6 +19,8 @@ pub struct SeedCompany {
     pub stages: Vec<SeedStage>,
     pub opportunities: Vec<SeedOpportunity>,
     pub activities: Vec<SeedActivity>,
+    /// Parents come before their children.
+    pub targets: Vec<SeedTarget>,
 }
 
 #[derive(Clone, Debug)]
@@ -97,6 +99,47 @@ pub struct SeedActivity {
     pub notes: String,
 }
 
+/// Whom a seeded target is for: an index into `users` or `units`.
+#[derive(Clone, Copy, Debug)]
+pub enum SeedAssignee {
+    User(usize),
+    Unit(usize),
+}
+
+#[derive(Clone, Debug)]
+pub struct SeedTarget {
+    pub statement: String,
+    pub metric: &'static str,
+    pub value_hundredths: i64,
+    pub currency: Option<&'static str>,
+    pub baseline: Option<i64>,
+    pub starts_on: NaiveDate,
+    pub ends_on: NaiveDate,
+    pub assignee: SeedAssignee,
+    pub parent: Option<usize>,
+    pub kind: &'static str,
+    pub rationale: String,
+    pub factors: &'static str,
+    pub status: &'static str,
+    pub awaiting: Option<&'static str>,
+    pub counter_hundredths: Option<i64>,
+    /// The creator; the first event is the creation.
+    pub created_by: usize,
+    /// Every event, oldest first; the last one's time and user are the target's `updated_*`.
+    pub events: Vec<SeedTargetEvent>,
+}
+
+#[derive(Clone, Debug)]
+pub struct SeedTargetEvent {
+    pub at: DateTime<Utc>,
+    pub by: usize,
+    pub kind: &'static str,
+    pub field: Option<String>,
+    pub old_value: Option<String>,
+    pub new_value: Option<String>,
+    pub comment: Option<String>,
+}
+
 /// The ids the database gave, in the order of the company's vectors.
 #[derive(Clone, Debug, Default)]
 pub struct SeedIds {
@@ -105,6 +148,7 @@ pub struct SeedIds {
     pub customers: Vec<i64>,
     pub stages: Vec<i64>,
     pub opportunities: Vec<i64>,
+    pub targets: Vec<i64>,
 }
 
 /// Rows per multi-row INSERT: well under both backends' bind-parameter limits.
@@ -276,6 +320,59 @@ pub async fn insert(db: &Db, company: &SeedCompany) -> Result<SeedIds, RepoError
                     .push_bind(&a.notes);
             });
             qb.build().execute(&mut *tx).await?;
+        }
+
+        // Targets one by one: a child refers to its parent's id.
+        for t in &company.targets {
+            let last = t.events.last();
+            let created = t.events.first().map_or(now, |e| e.at);
+            let (id,): (i64,) = sqlx::query_as(
+                "INSERT INTO targets (statement, metric, value_hundredths, currency, baseline, starts_on, \
+                 ends_on, assignee_user_id, assignee_unit_id, parent_id, kind, rationale, factors, status, \
+                 awaiting, counter_hundredths, version, created_by, created_at, updated_by, updated_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21) \
+                 RETURNING id",
+            )
+            .bind(&t.statement)
+            .bind(t.metric)
+            .bind(t.value_hundredths)
+            .bind(t.currency)
+            .bind(t.baseline)
+            .bind(t.starts_on)
+            .bind(t.ends_on)
+            .bind(match t.assignee { SeedAssignee::User(u) => Some(ids.users[u]), SeedAssignee::Unit(_) => None })
+            .bind(match t.assignee { SeedAssignee::Unit(u) => Some(ids.units[u]), SeedAssignee::User(_) => None })
+            .bind(t.parent.map(|p| ids.targets[p]))
+            .bind(t.kind)
+            .bind(&t.rationale)
+            .bind(t.factors)
+            .bind(t.status)
+            .bind(t.awaiting)
+            .bind(t.counter_hundredths)
+            .bind(i64::try_from(t.events.len().max(1)).unwrap_or(1))
+            .bind(ids.users[t.created_by])
+            .bind(created)
+            .bind(ids.users[last.map_or(t.created_by, |e| e.by)])
+            .bind(last.map_or(now, |e| e.at))
+            .fetch_one(&mut *tx)
+            .await?;
+            ids.targets.push(id);
+            for e in &t.events {
+                sqlx::query(
+                    "INSERT INTO target_events (target_id, at, by_user_id, kind, field, old_value, new_value, comment) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                )
+                .bind(id)
+                .bind(e.at)
+                .bind(ids.users[e.by])
+                .bind(e.kind)
+                .bind(&e.field)
+                .bind(&e.old_value)
+                .bind(&e.new_value)
+                .bind(&e.comment)
+                .execute(&mut *tx)
+                .await?;
+            }
         }
 
         tx.commit().await?;

@@ -37,6 +37,50 @@ async fn the_demo_company_loads_into_an_empty_database_once(backend: Backend) {
         .unwrap();
     assert_eq!(all.total, 396);
 
+    // Targets: every agreement state, the fiscal-year cascade adds up exactly at every level,
+    // and the demo rep has a proposal waiting for her answer.
+    let targets: app::api::targets::TargetList = app
+        .call(&admin, "targets", &[("view", "company")])
+        .await
+        .json()
+        .await
+        .unwrap();
+    for status in app::domain::TargetStatus::ALL {
+        assert!(
+            targets.rows.iter().any(|t| t.status == status),
+            "no demo target is {status:?}"
+        );
+    }
+    let fiscal_year: Vec<&app::api::targets::TargetRow> = targets
+        .rows
+        .iter()
+        .filter(|t| t.metric == app::domain::Metric::Turnover)
+        .collect();
+    let roots = fiscal_year.iter().filter(|t| t.parent_id.is_none()).count();
+    assert_eq!(roots, 1);
+    for parent in &fiscal_year {
+        let children: Vec<_> = fiscal_year
+            .iter()
+            .filter(|c| c.parent_id == Some(parent.id))
+            .collect();
+        if !children.is_empty() {
+            let sum: rust_decimal::Decimal = children.iter().map(|c| c.value).sum();
+            assert_eq!(sum, parent.value, "children of {}", parent.statement);
+        }
+    }
+    assert_eq!(fiscal_year.len(), 1 + 2 + 4 + 12);
+    let mine: app::api::targets::TargetList = app
+        .call(&client, "targets", &[("view", "mine")])
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(mine
+        .rows
+        .iter()
+        .any(|t| t.status == app::domain::TargetStatus::Proposed
+            && t.awaiting == Some(app::domain::Side::Assignee)));
+
     // A second load is refused: demo data never mixes into real data.
     let today = chrono::Local::now().date_naive();
     match demo::load_into_empty(&app.db, today).await {

@@ -8,3 +8,4 @@ mod demo;
 mod pipeline;
 mod scoping;
 mod startup;
+mod targets;

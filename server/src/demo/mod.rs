@@ -17,6 +17,8 @@ use rand_chacha::ChaCha8Rng;
 use std::collections::HashSet;
 use std::fmt;
 
+mod targets;
+
 pub const SEED: u64 = 20_261_123;
 pub const DEMO_PASSWORD: &str = "pacer-demo";
 pub const DEMO_ADMIN: &str = "sabine.krueger@pacer.demo";
@@ -41,14 +43,15 @@ pub struct DemoSummary {
     pub sales: usize,
     pub opportunities: usize,
     pub activities: usize,
+    pub targets: usize,
 }
 
 impl fmt::Display for DemoSummary {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         writeln!(
             f,
-            "Loaded the demo company: {} org units, {} users, {} customers, {} sales, {} opportunities, {} activities.",
-            self.units, self.users, self.customers, self.sales, self.opportunities, self.activities
+            "Loaded the demo company: {} org units, {} users, {} customers, {} sales, {} opportunities, {} activities, {} targets.",
+            self.units, self.users, self.customers, self.sales, self.opportunities, self.activities, self.targets
         )?;
         write!(f, "Demo sign-ins: {}", logins_hint())
     }
@@ -88,6 +91,7 @@ pub fn summarise(company: &SeedCompany) -> DemoSummary {
         sales: company.sales.len(),
         opportunities: company.opportunities.len(),
         activities: company.activities.len(),
+        targets: company.targets.len(),
     }
 }
 
@@ -290,6 +294,12 @@ pub fn generate(today: NaiveDate, password_hash: &str) -> SeedCompany {
     company.stages = default_stages();
     generate_opportunities(&mut rng, today, &reps_by_team, &mut company);
     generate_activities(&mut rng, today, &reps_by_team, &mut company);
+    let teams: Vec<(usize, usize)> = team_units
+        .iter()
+        .zip(TEAMS.iter())
+        .map(|(unit, team)| (*unit, team.unit))
+        .collect();
+    targets::generate_targets(today, &reps_by_team, &teams, &mut company);
     company
 }
 

@@ -1,0 +1,1068 @@
+//! Targets: the scoped reads, saving with the SMART check, the agreement workflow and the
+//! cascade. Every write locks the target, checks its version, and stores its history rows in
+//! the same transaction.
+
+use super::metrics::{self, Who};
+use super::scope::push_target_filter;
+use super::{RepoError, WriteError};
+use crate::api::auth::SessionUser;
+use crate::api::pipeline::Choice;
+use crate::api::targets::{EditorContext, SaveOutcome, TargetDetail, TargetEvent, TargetRow};
+use crate::domain::smart::{
+    format_value, parse_value, split, step, Level, ParentSummary, SmartContext, TargetFields,
+    TargetInput,
+};
+use crate::domain::target::{
+    apply, available, side_of, Actor, Agreement, Assignee, AssigneeAt, Factors, Side, TargetKind,
+    TargetStatus, Transition,
+};
+use crate::domain::{Currency, Metric, Period, Role};
+use crate::error::AppError;
+use crate::{db::Db, on_db};
+use chrono::{DateTime, NaiveDate, Utc};
+use rust_decimal::prelude::*;
+use sqlx::QueryBuilder;
+
+/// Whose targets the list shows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ListView {
+    /// Targets I am to reach (a manager: also their unit's).
+    Mine,
+    /// My unit and everything below it.
+    Team,
+    /// Everything I may see.
+    Company,
+}
+
+impl ListView {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ListView::Mine => "mine",
+            ListView::Team => "team",
+            ListView::Company => "company",
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StatusFilter {
+    All,
+    /// Agreed and in its period.
+    Active,
+    Is(TargetStatus),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ListQuery {
+    pub view: ListView,
+    pub status: StatusFilter,
+}
+
+impl ListQuery {
+    pub fn parse(
+        user: &SessionUser,
+        view: Option<&str>,
+        status: Option<&str>,
+    ) -> Result<ListQuery, AppError> {
+        let view = match view.map(str::trim).filter(|v| !v.is_empty()) {
+            None => match user.role {
+                Role::Rep => ListView::Mine,
+                Role::Manager => ListView::Team,
+                Role::Admin => ListView::Company,
+            },
+            Some("mine") => ListView::Mine,
+            Some("team") => ListView::Team,
+            Some("company") => ListView::Company,
+            Some(other) => {
+                return Err(AppError::invalid(
+                    "view",
+                    format!("\"{other}\" is not a view (use mine, team or company)"),
+                ))
+            }
+        };
+        let status = match status.map(str::trim).filter(|v| !v.is_empty()) {
+            None | Some("all") => StatusFilter::All,
+            Some("active") => StatusFilter::Active,
+            Some(other) => StatusFilter::Is(TargetStatus::parse(other).ok_or_else(|| {
+                AppError::invalid(
+                    "status",
+                    format!("\"{other}\" is not a status (use all, active, draft, proposed, changes_requested, agreed, achieved or missed)"),
+                )
+            })?),
+        };
+        Ok(ListQuery { view, status })
+    }
+
+    pub fn status_key(&self) -> String {
+        match self.status {
+            StatusFilter::All => "all".into(),
+            StatusFilter::Active => "active".into(),
+            StatusFilter::Is(s) => s.as_str().into(),
+        }
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct Row {
+    id: i64,
+    statement: String,
+    metric: String,
+    value_hundredths: i64,
+    currency: Option<String>,
+    baseline: Option<i64>,
+    starts_on: NaiveDate,
+    ends_on: NaiveDate,
+    assignee_user_id: Option<i64>,
+    assignee_unit_id: Option<i64>,
+    assignee_name: String,
+    assignee_path: String,
+    parent_id: Option<i64>,
+    kind: String,
+    rationale: String,
+    factors: String,
+    status: String,
+    awaiting: Option<String>,
+    counter_hundredths: Option<i64>,
+    version: i64,
+    /// See [`Stored::side_path`].
+    side_path: Option<String>,
+}
+
+const SELECT: &str = "SELECT t.id, t.statement, t.metric, t.value_hundredths, t.currency, \
+     t.baseline, t.starts_on, t.ends_on, t.assignee_user_id, t.assignee_unit_id, \
+     COALESCE(au.name, tu.name) AS assignee_name, ap.path AS assignee_path, t.parent_id, t.kind, \
+     t.rationale, t.factors, t.status, t.awaiting, t.counter_hundredths, t.version, \
+     CASE WHEN t.assignee_unit_id IS NULL THEN ap.path ELSE (SELECT mo.path FROM org_units mo \
+       WHERE ap.path LIKE mo.path || '%' AND EXISTS (SELECT 1 FROM users mu \
+       WHERE mu.org_unit_id = mo.id AND mu.role = 'manager') ORDER BY LENGTH(mo.path) DESC LIMIT 1) \
+     END AS side_path \
+     FROM targets t LEFT JOIN users au ON au.id = t.assignee_user_id \
+     LEFT JOIN org_units tu ON tu.id = t.assignee_unit_id \
+     JOIN org_units ap ON ap.id = COALESCE(t.assignee_unit_id, au.org_unit_id)";
+
+fn hundredths(value: Decimal) -> i64 {
+    (value * Decimal::from(100))
+        .trunc()
+        .to_i64()
+        .unwrap_or(i64::MAX)
+}
+
+fn from_hundredths(h: i64) -> Decimal {
+    Decimal::new(h, 2).normalize()
+}
+
+/// A stored target: the row the pages show and the assignee's unit path for the workflow.
+struct Stored {
+    row: TargetRow,
+    path: String,
+    /// The unit whose manager answers for the assignee: for a person their unit; for a unit
+    /// the unit itself or, when it has no manager of its own, the nearest unit above that has.
+    side_path: String,
+}
+
+impl Stored {
+    fn who(&self) -> Who {
+        match self.row.assignee {
+            Assignee::User(id) => Who::User(id),
+            Assignee::Unit(_) => Who::Subtree(self.path.clone()),
+        }
+    }
+
+    fn side(&self, user: &SessionUser) -> Option<Side> {
+        side_of(
+            &actor(user),
+            &AssigneeAt {
+                assignee: self.row.assignee,
+                unit_path: &self.side_path,
+            },
+        )
+    }
+
+    fn agreement(&self) -> Agreement {
+        Agreement {
+            status: self.row.status,
+            awaiting: self.row.awaiting,
+            has_counter: self.row.counter_value.is_some(),
+        }
+    }
+}
+
+fn actor(user: &SessionUser) -> Actor<'_> {
+    Actor {
+        user_id: user.id,
+        role: user.role,
+        unit_path: &user.unit_path,
+    }
+}
+
+impl TryFrom<Row> for Stored {
+    type Error = RepoError;
+    fn try_from(r: Row) -> Result<Self, Self::Error> {
+        let corrupt = |what: &str| RepoError::Corrupt(format!("target {}: {what}", r.id));
+        let assignee = match (r.assignee_user_id, r.assignee_unit_id) {
+            (Some(u), None) => Assignee::User(u),
+            (None, Some(u)) => Assignee::Unit(u),
+            _ => return Err(corrupt("assignee")),
+        };
+        let currency = r
+            .currency
+            .as_deref()
+            .map(Currency::parse)
+            .transpose()
+            .map_err(|_| corrupt("currency"))?;
+        Ok(Stored {
+            row: TargetRow {
+                id: r.id,
+                statement: r.statement,
+                metric: Metric::parse(&r.metric).map_err(|_| corrupt("metric"))?,
+                value: from_hundredths(r.value_hundredths),
+                currency,
+                baseline: r.baseline.map(Decimal::from),
+                period: Period::new(r.starts_on, r.ends_on).map_err(|_| corrupt("period"))?,
+                assignee,
+                assignee_name: r.assignee_name,
+                parent_id: r.parent_id,
+                kind: TargetKind::parse(&r.kind).ok_or_else(|| corrupt("kind"))?,
+                rationale: r.rationale,
+                factors: Factors::from_code(&r.factors).ok_or_else(|| corrupt("factors"))?,
+                status: TargetStatus::parse(&r.status).ok_or_else(|| corrupt("status"))?,
+                awaiting: r.awaiting.as_deref().and_then(Side::parse),
+                counter_value: r.counter_hundredths.map(from_hundredths),
+                version: r.version,
+                actual: Decimal::ZERO,
+            },
+            side_path: r.side_path.unwrap_or_else(|| r.assignee_path.clone()),
+            path: r.assignee_path,
+        })
+    }
+}
+
+/// Targets `user` may see, filtered by `extra` (appended after " AND ").
+async fn fetch(
+    db: &Db,
+    user: &SessionUser,
+    filter: impl FnOnce(&mut String),
+    binds: &[i64],
+) -> Result<Vec<Stored>, RepoError> {
+    let mut extra = String::new();
+    filter(&mut extra);
+    let scope = user.scope();
+    let rows: Vec<Row> = on_db!(db, pool => {
+        let mut qb = QueryBuilder::new(SELECT);
+        qb.push(" WHERE ");
+        push_target_filter(&mut qb, &scope, &user.unit_path, "ap.path", "t.assignee_user_id");
+        // `extra` holds `?` placeholders for `binds`, in order.
+        for (i, part) in extra.split('?').enumerate() {
+            if i > 0 {
+                qb.push_bind(binds[i - 1]);
+            }
+            qb.push(part);
+        }
+        qb.push(" ORDER BY t.ends_on, t.id");
+        qb.build_query_as().fetch_all(pool).await?
+    });
+    rows.into_iter().map(Stored::try_from).collect()
+}
+
+async fn find(db: &Db, user: &SessionUser, id: i64) -> Result<Option<Stored>, RepoError> {
+    Ok(fetch(db, user, |s| s.push_str(" AND t.id = ?"), &[id])
+        .await?
+        .into_iter()
+        .next())
+}
+
+/// Fills in each target's actual to date.
+async fn with_actuals(
+    db: &Db,
+    stored: Vec<Stored>,
+    today: NaiveDate,
+) -> Result<Vec<TargetRow>, RepoError> {
+    let mut rows = Vec::with_capacity(stored.len());
+    for s in stored {
+        let mut row = s.row.clone();
+        if row.period.start() <= today {
+            let so_far = Period::new(row.period.start(), row.period.end().min(today))
+                .expect("start <= today and start <= end");
+            row.actual =
+                metrics::actual(db, row.metric, &s.who(), so_far, row.currency, row.baseline)
+                    .await?;
+        }
+        rows.push(row);
+    }
+    Ok(rows)
+}
+
+#[tracing::instrument(skip(db, user), fields(user = user.id), err)]
+pub async fn list(
+    db: &Db,
+    user: &SessionUser,
+    query: &ListQuery,
+    today: NaiveDate,
+) -> Result<Vec<TargetRow>, RepoError> {
+    let mut binds = Vec::new();
+    let mut sql = String::new();
+    match query.view {
+        ListView::Mine => {
+            sql.push_str(" AND (t.assignee_user_id = ?");
+            binds.push(user.id);
+            if user.role == Role::Manager {
+                sql.push_str(" OR t.assignee_unit_id = ?");
+                binds.push(user.unit_id);
+            }
+            sql.push(')');
+        }
+        ListView::Team => {
+            // The path comes from the session, never from input: safe to inline as a literal.
+            sql.push_str(&format!(
+                " AND ap.path LIKE '{}%'",
+                user.unit_path.replace('\'', "")
+            ));
+        }
+        ListView::Company => {}
+    }
+    match query.status {
+        StatusFilter::All => {}
+        StatusFilter::Active => sql.push_str(" AND t.status = 'agreed'"),
+        StatusFilter::Is(s) => sql.push_str(&format!(" AND t.status = '{}'", s.as_str())),
+    }
+    let stored = fetch(db, user, |s| s.push_str(&sql), &binds).await?;
+    let stored = stored
+        .into_iter()
+        .filter(|s| query.status != StatusFilter::Active || s.row.is_active(today))
+        .collect();
+    with_actuals(db, stored, today).await
+}
+
+#[tracing::instrument(skip(db, user), fields(user = user.id), err)]
+pub async fn detail(
+    db: &Db,
+    user: &SessionUser,
+    id: i64,
+    today: NaiveDate,
+) -> Result<Option<TargetDetail>, RepoError> {
+    let Some(stored) = find(db, user, id).await? else {
+        return Ok(None);
+    };
+    let side = stored.side(user);
+    let period_over = stored.row.period.end() < today;
+    let actions = side
+        .map(|s| available(stored.agreement(), s, period_over))
+        .unwrap_or_default();
+    let can_edit = side.is_some() && stored.row.status.is_editable();
+    let parent = match stored.row.parent_id {
+        Some(pid) => find(db, user, pid).await?.map(|p| p.row),
+        None => None,
+    };
+    let children = fetch(db, user, |s| s.push_str(" AND t.parent_id = ?"), &[id]).await?;
+    let allocated = allocated(db, id, None).await?;
+    let cascade_members = if side.is_some() && !stored.row.status.is_closed() {
+        uncovered_members(db, &stored)
+            .await?
+            .into_iter()
+            .map(|m| m.name)
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let events = events(db, id).await?;
+    let mut rows = with_actuals(db, vec![stored], today).await?;
+    Ok(Some(TargetDetail {
+        target: rows.remove(0),
+        today,
+        side,
+        actions,
+        can_edit,
+        parent,
+        children: with_actuals(db, children, today).await?,
+        allocated,
+        cascade_members,
+        events,
+    }))
+}
+
+async fn events(db: &Db, id: i64) -> Result<Vec<TargetEvent>, RepoError> {
+    Ok(on_db!(db, pool => sqlx::query_as(
+        "SELECT e.at, u.name AS by, e.kind, e.field, e.old_value, e.new_value, e.comment \
+         FROM target_events e JOIN users u ON u.id = e.by_user_id WHERE e.target_id = $1 ORDER BY e.id"
+    ).bind(id).fetch_all(pool).await?))
+}
+
+/// The sum of the values of every child of `parent` (not only the visible ones), leaving out
+/// `except`.
+async fn allocated(db: &Db, parent: i64, except: Option<i64>) -> Result<Decimal, RepoError> {
+    let (sum,): (i64,) = on_db!(db, pool => sqlx::query_as(
+        "SELECT CAST(COALESCE(SUM(value_hundredths), 0) AS BIGINT) FROM targets \
+         WHERE parent_id = $1 AND id <> $2"
+    ).bind(parent).bind(except.unwrap_or(0)).fetch_one(pool).await?);
+    Ok(from_hundredths(sum))
+}
+
+/// The assigned person's or unit's name, unit path and side path (see [`Stored::side_path`]),
+/// if it exists.
+async fn resolve(
+    db: &Db,
+    assignee: Assignee,
+) -> Result<Option<(String, String, String)>, RepoError> {
+    let found: Option<(String, String)> = match assignee {
+        Assignee::User(id) => on_db!(db, pool => sqlx::query_as(
+            "SELECT u.name, o.path FROM users u JOIN org_units o ON o.id = u.org_unit_id WHERE u.id = $1"
+        ).bind(id).fetch_optional(pool).await?),
+        Assignee::Unit(id) => on_db!(db, pool => sqlx::query_as(
+            "SELECT name, path FROM org_units WHERE id = $1"
+        ).bind(id).fetch_optional(pool).await?),
+    };
+    let Some((name, path)) = found else {
+        return Ok(None);
+    };
+    let side_path = match assignee {
+        Assignee::User(_) => path.clone(),
+        Assignee::Unit(_) => {
+            let managed: Option<(String,)> = on_db!(db, pool => sqlx::query_as(
+                "SELECT mo.path FROM org_units mo WHERE $1 LIKE mo.path || '%' AND EXISTS \
+                 (SELECT 1 FROM users mu WHERE mu.org_unit_id = mo.id AND mu.role = 'manager') \
+                 ORDER BY LENGTH(mo.path) DESC LIMIT 1"
+            ).bind(&path).fetch_optional(pool).await?);
+            managed.map_or_else(|| path.clone(), |(p,)| p)
+        }
+    };
+    Ok(Some((name, path, side_path)))
+}
+
+/// People and units `user` may set targets for: themselves, and for managers and admins
+/// everything they manage.
+pub async fn assignee_choices(db: &Db, user: &SessionUser) -> Result<Vec<Choice>, RepoError> {
+    if user.role == Role::Rep {
+        return Ok(vec![Choice {
+            key: Assignee::User(user.id).key(),
+            label: user.name.clone(),
+        }]);
+    }
+    let prefix = if user.role == Role::Admin {
+        "/".to_string()
+    } else {
+        user.unit_path.clone()
+    };
+    let pattern = format!("{prefix}%");
+    let units: Vec<(i64, String, String)> = on_db!(db, pool => sqlx::query_as(
+        "SELECT id, name, kind FROM org_units WHERE path LIKE $1 ORDER BY path"
+    ).bind(&pattern).fetch_all(pool).await?);
+    let users: Vec<(i64, String, String)> = on_db!(db, pool => sqlx::query_as(
+        "SELECT u.id, u.name, o.name FROM users u JOIN org_units o ON o.id = u.org_unit_id \
+         WHERE o.path LIKE $1 AND u.role <> 'admin' ORDER BY u.name"
+    ).bind(&pattern).fetch_all(pool).await?);
+    let kind_label = |k: &str| {
+        crate::domain::OrgUnitKind::parse(k)
+            .map(|k| k.label())
+            .unwrap_or("Unit")
+    };
+    Ok(units
+        .into_iter()
+        .map(|(id, name, kind)| Choice {
+            key: Assignee::Unit(id).key(),
+            label: format!("{}: {name}", kind_label(&kind)),
+        })
+        .chain(users.into_iter().map(|(id, name, unit)| Choice {
+            key: Assignee::User(id).key(),
+            label: format!("{name} ({unit})"),
+        }))
+        .collect())
+}
+
+/// Targets not yet closed that `user` may see: the possible parents.
+pub async fn parent_choices(db: &Db, user: &SessionUser) -> Result<Vec<Choice>, RepoError> {
+    let stored = fetch(
+        db,
+        user,
+        |s| s.push_str(" AND t.status NOT IN ('achieved', 'missed')"),
+        &[],
+    )
+    .await?;
+    Ok(stored
+        .into_iter()
+        .map(|s| Choice {
+            key: s.row.id.to_string(),
+            label: format!(
+                "{} — {} ({}, {})",
+                s.row.statement,
+                s.row.assignee_name,
+                s.row.metric.label(),
+                s.row.period
+            ),
+        })
+        .collect())
+}
+
+/// The Achievable and Relevant context for what the editor holds.
+pub async fn editor_context(
+    db: &Db,
+    user: &SessionUser,
+    input: &TargetInput,
+    target_id: Option<i64>,
+    today: NaiveDate,
+) -> Result<EditorContext, RepoError> {
+    let metric = Metric::parse(&input.metric).ok();
+    let period = match (
+        NaiveDate::parse_from_str(input.start.trim(), "%Y-%m-%d"),
+        NaiveDate::parse_from_str(input.end.trim(), "%Y-%m-%d"),
+    ) {
+        (Ok(s), Ok(e)) => Period::new(s, e).ok(),
+        _ => None,
+    };
+    let currency = Currency::parse(&input.currency).ok();
+    let mut track_record = None;
+    if let (Some(assignee), Some(metric), Some(period)) =
+        (Assignee::parse(&input.assignee), metric, period)
+    {
+        if let Some((_, path, side_path)) = resolve(db, assignee).await? {
+            let at = AssigneeAt {
+                assignee,
+                unit_path: &side_path,
+            };
+            // Only a party to the target sees the assignee's history.
+            if side_of(&actor(user), &at).is_some() {
+                let who = match assignee {
+                    Assignee::User(id) => Who::User(id),
+                    Assignee::Unit(_) => Who::Subtree(path.clone()),
+                };
+                track_record =
+                    Some(metrics::track_record(db, metric, &who, period, currency, today).await?);
+            }
+        }
+    }
+    let parent = match input.parent_id.trim().parse::<i64>() {
+        Ok(pid) => match find(db, user, pid).await? {
+            Some(p) => Some(ParentSummary {
+                id: p.row.id,
+                statement: p.row.statement.clone(),
+                metric: p.row.metric,
+                value: p.row.value,
+                currency: p.row.currency,
+                period: p.row.period,
+                allocated_to_others: allocated(db, pid, target_id).await?,
+            }),
+            None => None,
+        },
+        Err(_) => None,
+    };
+    Ok(EditorContext {
+        track_record,
+        parent,
+    })
+}
+
+/// Who changed the target since the user saw it, for the conflict message.
+fn conflict(by: &str, status: TargetStatus) -> WriteError {
+    WriteError::Refused(AppError::Conflict(format!(
+        "{by} changed this target meanwhile; it is now {}. Nothing was saved; reload to see the current version.",
+        status.label().to_lowercase()
+    )))
+}
+
+/// Locks the target in the write transaction and checks the version; returns from the
+/// enclosing function with the conflict otherwise.
+macro_rules! lock_at_version {
+    ($tx:expr, $db:expr, $user:expr, $id:expr, $version:expr) => {{
+        let row: Option<(i64, String, String)> = sqlx::query_as(&format!(
+            "SELECT t.version, t.status, u.name FROM targets t JOIN users u ON u.id = t.updated_by \
+             WHERE t.id = $1{}",
+            $db.lock_row()
+        ))
+        .bind($id)
+        .fetch_optional(&mut *$tx)
+        .await?;
+        match row {
+            None => return Err(AppError::NotFound("target".into()).into()),
+            Some((current, status, by)) if current != $version => {
+                let by = if by == $user.name { "You (in another window)".to_string() } else { by };
+                return Err(conflict(
+                    &by,
+                    TargetStatus::parse(&status).unwrap_or(TargetStatus::Draft),
+                ));
+            }
+            Some(_) => {}
+        }
+    }};
+}
+
+macro_rules! insert_event {
+    ($tx:expr, $id:expr, $now:expr, $by:expr, $kind:expr, $field:expr, $old:expr, $new:expr, $comment:expr) => {
+        sqlx::query(
+            "INSERT INTO target_events (target_id, at, by_user_id, kind, field, old_value, new_value, comment) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        )
+        .bind($id)
+        .bind($now)
+        .bind($by)
+        .bind($kind)
+        .bind($field)
+        .bind($old)
+        .bind($new)
+        .bind($comment)
+        .execute(&mut *$tx)
+        .await?
+    };
+}
+
+/// Inserts a target with `status` and its "created" event; evaluates to the new id.
+macro_rules! insert_target {
+    ($tx:expr, $f:expr, $user:expr, $now:expr, $comment:expr) => {{
+        let (id,): (i64,) = sqlx::query_as(
+            "INSERT INTO targets (statement, metric, value_hundredths, currency, baseline, starts_on, \
+             ends_on, assignee_user_id, assignee_unit_id, parent_id, kind, rationale, factors, status, \
+             version, created_by, created_at, updated_by, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 'draft', 1, $14, $15, $14, $15) \
+             RETURNING id",
+        )
+        .bind(&$f.statement)
+        .bind($f.metric.as_str())
+        .bind(hundredths($f.value))
+        .bind($f.currency.map(|c| c.to_string()))
+        .bind($f.baseline.and_then(|b| b.to_i64()))
+        .bind($f.period.start())
+        .bind($f.period.end())
+        .bind(match $f.assignee { Assignee::User(id) => Some(id), Assignee::Unit(_) => None })
+        .bind(match $f.assignee { Assignee::Unit(id) => Some(id), Assignee::User(_) => None })
+        .bind($f.parent_id)
+        .bind($f.kind.as_str())
+        .bind(&$f.rationale)
+        .bind($f.factors.code())
+        .bind($user.id)
+        .bind($now)
+        .fetch_one(&mut *$tx)
+        .await?;
+        insert_event!($tx, id, $now, $user.id, "created", None::<String>, None::<String>, None::<String>, $comment);
+        id
+    }};
+}
+
+/// The fields as the timeline shows them, in the editor's order.
+fn described(f: &TargetFields, assignee_name: &str) -> Vec<(&'static str, String)> {
+    vec![
+        ("statement", f.statement.clone()),
+        ("metric", f.metric.label().to_string()),
+        ("value", format_value(f.metric, f.value, f.currency)),
+        (
+            "baseline",
+            f.baseline.map(|b| b.to_string()).unwrap_or_default(),
+        ),
+        ("period", f.period.to_string()),
+        ("assignee", assignee_name.to_string()),
+        (
+            "parent",
+            f.parent_id.map(|p| format!("#{p}")).unwrap_or_default(),
+        ),
+        ("kind", f.kind.label().to_string()),
+        ("rationale", f.rationale.clone()),
+        ("external factors", factors_text(&f.factors)),
+    ]
+}
+
+fn factors_text(f: &Factors) -> String {
+    crate::domain::target::Factor::ALL
+        .iter()
+        .map(|factor| {
+            format!(
+                "{}: {}",
+                factor.label(),
+                f.get(*factor).label().to_lowercase()
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+fn fields_of(row: &TargetRow) -> TargetFields {
+    TargetFields {
+        statement: row.statement.clone(),
+        metric: row.metric,
+        value: row.value,
+        currency: row.currency,
+        baseline: row.baseline,
+        period: row.period,
+        assignee: row.assignee,
+        parent_id: row.parent_id,
+        kind: row.kind,
+        rationale: row.rationale.clone(),
+        factors: row.factors,
+    }
+}
+
+/// Saves a new target (`id` None) as a draft, or edits one that is still being negotiated.
+/// The SMART check runs here again; warnings need `acknowledged`.
+#[tracing::instrument(skip(db, user, input), fields(user = user.id))]
+pub async fn save(
+    db: &Db,
+    user: &SessionUser,
+    id: Option<i64>,
+    version: Option<i64>,
+    input: &TargetInput,
+    acknowledged: bool,
+    now: DateTime<Utc>,
+) -> Result<SaveOutcome, WriteError> {
+    let today = now.date_naive();
+    let existing = match id {
+        Some(id) => {
+            let Some(stored) = find(db, user, id).await? else {
+                return Err(AppError::NotFound("target".into()).into());
+            };
+            if stored.side(user).is_none() {
+                return Err(AppError::Forbidden("target".into()).into());
+            }
+            if !stored.row.status.is_editable() {
+                return Err(AppError::invalid(
+                    "status",
+                    format!(
+                        "the target is {}: it can be edited only as a draft or when changes are requested",
+                        stored.row.status.label().to_lowercase()
+                    ),
+                )
+                .into());
+            }
+            Some(stored)
+        }
+        None => None,
+    };
+    let context = editor_context(db, user, input, id, today).await?;
+    let ctx = SmartContext {
+        today: Some(today),
+        track_record: context.track_record.as_ref(),
+        parent: context.parent.as_ref(),
+    };
+    let (fields, report) = input.parse(&ctx).map_err(AppError::from)?;
+    let Some((assignee_name, assignee_path, side_path)) = resolve(db, fields.assignee).await?
+    else {
+        return Err(AppError::invalid("assignee", "choose someone from the list").into());
+    };
+    let at = AssigneeAt {
+        assignee: fields.assignee,
+        unit_path: &side_path,
+    };
+    if side_of(&actor(user), &at).is_none() {
+        return Err(AppError::invalid(
+            "assignee",
+            "you can set targets only for yourself and for the people and units you manage",
+        )
+        .into());
+    }
+    if let Some(pid) = fields.parent_id {
+        let parent = find(db, user, pid).await?.ok_or_else(|| {
+            AppError::invalid(
+                "parent_id",
+                "the parent target is unknown or not visible to you",
+            )
+        })?;
+        if Some(pid) == id {
+            return Err(AppError::invalid("parent_id", "a target cannot be its own parent").into());
+        }
+        let inside = match parent.row.assignee {
+            Assignee::User(u) => fields.assignee == Assignee::User(u),
+            Assignee::Unit(_) => assignee_path.starts_with(&parent.path),
+        };
+        if !inside {
+            return Err(AppError::invalid(
+                "parent_id",
+                format!(
+                    "the parent target is for {}, and {assignee_name} is not part of it",
+                    parent.row.assignee_name
+                ),
+            )
+            .into());
+        }
+    }
+    if report.worst() == Level::Warning && !acknowledged {
+        return Ok(SaveOutcome::NeedsAcknowledgement(Box::new(report)));
+    }
+    let begin = db.begin_write().await;
+    on_db!(db, pool => {
+        let mut tx = pool.begin_with(begin.sql).await?;
+        let id = match (&existing, id, version) {
+            (None, _, _) => insert_target!(tx, fields, user, now, None::<String>),
+            (Some(stored), Some(id), Some(version)) => {
+                lock_at_version!(tx, db, user, id, version);
+                sqlx::query(
+                    "UPDATE targets SET statement = $1, metric = $2, value_hundredths = $3, currency = $4, \
+                     baseline = $5, starts_on = $6, ends_on = $7, assignee_user_id = $8, assignee_unit_id = $9, \
+                     parent_id = $10, kind = $11, rationale = $12, factors = $13, updated_by = $14, \
+                     updated_at = $15, version = version + 1 WHERE id = $16",
+                )
+                .bind(&fields.statement)
+                .bind(fields.metric.as_str())
+                .bind(hundredths(fields.value))
+                .bind(fields.currency.map(|c| c.to_string()))
+                .bind(fields.baseline.and_then(|b| b.to_i64()))
+                .bind(fields.period.start())
+                .bind(fields.period.end())
+                .bind(match fields.assignee { Assignee::User(id) => Some(id), Assignee::Unit(_) => None })
+                .bind(match fields.assignee { Assignee::Unit(id) => Some(id), Assignee::User(_) => None })
+                .bind(fields.parent_id)
+                .bind(fields.kind.as_str())
+                .bind(&fields.rationale)
+                .bind(fields.factors.code())
+                .bind(user.id)
+                .bind(now)
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+                let before = described(&fields_of(&stored.row), &stored.row.assignee_name);
+                let after = described(&fields, &assignee_name);
+                for ((field, old), (_, new)) in before.into_iter().zip(after) {
+                    if old != new {
+                        insert_event!(tx, id, now, user.id, "changed", Some(field), Some(old), Some(new), None::<String>);
+                    }
+                }
+                id
+            }
+            _ => return Err(AppError::invalid("version", "an edit must say which version it changes").into()),
+        };
+        tx.commit().await?;
+        Ok(SaveOutcome::Saved(id))
+    })
+}
+
+/// One step of the agreement workflow, by the side `user` is on.
+#[allow(clippy::too_many_arguments)]
+#[tracing::instrument(skip(db, user), fields(user = user.id))]
+pub async fn transition(
+    db: &Db,
+    user: &SessionUser,
+    id: i64,
+    version: i64,
+    transition: &Transition,
+    comment: &str,
+    counter: &str,
+    now: DateTime<Utc>,
+) -> Result<(), WriteError> {
+    let today = now.date_naive();
+    let Some(stored) = find(db, user, id).await? else {
+        return Err(AppError::NotFound("target".into()).into());
+    };
+    let Some(side) = stored.side(user) else {
+        return Err(AppError::Forbidden("target's agreement".into()).into());
+    };
+    let row = &stored.row;
+    let comment = comment.trim();
+    if comment.chars().count() > 500 {
+        return Err(AppError::invalid("comment", "keep the comment to 500 characters").into());
+    }
+    let counter_value = if *transition == Transition::RequestChanges {
+        if comment.is_empty() {
+            return Err(AppError::invalid(
+                "comment",
+                "say what should change, so the other side can answer",
+            )
+            .into());
+        }
+        match counter.trim() {
+            "" => None,
+            text => {
+                Some(parse_value(row.metric, text).map_err(|e| AppError::invalid("counter", e))?)
+            }
+        }
+    } else {
+        None
+    };
+    let achieved = if *transition == Transition::Close {
+        let actual = metrics::actual(
+            db,
+            row.metric,
+            &stored.who(),
+            row.period,
+            row.currency,
+            row.baseline,
+        )
+        .await?;
+        actual >= row.value
+    } else {
+        false
+    };
+    let begin = db.begin_write().await;
+    on_db!(db, pool => {
+        let mut tx = pool.begin_with(begin.sql).await?;
+        lock_at_version!(tx, db, user, id, version);
+        let next = apply(stored.agreement(), side, transition, row.period.end() < today, achieved)
+            .map_err(|e| AppError::invalid("action", e))?;
+        let value = match (transition, row.counter_value) {
+            (Transition::AcceptCounter, Some(counter)) => counter,
+            _ => row.value,
+        };
+        sqlx::query(
+            "UPDATE targets SET status = $1, awaiting = $2, counter_hundredths = $3, value_hundredths = $4, \
+             updated_by = $5, updated_at = $6, version = version + 1 WHERE id = $7",
+        )
+        .bind(next.status.as_str())
+        .bind(next.awaiting.map(Side::as_str))
+        .bind(counter_value.map(hundredths))
+        .bind(hundredths(value))
+        .bind(user.id)
+        .bind(now)
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+        insert_event!(tx, id, now, user.id, "transition", Some(transition.as_str()),
+            Some(row.status.as_str()), Some(next.status.as_str()),
+            (!comment.is_empty()).then_some(comment));
+        if let Some(counter) = counter_value {
+            insert_event!(tx, id, now, user.id, "changed", Some("counter-value"), None::<String>,
+                Some(format_value(row.metric, counter, row.currency)), None::<String>);
+        }
+        if value != row.value {
+            insert_event!(tx, id, now, user.id, "changed", Some("value"),
+                Some(format_value(row.metric, row.value, row.currency)),
+                Some(format_value(row.metric, value, row.currency)), None::<String>);
+        }
+        tx.commit().await?;
+        Ok(())
+    })
+}
+
+/// A member of a unit a target can be cascaded to.
+struct Member {
+    assignee: Assignee,
+    name: String,
+    who: Who,
+}
+
+/// The unit's child units, or for a team its reps, that have no child target of `stored` yet.
+async fn uncovered_members(db: &Db, stored: &Stored) -> Result<Vec<Member>, RepoError> {
+    let Assignee::Unit(unit_id) = stored.row.assignee else {
+        return Ok(Vec::new());
+    };
+    let units: Vec<(i64, String, String)> = on_db!(db, pool => sqlx::query_as(
+        "SELECT id, name, path FROM org_units WHERE parent_id = $1 ORDER BY name"
+    ).bind(unit_id).fetch_all(pool).await?);
+    let members: Vec<Member> = if units.is_empty() {
+        let users: Vec<(i64, String)> = on_db!(db, pool => sqlx::query_as(
+            "SELECT id, name FROM users WHERE org_unit_id = $1 AND role = 'rep' ORDER BY name"
+        ).bind(unit_id).fetch_all(pool).await?);
+        users
+            .into_iter()
+            .map(|(id, name)| Member {
+                assignee: Assignee::User(id),
+                name,
+                who: Who::User(id),
+            })
+            .collect()
+    } else {
+        units
+            .into_iter()
+            .map(|(id, name, path)| Member {
+                assignee: Assignee::Unit(id),
+                name,
+                who: Who::Subtree(path),
+            })
+            .collect()
+    };
+    let taken: Vec<(Option<i64>, Option<i64>)> = on_db!(db, pool => sqlx::query_as(
+        "SELECT assignee_user_id, assignee_unit_id FROM targets WHERE parent_id = $1"
+    ).bind(stored.row.id).fetch_all(pool).await?);
+    Ok(members
+        .into_iter()
+        .filter(|m| {
+            !taken.iter().any(|t| match m.assignee {
+                Assignee::User(id) => t.0 == Some(id),
+                Assignee::Unit(id) => t.1 == Some(id),
+            })
+        })
+        .collect())
+}
+
+/// Creates a draft child target for every member without one, sharing out what is not yet
+/// allocated (evenly, or by each member's result in the same span last year). All or nothing.
+#[tracing::instrument(skip(db, user), fields(user = user.id))]
+pub async fn cascade(
+    db: &Db,
+    user: &SessionUser,
+    id: i64,
+    by_share: bool,
+    now: DateTime<Utc>,
+) -> Result<usize, WriteError> {
+    let Some(stored) = find(db, user, id).await? else {
+        return Err(AppError::NotFound("target".into()).into());
+    };
+    if stored.side(user).is_none() {
+        return Err(AppError::Forbidden("target".into()).into());
+    }
+    let parent = &stored.row;
+    if parent.status.is_closed() {
+        return Err(AppError::invalid("target", "the target is closed").into());
+    }
+    if matches!(parent.assignee, Assignee::User(_)) {
+        return Err(AppError::invalid(
+            "target",
+            "a person's target has no members to share it among",
+        )
+        .into());
+    }
+    let members = uncovered_members(db, &stored).await?;
+    if members.is_empty() {
+        return Err(AppError::invalid(
+            "target",
+            "every member of the unit already has a share of this target",
+        )
+        .into());
+    }
+    let values = if parent.metric.is_additive() {
+        let left = parent.value - allocated(db, id, None).await?;
+        if left <= Decimal::ZERO {
+            return Err(AppError::invalid(
+                "target",
+                "the children already add up to the whole target: nothing is left to share",
+            )
+            .into());
+        }
+        let mut weights = Vec::with_capacity(members.len());
+        for m in &members {
+            weights.push(if by_share {
+                metrics::measure(
+                    db,
+                    parent.metric,
+                    &m.who,
+                    parent.period.one_year_earlier(),
+                    parent.currency,
+                )
+                .await?
+            } else {
+                Decimal::ONE
+            });
+        }
+        split(left, &weights, step(parent.metric))
+    } else {
+        vec![parent.value; members.len()]
+    };
+    let comment = format!(
+        "Cascaded from “{}”, {}",
+        parent.statement,
+        if by_share {
+            "by last year's share"
+        } else {
+            "split evenly"
+        }
+    );
+    let begin = db.begin_write().await;
+    on_db!(db, pool => {
+        let mut tx = pool.begin_with(begin.sql).await?;
+        let mut created = 0;
+        for (member, value) in members.iter().zip(values) {
+            if value <= Decimal::ZERO {
+                continue;
+            }
+            let fields = TargetFields {
+                statement: format!(
+                    "{}'s share of “{}”: {}",
+                    member.name,
+                    parent.statement,
+                    format_value(parent.metric, value, parent.currency)
+                ),
+                value,
+                assignee: member.assignee,
+                parent_id: Some(parent.id),
+                rationale: String::new(),
+                ..fields_of(parent)
+            };
+            insert_target!(tx, fields, user, now, Some(comment.clone()));
+            created += 1;
+        }
+        tx.commit().await?;
+        Ok(created)
+    })
+}

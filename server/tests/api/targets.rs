@@ -1,0 +1,555 @@
+//! Targets over HTTP: saving with the SMART check, the agreement workflow with its refusals and
+//! history, conflicts, the cascade, and who sees which targets.
+
+use crate::both_backends;
+use crate::helpers::*;
+use app::api::targets::{SaveOutcome, TargetDetail, TargetList};
+use app::domain::{Side, TargetStatus};
+use app::on_db;
+use reqwest::{Client, StatusCode};
+use rust_decimal::Decimal;
+
+both_backends!(
+    manager_and_rep_agree_a_target_through_a_counter_proposal,
+    bad_input_and_forbidden_steps_are_refused_and_write_nothing,
+    a_parent_target_cascades_down_the_organisation,
+    targets_are_visible_along_the_org_tree,
+);
+
+async fn signed_in(app: &TestApp, email: &str) -> Client {
+    let client = app.new_session();
+    app.login_ok(&client, email).await;
+    client
+}
+
+fn form(assignee: &str, metric: &str, value: &str) -> Vec<(String, String)> {
+    [
+        (
+            "statement",
+            format!("Reach {value} {metric} in the first half of 2027"),
+        ),
+        ("metric", metric.to_string()),
+        ("value", value.to_string()),
+        ("currency", "EUR".to_string()),
+        ("baseline", String::new()),
+        ("start", "2027-01-01".to_string()),
+        ("end", "2027-06-30".to_string()),
+        ("assignee", assignee.to_string()),
+        ("parent_id", String::new()),
+        ("kind", "operational".to_string()),
+        (
+            "rationale",
+            "Field presence wins relationship clients".to_string(),
+        ),
+        ("market_relevance", "medium".to_string()),
+        ("maturity", "medium".to_string()),
+        ("competition", "medium".to_string()),
+        ("cost_structure", "medium".to_string()),
+        ("leadership_ambition", "medium".to_string()),
+    ]
+    .into_iter()
+    .map(|(k, v)| (format!("input[{k}]"), v))
+    .collect()
+}
+
+fn with(mut form: Vec<(String, String)>, key: &str, value: &str) -> Vec<(String, String)> {
+    let key = format!("input[{key}]");
+    form.iter_mut().find(|(k, _)| *k == key).expect("field").1 = value.to_string();
+    form
+}
+
+async fn save(
+    app: &TestApp,
+    client: &Client,
+    existing: Option<(i64, i64)>,
+    form: &[(String, String)],
+    acknowledged: bool,
+) -> reqwest::Response {
+    let mut form: Vec<(String, String)> = form.to_vec();
+    if let Some((id, version)) = existing {
+        form.push(("id".into(), id.to_string()));
+        form.push(("version".into(), version.to_string()));
+    }
+    form.push(("acknowledged".into(), acknowledged.to_string()));
+    let pairs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    app.call(client, "save_target", &pairs).await
+}
+
+/// Saves, acknowledging warnings, and returns the new id.
+async fn create(app: &TestApp, client: &Client, form: &[(String, String)]) -> i64 {
+    let response = save(app, client, None, form, true).await;
+    assert_eq!(
+        response.status(),
+        StatusCode::OK,
+        "{}",
+        response.text().await.unwrap()
+    );
+    match response.json::<SaveOutcome>().await.unwrap() {
+        SaveOutcome::Saved(id) => id,
+        other => panic!("expected a save, got {other:?}"),
+    }
+}
+
+async fn step(
+    app: &TestApp,
+    client: &Client,
+    id: i64,
+    version: i64,
+    action: &str,
+    comment: &str,
+    counter: &str,
+) -> reqwest::Response {
+    let (id, version) = (id.to_string(), version.to_string());
+    app.call(
+        client,
+        "target_transition",
+        &[
+            ("id", id.as_str()),
+            ("version", version.as_str()),
+            ("action", action),
+            ("comment", comment),
+            ("counter", counter),
+        ],
+    )
+    .await
+}
+
+async fn detail(app: &TestApp, client: &Client, id: i64) -> TargetDetail {
+    let response = app.call(client, "target", &[("id", &id.to_string())]).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    response.json().await.unwrap()
+}
+
+async fn list(app: &TestApp, client: &Client, view: &str) -> TargetList {
+    let response = app.call(client, "targets", &[("view", view)]).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    response.json().await.unwrap()
+}
+
+/// (targets, events) rows in the database.
+async fn counts(app: &TestApp) -> (i64, i64) {
+    on_db!(&app.db, pool => sqlx::query_as(
+        "SELECT (SELECT COUNT(*) FROM targets), (SELECT COUNT(*) FROM target_events)"
+    ).fetch_one(pool).await.unwrap())
+}
+
+/// A timeline line: kind, field, old value, new value, by whom.
+type Line = (String, Option<String>, Option<String>, Option<String>, String);
+
+fn user_key(fx: &Fixture, index: usize) -> String {
+    format!("user-{}", fx.ids.users[index])
+}
+
+fn unit_key(fx: &Fixture, index: usize) -> String {
+    format!("unit-{}", fx.ids.units[index])
+}
+
+async fn manager_and_rep_agree_a_target_through_a_counter_proposal(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let fx = Fixture::load(&app.db).await;
+    let manager = signed_in(&app, MANAGER_NORTH).await;
+    let rep = signed_in(&app, REP_N1).await;
+    let visits = form(&user_key(&fx, REP_N1_INDEX), "visits", "60");
+
+    // The rep has no visit history: the Achievable letter warns, so the first save asks for
+    // an acknowledgement and stores nothing.
+    let response = save(&app, &manager, None, &visits, false).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    match response.json::<SaveOutcome>().await.unwrap() {
+        SaveOutcome::NeedsAcknowledgement(report) => {
+            assert!(
+                report.achievable.message.starts_with("no visits in the same span last year"),
+                "{}",
+                report.achievable.message
+            )
+        }
+        other => panic!("expected warnings, got {other:?}"),
+    }
+    assert_eq!(counts(&app).await, (0, 0));
+    let id = create(&app, &manager, &visits).await;
+
+    // Draft → proposed by the manager; the manager cannot accept for the rep.
+    assert_eq!(
+        step(&app, &manager, id, 1, "propose", "", "")
+            .await
+            .status(),
+        StatusCode::OK
+    );
+    let refused = step(&app, &manager, id, 2, "accept", "", "").await;
+    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(app_error(refused).await.to_string().contains("other side"));
+
+    // The rep sees it awaiting them and counters with 45 visits.
+    let seen = detail(&app, &rep, id).await;
+    assert_eq!(seen.side, Some(Side::Assignee));
+    assert_eq!(seen.target.status, TargetStatus::Proposed);
+    assert_eq!(seen.target.awaiting, Some(Side::Assignee));
+    let no_comment = step(&app, &rep, id, 2, "request_changes", " ", "45").await;
+    assert_eq!(app_error(no_comment).await.field(), Some("comment"));
+    let bad_counter = step(&app, &rep, id, 2, "request_changes", "Too many", "45.5").await;
+    assert_eq!(app_error(bad_counter).await.field(), Some("counter"));
+    let countered = step(
+        &app,
+        &rep,
+        id,
+        2,
+        "request_changes",
+        "January is short: 45 is realistic",
+        "45",
+    )
+    .await;
+    assert_eq!(countered.status(), StatusCode::OK);
+
+    // A stale version is a conflict and writes nothing.
+    let before = counts(&app).await;
+    let stale = step(&app, &manager, id, 2, "accept_counter", "", "").await;
+    assert_eq!(stale.status(), StatusCode::CONFLICT);
+    assert_eq!(counts(&app).await, before);
+
+    // The rep cannot accept their own counter; the manager accepts it.
+    assert_eq!(
+        step(&app, &rep, id, 3, "accept_counter", "", "")
+            .await
+            .status(),
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+    assert_eq!(
+        step(&app, &manager, id, 3, "accept_counter", "", "")
+            .await
+            .status(),
+        StatusCode::OK
+    );
+    let agreed = detail(&app, &manager, id).await;
+    assert_eq!(agreed.target.status, TargetStatus::Agreed);
+    assert_eq!(agreed.target.value, Decimal::from(45));
+    assert_eq!(agreed.target.version, 4);
+    // Nothing can be edited or proposed once agreed; closing waits for the period's end.
+    assert!(!agreed.can_edit);
+    assert!(agreed.actions.is_empty(), "{:?}", agreed.actions);
+    let edit = save(&app, &manager, Some((id, 4)), &visits, true).await;
+    assert_eq!(app_error(edit).await.field(), Some("status"));
+
+    // The timeline holds every step and changed value, with who did it.
+    let timeline: Vec<Line> = agreed
+        .events
+        .iter()
+        .map(|e| {
+            (
+                e.kind.clone(),
+                e.field.clone(),
+                e.old_value.clone(),
+                e.new_value.clone(),
+                e.by.clone(),
+            )
+        })
+        .collect();
+    let s = |v: &str| Some(v.to_string());
+    assert_eq!(
+        timeline,
+        vec![
+            ("created".into(), None, None, None, "manager north".into()),
+            (
+                "transition".into(),
+                s("propose"),
+                s("draft"),
+                s("proposed"),
+                "manager north".into()
+            ),
+            (
+                "transition".into(),
+                s("request_changes"),
+                s("proposed"),
+                s("changes_requested"),
+                "rep n1".into()
+            ),
+            (
+                "changed".into(),
+                s("counter-value"),
+                None,
+                s("45"),
+                "rep n1".into()
+            ),
+            (
+                "transition".into(),
+                s("accept_counter"),
+                s("changes_requested"),
+                s("agreed"),
+                "manager north".into()
+            ),
+            (
+                "changed".into(),
+                s("value"),
+                s("60"),
+                s("45"),
+                "manager north".into()
+            ),
+        ]
+    );
+    assert_eq!(
+        agreed.events[2].comment.as_deref(),
+        Some("January is short: 45 is realistic")
+    );
+}
+
+async fn bad_input_and_forbidden_steps_are_refused_and_write_nothing(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let fx = Fixture::load(&app.db).await;
+    let manager = signed_in(&app, MANAGER_NORTH).await;
+    let rep = signed_in(&app, REP_N1).await;
+    let good = form(&user_key(&fx, REP_N1_INDEX), "turnover", "250000");
+
+    for (field, value, expected_field) in [
+        ("value", "0", "value"),
+        ("value", "-5", "value"),
+        ("end", "2026-12-01", "end"),
+        ("start", "1.1.2027", "start"),
+        ("assignee", "user-999999", "assignee"),
+        ("assignee", "team-3", "assignee"),
+        ("metric", "revenue", "metric"),
+        ("currency", "euro", "currency"),
+        ("kind", "eternal", "kind"),
+        ("parent_id", "999999", "parent_id"),
+        ("maturity", "extreme", "maturity"),
+    ] {
+        let response = save(
+            &app,
+            &manager,
+            None,
+            &with(good.clone(), field, value),
+            true,
+        )
+        .await;
+        assert_eq!(
+            response.status(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{field}={value}"
+        );
+        assert_eq!(
+            app_error(response).await.field(),
+            Some(expected_field),
+            "{field}={value}"
+        );
+    }
+    // A rep sets targets only for themselves; a manager only inside their part of the tree.
+    let other_rep = with(good.clone(), "assignee", &user_key(&fx, REP_N2_INDEX));
+    assert_eq!(
+        app_error(save(&app, &rep, None, &other_rep, true).await)
+            .await
+            .field(),
+        Some("assignee")
+    );
+    let south = with(good.clone(), "assignee", &user_key(&fx, REP_S1_INDEX));
+    assert_eq!(
+        app_error(save(&app, &manager, None, &south, true).await)
+            .await
+            .field(),
+        Some("assignee")
+    );
+    assert_eq!(counts(&app).await, (0, 0));
+
+    // A child must measure what its parent measures.
+    let parent = create(
+        &app,
+        &manager,
+        &with(good.clone(), "assignee", &unit_key(&fx, 3)),
+    )
+    .await;
+    let visits_child = with(
+        with(good.clone(), "metric", "visits"),
+        "parent_id",
+        &parent.to_string(),
+    );
+    let response = save(
+        &app,
+        &manager,
+        None,
+        &with(visits_child, "value", "40"),
+        true,
+    )
+    .await;
+    assert_eq!(app_error(response).await.field(), Some("metric"));
+    // A child outside the parent's unit is refused too.
+    let admin = signed_in(&app, ADMIN).await;
+    let outside = with(
+        with(good.clone(), "assignee", &user_key(&fx, REP_S1_INDEX)),
+        "parent_id",
+        &parent.to_string(),
+    );
+    assert_eq!(
+        app_error(save(&app, &admin, None, &outside, true).await)
+            .await
+            .field(),
+        Some("parent_id")
+    );
+    let after_parent = counts(&app).await;
+
+    // Transitions that the state does not allow, and steps by someone not party to it.
+    let accept_draft = step(&app, &manager, parent, 1, "accept", "", "").await;
+    assert_eq!(app_error(accept_draft).await.field(), Some("action"));
+    let unknown = step(&app, &manager, parent, 1, "approve", "", "").await;
+    assert_eq!(app_error(unknown).await.field(), Some("action"));
+    let south_manager = signed_in(&app, MANAGER_SOUTH).await;
+    assert_eq!(
+        step(&app, &south_manager, parent, 1, "propose", "", "")
+            .await
+            .status(),
+        StatusCode::NOT_FOUND
+    );
+    let close_early = step(&app, &manager, parent, 1, "close", "", "").await;
+    assert_eq!(close_early.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(counts(&app).await, after_parent);
+}
+
+async fn a_parent_target_cascades_down_the_organisation(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let fx = Fixture::load(&app.db).await;
+    let admin = signed_in(&app, ADMIN).await;
+    let manager = signed_in(&app, MANAGER_NORTH).await;
+    let company = create(
+        &app,
+        &admin,
+        &form(&unit_key(&fx, 0), "turnover", "1000000.01"),
+    )
+    .await;
+
+    let cascade = |client: &Client, id: i64, method: &'static str| {
+        let (client, id) = (client.clone(), id.to_string());
+        let app = &app;
+        async move {
+            app.call(
+                &client,
+                "target_cascade",
+                &[("id", id.as_str()), ("method", method)],
+            )
+            .await
+        }
+    };
+    let response = cascade(&admin, company, "even").await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(response.json::<usize>().await.unwrap(), 2);
+    let company_detail = detail(&app, &admin, company).await;
+    let values: Vec<Decimal> = company_detail.children.iter().map(|c| c.value).collect();
+    assert_eq!(
+        values,
+        vec![Decimal::new(50_000_001, 2), Decimal::new(50_000_000, 2)]
+    );
+    assert_eq!(company_detail.allocated, Decimal::new(100_000_001, 2));
+    assert!(company_detail.cascade_members.is_empty());
+    // Everyone has a share: a second cascade is refused and writes nothing.
+    let before = counts(&app).await;
+    let again = cascade(&admin, company, "even").await;
+    assert_eq!(app_error(again).await.field(), Some("target"));
+    assert_eq!(counts(&app).await, before);
+    let bad_method = cascade(&admin, company, "fair").await;
+    assert_eq!(app_error(bad_method).await.field(), Some("method"));
+
+    // The North manager answers for North and shares it with their team, then the team's reps
+    // (by last year's share: neither has sales, so evenly).
+    let north = company_detail
+        .children
+        .iter()
+        .find(|c| c.assignee_name == "North")
+        .expect("North's share")
+        .id;
+    let north_detail = detail(&app, &manager, north).await;
+    assert_eq!(north_detail.side, Some(Side::Assignee));
+    assert_eq!(north_detail.cascade_members, vec!["N1".to_string()]);
+    assert_eq!(
+        cascade(&manager, north, "share").await.status(),
+        StatusCode::OK
+    );
+    let team = detail(&app, &manager, north).await.children[0].id;
+    assert_eq!(
+        cascade(&manager, team, "share").await.status(),
+        StatusCode::OK
+    );
+    let team_detail = detail(&app, &manager, team).await;
+    let reps: Vec<(String, Decimal)> = team_detail
+        .children
+        .iter()
+        .map(|c| (c.assignee_name.clone(), c.value))
+        .collect();
+    assert_eq!(reps.len(), 2);
+    assert_eq!(
+        reps.iter().map(|(_, v)| *v).sum::<Decimal>(),
+        team_detail.target.value
+    );
+    // Every child is a draft that cites its parent.
+    assert!(team_detail
+        .children
+        .iter()
+        .all(|c| c.status == TargetStatus::Draft && c.parent_id == Some(team)));
+    assert!(team_detail.children[0].statement.contains("share of"));
+    // A rep's target has no members to share with.
+    let rep_target = team_detail.children[0].id;
+    assert_eq!(
+        app_error(cascade(&manager, rep_target, "even").await)
+            .await
+            .field(),
+        Some("target")
+    );
+}
+
+async fn targets_are_visible_along_the_org_tree(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let fx = Fixture::load(&app.db).await;
+    let admin = signed_in(&app, ADMIN).await;
+    let company = create(&app, &admin, &form(&unit_key(&fx, 0), "visits", "900")).await;
+    let north_team = create(&app, &admin, &form(&unit_key(&fx, 3), "visits", "300")).await;
+    let south_team = create(&app, &admin, &form(&unit_key(&fx, 4), "visits", "300")).await;
+    let n1 = create(
+        &app,
+        &admin,
+        &form(&user_key(&fx, REP_N1_INDEX), "visits", "100"),
+    )
+    .await;
+    let n2 = create(
+        &app,
+        &admin,
+        &form(&user_key(&fx, REP_N2_INDEX), "visits", "100"),
+    )
+    .await;
+    let s1 = create(
+        &app,
+        &admin,
+        &form(&user_key(&fx, REP_S1_INDEX), "visits", "100"),
+    )
+    .await;
+
+    let ids = |l: TargetList| -> Vec<i64> {
+        let mut ids: Vec<i64> = l.rows.iter().map(|r| r.id).collect();
+        ids.sort();
+        ids
+    };
+    let rep = signed_in(&app, REP_N1).await;
+    assert_eq!(ids(list(&app, &rep, "mine").await), vec![n1]);
+    // A rep sees their own targets and those of the units above them, never a colleague's.
+    assert_eq!(
+        ids(list(&app, &rep, "company").await),
+        vec![company, north_team, n1]
+    );
+    let manager = signed_in(&app, MANAGER_NORTH).await;
+    assert_eq!(
+        ids(list(&app, &manager, "team").await),
+        vec![north_team, n1, n2]
+    );
+    assert_eq!(
+        ids(list(&app, &manager, "company").await),
+        vec![company, north_team, n1, n2]
+    );
+    assert_eq!(
+        ids(list(&app, &admin, "company").await),
+        vec![company, north_team, south_team, n1, n2, s1]
+    );
+    // Out of scope reads are not found, not forbidden: nothing leaks.
+    let response = app.call(&rep, "target", &[("id", &n2.to_string())]).await;
+    assert_eq!(response.status(), StatusCode::NOT_FOUND);
+    let response = app
+        .call(&manager, "target", &[("id", &s1.to_string())])
+        .await;
+    assert_eq!(response.status(), StatusCode::NOT_FOUND);
+    let bad_view = app.call(&rep, "targets", &[("view", "everyone")]).await;
+    assert_eq!(app_error(bad_view).await.field(), Some("view"));
+    let bad_status = app.call(&rep, "targets", &[("status", "done")]).await;
+    assert_eq!(app_error(bad_status).await.field(), Some("status"));
+}
