@@ -1,7 +1,7 @@
 use crate::components::layout::AppLayout;
 use crate::pages::{
-    BoardPage, CheckInPage, CustomersPage, DashboardPage, LoginPage, NotFoundPage, StagesPage,
-    TargetsPage,
+    BoardPage, CheckInPage, CustomersPage, DashboardPage, EditTargetPage, LoginPage, NewTargetPage,
+    NotFoundPage, StagesPage, TargetPage, TargetsPage,
 };
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
@@ -45,6 +45,9 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("board") view=BoardPage />
                     <Route path=path!("board/stages") view=StagesPage />
                     <Route path=path!("targets") view=TargetsPage />
+                    <Route path=path!("targets/new") view=NewTargetPage />
+                    <Route path=path!("targets/:id") view=TargetPage />
+                    <Route path=path!("targets/:id/edit") view=EditTargetPage />
                     <Route path=path!("customers") view=CustomersPage />
                     <Route path=path!("check-in") view=CheckInPage />
                 </ParentRoute>

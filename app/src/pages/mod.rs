@@ -14,4 +14,4 @@ pub use customers::CustomersPage;
 pub use dashboard::DashboardPage;
 pub use login::LoginPage;
 pub use not_found::NotFoundPage;
-pub use targets::TargetsPage;
+pub use targets::{EditTargetPage, NewTargetPage, TargetPage, TargetsPage};

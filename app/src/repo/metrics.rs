@@ -188,6 +188,24 @@ fn shift_back(period: Period, months: Option<u32>, k: u32) -> Option<Period> {
     }
 }
 
+/// The first day the database holds data for `metric`: comparisons with periods before it
+/// would set a real result against a half-recorded one.
+async fn data_starts(db: &Db, metric: Metric) -> Result<Option<NaiveDate>, RepoError> {
+    let sql = match metric {
+        Metric::Bookings | Metric::WonOpportunities => "SELECT MIN(closed_on) FROM opportunities",
+        Metric::Visits | Metric::InitialContacts => {
+            let first: Option<(Option<chrono::DateTime<Utc>>,)> = on_db!(db, pool => sqlx::query_as(
+                "SELECT MIN(occurred_at) FROM activities"
+            ).fetch_optional(pool).await?);
+            return Ok(first.and_then(|(d,)| d).map(|d| d.date_naive()));
+        }
+        _ => "SELECT MIN(sold_on) FROM sales",
+    };
+    let first: Option<(Option<NaiveDate>,)> =
+        on_db!(db, pool => sqlx::query_as(sql).fetch_optional(pool).await?);
+    Ok(first.and_then(|(d,)| d))
+}
+
 /// The assignee's results for the Achievable check: the same span last year, and the best
 /// growth over the year before among recent completed periods of the same shape.
 #[tracing::instrument(skip(db), err)]
@@ -201,7 +219,10 @@ pub async fn track_record(
 ) -> Result<TrackRecord, RepoError> {
     let (word, months, count) = recent_shape(period);
     let last_year_period = period.one_year_earlier();
-    let last_year = if last_year_period.start() <= today {
+    let first_day = data_starts(db, metric).await?;
+    let recorded =
+        |p: Period| first_day.is_some_and(|first| first <= p.start()) && p.start() <= today;
+    let last_year = if recorded(last_year_period) {
         Some((
             last_year_period,
             measure(db, metric, who, last_year_period, currency).await?,
@@ -214,7 +235,7 @@ pub async fn track_record(
         let Some(recent) = shift_back(period, months, k) else {
             continue;
         };
-        if recent.end() >= today {
+        if recent.end() >= today || !recorded(recent.one_year_earlier()) {
             continue;
         }
         let before = measure(db, metric, who, recent.one_year_earlier(), currency).await?;

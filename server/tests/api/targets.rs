@@ -134,7 +134,13 @@ async fn counts(app: &TestApp) -> (i64, i64) {
 }
 
 /// A timeline line: kind, field, old value, new value, by whom.
-type Line = (String, Option<String>, Option<String>, Option<String>, String);
+type Line = (
+    String,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    String,
+);
 
 fn user_key(fx: &Fixture, index: usize) -> String {
     format!("user-{}", fx.ids.users[index])
@@ -158,7 +164,7 @@ async fn manager_and_rep_agree_a_target_through_a_counter_proposal(backend: Back
     match response.json::<SaveOutcome>().await.unwrap() {
         SaveOutcome::NeedsAcknowledgement(report) => {
             assert!(
-                report.achievable.message.starts_with("no visits in the same span last year"),
+                report.achievable.message.starts_with("no history"),
                 "{}",
                 report.achievable.message
             )

@@ -5,6 +5,7 @@ use crate::api::pipeline::{
     delete_opportunity, get_opportunity, list_opportunity_customers, save_opportunity, Choice,
     OpportunityDetail,
 };
+use crate::components::form::Field;
 use crate::domain::pipeline::{FieldError, OpportunityInput};
 use crate::domain::{Card, StageKind};
 use crate::error::AppError;
@@ -407,24 +408,5 @@ fn OpportunityForm(
                     </ol>
                 }
             })}
-    }
-}
-
-/// A labelled form field with its problem underneath, tied together for screen readers.
-#[component]
-fn Field(
-    label: &'static str,
-    field: &'static str,
-    error: impl Fn() -> Option<String> + Send + Sync + Copy + 'static,
-    children: Children,
-) -> impl IntoView {
-    view! {
-        <div class="field" class:invalid=move || error().is_some() data-field=field>
-            <label for=format!("field-{field}")>{label}</label>
-            {children()}
-            <p class="field-error" id=format!("error-{field}") data-testid=format!("error-{field}")>
-                {error}
-            </p>
-        </div>
     }
 }

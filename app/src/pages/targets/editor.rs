@@ -1,0 +1,540 @@
+//! The target editor: every field of a SMART target, with the five letters checked in the
+//! browser on every keystroke by the validator the server runs again on save.
+
+use crate::api::targets::{
+    get_target, save_target, target_choices, target_context, EditorChoices, SaveOutcome,
+};
+use crate::components::form::Field;
+use crate::domain::metric::MetricUnit;
+use crate::domain::pipeline::FieldError;
+use crate::domain::smart::{SmartContext, SmartReport, TargetInput};
+use crate::domain::target::{Factor, Rating, TargetKind};
+use crate::domain::{Level, Metric, Period};
+use crate::error::AppError;
+use chrono::{Duration, NaiveDate};
+use leptos::either::{Either, EitherOf3};
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use leptos_meta::Title;
+use leptos_router::components::A;
+use leptos_router::hooks::{use_navigate, use_params_map, use_query_map};
+use std::collections::HashSet;
+
+#[component]
+pub fn NewTargetPage() -> impl IntoView {
+    let query = use_query_map();
+    let parent = move || query.with(|q| q.get("parent").and_then(|p| p.parse::<i64>().ok()));
+    let loaded = Resource::new(parent, |parent| async move {
+        let choices = target_choices().await?;
+        let parent = match parent {
+            Some(id) => Some(get_target(id).await?.target),
+            None => None,
+        };
+        Ok::<_, AppError>((choices, parent))
+    });
+    view! {
+        <Title text="New target" />
+        <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match loaded.await {
+                    Ok((choices, parent)) => {
+                        let today = choices.today;
+                        let quarter = Period::quarter_of(today);
+                        let initial = match parent {
+                            // A child starts as its parent: same metric, unit, period and kind.
+                            Some(p) => TargetInput {
+                                parent_id: p.id.to_string(),
+                                statement: String::new(),
+                                rationale: String::new(),
+                                assignee: String::new(),
+                                ..p.to_input()
+                            },
+                            None => TargetInput {
+                                metric: Metric::Turnover.as_str().into(),
+                                currency: "EUR".into(),
+                                start: quarter.start().to_string(),
+                                end: quarter.end().to_string(),
+                                kind: TargetKind::Operational.as_str().into(),
+                                assignee: if choices.assignees.len() == 1 {
+                                    choices.assignees[0].key.clone()
+                                } else {
+                                    String::new()
+                                },
+                                ..TargetInput::default()
+                            },
+                        };
+                        Either::Left(view! { <TargetEditor initial existing=None choices /> })
+                    }
+                    Err(e) => Either::Right(view! { <p class="form-error" role="alert">{e.to_string()}</p> }),
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+pub fn EditTargetPage() -> impl IntoView {
+    let params = use_params_map();
+    let id = move || params.with(|p| p.get("id").and_then(|id| id.parse::<i64>().ok()));
+    let loaded = Resource::new(id, |id| async move {
+        let id = id.ok_or_else(|| AppError::NotFound("target".into()))?;
+        Ok::<_, AppError>((target_choices().await?, get_target(id).await?))
+    });
+    view! {
+        <Title text="Edit target" />
+        <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match loaded.await {
+                    Ok((choices, detail)) if detail.can_edit => {
+                        let t = detail.target;
+                        EitherOf3::A(view! {
+                            <TargetEditor initial=t.to_input() existing=Some((t.id, t.version)) choices />
+                        })
+                    }
+                    Ok((_, detail)) => EitherOf3::B(view! {
+                        <section class="card">
+                            <p class="form-error" role="alert">
+                                {format!(
+                                    "This target is {}: it can be edited only as a draft or while changes are requested.",
+                                    detail.target.status.label().to_lowercase()
+                                )}
+                            </p>
+                            <A href=format!("/targets/{}", detail.target.id)>"Back to the target"</A>
+                        </section>
+                    }),
+                    Err(e) => EitherOf3::C(view! { <p class="form-error" role="alert">{e.to_string()}</p> }),
+                }
+            })}
+        </Transition>
+    }
+}
+
+/// Runs the SMART check and records its duration as a `smart-check` performance measure, so a
+/// browser benchmark can read what every keystroke cost.
+fn timed_check(input: &TargetInput, ctx: &SmartContext<'_>) -> (SmartReport, Vec<FieldError>) {
+    #[cfg(feature = "hydrate")]
+    let performance = web_sys::window().and_then(|w| w.performance());
+    #[cfg(feature = "hydrate")]
+    if let Some(p) = &performance {
+        let _ = p.mark("smart-check-start");
+    }
+    let report = input.check(ctx);
+    let errors = input.parse(ctx).err().unwrap_or_default();
+    #[cfg(feature = "hydrate")]
+    if let Some(p) = &performance {
+        let _ = p.measure_with_start_mark("smart-check", "smart-check-start");
+    }
+    (report, errors)
+}
+
+/// The period quick picks: this and next month and quarter, this and next (fiscal) year.
+fn quick_periods(today: NaiveDate) -> Vec<(&'static str, Period)> {
+    let month = Period::month_of(today);
+    let quarter = Period::quarter_of(today);
+    let year = Period::year_of(today);
+    vec![
+        ("This month", month),
+        (
+            "Next month",
+            Period::month_of(month.end() + Duration::days(1)),
+        ),
+        ("This quarter", quarter),
+        (
+            "Next quarter",
+            Period::quarter_of(quarter.end() + Duration::days(1)),
+        ),
+        ("This year", year),
+        ("Next year", Period::year_of(year.end() + Duration::days(1))),
+    ]
+}
+
+#[component]
+fn TargetEditor(
+    initial: TargetInput,
+    existing: Option<(i64, i64)>,
+    choices: EditorChoices,
+) -> impl IntoView {
+    let today = choices.today;
+    let input = RwSignal::new(initial);
+    let target_id = existing.map(|(id, _)| id);
+    // The Achievable and Relevant context is fetched only when its inputs change, never per
+    // keystroke of the statement or the value.
+    let context_key = Memo::new(move |_| {
+        input.with(|i| {
+            (
+                i.assignee.clone(),
+                i.metric.clone(),
+                i.currency.clone(),
+                i.start.clone(),
+                i.end.clone(),
+                i.parent_id.clone(),
+            )
+        })
+    });
+    let context = LocalResource::new(move || {
+        let (assignee, metric, currency, start, end, parent_id) = context_key.get();
+        async move {
+            target_context(assignee, metric, currency, start, end, parent_id, target_id)
+                .await
+                .ok()
+        }
+    });
+    let checked = Memo::new(move |_| {
+        let fetched = context.get().flatten();
+        let ctx = SmartContext {
+            today: Some(today),
+            track_record: fetched.as_ref().and_then(|c| c.track_record.as_ref()),
+            parent: fetched.as_ref().and_then(|c| c.parent.as_ref()),
+        };
+        input.with(|i| timed_check(i, &ctx))
+    });
+    let touched = RwSignal::new(HashSet::<&'static str>::new());
+    let tried = RwSignal::new(false);
+    let server_error = RwSignal::new(None::<AppError>);
+    let saving = RwSignal::new(false);
+    let acknowledged = RwSignal::new(false);
+    let needs_ack = RwSignal::new(false);
+    let error_for = move |field: &'static str| {
+        move || {
+            let server = server_error.with(|e| {
+                e.as_ref()
+                    .filter(|e| e.field() == Some(field))
+                    .map(|e| match e {
+                        AppError::Invalid { message, .. } => message.clone(),
+                        other => other.to_string(),
+                    })
+            });
+            let shown = tried.get() || touched.with(|t| t.contains(field));
+            server.or_else(|| {
+                shown
+                    .then(|| {
+                        checked.with(|(_, errs)| {
+                            errs.iter()
+                                .find(|e| e.field == field)
+                                .map(|e| e.message.clone())
+                        })
+                    })
+                    .flatten()
+            })
+        }
+    };
+    let has_warnings = move || checked.with(|(r, _)| r.worst() == Level::Warning);
+    let navigate = use_navigate();
+    let save = move || {
+        tried.set(true);
+        server_error.set(None);
+        if !checked.with(|(_, errs)| errs.is_empty()) {
+            return;
+        }
+        saving.set(true);
+        let (id, version) = existing.unzip();
+        let form = input.get_untracked();
+        let ack = acknowledged.get_untracked();
+        let navigate = navigate.clone();
+        spawn_local(async move {
+            match save_target(id, version, form, ack).await {
+                Ok(SaveOutcome::Saved(id)) => {
+                    saving.set(false);
+                    navigate(&format!("/targets/{id}"), Default::default());
+                }
+                Ok(SaveOutcome::NeedsAcknowledgement(_)) => {
+                    saving.set(false);
+                    needs_ack.set(true);
+                }
+                Err(e) => {
+                    saving.set(false);
+                    server_error.set(Some(e));
+                }
+            }
+        });
+    };
+    let text = move |field: &'static str,
+                     get: fn(&TargetInput) -> &String,
+                     set: fn(&mut TargetInput, String)| {
+        (
+            move || input.with(|i| get(i).clone()),
+            move |ev: leptos::ev::Event| input.update(|i| set(i, event_target_value(&ev))),
+            move |_: leptos::ev::FocusEvent| {
+                touched.update(|t| {
+                    t.insert(field);
+                })
+            },
+        )
+    };
+    let (statement_value, statement_input, statement_blur) =
+        text("statement", |i| &i.statement, |i, v| i.statement = v);
+    let (value_value, value_input, value_blur) = text("value", |i| &i.value, |i, v| i.value = v);
+    let (currency_value, currency_input, currency_blur) =
+        text("currency", |i| &i.currency, |i, v| i.currency = v);
+    let (baseline_value, baseline_input, baseline_blur) =
+        text("baseline", |i| &i.baseline, |i, v| i.baseline = v);
+    let (start_value, start_input, start_blur) = text("start", |i| &i.start, |i, v| i.start = v);
+    let (end_value, end_input, end_blur) = text("end", |i| &i.end, |i, v| i.end = v);
+    let (rationale_value, rationale_input, rationale_blur) =
+        text("rationale", |i| &i.rationale, |i, v| i.rationale = v);
+    let (metric_value, metric_input, _) = text("metric", |i| &i.metric, |i, v| i.metric = v);
+    let (assignee_value, assignee_input, _) =
+        text("assignee", |i| &i.assignee, |i, v| i.assignee = v);
+    let (parent_value, parent_input, _) =
+        text("parent_id", |i| &i.parent_id, |i, v| i.parent_id = v);
+    let (kind_value, kind_input, _) = text("kind", |i| &i.kind, |i, v| i.kind = v);
+    let unit = move || input.with(|i| Metric::parse(&i.metric).ok().map(Metric::unit));
+    let needs_baseline =
+        move || input.with(|i| Metric::parse(&i.metric).is_ok_and(Metric::needs_baseline));
+    let general_error = move || {
+        server_error.with(|e| {
+            e.as_ref()
+                .filter(|e| e.field().is_none())
+                .map(ToString::to_string)
+        })
+    };
+    let heading = if existing.is_some() {
+        "Edit target"
+    } else {
+        "New target"
+    };
+    let back = match existing {
+        Some((id, _)) => format!("/targets/{id}"),
+        None => "/targets".to_string(),
+    };
+    view! {
+        <section class="card target-editor">
+            <div class="section-head">
+                <h1>{heading}</h1>
+                <A href=back>"Cancel"</A>
+            </div>
+            <div class="editor-layout">
+                <form
+                    class="form"
+                    novalidate=true
+                    data-testid="target-form"
+                    on:submit=move |ev| {
+                        ev.prevent_default();
+                        save();
+                    }
+                >
+                    <Field label="Statement" field="statement" error=error_for("statement")>
+                        <textarea
+                            id="field-statement"
+                            name="statement"
+                            rows="2"
+                            placeholder="e.g. Raise turnover with existing customers in Bavaria to € 1.2 M in Q3"
+                            prop:value=statement_value
+                            on:input=statement_input
+                            on:blur=statement_blur
+                        ></textarea>
+                    </Field>
+                    <div class="form-row">
+                        <Field label="Metric" field="metric" error=error_for("metric")>
+                            <select id="field-metric" name="metric" prop:value=metric_value on:change=metric_input>
+                                {Metric::ALL
+                                    .into_iter()
+                                    .map(|m| view! { <option value=m.as_str() selected=input.with_untracked(|i| i.metric == m.as_str())>{m.label()}</option> })
+                                    .collect_view()}
+                            </select>
+                        </Field>
+                        <Field label="Target value" field="value" error=error_for("value")>
+                            <input id="field-value" name="value" inputmode="decimal" placeholder=move || match unit() {
+                                Some(MetricUnit::Currency) => "e.g. 250k or 1.2 M",
+                                Some(MetricUnit::Percent) => "growth in %",
+                                _ => "a whole number",
+                            } prop:value=value_value on:input=value_input on:blur=value_blur />
+                        </Field>
+                        <Show when=move || unit() == Some(MetricUnit::Currency)>
+                            <Field label="Currency" field="currency" error=error_for("currency")>
+                                <input id="field-currency" name="currency" maxlength="3" class="input-short" prop:value=currency_value on:input=currency_input on:blur=currency_blur />
+                            </Field>
+                        </Show>
+                        <Show when=needs_baseline>
+                            <Field label="Baseline (active customers)" field="baseline" error=error_for("baseline")>
+                                <input id="field-baseline" name="baseline" inputmode="numeric" prop:value=baseline_value on:input=baseline_input on:blur=baseline_blur />
+                            </Field>
+                        </Show>
+                    </div>
+                    <fieldset class="period">
+                        <legend>"Period"</legend>
+                        <div class="quick-picks" role="group" aria-label="Quick picks">
+                            {quick_periods(today)
+                                .into_iter()
+                                .map(|(label, period)| {
+                                    view! {
+                                        <button type="button" class="chip" on:click=move |_| input.update(|i| {
+                                            i.start = period.start().to_string();
+                                            i.end = period.end().to_string();
+                                        })>{label}</button>
+                                    }
+                                })
+                                .collect_view()}
+                        </div>
+                        <div class="form-row">
+                            <Field label="Start" field="start" error=error_for("start")>
+                                <input id="field-start" name="start" type="date" prop:value=start_value on:input=start_input on:blur=start_blur />
+                            </Field>
+                            <Field label="End" field="end" error=error_for("end")>
+                                <input id="field-end" name="end" type="date" prop:value=end_value on:input=end_input on:blur=end_blur />
+                            </Field>
+                        </div>
+                    </fieldset>
+                    <div class="form-row">
+                        <Field label="For" field="assignee" error=error_for("assignee")>
+                            <select id="field-assignee" name="assignee" prop:value=assignee_value on:change=assignee_input>
+                                <option value="">"Choose a person or unit"</option>
+                                {choices
+                                    .assignees
+                                    .iter()
+                                    .map(|c| view! { <option value=c.key.clone() selected=input.with_untracked(|i| i.assignee == c.key)>{c.label.clone()}</option> })
+                                    .collect_view()}
+                            </select>
+                        </Field>
+                        <Field label="Kind" field="kind" error=error_for("kind")>
+                            <select id="field-kind" name="kind" prop:value=kind_value on:change=kind_input>
+                                {TargetKind::ALL
+                                    .into_iter()
+                                    .map(|k| view! { <option value=k.as_str() selected=input.with_untracked(|i| i.kind == k.as_str())>{k.label()}</option> })
+                                    .collect_view()}
+                            </select>
+                        </Field>
+                    </div>
+                    <Field label="Contributes to (parent target)" field="parent_id" error=error_for("parent_id")>
+                        <select id="field-parent_id" name="parent_id" prop:value=parent_value on:change=parent_input>
+                            <option value="">"No parent target"</option>
+                            {choices
+                                .parents
+                                .iter()
+                                .filter(|c| Some(c.key.as_str()) != target_id.map(|id| id.to_string()).as_deref())
+                                .map(|c| view! { <option value=c.key.clone() selected=input.with_untracked(|i| i.parent_id == c.key)>{c.label.clone()}</option> })
+                                .collect_view()}
+                        </select>
+                    </Field>
+                    <Field label="Why it matters (relevance)" field="rationale" error=error_for("rationale")>
+                        <textarea id="field-rationale" name="rationale" rows="2" prop:value=rationale_value on:input=rationale_input on:blur=rationale_blur></textarea>
+                    </Field>
+                    <fieldset class="factors">
+                        <legend>"External factors"</legend>
+                        {Factor::ALL.into_iter().map(|factor| view! { <FactorSelect factor input /> }).collect_view()}
+                    </fieldset>
+                    {move || general_error().map(|e| view! { <p class="form-error" role="alert">{e}</p> })}
+                    <Show when=has_warnings>
+                        <label class="acknowledge" class:attention=move || needs_ack.get()>
+                            <input
+                                type="checkbox"
+                                data-testid="acknowledge"
+                                prop:checked=move || acknowledged.get()
+                                on:change=move |ev| acknowledged.set(event_target_checked(&ev))
+                            />
+                            " Save with the warnings shown: both sides will see them."
+                        </label>
+                    </Show>
+                    {move || needs_ack.get().then(|| view! {
+                        <p class="form-error" role="alert" data-testid="needs-ack">
+                            "The check has warnings. Tick the box above to save anyway, or change the target."
+                        </p>
+                    })}
+                    <div class="form-actions">
+                        <button type="submit" class="button-primary" disabled=move || saving.get()>
+                            {move || if saving.get() { "Saving…" } else { "Save draft" }}
+                        </button>
+                    </div>
+                </form>
+                <SmartBadges report=Signal::derive(move || checked.with(|(r, _)| r.clone())) />
+            </div>
+        </section>
+    }
+}
+
+#[component]
+fn FactorSelect(factor: Factor, input: RwSignal<TargetInput>) -> impl IntoView {
+    let get = move |i: &TargetInput| -> String {
+        match factor {
+            Factor::MarketRelevance => i.market_relevance.clone(),
+            Factor::Maturity => i.maturity.clone(),
+            Factor::Competition => i.competition.clone(),
+            Factor::CostStructure => i.cost_structure.clone(),
+            Factor::LeadershipAmbition => i.leadership_ambition.clone(),
+        }
+    };
+    let set = move |i: &mut TargetInput, v: String| match factor {
+        Factor::MarketRelevance => i.market_relevance = v,
+        Factor::Maturity => i.maturity = v,
+        Factor::Competition => i.competition = v,
+        Factor::CostStructure => i.cost_structure = v,
+        Factor::LeadershipAmbition => i.leadership_ambition = v,
+    };
+    let id = format!("field-{}", factor.as_str());
+    // Blank means medium, as the validator reads it.
+    let shown = move |i: &TargetInput| {
+        let current = get(i);
+        if current.is_empty() {
+            Rating::Medium.as_str().to_string()
+        } else {
+            current
+        }
+    };
+    view! {
+        <div class="factor">
+            <label for=id.clone()>{factor.label()}</label>
+            <select id=id prop:value=move || input.with(shown) on:change=move |ev| input.update(|i| set(i, event_target_value(&ev)))>
+                {Rating::ALL
+                    .into_iter()
+                    .map(|r| {
+                        let selected = input.with_untracked(|i| shown(i) == r.as_str());
+                        view! { <option value=r.as_str() selected=selected>{r.label()}</option> }
+                    })
+                    .collect_view()}
+            </select>
+        </div>
+    }
+}
+
+/// The five letters, each pass / warning / error with its sentence.
+#[component]
+pub fn SmartBadges(#[prop(into)] report: Signal<SmartReport>) -> impl IntoView {
+    let summary = move || {
+        report.with(|r| {
+            let count = |level| {
+                r.letters()
+                    .iter()
+                    .filter(|(_, _, c)| c.level == level)
+                    .count()
+            };
+            format!(
+                "SMART check: {} passed, {} warnings, {} errors",
+                count(Level::Pass),
+                count(Level::Warning),
+                count(Level::Error)
+            )
+        })
+    };
+    view! {
+        <aside class="smart-panel" aria-label="SMART check">
+            <p class="sr-only" aria-live="polite">{summary}</p>
+            <ol class="smart" data-testid="smart">
+                {move || {
+                    report.with(|r| {
+                        r.letters()
+                            .into_iter()
+                            .map(|(letter, name, check)| {
+                                let level = check.level.as_str();
+                                let word = match check.level {
+                                    Level::Pass => "passes",
+                                    Level::Warning => "warning",
+                                    Level::Error => "error",
+                                };
+                                view! {
+                                    <li class=format!("smart-letter smart-{level}") data-testid=format!("smart-{letter}") data-level=level>
+                                        <span class="smart-key" aria-hidden="true">{letter.to_string()}</span>
+                                        <span class="smart-text">
+                                            <strong>{name}</strong>
+                                            <span class="smart-level">{format!(" — {word}")}</span>
+                                            <span class="smart-message">{check.message.clone()}</span>
+                                        </span>
+                                    </li>
+                                }
+                            })
+                            .collect_view()
+                    })
+                }}
+            </ol>
+        </aside>
+    }
+}

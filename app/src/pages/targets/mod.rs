@@ -1,0 +1,205 @@
+//! Targets: the list (mine / my team's / the company's, grouped by horizon and kind), the
+//! editor with the live SMART check, and one target with its agreement workflow.
+
+mod detail;
+mod editor;
+
+pub use detail::TargetPage;
+pub use editor::{EditTargetPage, NewTargetPage};
+
+use crate::api::targets::{list_targets, TargetRow};
+use crate::domain::smart::format_value;
+use crate::domain::target::{Side, TargetKind, TargetStatus};
+use crate::domain::Horizon;
+use chrono::NaiveDate;
+use leptos::either::Either;
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::components::{Form, A};
+use leptos_router::hooks::use_query_map;
+use rust_decimal::Decimal;
+
+#[component]
+pub fn TargetsPage() -> impl IntoView {
+    let query = use_query_map();
+    let params = move || {
+        query.with(|q| {
+            (
+                q.get("view").filter(|v| !v.is_empty()),
+                q.get("status").filter(|v| !v.is_empty()),
+            )
+        })
+    };
+    let targets = Resource::new(params, |(view, status)| list_targets(view, status));
+    view! {
+        <Title text="Targets" />
+        <section class="card">
+            <div class="section-head">
+                <h1>"Targets"</h1>
+                <A href="/targets/new" attr:class="button-primary" attr:data-testid="new-target">
+                    "New target"
+                </A>
+            </div>
+            <Transition fallback=|| view! { <p class="muted">"Loading targets…"</p> }>
+                {move || Suspend::new(async move {
+                    match targets.await {
+                        Ok(list) => Either::Left(view! {
+                            <Form method="GET" action="" attr:class="filters">
+                                <label>
+                                    "Whose "
+                                    <select name="view" aria-label="Whose targets">
+                                        {[("mine", "My targets"), ("team", "My team's"), ("company", "The company's")]
+                                            .into_iter()
+                                            .map(|(key, label)| view! { <option value=key selected=list.view == key>{label}</option> })
+                                            .collect_view()}
+                                    </select>
+                                </label>
+                                <label>
+                                    "Status "
+                                    <select name="status" aria-label="Status">
+                                        <option value="all" selected=list.status == "all">"Any status"</option>
+                                        <option value="active" selected=list.status == "active">"Active"</option>
+                                        {TargetStatus::ALL
+                                            .into_iter()
+                                            .map(|s| view! { <option value=s.as_str() selected=list.status == s.as_str()>{s.label()}</option> })
+                                            .collect_view()}
+                                    </select>
+                                </label>
+                                <button type="submit" class="button-quiet">"Show"</button>
+                            </Form>
+                            <TargetGroups rows=list.rows today=list.today />
+                        }),
+                        Err(e) => Either::Right(view! { <p class="form-error" role="alert" data-testid="targets-error">{e.to_string()}</p> }),
+                    }
+                })}
+            </Transition>
+        </section>
+    }
+}
+
+/// The rows by horizon, then kind: short-term operational first, long-term strategic last.
+#[component]
+fn TargetGroups(rows: Vec<TargetRow>, today: NaiveDate) -> impl IntoView {
+    if rows.is_empty() {
+        return Either::Left(view! {
+            <p class="muted" data-testid="targets-empty">"No targets here yet."</p>
+        });
+    }
+    let mut groups = Vec::new();
+    for horizon in [Horizon::Short, Horizon::Medium, Horizon::Long] {
+        for kind in TargetKind::ALL {
+            let in_group: Vec<TargetRow> = rows
+                .iter()
+                .filter(|r| r.period.horizon() == horizon && r.kind == kind)
+                .cloned()
+                .collect();
+            if !in_group.is_empty() {
+                groups.push((horizon, kind, in_group));
+            }
+        }
+    }
+    Either::Right(
+        groups
+            .into_iter()
+            .map(|(horizon, kind, rows)| {
+                let heading = format!("{} · {}", kind.label(), horizon.label());
+                view! {
+                    <h2 class="group-heading">{heading}</h2>
+                    <div class="table-scroll">
+                        <table class="table targets" data-testid=format!("targets-{}-{}", horizon_key(horizon), kind.as_str())>
+                            <thead>
+                                <tr>
+                                    <th scope="col">"Target"</th>
+                                    <th scope="col">"For"</th>
+                                    <th scope="col" class="hide-phone">"Period"</th>
+                                    <th scope="col">"Status"</th>
+                                    <th scope="col">"Progress"</th>
+                                </tr>
+                            </thead>
+                            <tbody>
+                                {rows.into_iter().map(|row| view! { <TargetListRow row today /> }).collect_view()}
+                            </tbody>
+                        </table>
+                    </div>
+                }
+            })
+            .collect_view(),
+    )
+}
+
+fn horizon_key(h: Horizon) -> &'static str {
+    match h {
+        Horizon::Short => "short",
+        Horizon::Medium => "medium",
+        Horizon::Long => "long",
+    }
+}
+
+#[component]
+fn TargetListRow(row: TargetRow, today: NaiveDate) -> impl IntoView {
+    let href = format!("/targets/{}", row.id);
+    let testid = format!("target-row-{}", row.id);
+    let statement = row.statement.clone();
+    let measure = format!(
+        "{} · {}",
+        row.metric.label(),
+        format_value(row.metric, row.value, row.currency)
+    );
+    let assignee = row.assignee_name.clone();
+    let period = row.period.to_string();
+    let status_row = row.clone();
+    view! {
+        <tr data-testid=testid>
+            <td>
+                <A href=href>{statement}</A>
+                <div class="muted small">{measure}</div>
+            </td>
+            <td>{assignee}</td>
+            <td class="hide-phone">{period}</td>
+            <td><StatusTag row=status_row today /></td>
+            <td><Progress row /></td>
+        </tr>
+    }
+}
+
+/// The status as a coloured tag, with whose answer a negotiation waits for.
+#[component]
+pub fn StatusTag(row: TargetRow, today: NaiveDate) -> impl IntoView {
+    let label = row.status_label(today);
+    let class = format!("tag tag-status-{}", label.to_lowercase().replace(' ', "-"));
+    let waiting = match row.awaiting {
+        Some(Side::Assignee) => Some(format!("waiting for {}", row.assignee_name)),
+        Some(Side::Manager) => Some("waiting for the manager".to_string()),
+        None => None,
+    };
+    view! {
+        <span class=class data-testid="target-status">{label}</span>
+        {waiting.map(|w| view! { <div class="muted small">{w}</div> })}
+    }
+}
+
+/// Actual to date against the target, as figures and a bar.
+#[component]
+pub fn Progress(row: TargetRow) -> impl IntoView {
+    let share = if row.value > Decimal::ZERO {
+        (row.actual / row.value * Decimal::from(100))
+            .round()
+            .to_string()
+            .parse::<u32>()
+            .unwrap_or(0)
+    } else {
+        0
+    };
+    let width = format!("width: {}%", share.min(100));
+    let text = format!(
+        "{} of {} ({share} %)",
+        format_value(row.metric, row.actual, row.currency),
+        format_value(row.metric, row.value, row.currency)
+    );
+    view! {
+        <div class="progress" data-testid="target-progress">
+            <div class="progress-bar" aria-hidden="true"><span style=width></span></div>
+            <span class="small">{text}</span>
+        </div>
+    }
+}
