@@ -28,7 +28,7 @@ trap cleanup EXIT
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
 echo "==> Release build"
-cargo leptos build --release
+cargo leptos build --release --split
 cargo build --release -p server --example pipeline_load
 
 LOAD="$TARGET_DIR/release/examples/pipeline_load"

@@ -35,13 +35,14 @@ pg_run() {
 # builds it for the integration tests anyway. Building it in both would build it twice per run:
 # the tests' dev-dependencies (reqwest) change hyper's features, so the two builds differ.
 step "Release build of the browser side (wasm, JS, CSS)"
-cargo leptos build --release --frontend-only
+cargo leptos build --release --frontend-only --split
 done_step
 
-# The budget: 400 KB was the shell's (issue #2); with the board it is 560 KB (BENCHMARKS.md).
+# The budget: every page's initial load within the shell's 400 KB (issue #2); routes are split
+# chunks, and the heaviest (the board) with the initial load within 560 KB (BENCHMARKS.md).
 # It exists to catch a jump, so it sits close to the measured size.
-step "Size of the release wasm + JS (limit 560 KB gzipped)"
-scripts/wasm-size.sh --check 560
+step "Size of the release wasm + JS (limits: 400 KB initial, 560 KB with a route's chunks, gzipped)"
+scripts/wasm-size.sh --check 400 560
 done_step
 
 step "Starting a throwaway PostgreSQL cluster"

@@ -1,18 +1,40 @@
 #!/usr/bin/env bash
-# Prints the size of the release wasm + JS the browser downloads, raw and gzipped.
-#   scripts/wasm-size.sh [--check LIMIT_KB]   fails when the gzipped total exceeds LIMIT_KB
+# Prints what the browser downloads, gzipped: the initial load every page needs (main wasm,
+# its JS and the chunk loader), then for each lazily loaded route the chunks it adds on first
+# visit (`cargo leptos build --split`; chunks shared by routes are counted for each route).
+#   scripts/wasm-size.sh [--check INITIAL_KB ROUTE_KB]
+#     fails when the initial load exceeds INITIAL_KB, or initial + any route's chunks ROUTE_KB
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PKG=target/site/pkg
-[ -f "$PKG/pacer.wasm" ] || { echo "no release build in $PKG: run cargo leptos build --release" >&2; exit 1; }
-total_raw=0; total_gz=0
-for f in "$PKG/pacer.wasm" "$PKG/pacer.js" "$PKG/pacer.css"; do
-  raw=$(stat -c %s "$f"); gz=$(gzip -9 -c "$f" | wc -c)
-  printf '    %-12s %8d B raw %8d B gzipped\n' "$(basename "$f")" "$raw" "$gz"
-  case "$f" in *.css) ;; *) total_raw=$((total_raw + raw)); total_gz=$((total_gz + gz)) ;; esac
+MANIFEST=$PKG/__wasm_split_manifest.json
+[ -f "$PKG/pacer.wasm" ] && [ -f "$MANIFEST" ] || {
+  echo "no split release build in $PKG: run cargo leptos build --release --split" >&2; exit 1; }
+gz() { gzip -9 -c "$1" | wc -c; }
+
+initial=0
+for f in "$PKG/pacer.wasm" "$PKG/pacer.js" "$PKG"/__wasm_split.*.js; do
+  size=$(gz "$f"); initial=$((initial + size))
+  printf '    %-44s %8d B gzipped\n' "$(basename "$f")" "$size"
 done
-printf '    wasm + JS    %8d B raw %8d B gzipped (%d KB)\n' "$total_raw" "$total_gz" $((total_gz / 1024))
+printf '    %-44s %8d B gzipped (%d KB)\n' "initial load (every page)" "$initial" $((initial / 1024))
+
+# The manifest maps each split route to its chunk files: "name": ["chunk_1", ...].
+largest=0; largest_route=
+while IFS= read -r line; do
+  case "$line" in
+    *'": ['*) route=$(sed -E 's/^ *"__(.*)_route_view_[0-9]+".*/\1/' <<<"$line"); route_bytes=0 ;;
+    *'"'*) chunk=$(sed -E 's/^ *"([^"]+)".*/\1/' <<<"$line")
+           route_bytes=$((route_bytes + $(gz "$PKG/$chunk.wasm"))) ;;
+    *']'*) printf '    %-44s %8d B gzipped (%d KB with the initial load)\n' \
+             "route $route" "$route_bytes" $(((initial + route_bytes) / 1024))
+           if [ "$route_bytes" -gt "$largest" ]; then largest=$route_bytes; largest_route=$route; fi ;;
+  esac
+done < "$MANIFEST"
+
 if [ "${1:-}" = --check ]; then
-  limit=$(( ${2:?limit in KB} * 1024 ))
-  [ "$total_gz" -le "$limit" ] || { echo "    over the limit of $2 KB gzipped" >&2; exit 1; }
+  initial_limit=$(( ${2:?initial limit in KB} * 1024 )); route_limit=$(( ${3:?route limit in KB} * 1024 ))
+  [ "$initial" -le "$initial_limit" ] || { echo "    initial load over the limit of $2 KB gzipped" >&2; exit 1; }
+  [ $((initial + largest)) -le "$route_limit" ] || {
+    echo "    route $largest_route with the initial load is over the limit of $3 KB gzipped" >&2; exit 1; }
 fi

@@ -6,7 +6,35 @@ use crate::pages::{
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::components::{ParentRoute, Route, Router, Routes};
-use leptos_router::path;
+use leptos_router::{lazy_route, path, Lazy, LazyRoute};
+
+/// A route whose code is a separate wasm chunk (`cargo leptos build --split`), fetched when the
+/// route is first visited: the sign-in page and the dashboard never download the board.
+macro_rules! lazy_page {
+    ($route:ident, $page:ident) => {
+        pub struct $route;
+
+        #[lazy_route]
+        impl LazyRoute for $route {
+            fn data() -> Self {
+                $route
+            }
+
+            fn view(_this: Self) -> AnyView {
+                view! { <$page /> }.into_any()
+            }
+        }
+    };
+}
+
+lazy_page!(BoardRoute, BoardPage);
+lazy_page!(StagesRoute, StagesPage);
+lazy_page!(TargetsRoute, TargetsPage);
+lazy_page!(NewTargetRoute, NewTargetPage);
+lazy_page!(TargetRoute, TargetPage);
+lazy_page!(EditTargetRoute, EditTargetPage);
+lazy_page!(CustomersRoute, CustomersPage);
+lazy_page!(CheckInRoute, CheckInPage);
 
 /// The HTML document around the app, rendered on the server.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -42,14 +70,14 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/login") view=LoginPage />
                 <ParentRoute path=path!("") view=AppLayout>
                     <Route path=path!("") view=DashboardPage />
-                    <Route path=path!("board") view=BoardPage />
-                    <Route path=path!("board/stages") view=StagesPage />
-                    <Route path=path!("targets") view=TargetsPage />
-                    <Route path=path!("targets/new") view=NewTargetPage />
-                    <Route path=path!("targets/:id") view=TargetPage />
-                    <Route path=path!("targets/:id/edit") view=EditTargetPage />
-                    <Route path=path!("customers") view=CustomersPage />
-                    <Route path=path!("check-in") view=CheckInPage />
+                    <Route path=path!("board") view={Lazy::<BoardRoute>::new()} />
+                    <Route path=path!("board/stages") view={Lazy::<StagesRoute>::new()} />
+                    <Route path=path!("targets") view={Lazy::<TargetsRoute>::new()} />
+                    <Route path=path!("targets/new") view={Lazy::<NewTargetRoute>::new()} />
+                    <Route path=path!("targets/:id") view={Lazy::<TargetRoute>::new()} />
+                    <Route path=path!("targets/:id/edit") view={Lazy::<EditTargetRoute>::new()} />
+                    <Route path=path!("customers") view={Lazy::<CustomersRoute>::new()} />
+                    <Route path=path!("check-in") view={Lazy::<CheckInRoute>::new()} />
                 </ParentRoute>
             </Routes>
         </Router>

@@ -4,9 +4,16 @@
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
     console_error_panic_hook::set_once();
-    leptos::mount::hydrate_body(app::App);
-    // A marker for people and browser tests: from here on, the page is interactive.
-    if let Some(body) = leptos::prelude::document().body() {
+    // Routes are split into chunks (`cargo leptos build --split`): hydration first fetches the
+    // chunk of the page being shown, so it is asynchronous.
+    wasm_bindgen_futures::spawn_local(async {
+        let Some(body) = leptos::prelude::document().body() else {
+            return;
+        };
+        leptos::mount::hydrate_from_async(body.clone(), app::App)
+            .await
+            .forget();
+        // A marker for people and browser tests: from here on, the page is interactive.
         let _ = body.set_attribute("data-hydrated", "true");
-    }
+    });
 }
