@@ -2,7 +2,8 @@
 # `make bench`: the measured runs behind BENCHMARKS.md (not part of `make test`).
 #   1. pipeline load on SQLite: board page with 2 000 open opportunities, 50 clients moving cards;
 #   2. the same on a throwaway PostgreSQL cluster;
-#   3. frames during a drag over that 2 000-card board, in Chromium (Playwright).
+#   3. in Chromium (Playwright): frames during a drag over that 2 000-card board, and the
+#      SMART check per keystroke in the target editor.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -50,7 +51,7 @@ pg_run psql -h 127.0.0.1 -p "$PG_PORT" -U postgres -qc "CREATE DATABASE pacer_cl
 "$LOAD" --database-url "postgres://postgres@127.0.0.1:$PG_PORT/pacer_paced" \
   --clients "$CLIENTS" --seconds "$SECONDS_PER_RUN" --rate 500
 
-echo "==> Frames during a drag (Chromium, 2 000 open opportunities)"
+echo "==> In Chromium: frames during a drag over 2 000 open opportunities; the SMART check per keystroke"
 PORT=$(free_port)
 DATABASE_URL="sqlite://$WORK/board.db" \
 LEPTOS_OUTPUT_NAME=pacer LEPTOS_SITE_ROOT="$ROOT/target/site" LEPTOS_SITE_PKG_DIR=pkg \

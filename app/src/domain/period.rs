@@ -176,14 +176,23 @@ impl TryFrom<RawPeriod> for Period {
     }
 }
 
+/// "01 Jul 2026": written out by hand, because chrono's `format` interprets its pattern on every
+/// call, and the SMART check formats periods on every keystroke.
+pub fn day_label(day: NaiveDate) -> String {
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    format!(
+        "{:02} {} {}",
+        day.day(),
+        MONTHS[day.month0() as usize],
+        day.year()
+    )
+}
+
 impl fmt::Display for Period {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{} – {}",
-            self.start.format("%d %b %Y"),
-            self.end.format("%d %b %Y")
-        )
+        write!(f, "{} – {}", day_label(self.start), day_label(self.end))
     }
 }
 

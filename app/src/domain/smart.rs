@@ -6,7 +6,7 @@
 
 use super::metric::{Metric, MetricUnit};
 use super::money::{Currency, Money};
-use super::period::Period;
+use super::period::{day_label, Period};
 use super::pipeline::FieldError;
 use super::target::{Assignee, Factors, Rating, TargetKind};
 use chrono::NaiveDate;
@@ -353,8 +353,8 @@ impl TargetInput {
                     "end",
                     format!(
                         "the end date {} is before the start date {}",
-                        end.format("%d %b %Y"),
-                        start.format("%d %b %Y")
+                        day_label(end),
+                        day_label(start)
                     ),
                 )
             })
@@ -407,14 +407,7 @@ impl TargetInput {
 
     /// Runs the five checks. Cheap enough for every keystroke.
     pub fn check(&self, ctx: &SmartContext<'_>) -> SmartReport {
-        let p = self.parsed();
-        SmartReport {
-            specific: specific(&p, self),
-            measurable: measurable(&p, self),
-            achievable: achievable(&p, ctx),
-            relevant: relevant(&p, ctx),
-            time_bound: time_bound(&p, ctx),
-        }
+        self.evaluate(ctx).0
     }
 
     /// The check, then the fields when no letter has an error; otherwise every error with its
@@ -423,8 +416,24 @@ impl TargetInput {
         &self,
         ctx: &SmartContext<'_>,
     ) -> Result<(TargetFields, SmartReport), Vec<FieldError>> {
-        let report = self.check(ctx);
+        let (report, fields) = self.evaluate(ctx);
+        fields.map(|f| (f, report))
+    }
+
+    /// The five letters and the parsed fields (or every error with its field), from one pass
+    /// over the input: what the editor runs on every keystroke.
+    pub fn evaluate(
+        &self,
+        ctx: &SmartContext<'_>,
+    ) -> (SmartReport, Result<TargetFields, Vec<FieldError>>) {
         let p = self.parsed();
+        let report = SmartReport {
+            specific: specific(&p, self),
+            measurable: measurable(&p, self),
+            achievable: achievable(&p, ctx),
+            relevant: relevant(&p, ctx),
+            time_bound: time_bound(&p, ctx),
+        };
         let mut errors: Vec<FieldError> = report
             .letters()
             .iter()
@@ -440,7 +449,7 @@ impl TargetInput {
         }
         if !errors.is_empty() {
             errors.dedup();
-            return Err(errors);
+            return (report, Err(errors));
         }
         let (
             Some(metric),
@@ -466,22 +475,20 @@ impl TargetInput {
         else {
             unreachable!("every unparsed field is an error of some letter");
         };
-        Ok((
-            TargetFields {
-                statement: p.statement,
-                metric,
-                value,
-                currency,
-                baseline,
-                period,
-                assignee,
-                parent_id,
-                kind,
-                rationale: p.rationale,
-                factors,
-            },
-            report,
-        ))
+        let fields = TargetFields {
+            statement: p.statement,
+            metric,
+            value,
+            currency,
+            baseline,
+            period,
+            assignee,
+            parent_id,
+            kind,
+            rationale: p.rationale,
+            factors,
+        };
+        (report, Ok(fields))
     }
 }
 

@@ -237,12 +237,20 @@ impl TryFrom<Row> for Stored {
     }
 }
 
-/// Targets `user` may see, filtered by `extra` (appended after " AND ").
+/// A value bound to a `?` of a [`fetch`] filter.
+#[derive(Clone, Debug)]
+enum Bind {
+    Id(i64),
+    Text(String),
+}
+
+/// Targets `user` may see, narrowed by the conditions `filter` writes (each starting with
+/// " AND ", values as `?` bound from `binds` in order).
 async fn fetch(
     db: &Db,
     user: &SessionUser,
     filter: impl FnOnce(&mut String),
-    binds: &[i64],
+    binds: &[Bind],
 ) -> Result<Vec<Stored>, RepoError> {
     let mut extra = String::new();
     filter(&mut extra);
@@ -253,8 +261,15 @@ async fn fetch(
         push_target_filter(&mut qb, &scope, &user.unit_path, "ap.path", "t.assignee_user_id");
         // `extra` holds `?` placeholders for `binds`, in order.
         for (i, part) in extra.split('?').enumerate() {
-            if i > 0 {
-                qb.push_bind(binds[i - 1]);
+            match binds.get(i.wrapping_sub(1)) {
+                _ if i == 0 => {}
+                Some(Bind::Id(id)) => {
+                    qb.push_bind(*id);
+                }
+                Some(Bind::Text(text)) => {
+                    qb.push_bind(text.clone());
+                }
+                None => unreachable!("a `?` without a bind"),
             }
             qb.push(part);
         }
@@ -265,10 +280,12 @@ async fn fetch(
 }
 
 async fn find(db: &Db, user: &SessionUser, id: i64) -> Result<Option<Stored>, RepoError> {
-    Ok(fetch(db, user, |s| s.push_str(" AND t.id = ?"), &[id])
-        .await?
-        .into_iter()
-        .next())
+    Ok(
+        fetch(db, user, |s| s.push_str(" AND t.id = ?"), &[Bind::Id(id)])
+            .await?
+            .into_iter()
+            .next(),
+    )
 }
 
 /// Fills in each target's actual to date.
@@ -304,19 +321,16 @@ pub async fn list(
     match query.view {
         ListView::Mine => {
             sql.push_str(" AND (t.assignee_user_id = ?");
-            binds.push(user.id);
+            binds.push(Bind::Id(user.id));
             if user.role == Role::Manager {
                 sql.push_str(" OR t.assignee_unit_id = ?");
-                binds.push(user.unit_id);
+                binds.push(Bind::Id(user.unit_id));
             }
             sql.push(')');
         }
         ListView::Team => {
-            // The path comes from the session, never from input: safe to inline as a literal.
-            sql.push_str(&format!(
-                " AND ap.path LIKE '{}%'",
-                user.unit_path.replace('\'', "")
-            ));
+            sql.push_str(" AND ap.path LIKE ?");
+            binds.push(Bind::Text(format!("{}%", user.unit_path)));
         }
         ListView::Company => {}
     }
@@ -353,7 +367,13 @@ pub async fn detail(
         Some(pid) => find(db, user, pid).await?.map(|p| p.row),
         None => None,
     };
-    let children = fetch(db, user, |s| s.push_str(" AND t.parent_id = ?"), &[id]).await?;
+    let children = fetch(
+        db,
+        user,
+        |s| s.push_str(" AND t.parent_id = ?"),
+        &[Bind::Id(id)],
+    )
+    .await?;
     let allocated = allocated(db, id, None).await?;
     let cascade_members = if side.is_some() && !stored.row.status.is_closed() {
         uncovered_members(db, &stored)

@@ -14,6 +14,7 @@ both_backends!(
     bad_input_and_forbidden_steps_are_refused_and_write_nothing,
     a_parent_target_cascades_down_the_organisation,
     targets_are_visible_along_the_org_tree,
+    an_edit_keeps_every_changed_field_and_a_stale_one_writes_nothing,
 );
 
 async fn signed_in(app: &TestApp, email: &str) -> Client {
@@ -558,4 +559,63 @@ async fn targets_are_visible_along_the_org_tree(backend: Backend) {
     assert_eq!(app_error(bad_view).await.field(), Some("view"));
     let bad_status = app.call(&rep, "targets", &[("status", "done")]).await;
     assert_eq!(app_error(bad_status).await.field(), Some("status"));
+}
+
+async fn an_edit_keeps_every_changed_field_and_a_stale_one_writes_nothing(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let fx = Fixture::load(&app.db).await;
+    let manager = signed_in(&app, MANAGER_NORTH).await;
+    let original = form(&user_key(&fx, REP_N2_INDEX), "visits", "100");
+    let id = create(&app, &manager, &original).await;
+
+    let edited = with(
+        with(original.clone(), "value", "120"),
+        "statement",
+        "Reach 120 visits in the first half of 2027",
+    );
+    let response = save(&app, &manager, Some((id, 1)), &edited, true).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let after = detail(&app, &manager, id).await;
+    assert_eq!(after.target.version, 2);
+    assert_eq!(after.target.value, Decimal::from(120));
+    let changes: Vec<(Option<String>, Option<String>, Option<String>)> = after
+        .events
+        .iter()
+        .filter(|e| e.kind == "changed")
+        .map(|e| (e.field.clone(), e.old_value.clone(), e.new_value.clone()))
+        .collect();
+    let s = |v: &str| Some(v.to_string());
+    assert_eq!(
+        changes,
+        vec![
+            (
+                s("statement"),
+                s("Reach 100 visits in the first half of 2027"),
+                s("Reach 120 visits in the first half of 2027")
+            ),
+            (s("value"), s("100"), s("120")),
+        ]
+    );
+
+    // The rep, in another window, saw version 1: their edit is refused and changes nothing.
+    let rep = signed_in(&app, REP_N2).await;
+    let before = counts(&app).await;
+    let stale = save(
+        &app,
+        &rep,
+        Some((id, 1)),
+        &with(original, "value", "90"),
+        true,
+    )
+    .await;
+    assert_eq!(stale.status(), StatusCode::CONFLICT);
+    assert!(app_error(stale)
+        .await
+        .to_string()
+        .contains("manager north changed this target"));
+    assert_eq!(counts(&app).await, before);
+    assert_eq!(
+        detail(&app, &rep, id).await.target.value,
+        Decimal::from(120)
+    );
 }
