@@ -91,7 +91,11 @@ test('moving to Lost asks why, and the reason is required', async ({ page }) => 
   await expect(column(page, 'Qualified').locator(`[data-card-id="${card.id}"]`)).toBeVisible();
 
   await dialog.getByLabel('Lost reason').fill('Budget frozen until next year');
+  // Lost is collapsed, so no card there can show it is pending: wait for the server's answer
+  // itself before reloading.
+  const answered = page.waitForResponse((r) => r.url().includes('/api/move_opportunity'));
   await dialog.getByRole('button', { name: 'Mark as lost' }).click();
+  expect((await answered).ok()).toBe(true);
   await expect(dialog).toHaveCount(0);
   await expect(column(page, 'Lost').getByTestId('column-count')).toHaveText(String(lostBefore + 1));
   await expect(column(page, 'Qualified').locator(`[data-card-id="${card.id}"]`)).toHaveCount(0);

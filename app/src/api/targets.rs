@@ -281,7 +281,7 @@ pub async fn transition_target(
 /// Creates a draft child target for every member of the target's unit that has none yet,
 /// splitting what is not yet allocated evenly or by last period's share.
 #[server(endpoint = "target_cascade")]
-pub async fn cascade_target(id: i64, method: String) -> Result<usize, AppError> {
+pub async fn cascade_target(id: i64, version: i64, method: String) -> Result<usize, AppError> {
     use crate::{auth, repo};
     auth::respond(async move {
         let user = auth::require_user().await?;
@@ -296,7 +296,7 @@ pub async fn cascade_target(id: i64, method: String) -> Result<usize, AppError> 
                 ))
             }
         };
-        repo::targets::cascade(&db, &user, id, by_share, Utc::now())
+        repo::targets::cascade(&db, &user, id, version, by_share, Utc::now())
             .await
             .map_err(AppError::from)
     })

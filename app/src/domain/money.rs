@@ -93,8 +93,10 @@ impl Money {
             return Err(MoneyError::TooPrecise(amount.to_string()));
         }
         // Must fit in i64 minor units for storage.
-        let minor = normalised * Decimal::from(100);
-        if i64::try_from(minor).is_err() {
+        let fits = normalised
+            .checked_mul(Decimal::from(100))
+            .is_some_and(|minor| i64::try_from(minor).is_ok());
+        if !fits {
             return Err(MoneyError::TooLarge(amount.to_string()));
         }
         let mut amount = normalised;

@@ -9,7 +9,7 @@ use super::money::{Currency, Money};
 use super::period::{day_label, Period};
 use super::pipeline::FieldError;
 use super::target::{Assignee, Factors, Rating, TargetKind};
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 use rust_decimal::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -282,17 +282,38 @@ fn parse_number(text: &str) -> Result<Decimal, String> {
         .ok_or_else(|| format!("\"{}\" is too large", text.trim()))
 }
 
+/// The years a target's period may fall in: wide enough for any plan, narrow enough that
+/// every date arithmetic on it (a year back, the months around it) stays representable in
+/// both databases.
+pub const YEARS: std::ops::RangeInclusive<i32> = 2000..=2100;
+
+/// A target date as typed (YYYY-MM-DD, within [`YEARS`]), or `None`.
+pub fn target_date(text: &str) -> Option<NaiveDate> {
+    NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d")
+        .ok()
+        .filter(|d| YEARS.contains(&d.year()))
+}
+
 fn parse_date(text: &str, field: &str, what: &str) -> Result<NaiveDate, Check> {
     let trimmed = text.trim();
     if trimmed.is_empty() {
         return Err(Check::error(field, format!("enter the {what} date")));
     }
-    NaiveDate::parse_from_str(trimmed, "%Y-%m-%d").map_err(|_| {
-        Check::error(
+    match NaiveDate::parse_from_str(trimmed, "%Y-%m-%d") {
+        Ok(date) if YEARS.contains(&date.year()) => Ok(date),
+        Ok(_) => Err(Check::error(
+            field,
+            format!(
+                "a target's dates lie between {} and {}",
+                YEARS.start(),
+                YEARS.end()
+            ),
+        )),
+        Err(_) => Err(Check::error(
             field,
             format!("\"{trimmed}\" is not a date (use YYYY-MM-DD)"),
-        )
-    })
+        )),
+    }
 }
 
 /// The fields each letter needs, parsed once.
@@ -335,7 +356,13 @@ impl TargetInput {
                     ))
                 } else {
                     match parse_number(&self.baseline) {
-                        Ok(b) if b > Decimal::ZERO && b.fract().is_zero() => Ok(Some(b)),
+                        Ok(b)
+                            if b > Decimal::ZERO
+                                && b.fract().is_zero()
+                                && b <= Decimal::from(MAX_VALUE) =>
+                        {
+                            Ok(Some(b))
+                        }
                         Ok(_) => Err(Check::error(
                             "baseline",
                             "the baseline is a number of customers: a whole number above zero",
@@ -527,9 +554,19 @@ pub fn parse_value(metric: Metric, text: &str) -> Result<Decimal, String> {
         .and_then(|v| check_value(Some(metric), v).map_err(|c| c.message))
 }
 
+/// The largest target value (and baseline) in any unit: a trillion euros, visits or customers
+/// is beyond any plan, and values are stored as hundredths in 64 bits.
+pub const MAX_VALUE: i64 = 1_000_000_000_000;
+
 fn check_value(metric: Option<Metric>, value: Decimal) -> Result<Decimal, Check> {
     if value <= Decimal::ZERO {
         return Err(Check::error("value", "the target value must be above zero"));
+    }
+    if value > Decimal::from(MAX_VALUE) {
+        return Err(Check::error(
+            "value",
+            "that value is too large for any plan (at most 1,000,000,000,000)",
+        ));
     }
     match metric.map(Metric::unit) {
         Some(MetricUnit::Count) if !value.fract().is_zero() => Err(Check::error(
@@ -546,6 +583,10 @@ fn check_value(metric: Option<Metric>, value: Decimal) -> Result<Decimal, Check>
         Some(MetricUnit::Percent) if value > Decimal::from(1000) => Err(Check::error(
             "value",
             "a growth above 1000 % is not a target anyone can plan for",
+        )),
+        Some(MetricUnit::Percent) if value.normalize().scale() > 1 => Err(Check::error(
+            "value",
+            "a percentage has at most 1 decimal place",
         )),
         _ => Ok(value.normalize()),
     }

@@ -141,6 +141,7 @@ pub async fn measure(
 
 /// The figure a target is compared with: the measure, or for customer growth the percentage
 /// above the baseline.
+#[tracing::instrument(skip(db), err)]
 pub async fn actual(
     db: &Db,
     metric: Metric,

@@ -9,8 +9,8 @@ use crate::api::auth::SessionUser;
 use crate::api::pipeline::Choice;
 use crate::api::targets::{EditorContext, SaveOutcome, TargetDetail, TargetEvent, TargetRow};
 use crate::domain::smart::{
-    format_value, parse_value, split, step, Level, ParentSummary, SmartContext, TargetFields,
-    TargetInput,
+    format_value, parse_value, split, step, target_date, Level, ParentSummary, SmartContext,
+    TargetFields, TargetInput,
 };
 use crate::domain::target::{
     apply, available, side_of, Actor, Agreement, Assignee, AssigneeAt, Factors, Side, TargetKind,
@@ -102,6 +102,20 @@ impl ListQuery {
     }
 }
 
+/// The path of the nearest unit at or above the unit at `$path` that has a manager of its own:
+/// whose manager answers for a unit's target (see [`Stored::side_path`]).
+macro_rules! managed_unit {
+    ($path:literal) => {
+        concat!(
+            "(SELECT mo.path FROM org_units mo WHERE ",
+            $path,
+            " LIKE mo.path || '%' AND EXISTS (SELECT 1 FROM users mu \
+             WHERE mu.org_unit_id = mo.id AND mu.role = 'manager') \
+             ORDER BY LENGTH(mo.path) DESC LIMIT 1)"
+        )
+    };
+}
+
 #[derive(sqlx::FromRow)]
 struct Row {
     id: i64,
@@ -124,21 +138,27 @@ struct Row {
     awaiting: Option<String>,
     counter_hundredths: Option<i64>,
     version: i64,
+    updated_by: i64,
+    updated_by_name: String,
     /// See [`Stored::side_path`].
     side_path: Option<String>,
 }
 
-const SELECT: &str = "SELECT t.id, t.statement, t.metric, t.value_hundredths, t.currency, \
+const SELECT: &str = concat!(
+    "SELECT t.id, t.statement, t.metric, t.value_hundredths, t.currency, \
      t.baseline, t.starts_on, t.ends_on, t.assignee_user_id, t.assignee_unit_id, \
      COALESCE(au.name, tu.name) AS assignee_name, ap.path AS assignee_path, t.parent_id, t.kind, \
      t.rationale, t.factors, t.status, t.awaiting, t.counter_hundredths, t.version, \
-     CASE WHEN t.assignee_unit_id IS NULL THEN ap.path ELSE (SELECT mo.path FROM org_units mo \
-       WHERE ap.path LIKE mo.path || '%' AND EXISTS (SELECT 1 FROM users mu \
-       WHERE mu.org_unit_id = mo.id AND mu.role = 'manager') ORDER BY LENGTH(mo.path) DESC LIMIT 1) \
-     END AS side_path \
+     t.updated_by, ub.name AS updated_by_name, \
+     CASE WHEN t.assignee_unit_id IS NULL THEN ap.path ELSE \
+     ",
+    managed_unit!("ap.path"),
+    " END AS side_path \
      FROM targets t LEFT JOIN users au ON au.id = t.assignee_user_id \
      LEFT JOIN org_units tu ON tu.id = t.assignee_unit_id \
-     JOIN org_units ap ON ap.id = COALESCE(t.assignee_unit_id, au.org_unit_id)";
+     JOIN org_units ap ON ap.id = COALESCE(t.assignee_unit_id, au.org_unit_id) \
+     JOIN users ub ON ub.id = t.updated_by"
+);
 
 fn hundredths(value: Decimal) -> i64 {
     (value * Decimal::from(100))
@@ -158,6 +178,8 @@ struct Stored {
     /// The unit whose manager answers for the assignee: for a person their unit; for a unit
     /// the unit itself or, when it has no manager of its own, the nearest unit above that has.
     side_path: String,
+    updated_by: i64,
+    updated_by_name: String,
 }
 
 impl Stored {
@@ -233,6 +255,8 @@ impl TryFrom<Row> for Stored {
             },
             side_path: r.side_path.unwrap_or_else(|| r.assignee_path.clone()),
             path: r.assignee_path,
+            updated_by: r.updated_by,
+            updated_by_name: r.updated_by_name,
         })
     }
 }
@@ -409,6 +433,7 @@ async fn events(db: &Db, id: i64) -> Result<Vec<TargetEvent>, RepoError> {
 
 /// The sum of the values of every child of `parent` (not only the visible ones), leaving out
 /// `except`.
+#[tracing::instrument(skip(db), err)]
 async fn allocated(db: &Db, parent: i64, except: Option<i64>) -> Result<Decimal, RepoError> {
     let (sum,): (i64,) = on_db!(db, pool => sqlx::query_as(
         "SELECT CAST(COALESCE(SUM(value_hundredths), 0) AS BIGINT) FROM targets \
@@ -419,6 +444,7 @@ async fn allocated(db: &Db, parent: i64, except: Option<i64>) -> Result<Decimal,
 
 /// The assigned person's or unit's name, unit path and side path (see [`Stored::side_path`]),
 /// if it exists.
+#[tracing::instrument(skip(db), err)]
 async fn resolve(
     db: &Db,
     assignee: Assignee,
@@ -437,12 +463,10 @@ async fn resolve(
     let side_path = match assignee {
         Assignee::User(_) => path.clone(),
         Assignee::Unit(_) => {
-            let managed: Option<(String,)> = on_db!(db, pool => sqlx::query_as(
-                "SELECT mo.path FROM org_units mo WHERE $1 LIKE mo.path || '%' AND EXISTS \
-                 (SELECT 1 FROM users mu WHERE mu.org_unit_id = mo.id AND mu.role = 'manager') \
-                 ORDER BY LENGTH(mo.path) DESC LIMIT 1"
-            ).bind(&path).fetch_optional(pool).await?);
-            managed.map_or_else(|| path.clone(), |(p,)| p)
+            let (managed,): (Option<String>,) = on_db!(db, pool => sqlx::query_as(
+                concat!("SELECT ", managed_unit!("$1"))
+            ).bind(&path).fetch_one(pool).await?);
+            managed.unwrap_or_else(|| path.clone())
         }
     };
     Ok(Some((name, path, side_path)))
@@ -450,6 +474,7 @@ async fn resolve(
 
 /// People and units `user` may set targets for: themselves, and for managers and admins
 /// everything they manage.
+#[tracing::instrument(skip(db, user), fields(user = user.id), err)]
 pub async fn assignee_choices(db: &Db, user: &SessionUser) -> Result<Vec<Choice>, RepoError> {
     if user.role == Role::Rep {
         return Ok(vec![Choice {
@@ -489,6 +514,7 @@ pub async fn assignee_choices(db: &Db, user: &SessionUser) -> Result<Vec<Choice>
 }
 
 /// Targets not yet closed that `user` may see: the possible parents.
+#[tracing::instrument(skip(db, user), fields(user = user.id), err)]
 pub async fn parent_choices(db: &Db, user: &SessionUser) -> Result<Vec<Choice>, RepoError> {
     let stored = fetch(
         db,
@@ -513,6 +539,7 @@ pub async fn parent_choices(db: &Db, user: &SessionUser) -> Result<Vec<Choice>, 
 }
 
 /// The Achievable and Relevant context for what the editor holds.
+#[tracing::instrument(skip(db, user, input), fields(user = user.id), err)]
 pub async fn editor_context(
     db: &Db,
     user: &SessionUser,
@@ -521,11 +548,8 @@ pub async fn editor_context(
     today: NaiveDate,
 ) -> Result<EditorContext, RepoError> {
     let metric = Metric::parse(&input.metric).ok();
-    let period = match (
-        NaiveDate::parse_from_str(input.start.trim(), "%Y-%m-%d"),
-        NaiveDate::parse_from_str(input.end.trim(), "%Y-%m-%d"),
-    ) {
-        (Ok(s), Ok(e)) => Period::new(s, e).ok(),
+    let period = match (target_date(&input.start), target_date(&input.end)) {
+        (Some(s), Some(e)) => Period::new(s, e).ok(),
         _ => None,
     };
     let currency = Currency::parse(&input.currency).ok();
@@ -570,21 +594,41 @@ pub async fn editor_context(
     })
 }
 
-/// Who changed the target since the user saw it, for the conflict message.
-fn conflict(by: &str, status: TargetStatus) -> WriteError {
+/// The refusal of a write made from a stale version: who changed the target since, and where
+/// it stands now.
+fn conflict(user: &SessionUser, by: (i64, String), status: &str) -> WriteError {
+    let who = if by.0 == user.id {
+        "You (in another window)".to_string()
+    } else {
+        by.1
+    };
+    let status = TargetStatus::parse(status).map_or(status, |s| s.label());
     WriteError::Refused(AppError::Conflict(format!(
-        "{by} changed this target meanwhile; it is now {}. Nothing was saved; reload to see the current version.",
-        status.label().to_lowercase()
+        "{who} changed this target meanwhile; it is now {}. Nothing was saved; reload to see the current version.",
+        status.to_lowercase()
     )))
 }
 
-/// Locks the target in the write transaction and checks the version; returns from the
-/// enclosing function with the conflict otherwise.
+/// Refuses a write prepared from a version older than the one just read: every decision
+/// before the transaction (side, status, counter) was made on the stored row, so it must be
+/// the row the user saw.
+fn check_seen(user: &SessionUser, stored: &Stored, version: i64) -> Result<(), WriteError> {
+    if stored.row.version == version {
+        return Ok(());
+    }
+    Err(conflict(
+        user,
+        (stored.updated_by, stored.updated_by_name.clone()),
+        stored.row.status.as_str(),
+    ))
+}
+
+/// Locks the target's row (only that row) in the write transaction and checks the version;
+/// returns from the enclosing function with the conflict otherwise.
 macro_rules! lock_at_version {
     ($tx:expr, $db:expr, $user:expr, $id:expr, $version:expr) => {{
-        let row: Option<(i64, String, String)> = sqlx::query_as(&format!(
-            "SELECT t.version, t.status, u.name FROM targets t JOIN users u ON u.id = t.updated_by \
-             WHERE t.id = $1{}",
+        let row: Option<(i64, String, i64)> = sqlx::query_as(&format!(
+            "SELECT version, status, updated_by FROM targets WHERE id = $1{}",
             $db.lock_row()
         ))
         .bind($id)
@@ -593,11 +637,11 @@ macro_rules! lock_at_version {
         match row {
             None => return Err(AppError::NotFound("target".into()).into()),
             Some((current, status, by)) if current != $version => {
-                let by = if by == $user.name { "You (in another window)".to_string() } else { by };
-                return Err(conflict(
-                    &by,
-                    TargetStatus::parse(&status).unwrap_or(TargetStatus::Draft),
-                ));
+                let (name,): (String,) = sqlx::query_as("SELECT name FROM users WHERE id = $1")
+                    .bind(by)
+                    .fetch_one(&mut *$tx)
+                    .await?;
+                return Err(conflict($user, (by, name), &status));
             }
             Some(_) => {}
         }
@@ -660,7 +704,7 @@ fn described(f: &TargetFields, assignee_name: &str) -> Vec<(&'static str, String
     vec![
         ("statement", f.statement.clone()),
         ("metric", f.metric.label().to_string()),
-        ("value", format_value(f.metric, f.value, f.currency)),
+        ("value", exact_value(f.metric, f.value, f.currency)),
         (
             "baseline",
             f.baseline.map(|b| b.to_string()).unwrap_or_default(),
@@ -675,6 +719,17 @@ fn described(f: &TargetFields, assignee_name: &str) -> Vec<(&'static str, String
         ("rationale", f.rationale.clone()),
         ("external factors", factors_text(&f.factors)),
     ]
+}
+
+/// A value as the timeline keeps it: exact, not rounded for display.
+fn exact_value(metric: Metric, value: Decimal, currency: Option<Currency>) -> String {
+    match (metric.unit(), currency) {
+        (crate::domain::MetricUnit::Currency, Some(c)) => {
+            crate::domain::Money::new(value, c).map_or_else(|_| value.to_string(), |m| m.display())
+        }
+        (crate::domain::MetricUnit::Percent, _) => format!("{} %", value.normalize()),
+        _ => format_value(metric, value, currency),
+    }
 }
 
 fn factors_text(f: &Factors) -> String {
@@ -707,6 +762,24 @@ fn fields_of(row: &TargetRow) -> TargetFields {
     }
 }
 
+/// The ids above `id` in the cascade, nearest first (at most 32 levels: a deeper chain is a
+/// cycle or corrupt).
+async fn ancestors(db: &Db, id: i64) -> Result<Vec<i64>, RepoError> {
+    let mut chain = vec![id];
+    let mut next = Some(id);
+    while let Some(current) = next.take() {
+        let parent: Option<(Option<i64>,)> = on_db!(db, pool => sqlx::query_as(
+            "SELECT parent_id FROM targets WHERE id = $1"
+        ).bind(current).fetch_optional(pool).await?);
+        next = parent.and_then(|(p,)| p);
+        match next {
+            Some(p) if !chain.contains(&p) && chain.len() < 32 => chain.push(p),
+            _ => break,
+        }
+    }
+    Ok(chain)
+}
+
 /// Saves a new target (`id` None) as a draft, or edits one that is still being negotiated.
 /// The SMART check runs here again; warnings need `acknowledged`.
 #[tracing::instrument(skip(db, user, input), fields(user = user.id))]
@@ -728,6 +801,14 @@ pub async fn save(
             if stored.side(user).is_none() {
                 return Err(AppError::Forbidden("target".into()).into());
             }
+            let Some(version) = version else {
+                return Err(AppError::invalid(
+                    "version",
+                    "an edit must say which version it changes",
+                )
+                .into());
+            };
+            check_seen(user, &stored, version)?;
             if !stored.row.status.is_editable() {
                 return Err(AppError::invalid(
                     "status",
@@ -771,8 +852,27 @@ pub async fn save(
                 "the parent target is unknown or not visible to you",
             )
         })?;
-        if Some(pid) == id {
-            return Err(AppError::invalid("parent_id", "a target cannot be its own parent").into());
+        if parent.side(user).is_none() {
+            return Err(AppError::invalid(
+                "parent_id",
+                format!(
+                    "only the two sides of “{}” link targets to it",
+                    parent.row.statement
+                ),
+            )
+            .into());
+        }
+        if parent.row.status.is_closed() {
+            return Err(AppError::invalid("parent_id", "the parent target is closed").into());
+        }
+        if let Some(id) = id {
+            if ancestors(db, pid).await?.contains(&id) {
+                return Err(AppError::invalid(
+                    "parent_id",
+                    "a target cannot contribute to itself or to one of its own contributors",
+                )
+                .into());
+            }
         }
         let inside = match parent.row.assignee {
             Assignee::User(u) => fields.assignee == Assignee::User(u),
@@ -803,7 +903,7 @@ pub async fn save(
                     "UPDATE targets SET statement = $1, metric = $2, value_hundredths = $3, currency = $4, \
                      baseline = $5, starts_on = $6, ends_on = $7, assignee_user_id = $8, assignee_unit_id = $9, \
                      parent_id = $10, kind = $11, rationale = $12, factors = $13, updated_by = $14, \
-                     updated_at = $15, version = version + 1 WHERE id = $16",
+                     updated_at = $15, counter_hundredths = NULL, version = version + 1 WHERE id = $16",
                 )
                 .bind(&fields.statement)
                 .bind(fields.metric.as_str())
@@ -830,10 +930,22 @@ pub async fn save(
                         insert_event!(tx, id, now, user.id, "changed", Some(field), Some(old), Some(new), None::<String>);
                     }
                 }
+                // A counter-proposal answers the terms it was made on; once they change, the
+                // target must be proposed again.
+                if let Some(counter) = stored.row.counter_value {
+                    insert_event!(tx, id, now, user.id, "changed", Some("counter-value"),
+                        Some(exact_value(stored.row.metric, counter, stored.row.currency)),
+                        None::<String>, None::<String>);
+                }
                 id
             }
             _ => return Err(AppError::invalid("version", "an edit must say which version it changes").into()),
         };
+        let warnings = report.warnings();
+        if !warnings.is_empty() {
+            insert_event!(tx, id, now, user.id, "changed", Some("acknowledged warnings"),
+                None::<String>, Some(warnings.join(" · ")), None::<String>);
+        }
         tx.commit().await?;
         Ok(SaveOutcome::Saved(id))
     })
@@ -859,6 +971,7 @@ pub async fn transition(
     let Some(side) = stored.side(user) else {
         return Err(AppError::Forbidden("target's agreement".into()).into());
     };
+    check_seen(user, &stored, version)?;
     let row = &stored.row;
     let comment = comment.trim();
     if comment.chars().count() > 500 {
@@ -923,16 +1036,26 @@ pub async fn transition(
             (!comment.is_empty()).then_some(comment));
         if let Some(counter) = counter_value {
             insert_event!(tx, id, now, user.id, "changed", Some("counter-value"), None::<String>,
-                Some(format_value(row.metric, counter, row.currency)), None::<String>);
+                Some(exact_value(row.metric, counter, row.currency)), None::<String>);
         }
         if value != row.value {
             insert_event!(tx, id, now, user.id, "changed", Some("value"),
-                Some(format_value(row.metric, row.value, row.currency)),
-                Some(format_value(row.metric, value, row.currency)), None::<String>);
+                Some(exact_value(row.metric, row.value, row.currency)),
+                Some(exact_value(row.metric, value, row.currency)), None::<String>);
         }
         tx.commit().await?;
         Ok(())
     })
+}
+
+/// `text` cut to at most `chars` characters, with an ellipsis when cut.
+fn shortened(text: &str, chars: usize) -> String {
+    if text.chars().count() <= chars {
+        return text.to_string();
+    }
+    let mut cut: String = text.chars().take(chars - 1).collect();
+    cut.push('…');
+    cut
 }
 
 /// A member of a unit a target can be cascaded to.
@@ -943,6 +1066,7 @@ struct Member {
 }
 
 /// The unit's child units, or for a team its reps, that have no child target of `stored` yet.
+#[tracing::instrument(skip_all, fields(target = stored.row.id), err)]
 async fn uncovered_members(db: &Db, stored: &Stored) -> Result<Vec<Member>, RepoError> {
     let Assignee::Unit(unit_id) = stored.row.assignee else {
         return Ok(Vec::new());
@@ -993,6 +1117,7 @@ pub async fn cascade(
     db: &Db,
     user: &SessionUser,
     id: i64,
+    version: i64,
     by_share: bool,
     now: DateTime<Utc>,
 ) -> Result<usize, WriteError> {
@@ -1002,9 +1127,17 @@ pub async fn cascade(
     if stored.side(user).is_none() {
         return Err(AppError::Forbidden("target".into()).into());
     }
+    check_seen(user, &stored, version)?;
     let parent = &stored.row;
     if parent.status.is_closed() {
         return Err(AppError::invalid("target", "the target is closed").into());
+    }
+    if parent.metric.needs_baseline() {
+        return Err(AppError::invalid(
+            "target",
+            "growth is measured against each unit's own baseline: add contributing targets one by one",
+        )
+        .into());
     }
     if matches!(parent.assignee, Assignee::User(_)) {
         return Err(AppError::invalid(
@@ -1061,6 +1194,15 @@ pub async fn cascade(
     let begin = db.begin_write().await;
     on_db!(db, pool => {
         let mut tx = pool.begin_with(begin.sql).await?;
+        // The parent's version moves with its cascade, so a second cascade prepared from the
+        // same page (another window, a double click) is refused instead of sharing twice.
+        lock_at_version!(tx, db, user, id, version);
+        sqlx::query("UPDATE targets SET version = version + 1, updated_by = $1, updated_at = $2 WHERE id = $3")
+            .bind(user.id)
+            .bind(now)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
         let mut created = 0;
         for (member, value) in members.iter().zip(values) {
             if value <= Decimal::ZERO {
@@ -1070,7 +1212,7 @@ pub async fn cascade(
                 statement: format!(
                     "{}'s share of “{}”: {}",
                     member.name,
-                    parent.statement,
+                    shortened(&parent.statement, 160),
                     format_value(parent.metric, value, parent.currency)
                 ),
                 value,

@@ -15,6 +15,7 @@ both_backends!(
     a_parent_target_cascades_down_the_organisation,
     targets_are_visible_along_the_org_tree,
     an_edit_keeps_every_changed_field_and_a_stale_one_writes_nothing,
+    terms_limits_and_links_are_guarded,
 );
 
 async fn signed_in(app: &TestApp, email: &str) -> Client {
@@ -133,6 +134,9 @@ async fn counts(app: &TestApp) -> (i64, i64) {
         "SELECT (SELECT COUNT(*) FROM targets), (SELECT COUNT(*) FROM target_events)"
     ).fetch_one(pool).await.unwrap())
 }
+
+/// The Achievable warning for an assignee with no history of the metric.
+const NO_HISTORY: &str = "Achievable: no history for this assignee and metric: the target cannot be compared with past results";
 
 /// A timeline line: kind, field, old value, new value, by whom.
 type Line = (
@@ -255,6 +259,14 @@ async fn manager_and_rep_agree_a_target_through_a_counter_proposal(backend: Back
         timeline,
         vec![
             ("created".into(), None, None, None, "manager north".into()),
+            // The warning the manager saved the draft with is kept with the target.
+            (
+                "changed".into(),
+                s("acknowledged warnings"),
+                None,
+                s(NO_HISTORY),
+                "manager north".into(),
+            ),
             (
                 "transition".into(),
                 s("propose"),
@@ -293,7 +305,7 @@ async fn manager_and_rep_agree_a_target_through_a_counter_proposal(backend: Back
         ]
     );
     assert_eq!(
-        agreed.events[2].comment.as_deref(),
+        agreed.events[3].comment.as_deref(),
         Some("January is short: 45 is realistic")
     );
 }
@@ -419,14 +431,21 @@ async fn a_parent_target_cascades_down_the_organisation(backend: Backend) {
     )
     .await;
 
+    // Cascades from the version of the target the caller just read, as the page does.
     let cascade = |client: &Client, id: i64, method: &'static str| {
-        let (client, id) = (client.clone(), id.to_string());
+        let client = client.clone();
         let app = &app;
         async move {
+            let version = detail(app, &client, id).await.target.version.to_string();
+            let id = id.to_string();
             app.call(
                 &client,
                 "target_cascade",
-                &[("id", id.as_str()), ("method", method)],
+                &[
+                    ("id", id.as_str()),
+                    ("version", version.as_str()),
+                    ("method", method),
+                ],
             )
             .await
         }
@@ -581,7 +600,7 @@ async fn an_edit_keeps_every_changed_field_and_a_stale_one_writes_nothing(backen
     let changes: Vec<(Option<String>, Option<String>, Option<String>)> = after
         .events
         .iter()
-        .filter(|e| e.kind == "changed")
+        .filter(|e| e.kind == "changed" && e.field.as_deref() != Some("acknowledged warnings"))
         .map(|e| (e.field.clone(), e.old_value.clone(), e.new_value.clone()))
         .collect();
     let s = |v: &str| Some(v.to_string());
@@ -618,4 +637,119 @@ async fn an_edit_keeps_every_changed_field_and_a_stale_one_writes_nothing(backen
         detail(&app, &rep, id).await.target.value,
         Decimal::from(120)
     );
+}
+
+async fn terms_limits_and_links_are_guarded(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let fx = Fixture::load(&app.db).await;
+    let manager = signed_in(&app, MANAGER_NORTH).await;
+    let rep = signed_in(&app, REP_N1).await;
+    let good = form(&user_key(&fx, REP_N1_INDEX), "visits", "60");
+
+    // Values and dates beyond any plan, and more precision than the unit has.
+    for (field, value, metric) in [
+        ("value", "1000000000000000", "visits"),
+        ("value", "99999999999999999999999999999", "turnover"),
+        ("value", "0.04", "customer_growth_pct"),
+        ("start", "1999-12-31", "visits"),
+        ("end", "+262143-12-31", "visits"),
+    ] {
+        let input = with(
+            with(with(good.clone(), "metric", metric), "baseline", "100"),
+            field,
+            value,
+        );
+        let response = save(&app, &manager, None, &input, true).await;
+        assert_eq!(
+            response.status(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{field}={value}"
+        );
+        assert_eq!(
+            app_error(response).await.field(),
+            Some(field),
+            "{field}={value}"
+        );
+    }
+    assert_eq!(counts(&app).await, (0, 0));
+
+    // A rep cannot hang a target of their own under the team's: only its two sides link to it.
+    let team = create(
+        &app,
+        &manager,
+        &with(good.clone(), "assignee", &unit_key(&fx, 3)),
+    )
+    .await;
+    let linked = with(good.clone(), "parent_id", &team.to_string());
+    assert_eq!(
+        app_error(save(&app, &rep, None, &linked, true).await)
+            .await
+            .field(),
+        Some("parent_id")
+    );
+
+    // A counter answers the terms it was made on: once the manager edits them, the counter is
+    // gone and the target has to be proposed again.
+    let id = create(&app, &manager, &good).await;
+    assert_eq!(
+        step(&app, &manager, id, 1, "propose", "", "")
+            .await
+            .status(),
+        StatusCode::OK
+    );
+    let countered = step(&app, &rep, id, 2, "request_changes", "Fewer, please", "50").await;
+    assert_eq!(countered.status(), StatusCode::OK);
+    let edited = with(
+        good.clone(),
+        "statement",
+        "Reach 55 visits in the first half of 2027",
+    );
+    assert_eq!(
+        save(&app, &manager, Some((id, 3)), &edited, true)
+            .await
+            .status(),
+        StatusCode::OK
+    );
+    let after = detail(&app, &manager, id).await;
+    assert_eq!(after.target.counter_value, None);
+    assert!(!after
+        .actions
+        .contains(&app::domain::target::Transition::AcceptCounter));
+    let refused = step(&app, &manager, id, 4, "accept_counter", "", "").await;
+    assert_eq!(app_error(refused).await.field(), Some("action"));
+    // The rep's answer is still awaited only after a new proposal.
+    assert_eq!(
+        step(&app, &manager, id, 4, "propose", "", "")
+            .await
+            .status(),
+        StatusCode::OK
+    );
+    assert_eq!(
+        detail(&app, &rep, id).await.target.awaiting,
+        Some(Side::Assignee)
+    );
+
+    // A cascade prepared from an old version of the parent is refused and creates nothing.
+    let admin = signed_in(&app, ADMIN).await;
+    let company = create(&app, &admin, &form(&unit_key(&fx, 0), "visits", "1000")).await;
+    let (company_id, v1) = (company.to_string(), "1".to_string());
+    let cascade = |client: Client| {
+        let (app, company_id, v1) = (&app, company_id.clone(), v1.clone());
+        async move {
+            app.call(
+                &client,
+                "target_cascade",
+                &[
+                    ("id", company_id.as_str()),
+                    ("version", v1.as_str()),
+                    ("method", "even"),
+                ],
+            )
+            .await
+        }
+    };
+    assert_eq!(cascade(admin.clone()).await.status(), StatusCode::OK);
+    let before = counts(&app).await;
+    assert_eq!(cascade(admin.clone()).await.status(), StatusCode::CONFLICT);
+    assert_eq!(counts(&app).await, before);
 }

@@ -258,11 +258,11 @@ fn Children(
         ))
     };
     let busy = RwSignal::new(false);
-    let id = t.id;
+    let (id, version) = (t.id, t.version);
     let cascade = move |method: &'static str| {
         busy.set(true);
         spawn_local(async move {
-            let result = cascade_target(id, method.to_string())
+            let result = cascade_target(id, version, method.to_string())
                 .await
                 .map(|n| format!("Created {n} draft targets."));
             busy.set(false);
@@ -334,6 +334,10 @@ fn describe(e: &TargetEvent) -> String {
             "close" => format!("closed it: {}", e.new_value.clone().unwrap_or_default()),
             other => other.replace('_', " "),
         },
+        _ if field == "acknowledged warnings" => format!(
+            "saved it with warnings: {}",
+            e.new_value.clone().unwrap_or_default()
+        ),
         _ => match (&e.old_value, &e.new_value) {
             (Some(old), Some(new)) if !old.is_empty() => {
                 format!("changed the {field}: {old} → {new}")

@@ -27,7 +27,7 @@ pub fn NewTargetPage() -> impl IntoView {
     let loaded = Resource::new(parent, |parent| async move {
         let choices = target_choices().await?;
         let parent = match parent {
-            Some(id) => Some(get_target(id).await?.target),
+            Some(id) => Some(get_target(id).await?),
             None => None,
         };
         Ok::<_, AppError>((choices, parent))
@@ -42,13 +42,23 @@ pub fn NewTargetPage() -> impl IntoView {
                         let quarter = Period::quarter_of(today);
                         let initial = match parent {
                             // A child starts as its parent: same metric, unit, period and kind.
-                            Some(p) => TargetInput {
-                                parent_id: p.id.to_string(),
-                                statement: String::new(),
-                                rationale: String::new(),
-                                assignee: String::new(),
-                                ..p.to_input()
-                            },
+                            Some(detail) => {
+                                let p = &detail.target;
+                                // What is not yet shared out, for additive metrics.
+                                let value = if p.metric.is_additive() {
+                                    (p.value - detail.allocated).max(rust_decimal::Decimal::ZERO)
+                                } else {
+                                    p.value
+                                };
+                                TargetInput {
+                                    parent_id: p.id.to_string(),
+                                    statement: String::new(),
+                                    rationale: String::new(),
+                                    assignee: String::new(),
+                                    value: value.normalize().to_string(),
+                                    ..p.to_input()
+                                }
+                            }
                             None => TargetInput {
                                 metric: Metric::Turnover.as_str().into(),
                                 currency: "EUR".into(),
@@ -235,6 +245,16 @@ fn TargetEditor(
         }
     };
     let has_warnings = move || checked.with(|(r, _)| r.worst() == Level::Warning);
+    // An acknowledgement covers the warnings it was given for: new ones need a new tick.
+    let warnings = Memo::new(move |_| checked.with(|(r, _)| r.warnings()));
+    Effect::watch(
+        move || warnings.get(),
+        move |_, _, _| {
+            acknowledged.set(false);
+            needs_ack.set(false);
+        },
+        false,
+    );
     let navigate = use_navigate();
     let save = move || {
         tried.set(true);
@@ -269,7 +289,15 @@ fn TargetEditor(
                      set: fn(&mut TargetInput, String)| {
         (
             move || input.with(|i| get(i).clone()),
-            move |ev: leptos::ev::Event| input.update(|i| set(i, event_target_value(&ev))),
+            move |ev: leptos::ev::Event| {
+                // A refusal is about what was sent: editing the field answers it.
+                if server_error
+                    .with_untracked(|e| e.as_ref().is_some_and(|e| e.field() == Some(field)))
+                {
+                    server_error.set(None);
+                }
+                input.update(|i| set(i, event_target_value(&ev)))
+            },
             move |_: leptos::ev::FocusEvent| {
                 touched.update(|t| {
                     t.insert(field);

@@ -17,7 +17,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::{Form, A};
 use leptos_router::hooks::use_query_map;
-use rust_decimal::Decimal;
+use rust_decimal::prelude::*;
 
 #[component]
 pub fn TargetsPage() -> impl IntoView {
@@ -184,8 +184,7 @@ pub fn Progress(row: TargetRow) -> impl IntoView {
     let share = if row.value > Decimal::ZERO {
         (row.actual / row.value * Decimal::from(100))
             .round()
-            .to_string()
-            .parse::<u32>()
+            .to_u32()
             .unwrap_or(0)
     } else {
         0
