@@ -312,6 +312,9 @@ pub struct Actor<'a> {
 pub struct AssigneeAt<'a> {
     pub assignee: Assignee,
     pub unit_path: &'a str,
+    /// The assigned person is a manager: only a manager of a unit above theirs sets their
+    /// targets, never a peer managing the same unit.
+    pub assignee_is_manager: bool,
 }
 
 /// Which side of the agreement `actor` is on, if any. The assignee's side wins when someone is
@@ -324,13 +327,12 @@ pub fn side_of(actor: &Actor<'_>, target: &AssigneeAt<'_>) -> Option<Side> {
     if is_assignee {
         return Some(Side::Assignee);
     }
+    let within = target.unit_path.starts_with(actor.unit_path);
     let above = match target.assignee {
-        // A manager of the user's own unit or any unit above it.
-        Assignee::User(_) => target.unit_path.starts_with(actor.unit_path),
-        // A manager strictly above the unit.
-        Assignee::Unit(_) => {
-            target.unit_path.starts_with(actor.unit_path) && target.unit_path != actor.unit_path
-        }
+        // A rep: a manager of their own unit or any unit above it.
+        Assignee::User(_) if !target.assignee_is_manager => within,
+        // A unit, or a manager: a manager strictly above.
+        _ => within && target.unit_path != actor.unit_path,
     };
     match actor.role {
         Role::Admin => Some(Side::Manager),
@@ -638,6 +640,7 @@ mod tests {
         let reps_target = AssigneeAt {
             assignee: Assignee::User(10),
             unit_path: "/1/2/5/",
+            assignee_is_manager: false,
         };
         assert_eq!(side_of(&rep, &reps_target), Some(Side::Assignee));
         assert_eq!(side_of(&team_manager, &reps_target), Some(Side::Manager));
@@ -646,6 +649,7 @@ mod tests {
         let teams_target = AssigneeAt {
             assignee: Assignee::Unit(5),
             unit_path: "/1/2/5/",
+            assignee_is_manager: false,
         };
         assert_eq!(side_of(&team_manager, &teams_target), Some(Side::Assignee));
         assert_eq!(side_of(&rep, &teams_target), None);
@@ -655,6 +659,27 @@ mod tests {
             unit_path: "/1/2/",
         };
         assert_eq!(side_of(&unit_manager, &teams_target), Some(Side::Manager));
+        // A peer managing the same unit does not set a manager's personal target; the manager
+        // above does.
+        let peer = Actor {
+            user_id: 9,
+            role: Role::Manager,
+            unit_path: "/1/2/5/",
+        };
+        let managers_target = AssigneeAt {
+            assignee: Assignee::User(3),
+            unit_path: "/1/2/5/",
+            assignee_is_manager: true,
+        };
+        assert_eq!(side_of(&peer, &managers_target), None);
+        assert_eq!(
+            side_of(&team_manager, &managers_target),
+            Some(Side::Assignee)
+        );
+        assert_eq!(
+            side_of(&unit_manager, &managers_target),
+            Some(Side::Manager)
+        );
     }
 
     #[test]

@@ -142,6 +142,7 @@ struct Row {
     updated_by_name: String,
     /// See [`Stored::side_path`].
     side_path: Option<String>,
+    assignee_role: Option<String>,
 }
 
 const SELECT: &str = concat!(
@@ -149,7 +150,7 @@ const SELECT: &str = concat!(
      t.baseline, t.starts_on, t.ends_on, t.assignee_user_id, t.assignee_unit_id, \
      COALESCE(au.name, tu.name) AS assignee_name, ap.path AS assignee_path, t.parent_id, t.kind, \
      t.rationale, t.factors, t.status, t.awaiting, t.counter_hundredths, t.version, \
-     t.updated_by, ub.name AS updated_by_name, \
+     t.updated_by, ub.name AS updated_by_name, au.role AS assignee_role, \
      CASE WHEN t.assignee_unit_id IS NULL THEN ap.path ELSE \
      ",
     managed_unit!("ap.path"),
@@ -178,6 +179,8 @@ struct Stored {
     /// The unit whose manager answers for the assignee: for a person their unit; for a unit
     /// the unit itself or, when it has no manager of its own, the nearest unit above that has.
     side_path: String,
+    /// The assigned person is a manager (see [`AssigneeAt::assignee_is_manager`]).
+    assignee_is_manager: bool,
     updated_by: i64,
     updated_by_name: String,
 }
@@ -196,6 +199,7 @@ impl Stored {
             &AssigneeAt {
                 assignee: self.row.assignee,
                 unit_path: &self.side_path,
+                assignee_is_manager: self.assignee_is_manager,
             },
         )
     }
@@ -255,6 +259,7 @@ impl TryFrom<Row> for Stored {
             },
             side_path: r.side_path.unwrap_or_else(|| r.assignee_path.clone()),
             path: r.assignee_path,
+            assignee_is_manager: r.assignee_role.as_deref() == Some(Role::Manager.as_str()),
             updated_by: r.updated_by,
             updated_by_name: r.updated_by_name,
         })
@@ -448,18 +453,19 @@ async fn allocated(db: &Db, parent: i64, except: Option<i64>) -> Result<Decimal,
 async fn resolve(
     db: &Db,
     assignee: Assignee,
-) -> Result<Option<(String, String, String)>, RepoError> {
-    let found: Option<(String, String)> = match assignee {
+) -> Result<Option<(String, String, String, bool)>, RepoError> {
+    let found: Option<(String, String, String)> = match assignee {
         Assignee::User(id) => on_db!(db, pool => sqlx::query_as(
-            "SELECT u.name, o.path FROM users u JOIN org_units o ON o.id = u.org_unit_id WHERE u.id = $1"
+            "SELECT u.name, o.path, u.role FROM users u JOIN org_units o ON o.id = u.org_unit_id WHERE u.id = $1"
         ).bind(id).fetch_optional(pool).await?),
         Assignee::Unit(id) => on_db!(db, pool => sqlx::query_as(
-            "SELECT name, path FROM org_units WHERE id = $1"
+            "SELECT name, path, 'unit' FROM org_units WHERE id = $1"
         ).bind(id).fetch_optional(pool).await?),
     };
-    let Some((name, path)) = found else {
+    let Some((name, path, role)) = found else {
         return Ok(None);
     };
+    let is_manager = role == Role::Manager.as_str();
     let side_path = match assignee {
         Assignee::User(_) => path.clone(),
         Assignee::Unit(_) => {
@@ -469,7 +475,7 @@ async fn resolve(
             managed.unwrap_or_else(|| path.clone())
         }
     };
-    Ok(Some((name, path, side_path)))
+    Ok(Some((name, path, side_path, is_manager)))
 }
 
 /// People and units `user` may set targets for: themselves, and for managers and admins
@@ -557,10 +563,11 @@ pub async fn editor_context(
     if let (Some(assignee), Some(metric), Some(period)) =
         (Assignee::parse(&input.assignee), metric, period)
     {
-        if let Some((_, path, side_path)) = resolve(db, assignee).await? {
+        if let Some((_, path, side_path, assignee_is_manager)) = resolve(db, assignee).await? {
             let at = AssigneeAt {
                 assignee,
                 unit_path: &side_path,
+                assignee_is_manager,
             };
             // Only a party to the target sees the assignee's history.
             if side_of(&actor(user), &at).is_some() {
@@ -830,13 +837,15 @@ pub async fn save(
         parent: context.parent.as_ref(),
     };
     let (fields, report) = input.parse(&ctx).map_err(AppError::from)?;
-    let Some((assignee_name, assignee_path, side_path)) = resolve(db, fields.assignee).await?
+    let Some((assignee_name, assignee_path, side_path, assignee_is_manager)) =
+        resolve(db, fields.assignee).await?
     else {
         return Err(AppError::invalid("assignee", "choose someone from the list").into());
     };
     let at = AssigneeAt {
         assignee: fields.assignee,
         unit_path: &side_path,
+        assignee_is_manager,
     };
     if side_of(&actor(user), &at).is_none() {
         return Err(AppError::invalid(
