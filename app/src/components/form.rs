@@ -1,6 +1,9 @@
 //! Form building blocks shared by every editor.
 
+use crate::domain::FieldError;
+use crate::error::AppError;
 use leptos::prelude::*;
+use std::collections::HashSet;
 
 /// A labelled form field with its problem underneath, tied together for screen readers.
 #[component]
@@ -18,5 +21,92 @@ pub fn Field(
                 {error}
             </p>
         </div>
+    }
+}
+
+/// When a form shows which problem: a field's problem once the field was left or a save was
+/// tried (not while its first letter is typed), the server's refusal of a field until that
+/// field is edited, and a refusal about no field above the buttons.
+#[derive(Clone, Copy)]
+pub struct FormErrors {
+    touched: RwSignal<HashSet<&'static str>>,
+    tried: RwSignal<bool>,
+    refusal: RwSignal<Option<AppError>>,
+}
+
+impl FormErrors {
+    pub fn new() -> Self {
+        FormErrors {
+            touched: RwSignal::new(HashSet::new()),
+            tried: RwSignal::new(false),
+            refusal: RwSignal::new(None),
+        }
+    }
+
+    /// A save is being tried: every problem shows, the last refusal is forgotten.
+    pub fn try_save(&self) {
+        self.tried.set(true);
+        self.refusal.set(None);
+    }
+
+    /// The server refused the save.
+    pub fn refused(&self, error: AppError) {
+        self.refusal.set(Some(error));
+    }
+
+    /// The field was left.
+    pub fn touch(&self, field: &'static str) {
+        self.touched.update(|t| {
+            t.insert(field);
+        });
+    }
+
+    /// The field was edited: a refusal about it has been answered.
+    pub fn edited(&self, field: &'static str) {
+        if self
+            .refusal
+            .with_untracked(|e| e.as_ref().is_some_and(|e| e.field() == Some(field)))
+        {
+            self.refusal.set(None);
+        }
+    }
+
+    /// The message under `field`: the server's refusal of it, or else (once shown) its problem
+    /// among `problems`, the form's own parse.
+    pub fn message(&self, field: &'static str, problems: &[FieldError]) -> Option<String> {
+        let refused = self.refusal.with(|e| {
+            e.as_ref()
+                .filter(|e| e.field() == Some(field))
+                .map(|e| match e {
+                    AppError::Invalid { message, .. } => message.clone(),
+                    other => other.to_string(),
+                })
+        });
+        let shown = self.tried.get() || self.touched.with(|t| t.contains(field));
+        refused.or_else(|| {
+            shown
+                .then(|| {
+                    problems
+                        .iter()
+                        .find(|e| e.field == field)
+                        .map(|e| e.message.clone())
+                })
+                .flatten()
+        })
+    }
+
+    /// A refusal that names no field.
+    pub fn general(&self) -> Option<String> {
+        self.refusal.with(|e| {
+            e.as_ref()
+                .filter(|e| e.field().is_none())
+                .map(ToString::to_string)
+        })
+    }
+}
+
+impl Default for FormErrors {
+    fn default() -> Self {
+        Self::new()
     }
 }

@@ -371,17 +371,17 @@ impl Transition {
         }
     }
 
+    pub const ALL: [Transition; 6] = [
+        Transition::Propose,
+        Transition::Withdraw,
+        Transition::Accept,
+        Transition::RequestChanges,
+        Transition::AcceptCounter,
+        Transition::Close,
+    ];
+
     pub fn parse(s: &str) -> Option<Self> {
-        [
-            Transition::Propose,
-            Transition::Withdraw,
-            Transition::Accept,
-            Transition::RequestChanges,
-            Transition::AcceptCounter,
-            Transition::Close,
-        ]
-        .into_iter()
-        .find(|t| t.as_str() == s.trim())
+        Transition::ALL.into_iter().find(|t| t.as_str() == s.trim())
     }
 
     pub fn label(&self) -> &'static str {
@@ -463,17 +463,10 @@ pub fn apply(
 
 /// The transitions `side` may take now, for the buttons on a target.
 pub fn available(state: Agreement, side: Side, period_over: bool) -> Vec<Transition> {
-    [
-        Transition::Propose,
-        Transition::Withdraw,
-        Transition::Accept,
-        Transition::RequestChanges,
-        Transition::AcceptCounter,
-        Transition::Close,
-    ]
-    .into_iter()
-    .filter(|t| apply(state, side, t, period_over, true).is_ok())
-    .collect()
+    Transition::ALL
+        .into_iter()
+        .filter(|t| apply(state, side, t, period_over, true).is_ok())
+        .collect()
 }
 
 #[cfg(test)]

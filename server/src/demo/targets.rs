@@ -5,7 +5,7 @@
 
 use super::at;
 use app::domain::smart::{format_value, split, step};
-use app::domain::{Metric, Period};
+use app::domain::{Metric, Period, TargetStatus};
 use app::repo::seed::{SeedAssignee, SeedCompany, SeedTarget, SeedTargetEvent};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use rust_decimal::prelude::*;
@@ -139,19 +139,15 @@ fn target(
     created_by: usize,
     events: Vec<SeedTargetEvent>,
 ) -> SeedTarget {
+    // The status the last workflow step left it in.
     let status = events
         .iter()
         .rev()
         .find(|e| e.kind == "transition")
-        .and_then(|e| e.new_value.clone())
-        .map_or("draft", |s| match s.as_str() {
-            "proposed" => "proposed",
-            "agreed" => "agreed",
-            "changes_requested" => "changes_requested",
-            "achieved" => "achieved",
-            "missed" => "missed",
-            _ => "draft",
-        });
+        .and_then(|e| e.new_value.as_deref())
+        .and_then(TargetStatus::parse)
+        .unwrap_or(TargetStatus::Draft)
+        .as_str();
     SeedTarget {
         statement,
         metric: metric.as_str(),

@@ -145,6 +145,26 @@ impl TestApp {
             .expect("request")
     }
 
+    /// Saves through `endpoint` the nested form `input` (see [`input_form`]) of an existing
+    /// record (`id`, `version`) or a new one, with `extra` fields beside it.
+    pub async fn save_form(
+        &self,
+        client: &Client,
+        endpoint: &str,
+        existing: Option<(i64, i64)>,
+        input: &[(String, String)],
+        extra: &[(&str, &str)],
+    ) -> Response {
+        let mut form: Vec<(String, String)> = input.to_vec();
+        if let Some((id, version)) = existing {
+            form.push(("id".into(), id.to_string()));
+            form.push(("version".into(), version.to_string()));
+        }
+        form.extend(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+        let pairs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        self.call(client, endpoint, &pairs).await
+    }
+
     pub async fn login(&self, client: &Client, email: &str, password: &str) -> Response {
         self.call(client, "login", &[("email", email), ("password", password)])
             .await
@@ -170,6 +190,23 @@ fn new_client() -> Client {
         .redirect(Policy::none())
         .build()
         .expect("client")
+}
+
+/// A server function's nested `input` argument as the app posts it: `input[field]=value`.
+pub fn input_form<'a>(
+    fields: impl IntoIterator<Item = (&'a str, String)>,
+) -> Vec<(String, String)> {
+    fields
+        .into_iter()
+        .map(|(k, v)| (format!("input[{k}]"), v))
+        .collect()
+}
+
+/// `form` with `input[key]` set to `value`.
+pub fn with(mut form: Vec<(String, String)>, key: &str, value: &str) -> Vec<(String, String)> {
+    let key = format!("input[{key}]");
+    form.iter_mut().find(|(k, _)| *k == key).expect("field").1 = value.to_string();
+    form
 }
 
 /// The body of a failed server function call, as the app decodes it.

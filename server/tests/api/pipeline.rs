@@ -359,7 +359,7 @@ async fn the_board_follows_view_and_filters(backend: Backend) {
 }
 
 fn input(fx: &Fixture, owner: usize, stage: usize) -> Vec<(String, String)> {
-    [
+    input_form([
         ("title", "Conveyor retrofit".to_string()),
         ("customer_id", fx.customer_id(owner, 2).to_string()),
         ("value", "48 500,50".to_string()),
@@ -369,16 +369,7 @@ fn input(fx: &Fixture, owner: usize, stage: usize) -> Vec<(String, String)> {
         ("probability", String::new()),
         ("owner_id", String::new()),
         ("lost_reason", String::new()),
-    ]
-    .into_iter()
-    .map(|(k, v)| (format!("input[{k}]"), v))
-    .collect()
-}
-
-fn with(mut form: Vec<(String, String)>, key: &str, value: &str) -> Vec<(String, String)> {
-    let key = format!("input[{key}]");
-    form.iter_mut().find(|(k, _)| *k == key).expect("field").1 = value.to_string();
-    form
+    ])
 }
 
 async fn save(
@@ -387,13 +378,8 @@ async fn save(
     existing: Option<(i64, i64)>,
     form: &[(String, String)],
 ) -> reqwest::Response {
-    let mut form: Vec<(String, String)> = form.to_vec();
-    if let Some((id, version)) = existing {
-        form.push(("id".into(), id.to_string()));
-        form.push(("version".into(), version.to_string()));
-    }
-    let pairs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-    app.call(client, "save_opportunity", &pairs).await
+    app.save_form(client, "save_opportunity", existing, form, &[])
+        .await
 }
 
 async fn opportunities_are_created_edited_and_deleted_with_checks(backend: Backend) {
@@ -511,25 +497,12 @@ async fn opportunities_are_created_edited_and_deleted_with_checks(backend: Backe
 }
 
 fn stage_form(name: &str, probability: &str, rotting: &str, kind: &str) -> Vec<(String, String)> {
-    [
-        ("name", name),
-        ("probability", probability),
-        ("rotting_days", rotting),
-        ("kind", kind),
-    ]
-    .into_iter()
-    .map(|(k, v)| (format!("input[{k}]"), v.to_string()))
-    .collect()
-}
-
-async fn call_owned(
-    app: &TestApp,
-    client: &Client,
-    endpoint: &str,
-    form: &[(String, String)],
-) -> reqwest::Response {
-    let pairs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-    app.call(client, endpoint, &pairs).await
+    input_form([
+        ("name", name.to_string()),
+        ("probability", probability.to_string()),
+        ("rotting_days", rotting.to_string()),
+        ("kind", kind.to_string()),
+    ])
 }
 
 async fn stage_names(app: &TestApp, client: &Client) -> Vec<String> {
@@ -540,40 +513,48 @@ async fn stage_names(app: &TestApp, client: &Client) -> Vec<String> {
 async fn admins_edit_stages_and_a_stage_in_use_is_not_dropped(backend: Backend) {
     let (app, fx) = fixture_app(backend).await;
     let manager = signed_in(&app, MANAGER_NORTH).await;
-    let refused = call_owned(
-        &app,
-        &manager,
-        "save_stage",
-        &stage_form("Demo", "60", "7", "open"),
-    )
-    .await;
+    let refused = app
+        .save_form(
+            &manager,
+            "save_stage",
+            None,
+            &stage_form("Demo", "60", "7", "open"),
+            &[],
+        )
+        .await;
     assert_eq!(refused.status(), StatusCode::FORBIDDEN);
 
     let admin = signed_in(&app, ADMIN).await;
-    let bad = call_owned(
-        &app,
-        &admin,
-        "save_stage",
-        &stage_form("Demo", "160", "7", "open"),
-    )
-    .await;
+    let bad = app
+        .save_form(
+            &admin,
+            "save_stage",
+            None,
+            &stage_form("Demo", "160", "7", "open"),
+            &[],
+        )
+        .await;
     assert_eq!(app_error(bad).await.field(), Some("probability"));
-    let duplicate = call_owned(
-        &app,
-        &admin,
-        "save_stage",
-        &stage_form("proposal", "60", "7", "open"),
-    )
-    .await;
+    let duplicate = app
+        .save_form(
+            &admin,
+            "save_stage",
+            None,
+            &stage_form("proposal", "60", "7", "open"),
+            &[],
+        )
+        .await;
     assert_eq!(app_error(duplicate).await.field(), Some("name"));
 
-    let created = call_owned(
-        &app,
-        &admin,
-        "save_stage",
-        &stage_form("Demo", "60", "7", "open"),
-    )
-    .await;
+    let created = app
+        .save_form(
+            &admin,
+            "save_stage",
+            None,
+            &stage_form("Demo", "60", "7", "open"),
+            &[],
+        )
+        .await;
     assert_eq!(created.status(), StatusCode::OK);
     let demo: Stage = created.json().await.unwrap();
     assert_eq!(
@@ -615,7 +596,7 @@ async fn admins_edit_stages_and_a_stage_in_use_is_not_dropped(backend: Backend) 
     let mut rename = stage_form("Offer", "55", "10", "open");
     rename.push(("id".into(), proposal.clone()));
     assert_eq!(
-        call_owned(&app, &admin, "save_stage", &rename)
+        app.save_form(&admin, "save_stage", None, &rename, &[])
             .await
             .status(),
         StatusCode::OK
@@ -623,9 +604,12 @@ async fn admins_edit_stages_and_a_stage_in_use_is_not_dropped(backend: Backend) 
     let mut to_won = stage_form("Offer", "100", "", "won");
     to_won.push(("id".into(), proposal.clone()));
     assert_eq!(
-        app_error(call_owned(&app, &admin, "save_stage", &to_won).await)
-            .await
-            .field(),
+        app_error(
+            app.save_form(&admin, "save_stage", None, &to_won, &[])
+                .await
+        )
+        .await
+        .field(),
         Some("kind")
     );
 

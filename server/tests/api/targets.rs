@@ -25,7 +25,7 @@ async fn signed_in(app: &TestApp, email: &str) -> Client {
 }
 
 fn form(assignee: &str, metric: &str, value: &str) -> Vec<(String, String)> {
-    [
+    input_form([
         (
             "statement",
             format!("Reach {value} {metric} in the first half of 2027"),
@@ -48,16 +48,7 @@ fn form(assignee: &str, metric: &str, value: &str) -> Vec<(String, String)> {
         ("competition", "medium".to_string()),
         ("cost_structure", "medium".to_string()),
         ("leadership_ambition", "medium".to_string()),
-    ]
-    .into_iter()
-    .map(|(k, v)| (format!("input[{k}]"), v))
-    .collect()
-}
-
-fn with(mut form: Vec<(String, String)>, key: &str, value: &str) -> Vec<(String, String)> {
-    let key = format!("input[{key}]");
-    form.iter_mut().find(|(k, _)| *k == key).expect("field").1 = value.to_string();
-    form
+    ])
 }
 
 async fn save(
@@ -67,14 +58,15 @@ async fn save(
     form: &[(String, String)],
     acknowledged: bool,
 ) -> reqwest::Response {
-    let mut form: Vec<(String, String)> = form.to_vec();
-    if let Some((id, version)) = existing {
-        form.push(("id".into(), id.to_string()));
-        form.push(("version".into(), version.to_string()));
-    }
-    form.push(("acknowledged".into(), acknowledged.to_string()));
-    let pairs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-    app.call(client, "save_target", &pairs).await
+    let acknowledged = acknowledged.to_string();
+    app.save_form(
+        client,
+        "save_target",
+        existing,
+        form,
+        &[("acknowledged", &acknowledged)],
+    )
+    .await
 }
 
 /// Saves, acknowledging warnings, and returns the new id.

@@ -5,15 +5,14 @@ use crate::api::pipeline::{
     delete_opportunity, get_opportunity, list_opportunity_customers, save_opportunity, Choice,
     OpportunityDetail,
 };
-use crate::components::form::Field;
-use crate::domain::pipeline::{FieldError, OpportunityInput};
+use crate::components::form::{Field, FormErrors};
+use crate::domain::pipeline::OpportunityInput;
 use crate::domain::{Card, StageKind};
 use crate::error::AppError;
 use crate::providers::board::{use_board, BoardContext, DrawerTarget, Notice};
 use leptos::either::Either;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use std::collections::HashSet;
 
 #[component]
 pub fn OpportunityDrawer(
@@ -131,35 +130,11 @@ fn OpportunityForm(
     let parse_stages = stages.clone();
     let errors =
         Memo::new(move |_| input.with(|i| i.parse(&parse_stages).err().unwrap_or_default()));
-    // Problems show once a field was left or a save was tried, not while typing the first letter.
-    let touched = RwSignal::new(HashSet::<&'static str>::new());
-    let tried = RwSignal::new(false);
-    let server_error = RwSignal::new(None::<AppError>);
+    let feedback = FormErrors::new();
     let saving = RwSignal::new(false);
     let confirm_delete = RwSignal::new(false);
     let error_for = move |field: &'static str| {
-        move || {
-            let server = server_error.with(|e| {
-                e.as_ref()
-                    .filter(|e| e.field() == Some(field))
-                    .map(|e| match e {
-                        AppError::Invalid { message, .. } => message.clone(),
-                        other => other.to_string(),
-                    })
-            });
-            let shown = tried.get() || touched.with(|t| t.contains(field));
-            server.or_else(|| {
-                shown
-                    .then(|| {
-                        errors.with(|errs| {
-                            errs.iter()
-                                .find(|e: &&FieldError| e.field == field)
-                                .map(|e| e.message.clone())
-                        })
-                    })
-                    .flatten()
-            })
-        }
+        move || errors.with(|problems| feedback.message(field, problems))
     };
     let lost_selected = {
         let stages = stages.clone();
@@ -172,8 +147,7 @@ fn OpportunityForm(
         }
     };
     let save = move || {
-        tried.set(true);
-        server_error.set(None);
+        feedback.try_save();
         if !errors.with(Vec::is_empty) {
             return;
         }
@@ -200,7 +174,7 @@ fn OpportunityForm(
                 }
                 Err(e) => {
                     saving.set(false);
-                    server_error.set(Some(e));
+                    feedback.refused(e);
                 }
             }
         });
@@ -226,7 +200,7 @@ fn OpportunityForm(
                 }
                 Err(e) => {
                     saving.set(false);
-                    server_error.set(Some(e));
+                    feedback.refused(e);
                 }
             }
         });
@@ -236,12 +210,11 @@ fn OpportunityForm(
                      set: fn(&mut OpportunityInput, String)| {
         (
             move || input.with(|i| get(i).clone()),
-            move |ev: leptos::ev::Event| input.update(|i| set(i, event_target_value(&ev))),
-            move |_: leptos::ev::FocusEvent| {
-                touched.update(|t| {
-                    t.insert(field);
-                })
+            move |ev: leptos::ev::Event| {
+                feedback.edited(field);
+                input.update(|i| set(i, event_target_value(&ev)))
             },
+            move |_: leptos::ev::FocusEvent| feedback.touch(field),
         )
     };
     let (title_value, title_input, title_blur) = text("title", |i| &i.title, |i, v| i.title = v);
@@ -261,13 +234,7 @@ fn OpportunityForm(
         text("customer_id", |i| &i.customer_id, |i, v| i.customer_id = v);
     let (stage_value, stage_input, _) = text("stage_id", |i| &i.stage_id, |i, v| i.stage_id = v);
     let (owner_value, owner_input, _) = text("owner_id", |i| &i.owner_id, |i, v| i.owner_id = v);
-    let general_error = move || {
-        server_error.with(|e| {
-            e.as_ref()
-                .filter(|e| e.field().is_none())
-                .map(ToString::to_string)
-        })
-    };
+    let general_error = move || feedback.general();
     let history = detail
         .as_ref()
         .map(|d| d.history.clone())

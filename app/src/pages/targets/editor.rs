@@ -4,7 +4,7 @@
 use crate::api::targets::{
     get_target, save_target, target_choices, target_context, EditorChoices, SaveOutcome,
 };
-use crate::components::form::Field;
+use crate::components::form::{Field, FormErrors};
 use crate::domain::metric::MetricUnit;
 use crate::domain::pipeline::FieldError;
 use crate::domain::smart::{SmartContext, SmartReport, TargetInput};
@@ -18,7 +18,6 @@ use leptos::task::spawn_local;
 use leptos_meta::Title;
 use leptos_router::components::A;
 use leptos_router::hooks::{use_navigate, use_params_map, use_query_map};
-use std::collections::HashSet;
 
 #[component]
 pub fn NewTargetPage() -> impl IntoView {
@@ -214,35 +213,12 @@ fn TargetEditor(
         };
         input.with(|i| timed_check(i, &ctx))
     });
-    let touched = RwSignal::new(HashSet::<&'static str>::new());
-    let tried = RwSignal::new(false);
-    let server_error = RwSignal::new(None::<AppError>);
+    let feedback = FormErrors::new();
     let saving = RwSignal::new(false);
     let acknowledged = RwSignal::new(false);
     let needs_ack = RwSignal::new(false);
     let error_for = move |field: &'static str| {
-        move || {
-            let server = server_error.with(|e| {
-                e.as_ref()
-                    .filter(|e| e.field() == Some(field))
-                    .map(|e| match e {
-                        AppError::Invalid { message, .. } => message.clone(),
-                        other => other.to_string(),
-                    })
-            });
-            let shown = tried.get() || touched.with(|t| t.contains(field));
-            server.or_else(|| {
-                shown
-                    .then(|| {
-                        checked.with(|(_, errs)| {
-                            errs.iter()
-                                .find(|e| e.field == field)
-                                .map(|e| e.message.clone())
-                        })
-                    })
-                    .flatten()
-            })
-        }
+        move || checked.with(|(_, problems)| feedback.message(field, problems))
     };
     let has_warnings = move || checked.with(|(r, _)| r.worst() == Level::Warning);
     // An acknowledgement covers the warnings it was given for: new ones need a new tick.
@@ -257,8 +233,7 @@ fn TargetEditor(
     );
     let navigate = use_navigate();
     let save = move || {
-        tried.set(true);
-        server_error.set(None);
+        feedback.try_save();
         if !checked.with(|(_, errs)| errs.is_empty()) {
             return;
         }
@@ -279,7 +254,7 @@ fn TargetEditor(
                 }
                 Err(e) => {
                     saving.set(false);
-                    server_error.set(Some(e));
+                    feedback.refused(e);
                 }
             }
         });
@@ -291,18 +266,10 @@ fn TargetEditor(
             move || input.with(|i| get(i).clone()),
             move |ev: leptos::ev::Event| {
                 // A refusal is about what was sent: editing the field answers it.
-                if server_error
-                    .with_untracked(|e| e.as_ref().is_some_and(|e| e.field() == Some(field)))
-                {
-                    server_error.set(None);
-                }
+                feedback.edited(field);
                 input.update(|i| set(i, event_target_value(&ev)))
             },
-            move |_: leptos::ev::FocusEvent| {
-                touched.update(|t| {
-                    t.insert(field);
-                })
-            },
+            move |_: leptos::ev::FocusEvent| feedback.touch(field),
         )
     };
     let (statement_value, statement_input, statement_blur) =
@@ -325,13 +292,7 @@ fn TargetEditor(
     let unit = move || input.with(|i| Metric::parse(&i.metric).ok().map(Metric::unit));
     let needs_baseline =
         move || input.with(|i| Metric::parse(&i.metric).is_ok_and(Metric::needs_baseline));
-    let general_error = move || {
-        server_error.with(|e| {
-            e.as_ref()
-                .filter(|e| e.field().is_none())
-                .map(ToString::to_string)
-        })
-    };
+    let general_error = move || feedback.general();
     let heading = if existing.is_some() {
         "Edit target"
     } else {
