@@ -230,3 +230,38 @@ test('an admin adds, renames and removes a stage', async ({ page }) => {
   // A stage that holds opportunities offers where to move them.
   await expect(page.getByTestId('stage-Lead').getByLabel('Move its opportunities to')).toBeVisible();
 });
+
+test('a long column draws its cards a window at a time, and a moved card stays in sight', async ({ page }) => {
+  await signIn(page, demoUser('Sabine Krüger'));
+  await expect(page).toHaveURL(/\/$/);
+  await page.goto('/board');
+  await waitForHydration(page);
+  // The company's Lead column holds more cards than one window (40).
+  const lead = column(page, 'Lead');
+  const total = await columnCount(page, 'Lead');
+  expect(total).toBeGreaterThan(40);
+  await expect(lead.getByTestId('card')).toHaveCount(40);
+  const more = lead.getByTestId('column-more');
+  await expect(more).toHaveText(`Show ${Math.min(40, total - 40)} more of ${total - 40}`);
+
+  // Scrolling to the end of the column draws the next window.
+  await lead.locator('.column-cards').evaluate((el) => el.scrollTo(0, el.scrollHeight));
+  await expect(lead.getByTestId('card')).toHaveCount(Math.min(80, total));
+
+  // A new opportunity sorts last, beyond the window, and is drawn anyway.
+  const title = `Window check ${Date.now()}`;
+  await page.getByTestId('new-opportunity').click();
+  const drawer = page.getByTestId('drawer');
+  await drawer.getByLabel('Title').fill(title);
+  await drawer.getByLabel('Customer').selectOption({ index: 1 });
+  await drawer.getByLabel('Value').fill('1200');
+  await drawer.getByRole('button', { name: 'Save' }).click();
+  await expect(drawer).toHaveCount(0);
+  await expect(lead.getByTestId('column-count')).toHaveText(String(total + 1));
+  await expect(lead.getByTestId('card').filter({ hasText: title })).toBeVisible();
+
+  // The button shows the rest (dispatched, not clicked: a click scrolls the button into view,
+  // and reaching the column's end draws the next window by itself).
+  while (await more.count()) await more.dispatchEvent('click');
+  await expect(lead.getByTestId('card')).toHaveCount(total + 1);
+});

@@ -1,6 +1,7 @@
 //! Server functions of the pipeline board: read the board, move, create, edit and delete
 //! opportunities, and (admins) edit the stages.
 
+use crate::domain::forecast::{PipelineTarget, Thresholds};
 use crate::domain::pipeline::{OpportunityInput, StageInput};
 use crate::domain::{Card, Stage};
 use crate::error::AppError;
@@ -19,6 +20,9 @@ pub struct Choice {
 /// What the board shows, as filtered by the URL.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Board {
+    /// The bookings and won-opportunities targets this view answers to, for the forecast panel.
+    pub forecasts: Vec<PipelineTarget>,
+    pub thresholds: Thresholds,
     pub stages: Vec<Stage>,
     pub cards: Vec<Card>,
     /// The server's date: rotting and overdue markers are computed against it on both sides.

@@ -4,6 +4,7 @@
 //! so nothing in here may depend on either side's runtime.
 
 pub mod email;
+pub mod forecast;
 pub mod metric;
 pub mod money;
 pub mod org;

@@ -46,7 +46,14 @@ pub struct BoardContext {
     /// The card whose "Move to…" menu is open.
     pub move_menu: RwSignal<Option<i64>>,
     pub drawer: RwSignal<Option<DrawerTarget>>,
+    /// Cards moved, created or edited here: always drawn, wherever their column's window ends,
+    /// so a card never disappears under the user's hand.
+    pub touched: RwSignal<HashSet<i64>>,
 }
+
+/// Cards a column draws at first and adds each time its end is reached: a column shows a
+/// screenful or two, and a board of 2 000 cards stays a page of a few hundred elements.
+pub const COLUMN_WINDOW: usize = 40;
 
 impl BoardContext {
     pub fn provide(board: &Board) -> BoardContext {
@@ -62,6 +69,7 @@ impl BoardContext {
             lost_prompt: RwSignal::new(None),
             move_menu: RwSignal::new(None),
             drawer: RwSignal::new(None),
+            touched: RwSignal::new(HashSet::new()),
         };
         provide_context(context);
         context
@@ -107,6 +115,36 @@ impl BoardContext {
                 })
             })
         })
+    }
+
+    /// The column's cards that are drawn: the first `shown`, plus any card touched here.
+    pub fn window(
+        &self,
+        cards: Memo<Vec<(Card, bool)>>,
+        shown: RwSignal<usize>,
+    ) -> Memo<Vec<(Card, bool)>> {
+        let touched = self.touched;
+        Memo::new(move |_| {
+            let shown = shown.get();
+            touched.with(|touched| {
+                cards.with(|cards| {
+                    cards
+                        .iter()
+                        .enumerate()
+                        .filter(|(i, (card, _))| *i < shown || touched.contains(&card.id))
+                        .map(|(_, entry)| entry.clone())
+                        .collect()
+                })
+            })
+        })
+    }
+
+    pub fn touch(&self, card_id: i64) {
+        if !self.touched.with_untracked(|t| t.contains(&card_id)) {
+            self.touched.update(|t| {
+                t.insert(card_id);
+            });
+        }
     }
 
     /// A column's count, sum and weighted sum, including the card being dragged over it and
@@ -233,6 +271,7 @@ impl BoardContext {
 
     /// Puts `card` in place of the card with its id, or adds it.
     pub fn replace(&self, card: Card) {
+        self.touch(card.id);
         self.cards
             .update(|cards| match cards.iter_mut().find(|c| c.id == card.id) {
                 Some(slot) => *slot = card,

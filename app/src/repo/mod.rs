@@ -4,6 +4,7 @@
 //! [`Db`]: crate::db::Db
 
 pub mod customers;
+pub mod forecast;
 pub mod login_failures;
 pub mod metrics;
 pub mod opportunities;

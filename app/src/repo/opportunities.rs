@@ -5,6 +5,7 @@ use super::scope::push_owner_filter;
 use super::{pipeline, RepoError, WriteError};
 use crate::api::auth::SessionUser;
 use crate::api::pipeline::{Board, Choice, StageChangeView, CLOSED_DAYS_SHOWN};
+use crate::domain::forecast::Thresholds;
 use crate::domain::pipeline::OpportunityFields;
 use crate::domain::{Card, Currency, Money, OrgUnitKind, Probability, Role, Scope, Stage};
 use crate::error::AppError;
@@ -254,7 +255,11 @@ pub async fn board(
             .map(|c| c.name),
         None => None,
     };
+    let forecasts =
+        super::forecast::board_targets(db, user.id, query.view, today, &cards, &stages).await?;
     Ok(Board {
+        forecasts,
+        thresholds: Thresholds::default(),
         stages,
         cards,
         today,

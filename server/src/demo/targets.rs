@@ -1,7 +1,8 @@
 //! The demo company's targets: a fiscal-year turnover target cascaded company → business
 //! units → teams → reps by last year's share, a strategic customer-growth target, quarterly
 //! visit and initial-contact targets per rep, last quarter's closed ones, and next quarter's
-//! still being negotiated — a few in every agreement state.
+//! still being negotiated — a few in every agreement state — and this quarter's bookings,
+//! company → business units → teams → reps, for the board's forecast panel.
 
 use super::at;
 use app::domain::smart::{format_value, split, step};
@@ -535,6 +536,147 @@ pub fn generate_targets(
         next.counter_hundredths = counter;
         b.push(next);
     }
+    quarterly_bookings(
+        &mut b,
+        quarter,
+        &quarter_name(quarter),
+        reps_by_team,
+        team_units,
+    );
     let targets = b.targets;
     company.targets = targets;
+}
+
+/// The sum of the teams' values in `business_unit`.
+fn teams_value_in(
+    team_values: &[(usize, Decimal)],
+    team_units: &[(usize, usize)],
+    business_unit: usize,
+) -> Decimal {
+    team_values
+        .iter()
+        .filter(|(team, _)| team_units[*team].1 == business_unit)
+        .map(|(_, v)| *v)
+        .sum()
+}
+
+/// This quarter's bookings, agreed company → business units → teams → reps: each rep's target is what their
+/// pipeline promises (won so far plus the weighted open value closing in the quarter) times a
+/// stretch that differs from rep to rep, so the board's forecast panel shows every status.
+fn quarterly_bookings(
+    b: &mut Builder<'_>,
+    quarter: Period,
+    quarter_name: &str,
+    reps_by_team: &[Vec<usize>],
+    team_units: &[(usize, usize)],
+) {
+    let eur = |v: Decimal| format_value(Metric::Bookings, v, None);
+    let promised = |rep: usize| -> i64 {
+        let company = &*b.company;
+        company
+            .opportunities
+            .iter()
+            .filter(|o| o.owner == rep)
+            .map(|o| {
+                let stage = &company.stages[o.stage];
+                match stage.kind {
+                    "won" if o.closed_on.is_some_and(|d| quarter.contains(d)) => o.value_minor,
+                    "open" if quarter.contains(o.expected_close_on) => {
+                        o.value_minor * i64::from(o.probability.unwrap_or(stage.probability)) / 100
+                    }
+                    _ => 0,
+                }
+            })
+            .sum()
+    };
+    const STRETCH: [i64; 4] = [85, 100, 115, 140];
+    let planned = quarter.start() - Duration::days(10);
+    let mut teams = Vec::new();
+    let mut n = 0;
+    for (team, reps) in reps_by_team.iter().enumerate() {
+        let mut reps_values = Vec::new();
+        for &rep in reps {
+            let value = round_to(
+                Decimal::new(promised(rep) * STRETCH[n % STRETCH.len()], 4),
+                1_000,
+            )
+            .max(Decimal::from(5_000));
+            n += 1;
+            reps_values.push((rep, value));
+        }
+        teams.push((team, reps_values));
+    }
+    let team_values: Vec<(usize, Decimal)> = teams
+        .iter()
+        .map(|(team, reps)| (*team, reps.iter().map(|(_, v)| *v).sum()))
+        .collect();
+    let company_value: Decimal = team_values.iter().map(|(_, v)| *v).sum();
+    let mut company_target = target(
+        format!(
+            "Book {} of new business in {quarter_name}",
+            eur(company_value)
+        ),
+        Metric::Bookings,
+        company_value,
+        quarter,
+        SeedAssignee::Unit(0),
+        None,
+        CEO,
+        agreed_history(planned, CEO, CEO, Some(ADMIN)),
+    );
+    company_target.rationale = "New business this quarter is next year's turnover: the board shows daily whether the pipeline carries it.".into();
+    let company_target = b.push(company_target);
+    let mut business_units: Vec<(usize, usize)> = Vec::new();
+    for (team, reps) in teams {
+        let (unit, business_unit) = team_units[team];
+        let manager = bu_manager(business_unit);
+        let parent = match business_units.iter().find(|(bu, _)| *bu == business_unit) {
+            Some((_, index)) => *index,
+            None => {
+                // The business unit's target: the sum of its teams'.
+                let bu_value: Decimal = teams_value_in(&team_values, team_units, business_unit);
+                let bu_name = b.company.units[business_unit].name.clone();
+                let index = b.push(target(
+                    format!("{bu_name}: book {} in {quarter_name}", eur(bu_value)),
+                    Metric::Bookings,
+                    bu_value,
+                    quarter,
+                    SeedAssignee::Unit(business_unit),
+                    Some(company_target),
+                    CEO,
+                    agreed_history(planned + Duration::days(1), CEO, CEO, Some(manager)),
+                ));
+                business_units.push((business_unit, index));
+                index
+            }
+        };
+        let team_value: Decimal = reps.iter().map(|(_, v)| *v).sum();
+        let team_name = b.company.units[unit].name.clone();
+        let team_target = b.push(target(
+            format!("{team_name}: book {} in {quarter_name}", eur(team_value)),
+            Metric::Bookings,
+            team_value,
+            quarter,
+            SeedAssignee::Unit(unit),
+            Some(parent),
+            manager,
+            agreed_history(planned + Duration::days(2), manager, manager, Some(CEO)),
+        ));
+        for (rep, value) in reps {
+            let rep_name = b.company.users[rep].name.clone();
+            b.push(target(
+                format!(
+                    "{rep_name}: book {} of new business in {quarter_name}",
+                    eur(value)
+                ),
+                Metric::Bookings,
+                value,
+                quarter,
+                SeedAssignee::User(rep),
+                Some(team_target),
+                manager,
+                agreed_history(planned + Duration::days(4), manager, manager, Some(rep)),
+            ));
+        }
+    }
 }

@@ -193,6 +193,24 @@ fn new_client() -> Client {
 }
 
 /// A server function's nested `input` argument as the app posts it: `input[field]=value`.
+/// A client signed in as `email` with the fixture password.
+pub async fn signed_in(app: &TestApp, email: &str) -> reqwest::Client {
+    let client = app.new_session();
+    app.login_ok(&client, email).await;
+    client
+}
+
+/// The board as `client` sees it with `params`.
+pub async fn board(
+    app: &TestApp,
+    client: &reqwest::Client,
+    params: &[(&str, &str)],
+) -> app::api::pipeline::Board {
+    let response = app.call(client, "board", params).await;
+    assert_eq!(response.status(), reqwest::StatusCode::OK);
+    response.json().await.expect("board JSON")
+}
+
 pub fn input_form<'a>(
     fields: impl IntoIterator<Item = (&'a str, String)>,
 ) -> Vec<(String, String)> {

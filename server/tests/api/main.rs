@@ -5,6 +5,7 @@ mod helpers;
 
 mod auth;
 mod demo;
+mod forecast;
 mod pipeline;
 mod scoping;
 mod startup;

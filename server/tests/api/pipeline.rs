@@ -31,18 +31,6 @@ async fn fixture_app(backend: Backend) -> (TestApp, Fixture) {
     (app, fixture)
 }
 
-async fn signed_in(app: &TestApp, email: &str) -> Client {
-    let client = app.new_session();
-    app.login_ok(&client, email).await;
-    client
-}
-
-async fn board(app: &TestApp, client: &Client, params: &[(&str, &str)]) -> Board {
-    let response = app.call(client, "board", params).await;
-    assert_eq!(response.status(), StatusCode::OK);
-    response.json().await.expect("board JSON")
-}
-
 async fn move_card(
     app: &TestApp,
     client: &Client,

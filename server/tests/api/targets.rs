@@ -18,12 +18,6 @@ both_backends!(
     terms_limits_and_links_are_guarded,
 );
 
-async fn signed_in(app: &TestApp, email: &str) -> Client {
-    let client = app.new_session();
-    app.login_ok(&client, email).await;
-    client
-}
-
 fn form(assignee: &str, metric: &str, value: &str) -> Vec<(String, String)> {
     input_form([
         (

@@ -5,16 +5,18 @@ mod card;
 mod dialogs;
 mod drag;
 mod drawer;
+mod forecast;
 mod stages;
 
 pub use stages::StagesPage;
 
 use crate::api::pipeline::{get_board, Board, Choice};
 use crate::domain::{Stage, StageKind};
-use crate::providers::board::{BoardContext, DrawerTarget, Notice};
+use crate::providers::board::{BoardContext, DrawerTarget, Notice, COLUMN_WINDOW};
 use card::CardView;
 use dialogs::{LostReasonDialog, MoveMenu};
 use drawer::OpportunityDrawer;
+use forecast::ForecastPanel;
 use leptos::either::Either;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -78,6 +80,7 @@ fn BoardView(board: Board) -> impl IntoView {
                 </div>
             </div>
             <Filters board=board.clone() />
+            <ForecastPanel targets=board.forecasts.clone() thresholds=board.thresholds />
             <NoticeBar />
             <p id="board-keys" class="sr-only">
                 "Left and right arrow keys move the card to the previous or next stage; M opens the Move to menu; Enter opens the opportunity."
@@ -223,6 +226,21 @@ fn Column(stage: Stage) -> impl IntoView {
     let stage_id = stage.id;
     let cards = ctx.column_cards(stage_id);
     let totals = ctx.column_totals(stage.clone(), cards);
+    let shown = RwSignal::new(COLUMN_WINDOW);
+    let drawn = ctx.window(cards, shown);
+    let hidden = move || {
+        cards
+            .with(|c| c.len())
+            .saturating_sub(drawn.with(|d| d.len()))
+    };
+    let show_more = move || shown.update(|s| *s += COLUMN_WINDOW);
+    // Near the end of the column's scroll, draw the next window before the user gets there.
+    let on_scroll = move |ev: leptos::ev::Event| {
+        let el = event_target::<web_sys::Element>(&ev);
+        if el.scroll_top() + el.client_height() * 2 >= el.scroll_height() && hidden() > 0 {
+            show_more();
+        }
+    };
     let drag = ctx.drag;
     let all = ctx.cards;
     let is_target = Memo::new(move |_| {
@@ -281,16 +299,29 @@ fn Column(stage: Stage) -> impl IntoView {
                         }
                     })}
             </header>
-            <div class="column-cards" role="list">
+            <div class="column-cards" role="list" on:scroll=on_scroll>
                 <Show when=move || !collapsed.get()>
                     <For
-                        each=move || cards.get()
+                        each=move || drawn.get()
                         key=|(card, pending)| (card.id, card.version, card.stage_id, *pending)
                         children={
                             let stage = card_stage.clone();
                             move |(card, pending)| view! { <CardView card pending stage=stage.clone() /> }
                         }
                     />
+                    <Show when=move || { hidden() > 0 }>
+                        <button
+                            type="button"
+                            class="button-quiet column-more"
+                            data-testid="column-more"
+                            on:click=move |_| show_more()
+                        >
+                            {move || {
+                                let hidden = hidden();
+                                format!("Show {} more of {hidden}", hidden.min(COLUMN_WINDOW))
+                            }}
+                        </button>
+                    </Show>
                 </Show>
             </div>
         </section>

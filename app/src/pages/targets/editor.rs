@@ -5,6 +5,7 @@ use crate::api::targets::{
     get_target, save_target, target_choices, target_context, EditorChoices, SaveOutcome,
 };
 use crate::components::form::{Field, FormErrors};
+use crate::components::timing;
 use crate::domain::metric::MetricUnit;
 use crate::domain::pipeline::FieldError;
 use crate::domain::smart::{SmartContext, SmartReport, TargetInput};
@@ -118,28 +119,14 @@ pub fn EditTargetPage() -> impl IntoView {
     }
 }
 
-/// Runs the SMART check; in the browser it also records how long it took (see
-/// [`smart_check_timings`]), measured with two clock reads and nothing allocated in between.
+/// Runs the SMART check, timed for [`smart_check_timings`].
 fn timed_check(input: &TargetInput, ctx: &SmartContext<'_>) -> (SmartReport, Vec<FieldError>) {
-    #[cfg(feature = "hydrate")]
-    let performance = web_sys::window().and_then(|w| w.performance());
-    #[cfg(feature = "hydrate")]
-    let started = performance.as_ref().map(|p| p.now());
-    let (report, fields) = input.evaluate(ctx);
-    let errors = fields.err().unwrap_or_default();
-    #[cfg(feature = "hydrate")]
-    if let (Some(p), Some(started)) = (&performance, started) {
-        let elapsed = p.now() - started;
-        CHECK_TIMINGS.with_borrow_mut(|t| {
-            if t.len() < 10_000 {
-                t.push(elapsed);
-            }
-        });
-    }
-    (report, errors)
+    timing::timed(&CHECK_TIMINGS, || {
+        let (report, fields) = input.evaluate(ctx);
+        (report, fields.err().unwrap_or_default())
+    })
 }
 
-#[cfg(feature = "hydrate")]
 thread_local! {
     static CHECK_TIMINGS: std::cell::RefCell<Vec<f64>> = const { std::cell::RefCell::new(Vec::new()) };
 }
@@ -149,7 +136,7 @@ thread_local! {
 #[cfg(feature = "hydrate")]
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn smart_check_timings() -> Vec<f64> {
-    CHECK_TIMINGS.with_borrow_mut(std::mem::take)
+    timing::take(&CHECK_TIMINGS)
 }
 
 /// The period quick picks: this and next month and quarter, this and next (fiscal) year.

@@ -1,0 +1,1050 @@
+//! Progress, pace and forecast (DESIGN.md, "Progress, pace, forecast"): pure functions that the
+//! server and the browser both run, so a card dragged on the board moves the forecast before
+//! the server has answered, and the server's snapshot says the same thing afterwards.
+//!
+//! Amounts are `Decimal` at the edges and whole hundredths inside (cents for money, hundredths
+//! of a visit for counts), so the simulation adds integers and never rounds money.
+
+use super::period::{day_label, working_days_between, Period};
+use super::pipeline::{Card, Stage, StageKind};
+use super::smart::format_value;
+use super::{Currency, Metric, MetricUnit};
+use chrono::NaiveDate;
+use rand_core::{RngCore, SeedableRng};
+use rand_xoshiro::Xoshiro256PlusPlus;
+use rust_decimal::prelude::ToPrimitive;
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+/// Trials per simulation: enough that P10/P90 move by well under 1 % between seeds.
+pub const TRIALS: u32 = 10_000;
+
+/// The seed every forecast uses: the same pipeline always gives the same band, on the server
+/// and in the browser.
+pub const SEED: u64 = 0x5041_4345_525F_4D43; // "PACER_MC"
+
+/// The largest deals that are drawn one by one in each trial. Below them, when at least as
+/// many deals remain, their sum is drawn from the normal distribution with the same mean and
+/// variance (the central limit theorem holds well for many small, independent deals); with
+/// fewer, every deal is drawn. This keeps 10 000 deals × 10 000 trials inside one frame.
+pub const EXACT_DEALS: usize = 64;
+
+/// Whole hundredths of a unit, the engine's integer measure.
+fn hundredths(value: Decimal) -> i64 {
+    (value * Decimal::ONE_HUNDRED)
+        .round()
+        .to_i64()
+        .unwrap_or(if value.is_sign_negative() {
+            i64::MIN / 4
+        } else {
+            i64::MAX / 4
+        })
+}
+
+fn decimal(hundredths: i64) -> Decimal {
+    Decimal::new(hundredths, 2)
+}
+
+/// `a × b ÷ c` rounded half away from zero, in 128 bits so no product overflows.
+fn mul_div(a: i64, b: i64, c: i64) -> i64 {
+    if c == 0 {
+        return 0;
+    }
+    let (n, d) = (i128::from(a) * i128::from(b), i128::from(c));
+    let q = (2 * n.abs() + d.abs()) / (2 * d.abs());
+    let q = if (n < 0) != (d < 0) { -q } else { q };
+    i64::try_from(q).unwrap_or(if q < 0 { i64::MIN } else { i64::MAX })
+}
+
+/// Where a target stands today, by the working-day clock (Mon–Fri).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Pace {
+    pub target: Decimal,
+    pub actual: Decimal,
+    /// Target × elapsed working days ÷ working days in the period.
+    pub expected: Decimal,
+    /// Actual ÷ elapsed working days × working days in the period; the actual itself before
+    /// the first working day has passed (nothing to extrapolate from) and after the end.
+    pub projection: Decimal,
+    pub elapsed_days: i64,
+    pub total_days: i64,
+}
+
+impl Pace {
+    /// `as_of` counts as elapsed: the figures are those at the end of that day.
+    pub fn at(target: Decimal, actual: Decimal, period: Period, as_of: NaiveDate) -> Pace {
+        let total_days = period.working_days();
+        let elapsed_days = period.working_days_elapsed(as_of);
+        let (t, a) = (hundredths(target), hundredths(actual));
+        let expected = mul_div(t, elapsed_days, total_days);
+        let projection = if elapsed_days == 0 || elapsed_days >= total_days {
+            a
+        } else {
+            mul_div(a, total_days, elapsed_days)
+        };
+        Pace {
+            target,
+            actual,
+            expected: decimal(expected),
+            projection: decimal(projection),
+            elapsed_days,
+            total_days,
+        }
+    }
+
+    pub fn remaining_days(&self) -> i64 {
+        (self.total_days - self.elapsed_days).max(0)
+    }
+
+    /// What is still missing to reach the target (zero once reached).
+    pub fn gap(&self) -> Decimal {
+        (self.target - self.actual).max(Decimal::ZERO)
+    }
+
+    /// The pace needed from tomorrow to reach the target, per week of five working days.
+    pub fn needed_per_week(&self) -> Option<Decimal> {
+        let days = self.remaining_days();
+        (days > 0).then(|| decimal(mul_div(hundredths(self.gap()), 5, days)))
+    }
+}
+
+/// An open opportunity expected to close in the period, as the forecast sees it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OpenDeal {
+    /// Its value in the target's unit: the money value for bookings, 1 for won opportunities.
+    pub value: Decimal,
+    /// Percent, 0–100.
+    pub probability: u8,
+    /// The stage it is in, for the warning's "what would close the gap".
+    pub stage: String,
+}
+
+/// Won so far plus the open pipeline: the weighted forecast and the simulated range.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Band {
+    pub won: Decimal,
+    /// Σ value of the open deals.
+    pub open: Decimal,
+    /// Won + Σ value × probability.
+    pub weighted: Decimal,
+    pub p10: Decimal,
+    pub p50: Decimal,
+    pub p90: Decimal,
+    /// Share of trials that reach the target, 0–1.
+    pub p_hit: f64,
+    pub trials: u32,
+}
+
+impl Band {
+    pub fn p_hit_percent(&self) -> u8 {
+        (self.p_hit * 100.0).round().clamp(0.0, 100.0) as u8
+    }
+}
+
+/// Each open deal is won with its probability, independently; `trials` such outcomes, seeded
+/// with `seed`, give the 10th, 50th and 90th percentile of won + newly won and the share of
+/// outcomes that reach `target`.
+pub fn simulate(won: Decimal, open: &[OpenDeal], target: Decimal, trials: u32, seed: u64) -> Band {
+    let Outcomes {
+        mut totals,
+        open_sum,
+        weighted,
+    } = outcomes(won, open, trials, seed);
+    let target = hundredths(target);
+    let hits = totals.iter().filter(|&&t| t >= target).count();
+    totals.sort_unstable();
+    let percentile = |p: usize| {
+        // Nearest rank: the smallest outcome with at least p % of outcomes at or below it.
+        let rank = (p * totals.len()).div_ceil(100).max(1);
+        decimal(totals[rank - 1])
+    };
+    Band {
+        won,
+        open: decimal(open_sum),
+        weighted: decimal(weighted),
+        p10: percentile(10),
+        p50: percentile(50),
+        p90: percentile(90),
+        p_hit: hits as f64 / totals.len() as f64,
+        trials: totals.len() as u32,
+    }
+}
+
+/// Every trial's total in hundredths, unsorted, with Σ open values and the weighted forecast.
+struct Outcomes {
+    totals: Vec<i64>,
+    open_sum: i64,
+    weighted: i64,
+}
+
+fn outcomes(won: Decimal, open: &[OpenDeal], trials: u32, seed: u64) -> Outcomes {
+    let won = hundredths(won);
+    let mut sure = 0i64;
+    let mut open_sum = 0i64;
+    let mut weighted = 0i128;
+    // (value, threshold): a deal is won when a uniform u32 falls below its threshold.
+    let mut uncertain: Vec<(i64, u32)> = Vec::with_capacity(open.len());
+    for deal in open {
+        let value = hundredths(deal.value).max(0);
+        let p = deal.probability.min(100);
+        open_sum = open_sum.saturating_add(value);
+        weighted += i128::from(value) * i128::from(p);
+        match p {
+            0 => {}
+            100 => sure = sure.saturating_add(value),
+            p => uncertain.push((value, threshold(p))),
+        }
+    }
+    let base = won.saturating_add(sure);
+    let (exact, rest) = if uncertain.len() >= 2 * EXACT_DEALS {
+        uncertain.sort_unstable_by_key(|deal| std::cmp::Reverse(deal.0));
+        let (exact, rest) = uncertain.split_at(EXACT_DEALS);
+        (exact, Some(Remainder::of(rest)))
+    } else {
+        (&uncertain[..], None)
+    };
+    let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
+    let totals = (0..trials.max(1))
+        .map(|_| {
+            let mut total = base;
+            // Two deals per 64 random bits, and no branch: a won/lost branch is a coin toss
+            // the processor cannot predict, and mispredicting it cost more than the draw.
+            let mut pairs = exact.chunks_exact(2);
+            for pair in &mut pairs {
+                let r = rng.next_u64();
+                total += pair[0].0 & -i64::from((r as u32) < pair[0].1);
+                total += pair[1].0 & -i64::from(((r >> 32) as u32) < pair[1].1);
+            }
+            if let [(value, below)] = pairs.remainder() {
+                total += value & -i64::from((rng.next_u64() as u32) < *below);
+            }
+            if let Some(rest) = &rest {
+                total += rest.draw(&mut rng);
+            }
+            total
+        })
+        .collect();
+    let weighted = i128::from(won) + (weighted + 50) / 100;
+    Outcomes {
+        totals,
+        open_sum,
+        weighted: i64::try_from(weighted).unwrap_or(i64::MAX),
+    }
+}
+
+/// `p` % of 2³², so that a uniform `u32 < threshold(p)` happens with probability p % (to within
+/// 2⁻³², far below what 10 000 trials can resolve).
+fn threshold(percent: u8) -> u32 {
+    ((u64::from(percent) << 32) / 100) as u32
+}
+
+/// Many small deals summed as one normal draw, kept within what they can add up to.
+struct Remainder {
+    mean: f64,
+    sd: f64,
+    max: i64,
+}
+
+impl Remainder {
+    fn of(deals: &[(i64, u32)]) -> Remainder {
+        let (mut mean, mut variance, mut max) = (0f64, 0f64, 0i64);
+        for &(value, below) in deals {
+            let p = f64::from(below) / 4_294_967_296.0;
+            let v = value as f64;
+            mean += v * p;
+            variance += v * v * p * (1.0 - p);
+            max = max.saturating_add(value);
+        }
+        Remainder {
+            mean,
+            sd: variance.sqrt(),
+            max,
+        }
+    }
+
+    fn draw(&self, rng: &mut Xoshiro256PlusPlus) -> i64 {
+        let z = standard_normal(rng);
+        (self.mean + self.sd * z)
+            .round()
+            .clamp(0.0, self.max as f64) as i64
+    }
+}
+
+/// Box–Muller with `libm`'s log and cos, so the wasm client and the native server draw
+/// bit-for-bit the same numbers (the platform maths libraries may differ in the last bit).
+fn standard_normal(rng: &mut Xoshiro256PlusPlus) -> f64 {
+    let unit = |x: u64| ((x >> 11) as f64 + 1.0) * (1.0 / 9_007_199_254_740_992.0); // (0, 1]
+    let (u1, u2) = (unit(rng.next_u64()), unit(rng.next_u64()));
+    (-2.0 * libm::log(u1)).sqrt() * libm::cos(std::f64::consts::TAU * u2)
+}
+
+/// On track / at risk / off track (DESIGN.md, "Status").
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Health {
+    OnTrack,
+    AtRisk,
+    OffTrack,
+}
+
+impl Health {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Health::OnTrack => "on_track",
+            Health::AtRisk => "at_risk",
+            Health::OffTrack => "off_track",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Health> {
+        [Health::OnTrack, Health::AtRisk, Health::OffTrack]
+            .into_iter()
+            .find(|h| h.as_str() == s)
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Health::OnTrack => "On track",
+            Health::AtRisk => "At risk",
+            Health::OffTrack => "Off track",
+        }
+    }
+}
+
+/// Where the status changes, in percent; an admin may move them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Thresholds {
+    /// Forecast metrics: P(hit) at or above this is on track…
+    pub hit_on_track: u8,
+    /// …and below this off track.
+    pub hit_off_track: u8,
+    /// Run-rate metrics: projection ÷ target at or above this is on track…
+    pub pace_on_track: u16,
+    /// …and below this off track.
+    pub pace_off_track: u16,
+}
+
+impl Default for Thresholds {
+    fn default() -> Self {
+        Thresholds {
+            hit_on_track: 70,
+            hit_off_track: 30,
+            pace_on_track: 100,
+            pace_off_track: 85,
+        }
+    }
+}
+
+impl Thresholds {
+    /// Each pair must leave room for "at risk" between its ends.
+    pub fn check(&self) -> Result<(), String> {
+        if self.hit_on_track > 100 || self.hit_off_track >= self.hit_on_track {
+            return Err("P(hit) thresholds: off track must be below on track, both 0–100 %".into());
+        }
+        if self.pace_on_track > 500 || self.pace_off_track >= self.pace_on_track {
+            return Err("pace thresholds: off track must be below on track, at most 500 %".into());
+        }
+        Ok(())
+    }
+
+    pub fn by_chance(&self, p_hit: f64) -> Health {
+        let percent = p_hit * 100.0;
+        if percent >= f64::from(self.hit_on_track) {
+            Health::OnTrack
+        } else if percent >= f64::from(self.hit_off_track) {
+            Health::AtRisk
+        } else {
+            Health::OffTrack
+        }
+    }
+
+    pub fn by_pace(&self, projection: Decimal, target: Decimal) -> Health {
+        if target <= Decimal::ZERO {
+            return Health::OnTrack;
+        }
+        let percent = projection * Decimal::ONE_HUNDRED / target;
+        if percent >= Decimal::from(self.pace_on_track) {
+            Health::OnTrack
+        } else if percent >= Decimal::from(self.pace_off_track) {
+            Health::AtRisk
+        } else {
+            Health::OffTrack
+        }
+    }
+}
+
+/// The fewest open deals, most likely first, whose values cover `gap`: how many there are and
+/// the stages they sit in (in the order met). `None` when the whole pipeline does not cover it.
+pub fn deals_to_cover(gap: Decimal, open: &[OpenDeal]) -> Option<(usize, Vec<String>)> {
+    if gap <= Decimal::ZERO {
+        return Some((0, Vec::new()));
+    }
+    let mut ranked: Vec<&OpenDeal> = open.iter().filter(|d| d.probability > 0).collect();
+    ranked.sort_by(|a, b| {
+        b.probability
+            .cmp(&a.probability)
+            .then(b.value.cmp(&a.value))
+    });
+    let mut covered = Decimal::ZERO;
+    let mut stages: Vec<String> = Vec::new();
+    for (n, deal) in ranked.into_iter().enumerate() {
+        covered += deal.value;
+        if !stages.contains(&deal.stage) {
+            stages.push(deal.stage.clone());
+        }
+        if covered >= gap {
+            return Some((n + 1, stages));
+        }
+    }
+    None
+}
+
+/// Working days left after `as_of` up to the period's end.
+pub fn working_days_left(period: Period, as_of: NaiveDate) -> i64 {
+    match as_of.succ_opt() {
+        Some(next) => working_days_between(next.max(period.start()), period.end()),
+        None => 0,
+    }
+}
+
+/// What the forecast says about a target: the band (pipeline metrics), the status, and for a
+/// target at risk or off track the reason and what would close the gap, in the user's terms.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Outlook {
+    pub pace: Pace,
+    pub band: Option<Band>,
+    pub health: Health,
+    pub warning: Option<String>,
+}
+
+/// A bookings or won-opportunities target as the board's forecast panel holds it: which
+/// cards count (their owners), and what the server counted that the board does not show.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PipelineTarget {
+    pub id: i64,
+    pub statement: String,
+    pub assignee: String,
+    pub metric: Metric,
+    pub value: Decimal,
+    pub currency: Option<Currency>,
+    pub period: Period,
+    /// People whose opportunities count: the assignee, or everyone in the assigned unit.
+    pub owners: Vec<i64>,
+    /// Won in the period by opportunities the board does not show.
+    pub won_elsewhere: Decimal,
+    /// Open opportunities closing in the period that the board does not show.
+    pub open_elsewhere: Vec<OpenDeal>,
+}
+
+/// A card shown in another stage than its own: the drag in progress, before the drop.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct WhatIf {
+    pub card_id: i64,
+    pub stage_id: i64,
+}
+
+impl PipelineTarget {
+    /// What `card` adds to this target: its value in the target's unit, or `None` when it is
+    /// someone else's, in another currency, or not a bookings/won-opportunities figure.
+    fn value_of(&self, card: &Card) -> Option<Decimal> {
+        if !self.owners.contains(&card.owner_id) {
+            return None;
+        }
+        match self.metric {
+            Metric::Bookings => (Some(card.value.currency()) == self.currency
+                || self.currency.is_none())
+            .then(|| card.value.amount()),
+            Metric::WonOpportunities => Some(Decimal::ONE),
+            _ => None,
+        }
+    }
+
+    /// Won so far and the open deals in the period among `cards` (a drag's `what_if` applied)
+    /// plus what the board does not show. A card dropped on Won now counts as won today.
+    pub fn pipeline(
+        &self,
+        cards: &[Card],
+        stages: &[Stage],
+        today: NaiveDate,
+        what_if: Option<WhatIf>,
+    ) -> (Decimal, Vec<OpenDeal>) {
+        let mut won = self.won_elsewhere;
+        let mut open = self.open_elsewhere.clone();
+        for card in cards {
+            let Some(value) = self.value_of(card) else {
+                continue;
+            };
+            let moved = what_if.filter(|w| w.card_id == card.id && w.stage_id != card.stage_id);
+            let stage_id = moved.map_or(card.stage_id, |w| w.stage_id);
+            let Some(stage) = stages.iter().find(|s| s.id == stage_id) else {
+                continue;
+            };
+            match stage.kind {
+                StageKind::Won => {
+                    let closed = if moved.is_some() {
+                        Some(today)
+                    } else {
+                        card.closed_on
+                    };
+                    if closed.is_some_and(|d| self.period.contains(d)) {
+                        won += value;
+                    }
+                }
+                StageKind::Open if self.period.contains(card.expected_close_on) => {
+                    let probability = if moved.is_some() {
+                        stage.probability
+                    } else {
+                        card.probability_in(stage)
+                    };
+                    open.push(OpenDeal {
+                        value,
+                        probability: probability.percent(),
+                        stage: stage.name.clone(),
+                    });
+                }
+                StageKind::Open | StageKind::Lost => {}
+            }
+        }
+        (won, open)
+    }
+
+    pub fn outlook(
+        &self,
+        cards: &[Card],
+        stages: &[Stage],
+        today: NaiveDate,
+        what_if: Option<WhatIf>,
+        thresholds: &Thresholds,
+    ) -> Outlook {
+        let (won, open) = self.pipeline(cards, stages, today, what_if);
+        pipeline_outlook(
+            self.metric,
+            self.currency,
+            self.value,
+            self.period,
+            won,
+            &open,
+            today,
+            thresholds,
+        )
+    }
+}
+
+/// The outlook of a bookings or won-opportunities target from what is won and what is open.
+#[allow(clippy::too_many_arguments)]
+pub fn pipeline_outlook(
+    metric: Metric,
+    currency: Option<Currency>,
+    target: Decimal,
+    period: Period,
+    won: Decimal,
+    open: &[OpenDeal],
+    today: NaiveDate,
+    thresholds: &Thresholds,
+) -> Outlook {
+    let band = simulate(won, open, target, TRIALS, SEED);
+    let pace = Pace::at(target, won, period, today);
+    let health = if won >= target {
+        Health::OnTrack
+    } else {
+        thresholds.by_chance(band.p_hit)
+    };
+    let warning = (health != Health::OnTrack).then(|| {
+        let show = |v: Decimal| format_value(metric, v, currency);
+        let gap = target - won;
+        let by = day_label(period.end());
+        let chance = format!("{} % chance to reach {}", band.p_hit_percent(), show(target));
+        match deals_to_cover(gap, open) {
+            Some((n, stages)) => format!(
+                "{chance}: {} more must close by {by}; {n} {}-stage {} {} it.",
+                show(gap),
+                stages.join("/"),
+                if n == 1 { "opportunity" } else { "opportunities" },
+                if n == 1 { "covers" } else { "cover" },
+            ),
+            None => format!(
+                "{chance}: {} more must close by {by}, and all open opportunities closing by then come to {}: new ones are needed.",
+                show(gap),
+                show(band.open),
+            ),
+        }
+    });
+    Outlook {
+        pace,
+        band: Some(band),
+        health,
+        warning,
+    }
+}
+
+/// The outlook of a run-rate target (turnover, visits, contacts, customers) from its actual.
+pub fn run_rate_outlook(
+    metric: Metric,
+    currency: Option<Currency>,
+    target: Decimal,
+    period: Period,
+    actual: Decimal,
+    today: NaiveDate,
+    thresholds: &Thresholds,
+) -> Outlook {
+    let pace = Pace::at(target, actual, period, today);
+    let health = if actual >= target || pace.elapsed_days == 0 {
+        Health::OnTrack
+    } else {
+        thresholds.by_pace(pace.projection, target)
+    };
+    let warning = (health != Health::OnTrack).then(|| {
+        let show = |v: Decimal| format_value(metric, v, currency);
+        let lead = format!(
+            "At this pace {} by {}, {} short of {}",
+            show(pace.projection),
+            day_label(period.end()),
+            show(target - pace.projection),
+            show(target),
+        );
+        match pace.needed_per_week() {
+            Some(week) => format!(
+                "{lead}: {} a week until {} closes the gap.",
+                per_week(metric, week, currency),
+                day_label(period.end())
+            ),
+            None => format!("{lead}."),
+        }
+    });
+    Outlook {
+        pace,
+        band: None,
+        health,
+        warning,
+    }
+}
+
+/// "4 more visits", "€3.2 k more turnover": the weekly pace needed, rounded up for counts.
+fn per_week(metric: Metric, week: Decimal, currency: Option<Currency>) -> String {
+    match metric.unit() {
+        MetricUnit::Count => {
+            let n = week.ceil();
+            let noun = match metric {
+                Metric::Visits => "visit",
+                Metric::InitialContacts => "initial contact",
+                Metric::NewCustomers => "new customer",
+                _ => "won opportunity",
+            };
+            format!(
+                "{} more {noun}{}",
+                format_value(metric, n, currency),
+                if n == Decimal::ONE { "" } else { "s" }
+            )
+        }
+        _ => format!(
+            "{} more {}",
+            format_value(metric, week, currency),
+            metric.label().to_lowercase()
+        ),
+    }
+}
+
+/// A made-up pipeline of `deals` open opportunities (stage probabilities, values from €500 to
+/// €100 k), the same on every platform: the workload of the engine's benchmarks, natively and
+/// in the browser.
+pub fn sample_pipeline(deals: usize) -> Vec<OpenDeal> {
+    let mut rng = Xoshiro256PlusPlus::seed_from_u64(deals as u64);
+    let stages = [
+        ("Lead", 10),
+        ("Qualified", 25),
+        ("Proposal", 50),
+        ("Negotiation", 75),
+    ];
+    (0..deals)
+        .map(|_| {
+            let x = rng.next_u64();
+            let (stage, probability) = stages[(x % 4) as usize];
+            OpenDeal {
+                value: Decimal::new(50_000 + (x >> 8) as i64 % 9_950_000, 2),
+                probability,
+                stage: stage.to_string(),
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn d(s: &str) -> Decimal {
+        s.parse().unwrap()
+    }
+
+    fn day(y: i32, m: u32, dd: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, dd).unwrap()
+    }
+
+    fn deal(value: &str, probability: u8) -> OpenDeal {
+        OpenDeal {
+            value: d(value),
+            probability,
+            stage: "Proposal".into(),
+        }
+    }
+
+    #[test]
+    fn pace_counts_working_days_only() {
+        // June 2026: 1 June is a Monday; 22 working days.
+        let june = Period::new(day(2026, 6, 1), day(2026, 6, 30)).unwrap();
+        let pace = Pace::at(d("22000"), d("6000"), june, day(2026, 6, 7)); // a Sunday
+        assert_eq!((pace.elapsed_days, pace.total_days), (5, 22));
+        assert_eq!(pace.expected, d("5000.00"));
+        assert_eq!(pace.projection, d("26400.00"));
+        assert_eq!(pace.needed_per_week(), Some(d("4705.88")));
+        assert_eq!(pace.gap(), d("16000"));
+    }
+
+    #[test]
+    fn pace_before_and_after_the_period() {
+        let q = Period::new(day(2026, 7, 1), day(2026, 9, 30)).unwrap();
+        let before = Pace::at(d("100"), d("0"), q, day(2026, 6, 30));
+        assert_eq!(
+            (before.elapsed_days, before.expected, before.projection),
+            (0, d("0"), d("0"))
+        );
+        assert_eq!(before.total_days, 66);
+        assert_eq!(before.needed_per_week(), Some(d("7.58")));
+        let after = Pace::at(d("100"), d("80"), q, day(2026, 10, 5));
+        assert_eq!(after.expected, d("100"));
+        assert_eq!(after.projection, d("80"));
+        assert_eq!(after.needed_per_week(), None);
+    }
+
+    #[test]
+    fn working_days_across_month_and_year_ends() {
+        // Thu 31 Dec 2026 → Mon 4 Jan 2027: Thu, Fri, Mon.
+        assert_eq!(working_days_between(day(2026, 12, 31), day(2027, 1, 4)), 3);
+        // February in a leap year: 29 Feb 2028 is a Tuesday.
+        let feb = Period::new(day(2028, 2, 1), day(2028, 2, 29)).unwrap();
+        assert_eq!(feb.working_days(), 21);
+        assert_eq!(feb.working_days_elapsed(day(2028, 3, 15)), 21);
+        assert_eq!(working_days_left(feb, day(2028, 2, 25)), 2); // Mon 28, Tue 29
+        let year = Period::year_of(day(2026, 5, 5));
+        assert_eq!(year.working_days(), 261);
+        assert_eq!(working_days_left(year, day(2026, 12, 31)), 0);
+    }
+
+    #[test]
+    fn certain_outcomes_collapse_the_band() {
+        let open = [deal("1000", 100), deal("500", 0), deal("250.50", 100)];
+        let band = simulate(d("100"), &open, d("1350.50"), 2_000, SEED);
+        assert_eq!(
+            (band.p10, band.p50, band.p90),
+            (d("1350.50"), d("1350.50"), d("1350.50"))
+        );
+        assert_eq!(band.weighted, d("1350.50"));
+        assert_eq!(band.p_hit, 1.0);
+        assert_eq!(band.open, d("1750.50"));
+    }
+
+    #[test]
+    fn the_same_data_gives_the_same_numbers() {
+        let open: Vec<OpenDeal> = (0..500)
+            .map(|i| deal(&format!("{}", 100 + i * 7), (i % 99) as u8 + 1))
+            .collect();
+        let a = simulate(d("5000"), &open, d("60000"), TRIALS, SEED);
+        let b = simulate(d("5000"), &open, d("60000"), TRIALS, SEED);
+        assert_eq!(a, b);
+        let other = simulate(d("5000"), &open, d("60000"), TRIALS, SEED + 1);
+        assert_ne!(a.p50, Decimal::ZERO);
+        assert!(
+            (a.p50 - other.p50).abs() < d("500"),
+            "{} vs {}",
+            a.p50,
+            other.p50
+        );
+    }
+
+    #[test]
+    fn the_mean_of_many_trials_is_the_weighted_forecast() {
+        // Few deals: every one drawn exactly.
+        let open = [
+            deal("10000", 75),
+            deal("4000", 50),
+            deal("2500", 25),
+            deal("900", 10),
+        ];
+        check_mean(&open);
+        // Many deals: the largest drawn exactly, the rest summed as a normal draw.
+        let open: Vec<OpenDeal> = (0..3000)
+            .map(|i| {
+                deal(
+                    &format!("{}.{:02}", 200 + (i * 37) % 5000, i % 100),
+                    [10, 25, 50, 75][i % 4],
+                )
+            })
+            .collect();
+        check_mean(&open);
+    }
+
+    fn check_mean(open: &[OpenDeal]) {
+        let band = simulate(d("0"), open, d("1"), 40_000, SEED);
+        let mean = mean_of(open, 40_000);
+        let weighted = band.weighted.to_f64().unwrap();
+        let sd: f64 = open
+            .iter()
+            .map(|o| {
+                let (v, p) = (o.value.to_f64().unwrap(), f64::from(o.probability) / 100.0);
+                v * v * p * (1.0 - p)
+            })
+            .sum::<f64>()
+            .sqrt();
+        // Four standard errors of the mean of 40 000 trials.
+        let tolerance = 4.0 * sd / 200.0;
+        assert!(
+            (mean - weighted).abs() <= tolerance,
+            "mean {mean} vs weighted {weighted} ± {tolerance}"
+        );
+        assert!(band.p10 <= band.p50 && band.p50 <= band.p90);
+    }
+
+    /// The mean of the simulated outcomes.
+    fn mean_of(open: &[OpenDeal], trials: u32) -> f64 {
+        let totals = outcomes(Decimal::ZERO, open, trials, SEED).totals;
+        totals.iter().map(|&t| t as f64 / 100.0).sum::<f64>() / totals.len() as f64
+    }
+
+    #[test]
+    fn deals_to_cover_picks_the_most_likely_first() {
+        let open = [
+            OpenDeal {
+                value: d("30000"),
+                probability: 75,
+                stage: "Negotiation".into(),
+            },
+            OpenDeal {
+                value: d("50000"),
+                probability: 25,
+                stage: "Qualified".into(),
+            },
+            OpenDeal {
+                value: d("20000"),
+                probability: 75,
+                stage: "Negotiation".into(),
+            },
+            OpenDeal {
+                value: d("9000"),
+                probability: 50,
+                stage: "Proposal".into(),
+            },
+        ];
+        assert_eq!(
+            deals_to_cover(d("38000"), &open),
+            Some((2, vec!["Negotiation".to_string()]))
+        );
+        assert_eq!(
+            deals_to_cover(d("55000"), &open),
+            Some((3, vec!["Negotiation".to_string(), "Proposal".to_string()]))
+        );
+        assert_eq!(deals_to_cover(d("200000"), &open), None);
+        assert_eq!(deals_to_cover(d("0"), &open), Some((0, vec![])));
+    }
+
+    #[test]
+    fn thresholds() {
+        let t = Thresholds::default();
+        assert_eq!(t.by_chance(0.70), Health::OnTrack);
+        assert_eq!(t.by_chance(0.69), Health::AtRisk);
+        assert_eq!(t.by_chance(0.29), Health::OffTrack);
+        assert_eq!(t.by_pace(d("100"), d("100")), Health::OnTrack);
+        assert_eq!(t.by_pace(d("85"), d("100")), Health::AtRisk);
+        assert_eq!(t.by_pace(d("84.99"), d("100")), Health::OffTrack);
+        assert!(t.check().is_ok());
+        assert!(Thresholds {
+            hit_off_track: 70,
+            ..t
+        }
+        .check()
+        .is_err());
+    }
+
+    fn stage(id: i64, name: &str, probability: u8, kind: StageKind) -> Stage {
+        Stage {
+            id,
+            name: name.into(),
+            position: id as i32,
+            probability: crate::domain::Probability::parse(i64::from(probability)).unwrap(),
+            rotting_days: None,
+            kind,
+        }
+    }
+
+    fn card(id: i64, owner: i64, value: &str, stage_id: i64, closes: NaiveDate) -> Card {
+        Card {
+            id,
+            title: format!("Deal {id}"),
+            customer_id: 1,
+            customer_name: "Acme".into(),
+            owner_id: owner,
+            owner_name: "Rep".into(),
+            value: crate::domain::Money::new(d(value), Currency::EUR).unwrap(),
+            expected_close_on: closes,
+            stage_id,
+            probability: None,
+            lost_reason: None,
+            closed_on: (stage_id >= 3).then(|| day(2026, 11, 2)),
+            stage_entered_at: chrono::Utc::now(),
+            version: 1,
+        }
+    }
+
+    #[test]
+    fn a_card_dragged_into_won_counts_at_once() {
+        let stages = [
+            stage(1, "Proposal", 50, StageKind::Open),
+            stage(2, "Negotiation", 75, StageKind::Open),
+            stage(3, "Won", 100, StageKind::Won),
+            stage(4, "Lost", 0, StageKind::Lost),
+        ];
+        let q4 = Period::new(day(2026, 10, 1), day(2026, 12, 31)).unwrap();
+        let today = day(2026, 11, 23);
+        let cards = [
+            card(1, 7, "30000", 2, day(2026, 12, 10)),
+            card(2, 7, "20000", 1, day(2026, 12, 20)),
+            card(3, 7, "10000", 3, day(2026, 11, 2)),
+            card(4, 8, "99000", 2, day(2026, 12, 1)), // someone else's
+            card(5, 7, "5000", 1, day(2027, 1, 15)),  // closes after the period
+        ];
+        let target = PipelineTarget {
+            id: 1,
+            statement: "Book €80 k in Q4 2026".into(),
+            assignee: "Lena Schulz".into(),
+            metric: Metric::Bookings,
+            value: d("80000"),
+            currency: Some(Currency::EUR),
+            period: q4,
+            owners: vec![7],
+            won_elsewhere: d("25000"),
+            open_elsewhere: vec![deal("4000", 25)],
+        };
+        let (won, open) = target.pipeline(&cards, &stages, today, None);
+        assert_eq!(won, d("35000"));
+        assert_eq!(open.len(), 3);
+        let thresholds = Thresholds::default();
+        let before = target.outlook(&cards, &stages, today, None, &thresholds);
+        let band = before.band.unwrap();
+        assert_eq!(band.weighted, d("68500.00")); // 35 000 + 22 500 + 10 000 + 1 000
+                                                  // Reaching €80 k needs both large deals: 75 % × 50 % ≈ 38 %.
+        assert_eq!(before.health, Health::AtRisk);
+        let warning = before.warning.unwrap();
+        assert!(warning.starts_with("3"), "{warning}");
+        assert!(
+            warning.ends_with("chance to reach € 80 k: € 45 k more must close by 31 Dec 2026; 2 Negotiation/Proposal-stage opportunities cover it."),
+            "{warning}"
+        );
+
+        let dragged = Some(WhatIf {
+            card_id: 1,
+            stage_id: 3,
+        });
+        let after = target.outlook(&cards, &stages, today, dragged, &thresholds);
+        let band_after = after.band.unwrap();
+        assert_eq!(band_after.won, d("65000"));
+        assert!(band_after.p_hit > band.p_hit);
+        let lost = target.outlook(
+            &cards,
+            &stages,
+            today,
+            Some(WhatIf {
+                card_id: 1,
+                stage_id: 4,
+            }),
+            &thresholds,
+        );
+        assert_eq!(lost.band.unwrap().open, d("24000.00"));
+        assert_eq!(lost.health, Health::OffTrack);
+        assert!(lost
+            .warning
+            .unwrap()
+            .ends_with("come to € 24 k: new ones are needed."));
+    }
+
+    #[test]
+    fn a_run_rate_warning_says_what_closes_the_gap() {
+        let q2 = Period::new(day(2026, 4, 1), day(2026, 6, 30)).unwrap();
+        // 64 working days; by Fri 15 May, 33 have passed and 20 visits of 60 were made.
+        let outlook = run_rate_outlook(
+            Metric::Visits,
+            None,
+            d("60"),
+            q2,
+            d("20"),
+            day(2026, 5, 15),
+            &Thresholds::default(),
+        );
+        assert_eq!(outlook.pace.elapsed_days, 33);
+        assert_eq!(outlook.health, Health::OffTrack);
+        assert_eq!(
+            outlook.warning.as_deref(),
+            Some("At this pace 39 by 30 Jun 2026, 21 short of 60: 7 more visits a week until 30 Jun 2026 closes the gap.")
+        );
+        let fine = run_rate_outlook(
+            Metric::Visits,
+            None,
+            d("60"),
+            q2,
+            d("31"),
+            day(2026, 5, 15),
+            &Thresholds::default(),
+        );
+        assert_eq!((fine.health, fine.warning), (Health::OnTrack, None));
+    }
+
+    fn deals() -> impl Strategy<Value = Vec<OpenDeal>> {
+        prop::collection::vec(
+            (1i64..5_000_000, 0u8..=100).prop_map(|(cents, p)| OpenDeal {
+                value: Decimal::new(cents, 2),
+                probability: p,
+                stage: "Lead".into(),
+            }),
+            0..600,
+        )
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+
+        #[test]
+        fn percentiles_are_ordered_and_within_the_possible(
+            won in 0i64..10_000_000,
+            open in deals(),
+            target in 1i64..100_000_000,
+            seed in any::<u64>(),
+        ) {
+            let won = Decimal::new(won, 2);
+            let band = simulate(won, &open, Decimal::new(target, 2), 500, seed);
+            let ceiling = won + open.iter().map(|o| o.value).sum::<Decimal>();
+            prop_assert!(won <= band.p10);
+            prop_assert!(band.p10 <= band.p50 && band.p50 <= band.p90);
+            prop_assert!(band.p90 <= ceiling);
+            prop_assert!(band.weighted >= won && band.weighted <= ceiling);
+            prop_assert!((0.0..=1.0).contains(&band.p_hit));
+        }
+
+        #[test]
+        fn all_or_nothing_probabilities_give_the_exact_value(
+            open in prop::collection::vec((1i64..5_000_000, any::<bool>()), 0..800),
+            seed in any::<u64>(),
+        ) {
+            let open: Vec<OpenDeal> = open
+                .into_iter()
+                .map(|(cents, sure)| OpenDeal {
+                    value: Decimal::new(cents, 2),
+                    probability: if sure { 100 } else { 0 },
+                    stage: "Lead".into(),
+                })
+                .collect();
+            let exact: Decimal = open.iter().filter(|o| o.probability == 100).map(|o| o.value).sum();
+            let band = simulate(Decimal::ZERO, &open, exact, 300, seed);
+            prop_assert_eq!((band.p10, band.p50, band.p90, band.weighted), (exact, exact, exact, exact));
+            prop_assert_eq!(band.p_hit, 1.0);
+        }
+    }
+}

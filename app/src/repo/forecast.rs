@@ -1,0 +1,156 @@
+//! What the forecast needs from the database: the pipeline targets a board view answers to,
+//! with what is won and open beyond the cards the board shows.
+
+use super::metrics::{measure, Who};
+use super::opportunities::View;
+use super::RepoError;
+use crate::domain::forecast::{OpenDeal, PipelineTarget};
+use crate::domain::{Card, Currency, Metric, Period, Stage};
+use crate::{db::Db, on_db};
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+use std::collections::HashSet;
+
+type TargetRow = (
+    i64,
+    String,
+    String,
+    i64,
+    Option<String>,
+    NaiveDate,
+    NaiveDate,
+    Option<i64>,
+    Option<i64>,
+    String,
+);
+
+/// The bookings and won-opportunities targets of a board view (mine: my own; a unit: the
+/// unit's) that run today and are agreed or being agreed, with what the board does not show:
+/// deals won in the period before the board's window, and open deals closing in the period
+/// that a filter hides.
+#[tracing::instrument(skip(db, cards, stages), err)]
+pub async fn board_targets(
+    db: &Db,
+    me: i64,
+    view: View,
+    today: NaiveDate,
+    cards: &[Card],
+    stages: &[Stage],
+) -> Result<Vec<PipelineTarget>, RepoError> {
+    let (column, id) = match view {
+        View::Mine => ("t.assignee_user_id", me),
+        View::Unit(unit) => ("t.assignee_unit_id", unit),
+    };
+    let sql = format!(
+        "SELECT t.id, t.statement, t.metric, t.value_hundredths, t.currency, t.starts_on, t.ends_on, \
+         t.assignee_user_id, t.assignee_unit_id, COALESCE(u.name, o.name) \
+         FROM targets t LEFT JOIN users u ON u.id = t.assignee_user_id \
+         LEFT JOIN org_units o ON o.id = t.assignee_unit_id \
+         WHERE {column} = $1 AND t.metric IN ('bookings', 'won_opportunities') \
+         AND t.status IN ('agreed', 'proposed', 'changes_requested') \
+         AND t.starts_on <= $2 AND t.ends_on >= $2 ORDER BY t.ends_on, t.id"
+    );
+    let rows: Vec<TargetRow> = on_db!(db, pool => sqlx::query_as(&sql)
+        .bind(id).bind(today).fetch_all(pool).await?);
+    let on_board: HashSet<i64> = cards.iter().map(|c| c.id).collect();
+    let mut targets = Vec::with_capacity(rows.len());
+    for (id, statement, metric, value, currency, starts, ends, user, unit, assignee) in rows {
+        let corrupt = |what: &str| RepoError::Corrupt(format!("target {id}: {what}"));
+        let metric = Metric::parse(&metric).map_err(|e| corrupt(&e.to_string()))?;
+        let currency = currency
+            .map(|c| Currency::parse(&c))
+            .transpose()
+            .map_err(|e| corrupt(&e.to_string()))?;
+        let period = Period::new(starts, ends).map_err(|e| corrupt(&e.to_string()))?;
+        let who = match (user, unit) {
+            (Some(user), _) => Who::User(user),
+            (None, Some(unit)) => Who::Subtree(unit_path(db, unit).await?),
+            (None, None) => return Err(corrupt("no assignee")),
+        };
+        let owners = owners(db, &who).await?;
+        let mut target = PipelineTarget {
+            id,
+            statement,
+            assignee,
+            metric,
+            value: Decimal::new(value, 2),
+            currency,
+            period,
+            owners,
+            won_elsewhere: Decimal::ZERO,
+            open_elsewhere: open_deals(db, &who, metric, currency, period, &on_board).await?,
+        };
+        // Won in the period, less what the board's own won cards already count.
+        let won = measure(db, metric, &who, period, currency).await?;
+        let (on_board_won, _) = target.pipeline(cards, stages, today, None);
+        target.won_elsewhere = won - on_board_won;
+        targets.push(target);
+    }
+    Ok(targets)
+}
+
+async fn unit_path(db: &Db, unit: i64) -> Result<String, RepoError> {
+    let (path,): (String,) = on_db!(db, pool => sqlx::query_as(
+        "SELECT path FROM org_units WHERE id = $1"
+    ).bind(unit).fetch_one(pool).await?);
+    Ok(path)
+}
+
+async fn owners(db: &Db, who: &Who) -> Result<Vec<i64>, RepoError> {
+    Ok(match who {
+        Who::User(id) => vec![*id],
+        Who::Subtree(path) => {
+            let rows: Vec<(i64,)> = on_db!(db, pool => sqlx::query_as(
+                "SELECT u.id FROM users u JOIN org_units o ON o.id = u.org_unit_id \
+                 WHERE o.path LIKE $1 ORDER BY u.id"
+            ).bind(format!("{path}%")).fetch_all(pool).await?);
+            rows.into_iter().map(|(id,)| id).collect()
+        }
+    })
+}
+
+/// Open opportunities of `who` closing in `period` that are not on the board.
+async fn open_deals(
+    db: &Db,
+    who: &Who,
+    metric: Metric,
+    currency: Option<Currency>,
+    period: Period,
+    on_board: &HashSet<i64>,
+) -> Result<Vec<OpenDeal>, RepoError> {
+    let owner = match who {
+        Who::User(_) => "o.owner_id = $1".to_string(),
+        Who::Subtree(_) => "o.owner_id IN (SELECT wu.id FROM users wu JOIN org_units wo \
+                            ON wo.id = wu.org_unit_id WHERE wo.path LIKE $1)"
+            .to_string(),
+    };
+    let sql = format!(
+        "SELECT o.id, o.value_minor, o.currency, COALESCE(o.probability, s.probability), s.name \
+         FROM opportunities o JOIN stages s ON s.id = o.stage_id \
+         WHERE s.kind = 'open' AND {owner} AND o.expected_close_on >= $2 AND o.expected_close_on <= $3"
+    );
+    let rows: Vec<(i64, i64, String, i32, String)> = on_db!(db, pool => {
+        let query = sqlx::query_as(&sql);
+        let query = match who {
+            Who::User(id) => query.bind(*id),
+            Who::Subtree(path) => query.bind(format!("{path}%")),
+        };
+        query.bind(period.start()).bind(period.end()).fetch_all(pool).await?
+    });
+    Ok(rows
+        .into_iter()
+        .filter(|(id, ..)| !on_board.contains(id))
+        .filter_map(|(_, minor, deal_currency, probability, stage)| {
+            let value = match metric {
+                Metric::WonOpportunities => Decimal::ONE,
+                _ if currency.is_some_and(|c| c.as_str() != deal_currency) => return None,
+                _ => Decimal::new(minor, 2),
+            };
+            Some(OpenDeal {
+                value,
+                probability: u8::try_from(probability.clamp(0, 100)).unwrap_or(0),
+                stage,
+            })
+        })
+        .collect())
+}
