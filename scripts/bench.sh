@@ -2,8 +2,9 @@
 # `make bench`: the measured runs behind BENCHMARKS.md (not part of `make test`).
 #   1. pipeline load on SQLite: board page with 2 000 open opportunities, 50 clients moving cards;
 #   2. the same on a throwaway PostgreSQL cluster;
-#   3. in Chromium (Playwright): frames during a drag over that 2 000-card board, and the
-#      SMART check per keystroke in the target editor.
+#   3. in Chromium (Playwright): frames during a drag over that 2 000-card board, the forecast
+#      engine and panel in wasm, and the SMART check per keystroke in the target editor;
+#   4. the forecast engine natively (criterion), to set beside the wasm figure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -51,7 +52,7 @@ pg_run psql -h 127.0.0.1 -p "$PG_PORT" -U postgres -qc "CREATE DATABASE pacer_cl
 "$LOAD" --database-url "postgres://postgres@127.0.0.1:$PG_PORT/pacer_paced" \
   --clients "$CLIENTS" --seconds "$SECONDS_PER_RUN" --rate 500
 
-echo "==> In Chromium: frames during a drag over 2 000 open opportunities; the SMART check per keystroke"
+echo "==> In Chromium: frames during a drag over 2 000 open opportunities; forecast engine and panel; the SMART check per keystroke"
 PORT=$(free_port)
 DATABASE_URL="sqlite://$WORK/board.db" \
 LEPTOS_OUTPUT_NAME=pacer LEPTOS_SITE_ROOT="$ROOT/target/site" LEPTOS_SITE_PKG_DIR=pkg \
@@ -60,3 +61,6 @@ LEPTOS_SITE_ADDR="127.0.0.1:$PORT" RUST_LOG=warn \
 PIDS+=($!)
 for _ in $(seq 1 60); do curl -fs "http://127.0.0.1:$PORT/healthz" >/dev/null 2>&1 && break; sleep 0.5; done
 (cd end2end && PACER_URL="http://127.0.0.1:$PORT" npx playwright test -c playwright.bench.config.ts)
+
+echo "==> Forecast engine natively (criterion)"
+cargo bench -p app --bench forecast
