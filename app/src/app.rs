@@ -1,7 +1,7 @@
 use crate::components::layout::AppLayout;
 use crate::pages::{
     BoardPage, CheckInPage, CustomersPage, DashboardPage, EditTargetPage, LoginPage, NewTargetPage,
-    NotFoundPage, StagesPage, TargetPage, TargetsPage,
+    NotFoundPage, SettingsPage, StagesPage, TargetPage, TargetsPage,
 };
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
@@ -35,6 +35,7 @@ lazy_page!(TargetRoute, TargetPage);
 lazy_page!(EditTargetRoute, EditTargetPage);
 lazy_page!(CustomersRoute, CustomersPage);
 lazy_page!(CheckInRoute, CheckInPage);
+lazy_page!(SettingsRoute, SettingsPage);
 
 /// The HTML document around the app, rendered on the server.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -78,6 +79,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("targets/:id/edit") view={Lazy::<EditTargetRoute>::new()} />
                     <Route path=path!("customers") view={Lazy::<CustomersRoute>::new()} />
                     <Route path=path!("check-in") view={Lazy::<CheckInRoute>::new()} />
+                    <Route path=path!("settings") view={Lazy::<SettingsRoute>::new()} />
                 </ParentRoute>
             </Routes>
         </Router>

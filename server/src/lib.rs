@@ -5,5 +5,6 @@ pub mod configuration;
 pub mod demo;
 pub mod session_store;
 pub mod sign_in;
+pub mod snapshots;
 pub mod startup;
 pub mod telemetry;

@@ -18,6 +18,14 @@ enum Command {
     Serve,
     /// Load the demo company into the (empty) database named by DATABASE_URL, then exit.
     SeedDemo,
+    /// Take the daily snapshot of every active target now (the server takes it by itself
+    /// each day); running it again for the same day replaces that day's snapshot.
+    Snapshot {
+        /// The day to take it for, YYYY-MM-DD (default: today). A past day is computed from
+        /// what the database records up to that day.
+        #[arg(long)]
+        date: Option<chrono::NaiveDate>,
+    },
 }
 
 #[tokio::main]
@@ -27,6 +35,7 @@ async fn main() -> ExitCode {
     let result = match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve().await,
         Command::SeedDemo => seed_demo().await,
+        Command::Snapshot { date } => snapshot(date).await,
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -53,6 +62,13 @@ async fn seed_demo() -> Result<(), String> {
     let summary = startup::seed_demo(&settings.database_url)
         .await
         .map_err(|e| e.to_string())?;
+    println!("{summary}");
+    Ok(())
+}
+
+async fn snapshot(date: Option<chrono::NaiveDate>) -> Result<(), String> {
+    let settings = Settings::from_env().map_err(|e| e.to_string())?;
+    let summary = startup::snapshot(&settings.database_url, date).await?;
     println!("{summary}");
     Ok(())
 }

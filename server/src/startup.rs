@@ -51,6 +51,7 @@ impl Application {
         let sessions = DbSessionStore::new(&db)
             .await
             .map_err(StartupError::Sessions)?;
+        crate::snapshots::spawn_daily(db.clone());
         let router = router(&settings, db.clone(), sessions);
         let addr = settings.leptos_options.site_addr;
         let listener = TcpListener::bind(addr)
@@ -162,4 +163,17 @@ pub async fn seed_demo(database_url: &str) -> Result<demo::DemoSummary, StartupE
     let result = demo::load_into_empty(&db, chrono::Local::now().date_naive()).await;
     db.close().await;
     Ok(result?)
+}
+
+/// `server snapshot`: takes the daily snapshot of `day` (default today) now.
+pub async fn snapshot(
+    database_url: &str,
+    day: Option<chrono::NaiveDate>,
+) -> Result<String, String> {
+    let db = Db::connect(database_url).await.map_err(|e| e.to_string())?;
+    let day = day.unwrap_or_else(|| chrono::Utc::now().date_naive());
+    let result = crate::snapshots::take(&db, day).await;
+    db.close().await;
+    let n = result.map_err(|e| format!("the snapshot of {day} failed: {e}"))?;
+    Ok(format!("Snapshot of {day}: {n} active targets stored."))
 }

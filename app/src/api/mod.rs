@@ -3,5 +3,6 @@
 
 pub mod auth;
 pub mod customers;
+pub mod dashboard;
 pub mod pipeline;
 pub mod targets;

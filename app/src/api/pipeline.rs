@@ -207,7 +207,7 @@ pub async fn save_stage(id: Option<i64>, input: StageInput) -> Result<Stage, App
     use crate::{auth, repo};
     auth::respond(async move {
         let db = auth::db()?;
-        require_admin().await?;
+        auth::require_admin("pipeline's stages").await?;
         let spec = input.parse().map_err(AppError::from)?;
         repo::pipeline::save_stage(&db, id, &spec)
             .await
@@ -222,7 +222,7 @@ pub async fn reorder_stage(id: i64, direction: i32) -> Result<(), AppError> {
     use crate::{auth, repo};
     auth::respond(async move {
         let db = auth::db()?;
-        require_admin().await?;
+        auth::require_admin("pipeline's stages").await?;
         if direction != -1 && direction != 1 {
             return Err(AppError::invalid("direction", "move a stage by -1 or 1"));
         }
@@ -240,20 +240,10 @@ pub async fn delete_stage(id: i64, move_to: Option<i64>) -> Result<(), AppError>
     use crate::{auth, repo};
     auth::respond(async move {
         let db = auth::db()?;
-        let admin = require_admin().await?;
+        let admin = auth::require_admin("pipeline's stages").await?;
         repo::pipeline::delete_stage(&db, id, move_to, admin.id, Utc::now())
             .await
             .map_err(AppError::from)
     })
     .await
-}
-
-#[cfg(feature = "ssr")]
-async fn require_admin() -> Result<crate::api::auth::SessionUser, AppError> {
-    let user = crate::auth::require_user().await?;
-    if user.role == crate::domain::Role::Admin {
-        Ok(user)
-    } else {
-        Err(AppError::Forbidden("pipeline's stages".into()))
-    }
 }

@@ -3,6 +3,7 @@
 //! and the cascade.
 
 use crate::api::pipeline::Choice;
+use crate::domain::forecast::{Health, Outlook};
 use crate::domain::smart::{ParentSummary, SmartReport, TargetInput, TrackRecord};
 use crate::domain::target::{Assignee, Factors, Side, TargetKind, TargetStatus, Transition};
 use crate::domain::{Currency, Metric, Period};
@@ -13,7 +14,7 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 /// One target as lists and the detail page show it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct TargetRow {
     pub id: i64,
     pub statement: String,
@@ -32,8 +33,10 @@ pub struct TargetRow {
     pub awaiting: Option<Side>,
     pub counter_value: Option<Decimal>,
     pub version: i64,
-    /// What the metric measured so far in the period (the forecast issue adds pace).
+    /// What the metric measured so far in the period.
     pub actual: Decimal,
+    /// Pace, forecast range, status and warning; `None` before the period starts.
+    pub outlook: Option<Outlook>,
 }
 
 impl TargetRow {
@@ -92,7 +95,7 @@ pub struct TargetEvent {
 }
 
 /// A target with what its page needs.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct TargetDetail {
     pub target: TargetRow,
     pub today: NaiveDate,
@@ -108,10 +111,28 @@ pub struct TargetDetail {
     /// Members a cascade would create targets for (child units, or a team's reps) who have none yet.
     pub cascade_members: Vec<String>,
     pub events: Vec<TargetEvent>,
+    /// The daily snapshots, oldest first: the status history.
+    pub history: Vec<SnapshotPoint>,
+    /// The actual at the end of each day of the chart (see [`chart_days`]).
+    ///
+    /// [`chart_days`]: crate::domain::forecast::chart_days
+    pub burn_up: Vec<(NaiveDate, Decimal)>,
+}
+
+/// One day's snapshot of a target.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SnapshotPoint {
+    pub day: NaiveDate,
+    pub actual: Decimal,
+    pub expected: Decimal,
+    pub p10: Option<Decimal>,
+    pub p90: Option<Decimal>,
+    pub health: Health,
+    pub warning: Option<String>,
 }
 
 /// The targets list: a view and a status filter.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct TargetList {
     pub view: String,
     pub status: String,

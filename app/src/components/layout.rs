@@ -70,6 +70,9 @@ fn UserBadge(auth: AuthContext) -> impl IntoView {
                             " · "
                             {user.unit_name.clone()}
                         </span>
+                        {(user.role == crate::domain::Role::Admin).then(|| view! {
+                            <a class="user-settings small" href="/settings" data-testid="settings-link">"Settings"</a>
+                        })}
                     </div>
                     <ActionForm action=auth.logout attr:class="logout">
                         <button type="submit" class="button-quiet">"Sign out"</button>

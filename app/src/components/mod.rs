@@ -1,4 +1,5 @@
 pub mod form;
 pub mod layout;
+pub mod outlook;
 pub mod placeholder;
 pub mod timing;

@@ -6,7 +6,7 @@
 //! of a visit for counts), so the simulation adds integers and never rounds money.
 
 use super::period::{day_label, working_days_between, Period};
-use super::pipeline::{Card, Stage, StageKind};
+use super::pipeline::{Card, FieldError, Stage, StageKind};
 use super::smart::format_value;
 use super::{Currency, Metric, MetricUnit};
 use chrono::NaiveDate;
@@ -302,6 +302,15 @@ impl Health {
             .find(|h| h.as_str() == s)
     }
 
+    /// How bad it is: off track first when sorting by it, descending.
+    pub fn severity(self) -> u8 {
+        match self {
+            Health::OnTrack => 0,
+            Health::AtRisk => 1,
+            Health::OffTrack => 2,
+        }
+    }
+
     pub fn label(self) -> &'static str {
         match self {
             Health::OnTrack => "On track",
@@ -373,6 +382,78 @@ impl Thresholds {
     }
 }
 
+/// The thresholds as typed into the admin's form: whole percentages.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ThresholdsInput {
+    pub hit_on_track: String,
+    pub hit_off_track: String,
+    pub pace_on_track: String,
+    pub pace_off_track: String,
+}
+
+impl From<Thresholds> for ThresholdsInput {
+    fn from(t: Thresholds) -> Self {
+        ThresholdsInput {
+            hit_on_track: t.hit_on_track.to_string(),
+            hit_off_track: t.hit_off_track.to_string(),
+            pace_on_track: t.pace_on_track.to_string(),
+            pace_off_track: t.pace_off_track.to_string(),
+        }
+    }
+}
+
+impl ThresholdsInput {
+    /// Every field a whole percentage in its range, and each "off track" below its "on track".
+    pub fn parse(&self) -> Result<Thresholds, Vec<FieldError>> {
+        let mut errors = Vec::new();
+        let mut percent = |field: &'static str, text: &str, min: u16, max: u16| {
+            let text = text.trim().trim_end_matches('%').trim();
+            match text.parse::<u16>() {
+                Ok(n) if (min..=max).contains(&n) => Some(n),
+                _ => {
+                    let shown = if text.is_empty() { "nothing" } else { text };
+                    errors.push(FieldError::new(
+                        field,
+                        format!("{shown} is not a whole percentage from {min} to {max}"),
+                    ));
+                    None
+                }
+            }
+        };
+        let hit_on = percent("hit_on_track", &self.hit_on_track, 1, 100);
+        let hit_off = percent("hit_off_track", &self.hit_off_track, 0, 99);
+        let pace_on = percent("pace_on_track", &self.pace_on_track, 1, 500);
+        let pace_off = percent("pace_off_track", &self.pace_off_track, 0, 499);
+        if let (Some(on), Some(off)) = (hit_on, hit_off) {
+            if off >= on {
+                errors.push(FieldError::new(
+                    "hit_off_track",
+                    format!("off track must start below on track ({on} %), so that at risk lies between"),
+                ));
+            }
+        }
+        if let (Some(on), Some(off)) = (pace_on, pace_off) {
+            if off >= on {
+                errors.push(FieldError::new(
+                    "pace_off_track",
+                    format!("off track must start below on track ({on} %), so that at risk lies between"),
+                ));
+            }
+        }
+        match (hit_on, hit_off, pace_on, pace_off) {
+            (Some(hit_on), Some(hit_off), Some(pace_on), Some(pace_off)) if errors.is_empty() => {
+                Ok(Thresholds {
+                    hit_on_track: u8::try_from(hit_on).unwrap_or(100),
+                    hit_off_track: u8::try_from(hit_off).unwrap_or(99),
+                    pace_on_track: pace_on,
+                    pace_off_track: pace_off,
+                })
+            }
+            _ => Err(errors),
+        }
+    }
+}
+
 /// The fewest open deals, most likely first, whose values cover `gap`: how many there are and
 /// the stages they sit in (in the order met). `None` when the whole pipeline does not cover it.
 pub fn deals_to_cover(gap: Decimal, open: &[OpenDeal]) -> Option<(usize, Vec<String>)> {
@@ -406,6 +487,34 @@ pub fn working_days_left(period: Period, as_of: NaiveDate) -> i64 {
         None => 0,
     }
 }
+
+/// The days a burn-up chart plots the actual at: every day from the period's start to today
+/// (or the period's end), or for periods longer than [`CHART_DAILY_LIMIT`] days every seventh
+/// day from the start and the last day.
+pub fn chart_days(period: Period, today: NaiveDate) -> Vec<NaiveDate> {
+    let last = today.min(period.end());
+    if last < period.start() {
+        return Vec::new();
+    }
+    let step = if period.days() > CHART_DAILY_LIMIT {
+        7
+    } else {
+        1
+    };
+    let mut days: Vec<NaiveDate> = period
+        .start()
+        .iter_days()
+        .take_while(|d| *d <= last)
+        .step_by(step)
+        .collect();
+    if days.last() != Some(&last) {
+        days.push(last);
+    }
+    days
+}
+
+/// Periods up to this many days (a quarter) are charted day by day.
+pub const CHART_DAILY_LIMIT: i64 = 92;
 
 /// What the forecast says about a target: the band (pipeline metrics), the status, and for a
 /// target at risk or off track the reason and what would close the gap, in the user's terms.
@@ -620,7 +729,7 @@ pub fn run_rate_outlook(
 }
 
 /// "4 more visits", "€3.2 k more turnover": the weekly pace needed, rounded up for counts.
-fn per_week(metric: Metric, week: Decimal, currency: Option<Currency>) -> String {
+pub fn per_week(metric: Metric, week: Decimal, currency: Option<Currency>) -> String {
     match metric.unit() {
         MetricUnit::Count => {
             let n = week.ceil();
@@ -679,6 +788,64 @@ mod tests {
 
     fn day(y: i32, m: u32, dd: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(y, m, dd).unwrap()
+    }
+
+    #[test]
+    fn a_quarter_is_charted_day_by_day_and_a_year_week_by_week() {
+        let q4 = Period::new(day(2026, 10, 1), day(2026, 12, 31)).unwrap();
+        let days = chart_days(q4, day(2026, 11, 25));
+        assert_eq!(days.len(), 56);
+        assert_eq!((days[0], days[55]), (day(2026, 10, 1), day(2026, 11, 25)));
+        // After the end: the whole period; before the start: nothing.
+        assert_eq!(chart_days(q4, day(2027, 2, 1)).len(), 92);
+        assert!(chart_days(q4, day(2026, 9, 30)).is_empty());
+        // A year: every seventh day from 1 January, and today as the last point.
+        let year = Period::new(day(2026, 1, 1), day(2026, 12, 31)).unwrap();
+        let days = chart_days(year, day(2026, 1, 17));
+        assert_eq!(
+            days,
+            vec![
+                day(2026, 1, 1),
+                day(2026, 1, 8),
+                day(2026, 1, 15),
+                day(2026, 1, 17)
+            ]
+        );
+    }
+
+    #[test]
+    fn thresholds_typed_in_are_checked_field_by_field() {
+        let input = ThresholdsInput::from(Thresholds::default());
+        assert_eq!(input.parse(), Ok(Thresholds::default()));
+        let with = |f: fn(&mut ThresholdsInput)| {
+            let mut i = input.clone();
+            f(&mut i);
+            i.parse().unwrap_err()
+        };
+        let fields =
+            |errors: Vec<FieldError>| errors.into_iter().map(|e| e.field).collect::<Vec<_>>();
+        assert_eq!(
+            fields(with(|i| i.hit_off_track = "70".into())),
+            vec!["hit_off_track"]
+        );
+        assert_eq!(
+            fields(with(|i| i.pace_on_track = "".into())),
+            vec!["pace_on_track"]
+        );
+        assert_eq!(
+            fields(with(|i| i.hit_on_track = "0".into())),
+            vec!["hit_on_track"]
+        );
+        assert_eq!(
+            fields(with(|i| {
+                i.pace_on_track = "80".into();
+                i.hit_off_track = "-1".into();
+            })),
+            vec!["hit_off_track", "pace_off_track"]
+        );
+        let mut percent = input.clone();
+        percent.pace_on_track = " 95 % ".into();
+        assert_eq!(percent.parse().unwrap().pace_on_track, 95);
     }
 
     fn deal(value: &str, probability: u8) -> OpenDeal {

@@ -1,30 +1,228 @@
+//! The landing page after sign-in: what changed since yesterday, my targets with status and
+//! pace, and for managers their team's targets with who is off track.
+
+use crate::api::dashboard::{get_dashboard, Dashboard, Digest, RottenOpportunity, StatusChange};
+use crate::api::targets::TargetRow;
+use crate::components::outlook::{HealthTag, OutlookLine, Progress};
+use crate::domain::forecast::Health;
+use crate::domain::period::day_label;
 use crate::providers::auth::use_auth;
+use leptos::either::Either;
 use leptos::prelude::*;
 use leptos_meta::Title;
+use leptos_router::components::A;
 
 #[component]
 pub fn DashboardPage() -> impl IntoView {
     let auth = use_auth();
+    let dashboard = Resource::new(|| (), |()| get_dashboard());
     view! {
         <Title text="" />
         <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
             {move || Suspend::new(async move {
-                auth.user.await.ok().map(|user| {
-                    let first_name = user.name.split_whitespace().next().unwrap_or_default().to_string();
-                    view! {
-                        <section class="card hero">
-                            <h1>"Hello, " {first_name}</h1>
-                            <p class="muted">{user.role.label()} " · " {user.unit_name.clone()}</p>
-                            <p>
-                                "Your dashboard will show your targets, your pace and early warnings. "
-                                "Until the targets and forecasts land, start from your "
-                                <a href="/customers">"customers"</a>
-                                "."
-                            </p>
-                        </section>
-                    }
-                })
+                let user = auth.user.await.ok();
+                let first_name = user
+                    .as_ref()
+                    .and_then(|u| u.name.split_whitespace().next().map(str::to_string))
+                    .unwrap_or_default();
+                let who = user.map(|u| format!("{} · {}", u.role.label(), u.unit_name));
+                let body = match dashboard.await {
+                    Ok(d) => Either::Left(view! { <DashboardView d /> }),
+                    Err(e) => Either::Right(view! { <p class="form-error" role="alert">{e.to_string()}</p> }),
+                };
+                view! {
+                    <section class="card hero">
+                        <h1>"Hello, " {first_name}</h1>
+                        <p class="muted">{who}</p>
+                    </section>
+                    {body}
+                }
             })}
         </Transition>
+    }
+}
+
+#[component]
+fn DashboardView(d: Dashboard) -> impl IntoView {
+    view! {
+        <DigestCard digest=d.digest today=d.today />
+        <section class="card" data-testid="my-targets">
+            <div class="section-head">
+                <h2>"My targets"</h2>
+                <A href="/targets?view=mine">"All my targets"</A>
+            </div>
+            {if d.mine.is_empty() {
+                Either::Left(view! {
+                    <p class="muted" data-testid="my-targets-empty">
+                        "No agreed target runs for you today. Targets count once both sides have agreed them."
+                    </p>
+                })
+            } else {
+                Either::Right(view! { <TargetList rows=d.mine show_assignee=false /> })
+            }}
+        </section>
+        {d.team.map(|team| view! { <TeamCard team /> })}
+    }
+}
+
+#[component]
+fn DigestCard(digest: Digest, today: chrono::NaiveDate) -> impl IntoView {
+    let heading = match digest.since {
+        Some(day) if day + chrono::Duration::days(1) == today => "Since yesterday".to_string(),
+        Some(day) => format!("Since {}", day_label(day)),
+        None => "Today".to_string(),
+    };
+    let quiet = digest.changes.is_empty() && digest.rotten.is_empty();
+    let first_day = digest.since.is_none();
+    view! {
+        <section class="card digest" data-testid="digest">
+            <h2>{heading}</h2>
+            {quiet.then(|| view! {
+                <p class="muted" data-testid="digest-quiet">
+                    {if first_day {
+                        "Nothing needs your attention. From tomorrow this shows what changed since the day before."
+                    } else {
+                        "No status changed and no opportunity went rotten. Carry on."
+                    }}
+                </p>
+            })}
+            {(!digest.changes.is_empty()).then(|| view! {
+                <ul class="digest-list">
+                    {digest.changes.into_iter().map(|c| view! { <ChangeItem c /> }).collect_view()}
+                </ul>
+            })}
+            {(!digest.rotten.is_empty()).then(|| {
+                let n = digest.rotten.len();
+                view! {
+                    <h3 class="digest-sub">
+                        {format!("{n} {} went rotten", if n == 1 { "opportunity" } else { "opportunities" })}
+                    </h3>
+                    <ul class="digest-list">
+                        {digest.rotten.into_iter().map(|o| view! { <RottenItem o /> }).collect_view()}
+                    </ul>
+                }
+            })}
+        </section>
+    }
+}
+
+#[component]
+fn ChangeItem(c: StatusChange) -> impl IntoView {
+    let what = match c.from {
+        Some(from) if from.severity() < c.to.severity() => format!("{} → worse", from.label()),
+        Some(from) => format!("{} → better", from.label()),
+        None => "new warning".to_string(),
+    };
+    view! {
+        <li class="digest-item" data-testid="digest-change" data-target-id=c.target_id>
+            <div class="digest-head">
+                <HealthTag health=c.to warning=None />
+                <A href=format!("/targets/{}", c.target_id)>{c.statement}</A>
+                <span class="muted small">{c.assignee} " · " {what}</span>
+            </div>
+            {c.warning.map(|w| view! { <p class="forecast-warning">{w}</p> })}
+        </li>
+    }
+}
+
+#[component]
+fn RottenItem(o: RottenOpportunity) -> impl IntoView {
+    view! {
+        <li class="digest-item" data-testid="digest-rotten">
+            <span class="badge badge-rotting">"Rotting"</span>
+            " "
+            <strong>{o.title}</strong>
+            <span class="muted small">
+                {format!(" · {} · {} · {} for {} days", o.customer, o.owner, o.stage, o.days_in_stage)}
+            </span>
+        </li>
+    }
+}
+
+#[component]
+fn TeamCard(team: Vec<TargetRow>) -> impl IntoView {
+    let count = |h: Health| {
+        team.iter()
+            .filter(|t| t.outlook.as_ref().is_some_and(|o| o.health == h))
+            .count()
+    };
+    let (off, risk, on) = (
+        count(Health::OffTrack),
+        count(Health::AtRisk),
+        count(Health::OnTrack),
+    );
+    let off_track: Vec<TargetRow> = team
+        .iter()
+        .filter(|t| {
+            t.outlook
+                .as_ref()
+                .is_some_and(|o| o.health == Health::OffTrack)
+        })
+        .cloned()
+        .collect();
+    view! {
+        <section class="card" data-testid="team-targets">
+            <div class="section-head">
+                <h2>"My team's targets"</h2>
+                <A href="/targets?view=team&status=active">"All team targets"</A>
+            </div>
+            <p class="team-counts" data-testid="team-counts">
+                <span class="tag tag-health-off_track">{off} " off track"</span>
+                " "
+                <span class="tag tag-health-at_risk">{risk} " at risk"</span>
+                " "
+                <span class="tag tag-health-on_track">{on} " on track"</span>
+            </p>
+            {if off_track.is_empty() {
+                Either::Left(view! { <p class="muted" data-testid="off-track-none">"Nobody is off track."</p> })
+            } else {
+                Either::Right(view! {
+                    <h3>"Who is off track"</h3>
+                    <ul class="off-track" data-testid="off-track">
+                        {off_track
+                            .into_iter()
+                            .map(|t| view! {
+                                <li data-testid="off-track-item">
+                                    <strong>{t.assignee_name.clone()}</strong>
+                                    ": "
+                                    <A href=format!("/targets/{}", t.id)>{t.statement.clone()}</A>
+                                    {t.outlook.and_then(|o| o.warning).map(|w| view! { <p class="forecast-warning">{w}</p> })}
+                                </li>
+                            })
+                            .collect_view()}
+                    </ul>
+                })
+            }}
+            <details>
+                <summary>{format!("All {} active targets of the team", team.len())}</summary>
+                <TargetList rows=team.clone() show_assignee=true />
+            </details>
+        </section>
+    }
+}
+
+#[component]
+fn TargetList(rows: Vec<TargetRow>, show_assignee: bool) -> impl IntoView {
+    view! {
+        <ul class="dash-targets">
+            {rows
+                .into_iter()
+                .map(|t| {
+                    let id = t.id;
+                    let title = if show_assignee {
+                        format!("{} · {}", t.assignee_name, t.statement)
+                    } else {
+                        t.statement.clone()
+                    };
+                    view! {
+                        <li class="dash-target" data-testid="dash-target" data-target-id=id>
+                            <A href=format!("/targets/{id}")>{title}</A>
+                            <Progress row=t.clone() />
+                            <OutlookLine row=t />
+                        </li>
+                    }
+                })
+                .collect_view()}
+        </ul>
     }
 }

@@ -6,6 +6,7 @@ mod customers;
 mod dashboard;
 mod login;
 mod not_found;
+mod settings;
 mod targets;
 
 pub use board::{BoardPage, StagesPage};
@@ -14,4 +15,5 @@ pub use customers::CustomersPage;
 pub use dashboard::DashboardPage;
 pub use login::LoginPage;
 pub use not_found::NotFoundPage;
+pub use settings::SettingsPage;
 pub use targets::{EditTargetPage, NewTargetPage, TargetPage, TargetsPage};

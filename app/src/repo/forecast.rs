@@ -4,14 +4,18 @@
 use super::metrics::{measure, Who};
 use super::opportunities::View;
 use super::RepoError;
-use crate::domain::forecast::{OpenDeal, PipelineTarget};
+use crate::api::targets::TargetRow;
+use crate::domain::forecast::{
+    pipeline_outlook, run_rate_outlook, OpenDeal, Outlook, PipelineTarget, Thresholds,
+};
+use crate::domain::metric::ForecastMethod;
 use crate::domain::{Card, Currency, Metric, Period, Stage};
 use crate::{db::Db, on_db};
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 use rust_decimal::Decimal;
 use std::collections::HashSet;
 
-type TargetRow = (
+type PipelineTargetRow = (
     i64,
     String,
     String,
@@ -50,7 +54,7 @@ pub async fn board_targets(
          AND t.status IN ('agreed', 'proposed', 'changes_requested') \
          AND t.starts_on <= $2 AND t.ends_on >= $2 ORDER BY t.ends_on, t.id"
     );
-    let rows: Vec<TargetRow> = on_db!(db, pool => sqlx::query_as(&sql)
+    let rows: Vec<PipelineTargetRow> = on_db!(db, pool => sqlx::query_as(&sql)
         .bind(id).bind(today).fetch_all(pool).await?);
     let on_board: HashSet<i64> = cards.iter().map(|c| c.id).collect();
     let mut targets = Vec::with_capacity(rows.len());
@@ -78,7 +82,7 @@ pub async fn board_targets(
             period,
             owners,
             won_elsewhere: Decimal::ZERO,
-            open_elsewhere: open_deals(db, &who, metric, currency, period, &on_board).await?,
+            open_elsewhere: open_deals(db, &who, metric, currency, period, None, &on_board).await?,
         };
         // Won in the period, less what the board's own won cards already count.
         let won = measure(db, metric, &who, period, currency).await?;
@@ -109,13 +113,16 @@ async fn owners(db: &Db, who: &Who) -> Result<Vec<i64>, RepoError> {
     })
 }
 
-/// Open opportunities of `who` closing in `period` that are not on the board.
+/// Open opportunities of `who` closing in `period` that are not on the board. With `as_of`
+/// (a past day, for a snapshot taken late) the deals open on that day instead: those still
+/// open and those closed after it, each with the probability of the stage it was in then.
 async fn open_deals(
     db: &Db,
     who: &Who,
     metric: Metric,
     currency: Option<Currency>,
     period: Period,
+    as_of: Option<NaiveDate>,
     on_board: &HashSet<i64>,
 ) -> Result<Vec<OpenDeal>, RepoError> {
     let owner = match who {
@@ -124,18 +131,35 @@ async fn open_deals(
                             ON wo.id = wu.org_unit_id WHERE wo.path LIKE $1)"
             .to_string(),
     };
-    let sql = format!(
-        "SELECT o.id, o.value_minor, o.currency, COALESCE(o.probability, s.probability), s.name \
-         FROM opportunities o JOIN stages s ON s.id = o.stage_id \
-         WHERE s.kind = 'open' AND {owner} AND o.expected_close_on >= $2 AND o.expected_close_on <= $3"
-    );
+    let sql = match as_of {
+        None => format!(
+            "SELECT o.id, o.value_minor, o.currency, COALESCE(o.probability, s.probability), s.name \
+             FROM opportunities o JOIN stages s ON s.id = o.stage_id \
+             WHERE s.kind = 'open' AND {owner} AND o.expected_close_on >= $2 AND o.expected_close_on <= $3"
+        ),
+        // The stage on the day: the last change before the next day began.
+        Some(_) => format!(
+            "SELECT o.id, o.value_minor, o.currency, COALESCE(o.probability, hs.probability), hs.name \
+             FROM opportunities o JOIN stages s ON s.id = o.stage_id \
+             JOIN stages hs ON hs.id = COALESCE((SELECT sc.to_stage_id FROM stage_changes sc \
+                 WHERE sc.opportunity_id = o.id AND sc.changed_at < $4 \
+                 ORDER BY sc.changed_at DESC, sc.id DESC LIMIT 1), o.stage_id) \
+             WHERE (s.kind = 'open' OR o.closed_on > $5) AND hs.kind = 'open' AND o.created_at < $4 \
+             AND {owner} AND o.expected_close_on >= $2 AND o.expected_close_on <= $3"
+        ),
+    };
     let rows: Vec<(i64, i64, String, i32, String)> = on_db!(db, pool => {
         let query = sqlx::query_as(&sql);
         let query = match who {
             Who::User(id) => query.bind(*id),
             Who::Subtree(path) => query.bind(format!("{path}%")),
         };
-        query.bind(period.start()).bind(period.end()).fetch_all(pool).await?
+        let query = query.bind(period.start()).bind(period.end());
+        let query = match as_of {
+            None => query,
+            Some(day) => query.bind(start_of(day.succ_opt().unwrap_or(day))).bind(day),
+        };
+        query.fetch_all(pool).await?
     });
     Ok(rows
         .into_iter()
@@ -153,4 +177,60 @@ async fn open_deals(
             })
         })
         .collect())
+}
+
+fn start_of(day: NaiveDate) -> DateTime<Utc> {
+    day.and_time(NaiveTime::MIN).and_utc()
+}
+
+/// Where `target` will land, as of `day` (its `actual` measured up to that day): the pace,
+/// for bookings and won opportunities the simulated range over the deals open that day, the
+/// status and the warning. `None` before the period starts.
+pub async fn outlook(
+    db: &Db,
+    target: &TargetRow,
+    who: &Who,
+    day: NaiveDate,
+    today: NaiveDate,
+    thresholds: &Thresholds,
+) -> Result<Option<Outlook>, RepoError> {
+    let (metric, period) = (target.metric, target.period);
+    if period.start() > day {
+        return Ok(None);
+    }
+    Ok(Some(
+        if matches!(metric.forecast_method(), ForecastMethod::Pipeline) {
+            let as_of = (day < today).then_some(day);
+            let open = open_deals(
+                db,
+                who,
+                metric,
+                target.currency,
+                period,
+                as_of,
+                &HashSet::new(),
+            )
+            .await?;
+            pipeline_outlook(
+                metric,
+                target.currency,
+                target.value,
+                period,
+                target.actual,
+                &open,
+                day,
+                thresholds,
+            )
+        } else {
+            run_rate_outlook(
+                metric,
+                target.currency,
+                target.value,
+                period,
+                target.actual,
+                day,
+                thresholds,
+            )
+        },
+    ))
 }

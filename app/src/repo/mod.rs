@@ -4,6 +4,7 @@
 //! [`Db`]: crate::db::Db
 
 pub mod customers;
+pub mod dashboard;
 pub mod forecast;
 pub mod login_failures;
 pub mod metrics;
@@ -11,6 +12,8 @@ pub mod opportunities;
 pub mod pipeline;
 pub mod scope;
 pub mod seed;
+pub mod settings;
+pub mod snapshots;
 pub mod targets;
 pub mod users;
 

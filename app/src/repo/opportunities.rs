@@ -5,7 +5,6 @@ use super::scope::push_owner_filter;
 use super::{pipeline, RepoError, WriteError};
 use crate::api::auth::SessionUser;
 use crate::api::pipeline::{Board, Choice, StageChangeView, CLOSED_DAYS_SHOWN};
-use crate::domain::forecast::Thresholds;
 use crate::domain::pipeline::OpportunityFields;
 use crate::domain::{Card, Currency, Money, OrgUnitKind, Probability, Role, Scope, Stage};
 use crate::error::AppError;
@@ -259,7 +258,7 @@ pub async fn board(
         super::forecast::board_targets(db, user.id, query.view, today, &cards, &stages).await?;
     Ok(Board {
         forecasts,
-        thresholds: Thresholds::default(),
+        thresholds: super::settings::thresholds(db).await?,
         stages,
         cards,
         today,

@@ -4,10 +4,11 @@
 
 use super::metrics::{self, Who};
 use super::scope::push_target_filter;
-use super::{RepoError, WriteError};
+use super::{forecast, settings, snapshots, RepoError, WriteError};
 use crate::api::auth::SessionUser;
 use crate::api::pipeline::Choice;
 use crate::api::targets::{EditorContext, SaveOutcome, TargetDetail, TargetEvent, TargetRow};
+use crate::domain::forecast::{chart_days, Thresholds};
 use crate::domain::smart::{
     format_value, parse_value, split, step, target_date, Level, ParentSummary, SmartContext,
     TargetFields, TargetInput,
@@ -256,6 +257,7 @@ impl TryFrom<Row> for Stored {
                 counter_value: r.counter_hundredths.map(from_hundredths),
                 version: r.version,
                 actual: Decimal::ZERO,
+                outlook: None,
             },
             side_path: r.side_path.unwrap_or_else(|| r.assignee_path.clone()),
             path: r.assignee_path,
@@ -317,25 +319,74 @@ async fn find(db: &Db, user: &SessionUser, id: i64) -> Result<Option<Stored>, Re
     )
 }
 
-/// Fills in each target's actual to date.
+/// Fills in each target's actual to date and its outlook.
 async fn with_actuals(
     db: &Db,
     stored: Vec<Stored>,
     today: NaiveDate,
 ) -> Result<Vec<TargetRow>, RepoError> {
+    let thresholds = settings::thresholds(db).await?;
     let mut rows = Vec::with_capacity(stored.len());
     for s in stored {
-        let mut row = s.row.clone();
-        if row.period.start() <= today {
-            let so_far = Period::new(row.period.start(), row.period.end().min(today))
-                .expect("start <= today and start <= end");
-            row.actual =
-                metrics::actual(db, row.metric, &s.who(), so_far, row.currency, row.baseline)
-                    .await?;
-        }
-        rows.push(row);
+        rows.push(measured(db, &s, today, today, &thresholds).await?);
     }
     Ok(rows)
+}
+
+/// `s` as it stood at the end of `day`: its actual up to that day and its outlook then.
+async fn measured(
+    db: &Db,
+    s: &Stored,
+    day: NaiveDate,
+    today: NaiveDate,
+    thresholds: &Thresholds,
+) -> Result<TargetRow, RepoError> {
+    let mut row = s.row.clone();
+    if row.period.start() <= day {
+        let day = day.min(row.period.end());
+        let so_far = Period::new(row.period.start(), day).expect("start <= day <= end");
+        row.actual =
+            metrics::actual(db, row.metric, &s.who(), so_far, row.currency, row.baseline).await?;
+        row.outlook = forecast::outlook(db, &row, &s.who(), day, today, thresholds).await?;
+    }
+    Ok(row)
+}
+
+/// Every agreed target whose period contains `day`, as it stood at the end of that day: what
+/// the daily snapshot stores.
+#[tracing::instrument(skip(db), err)]
+pub async fn active_on(
+    db: &Db,
+    day: NaiveDate,
+    today: NaiveDate,
+) -> Result<Vec<TargetRow>, RepoError> {
+    let rows: Vec<Row> = on_db!(db, pool => sqlx::query_as(&format!(
+        "{SELECT} WHERE t.status = 'agreed' AND t.starts_on <= $1 AND t.ends_on >= $1 ORDER BY t.id"
+    )).bind(day).fetch_all(pool).await?);
+    let thresholds = settings::thresholds(db).await?;
+    let mut measured_rows = Vec::with_capacity(rows.len());
+    for row in rows {
+        let stored = Stored::try_from(row)?;
+        measured_rows.push(measured(db, &stored, day, today, &thresholds).await?);
+    }
+    Ok(measured_rows)
+}
+
+/// The actual at the end of each of `days`: the burn-up chart's line.
+async fn burn_up(
+    db: &Db,
+    s: &Stored,
+    days: &[NaiveDate],
+) -> Result<Vec<(NaiveDate, Decimal)>, RepoError> {
+    let mut points = Vec::with_capacity(days.len());
+    for &day in days {
+        let so_far = Period::new(s.row.period.start(), day).expect("chart days lie in the period");
+        let row = &s.row;
+        let actual =
+            metrics::actual(db, row.metric, &s.who(), so_far, row.currency, row.baseline).await?;
+        points.push((day, actual));
+    }
+    Ok(points)
 }
 
 #[tracing::instrument(skip(db, user), fields(user = user.id), err)]
@@ -414,6 +465,8 @@ pub async fn detail(
         Vec::new()
     };
     let events = events(db, id).await?;
+    let history = snapshots::history(db, id).await?;
+    let burn_up = burn_up(db, &stored, &chart_days(stored.row.period, today)).await?;
     let mut rows = with_actuals(db, vec![stored], today).await?;
     Ok(Some(TargetDetail {
         target: rows.remove(0),
@@ -426,6 +479,8 @@ pub async fn detail(
         allocated,
         cascade_members,
         events,
+        history,
+        burn_up,
     }))
 }
 

@@ -20,6 +20,8 @@ use std::fmt;
 mod targets;
 
 pub const SEED: u64 = 20_261_123;
+/// Days of snapshots the demo starts with, computed from its own records up to each day.
+pub const HISTORY_DAYS: i64 = 14;
 pub const DEMO_PASSWORD: &str = "pacer-demo";
 pub const DEMO_ADMIN: &str = "sabine.krueger@pacer.demo";
 pub const DEMO_MANAGER: &str = "julia.hoffmann@pacer.demo";
@@ -80,6 +82,11 @@ pub async fn load_into_empty(db: &Db, today: NaiveDate) -> Result<DemoSummary, D
     let password_hash = hash_password(DEMO_PASSWORD).map_err(|e| DemoError::Hash(e.to_string()))?;
     let company = generate(today, &password_hash);
     repo::seed::insert(db, &company).await?;
+    // Two weeks of daily snapshots, so status histories and the first digest have a past.
+    let now = Utc::now();
+    for back in (1..=HISTORY_DAYS).rev() {
+        repo::snapshots::take(db, today - Duration::days(back), today, now).await?;
+    }
     Ok(summarise(&company))
 }
 

@@ -4,8 +4,6 @@
 use crate::both_backends;
 use crate::helpers::*;
 use app::domain::forecast::{Thresholds, WhatIf};
-use app::on_db;
-use chrono::{Duration, Utc};
 use reqwest::StatusCode;
 use rust_decimal::Decimal;
 
@@ -13,39 +11,6 @@ both_backends!(
     the_forecast_panel_counts_every_deal_of_the_target_once,
     a_view_shows_only_its_own_running_targets,
 );
-
-/// Stores a bookings target (or another `metric`) running from 10 days ago to 60 days ahead:
-/// the fixture's opportunities all close 30 days from now.
-async fn target(
-    app: &TestApp,
-    fx: &Fixture,
-    assignee: (&str, i64),
-    metric: &str,
-    euros: i64,
-    status: &str,
-) -> i64 {
-    let today = Utc::now().date_naive();
-    let now = Utc::now();
-    let admin = fx.ids.users[0];
-    let sql = format!(
-        "INSERT INTO targets (statement, metric, value_hundredths, currency, starts_on, ends_on, {}, \
-         kind, rationale, status, created_by, created_at, updated_by, updated_at) \
-         VALUES ($1, $2, $3, 'EUR', $4, $5, $6, 'strategic', 'test', $7, $8, $9, $8, $9) RETURNING id",
-        assignee.0
-    );
-    let (id,): (i64,) = on_db!(&app.db, pool => sqlx::query_as(&sql)
-        .bind(format!("Book € {euros}"))
-        .bind(metric)
-        .bind(euros * 100)
-        .bind(today - Duration::days(10))
-        .bind(today + Duration::days(60))
-        .bind(assignee.1)
-        .bind(status)
-        .bind(admin)
-        .bind(now)
-        .fetch_one(pool).await.expect("target"));
-    id
-}
 
 async fn the_forecast_panel_counts_every_deal_of_the_target_once(backend: Backend) {
     let app = TestApp::spawn(backend).await;

@@ -367,3 +367,36 @@ fn customer(owner: Option<usize>, name: &str) -> SeedCustomer {
         first_contact_on: None,
     }
 }
+
+/// Stores a bookings target (or another `metric`) running from 10 days ago to 60 days ahead:
+/// the fixture's opportunities all close 30 days from now.
+pub async fn target(
+    app: &TestApp,
+    fx: &Fixture,
+    assignee: (&str, i64),
+    metric: &str,
+    euros: i64,
+    status: &str,
+) -> i64 {
+    let today = Utc::now().date_naive();
+    let now = Utc::now();
+    let admin = fx.ids.users[0];
+    let sql = format!(
+        "INSERT INTO targets (statement, metric, value_hundredths, currency, starts_on, ends_on, {}, \
+         kind, rationale, status, created_by, created_at, updated_by, updated_at) \
+         VALUES ($1, $2, $3, 'EUR', $4, $5, $6, 'strategic', 'test', $7, $8, $9, $8, $9) RETURNING id",
+        assignee.0
+    );
+    let (id,): (i64,) = app::on_db!(&app.db, pool => sqlx::query_as(&sql)
+        .bind(format!("Book € {euros}"))
+        .bind(metric)
+        .bind(euros * 100)
+        .bind(today - Duration::days(10))
+        .bind(today + Duration::days(60))
+        .bind(assignee.1)
+        .bind(status)
+        .bind(admin)
+        .bind(now)
+        .fetch_one(pool).await.expect("target"));
+    id
+}

@@ -8,5 +8,6 @@ mod demo;
 mod forecast;
 mod pipeline;
 mod scoping;
+mod snapshots;
 mod startup;
 mod targets;

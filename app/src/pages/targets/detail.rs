@@ -1,10 +1,13 @@
 //! One target: what it says, its progress, the agreement steps the viewer may take, its
 //! children with what is allocated and what remains, the cascade, and the timeline.
 
+use super::chart::BurnUp;
 use super::{Progress, StatusTag};
 use crate::api::targets::{
     cascade_target, get_target, transition_target, TargetDetail, TargetEvent, TargetRow,
 };
+use crate::components::outlook::OutlookLine;
+use crate::domain::forecast::per_week;
 use crate::domain::smart::format_value;
 use crate::domain::target::{Factor, Side, Transition};
 use crate::error::AppError;
@@ -108,6 +111,10 @@ fn TargetView(
                 {facts.into_iter().map(|(k, v)| view! { <div><dt>{k}</dt><dd>{v}</dd></div> }).collect_view()}
             </dl>
             <Progress row=t.clone() />
+            <OutlookLine row=t.clone() />
+            {t.outlook.as_ref().and_then(|o| o.warning.clone()).map(|w| view! {
+                <p class="forecast-warning" data-testid="target-warning">{w}</p>
+            })}
             {(!t.rationale.is_empty()).then(|| view! { <p><strong>"Why it matters: "</strong>{t.rationale.clone()}</p> })}
             {detail.parent.clone().map(|p| view! {
                 <p>"Contributes to " <A href=format!("/targets/{}", p.id)>{p.statement.clone()}</A></p>
@@ -118,9 +125,46 @@ fn TargetView(
             </details>
             <Actions target=t.clone() actions=detail.actions.clone() on_change />
         </section>
+        {(t.period.start() <= today).then(|| view! {
+            <section class="card" data-testid="target-progress-chart">
+                <h2>"Progress over the period"</h2>
+                <WeeklyPace target=t.clone() />
+                <BurnUp target=t.clone() burn_up=detail.burn_up.clone() history=detail.history.clone() today />
+            </section>
+        })}
         <Children detail=detail.clone() on_change />
         <Timeline events=detail.events.clone() />
     }
+}
+
+/// For run-rate metrics still running: the weekly pace so far and the pace needed from now on.
+#[component]
+fn WeeklyPace(target: TargetRow) -> impl IntoView {
+    let outlook = target.outlook.clone()?;
+    if outlook.band.is_some()
+        || outlook.pace.remaining_days() == 0
+        || outlook.pace.elapsed_days == 0
+    {
+        return None;
+    }
+    let (metric, currency) = (target.metric, target.currency);
+    let pace = outlook.pace;
+    let so_far = pace.actual * Decimal::from(5) / Decimal::from(pace.elapsed_days);
+    let needed = pace.needed_per_week().unwrap_or_default();
+    let end = crate::domain::period::day_label(target.period.end());
+    let text = if needed.is_zero() {
+        format!(
+            "Reached. So far {} a week.",
+            format_value(metric, so_far.round_dp(1), currency)
+        )
+    } else {
+        format!(
+            "Needed from now on: {} a week until {end}. So far: {} a week.",
+            per_week(metric, needed, currency),
+            format_value(metric, so_far.round_dp(1), currency)
+        )
+    };
+    Some(view! { <p class="weekly-pace" data-testid="weekly-pace">{text}</p> })
 }
 
 #[component]

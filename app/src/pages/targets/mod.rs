@@ -1,6 +1,7 @@
 //! Targets: the list (mine / my team's / the company's, grouped by horizon and kind), the
 //! editor with the live SMART check, and one target with its agreement workflow.
 
+mod chart;
 mod detail;
 mod editor;
 
@@ -8,6 +9,8 @@ pub use detail::TargetPage;
 pub use editor::{EditTargetPage, NewTargetPage};
 
 use crate::api::targets::{list_targets, TargetRow};
+use crate::components::outlook::OutlookLine;
+pub use crate::components::outlook::Progress;
 use crate::domain::smart::format_value;
 use crate::domain::target::{Side, TargetKind, TargetStatus};
 use crate::domain::Horizon;
@@ -17,7 +20,6 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::{Form, A};
 use leptos_router::hooks::use_query_map;
-use rust_decimal::prelude::*;
 
 #[component]
 pub fn TargetsPage() -> impl IntoView {
@@ -157,7 +159,7 @@ fn TargetListRow(row: TargetRow, today: NaiveDate) -> impl IntoView {
             <td>{assignee}</td>
             <td class="hide-phone">{period}</td>
             <td><StatusTag row=status_row today /></td>
-            <td><Progress row /></td>
+            <td><Progress row=row.clone() /><OutlookLine row /></td>
         </tr>
     }
 }
@@ -175,30 +177,5 @@ pub fn StatusTag(row: TargetRow, today: NaiveDate) -> impl IntoView {
     view! {
         <span class=class data-testid="target-status">{label}</span>
         {waiting.map(|w| view! { <div class="muted small">{w}</div> })}
-    }
-}
-
-/// Actual to date against the target, as figures and a bar.
-#[component]
-pub fn Progress(row: TargetRow) -> impl IntoView {
-    let share = if row.value > Decimal::ZERO {
-        (row.actual / row.value * Decimal::from(100))
-            .round()
-            .to_u32()
-            .unwrap_or(0)
-    } else {
-        0
-    };
-    let width = format!("width: {}%", share.min(100));
-    let text = format!(
-        "{} of {} ({share} %)",
-        format_value(row.metric, row.actual, row.currency),
-        format_value(row.metric, row.value, row.currency)
-    );
-    view! {
-        <div class="progress" data-testid="target-progress">
-            <div class="progress-bar" aria-hidden="true"><span style=width></span></div>
-            <span class="small">{text}</span>
-        </div>
     }
 }

@@ -1,0 +1,54 @@
+//! Organisation-wide settings an admin may change: the status thresholds of the forecast.
+
+use super::RepoError;
+use crate::domain::forecast::Thresholds;
+use crate::{db::Db, on_db};
+use chrono::{DateTime, Utc};
+
+/// The thresholds in force: the stored ones, else DESIGN.md's defaults.
+#[tracing::instrument(skip(db), err)]
+pub async fn thresholds(db: &Db) -> Result<Thresholds, RepoError> {
+    let row: Option<(i32, i32, i32, i32)> = on_db!(db, pool => sqlx::query_as(
+        "SELECT hit_on_track, hit_off_track, pace_on_track, pace_off_track \
+         FROM forecast_settings WHERE id = 1"
+    ).fetch_optional(pool).await?);
+    let Some((hit_on, hit_off, pace_on, pace_off)) = row else {
+        return Ok(Thresholds::default());
+    };
+    let corrupt = || RepoError::Corrupt("forecast_settings: threshold out of range".into());
+    let stored = Thresholds {
+        hit_on_track: u8::try_from(hit_on).map_err(|_| corrupt())?,
+        hit_off_track: u8::try_from(hit_off).map_err(|_| corrupt())?,
+        pace_on_track: u16::try_from(pace_on).map_err(|_| corrupt())?,
+        pace_off_track: u16::try_from(pace_off).map_err(|_| corrupt())?,
+    };
+    stored.check().map_err(|_| corrupt())?;
+    Ok(stored)
+}
+
+/// Stores checked thresholds (the caller has run [`Thresholds::check`]).
+#[tracing::instrument(skip(db), err)]
+pub async fn set_thresholds(
+    db: &Db,
+    t: Thresholds,
+    by: i64,
+    at: DateTime<Utc>,
+) -> Result<(), RepoError> {
+    let _turn = db.begin_write().await;
+    on_db!(db, pool => sqlx::query(
+        "INSERT INTO forecast_settings \
+         (id, hit_on_track, hit_off_track, pace_on_track, pace_off_track, updated_by, updated_at) \
+         VALUES (1, $1, $2, $3, $4, $5, $6) ON CONFLICT (id) DO UPDATE SET \
+         hit_on_track = excluded.hit_on_track, hit_off_track = excluded.hit_off_track, \
+         pace_on_track = excluded.pace_on_track, pace_off_track = excluded.pace_off_track, \
+         updated_by = excluded.updated_by, updated_at = excluded.updated_at"
+    )
+    .bind(i32::from(t.hit_on_track))
+    .bind(i32::from(t.hit_off_track))
+    .bind(i32::from(t.pace_on_track))
+    .bind(i32::from(t.pace_off_track))
+    .bind(by)
+    .bind(at)
+    .execute(pool).await.map(|_| ())?);
+    Ok(())
+}
