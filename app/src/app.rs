@@ -1,6 +1,6 @@
 use crate::components::layout::AppLayout;
 use crate::pages::{
-    BoardPage, CheckInPage, CustomersPage, DashboardPage, EditTargetPage, LoginPage, NewTargetPage,
+    BoardPage, CheckInPage, CustomerPage, CustomersPage, DashboardPage, EditTargetPage, ImportPage, LoginPage, NewTargetPage,
     NotFoundPage, SettingsPage, StagesPage, TargetPage, TargetsPage,
 };
 use leptos::prelude::*;
@@ -34,6 +34,8 @@ lazy_page!(NewTargetRoute, NewTargetPage);
 lazy_page!(TargetRoute, TargetPage);
 lazy_page!(EditTargetRoute, EditTargetPage);
 lazy_page!(CustomersRoute, CustomersPage);
+lazy_page!(CustomerRoute, CustomerPage);
+lazy_page!(ImportRoute, ImportPage);
 lazy_page!(CheckInRoute, CheckInPage);
 lazy_page!(SettingsRoute, SettingsPage);
 
@@ -78,6 +80,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("targets/:id") view={Lazy::<TargetRoute>::new()} />
                     <Route path=path!("targets/:id/edit") view={Lazy::<EditTargetRoute>::new()} />
                     <Route path=path!("customers") view={Lazy::<CustomersRoute>::new()} />
+                    <Route path=path!("customers/import") view={Lazy::<ImportRoute>::new()} />
+                    <Route path=path!("customers/:id") view={Lazy::<CustomerRoute>::new()} />
                     <Route path=path!("check-in") view={Lazy::<CheckInRoute>::new()} />
                     <Route path=path!("settings") view={Lazy::<SettingsRoute>::new()} />
                 </ParentRoute>

@@ -36,10 +36,10 @@ test('a wrong password is refused with a clear message', async ({ page }) => {
 });
 
 test('a deep link survives signing in', async ({ page }) => {
-  await page.goto('/customers?q=metall');
+  await page.goto('/customers?search=metall');
   await expect(page).toHaveURL(/\/login\?next=/);
   await signIn(page, DEMO_REP.email);
-  await expect(page).toHaveURL(/\/customers\?q=metall$/);
+  await expect(page).toHaveURL(/\/customers\?search=metall$/);
   await expect(page.getByRole('searchbox')).toHaveValue('metall');
 });
 
@@ -61,7 +61,7 @@ test.describe('on a phone', () => {
     await tabs.getByRole('link', { name: 'Customers' }).tap();
     await expect(page).toHaveURL(/\/customers$/);
     // A manager of a business unit sees the customers of all its teams.
-    await expect(page.getByTestId('customer-count')).toHaveText('Showing 100 of 198 customers');
+    await expect(page.getByTestId('customer-count')).toHaveText('Showing 1–100 of 198 customers');
     await expectNoHorizontalScroll(page);
   });
 });

@@ -3,6 +3,8 @@
 
 pub mod configuration;
 pub mod demo;
+pub mod export;
+pub mod import;
 pub mod session_store;
 pub mod sign_in;
 pub mod snapshots;

@@ -26,6 +26,16 @@ enum Command {
         #[arg(long)]
         date: Option<chrono::NaiveDate>,
     },
+    /// Import a CSV file of customers (customer_ref, name, segment; optional owner_email,
+    /// lat, lon) or sales (customer_ref, date, amount; optional currency, reference). All lines
+    /// or none: a file with a bad line stores nothing and lists every problem.
+    Import {
+        /// What the file holds.
+        #[arg(value_parser = ["customers", "sales"])]
+        kind: String,
+        /// The CSV file (UTF-8, comma or semicolon separated).
+        file: std::path::PathBuf,
+    },
 }
 
 #[tokio::main]
@@ -36,6 +46,7 @@ async fn main() -> ExitCode {
         Command::Serve => serve().await,
         Command::SeedDemo => seed_demo().await,
         Command::Snapshot { date } => snapshot(date).await,
+        Command::Import { kind, file } => import(&kind, &file).await,
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -69,6 +80,13 @@ async fn seed_demo() -> Result<(), String> {
 async fn snapshot(date: Option<chrono::NaiveDate>) -> Result<(), String> {
     let settings = Settings::from_env().map_err(|e| e.to_string())?;
     let summary = startup::snapshot(&settings.database_url, date).await?;
+    println!("{summary}");
+    Ok(())
+}
+
+async fn import(kind: &str, file: &std::path::Path) -> Result<(), String> {
+    let settings = Settings::from_env().map_err(|e| e.to_string())?;
+    let summary = startup::import(&settings.database_url, kind, file).await?;
     println!("{summary}");
     Ok(())
 }

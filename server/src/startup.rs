@@ -5,12 +5,13 @@ use crate::sign_in::require_sign_in;
 use app::db::{ConnectError, Db};
 use app::state::AppState;
 use app::{shell, App};
-use axum::routing::get;
+use axum::extract::DefaultBodyLimit;
+use axum::routing::{get, post};
 use axum::{middleware, Router};
 use leptos_axum::{generate_route_list, LeptosRoutes};
 use std::net::SocketAddr;
 use tokio::net::TcpListener;
-use tower_http::compression::predicate::SizeAbove;
+use tower_http::compression::predicate::{NotForContentType, Predicate, SizeAbove};
 use tower_http::compression::CompressionLayer;
 use tower_sessions::cookie::SameSite;
 use tower_sessions::{Expiry, SessionManagerLayer};
@@ -129,6 +130,11 @@ fn router(settings: &Settings, db: Db, sessions: DbSessionStore) -> Router {
 
     Router::new()
         .route("/healthz", get(healthz))
+        .route("/api/export/customers.csv", get(crate::export::customers))
+        .route(
+            "/api/import/{kind}",
+            post(crate::import::upload).layer(DefaultBodyLimit::max(crate::import::MAX_UPLOAD_BYTES)),
+        )
         .leptos_routes_with_context(&state, routes, || (), move || shell(leptos_options.clone()))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(middleware::from_fn_with_state(
@@ -138,7 +144,10 @@ fn router(settings: &Settings, db: Db, sessions: DbSessionStore) -> Router {
         .layer(session_layer)
         // Pages, wasm and board data compress well; a moved card's few hundred bytes of JSON
         // are not worth the CPU (measured in BENCHMARKS.md, pipeline load).
-        .layer(CompressionLayer::new().compress_when(SizeAbove::new(1024)))
+        // The import's progress stream is not compressed: a compressor holds lines back.
+        .layer(CompressionLayer::new().compress_when(
+            SizeAbove::new(1024).and(NotForContentType::const_new(crate::import::PROGRESS_CONTENT_TYPE)),
+        ))
         .with_state(state)
 }
 
@@ -176,4 +185,42 @@ pub async fn snapshot(
     db.close().await;
     let n = result.map_err(|e| format!("the snapshot of {day} failed: {e}"))?;
     Ok(format!("Snapshot of {day}: {n} active targets stored."))
+}
+
+/// `server import KIND FILE`: imports a CSV file, printing progress to stderr; the report (or
+/// every bad line) is the result. Refused files are an error, so the exit code tells scripts.
+pub async fn import(database_url: &str, kind: &str, file: &std::path::Path) -> Result<String, String> {
+    use app::api::imports::{ImportKind, ImportProgress};
+    let kind = ImportKind::parse(kind).ok_or_else(|| format!("cannot import \"{kind}\": write customers or sales"))?;
+    let bytes = std::fs::read(file).map_err(|e| format!("cannot read {}: {e}", file.display()))?;
+    let db = Db::connect(database_url).await.map_err(|e| e.to_string())?;
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let printer = tokio::spawn(async move {
+        while let Some(p) = rx.recv().await {
+            match p {
+                ImportProgress::Checking { done } => eprint!("\rchecked {done} lines   "),
+                ImportProgress::Storing { done, total } => eprint!("\rstored {done} of {total} lines   "),
+                _ => {}
+            }
+        }
+        eprintln!();
+    });
+    let result = app::import::run(&db, &app::import::Importer::command_line(), kind, bytes, tx).await;
+    let _ = printer.await;
+    db.close().await;
+    let report = result.map_err(|e| format!("the import failed and stored nothing: {e}"))?;
+    let mut out = vec![report.summary(kind)];
+    out.extend(report.notes.iter().cloned());
+    if !report.new_customers.is_empty() {
+        out.push(format!("New customers: {}", report.new_customers.join(", ")));
+    }
+    out.extend(report.errors.iter().map(|e| format!("  {e}")));
+    if report.more_errors > 0 {
+        out.push(format!("  … and {} more", report.more_errors));
+    }
+    if report.stored {
+        Ok(out.join("\n"))
+    } else {
+        Err(out.join("\n"))
+    }
 }

@@ -27,6 +27,15 @@ pub struct Digest {
     pub changes: Vec<StatusChange>,
     /// Open opportunities that started rotting after `since` (or yesterday).
     pub rotten: Vec<RottenOpportunity>,
+    /// The user's own customers flagged with a trend change not flagged at `since`.
+    pub trends: Vec<TrendChange>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TrendChange {
+    pub customer_id: i64,
+    pub name: String,
+    pub trend: crate::domain::turnover::Trend,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

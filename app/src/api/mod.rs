@@ -4,5 +4,6 @@
 pub mod auth;
 pub mod customers;
 pub mod dashboard;
+pub mod imports;
 pub mod pipeline;
 pub mod targets;

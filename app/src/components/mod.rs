@@ -3,3 +3,4 @@ pub mod layout;
 pub mod outlook;
 pub mod placeholder;
 pub mod timing;
+pub mod turnover;

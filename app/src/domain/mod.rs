@@ -14,6 +14,7 @@ pub mod probability;
 pub mod role;
 pub mod smart;
 pub mod target;
+pub mod turnover;
 
 pub use email::Email;
 pub use metric::{Metric, MetricUnit};

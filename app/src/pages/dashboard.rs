@@ -1,7 +1,10 @@
 //! The landing page after sign-in: what changed since yesterday, my targets with status and
 //! pace, and for managers their team's targets with who is off track.
 
-use crate::api::dashboard::{get_dashboard, Dashboard, Digest, RottenOpportunity, StatusChange};
+use crate::api::dashboard::{
+    get_dashboard, Dashboard, Digest, RottenOpportunity, StatusChange, TrendChange,
+};
+use crate::components::turnover::trend_text;
 use crate::api::targets::TargetRow;
 use crate::components::outlook::{HealthTag, OutlookLine, Progress};
 use crate::domain::forecast::Health;
@@ -72,7 +75,7 @@ fn DigestCard(digest: Digest, today: chrono::NaiveDate) -> impl IntoView {
         Some(day) => format!("Since {}", day_label(day)),
         None => "Today".to_string(),
     };
-    let quiet = digest.changes.is_empty() && digest.rotten.is_empty();
+    let quiet = digest.changes.is_empty() && digest.rotten.is_empty() && digest.trends.is_empty();
     let first_day = digest.since.is_none();
     view! {
         <section class="card digest" data-testid="digest">
@@ -82,7 +85,7 @@ fn DigestCard(digest: Digest, today: chrono::NaiveDate) -> impl IntoView {
                     {if first_day {
                         "Nothing needs your attention. From tomorrow this shows what changed since the day before."
                     } else {
-                        "No status changed and no opportunity went rotten. Carry on."
+                        "No status changed, no opportunity went rotten and no customer changed its buying trend. Carry on."
                     }}
                 </p>
             })}
@@ -99,6 +102,21 @@ fn DigestCard(digest: Digest, today: chrono::NaiveDate) -> impl IntoView {
                     </h3>
                     <ul class="digest-list">
                         {digest.rotten.into_iter().map(|o| view! { <RottenItem o /> }).collect_view()}
+                    </ul>
+                }
+            })}
+            {(!digest.trends.is_empty()).then(|| {
+                let n = digest.trends.len();
+                view! {
+                    <h3 class="digest-sub">
+                        {if n == 1 {
+                            "1 of your customers changed its buying trend".to_string()
+                        } else {
+                            format!("{n} of your customers changed their buying trend")
+                        }}
+                    </h3>
+                    <ul class="digest-list">
+                        {digest.trends.into_iter().map(|t| view! { <TrendItem t /> }).collect_view()}
                     </ul>
                 }
             })}
@@ -121,6 +139,16 @@ fn ChangeItem(c: StatusChange) -> impl IntoView {
                 <span class="muted small">{c.assignee} " · " {what}</span>
             </div>
             {c.warning.map(|w| view! { <p class="forecast-warning">{w}</p> })}
+        </li>
+    }
+}
+
+#[component]
+fn TrendItem(t: TrendChange) -> impl IntoView {
+    view! {
+        <li class="digest-item" data-testid="digest-trend">
+            <A href=format!("/customers/{}", t.customer_id)><strong>{t.name}</strong></A>
+            <span class="muted small">{format!(" {}", trend_text(&t.trend))}</span>
         </li>
     }
 }

@@ -11,7 +11,7 @@ mod targets;
 
 pub use board::{BoardPage, StagesPage};
 pub use check_in::CheckInPage;
-pub use customers::CustomersPage;
+pub use customers::{CustomerPage, CustomersPage, ImportPage};
 pub use dashboard::DashboardPage;
 pub use login::LoginPage;
 pub use not_found::NotFoundPage;

@@ -1,6 +1,9 @@
-//! Settings (admins): the thresholds that turn a forecast into on track / at risk / off track.
+//! Settings (admins): the thresholds that turn a forecast into on track / at risk / off track,
+//! and the rule that flags a customer's trend change.
 
+use crate::api::customers::{get_trend_rule, save_trend_rule};
 use crate::api::dashboard::{get_thresholds, save_thresholds};
+use crate::domain::turnover::TrendRuleInput;
 use crate::components::form::{Field, FormErrors};
 use crate::domain::forecast::ThresholdsInput;
 use crate::domain::Role;
@@ -13,6 +16,7 @@ use leptos_meta::Title;
 #[component]
 pub fn SettingsPage() -> impl IntoView {
     let thresholds = Resource::new(|| (), |()| get_thresholds());
+    let trend_rule = Resource::new(|| (), |()| get_trend_rule());
     let auth = use_auth();
     view! {
         <Title text="Settings" />
@@ -31,6 +35,90 @@ pub fn SettingsPage() -> impl IntoView {
                 })}
             </Transition>
         </section>
+        <section class="card">
+            <h1>"Customer trend changes"</h1>
+            <p class="muted">
+                "A customer is flagged when its turnover per month over the last 3 complete months differs from the 12 months before by at least this share and this amount."
+            </p>
+            <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    let is_admin = auth.user.await.is_ok_and(|u| u.role == Role::Admin);
+                    match trend_rule.await {
+                        Ok(r) => Either::Left(view! { <TrendForm input=r.into() is_admin /> }),
+                        Err(e) => Either::Right(view! { <p class="form-error" role="alert">{e.to_string()}</p> }),
+                    }
+                })}
+            </Transition>
+        </section>
+    }
+}
+
+#[component]
+fn TrendForm(input: TrendRuleInput, is_admin: bool) -> impl IntoView {
+    let form = RwSignal::new(input);
+    let errors = FormErrors::new();
+    let saved = RwSignal::new(None::<String>);
+    let busy = RwSignal::new(false);
+    let problems = Memo::new(move |_| form.with(|f| f.parse().err().unwrap_or_default()));
+    let input = move |field: &'static str,
+                      get: fn(&TrendRuleInput) -> &String,
+                      set: fn(&mut TrendRuleInput, String)| {
+        view! {
+            <input
+                id=format!("field-{field}")
+                inputmode="decimal"
+                disabled=!is_admin
+                aria-describedby=format!("error-{field}")
+                prop:value=move || form.with(|f| get(f).clone())
+                on:input=move |ev| {
+                    form.update(|f| set(f, event_target_value(&ev)));
+                    errors.edited(field);
+                    saved.set(None);
+                }
+                on:blur=move |_| errors.touch(field)
+            />
+        }
+    };
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        errors.try_save();
+        if !problems.with(Vec::is_empty) {
+            return;
+        }
+        busy.set(true);
+        let input = form.get_untracked();
+        spawn_local(async move {
+            match save_trend_rule(input).await {
+                Ok(r) => {
+                    form.set(r.into());
+                    saved.set(Some("Saved: the customers' trend flags now follow this rule.".into()));
+                }
+                Err(e) => errors.refused(e),
+            }
+            busy.set(false);
+        });
+    };
+    let message = move |field| move || errors.message(field, &problems.get());
+    view! {
+        <form class="thresholds-form" on:submit=submit novalidate data-testid="trend-form">
+            <Field label="Least change of the monthly run rate" field="min_change_pct" error=message("min_change_pct")>
+                {input("min_change_pct", |f| &f.min_change_pct, |f, v| f.min_change_pct = v)}
+                <span class="unit">" %"</span>
+            </Field>
+            <Field label="and at least, per month" field="min_change_amount" error=message("min_change_amount")>
+                {input("min_change_amount", |f| &f.min_change_amount, |f, v| f.min_change_amount = v)}
+                <span class="unit">" €"</span>
+            </Field>
+            {move || errors.general().map(|e| view! { <p class="form-error" role="alert">{e}</p> })}
+            {move || saved.get().map(|s| view! { <p class="notice notice-info" role="status" data-testid="trend-saved">{s}</p> })}
+            {if is_admin {
+                Either::Left(view! {
+                    <button type="submit" class="button-primary" disabled=move || busy.get() data-testid="save-trend">"Save"</button>
+                })
+            } else {
+                Either::Right(view! { <p class="muted small">"Only an admin can change this."</p> })
+            }}
+        </form>
     }
 }
 

@@ -1,54 +1,370 @@
+//! Customers and their turnover. The database does the aggregation: one pass over the sales of
+//! the compared spans (covered by the `sales_date_customer` index) sums every customer's
+//! turnover in the period, a year earlier, and in the two trend windows.
+
 use super::scope::push_owner_filter;
 use super::RepoError;
-use crate::api::customers::{CustomerList, CustomerSummary};
+use crate::api::customers::{
+    ActivityLine, CustomerDetail, CustomerFilter, CustomerList, CustomerSummary, Listing,
+    MonthTurnover, OpenOpportunity, SortKey, CHART_MONTHS,
+};
 use crate::api::pipeline::Choice;
-use crate::domain::Scope;
+use crate::domain::turnover::{
+    comparison, Deviation, Direction, Trend, TrendRule, TrendWindows, BASE_MONTHS, RECENT_MONTHS,
+};
+use crate::domain::{Currency, Period, Scope};
 use crate::{db::Db, on_db};
+use chrono::{Datelike, Months, NaiveDate, Utc};
 use sqlx::QueryBuilder;
 
-/// Customers `scope` may see, by name, optionally filtered by a search text.
+/// One row as the database returns it; [`CustomerSummary`] is what the user sees of it.
+#[derive(sqlx::FromRow)]
+struct TurnoverRow {
+    id: i64,
+    external_ref: Option<String>,
+    name: String,
+    segment: String,
+    city: Option<String>,
+    owner_id: Option<i64>,
+    owner_name: Option<String>,
+    actual: i64,
+    expected: i64,
+    recent: i64,
+    base: i64,
+    new_in_period: bool,
+    total: i64,
+    sum_actual: i64,
+    sum_expected: i64,
+}
+
+impl TurnoverRow {
+    fn summary(self, rule: TrendRule) -> CustomerSummary {
+        CustomerSummary {
+            id: self.id,
+            external_ref: self.external_ref,
+            name: self.name,
+            segment: self.segment,
+            city: self.city,
+            owner_id: self.owner_id,
+            owner_name: self.owner_name,
+            deviation: Deviation::new(self.actual, self.expected, self.new_in_period),
+            trend: Trend::detect(self.recent, self.base, rule),
+        }
+    }
+}
+
+/// The spans one list compares.
+struct Spans {
+    period: Period,
+    earlier: Period,
+    windows: TrendWindows,
+}
+
+/// Appends the query that yields [`TurnoverRow`]s for the customers `scope` may see, filtered
+/// by `filter` (all but the listing, order and page, which the caller appends to `rows`).
+fn push_turnover_query<'a, DB>(
+    qb: &mut QueryBuilder<'a, DB>,
+    scope: &Scope,
+    filter: &CustomerFilter,
+    customer_id: Option<i64>,
+    spans: &Spans,
+) where
+    DB: sqlx::Database,
+    i64: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
+    String: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
+    NaiveDate: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
+{
+    let Spans {
+        period,
+        earlier,
+        windows,
+    } = spans;
+    let between = |qb: &mut QueryBuilder<'a, DB>, p: &Period| {
+        qb.push("sold_on >= ")
+            .push_bind(p.start())
+            .push(" AND sold_on <= ")
+            .push_bind(p.end());
+    };
+    qb.push("WITH t AS (SELECT customer_id");
+    for (name, span) in [
+        ("actual", period),
+        ("expected", earlier),
+        ("recent", &windows.recent),
+        ("base", &windows.base),
+    ] {
+        qb.push(", CAST(SUM(CASE WHEN ");
+        between(qb, span);
+        qb.push(format!(" THEN amount_minor ELSE 0 END) AS BIGINT) AS {name}"));
+    }
+    // Only the sales of the compared spans are read: the covering index's range.
+    let first = period.start().min(earlier.start()).min(windows.base.start());
+    let last = period.end().max(earlier.end()).max(windows.recent.end());
+    qb.push(" FROM sales WHERE ");
+    between(qb, &Period::new(first, last).expect("first ≤ last"));
+    qb.push(" AND currency = ")
+        .push_bind(Currency::EUR.as_str().to_string());
+    if let Some(id) = customer_id {
+        qb.push(" AND customer_id = ").push_bind(id);
+    }
+    qb.push(
+        " GROUP BY customer_id), \
+         matched AS (SELECT c.id, c.external_ref, c.name, c.segment, c.city, c.owner_id, \
+         u.name AS owner_name, \
+         COALESCE(t.actual, 0) AS actual, COALESCE(t.expected, 0) AS expected, \
+         COALESCE(t.recent, 0) AS recent, COALESCE(t.base, 0) AS base \
+         FROM customers c LEFT JOIN users u ON u.id = c.owner_id \
+         LEFT JOIN t ON t.customer_id = c.id WHERE ",
+    );
+    push_owner_filter(qb, scope, "c.owner_id");
+    if let Some(id) = customer_id {
+        qb.push(" AND c.id = ").push_bind(id);
+    }
+    if let Some(search) = &filter.search {
+        let pattern = format!("%{}%", search.to_lowercase());
+        qb.push(" AND (LOWER(c.name) LIKE ")
+            .push_bind(pattern.clone())
+            .push(" OR LOWER(c.external_ref) LIKE ")
+            .push_bind(pattern)
+            .push(")");
+    }
+    if let Some(owner) = filter.owner_id {
+        qb.push(" AND c.owner_id = ").push_bind(owner);
+    }
+    if let Some(segment) = filter.segment {
+        qb.push(" AND c.segment = ")
+            .push_bind(segment.as_str().to_string());
+    }
+    qb.push(
+        ") SELECT matched.*, \
+         CASE WHEN actual <> 0 AND expected = 0 THEN NOT EXISTS \
+         (SELECT 1 FROM sales s WHERE s.customer_id = matched.id AND s.sold_on < ",
+    );
+    qb.push_bind(period.start()).push(
+        ") ELSE FALSE END AS new_in_period, \
+         COUNT(*) OVER () AS total, \
+         CAST(SUM(actual) OVER () AS BIGINT) AS sum_actual, \
+         CAST(SUM(expected) OVER () AS BIGINT) AS sum_expected \
+         FROM matched",
+    );
+}
+
+/// The condition of a listing and its natural order.
+fn listing_sql(listing: Listing, rule: TrendRule) -> (String, String) {
+    match listing {
+        Listing::All => ("1 = 1".into(), "name ASC, id ASC".into()),
+        Listing::Plus => ("actual > expected".into(), "actual - expected DESC, id ASC".into()),
+        Listing::Minus => ("actual < expected".into(), "actual - expected ASC, id ASC".into()),
+        Listing::Trend => (
+            rule.sql("recent", "base"),
+            // Largest change of the monthly run rate first, either way.
+            format!("ABS(recent * {BASE_MONTHS} - base * {RECENT_MONTHS}) DESC, id ASC"),
+        ),
+    }
+}
+
+fn order_sql(sort: SortKey, descending: bool) -> Option<String> {
+    let column = match sort {
+        SortKey::Natural => return None,
+        SortKey::Name => "name",
+        SortKey::Actual => "actual",
+        SortKey::Expected => "expected",
+        SortKey::Deviation => "actual - expected",
+        SortKey::Percent => {
+            "CASE WHEN expected > 0 THEN (actual - expected) * 1000 / expected END"
+        }
+    };
+    let direction = if descending { "DESC" } else { "ASC" };
+    Some(format!("{column} {direction} NULLS LAST, id ASC"))
+}
+
+/// The customers `scope` may see with their turnover, as `filter` asks; one page of
+/// `page_size`, or all of them (`None`, for the CSV export).
 #[tracing::instrument(skip(db), err)]
 pub async fn list(
     db: &Db,
     scope: &Scope,
-    search: Option<&str>,
-    limit: i64,
+    filter: &CustomerFilter,
+    today: NaiveDate,
+    rule: TrendRule,
+    page_size: Option<i64>,
 ) -> Result<CustomerList, RepoError> {
-    let pattern = search
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(|s| format!("%{}%", s.to_lowercase()));
-    on_db!(db, pool => {
-        let filtered = |select: &'static str| {
-            let mut qb = QueryBuilder::new(select);
-            qb.push(" FROM customers c LEFT JOIN users u ON u.id = c.owner_id WHERE ");
-            push_owner_filter(&mut qb, scope, "c.owner_id");
-            if let Some(p) = &pattern {
-                qb.push(" AND LOWER(c.name) LIKE ").push_bind(p.clone());
-            }
-            qb
-        };
-        let (total,): (i64,) = filtered("SELECT COUNT(*)").build_query_as().fetch_one(pool).await?;
-        let mut qb = filtered(
-            "SELECT c.id, c.name, c.segment, c.city, c.owner_id, u.name AS owner_name",
-        );
-        qb.push(" ORDER BY c.name, c.id LIMIT ").push_bind(limit);
-        let customers: Vec<CustomerSummary> = qb.build_query_as().fetch_all(pool).await?;
-        Ok(CustomerList { total, customers })
+    let (period, earlier) = comparison(filter.period);
+    let spans = Spans {
+        period,
+        earlier,
+        windows: TrendWindows::on(today),
+    };
+    let (condition, natural) = listing_sql(filter.listing, rule);
+    let order = order_sql(filter.sort, filter.descending).unwrap_or(natural);
+    let rows: Vec<TurnoverRow> = on_db!(db, pool => {
+        let mut qb = QueryBuilder::new("");
+        push_turnover_query(&mut qb, scope, filter, None, &spans);
+        qb.push(format!(" WHERE {condition} ORDER BY {order}"));
+        if let Some(size) = page_size {
+            qb.push(" LIMIT ").push_bind(size).push(" OFFSET ").push_bind(filter.page * size);
+        }
+        qb.build_query_as().fetch_all(pool).await?
+    });
+    let (total, actual_minor, expected_minor) = rows
+        .first()
+        .map_or((0, 0, 0), |r| (r.total, r.sum_actual, r.sum_expected));
+    Ok(CustomerList {
+        total,
+        customers: rows.into_iter().map(|r| r.summary(rule)).collect(),
+        filter: filter.clone(),
+        compared_with: spans.earlier,
+        windows: spans.windows,
+        actual_minor,
+        expected_minor,
+        page_size: page_size.unwrap_or(total),
     })
 }
 
-/// One customer, if `scope` may see it.
+/// People owning customers `scope` may see, for the owner filter.
 #[tracing::instrument(skip(db), err)]
-pub async fn find(db: &Db, scope: &Scope, id: i64) -> Result<Option<CustomerSummary>, RepoError> {
+pub async fn owners(db: &Db, scope: &Scope) -> Result<Vec<Choice>, RepoError> {
     on_db!(db, pool => {
         let mut qb = QueryBuilder::new(
-            "SELECT c.id, c.name, c.segment, c.city, c.owner_id, u.name AS owner_name \
-             FROM customers c LEFT JOIN users u ON u.id = c.owner_id WHERE c.id = ",
+            "SELECT CAST(u.id AS TEXT) AS key, u.name AS label FROM users u WHERE u.id IN \
+             (SELECT c.owner_id FROM customers c WHERE ",
         );
-        qb.push_bind(id).push(" AND ");
         push_owner_filter(&mut qb, scope, "c.owner_id");
-        Ok(qb.build_query_as().fetch_optional(pool).await?)
+        qb.push(") ORDER BY u.name, u.id");
+        Ok(qb.build_query_as().fetch_all(pool).await?)
+    })
+}
+
+/// One customer with its turnover this year, its monthly chart, open opportunities and
+/// activities, if `scope` may see it.
+#[tracing::instrument(skip(db), err)]
+pub async fn detail(
+    db: &Db,
+    scope: &Scope,
+    id: i64,
+    today: NaiveDate,
+    rule: TrendRule,
+) -> Result<Option<CustomerDetail>, RepoError> {
+    let (period, earlier) = comparison(Period::year_to_date(today));
+    let spans = Spans {
+        period,
+        earlier,
+        windows: TrendWindows::on(today),
+    };
+    let filter = CustomerFilter {
+        listing: Listing::All,
+        ..CustomerFilter::trends(today)
+    };
+    let this_month = today.with_day(1).expect("day 1 exists");
+    let first_month = this_month - Months::new(CHART_MONTHS - 1);
+    on_db!(db, pool => {
+        let mut qb = QueryBuilder::new("");
+        push_turnover_query(&mut qb, scope, &filter, Some(id), &spans);
+        let Some(row): Option<TurnoverRow> = qb.build_query_as().fetch_optional(pool).await? else {
+            return Ok(None);
+        };
+        let (lat, lon, first_contact_on): (Option<f64>, Option<f64>, Option<NaiveDate>) =
+            sqlx::query_as("SELECT lat, lon, first_contact_on FROM customers WHERE id = $1")
+                .bind(id)
+                .fetch_one(pool)
+                .await?;
+        let sales: Vec<(NaiveDate, i64)> = sqlx::query_as(
+            "SELECT sold_on, amount_minor FROM sales \
+             WHERE customer_id = $1 AND sold_on >= $2 AND currency = $3 ORDER BY sold_on",
+        )
+        .bind(id)
+        .bind(first_month)
+        .bind(Currency::EUR.as_str())
+        .fetch_all(pool)
+        .await?;
+        let mut months: Vec<MonthTurnover> = (0..CHART_MONTHS)
+            .map(|m| MonthTurnover { month: first_month + Months::new(m), amount_minor: 0 })
+            .collect();
+        for (day, amount) in sales {
+            let index = (day.year() - first_month.year()) * 12 + day.month0() as i32
+                - first_month.month0() as i32;
+            if let Some(m) = usize::try_from(index).ok().and_then(|i| months.get_mut(i)) {
+                m.amount_minor += amount;
+            }
+        }
+        let opportunities: Vec<OpenOpportunity> = sqlx::query_as::<_, (i64, String, String, i64, String, NaiveDate, String)>(
+            "SELECT o.id, o.title, s.name, o.value_minor, o.currency, o.expected_close_on, u.name \
+             FROM opportunities o JOIN stages s ON s.id = o.stage_id JOIN users u ON u.id = o.owner_id \
+             WHERE o.customer_id = $1 AND s.kind = 'open' ORDER BY o.expected_close_on, o.id",
+        )
+        .bind(id)
+        .fetch_all(pool)
+        .await?
+        .into_iter()
+        .map(|(id, title, stage, value_minor, currency, expected_close_on, owner_name)| OpenOpportunity {
+            id, title, stage, value_minor, currency, expected_close_on, owner_name,
+        })
+        .collect();
+        let activities: Vec<ActivityLine> = sqlx::query_as::<_, (i64, String, String, chrono::DateTime<Utc>, String, bool)>(
+            "SELECT a.id, a.kind, u.name, a.occurred_at, a.notes, a.planned FROM activities a \
+             JOIN users u ON u.id = a.user_id WHERE a.customer_id = $1 \
+             ORDER BY a.planned DESC, CASE WHEN a.planned THEN a.occurred_at END ASC, \
+             a.occurred_at DESC, a.id DESC LIMIT 20",
+        )
+        .bind(id)
+        .fetch_all(pool)
+        .await?
+        .into_iter()
+        .map(|(id, kind, user_name, occurred_at, notes, planned)| ActivityLine {
+            id, kind, user_name, occurred_at, notes, planned,
+        })
+        .collect();
+        Ok(Some(CustomerDetail {
+            customer: row.summary(rule),
+            lat,
+            lon,
+            first_contact_on,
+            period: spans.period,
+            compared_with: spans.earlier,
+            windows: spans.windows,
+            months,
+            opportunities,
+            activities,
+        }))
+    })
+}
+
+/// Stores a planned visit by `user_id` to a customer `scope` may see; `None` if it may not.
+#[tracing::instrument(skip(db, notes), err)]
+pub async fn plan_visit(
+    db: &Db,
+    scope: &Scope,
+    user_id: i64,
+    customer_id: i64,
+    day: NaiveDate,
+    notes: &str,
+) -> Result<Option<i64>, RepoError> {
+    // Nine in the morning: a planned visit has a day, not yet a time.
+    let at = day
+        .and_hms_opt(9, 0, 0)
+        .expect("09:00 exists")
+        .and_utc();
+    let start = db.begin_write().await;
+    on_db!(db, pool => {
+        let mut tx = pool.begin_with(start.sql).await?;
+        let mut qb = QueryBuilder::new("SELECT c.id FROM customers c WHERE c.id = ");
+        qb.push_bind(customer_id).push(" AND ");
+        push_owner_filter(&mut qb, scope, "c.owner_id");
+        let visible: Option<(i64,)> = qb.build_query_as().fetch_optional(&mut *tx).await?;
+        if visible.is_none() {
+            return Ok(None);
+        }
+        let (id,): (i64,) = sqlx::query_as(
+            "INSERT INTO activities (kind, customer_id, user_id, occurred_at, notes, planned) \
+             VALUES ('visit', $1, $2, $3, $4, TRUE) RETURNING id",
+        )
+        .bind(customer_id)
+        .bind(user_id)
+        .bind(at)
+        .bind(notes)
+        .fetch_one(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(Some(id))
     })
 }
 
@@ -62,5 +378,37 @@ pub async fn choices(db: &Db, scope: &Scope) -> Result<Vec<Choice>, RepoError> {
         push_owner_filter(&mut qb, scope, "c.owner_id");
         qb.push(" ORDER BY c.name, c.id");
         Ok(qb.build_query_as().fetch_all(pool).await?)
+    })
+}
+
+/// The trend flags stored with the snapshot of `day`: customer id → direction.
+#[tracing::instrument(skip(db), err)]
+pub async fn trend_flags_on(
+    db: &Db,
+    day: NaiveDate,
+) -> Result<std::collections::HashMap<i64, Direction>, RepoError> {
+    let rows: Vec<(i64, String)> = on_db!(db, pool => sqlx::query_as(
+        "SELECT customer_id, direction FROM trend_flags WHERE day = $1"
+    ).bind(day).fetch_all(pool).await?);
+    Ok(rows
+        .into_iter()
+        .map(|(id, d)| (id, if d == "up" { Direction::Up } else { Direction::Down }))
+        .collect())
+}
+
+/// A customer's id and name, if `scope` may see it.
+#[derive(sqlx::FromRow)]
+pub struct Visible {
+    pub id: i64,
+    pub name: String,
+}
+
+#[tracing::instrument(skip(db), err)]
+pub async fn find(db: &Db, scope: &Scope, id: i64) -> Result<Option<Visible>, RepoError> {
+    on_db!(db, pool => {
+        let mut qb = QueryBuilder::new("SELECT c.id, c.name FROM customers c WHERE c.id = ");
+        qb.push_bind(id).push(" AND ");
+        push_owner_filter(&mut qb, scope, "c.owner_id");
+        Ok(qb.build_query_as().fetch_optional(pool).await?)
     })
 }

@@ -5,7 +5,7 @@ use super::scope::push_owner_filter;
 use super::targets::{self, ListQuery};
 use super::{snapshots, RepoError};
 use crate::api::auth::SessionUser;
-use crate::api::dashboard::{Dashboard, Digest, RottenOpportunity, StatusChange};
+use crate::api::dashboard::{Dashboard, Digest, RottenOpportunity, StatusChange, TrendChange};
 use crate::api::targets::TargetRow;
 use crate::domain::forecast::Health;
 use crate::domain::Role;
@@ -60,12 +60,14 @@ pub async fn load(db: &Db, user: &SessionUser, today: NaiveDate) -> Result<Dashb
         .collect();
     changes.sort_by_key(|c| std::cmp::Reverse(c.to.severity()));
     let rotten = went_rotten(db, user, since.unwrap_or(today - Duration::days(1)), today).await?;
+    let trends = new_trends(db, user, since, today).await?;
     Ok(Dashboard {
         today,
         digest: Digest {
             since,
             changes,
             rotten,
+            trends,
         },
         mine,
         team,
@@ -126,6 +128,44 @@ pub async fn went_rotten(
                 owner: r.owner,
                 stage: r.stage,
                 days_in_stage: (today - entered).num_days(),
+            })
+        })
+        .collect())
+}
+
+/// The user's own customers with a trend change today that the snapshot of `since` did not
+/// flag the same way (all of them before the first snapshot).
+#[tracing::instrument(skip(db, user), fields(user = user.id), err)]
+pub async fn new_trends(
+    db: &Db,
+    user: &SessionUser,
+    since: Option<NaiveDate>,
+    today: NaiveDate,
+) -> Result<Vec<TrendChange>, RepoError> {
+    let rule = super::settings::trend_rule(db).await?;
+    let own = crate::domain::Scope::Own { user_id: user.id };
+    let now = super::customers::list(
+        db,
+        &own,
+        &crate::api::customers::CustomerFilter::trends(today),
+        today,
+        rule,
+        None,
+    )
+    .await?;
+    let before = match since {
+        Some(day) => super::customers::trend_flags_on(db, day).await?,
+        None => Default::default(),
+    };
+    Ok(now
+        .customers
+        .into_iter()
+        .filter_map(|c| {
+            let trend = c.trend?;
+            (before.get(&c.id) != Some(&trend.direction)).then(|| TrendChange {
+                customer_id: c.id,
+                name: c.name,
+                trend,
             })
         })
         .collect())

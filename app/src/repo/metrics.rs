@@ -89,7 +89,7 @@ pub async fn measure(
                 "initial_contact"
             };
             let sql = format!(
-                "SELECT COUNT(*) FROM activities a WHERE a.kind = $4 AND {} \
+                "SELECT COUNT(*) FROM activities a WHERE a.kind = $4 AND NOT a.planned AND {} \
                  AND a.occurred_at >= $2 AND a.occurred_at < $3",
                 owner("a.user_id", who)
             );

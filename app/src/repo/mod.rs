@@ -6,6 +6,7 @@
 pub mod customers;
 pub mod dashboard;
 pub mod forecast;
+pub mod import;
 pub mod login_failures;
 pub mod metrics;
 pub mod opportunities;

@@ -1,7 +1,9 @@
-//! Organisation-wide settings an admin may change: the status thresholds of the forecast.
+//! Organisation-wide settings an admin may change: the status thresholds of the forecast and
+//! the trend-change rule.
 
 use super::RepoError;
 use crate::domain::forecast::Thresholds;
+use crate::domain::turnover::TrendRule;
 use crate::{db::Db, on_db};
 use chrono::{DateTime, Utc};
 
@@ -47,6 +49,47 @@ pub async fn set_thresholds(
     .bind(i32::from(t.hit_off_track))
     .bind(i32::from(t.pace_on_track))
     .bind(i32::from(t.pace_off_track))
+    .bind(by)
+    .bind(at)
+    .execute(pool).await.map(|_| ())?);
+    Ok(())
+}
+
+/// The trend-change rule in force: the stored one, else DESIGN.md's 30 % and €500 a month.
+#[tracing::instrument(skip(db), err)]
+pub async fn trend_rule(db: &Db) -> Result<TrendRule, RepoError> {
+    let row: Option<(i32, i64)> = on_db!(db, pool => sqlx::query_as(
+        "SELECT min_change_pct, min_change_minor FROM trend_settings WHERE id = 1"
+    ).fetch_optional(pool).await?);
+    let Some((pct, minor)) = row else {
+        return Ok(TrendRule::default());
+    };
+    let min_change_pct = u32::try_from(pct)
+        .map_err(|_| RepoError::Corrupt("trend_settings: negative percentage".into()))?;
+    Ok(TrendRule {
+        min_change_pct,
+        min_change_minor: minor,
+    })
+}
+
+/// Stores a checked trend rule (the caller has run [`TrendRule::check`]).
+#[tracing::instrument(skip(db), err)]
+pub async fn set_trend_rule(
+    db: &Db,
+    rule: TrendRule,
+    by: i64,
+    at: DateTime<Utc>,
+) -> Result<(), RepoError> {
+    let _turn = db.begin_write().await;
+    let pct = i32::try_from(rule.min_change_pct).unwrap_or(i32::MAX);
+    on_db!(db, pool => sqlx::query(
+        "INSERT INTO trend_settings (id, min_change_pct, min_change_minor, updated_by, updated_at) \
+         VALUES (1, $1, $2, $3, $4) ON CONFLICT (id) DO UPDATE SET \
+         min_change_pct = excluded.min_change_pct, min_change_minor = excluded.min_change_minor, \
+         updated_by = excluded.updated_by, updated_at = excluded.updated_at"
+    )
+    .bind(pct)
+    .bind(rule.min_change_minor)
     .bind(by)
     .bind(at)
     .execute(pool).await.map(|_| ())?);

@@ -1,9 +1,14 @@
 //! The daily snapshot: every active target's actual, expected, forecast and status, stored
-//! once per target and day — the history behind the charts and the daily digest.
+//! once per target and day — the history behind the charts and the daily digest — and the
+//! customers flagged with a trend change that day.
 
 use super::{targets, RepoError};
+use crate::api::customers::CustomerFilter;
 use crate::api::targets::SnapshotPoint;
 use crate::domain::forecast::Health;
+use crate::domain::turnover::Direction;
+use crate::domain::Scope;
+use sqlx::QueryBuilder;
 use crate::{db::Db, on_db};
 use chrono::{DateTime, NaiveDate, Utc};
 use rust_decimal::prelude::*;
@@ -29,6 +34,16 @@ pub async fn take(
 ) -> Result<usize, RepoError> {
     // Compute first: the write transaction holds SQLite's write lock only for the inserts.
     let rows = targets::active_on(db, day, today).await?;
+    let rule = super::settings::trend_rule(db).await?;
+    let flagged = super::customers::list(
+        db,
+        &Scope::All,
+        &CustomerFilter::trends(day),
+        day,
+        rule,
+        None,
+    )
+    .await?;
     let begin = db.begin_write().await;
     on_db!(db, pool => {
         let mut tx = pool.begin_with(begin.sql).await?;
@@ -60,6 +75,18 @@ pub async fn take(
             .bind(now)
             .execute(&mut *tx)
             .await?;
+        }
+        sqlx::query("DELETE FROM trend_flags WHERE day = $1").bind(day).execute(&mut *tx).await?;
+        for chunk in flagged.customers.chunks(1_000) {
+            let mut qb = QueryBuilder::new("INSERT INTO trend_flags (day, customer_id, direction) ");
+            qb.push_values(chunk, |mut row, c| {
+                let direction = match c.trend.map(|t| t.direction) {
+                    Some(Direction::Down) => "down",
+                    _ => "up",
+                };
+                row.push_bind(day).push_bind(c.id).push_bind(direction);
+            });
+            qb.build().execute(&mut *tx).await?;
         }
         let stored = i64::try_from(rows.len()).unwrap_or(i64::MAX);
         sqlx::query(

@@ -2,7 +2,7 @@
 
 use crate::both_backends;
 use crate::helpers::*;
-use app::api::customers::{CustomerList, CustomerSummary};
+use app::api::customers::{CustomerDetail, CustomerList};
 use reqwest::StatusCode;
 
 both_backends!(
@@ -49,8 +49,8 @@ async fn a_rep_cannot_read_another_reps_customer(backend: Backend) {
     let own = fixture.customer_id(3, 0).to_string();
     let response = app.call(&client, "customer", &[("id", &own)]).await;
     assert_eq!(response.status(), StatusCode::OK);
-    let customer: CustomerSummary = response.json().await.unwrap();
-    assert_eq!(customer.name, "Customer 3-0");
+    let customer: CustomerDetail = response.json().await.unwrap();
+    assert_eq!(customer.customer.name, "Customer 3-0");
 
     // A teammate's customer: same team, still not visible to a rep.
     for other in [fixture.customer_id(4, 1), fixture.customer_id(5, 2)] {

@@ -1,0 +1,137 @@
+//! What a CSV import reports, in the browser (streamed from `POST /api/import/{kind}` as one
+//! JSON object per line) and on the command line (`server import …`).
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ImportKind {
+    Customers,
+    Sales,
+}
+
+impl ImportKind {
+    pub fn parse(text: &str) -> Option<ImportKind> {
+        match text {
+            "customers" => Some(ImportKind::Customers),
+            "sales" => Some(ImportKind::Sales),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ImportKind::Customers => "customers",
+            ImportKind::Sales => "sales",
+        }
+    }
+
+    /// The columns a file of this kind has; the required ones first.
+    pub fn columns(self) -> (&'static [&'static str], &'static [&'static str]) {
+        match self {
+            ImportKind::Customers => (
+                &["customer_ref", "name", "segment"],
+                &["owner_email", "lat", "lon"],
+            ),
+            ImportKind::Sales => (
+                &["customer_ref", "date", "amount"],
+                &["currency", "reference"],
+            ),
+        }
+    }
+}
+
+/// One problem with one line of the file. `line` is the line number in the file as an editor
+/// shows it (the header is line 1); `column` is the header's name for the field.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LineError {
+    pub line: u64,
+    pub column: Option<String>,
+    pub reason: String,
+}
+
+impl fmt::Display for LineError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.column {
+            Some(c) => write!(f, "line {}, {c}: {}", self.line, self.reason),
+            None => write!(f, "line {}: {}", self.line, self.reason),
+        }
+    }
+}
+
+/// Most line errors a report lists; the rest are counted.
+pub const MAX_LISTED_ERRORS: usize = 1_000;
+
+/// The outcome of one import: either stored (all lines) or refused (nothing stored, every bad
+/// line listed).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImportReport {
+    /// Data lines read (not counting the header and blank lines).
+    pub lines: u64,
+    pub stored: bool,
+    pub errors: Vec<LineError>,
+    /// Bad lines beyond the ones listed.
+    pub more_errors: u64,
+    /// Rows written new, changed, and already present as they are.
+    pub created: u64,
+    pub updated: u64,
+    pub unchanged: u64,
+    /// Customers a sales file named that did not exist, created named by their reference.
+    pub new_customers: Vec<String>,
+    /// How the file was read (delimiter, ignored columns, other currencies).
+    pub notes: Vec<String>,
+}
+
+impl ImportReport {
+    pub fn refused(lines: u64, mut errors: Vec<LineError>, notes: Vec<String>) -> ImportReport {
+        errors.sort_by_key(|e| e.line);
+        let more_errors = errors.len().saturating_sub(MAX_LISTED_ERRORS) as u64;
+        errors.truncate(MAX_LISTED_ERRORS);
+        ImportReport {
+            lines,
+            errors,
+            more_errors,
+            notes,
+            ..ImportReport::default()
+        }
+    }
+
+    /// One sentence for the top of the report.
+    pub fn summary(&self, kind: ImportKind) -> String {
+        let what = kind.as_str();
+        if self.stored {
+            let mut s = format!(
+                "Imported {} lines of {what}: {} new, {} changed, {} already there.",
+                self.lines, self.created, self.updated, self.unchanged
+            );
+            if !self.new_customers.is_empty() {
+                s.push_str(&format!(
+                    " {} unknown customer references became new customers named by their reference.",
+                    self.new_customers.len()
+                ));
+            }
+            s
+        } else {
+            let bad = self.errors.len() as u64 + self.more_errors;
+            format!(
+                "Nothing was imported: {bad} problem{} in {} lines. Correct the file and import it again.",
+                if bad == 1 { "" } else { "s" },
+                self.lines
+            )
+        }
+    }
+}
+
+/// One line of the stream `POST /api/import/{kind}` answers with.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "phase", rename_all = "snake_case")]
+pub enum ImportProgress {
+    /// Lines read and checked so far.
+    Checking { done: u64 },
+    /// Lines written so far, of `total`.
+    Storing { done: u64, total: u64 },
+    Done { report: ImportReport },
+    /// The request itself was refused (not signed in, not allowed, unknown kind).
+    Refused { message: String },
+}

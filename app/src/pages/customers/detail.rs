@@ -1,0 +1,209 @@
+//! One customer: turnover this year against last year, the trend with its reason, 24 months of
+//! turnover, open opportunities, recent activities, and planning a visit.
+
+use super::chart::TurnoverChart;
+use crate::components::turnover::{eur, percent_text, trend_text};
+use crate::api::customers::{get_customer, plan_visit, CustomerDetail};
+use crate::domain::period::day_label;
+use crate::domain::turnover::{Direction, Mark};
+use crate::domain::{Currency, Money};
+use crate::error::AppError;
+use chrono::Utc;
+use leptos::either::Either;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use leptos_meta::Title;
+use leptos_router::components::A;
+use leptos_router::hooks::use_params_map;
+
+#[component]
+pub fn CustomerPage() -> impl IntoView {
+    let params = use_params_map();
+    let id = move || params.with(|p| p.get("id").and_then(|id| id.parse::<i64>().ok()));
+    let detail = Resource::new(id, |id| async move {
+        match id {
+            Some(id) => get_customer(id).await,
+            None => Err(AppError::NotFound("customer".into())),
+        }
+    });
+    view! {
+        <Title text="Customer" />
+        <p><A href="/customers">"← Customers"</A></p>
+        <Transition fallback=|| view! { <p class="muted">"Loading the customer…"</p> }>
+            {move || Suspend::new(async move {
+                match detail.await {
+                    Ok(d) => Either::Left(view! { <CustomerView d on_planned=move || detail.refetch() /> }),
+                    Err(e) => Either::Right(view! { <p class="form-error" role="alert">{e.to_string()}</p> }),
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn CustomerView(d: CustomerDetail, on_planned: impl Fn() + Send + Sync + Copy + 'static) -> impl IntoView {
+    let c = d.customer;
+    let dev = c.deviation;
+    let segment = if c.segment == "price" { "Price client" } else { "Relationship client" };
+    let mark = dev.mark.map(|m| match m {
+        Mark::New => view! { <span class="tag tag-new">"new this year"</span> },
+        Mark::Lost => view! { <span class="tag tag-lost">"lost: no turnover this year"</span> },
+    });
+    let trend = match c.trend {
+        Some(t) => {
+            let class = match t.direction {
+                Direction::Up => "notice notice-info trend-up",
+                Direction::Down => "notice notice-warning trend-down",
+            };
+            Either::Left(view! {
+                <p class=class data-testid="customer-trend">{format!("Trend change: {} {}.", c.name, trend_text(&t))}</p>
+            })
+        }
+        None => Either::Right(view! { <p class="muted" data-testid="customer-trend">"No trend change: the last 3 complete months run at the pace of the 12 before them."</p> }),
+    };
+    view! {
+        <section class="card">
+            <div class="section-head">
+                <h1 data-testid="customer-name">{c.name.clone()}</h1>
+                <span class=format!("tag tag-{}", c.segment)>{segment}</span>
+            </div>
+            <dl class="facts">
+                <dt>"Reference"</dt><dd>{c.external_ref.clone().unwrap_or_else(|| "—".into())}</dd>
+                <dt>"Owner"</dt><dd>{c.owner_name.clone().unwrap_or_else(|| "nobody yet".into())}</dd>
+                <dt>"City"</dt><dd>{c.city.clone().unwrap_or_else(|| "—".into())}</dd>
+                <dt>"First contact"</dt><dd>{d.first_contact_on.map(day_label).unwrap_or_else(|| "—".into())}</dd>
+            </dl>
+            <p class="turnover-summary" data-testid="customer-turnover">
+                {format!(
+                    "Turnover {} – {}: {} against {} a year earlier — {} ({}). ",
+                    day_label(d.period.start()),
+                    day_label(d.period.end()),
+                    eur(dev.actual_minor),
+                    eur(dev.expected_minor),
+                    eur(dev.delta_minor),
+                    percent_text(dev.pct),
+                )}
+                {mark}
+            </p>
+            {trend}
+        </section>
+        <section class="card">
+            <h2>"Turnover by month"</h2>
+            <TurnoverChart months=d.months windows=d.windows />
+        </section>
+        <section class="card">
+            <h2>"Open opportunities"</h2>
+            {if d.opportunities.is_empty() {
+                Either::Left(view! { <p class="muted">"None open."</p> })
+            } else {
+                Either::Right(view! {
+                    <div class="table-scroll">
+                        <table class="table" data-testid="customer-opportunities">
+                            <thead><tr><th>"Opportunity"</th><th>"Stage"</th><th class="num">"Value"</th><th>"Expected close"</th><th>"Owner"</th></tr></thead>
+                            <tbody>
+                                {d.opportunities.into_iter().map(|o| {
+                                    let value = Currency::parse(&o.currency)
+                                        .map(|cur| Money::from_minor(o.value_minor, cur).display())
+                                        .unwrap_or_default();
+                                    view! {
+                                        <tr>
+                                            <td>{o.title}</td>
+                                            <td>{o.stage}</td>
+                                            <td class="num">{value}</td>
+                                            <td>{day_label(o.expected_close_on)}</td>
+                                            <td>{o.owner_name}</td>
+                                        </tr>
+                                    }
+                                }).collect_view()}
+                            </tbody>
+                        </table>
+                    </div>
+                })
+            }}
+        </section>
+        <section class="card">
+            <div class="section-head">
+                <h2>"Visits and contacts"</h2>
+            </div>
+            <PlanVisit customer_id=c.id on_planned />
+            <ul class="activity-list" data-testid="customer-activities">
+                {d.activities.into_iter().map(|a| {
+                    let kind = match a.kind.as_str() {
+                        "visit" => "Visit",
+                        "call" => "Call",
+                        "initial_contact" => "Initial contact",
+                        "meeting" => "Meeting",
+                        other => other,
+                    }.to_string();
+                    let when = if a.planned {
+                        format!("planned for {}", day_label(a.occurred_at.date_naive()))
+                    } else {
+                        format!("{} {}", day_label(a.occurred_at.date_naive()), a.occurred_at.format("%H:%M"))
+                    };
+                    view! {
+                        <li class:planned=a.planned data-testid=if a.planned { "planned-visit" } else { "activity" }>
+                            <strong>{kind}</strong>" · "{when}" · "{a.user_name}
+                            {(!a.notes.is_empty()).then(|| view! { <p class="muted">{a.notes.clone()}</p> })}
+                        </li>
+                    }
+                }).collect_view()}
+            </ul>
+        </section>
+    }
+}
+
+#[component]
+fn PlanVisit(customer_id: i64, on_planned: impl Fn() + Send + Sync + Copy + 'static) -> impl IntoView {
+    let day = RwSignal::new(String::new());
+    let notes = RwSignal::new(String::new());
+    let error = RwSignal::new(None::<AppError>);
+    let busy = RwSignal::new(false);
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        if busy.get_untracked() {
+            return;
+        }
+        busy.set(true);
+        error.set(None);
+        let (d, n) = (day.get_untracked(), notes.get_untracked());
+        spawn_local(async move {
+            match plan_visit(customer_id, d, n).await {
+                Ok(_) => {
+                    day.set(String::new());
+                    notes.set(String::new());
+                    on_planned();
+                }
+                Err(e) => error.set(Some(e)),
+            }
+            busy.set(false);
+        });
+    };
+    let today = Utc::now().date_naive().format("%Y-%m-%d").to_string();
+    view! {
+        <form class="plan-visit" on:submit=submit data-testid="plan-visit">
+            <label>
+                "Plan a visit on"
+                <input
+                    type="date"
+                    id="field-day"
+                    min=today
+                    required
+                    prop:value=move || day.get()
+                    on:input=move |ev| day.set(event_target_value(&ev))
+                />
+            </label>
+            <label>
+                "Purpose"
+                <input
+                    type="text"
+                    id="field-notes"
+                    placeholder="e.g. present the spring range"
+                    prop:value=move || notes.get()
+                    on:input=move |ev| notes.set(event_target_value(&ev))
+                />
+            </label>
+            <button type="submit" class="button-primary" disabled=move || busy.get()>"Plan visit"</button>
+            {move || error.get().map(|e| view! { <p class="form-error" role="alert" data-testid="plan-error">{e.to_string()}</p> })}
+        </form>
+    }
+}

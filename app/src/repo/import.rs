@@ -1,0 +1,295 @@
+//! Storing an imported file: all lines or none. The checks that need the database (owners
+//! exist, customers are in the importer's scope) run inside the write transaction, so what was
+//! checked is what is written.
+
+use super::RepoError;
+use crate::api::imports::{ImportProgress, ImportReport, LineError};
+use crate::domain::turnover::Segment;
+use crate::domain::Scope;
+use crate::import::{CustomerLine, Importer, SaleLine};
+use crate::{db::Db, on_db};
+use chrono::Utc;
+use sqlx::QueryBuilder;
+use std::collections::HashMap;
+
+/// Rows per INSERT: 7 binds a row stays far below both databases' bind limits.
+const BATCH: usize = 1_000;
+
+/// A customer as the import compares it.
+#[derive(sqlx::FromRow)]
+struct Existing {
+    external_ref: String,
+    name: String,
+    owner_id: Option<i64>,
+    segment: String,
+    lat: Option<f64>,
+    lon: Option<f64>,
+}
+
+#[derive(sqlx::FromRow)]
+struct UserRow {
+    id: i64,
+    email: String,
+    unit_path: String,
+}
+
+fn allowed(scope: &Scope, owner: Option<&UserRow>) -> bool {
+    match owner {
+        Some(u) => scope.allows(u.id, &u.unit_path),
+        None => matches!(scope, Scope::All),
+    }
+}
+
+/// Where an import reports how far it is; nobody listening is fine.
+pub type Progress = tokio::sync::mpsc::UnboundedSender<ImportProgress>;
+
+fn send(progress: &Progress, p: ImportProgress) {
+    let _ = progress.send(p);
+}
+
+fn line_error(line: u64, column: &str, reason: String) -> LineError {
+    LineError {
+        line,
+        column: Some(column.to_string()),
+        reason,
+    }
+}
+
+/// Customers by reference: new ones created, changed ones updated, the rest left alone.
+/// A manager may only place customers with owners in their unit; a customer without an owner
+/// becomes theirs (an admin's stays unowned).
+#[tracing::instrument(skip_all, fields(lines = lines.len()), err)]
+pub async fn customers(
+    db: &Db,
+    importer: &Importer,
+    lines: &[CustomerLine],
+    progress: &Progress,
+) -> Result<ImportReport, RepoError> {
+    let scope = &importer.scope;
+    let start = db.begin_write().await;
+    on_db!(db, pool => {
+        let mut tx = pool.begin_with(start.sql).await?;
+        let users: Vec<UserRow> = sqlx::query_as(
+            "SELECT u.id, u.email, o.path AS unit_path FROM users u JOIN org_units o ON o.id = u.org_unit_id",
+        )
+        .fetch_all(&mut *tx)
+        .await?;
+        let by_email: HashMap<&str, &UserRow> = users.iter().map(|u| (u.email.as_str(), u)).collect();
+        let by_id: HashMap<i64, &UserRow> = users.iter().map(|u| (u.id, u)).collect();
+        let existing: Vec<Existing> = sqlx::query_as(
+            "SELECT external_ref, name, owner_id, segment, lat, lon FROM customers WHERE external_ref IS NOT NULL",
+        )
+        .fetch_all(&mut *tx)
+        .await?;
+        let existing: HashMap<&str, &Existing> =
+            existing.iter().map(|c| (c.external_ref.as_str(), c)).collect();
+
+        let default_owner = importer.default_owner;
+        let mut errors = Vec::new();
+        let mut writes: Vec<(&CustomerLine, Option<i64>)> = Vec::new();
+        let mut report = ImportReport { lines: lines.len() as u64, ..ImportReport::default() };
+        for l in lines {
+            let owner = match &l.owner_email {
+                Some(email) => match by_email.get(email.as_str()) {
+                    Some(u) if allowed(scope, Some(u)) => Some(u.id),
+                    Some(_) => {
+                        errors.push(line_error(l.line, "owner_email", format!("{email} is not in your unit: you can only give customers to your own people")));
+                        continue;
+                    }
+                    None => {
+                        errors.push(line_error(l.line, "owner_email", format!("no user has the e-mail address {email}")));
+                        continue;
+                    }
+                },
+                None => default_owner,
+            };
+            match existing.get(l.customer_ref.as_str()) {
+                Some(c) if !allowed(scope, c.owner_id.and_then(|id| by_id.get(&id).copied())) => {
+                    errors.push(line_error(l.line, "customer_ref", format!("\"{}\" is a customer of another unit", l.customer_ref)));
+                }
+                Some(c) => {
+                    let same = c.name == l.name
+                        && c.owner_id == owner
+                        && c.segment == l.segment.as_str()
+                        && c.lat.zip(c.lon) == l.location;
+                    if same {
+                        report.unchanged += 1;
+                    } else {
+                        report.updated += 1;
+                        writes.push((l, owner));
+                    }
+                }
+                None => {
+                    report.created += 1;
+                    writes.push((l, owner));
+                }
+            }
+        }
+        if !errors.is_empty() {
+            tx.rollback().await?;
+            return Ok(ImportReport::refused(lines.len() as u64, errors, Vec::new()));
+        }
+        let now = Utc::now();
+        let total = writes.len() as u64;
+        for (i, chunk) in writes.chunks(BATCH).enumerate() {
+            let mut qb = QueryBuilder::new(
+                "INSERT INTO customers (external_ref, name, owner_id, segment, lat, lon, created_at) ",
+            );
+            qb.push_values(chunk, |mut row, (l, owner)| {
+                row.push_bind(l.customer_ref.clone())
+                    .push_bind(l.name.clone())
+                    .push_bind(*owner)
+                    .push_bind(l.segment.as_str())
+                    .push_bind(l.location.map(|p| p.0))
+                    .push_bind(l.location.map(|p| p.1))
+                    .push_bind(now);
+            });
+            qb.push(
+                " ON CONFLICT (external_ref) DO UPDATE SET name = excluded.name, \
+                 owner_id = excluded.owner_id, segment = excluded.segment, \
+                 lat = excluded.lat, lon = excluded.lon",
+            );
+            qb.build().execute(&mut *tx).await?;
+            send(progress, ImportProgress::Storing { done: ((i * BATCH + chunk.len()) as u64).min(total), total });
+        }
+        tx.commit().await?;
+        report.stored = true;
+        Ok(report)
+    })
+}
+
+/// Sales, each stored once however often its file is imported: a sale with a reference is
+/// updated when the file says something new about it; one without is identified by customer,
+/// date, amount, currency and its position among identical lines. Unknown customer references
+/// become customers named by their reference (owned by a manager who imports them).
+#[tracing::instrument(skip_all, fields(lines = lines.len()), err)]
+pub async fn sales(
+    db: &Db,
+    importer: &Importer,
+    lines: &[SaleLine],
+    progress: &Progress,
+) -> Result<ImportReport, RepoError> {
+    let scope = &importer.scope;
+    let start = db.begin_write().await;
+    on_db!(db, pool => {
+        let mut tx = pool.begin_with(start.sql).await?;
+        let users: Vec<UserRow> = sqlx::query_as(
+            "SELECT u.id, u.email, o.path AS unit_path FROM users u JOIN org_units o ON o.id = u.org_unit_id",
+        )
+        .fetch_all(&mut *tx)
+        .await?;
+        let by_id: HashMap<i64, &UserRow> = users.iter().map(|u| (u.id, u)).collect();
+        let known: Vec<(i64, String, Option<i64>)> = sqlx::query_as(
+            "SELECT id, external_ref, owner_id FROM customers WHERE external_ref IS NOT NULL",
+        )
+        .fetch_all(&mut *tx)
+        .await?;
+        let mut ids: HashMap<String, i64> = HashMap::with_capacity(known.len());
+        let mut errors = Vec::new();
+        let mut refused_refs: HashMap<&str, ()> = HashMap::new();
+        for (id, r, owner) in &known {
+            if allowed(scope, owner.and_then(|o| by_id.get(&o).copied())) {
+                ids.insert(r.clone(), *id);
+            } else {
+                refused_refs.insert(r.as_str(), ());
+            }
+        }
+        for l in lines {
+            if refused_refs.contains_key(l.customer_ref.as_str()) {
+                errors.push(line_error(l.line, "customer_ref", format!("\"{}\" is a customer of another unit", l.customer_ref)));
+            }
+        }
+        // A reference another unit's sale already carries is theirs: updating it would move
+        // their sale. Admins see every customer, so only a narrower scope needs the check.
+        if !matches!(scope, Scope::All) {
+            let allowed_ids: std::collections::HashSet<i64> = ids.values().copied().collect();
+            for chunk in lines.chunks(BATCH) {
+                let mut qb = QueryBuilder::new("SELECT import_key, customer_id FROM sales WHERE import_key IN (");
+                let mut list = qb.separated(", ");
+                for l in chunk {
+                    list.push_bind(l.key.clone());
+                }
+                qb.push(")");
+                let taken: Vec<(String, i64)> = qb.build_query_as().fetch_all(&mut *tx).await?;
+                let taken: HashMap<String, i64> = taken.into_iter().collect();
+                for l in chunk {
+                    if taken.get(&l.key).is_some_and(|c| !allowed_ids.contains(c)) {
+                        errors.push(line_error(l.line, "reference", format!(
+                            "\"{}\" is a sale of another unit's customer",
+                            l.reference.as_deref().unwrap_or(&l.key)
+                        )));
+                    }
+                }
+            }
+        }
+        if !errors.is_empty() {
+            tx.rollback().await?;
+            return Ok(ImportReport::refused(lines.len() as u64, errors, Vec::new()));
+        }
+
+        // Unknown references become customers first, so every sale has its customer id.
+        let mut new_refs: Vec<&str> = lines
+            .iter()
+            .map(|l| l.customer_ref.as_str())
+            .filter(|r| !ids.contains_key(*r))
+            .collect();
+        new_refs.sort_unstable();
+        new_refs.dedup();
+        let owner = importer.default_owner;
+        let now = Utc::now();
+        for chunk in new_refs.chunks(BATCH) {
+            let mut qb = QueryBuilder::new(
+                "INSERT INTO customers (external_ref, name, owner_id, segment, created_at) ",
+            );
+            qb.push_values(chunk, |mut row, r| {
+                row.push_bind(r.to_string())
+                    .push_bind(r.to_string())
+                    .push_bind(owner)
+                    .push_bind(Segment::Relationship.as_str())
+                    .push_bind(now);
+            });
+            qb.push(" RETURNING id, external_ref");
+            let created: Vec<(i64, String)> = qb.build_query_as().fetch_all(&mut *tx).await?;
+            ids.extend(created.into_iter().map(|(id, r)| (r, id)));
+        }
+
+        let (before,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM sales").fetch_one(&mut *tx).await?;
+        let total = lines.len() as u64;
+        let mut affected = 0u64;
+        for (i, chunk) in lines.chunks(BATCH).enumerate() {
+            let mut qb = QueryBuilder::new(
+                "INSERT INTO sales (customer_id, sold_on, amount_minor, currency, reference, import_key) ",
+            );
+            qb.push_values(chunk, |mut row, l| {
+                row.push_bind(ids[&l.customer_ref])
+                    .push_bind(l.date)
+                    .push_bind(l.amount_minor)
+                    .push_bind(l.currency.as_str().to_string())
+                    .push_bind(l.reference.clone())
+                    .push_bind(l.key.clone());
+            });
+            qb.push(
+                " ON CONFLICT (import_key) DO UPDATE SET customer_id = excluded.customer_id, \
+                 sold_on = excluded.sold_on, amount_minor = excluded.amount_minor, \
+                 currency = excluded.currency \
+                 WHERE sales.customer_id <> excluded.customer_id OR sales.sold_on <> excluded.sold_on \
+                 OR sales.amount_minor <> excluded.amount_minor OR sales.currency <> excluded.currency",
+            );
+            affected += qb.build().execute(&mut *tx).await?.rows_affected();
+            send(progress, ImportProgress::Storing { done: (i * BATCH + chunk.len()) as u64, total });
+        }
+        let (after,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM sales").fetch_one(&mut *tx).await?;
+        tx.commit().await?;
+        let created = u64::try_from(after - before).unwrap_or(0);
+        let updated = affected.saturating_sub(created);
+        Ok(ImportReport {
+            lines: total,
+            stored: true,
+            created,
+            updated,
+            unchanged: total - created - updated,
+            new_customers: new_refs.iter().map(|r| r.to_string()).collect(),
+            ..ImportReport::default()
+        })
+    })
+}
