@@ -27,6 +27,7 @@ macro_rules! lazy_page {
     };
 }
 
+lazy_page!(DashboardRoute, DashboardPage);
 lazy_page!(BoardRoute, BoardPage);
 lazy_page!(StagesRoute, StagesPage);
 lazy_page!(TargetsRoute, TargetsPage);
@@ -72,7 +73,7 @@ pub fn App() -> impl IntoView {
             <Routes fallback=NotFoundPage>
                 <Route path=path!("/login") view=LoginPage />
                 <ParentRoute path=path!("") view=AppLayout>
-                    <Route path=path!("") view=DashboardPage />
+                    <Route path=path!("") view={Lazy::<DashboardRoute>::new()} />
                     <Route path=path!("board") view={Lazy::<BoardRoute>::new()} />
                     <Route path=path!("board/stages") view={Lazy::<StagesRoute>::new()} />
                     <Route path=path!("targets") view={Lazy::<TargetsRoute>::new()} />

@@ -125,6 +125,22 @@ impl Db {
         Ok(())
     }
 
+    /// Refreshes the query planner's statistics, as after a bulk load: SQLite samples (a
+    /// bounded `ANALYZE`), Postgres analyses.
+    pub async fn analyze(&self) -> Result<(), sqlx::Error> {
+        match self {
+            Db::Sqlite(pool, _) => {
+                let mut conn = pool.acquire().await?;
+                sqlx::query("PRAGMA analysis_limit = 1000").execute(&mut *conn).await?;
+                sqlx::query("ANALYZE").execute(&mut *conn).await?;
+            }
+            Db::Postgres(pool) => {
+                sqlx::query("ANALYZE").execute(pool).await?;
+            }
+        }
+        Ok(())
+    }
+
     pub async fn close(&self) {
         on_db!(self, pool => pool.close().await)
     }

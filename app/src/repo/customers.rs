@@ -151,7 +151,7 @@ fn push_turnover_query<'a, DB>(
 /// The condition of a listing and its natural order.
 fn listing_sql(listing: Listing, rule: TrendRule) -> (String, String) {
     match listing {
-        Listing::All => ("1 = 1".into(), "name ASC, id ASC".into()),
+        Listing::All => ("1 = 1".into(), "LOWER(name) ASC, id ASC".into()),
         Listing::Plus => ("actual > expected".into(), "actual - expected DESC, id ASC".into()),
         Listing::Minus => ("actual < expected".into(), "actual - expected ASC, id ASC".into()),
         Listing::Trend => (
@@ -165,7 +165,7 @@ fn listing_sql(listing: Listing, rule: TrendRule) -> (String, String) {
 fn order_sql(sort: SortKey, descending: bool) -> Option<String> {
     let column = match sort {
         SortKey::Natural => return None,
-        SortKey::Name => "name",
+        SortKey::Name => "LOWER(name)",
         SortKey::Actual => "actual",
         SortKey::Expected => "expected",
         SortKey::Deviation => "actual - expected",
