@@ -125,6 +125,20 @@ impl Db {
         Ok(())
     }
 
+    /// SQL for the calendar year and month (integers) of the `sales.sold_on` date.
+    pub fn sold_on_year_month(&self) -> (&'static str, &'static str) {
+        match self {
+            Db::Sqlite(..) => (
+                "CAST(strftime('%Y', sold_on) AS INTEGER)",
+                "CAST(strftime('%m', sold_on) AS INTEGER)",
+            ),
+            Db::Postgres(_) => (
+                "CAST(EXTRACT(YEAR FROM sold_on) AS INTEGER)",
+                "CAST(EXTRACT(MONTH FROM sold_on) AS INTEGER)",
+            ),
+        }
+    }
+
     /// Refreshes the query planner's statistics, as after a bulk load: SQLite samples (a
     /// bounded `ANALYZE`), Postgres analyses.
     pub async fn analyze(&self) -> Result<(), sqlx::Error> {

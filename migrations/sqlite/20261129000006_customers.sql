@@ -32,3 +32,41 @@ CREATE TABLE trend_flags (
     direction   TEXT NOT NULL CHECK (direction IN ('up', 'down')),
     PRIMARY KEY (day, customer_id)
 );
+
+-- Each customer's EUR turnover per calendar month, one row per customer and year, kept in step
+-- with `sales` by every write (import, demo). The plus/minus lists and trends read whole months
+-- here and only the partial months at a period's edges from `sales`: a twelfth of the rows.
+CREATE TABLE turnover_years (
+    customer_id INTEGER NOT NULL REFERENCES customers(id),
+    year        INTEGER NOT NULL,
+    m1  BIGINT NOT NULL DEFAULT 0,
+    m2  BIGINT NOT NULL DEFAULT 0,
+    m3  BIGINT NOT NULL DEFAULT 0,
+    m4  BIGINT NOT NULL DEFAULT 0,
+    m5  BIGINT NOT NULL DEFAULT 0,
+    m6  BIGINT NOT NULL DEFAULT 0,
+    m7  BIGINT NOT NULL DEFAULT 0,
+    m8  BIGINT NOT NULL DEFAULT 0,
+    m9  BIGINT NOT NULL DEFAULT 0,
+    m10 BIGINT NOT NULL DEFAULT 0,
+    m11 BIGINT NOT NULL DEFAULT 0,
+    m12 BIGINT NOT NULL DEFAULT 0,
+    PRIMARY KEY (customer_id, year)
+);
+CREATE INDEX turnover_years_year ON turnover_years(year, customer_id);
+INSERT INTO turnover_years (customer_id, year, m1, m2, m3, m4, m5, m6, m7, m8, m9, m10, m11, m12)
+SELECT customer_id, CAST(strftime('%Y', sold_on) AS INTEGER),
+       SUM(CASE WHEN CAST(strftime('%m', sold_on) AS INTEGER) = 1 THEN amount_minor ELSE 0 END),
+       SUM(CASE WHEN CAST(strftime('%m', sold_on) AS INTEGER) = 2 THEN amount_minor ELSE 0 END),
+       SUM(CASE WHEN CAST(strftime('%m', sold_on) AS INTEGER) = 3 THEN amount_minor ELSE 0 END),
+       SUM(CASE WHEN CAST(strftime('%m', sold_on) AS INTEGER) = 4 THEN amount_minor ELSE 0 END),
+       SUM(CASE WHEN CAST(strftime('%m', sold_on) AS INTEGER) = 5 THEN amount_minor ELSE 0 END),
+       SUM(CASE WHEN CAST(strftime('%m', sold_on) AS INTEGER) = 6 THEN amount_minor ELSE 0 END),
+       SUM(CASE WHEN CAST(strftime('%m', sold_on) AS INTEGER) = 7 THEN amount_minor ELSE 0 END),
+       SUM(CASE WHEN CAST(strftime('%m', sold_on) AS INTEGER) = 8 THEN amount_minor ELSE 0 END),
+       SUM(CASE WHEN CAST(strftime('%m', sold_on) AS INTEGER) = 9 THEN amount_minor ELSE 0 END),
+       SUM(CASE WHEN CAST(strftime('%m', sold_on) AS INTEGER) = 10 THEN amount_minor ELSE 0 END),
+       SUM(CASE WHEN CAST(strftime('%m', sold_on) AS INTEGER) = 11 THEN amount_minor ELSE 0 END),
+       SUM(CASE WHEN CAST(strftime('%m', sold_on) AS INTEGER) = 12 THEN amount_minor ELSE 0 END)
+FROM sales WHERE currency = 'EUR'
+GROUP BY customer_id, CAST(strftime('%Y', sold_on) AS INTEGER);

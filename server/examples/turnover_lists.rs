@@ -127,6 +127,13 @@ async fn fill(db: &Db, args: &Args, today: chrono::NaiveDate) {
         total - 100_000,
         started.elapsed().as_secs_f64()
     );
+    // A month's ERP export into the full database: one sale more per customer this month.
+    let mut csv = String::from("customer_ref,date,amount\n");
+    for c in 0..customers.min(100_000) {
+        writeln!(csv, "B-{c:06},{},12.34", today.with_day(1).unwrap()).unwrap();
+    }
+    let secs = run(db, ImportKind::Sales, csv).await;
+    println!("import {} more sales lines into the full database: {secs:.2} s", customers.min(100_000));
     // As after any bulk load: the planner's statistics.
     db.analyze().await.expect("analyze");
 }

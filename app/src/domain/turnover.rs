@@ -88,6 +88,53 @@ pub fn comparison(period: Period) -> (Period, Period) {
     (period, period.one_year_earlier())
 }
 
+/// A span cut into whole calendar months (read from monthly totals) and the days at its edges
+/// that do not make a whole month (read from single sales).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MonthCut {
+    /// (year, first month, last month), months 1–12, at most one entry per year.
+    pub whole: Vec<(i32, u32, u32)>,
+    /// At most two: before the first whole month and after the last.
+    pub days: Vec<Period>,
+}
+
+impl MonthCut {
+    pub fn of(span: Period) -> MonthCut {
+        let (start, end) = (span.start(), span.end());
+        let first_whole = if start.day() == 1 {
+            start
+        } else {
+            (start.with_day(1).expect("day 1") + Months::new(1)).max(start)
+        };
+        // The first day after the last whole month.
+        let next = end.succ_opt().expect("representable");
+        let after_whole = if next.day() == 1 {
+            next
+        } else {
+            end.with_day(1).expect("day 1")
+        };
+        if first_whole >= after_whole {
+            return MonthCut { whole: Vec::new(), days: vec![span] };
+        }
+        let mut days = Vec::new();
+        if start < first_whole {
+            days.push(Period::new(start, first_whole.pred_opt().expect("after start")).expect("ordered"));
+        }
+        if after_whole <= end {
+            days.push(Period::new(after_whole, end).expect("ordered"));
+        }
+        let last_whole = after_whole.pred_opt().expect("after first");
+        let whole = (first_whole.year()..=last_whole.year())
+            .map(|y| {
+                let from = if y == first_whole.year() { first_whole.month() } else { 1 };
+                let to = if y == last_whole.year() { last_whole.month() } else { 12 };
+                (y, from, to)
+            })
+            .collect();
+        MonthCut { whole, days }
+    }
+}
+
 /// How a trend change is detected (DESIGN.md), set by an admin.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TrendRule {
@@ -475,6 +522,33 @@ mod tests {
         let p = Period::new(d(2024, 2, 29), d(2024, 3, 31)).unwrap();
         let (_, earlier) = comparison(p);
         assert_eq!((earlier.start(), earlier.end()), (d(2023, 2, 28), d(2023, 3, 31)));
+    }
+
+    #[test]
+    fn spans_cut_into_whole_months_and_edge_days() {
+        let cut = |a: NaiveDate, b: NaiveDate| MonthCut::of(Period::new(a, b).unwrap());
+        // Year to date on 29 November: January–October whole, 1–29 November as days.
+        let ytd = cut(d(2026, 1, 1), d(2026, 11, 29));
+        assert_eq!(ytd.whole, vec![(2026, 1, 10)]);
+        assert_eq!(ytd.days, vec![Period::new(d(2026, 11, 1), d(2026, 11, 29)).unwrap()]);
+        // Across a year end with ragged edges.
+        let c = cut(d(2025, 11, 15), d(2026, 2, 10));
+        assert_eq!(c.whole, vec![(2025, 12, 12), (2026, 1, 1)]);
+        assert_eq!(
+            c.days,
+            vec![
+                Period::new(d(2025, 11, 15), d(2025, 11, 30)).unwrap(),
+                Period::new(d(2026, 2, 1), d(2026, 2, 10)).unwrap()
+            ]
+        );
+        // Inside one month: only days. A leap February ending on the 29th is whole.
+        assert_eq!(cut(d(2026, 3, 5), d(2026, 3, 20)).whole, vec![]);
+        assert_eq!(cut(d(2028, 2, 1), d(2028, 2, 29)).whole, vec![(2028, 2, 2)]);
+        assert_eq!(cut(d(2028, 2, 1), d(2028, 2, 29)).days, vec![]);
+        assert_eq!(cut(d(2028, 2, 1), d(2028, 2, 28)).days.len(), 1);
+        // The trend windows are whole months by construction.
+        let w = TrendWindows::on(d(2026, 11, 29));
+        assert!(MonthCut::of(w.base).days.is_empty() && MonthCut::of(w.recent).days.is_empty());
     }
 
     #[test]

@@ -1,8 +1,10 @@
-//! Customers and their turnover. The database does the aggregation: one pass over the sales of
-//! the compared spans (covered by the `sales_date_customer` index) sums every customer's
-//! turnover in the period, a year earlier, and in the two trend windows.
+//! Customers and their turnover. The database does the aggregation: every customer's turnover
+//! in the period, a year earlier, and in the two trend windows, from the monthly totals of
+//! `turnover_years` for whole months and from `sales` (its `sales_date_customer` index) for the
+//! days at the edges.
 
 use super::scope::push_owner_filter;
+use super::turnover::months_sql;
 use super::RepoError;
 use crate::api::customers::{
     ActivityLine, CustomerDetail, CustomerFilter, CustomerList, CustomerSummary, Listing,
@@ -10,7 +12,8 @@ use crate::api::customers::{
 };
 use crate::api::pipeline::Choice;
 use crate::domain::turnover::{
-    comparison, Deviation, Direction, Trend, TrendRule, TrendWindows, BASE_MONTHS, RECENT_MONTHS,
+    comparison, Deviation, Direction, MonthCut, Trend, TrendRule, TrendWindows, BASE_MONTHS,
+    RECENT_MONTHS,
 };
 use crate::domain::{Currency, Period, Scope};
 use crate::{db::Db, on_db};
@@ -79,35 +82,57 @@ fn push_turnover_query<'a, DB>(
         earlier,
         windows,
     } = spans;
-    let between = |qb: &mut QueryBuilder<'a, DB>, p: &Period| {
-        qb.push("sold_on >= ")
-            .push_bind(p.start())
-            .push(" AND sold_on <= ")
-            .push_bind(p.end());
-    };
+    // Whole months come from the monthly totals, the days at the edges from single sales.
+    let columns = ["actual", "expected", "recent", "base"];
+    let cuts = [period, earlier, &windows.recent, &windows.base].map(|p| MonthCut::of(*p));
     qb.push("WITH t AS (SELECT customer_id");
-    for (name, span) in [
-        ("actual", period),
-        ("expected", earlier),
-        ("recent", &windows.recent),
-        ("base", &windows.base),
-    ] {
-        qb.push(", CAST(SUM(CASE WHEN ");
-        between(qb, span);
-        qb.push(format!(" THEN amount_minor ELSE 0 END) AS BIGINT) AS {name}"));
+    for name in columns {
+        qb.push(format!(", CAST(SUM({name}) AS BIGINT) AS {name}"));
     }
-    // Only the sales of the compared spans are read: the covering index's range.
-    let first = period.start().min(earlier.start()).min(windows.base.start());
-    let last = period.end().max(earlier.end()).max(windows.recent.end());
-    qb.push(" FROM sales WHERE ");
-    between(qb, &Period::new(first, last).expect("first ≤ last"));
-    qb.push(" AND currency = ")
-        .push_bind(Currency::EUR.as_str().to_string());
-    if let Some(id) = customer_id {
-        qb.push(" AND customer_id = ").push_bind(id);
+    qb.push(" FROM (");
+    let years: Vec<i32> = cuts.iter().flat_map(|c| c.whole.iter().map(|w| w.0)).collect();
+    let mut first_part = true;
+    if let (Some(low), Some(high)) = (years.iter().min(), years.iter().max()) {
+        qb.push("SELECT customer_id");
+        for (cut, name) in cuts.iter().zip(columns) {
+            let sum: Vec<String> = cut
+                .whole
+                .iter()
+                .map(|(y, from, to)| format!("CASE WHEN year = {y} THEN {} ELSE 0 END", months_sql(*from, *to)))
+                .collect();
+            let sum = if sum.is_empty() { "0".to_string() } else { sum.join(" + ") };
+            qb.push(format!(", {sum} AS {name}"));
+        }
+        qb.push(format!(" FROM turnover_years WHERE year >= {low} AND year <= {high}"));
+        if let Some(id) = customer_id {
+            qb.push(" AND customer_id = ").push_bind(id);
+        }
+        first_part = false;
+    }
+    for (k, cut) in cuts.iter().enumerate() {
+        for days in &cut.days {
+            if !first_part {
+                qb.push(" UNION ALL ");
+            }
+            first_part = false;
+            qb.push("SELECT customer_id");
+            for (j, name) in columns.iter().enumerate() {
+                let value = if j == k { "amount_minor" } else { "0" };
+                qb.push(format!(", {value} AS {name}"));
+            }
+            qb.push(" FROM sales WHERE sold_on >= ")
+                .push_bind(days.start())
+                .push(" AND sold_on <= ")
+                .push_bind(days.end())
+                .push(" AND currency = ")
+                .push_bind(Currency::EUR.as_str().to_string());
+            if let Some(id) = customer_id {
+                qb.push(" AND customer_id = ").push_bind(id);
+            }
+        }
     }
     qb.push(
-        " GROUP BY customer_id), \
+        ") parts GROUP BY customer_id), \
          matched AS (SELECT c.id, c.external_ref, c.name, c.segment, c.city, c.owner_id, \
          u.name AS owner_name, \
          COALESCE(t.actual, 0) AS actual, COALESCE(t.expected, 0) AS expected, \

@@ -8,7 +8,7 @@ use crate::domain::turnover::Segment;
 use crate::domain::Scope;
 use crate::import::{CustomerLine, Importer, SaleLine};
 use crate::{db::Db, on_db};
-use chrono::Utc;
+use chrono::{Datelike, Utc};
 use sqlx::QueryBuilder;
 use std::collections::HashMap;
 
@@ -199,26 +199,30 @@ pub async fn sales(
                 errors.push(line_error(l.line, "customer_ref", format!("\"{}\" is a customer of another unit", l.customer_ref)));
             }
         }
-        // A reference another unit's sale already carries is theirs: updating it would move
-        // their sale. Admins see every customer, so only a narrower scope needs the check.
-        if !matches!(scope, Scope::All) {
-            let allowed_ids: std::collections::HashSet<i64> = ids.values().copied().collect();
-            for chunk in lines.chunks(BATCH) {
-                let mut qb = QueryBuilder::new("SELECT import_key, customer_id FROM sales WHERE import_key IN (");
-                let mut list = qb.separated(", ");
-                for l in chunk {
-                    list.push_bind(l.key.clone());
-                }
-                qb.push(")");
-                let taken: Vec<(String, i64)> = qb.build_query_as().fetch_all(&mut *tx).await?;
-                let taken: HashMap<String, i64> = taken.into_iter().collect();
-                for l in chunk {
-                    if taken.get(&l.key).is_some_and(|c| !allowed_ids.contains(c)) {
-                        errors.push(line_error(l.line, "reference", format!(
-                            "\"{}\" is a sale of another unit's customer",
-                            l.reference.as_deref().unwrap_or(&l.key)
-                        )));
-                    }
+        // The sales the file's keys already name: their months change too, and a reference
+        // another unit's sale carries is theirs (updating it would move their sale). Admins
+        // see every customer, so only a narrower scope refuses.
+        let allowed_ids: std::collections::HashSet<i64> = ids.values().copied().collect();
+        let mut touched: Vec<(i64, i32)> = Vec::new();
+        for chunk in lines.chunks(BATCH) {
+            let mut qb = QueryBuilder::new("SELECT import_key, customer_id, sold_on FROM sales WHERE import_key IN (");
+            let mut list = qb.separated(", ");
+            for l in chunk {
+                list.push_bind(l.key.clone());
+            }
+            qb.push(")");
+            let taken: Vec<(String, i64, chrono::NaiveDate)> = qb.build_query_as().fetch_all(&mut *tx).await?;
+            touched.extend(taken.iter().map(|(_, c, d)| (*c, d.year())));
+            if matches!(scope, Scope::All) {
+                continue;
+            }
+            let taken: HashMap<String, i64> = taken.into_iter().map(|(k, c, _)| (k, c)).collect();
+            for l in chunk {
+                if taken.get(&l.key).is_some_and(|c| !allowed_ids.contains(c)) {
+                    errors.push(line_error(l.line, "reference", format!(
+                        "\"{}\" is a sale of another unit's customer",
+                        l.reference.as_deref().unwrap_or(&l.key)
+                    )));
                 }
             }
         }
@@ -279,6 +283,10 @@ pub async fn sales(
             send(progress, ImportProgress::Storing { done: (i * BATCH + chunk.len()) as u64, total });
         }
         let (after,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM sales").fetch_one(&mut *tx).await?;
+        touched.extend(lines.iter().map(|l| (ids[&l.customer_ref], l.date.year())));
+        for statement in super::turnover::refresh_statements(db, touched) {
+            sqlx::query(&statement).persistent(false).execute(&mut *tx).await?;
+        }
         tx.commit().await?;
         let created = u64::try_from(after - before).unwrap_or(0);
         let updated = affected.saturating_sub(created);

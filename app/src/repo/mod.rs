@@ -16,6 +16,7 @@ pub mod seed;
 pub mod settings;
 pub mod snapshots;
 pub mod targets;
+pub mod turnover;
 pub mod users;
 
 use crate::error::AppError;

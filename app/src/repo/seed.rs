@@ -233,6 +233,9 @@ pub async fn insert(db: &Db, company: &SeedCompany) -> Result<SeedIds, RepoError
             });
             qb.build().execute(&mut *tx).await?;
         }
+        for statement in super::turnover::rebuild_statements(db) {
+            sqlx::query(&statement).persistent(false).execute(&mut *tx).await?;
+        }
 
         if !company.stages.is_empty() {
             let (pipeline_id,): (i64,) =

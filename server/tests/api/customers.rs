@@ -87,6 +87,18 @@ async fn one_bad_line_stores_nothing_and_a_reimport_stores_nothing_twice(backend
     assert_eq!((fixed.created, fixed.updated, fixed.unchanged), (0, 1, 4));
     assert_eq!(count(&app, "SELECT COUNT(*) FROM sales").await, 5);
     assert_eq!(count(&app, "SELECT amount_minor FROM sales WHERE reference = 'INV-3'").await, 10_999);
+    let month = |r: &str, year: i32, m: u32| {
+        format!("SELECT CAST(COALESCE(SUM(t.m{m}), 0) AS BIGINT) FROM turnover_years t JOIN customers c ON c.id = t.customer_id WHERE c.external_ref = '{r}' AND t.year = {year}")
+    };
+    assert_eq!(count(&app, &month("Customer-4-0", 2026, 3)).await, 10_999, "monthly totals follow the correction");
+    assert_eq!(count(&app, &month("Customer-3-0", 2026, 1)).await, 30_000);
+
+    // The invoice belonged to another customer and year: both months are right afterwards.
+    let moved = corrected.replace("Customer-4-0,2026-03-01,109.99,INV-3", "Customer-3-0,2025-12-31,109.99,INV-3");
+    let r = report(&app, &admin, "sales", &moved).await;
+    assert_eq!((r.created, r.updated), (0, 1));
+    assert_eq!(count(&app, &month("Customer-4-0", 2026, 3)).await, 0);
+    assert_eq!(count(&app, &month("Customer-3-0", 2025, 12)).await, 10_999);
 }
 
 async fn semicolons_decimal_commas_german_dates_and_a_bom(backend: Backend) {
