@@ -2,9 +2,10 @@
 # `make bench`: the measured runs behind BENCHMARKS.md (not part of `make test`).
 #   1. pipeline load on SQLite: board page with 2 000 open opportunities, 50 clients moving cards;
 #   2. the same on a throwaway PostgreSQL cluster;
-#   3. in Chromium (Playwright): frames during a drag over that 2 000-card board, the forecast
+#   3. customers: imports, plus/minus and trend lists over 100 000 customers × 3 years of sales;
+#   4. in Chromium (Playwright): frames during a drag over that 2 000-card board, the forecast
 #      engine and panel in wasm, and the SMART check per keystroke in the target editor;
-#   4. the forecast engine natively (criterion), to set beside the wasm figure.
+#   5. the forecast engine natively (criterion), to set beside the wasm figure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -31,7 +32,7 @@ free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",
 
 echo "==> Release build"
 cargo leptos build --release --split
-cargo build --release -p server --example pipeline_load
+cargo build --release -p server --example pipeline_load --example turnover_lists
 
 LOAD="$TARGET_DIR/release/examples/pipeline_load"
 echo "==> Pipeline load, SQLite: closed loop (throughput ceiling), then open loop at 1 000 moves/s"
@@ -51,6 +52,11 @@ pg_run psql -h 127.0.0.1 -p "$PG_PORT" -U postgres -qc "CREATE DATABASE pacer_cl
   --clients "$CLIENTS" --seconds "$SECONDS_PER_RUN"
 "$LOAD" --database-url "postgres://postgres@127.0.0.1:$PG_PORT/pacer_paced" \
   --clients "$CLIENTS" --seconds "$SECONDS_PER_RUN" --rate 500
+
+echo "==> Customers: imports, then plus/minus and trend lists over 100 000 customers with 3.6 M sales (SQLite, then Postgres)"
+"$TARGET_DIR/release/examples/turnover_lists" --database-url "sqlite://$WORK/turnover.db"
+pg_run psql -h 127.0.0.1 -p "$PG_PORT" -U postgres -qc "CREATE DATABASE pacer_turnover" >/dev/null
+"$TARGET_DIR/release/examples/turnover_lists" --database-url "postgres://postgres@127.0.0.1:$PG_PORT/pacer_turnover"
 
 echo "==> In Chromium: frames during a drag over 2 000 open opportunities; forecast engine and panel; the SMART check per keystroke"
 PORT=$(free_port)

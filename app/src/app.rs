@@ -1,7 +1,7 @@
 use crate::components::layout::AppLayout;
 use crate::pages::{
-    BoardPage, CheckInPage, CustomerPage, CustomersPage, DashboardPage, EditTargetPage, ImportPage, LoginPage, NewTargetPage,
-    NotFoundPage, SettingsPage, StagesPage, TargetPage, TargetsPage,
+    BoardPage, CheckInPage, CustomerPage, CustomersPage, DashboardPage, EditTargetPage, ImportPage,
+    LoginPage, NewTargetPage, NotFoundPage, SettingsPage, StagesPage, TargetPage, TargetsPage,
 };
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};

@@ -145,7 +145,9 @@ impl Db {
         match self {
             Db::Sqlite(pool, _) => {
                 let mut conn = pool.acquire().await?;
-                sqlx::query("PRAGMA analysis_limit = 1000").execute(&mut *conn).await?;
+                sqlx::query("PRAGMA analysis_limit = 1000")
+                    .execute(&mut *conn)
+                    .await?;
                 sqlx::query("ANALYZE").execute(&mut *conn).await?;
             }
             Db::Postgres(pool) => {

@@ -73,12 +73,14 @@ pub async fn run(
     .await
     .map_err(|e| RepoError::Corrupt(format!("reading the file stopped: {e}")))?;
     let (notes, report) = match lines {
-        Lines::Customers(p) if p.errors.is_empty() => {
-            (p.notes, repo::import::customers(db, importer, &p.rows, &progress).await?)
-        }
-        Lines::Sales(p) if p.errors.is_empty() => {
-            (p.notes, repo::import::sales(db, importer, &p.rows, &progress).await?)
-        }
+        Lines::Customers(p) if p.errors.is_empty() => (
+            p.notes,
+            repo::import::customers(db, importer, &p.rows, &progress).await?,
+        ),
+        Lines::Sales(p) if p.errors.is_empty() => (
+            p.notes,
+            repo::import::sales(db, importer, &p.rows, &progress).await?,
+        ),
         Lines::Customers(p) => return Ok(ImportReport::refused(p.lines, p.errors, p.notes)),
         Lines::Sales(p) => return Ok(ImportReport::refused(p.lines, p.errors, p.notes)),
     };
@@ -164,11 +166,19 @@ pub fn customers(bytes: &[u8], progress: &mut dyn FnMut(u64)) -> Parsed<Customer
         let location = match (f.get("lat").trim(), f.get("lon").trim()) {
             ("", "") => None,
             ("", _) => {
-                errors.push(err(line, "lat", "is empty while lon is given: give both or neither"));
+                errors.push(err(
+                    line,
+                    "lat",
+                    "is empty while lon is given: give both or neither",
+                ));
                 None
             }
             (_, "") => {
-                errors.push(err(line, "lon", "is empty while lat is given: give both or neither"));
+                errors.push(err(
+                    line,
+                    "lon",
+                    "is empty while lat is given: give both or neither",
+                ));
                 None
             }
             (lat, lon) => {
@@ -443,9 +453,9 @@ fn read<T>(
         b'\t' => "tabs",
         _ => "commas",
     };
-    parsed
-        .notes
-        .push(format!("Read as UTF-8, fields separated by {delimiter_name}."));
+    parsed.notes.push(format!(
+        "Read as UTF-8, fields separated by {delimiter_name}."
+    ));
     if !ignored.is_empty() {
         parsed
             .notes
@@ -543,7 +553,11 @@ mod tests {
             .collect();
         assert_eq!(
             got,
-            vec![(3, Some("date")), (4, Some("customer_ref")), (4, Some("amount"))]
+            vec![
+                (3, Some("date")),
+                (4, Some("customer_ref")),
+                (4, Some("amount"))
+            ]
         );
         assert_eq!(p.rows.len(), 2);
         assert_eq!(p.rows[1].amount_minor, 150);
@@ -566,7 +580,10 @@ mod tests {
 
     #[test]
     fn header_problems_stop_before_the_lines() {
-        let p = sales(b"customer,date,amount\nC-1,2026-01-05,1\n", &mut no_progress());
+        let p = sales(
+            b"customer,date,amount\nC-1,2026-01-05,1\n",
+            &mut no_progress(),
+        );
         assert_eq!(p.errors.len(), 1);
         assert_eq!(p.errors[0].column.as_deref(), Some("customer_ref"));
         assert!(p.errors[0].reason.contains("has no column customer_ref"));
@@ -574,8 +591,14 @@ mod tests {
         assert!(p.errors[0].reason.contains("empty"));
         let p = sales(b"customer_ref,date,amount\n", &mut no_progress());
         assert!(p.errors[0].reason.contains("no lines of data"));
-        let p = sales(b"customer_ref,date,amount\nC-\xff,2026-01-05,1\n", &mut no_progress());
-        assert_eq!((p.errors[0].line, p.errors[0].reason.contains("UTF-8")), (2, true));
+        let p = sales(
+            b"customer_ref,date,amount\nC-\xff,2026-01-05,1\n",
+            &mut no_progress(),
+        );
+        assert_eq!(
+            (p.errors[0].line, p.errors[0].reason.contains("UTF-8")),
+            (2, true)
+        );
     }
 
     #[test]
@@ -589,7 +612,10 @@ mod tests {
         assert_eq!(p.rows.len(), 2);
         assert_eq!(p.rows[0].location, Some((53.55, 9.99)));
         assert_eq!(p.rows[1].segment, Segment::Relationship);
-        assert!(p.notes.iter().any(|n| n.contains("Ignored columns: region")));
+        assert!(p
+            .notes
+            .iter()
+            .any(|n| n.contains("Ignored columns: region")));
         let got: Vec<(u64, &str)> = p
             .errors
             .iter()
@@ -614,6 +640,8 @@ mod tests {
             b"customer_ref,date,amount\nC-1,2026-01-05,1,50\n",
             &mut no_progress(),
         );
-        assert!(p.errors[0].reason.contains("has 4 fields but the header has 3"));
+        assert!(p.errors[0]
+            .reason
+            .contains("has 4 fields but the header has 3"));
     }
 }

@@ -60,7 +60,11 @@ async fn run(db: &Db, kind: ImportKind, csv: String) -> f64 {
     let report = import::run(db, &Importer::command_line(), kind, csv.into_bytes(), tx)
         .await
         .expect("import runs");
-    assert!(report.stored, "the generated file imports: {:?}", report.errors.first());
+    assert!(
+        report.stored,
+        "the generated file imports: {:?}",
+        report.errors.first()
+    );
     started.elapsed().as_secs_f64()
 }
 
@@ -111,7 +115,10 @@ async fn fill(db: &Db, args: &Args, today: chrono::NaiveDate) {
     };
     let (csv, n) = file(100_000);
     let secs = run(db, ImportKind::Sales, csv).await;
-    println!("import {n} sales lines: {secs:.2} s ({:.0} lines/s)", n as f64 / secs);
+    println!(
+        "import {n} sales lines: {secs:.2} s ({:.0} lines/s)",
+        n as f64 / secs
+    );
     let started = Instant::now();
     let mut total = n;
     loop {
@@ -133,7 +140,10 @@ async fn fill(db: &Db, args: &Args, today: chrono::NaiveDate) {
         writeln!(csv, "B-{c:06},{},12.34", today.with_day(1).unwrap()).unwrap();
     }
     let secs = run(db, ImportKind::Sales, csv).await;
-    println!("import {} more sales lines into the full database: {secs:.2} s", customers.min(100_000));
+    println!(
+        "import {} more sales lines into the full database: {secs:.2} s",
+        customers.min(100_000)
+    );
     // As after any bulk load: the planner's statistics.
     db.analyze().await.expect("analyze");
 }

@@ -50,9 +50,21 @@ pub async fn customers(
     };
     let mut out = csv::Writer::from_writer(Vec::new());
     let header = [
-        "customer_ref", "name", "segment", "owner", "period_start", "period_end", "turnover",
-        "last_year", "deviation", "deviation_pct", "mark", "trend", "trend_change_pct",
-        "recent_per_month", "base_per_month",
+        "customer_ref",
+        "name",
+        "segment",
+        "owner",
+        "period_start",
+        "period_end",
+        "turnover",
+        "last_year",
+        "deviation",
+        "deviation_pct",
+        "mark",
+        "trend",
+        "trend_change_pct",
+        "recent_per_month",
+        "base_per_month",
     ];
     let period = (
         list.filter.period.start().to_string(),
@@ -62,31 +74,40 @@ pub async fn customers(
     for c in &list.customers {
         let d = c.deviation;
         let trend = c.trend.as_ref();
-        rows.push(out.write_record([
-            c.external_ref.clone().unwrap_or_default(),
-            c.name.clone(),
-            c.segment.clone(),
-            c.owner_name.clone().unwrap_or_default(),
-            period.0.clone(),
-            period.1.clone(),
-            amount(d.actual_minor),
-            amount(d.expected_minor),
-            amount(d.delta_minor),
-            d.pct.map(|p| p.to_string()).unwrap_or_default(),
-            d.mark.map(Mark::label).unwrap_or_default().to_string(),
-            trend
-                .map(|t| match t.direction {
-                    Direction::Up => "up",
-                    Direction::Down => "down",
-                })
-                .unwrap_or_default()
-                .to_string(),
-            trend.map(|t| t.change_pct.to_string()).unwrap_or_default(),
-            trend.map(|t| amount(t.recent_per_month_minor)).unwrap_or_default(),
-            trend.map(|t| amount(t.base_per_month_minor)).unwrap_or_default(),
-        ]));
+        rows.push(
+            out.write_record([
+                c.external_ref.clone().unwrap_or_default(),
+                c.name.clone(),
+                c.segment.clone(),
+                c.owner_name.clone().unwrap_or_default(),
+                period.0.clone(),
+                period.1.clone(),
+                amount(d.actual_minor),
+                amount(d.expected_minor),
+                amount(d.delta_minor),
+                d.pct.map(|p| p.to_string()).unwrap_or_default(),
+                d.mark.map(Mark::label).unwrap_or_default().to_string(),
+                trend
+                    .map(|t| match t.direction {
+                        Direction::Up => "up",
+                        Direction::Down => "down",
+                    })
+                    .unwrap_or_default()
+                    .to_string(),
+                trend.map(|t| t.change_pct.to_string()).unwrap_or_default(),
+                trend
+                    .map(|t| amount(t.recent_per_month_minor))
+                    .unwrap_or_default(),
+                trend
+                    .map(|t| amount(t.base_per_month_minor))
+                    .unwrap_or_default(),
+            ]),
+        );
     }
-    let body = match (rows.into_iter().collect::<Result<Vec<_>, _>>(), out.into_inner()) {
+    let body = match (
+        rows.into_iter().collect::<Result<Vec<_>, _>>(),
+        out.into_inner(),
+    ) {
         (Ok(_), Ok(body)) => body,
         _ => return error(AppError::Internal),
     };

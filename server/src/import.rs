@@ -47,7 +47,13 @@ pub async fn upload(
     tokio::spawn(async move {
         let last = match import::run(&db, &importer, kind, body.to_vec(), tx.clone()).await {
             Ok(report) => {
-                tracing::info!(kind = kind.as_str(), user = user.id, lines = report.lines, stored = report.stored, "import");
+                tracing::info!(
+                    kind = kind.as_str(),
+                    user = user.id,
+                    lines = report.lines,
+                    stored = report.stored,
+                    "import"
+                );
                 ImportProgress::Done { report }
             }
             Err(e) => {

@@ -133,7 +133,8 @@ fn router(settings: &Settings, db: Db, sessions: DbSessionStore) -> Router {
         .route("/api/export/customers.csv", get(crate::export::customers))
         .route(
             "/api/import/{kind}",
-            post(crate::import::upload).layer(DefaultBodyLimit::max(crate::import::MAX_UPLOAD_BYTES)),
+            post(crate::import::upload)
+                .layer(DefaultBodyLimit::max(crate::import::MAX_UPLOAD_BYTES)),
         )
         .leptos_routes_with_context(&state, routes, || (), move || shell(leptos_options.clone()))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
@@ -145,9 +146,11 @@ fn router(settings: &Settings, db: Db, sessions: DbSessionStore) -> Router {
         // Pages, wasm and board data compress well; a moved card's few hundred bytes of JSON
         // are not worth the CPU (measured in BENCHMARKS.md, pipeline load).
         // The import's progress stream is not compressed: a compressor holds lines back.
-        .layer(CompressionLayer::new().compress_when(
-            SizeAbove::new(1024).and(NotForContentType::const_new(crate::import::PROGRESS_CONTENT_TYPE)),
-        ))
+        .layer(
+            CompressionLayer::new().compress_when(SizeAbove::new(1024).and(
+                NotForContentType::const_new(crate::import::PROGRESS_CONTENT_TYPE),
+            )),
+        )
         .with_state(state)
 }
 
@@ -189,9 +192,14 @@ pub async fn snapshot(
 
 /// `server import KIND FILE`: imports a CSV file, printing progress to stderr; the report (or
 /// every bad line) is the result. Refused files are an error, so the exit code tells scripts.
-pub async fn import(database_url: &str, kind: &str, file: &std::path::Path) -> Result<String, String> {
+pub async fn import(
+    database_url: &str,
+    kind: &str,
+    file: &std::path::Path,
+) -> Result<String, String> {
     use app::api::imports::{ImportKind, ImportProgress};
-    let kind = ImportKind::parse(kind).ok_or_else(|| format!("cannot import \"{kind}\": write customers or sales"))?;
+    let kind = ImportKind::parse(kind)
+        .ok_or_else(|| format!("cannot import \"{kind}\": write customers or sales"))?;
     let bytes = std::fs::read(file).map_err(|e| format!("cannot read {}: {e}", file.display()))?;
     let db = Db::connect(database_url).await.map_err(|e| e.to_string())?;
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
@@ -199,20 +207,26 @@ pub async fn import(database_url: &str, kind: &str, file: &std::path::Path) -> R
         while let Some(p) = rx.recv().await {
             match p {
                 ImportProgress::Checking { done } => eprint!("\rchecked {done} lines   "),
-                ImportProgress::Storing { done, total } => eprint!("\rstored {done} of {total} lines   "),
+                ImportProgress::Storing { done, total } => {
+                    eprint!("\rstored {done} of {total} lines   ")
+                }
                 _ => {}
             }
         }
         eprintln!();
     });
-    let result = app::import::run(&db, &app::import::Importer::command_line(), kind, bytes, tx).await;
+    let result =
+        app::import::run(&db, &app::import::Importer::command_line(), kind, bytes, tx).await;
     let _ = printer.await;
     db.close().await;
     let report = result.map_err(|e| format!("the import failed and stored nothing: {e}"))?;
     let mut out = vec![report.summary(kind)];
     out.extend(report.notes.iter().cloned());
     if !report.new_customers.is_empty() {
-        out.push(format!("New customers: {}", report.new_customers.join(", ")));
+        out.push(format!(
+            "New customers: {}",
+            report.new_customers.join(", ")
+        ));
     }
     out.extend(report.errors.iter().map(|e| format!("  {e}")));
     if report.more_errors > 0 {

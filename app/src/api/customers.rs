@@ -182,8 +182,9 @@ impl CustomerQuery {
         let date = |field: &str, text: &Option<String>| -> Result<Option<NaiveDate>, AppError> {
             given(text)
                 .map(|t| {
-                    NaiveDate::parse_from_str(t, "%Y-%m-%d")
-                        .map_err(|_| AppError::invalid(field, format!("\"{t}\" is not a date (YYYY-MM-DD)")))
+                    NaiveDate::parse_from_str(t, "%Y-%m-%d").map_err(|_| {
+                        AppError::invalid(field, format!("\"{t}\" is not a date (YYYY-MM-DD)"))
+                    })
                 })
                 .transpose()
         };
@@ -208,7 +209,10 @@ impl CustomerQuery {
         let page = given(&self.page)
             .map(|t| match t.parse::<i64>() {
                 Ok(n) if n >= 1 => Ok(n - 1),
-                _ => Err(AppError::invalid("page", format!("\"{t}\" is not a page number"))),
+                _ => Err(AppError::invalid(
+                    "page",
+                    format!("\"{t}\" is not a page number"),
+                )),
             })
             .transpose()?
             .unwrap_or(0);
@@ -335,14 +339,20 @@ pub async fn plan_visit(customer_id: i64, day: String, notes: String) -> Result<
         let day = NaiveDate::parse_from_str(day.trim(), "%Y-%m-%d")
             .map_err(|_| AppError::invalid("day", "choose the day of the visit"))?;
         if day < today {
-            return Err(AppError::invalid("day", "a planned visit is today or later"));
+            return Err(AppError::invalid(
+                "day",
+                "a planned visit is today or later",
+            ));
         }
         if day > today + chrono::Days::new(366) {
             return Err(AppError::invalid("day", "plan at most a year ahead"));
         }
         let notes = notes.trim();
         if notes.chars().count() > 2_000 {
-            return Err(AppError::invalid("notes", "keep the notes under 2 000 characters"));
+            return Err(AppError::invalid(
+                "notes",
+                "keep the notes under 2 000 characters",
+            ));
         }
         repo::customers::plan_visit(&db, &user.scope(), user.id, customer_id, day, notes)
             .await?

@@ -128,10 +128,19 @@ impl ImportReport {
 #[serde(tag = "phase", rename_all = "snake_case")]
 pub enum ImportProgress {
     /// Lines read and checked so far.
-    Checking { done: u64 },
+    Checking {
+        done: u64,
+    },
     /// Lines written so far, of `total`.
-    Storing { done: u64, total: u64 },
-    Done { report: ImportReport },
+    Storing {
+        done: u64,
+        total: u64,
+    },
+    Done {
+        report: ImportReport,
+    },
     /// The request itself was refused (not signed in, not allowed, unknown kind).
-    Refused { message: String },
+    Refused {
+        message: String,
+    },
 }

@@ -28,4 +28,3 @@ pub fn trend_text(t: &Trend) -> String {
         eur(t.base_per_month_minor)
     )
 }
-

@@ -114,11 +114,16 @@ impl MonthCut {
             end.with_day(1).expect("day 1")
         };
         if first_whole >= after_whole {
-            return MonthCut { whole: Vec::new(), days: vec![span] };
+            return MonthCut {
+                whole: Vec::new(),
+                days: vec![span],
+            };
         }
         let mut days = Vec::new();
         if start < first_whole {
-            days.push(Period::new(start, first_whole.pred_opt().expect("after start")).expect("ordered"));
+            days.push(
+                Period::new(start, first_whole.pred_opt().expect("after start")).expect("ordered"),
+            );
         }
         if after_whole <= end {
             days.push(Period::new(after_whole, end).expect("ordered"));
@@ -126,8 +131,16 @@ impl MonthCut {
         let last_whole = after_whole.pred_opt().expect("after first");
         let whole = (first_whole.year()..=last_whole.year())
             .map(|y| {
-                let from = if y == first_whole.year() { first_whole.month() } else { 1 };
-                let to = if y == last_whole.year() { last_whole.month() } else { 12 };
+                let from = if y == first_whole.year() {
+                    first_whole.month()
+                } else {
+                    1
+                };
+                let to = if y == last_whole.year() {
+                    last_whole.month()
+                } else {
+                    12
+                };
                 (y, from, to)
             })
             .collect();
@@ -165,7 +178,7 @@ impl From<TrendRule> for TrendRuleInput {
         let abs = r.min_change_minor.unsigned_abs();
         TrendRuleInput {
             min_change_pct: r.min_change_pct.to_string(),
-            min_change_amount: if abs % 100 == 0 {
+            min_change_amount: if abs.is_multiple_of(100) {
                 (abs / 100).to_string()
             } else {
                 format!("{}.{:02}", abs / 100, abs % 100)
@@ -182,7 +195,11 @@ impl TrendRuleInput {
         let pct = match pct_text.parse::<u32>() {
             Ok(n) if (1..=1000).contains(&n) => Some(n),
             _ => {
-                let shown = if pct_text.is_empty() { "nothing" } else { pct_text };
+                let shown = if pct_text.is_empty() {
+                    "nothing"
+                } else {
+                    pct_text
+                };
                 errors.push(FieldError::new(
                     "min_change_pct",
                     format!("{shown} is not a whole percentage from 1 to 1000"),
@@ -431,8 +448,7 @@ pub fn parse_amount(text: &str) -> Result<i64, String> {
     }
     // Thousands groups: every group after the first has exactly three digits.
     let groups: Vec<&str> = whole.split(['.', ',']).collect();
-    if groups.len() > 1
-        && (groups[0].is_empty() || groups[1..].iter().any(|g| g.len() != 3))
+    if groups.len() > 1 && (groups[0].is_empty() || groups[1..].iter().any(|g| g.len() != 3))
         || (decimal.is_some() && (whole.is_empty() || fraction.is_empty()))
     {
         return Err(not_amount());
@@ -496,7 +512,10 @@ mod tests {
         assert_eq!(shrank.pct, Some(Decimal::new(-250, 1)));
 
         let new = Deviation::new(5_000, 0, true);
-        assert_eq!((new.side, new.mark, new.pct), (Some(Side::Plus), Some(Mark::New), None));
+        assert_eq!(
+            (new.side, new.mark, new.pct),
+            (Some(Side::Plus), Some(Mark::New), None)
+        );
 
         // Nothing a year ago but bought before: plus, not new.
         let back = Deviation::new(5_000, 0, false);
@@ -517,11 +536,17 @@ mod tests {
         // Year to date ending on 29 February 2028 compares with 1 Jan – 28 Feb 2027.
         let p = Period::new(d(2028, 1, 1), d(2028, 2, 29)).unwrap();
         let (_, earlier) = comparison(p);
-        assert_eq!((earlier.start(), earlier.end()), (d(2027, 1, 1), d(2027, 2, 28)));
+        assert_eq!(
+            (earlier.start(), earlier.end()),
+            (d(2027, 1, 1), d(2027, 2, 28))
+        );
         // A span starting on a leap day starts on 28 February a year earlier.
         let p = Period::new(d(2024, 2, 29), d(2024, 3, 31)).unwrap();
         let (_, earlier) = comparison(p);
-        assert_eq!((earlier.start(), earlier.end()), (d(2023, 2, 28), d(2023, 3, 31)));
+        assert_eq!(
+            (earlier.start(), earlier.end()),
+            (d(2023, 2, 28), d(2023, 3, 31))
+        );
     }
 
     #[test]
@@ -530,7 +555,10 @@ mod tests {
         // Year to date on 29 November: January–October whole, 1–29 November as days.
         let ytd = cut(d(2026, 1, 1), d(2026, 11, 29));
         assert_eq!(ytd.whole, vec![(2026, 1, 10)]);
-        assert_eq!(ytd.days, vec![Period::new(d(2026, 11, 1), d(2026, 11, 29)).unwrap()]);
+        assert_eq!(
+            ytd.days,
+            vec![Period::new(d(2026, 11, 1), d(2026, 11, 29)).unwrap()]
+        );
         // Across a year end with ragged edges.
         let c = cut(d(2025, 11, 15), d(2026, 2, 10));
         assert_eq!(c.whole, vec![(2025, 12, 12), (2026, 1, 1)]);
@@ -554,12 +582,24 @@ mod tests {
     #[test]
     fn trend_windows_are_whole_months_before_this_one() {
         let w = TrendWindows::on(d(2026, 11, 29));
-        assert_eq!((w.recent.start(), w.recent.end()), (d(2026, 8, 1), d(2026, 10, 31)));
-        assert_eq!((w.base.start(), w.base.end()), (d(2025, 8, 1), d(2026, 7, 31)));
+        assert_eq!(
+            (w.recent.start(), w.recent.end()),
+            (d(2026, 8, 1), d(2026, 10, 31))
+        );
+        assert_eq!(
+            (w.base.start(), w.base.end()),
+            (d(2025, 8, 1), d(2026, 7, 31))
+        );
         // Across a year end, and on the first of a month (that month is not complete).
         let w = TrendWindows::on(d(2027, 2, 1));
-        assert_eq!((w.recent.start(), w.recent.end()), (d(2026, 11, 1), d(2027, 1, 31)));
-        assert_eq!((w.base.start(), w.base.end()), (d(2025, 11, 1), d(2026, 10, 31)));
+        assert_eq!(
+            (w.recent.start(), w.recent.end()),
+            (d(2026, 11, 1), d(2027, 1, 31))
+        );
+        assert_eq!(
+            (w.base.start(), w.base.end()),
+            (d(2025, 11, 1), d(2026, 10, 31))
+        );
     }
 
     #[test]
@@ -570,11 +610,17 @@ mod tests {
         // 12 months of €2 000, then 3 of €2 800: +40 %, +€800 a month → up.
         let up = Trend::detect(3 * 280_000, 12 * 200_000, rule).unwrap();
         assert_eq!(up.direction, Direction::Up);
-        assert_eq!((up.recent_per_month_minor, up.base_per_month_minor), (280_000, 200_000));
+        assert_eq!(
+            (up.recent_per_month_minor, up.base_per_month_minor),
+            (280_000, 200_000)
+        );
         assert_eq!(up.change_pct, Decimal::from(40));
         // Exactly −30 % counts; −29.9 % does not.
         let down = Trend::detect(3 * 700_000, 12 * 1_000_000, rule).unwrap();
-        assert_eq!((down.direction, down.change_pct), (Direction::Down, Decimal::from(-30)));
+        assert_eq!(
+            (down.direction, down.change_pct),
+            (Direction::Down, Decimal::from(-30))
+        );
         assert_eq!(Trend::detect(3 * 701_000, 12 * 1_000_000, rule), None);
         // Stopped buying: −100 %.
         let stopped = Trend::detect(0, 12 * 100_000, rule).unwrap();
@@ -582,7 +628,10 @@ mod tests {
         // No base: new, not a trend.
         assert_eq!(Trend::detect(3 * 500_000, 0, rule), None);
         // A looser rule flags the first series.
-        let loose = TrendRule { min_change_pct: 30, min_change_minor: 10_000 };
+        let loose = TrendRule {
+            min_change_pct: 30,
+            min_change_minor: 10_000,
+        };
         assert!(Trend::detect(3 * 140_000, 12 * 100_000, loose).is_some());
     }
 
@@ -602,11 +651,27 @@ mod tests {
         ] {
             assert_eq!(parse_amount(text), Ok(minor), "{text}");
         }
-        for bad in ["", "abc", "12.345,6,7", "1.2.3", "€12", "1,234,5", "-", "12.", ",", ",5", "1.005"] {
+        for bad in [
+            "",
+            "abc",
+            "12.345,6,7",
+            "1.2.3",
+            "€12",
+            "1,234,5",
+            "-",
+            "12.",
+            ",",
+            ",5",
+            "1.005",
+        ] {
             assert!(parse_amount(bad).is_err(), "{bad}");
         }
-        assert!(parse_amount("1.005").unwrap_err().contains("more than 2 decimals"));
-        assert!(parse_amount("99999999999999999999").unwrap_err().contains("too large"));
+        assert!(parse_amount("1.005")
+            .unwrap_err()
+            .contains("more than 2 decimals"));
+        assert!(parse_amount("99999999999999999999")
+            .unwrap_err()
+            .contains("too large"));
     }
 
     #[test]
@@ -624,21 +689,45 @@ mod tests {
     #[test]
     fn segments_and_coordinates() {
         assert_eq!(Segment::parse("Price"), Ok(Segment::Price));
-        assert_eq!(Segment::parse("relationship client"), Ok(Segment::Relationship));
-        assert!(Segment::parse("vip").unwrap_err().contains("not a client type"));
+        assert_eq!(
+            Segment::parse("relationship client"),
+            Ok(Segment::Relationship)
+        );
+        assert!(Segment::parse("vip")
+            .unwrap_err()
+            .contains("not a client type"));
         assert_eq!(parse_coordinate("53,55", 90.0), Ok(53.55));
-        assert!(parse_coordinate("91", 90.0).unwrap_err().contains("out of range"));
-        assert!(parse_coordinate("north", 90.0).unwrap_err().contains("not a number"));
+        assert!(parse_coordinate("91", 90.0)
+            .unwrap_err()
+            .contains("out of range"));
+        assert!(parse_coordinate("north", 90.0)
+            .unwrap_err()
+            .contains("not a number"));
     }
 
     #[test]
     fn the_trend_rule_form_names_its_fields() {
-        let ok = TrendRuleInput { min_change_pct: "25 %".into(), min_change_amount: "1.000,50".into() };
-        assert_eq!(ok.parse(), Ok(TrendRule { min_change_pct: 25, min_change_minor: 100_050 }));
-        let bad = TrendRuleInput { min_change_pct: "0".into(), min_change_amount: "-5".into() };
+        let ok = TrendRuleInput {
+            min_change_pct: "25 %".into(),
+            min_change_amount: "1.000,50".into(),
+        };
+        assert_eq!(
+            ok.parse(),
+            Ok(TrendRule {
+                min_change_pct: 25,
+                min_change_minor: 100_050
+            })
+        );
+        let bad = TrendRuleInput {
+            min_change_pct: "0".into(),
+            min_change_amount: "-5".into(),
+        };
         let fields: Vec<&str> = bad.parse().unwrap_err().iter().map(|e| e.field).collect();
         assert_eq!(fields, ["min_change_pct", "min_change_amount"]);
-        assert_eq!(TrendRuleInput::from(TrendRule::default()).parse(), Ok(TrendRule::default()));
+        assert_eq!(
+            TrendRuleInput::from(TrendRule::default()).parse(),
+            Ok(TrendRule::default())
+        );
     }
 
     proptest! {

@@ -4,9 +4,9 @@
 use crate::api::dashboard::{
     get_dashboard, Dashboard, Digest, RottenOpportunity, StatusChange, TrendChange,
 };
-use crate::components::turnover::trend_text;
 use crate::api::targets::TargetRow;
 use crate::components::outlook::{HealthTag, OutlookLine, Progress};
+use crate::components::turnover::trend_text;
 use crate::domain::forecast::Health;
 use crate::domain::period::day_label;
 use crate::providers::auth::use_auth;

@@ -3,9 +3,9 @@
 
 use crate::api::customers::{get_trend_rule, save_trend_rule};
 use crate::api::dashboard::{get_thresholds, save_thresholds};
-use crate::domain::turnover::TrendRuleInput;
 use crate::components::form::{Field, FormErrors};
 use crate::domain::forecast::ThresholdsInput;
+use crate::domain::turnover::TrendRuleInput;
 use crate::domain::Role;
 use crate::providers::auth::use_auth;
 use leptos::either::Either;
@@ -91,7 +91,9 @@ fn TrendForm(input: TrendRuleInput, is_admin: bool) -> impl IntoView {
             match save_trend_rule(input).await {
                 Ok(r) => {
                     form.set(r.into());
-                    saved.set(Some("Saved: the customers' trend flags now follow this rule.".into()));
+                    saved.set(Some(
+                        "Saved: the customers' trend flags now follow this rule.".into(),
+                    ));
                 }
                 Err(e) => errors.refused(e),
             }

@@ -90,7 +90,10 @@ fn push_turnover_query<'a, DB>(
         qb.push(format!(", CAST(SUM({name}) AS BIGINT) AS {name}"));
     }
     qb.push(" FROM (");
-    let years: Vec<i32> = cuts.iter().flat_map(|c| c.whole.iter().map(|w| w.0)).collect();
+    let years: Vec<i32> = cuts
+        .iter()
+        .flat_map(|c| c.whole.iter().map(|w| w.0))
+        .collect();
     let mut first_part = true;
     if let (Some(low), Some(high)) = (years.iter().min(), years.iter().max()) {
         qb.push("SELECT customer_id");
@@ -98,12 +101,23 @@ fn push_turnover_query<'a, DB>(
             let sum: Vec<String> = cut
                 .whole
                 .iter()
-                .map(|(y, from, to)| format!("CASE WHEN year = {y} THEN {} ELSE 0 END", months_sql(*from, *to)))
+                .map(|(y, from, to)| {
+                    format!(
+                        "CASE WHEN year = {y} THEN {} ELSE 0 END",
+                        months_sql(*from, *to)
+                    )
+                })
                 .collect();
-            let sum = if sum.is_empty() { "0".to_string() } else { sum.join(" + ") };
+            let sum = if sum.is_empty() {
+                "0".to_string()
+            } else {
+                sum.join(" + ")
+            };
             qb.push(format!(", {sum} AS {name}"));
         }
-        qb.push(format!(" FROM turnover_years WHERE year >= {low} AND year <= {high}"));
+        qb.push(format!(
+            " FROM turnover_years WHERE year >= {low} AND year <= {high}"
+        ));
         if let Some(id) = customer_id {
             qb.push(" AND customer_id = ").push_bind(id);
         }
@@ -177,8 +191,14 @@ fn push_turnover_query<'a, DB>(
 fn listing_sql(listing: Listing, rule: TrendRule) -> (String, String) {
     match listing {
         Listing::All => ("1 = 1".into(), "LOWER(name) ASC, id ASC".into()),
-        Listing::Plus => ("actual > expected".into(), "actual - expected DESC, id ASC".into()),
-        Listing::Minus => ("actual < expected".into(), "actual - expected ASC, id ASC".into()),
+        Listing::Plus => (
+            "actual > expected".into(),
+            "actual - expected DESC, id ASC".into(),
+        ),
+        Listing::Minus => (
+            "actual < expected".into(),
+            "actual - expected ASC, id ASC".into(),
+        ),
         Listing::Trend => (
             rule.sql("recent", "base"),
             // Largest change of the monthly run rate first, either way.
@@ -194,9 +214,7 @@ fn order_sql(sort: SortKey, descending: bool) -> Option<String> {
         SortKey::Actual => "actual",
         SortKey::Expected => "expected",
         SortKey::Deviation => "actual - expected",
-        SortKey::Percent => {
-            "CASE WHEN expected > 0 THEN (actual - expected) * 1000 / expected END"
-        }
+        SortKey::Percent => "CASE WHEN expected > 0 THEN (actual - expected) * 1000 / expected END",
     };
     let direction = if descending { "DESC" } else { "ASC" };
     Some(format!("{column} {direction} NULLS LAST, id ASC"))
@@ -364,10 +382,7 @@ pub async fn plan_visit(
     notes: &str,
 ) -> Result<Option<i64>, RepoError> {
     // Nine in the morning: a planned visit has a day, not yet a time.
-    let at = day
-        .and_hms_opt(9, 0, 0)
-        .expect("09:00 exists")
-        .and_utc();
+    let at = day.and_hms_opt(9, 0, 0).expect("09:00 exists").and_utc();
     let start = db.begin_write().await;
     on_db!(db, pool => {
         let mut tx = pool.begin_with(start.sql).await?;
@@ -417,7 +432,16 @@ pub async fn trend_flags_on(
     ).bind(day).fetch_all(pool).await?);
     Ok(rows
         .into_iter()
-        .map(|(id, d)| (id, if d == "up" { Direction::Up } else { Direction::Down }))
+        .map(|(id, d)| {
+            (
+                id,
+                if d == "up" {
+                    Direction::Up
+                } else {
+                    Direction::Down
+                },
+            )
+        })
         .collect())
 }
 

@@ -162,7 +162,7 @@ pub async fn new_trends(
         .into_iter()
         .filter_map(|c| {
             let trend = c.trend?;
-            (before.get(&c.id) != Some(&trend.direction)).then(|| TrendChange {
+            (before.get(&c.id) != Some(&trend.direction)).then_some(TrendChange {
                 customer_id: c.id,
                 name: c.name,
                 trend,

@@ -8,10 +8,10 @@ use crate::api::targets::SnapshotPoint;
 use crate::domain::forecast::Health;
 use crate::domain::turnover::Direction;
 use crate::domain::Scope;
-use sqlx::QueryBuilder;
 use crate::{db::Db, on_db};
 use chrono::{DateTime, NaiveDate, Utc};
 use rust_decimal::prelude::*;
+use sqlx::QueryBuilder;
 use std::collections::HashMap;
 
 fn hundredths(value: Decimal) -> i64 {

@@ -20,7 +20,12 @@ both_backends!(
     planning_a_visit,
 );
 
-async fn import(app: &TestApp, client: &reqwest::Client, kind: &str, body: &str) -> (StatusCode, Vec<ImportProgress>) {
+async fn import(
+    app: &TestApp,
+    client: &reqwest::Client,
+    kind: &str,
+    body: &str,
+) -> (StatusCode, Vec<ImportProgress>) {
     let response = client
         .post(format!("{}/api/import/{kind}", app.address))
         .header("content-type", "text/csv")
@@ -64,18 +69,43 @@ async fn one_bad_line_stores_nothing_and_a_reimport_stores_nothing_twice(backend
                 Customer-3-0,2026-01-05,100.00,\n\
                 Customer-3-1,2026-02-10,250.50,INV-2\n\
                 Customer-4-0,2026-03-01,99.99,INV-3\n";
-    let bad = good.replace("Customer-3-1,2026-02-10,250.50", "Customer-3-1,2026-02-30,25x");
+    let bad = good.replace(
+        "Customer-3-1,2026-02-10,250.50",
+        "Customer-3-1,2026-02-30,25x",
+    );
     let refused = report(&app, &admin, "sales", &bad).await;
     assert!(!refused.stored);
-    let problems: Vec<(u64, Option<&str>)> = refused.errors.iter().map(|e| (e.line, e.column.as_deref())).collect();
+    let problems: Vec<(u64, Option<&str>)> = refused
+        .errors
+        .iter()
+        .map(|e| (e.line, e.column.as_deref()))
+        .collect();
     assert_eq!(problems, vec![(5, Some("date")), (5, Some("amount"))]);
-    assert!(refused.summary(app::api::imports::ImportKind::Sales).contains("Nothing was imported"));
-    assert_eq!(count(&app, "SELECT COUNT(*) FROM sales").await, 0, "nothing of the good lines is stored");
+    assert!(refused
+        .summary(app::api::imports::ImportKind::Sales)
+        .contains("Nothing was imported"));
+    assert_eq!(
+        count(&app, "SELECT COUNT(*) FROM sales").await,
+        0,
+        "nothing of the good lines is stored"
+    );
 
     let stored = report(&app, &admin, "sales", good).await;
     assert!(stored.stored, "{stored:?}");
-    assert_eq!((stored.lines, stored.created, stored.updated, stored.unchanged), (5, 5, 0, 0));
-    assert_eq!(count(&app, "SELECT COUNT(*) FROM sales").await, 5, "identical lines are two sales");
+    assert_eq!(
+        (
+            stored.lines,
+            stored.created,
+            stored.updated,
+            stored.unchanged
+        ),
+        (5, 5, 0, 0)
+    );
+    assert_eq!(
+        count(&app, "SELECT COUNT(*) FROM sales").await,
+        5,
+        "identical lines are two sales"
+    );
 
     let again = report(&app, &admin, "sales", good).await;
     assert_eq!((again.created, again.updated, again.unchanged), (0, 0, 5));
@@ -86,15 +116,29 @@ async fn one_bad_line_stores_nothing_and_a_reimport_stores_nothing_twice(backend
     let fixed = report(&app, &admin, "sales", &corrected).await;
     assert_eq!((fixed.created, fixed.updated, fixed.unchanged), (0, 1, 4));
     assert_eq!(count(&app, "SELECT COUNT(*) FROM sales").await, 5);
-    assert_eq!(count(&app, "SELECT amount_minor FROM sales WHERE reference = 'INV-3'").await, 10_999);
+    assert_eq!(
+        count(
+            &app,
+            "SELECT amount_minor FROM sales WHERE reference = 'INV-3'"
+        )
+        .await,
+        10_999
+    );
     let month = |r: &str, year: i32, m: u32| {
         format!("SELECT CAST(COALESCE(SUM(t.m{m}), 0) AS BIGINT) FROM turnover_years t JOIN customers c ON c.id = t.customer_id WHERE c.external_ref = '{r}' AND t.year = {year}")
     };
-    assert_eq!(count(&app, &month("Customer-4-0", 2026, 3)).await, 10_999, "monthly totals follow the correction");
+    assert_eq!(
+        count(&app, &month("Customer-4-0", 2026, 3)).await,
+        10_999,
+        "monthly totals follow the correction"
+    );
     assert_eq!(count(&app, &month("Customer-3-0", 2026, 1)).await, 30_000);
 
     // The invoice belonged to another customer and year: both months are right afterwards.
-    let moved = corrected.replace("Customer-4-0,2026-03-01,109.99,INV-3", "Customer-3-0,2025-12-31,109.99,INV-3");
+    let moved = corrected.replace(
+        "Customer-4-0,2026-03-01,109.99,INV-3",
+        "Customer-3-0,2025-12-31,109.99,INV-3",
+    );
     let r = report(&app, &admin, "sales", &moved).await;
     assert_eq!((r.created, r.updated), (0, 1));
     assert_eq!(count(&app, &month("Customer-4-0", 2026, 3)).await, 0);
@@ -112,10 +156,32 @@ async fn semicolons_decimal_commas_german_dates_and_a_bom(backend: Backend) {
     let r = report(&app, &admin, "sales", file).await;
     assert!(r.stored, "{r:?}");
     assert_eq!(r.created, 3);
-    assert!(r.notes.iter().any(|n| n.contains("semicolons")), "{:?}", r.notes);
-    assert!(r.notes.iter().any(|n| n.contains("USD")), "other currencies are named: {:?}", r.notes);
-    assert_eq!(count(&app, "SELECT CAST(SUM(amount_minor) AS BIGINT) FROM sales WHERE currency = 'EUR'").await, 123_456 - 1_250);
-    assert_eq!(count(&app, "SELECT COUNT(*) FROM sales WHERE sold_on = '2026-03-31' OR sold_on = '2026-04-01'").await, 2);
+    assert!(
+        r.notes.iter().any(|n| n.contains("semicolons")),
+        "{:?}",
+        r.notes
+    );
+    assert!(
+        r.notes.iter().any(|n| n.contains("USD")),
+        "other currencies are named: {:?}",
+        r.notes
+    );
+    assert_eq!(
+        count(
+            &app,
+            "SELECT CAST(SUM(amount_minor) AS BIGINT) FROM sales WHERE currency = 'EUR'"
+        )
+        .await,
+        123_456 - 1_250
+    );
+    assert_eq!(
+        count(
+            &app,
+            "SELECT COUNT(*) FROM sales WHERE sold_on = '2026-03-31' OR sold_on = '2026-04-01'"
+        )
+        .await,
+        2
+    );
 }
 
 async fn unknown_customers_are_created_and_customer_files_update(backend: Backend) {
@@ -125,8 +191,17 @@ async fn unknown_customers_are_created_and_customer_files_update(backend: Backen
     let r = report(&app, &admin, "sales", "customer_ref,date,amount\nNEW-7,2026-05-01,10\nNEW-7,2026-05-02,10\nCustomer-3-0,2026-05-01,1\n").await;
     assert!(r.stored);
     assert_eq!(r.new_customers, vec!["NEW-7".to_string()]);
-    assert!(r.summary(app::api::imports::ImportKind::Sales).contains("1 unknown customer references became new customers"));
-    assert_eq!(count(&app, "SELECT COUNT(*) FROM customers WHERE name = 'NEW-7' AND external_ref = 'NEW-7'").await, 1);
+    assert!(r
+        .summary(app::api::imports::ImportKind::Sales)
+        .contains("1 unknown customer references became new customers"));
+    assert_eq!(
+        count(
+            &app,
+            "SELECT COUNT(*) FROM customers WHERE name = 'NEW-7' AND external_ref = 'NEW-7'"
+        )
+        .await,
+        1
+    );
 
     // A customer file names it, gives it an owner and a place; a bad owner refuses the file.
     let bad = "customer_ref,name,owner_email,segment,lat,lon\n\
@@ -135,19 +210,41 @@ async fn unknown_customers_are_created_and_customer_files_update(backend: Backen
     let refused = report(&app, &admin, "customers", bad).await;
     assert!(!refused.stored);
     assert_eq!(refused.errors.len(), 1);
-    assert_eq!((refused.errors[0].line, refused.errors[0].column.as_deref()), (3, Some("owner_email")));
-    assert!(refused.errors[0].reason.contains("no user has the e-mail address nobody@example.test"));
-    assert_eq!(count(&app, "SELECT COUNT(*) FROM customers WHERE name = 'Neu GmbH'").await, 0);
+    assert_eq!(
+        (refused.errors[0].line, refused.errors[0].column.as_deref()),
+        (3, Some("owner_email"))
+    );
+    assert!(refused.errors[0]
+        .reason
+        .contains("no user has the e-mail address nobody@example.test"));
+    assert_eq!(
+        count(
+            &app,
+            "SELECT COUNT(*) FROM customers WHERE name = 'Neu GmbH'"
+        )
+        .await,
+        0
+    );
 
-    let good = bad.replace("nobody@example.test", "rep.n1@example.test") + "C-NEW,Brand New AG,,relationship,,\n";
+    let good = bad.replace("nobody@example.test", "rep.n1@example.test")
+        + "C-NEW,Brand New AG,,relationship,,\n";
     let r = report(&app, &admin, "customers", &good).await;
     assert!(r.stored, "{r:?}");
     assert_eq!((r.created, r.updated, r.unchanged), (1, 2, 0));
     let again = report(&app, &admin, "customers", &good).await;
     assert_eq!((again.created, again.updated, again.unchanged), (0, 0, 3));
     let n1 = signed_in(&app, REP_N1).await;
-    let list: CustomerList = app.call(&n1, "customers", &[("search", "neu")]).await.json().await.unwrap();
-    assert_eq!(list.customers.len(), 1, "the rep now owns the named customer");
+    let list: CustomerList = app
+        .call(&n1, "customers", &[("search", "neu")])
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        list.customers.len(),
+        1,
+        "the rep now owns the named customer"
+    );
     assert_eq!(list.customers[0].segment, "price");
 }
 
@@ -157,11 +254,20 @@ async fn imports_are_scoped_by_role(backend: Backend) {
     let file = "customer_ref,date,amount\nCustomer-3-0,2026-01-05,1\nCustomer-5-0,2026-01-05,1\nNEW-M,2026-01-06,1\n";
 
     let anonymous = app.new_session();
-    assert_eq!(import(&app, &anonymous, "sales", file).await.0, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        import(&app, &anonymous, "sales", file).await.0,
+        StatusCode::UNAUTHORIZED
+    );
     let rep = signed_in(&app, REP_N1).await;
-    assert_eq!(import(&app, &rep, "sales", file).await.0, StatusCode::FORBIDDEN);
+    assert_eq!(
+        import(&app, &rep, "sales", file).await.0,
+        StatusCode::FORBIDDEN
+    );
     let manager = signed_in(&app, MANAGER_NORTH).await;
-    assert_eq!(import(&app, &manager, "things", file).await.0, StatusCode::NOT_FOUND);
+    assert_eq!(
+        import(&app, &manager, "things", file).await.0,
+        StatusCode::NOT_FOUND
+    );
 
     // A manager of North: a South customer is refused, by line; nothing stored.
     let r = report(&app, &manager, "sales", file).await;
@@ -175,18 +281,47 @@ async fn imports_are_scoped_by_role(backend: Backend) {
     let ok = file.replace("Customer-5-0,2026-01-05,1\n", "");
     let r = report(&app, &manager, "sales", &ok).await;
     assert!(r.stored, "{r:?}");
-    let list: CustomerList = app.call(&manager, "customers", &[("search", "NEW-M")]).await.json().await.unwrap();
+    let list: CustomerList = app
+        .call(&manager, "customers", &[("search", "NEW-M")])
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(list.customers.len(), 1);
-    assert_eq!(list.customers[0].owner_name.as_deref(), Some("manager north"));
+    assert_eq!(
+        list.customers[0].owner_name.as_deref(),
+        Some("manager north")
+    );
 
     // A reference another unit's sale carries cannot be taken over.
     let admin = signed_in(&app, ADMIN).await;
-    assert!(report(&app, &admin, "sales", "customer_ref,date,amount,reference\nCustomer-5-0,2026-01-05,1,S-9\n").await.stored);
-    let r = report(&app, &manager, "sales", "customer_ref,date,amount,reference\nCustomer-3-0,2026-01-05,1,S-9\n").await;
+    assert!(
+        report(
+            &app,
+            &admin,
+            "sales",
+            "customer_ref,date,amount,reference\nCustomer-5-0,2026-01-05,1,S-9\n"
+        )
+        .await
+        .stored
+    );
+    let r = report(
+        &app,
+        &manager,
+        "sales",
+        "customer_ref,date,amount,reference\nCustomer-3-0,2026-01-05,1,S-9\n",
+    )
+    .await;
     assert!(!r.stored);
     assert_eq!(r.errors[0].column.as_deref(), Some("reference"));
     // Customer files: an owner outside the unit is refused.
-    let r = report(&app, &manager, "customers", "customer_ref,name,owner_email,segment\nX-1,X,rep.s1@example.test,price\n").await;
+    let r = report(
+        &app,
+        &manager,
+        "customers",
+        "customer_ref,name,owner_email,segment\nX-1,X,rep.s1@example.test,price\n",
+    )
+    .await;
     assert!(!r.stored);
     assert!(r.errors[0].reason.contains("not in your unit"));
 }
@@ -204,7 +339,8 @@ async fn plus_minus_and_trend_lists_follow_design_and_scope(backend: Backend) {
     let (this, last) = (today.year(), today.year() - 1);
     let mut file = String::from("customer_ref,date,amount\n");
     // 1 January lies in every year-to-date span, this year and last.
-    let mut sale = |r: &str, date: String, amount: &str| file.push_str(&format!("{r},{date},{amount}\n"));
+    let mut sale =
+        |r: &str, date: String, amount: &str| file.push_str(&format!("{r},{date},{amount}\n"));
     sale("Customer-3-0", day(this, 1, 1), "10.00"); // plus: 10 against 5
     sale("Customer-3-0", day(last, 1, 1), "5.00");
     sale("Customer-3-1", day(last, 1, 1), "8.00"); // minus, lost: 0 against 8
@@ -214,10 +350,24 @@ async fn plus_minus_and_trend_lists_follow_design_and_scope(backend: Backend) {
     // Customer-5-0: € 2 000 in each of the 12 base months, € 3 000 in each recent month → +50 %.
     let w = TrendWindows::on(today);
     for m in 0..12 {
-        sale("Customer-5-0", (w.base.start() + Months::new(m)).with_day(15).unwrap().to_string(), "2000");
+        sale(
+            "Customer-5-0",
+            (w.base.start() + Months::new(m))
+                .with_day(15)
+                .unwrap()
+                .to_string(),
+            "2000",
+        );
     }
     for m in 0..3 {
-        sale("Customer-5-0", (w.recent.start() + Months::new(m)).with_day(15).unwrap().to_string(), "3000");
+        sale(
+            "Customer-5-0",
+            (w.recent.start() + Months::new(m))
+                .with_day(15)
+                .unwrap()
+                .to_string(),
+            "3000",
+        );
     }
     assert!(report(&app, &admin, "sales", &file).await.stored);
 
@@ -230,61 +380,143 @@ async fn plus_minus_and_trend_lists_follow_design_and_scope(backend: Backend) {
             list
         }
     };
-    let names = |l: &CustomerList| l.customers.iter().map(|c| c.name.clone()).collect::<Vec<_>>();
+    let names = |l: &CustomerList| {
+        l.customers
+            .iter()
+            .map(|c| c.name.clone())
+            .collect::<Vec<_>>()
+    };
     let n1 = signed_in(&app, REP_N1).await;
     let plus = list(n1.clone(), vec![("list", "plus")]).await;
     assert_eq!(names(&plus), ["Customer 3-0", "Customer 3-2"]);
     assert_eq!(plus.customers[0].deviation.delta_minor, 500);
-    assert_eq!(plus.customers[0].deviation.pct, Some(rust_decimal::Decimal::from(100)));
+    assert_eq!(
+        plus.customers[0].deviation.pct,
+        Some(rust_decimal::Decimal::from(100))
+    );
     assert_eq!(plus.customers[1].deviation.mark, Some(Mark::New));
     let minus = list(n1.clone(), vec![("list", "minus")]).await;
     assert_eq!(names(&minus), ["Customer 3-1"]);
     assert_eq!(minus.customers[0].deviation.mark, Some(Mark::Lost));
-    assert!(list(n1.clone(), vec![("list", "trend")]).await.customers.is_empty());
+    assert!(list(n1.clone(), vec![("list", "trend")])
+        .await
+        .customers
+        .is_empty());
 
     // The manager of North sees both North reps' customers, most negative first.
     let north = signed_in(&app, MANAGER_NORTH).await;
     let minus = list(north.clone(), vec![("list", "minus")]).await;
     assert_eq!(names(&minus), ["Customer 3-1", "Customer 4-0"]);
     // Sorted by another column on request.
-    let by_name = list(north.clone(), vec![("list", "minus"), ("sort", "name"), ("desc", "1")]).await;
+    let by_name = list(
+        north.clone(),
+        vec![("list", "minus"), ("sort", "name"), ("desc", "1")],
+    )
+    .await;
     assert_eq!(names(&by_name), ["Customer 4-0", "Customer 3-1"]);
 
     let trend = list(admin.clone(), vec![("list", "trend")]).await;
     assert_eq!(names(&trend), ["Customer 5-0"]);
     let t = trend.customers[0].trend.unwrap();
-    assert_eq!((t.direction, t.change_pct), (Direction::Up, rust_decimal::Decimal::from(50)));
-    assert_eq!((t.recent_per_month_minor, t.base_per_month_minor), (300_000, 200_000));
-    assert!(list(north.clone(), vec![("list", "trend")]).await.customers.is_empty(), "South's trend is not North's");
+    assert_eq!(
+        (t.direction, t.change_pct),
+        (Direction::Up, rust_decimal::Decimal::from(50))
+    );
+    assert_eq!(
+        (t.recent_per_month_minor, t.base_per_month_minor),
+        (300_000, 200_000)
+    );
+    assert!(
+        list(north.clone(), vec![("list", "trend")])
+            .await
+            .customers
+            .is_empty(),
+        "South's trend is not North's"
+    );
 
     // A raised rule no longer flags it.
-    let saved = app.call(&admin, "save_trend_rule", &[("input[min_change_pct]", "60"), ("input[min_change_amount]", "500")]).await;
+    let saved = app
+        .call(
+            &admin,
+            "save_trend_rule",
+            &[
+                ("input[min_change_pct]", "60"),
+                ("input[min_change_amount]", "500"),
+            ],
+        )
+        .await;
     assert_eq!(saved.status(), StatusCode::OK);
-    assert!(list(admin.clone(), vec![("list", "trend")]).await.customers.is_empty());
-    let refused = app.call(&north, "save_trend_rule", &[("input[min_change_pct]", "10"), ("input[min_change_amount]", "5")]).await;
+    assert!(list(admin.clone(), vec![("list", "trend")])
+        .await
+        .customers
+        .is_empty());
+    let refused = app
+        .call(
+            &north,
+            "save_trend_rule",
+            &[
+                ("input[min_change_pct]", "10"),
+                ("input[min_change_amount]", "5"),
+            ],
+        )
+        .await;
     assert_eq!(refused.status(), StatusCode::FORBIDDEN);
-    let bad = app.call(&admin, "save_trend_rule", &[("input[min_change_pct]", "0"), ("input[min_change_amount]", "5")]).await;
+    let bad = app
+        .call(
+            &admin,
+            "save_trend_rule",
+            &[
+                ("input[min_change_pct]", "0"),
+                ("input[min_change_amount]", "5"),
+            ],
+        )
+        .await;
     assert_eq!(bad.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(app_error(bad).await.field(), Some("min_change_pct"));
 
     // A period of one's own choosing, and a period that ends before it starts.
-    let last_jan = list(n1.clone(), vec![("list", "plus"), ("from", "2000-01-01"), ("to", "2000-12-31")]).await;
+    let last_jan = list(
+        n1.clone(),
+        vec![
+            ("list", "plus"),
+            ("from", "2000-01-01"),
+            ("to", "2000-12-31"),
+        ],
+    )
+    .await;
     assert!(last_jan.customers.is_empty());
-    let backwards = app.call(&n1, "customers", &[("from", "2026-05-01"), ("to", "2026-04-01")]).await;
+    let backwards = app
+        .call(
+            &n1,
+            "customers",
+            &[("from", "2026-05-01"), ("to", "2026-04-01")],
+        )
+        .await;
     assert_eq!(backwards.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(app_error(backwards).await.field(), Some("to"));
 
     // The export is the list, every row, as CSV.
-    let csv = app.get(&north, "/api/export/customers.csv?list=minus").await;
+    let csv = app
+        .get(&north, "/api/export/customers.csv?list=minus")
+        .await;
     assert_eq!(csv.status(), StatusCode::OK);
-    assert!(csv.headers()["content-disposition"].to_str().unwrap().contains("customers-minus-"));
+    assert!(csv.headers()["content-disposition"]
+        .to_str()
+        .unwrap()
+        .contains("customers-minus-"));
     let text = csv.text().await.unwrap();
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(lines.len(), 3, "{text}");
     assert!(lines[0].starts_with("customer_ref,name,segment,owner,period_start"));
     assert!(lines[1].starts_with("Customer-3-1,Customer 3-1,relationship,rep n1,"));
-    assert!(lines[1].contains(",0.00,8.00,-8.00,-100,lost,"), "{}", lines[1]);
-    let anonymous = app.get(&app.new_session(), "/api/export/customers.csv").await;
+    assert!(
+        lines[1].contains(",0.00,8.00,-8.00,-100,lost,"),
+        "{}",
+        lines[1]
+    );
+    let anonymous = app
+        .get(&app.new_session(), "/api/export/customers.csv")
+        .await;
     assert_eq!(anonymous.status(), StatusCode::UNAUTHORIZED);
 }
 
@@ -295,20 +527,50 @@ async fn planning_a_visit(backend: Backend) {
     let own = fx.customer_id(REP_N1_INDEX, 0).to_string();
     let other = fx.customer_id(REP_S1_INDEX, 0).to_string();
     let tomorrow = (Utc::now().date_naive() + chrono::Days::new(1)).to_string();
-    let ok = app.call(&n1, "plan_visit", &[("customer_id", &own), ("day", &tomorrow), ("notes", "Spring range")]).await;
+    let ok = app
+        .call(
+            &n1,
+            "plan_visit",
+            &[
+                ("customer_id", &own),
+                ("day", &tomorrow),
+                ("notes", "Spring range"),
+            ],
+        )
+        .await;
     assert_eq!(ok.status(), StatusCode::OK);
-    let detail: CustomerDetail = app.call(&n1, "customer", &[("id", &own)]).await.json().await.unwrap();
+    let detail: CustomerDetail = app
+        .call(&n1, "customer", &[("id", &own)])
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(detail.months.len(), 24);
     let planned: Vec<_> = detail.activities.iter().filter(|a| a.planned).collect();
     assert_eq!(planned.len(), 1);
     assert_eq!(planned[0].notes, "Spring range");
     assert_eq!(planned[0].occurred_at.date_naive().to_string(), tomorrow);
     // A planned visit is not a visit yet.
-    assert_eq!(count(&app, "SELECT COUNT(*) FROM activities WHERE NOT planned").await, 0);
+    assert_eq!(
+        count(&app, "SELECT COUNT(*) FROM activities WHERE NOT planned").await,
+        0
+    );
 
-    let hidden = app.call(&n1, "plan_visit", &[("customer_id", &other), ("day", &tomorrow), ("notes", "")]).await;
+    let hidden = app
+        .call(
+            &n1,
+            "plan_visit",
+            &[("customer_id", &other), ("day", &tomorrow), ("notes", "")],
+        )
+        .await;
     assert_eq!(hidden.status(), StatusCode::NOT_FOUND);
-    let past = app.call(&n1, "plan_visit", &[("customer_id", &own), ("day", "2000-01-01"), ("notes", "")]).await;
+    let past = app
+        .call(
+            &n1,
+            "plan_visit",
+            &[("customer_id", &own), ("day", "2000-01-01"), ("notes", "")],
+        )
+        .await;
     assert_eq!(past.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(app_error(past).await.field(), Some("day"));
     assert_eq!(count(&app, "SELECT COUNT(*) FROM activities").await, 1);

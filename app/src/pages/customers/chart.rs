@@ -2,8 +2,8 @@
 //! windows shaded, and each window's monthly run rate drawn across it, so the reason for a
 //! trend flag can be seen.
 
-use crate::components::turnover::eur;
 use crate::api::customers::MonthTurnover;
+use crate::components::turnover::eur;
 use crate::domain::turnover::{TrendWindows, BASE_MONTHS, RECENT_MONTHS};
 use chrono::NaiveDate;
 use leptos::prelude::*;
@@ -15,9 +15,7 @@ const RIGHT: f64 = 8.0;
 const TOP: f64 = 14.0;
 const BOTTOM: f64 = 26.0;
 
-const MONTHS: [&str; 12] = [
-    "J", "F", "M", "A", "M", "J", "J", "A", "S", "O", "N", "D",
-];
+const MONTHS: [&str; 12] = ["J", "F", "M", "A", "M", "J", "J", "A", "S", "O", "N", "D"];
 
 fn month_index(months: &[MonthTurnover], day: NaiveDate) -> Option<usize> {
     months.iter().position(|m| m.month == day)
@@ -59,8 +57,18 @@ pub fn TurnoverChart(months: Vec<MonthTurnover>, windows: TrendWindows) -> impl 
             }
         })
     };
-    let base = window(windows.base.start(), BASE_MONTHS, "chart-window chart-window-base", "12 months before");
-    let recent = window(windows.recent.start(), RECENT_MONTHS, "chart-window chart-window-recent", "last 3 complete months");
+    let base = window(
+        windows.base.start(),
+        BASE_MONTHS,
+        "chart-window chart-window-base",
+        "12 months before",
+    );
+    let recent = window(
+        windows.recent.start(),
+        RECENT_MONTHS,
+        "chart-window chart-window-recent",
+        "last 3 complete months",
+    );
     let bars = months
         .iter()
         .enumerate()

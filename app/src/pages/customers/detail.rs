@@ -2,8 +2,8 @@
 //! turnover, open opportunities, recent activities, and planning a visit.
 
 use super::chart::TurnoverChart;
-use crate::components::turnover::{eur, percent_text, trend_text};
 use crate::api::customers::{get_customer, plan_visit, CustomerDetail};
+use crate::components::turnover::{eur, percent_text, trend_text};
 use crate::domain::period::day_label;
 use crate::domain::turnover::{Direction, Mark};
 use crate::domain::{Currency, Money};
@@ -41,10 +41,17 @@ pub fn CustomerPage() -> impl IntoView {
 }
 
 #[component]
-fn CustomerView(d: CustomerDetail, on_planned: impl Fn() + Send + Sync + Copy + 'static) -> impl IntoView {
+fn CustomerView(
+    d: CustomerDetail,
+    on_planned: impl Fn() + Send + Sync + Copy + 'static,
+) -> impl IntoView {
     let c = d.customer;
     let dev = c.deviation;
-    let segment = if c.segment == "price" { "Price client" } else { "Relationship client" };
+    let segment = if c.segment == "price" {
+        "Price client"
+    } else {
+        "Relationship client"
+    };
     let mark = dev.mark.map(|m| match m {
         Mark::New => view! { <span class="tag tag-new">"new this year"</span> },
         Mark::Lost => view! { <span class="tag tag-lost">"lost: no turnover this year"</span> },
@@ -59,7 +66,9 @@ fn CustomerView(d: CustomerDetail, on_planned: impl Fn() + Send + Sync + Copy + 
                 <p class=class data-testid="customer-trend">{format!("Trend change: {} {}.", c.name, trend_text(&t))}</p>
             })
         }
-        None => Either::Right(view! { <p class="muted" data-testid="customer-trend">"No trend change: the last 3 complete months run at the pace of the 12 before them."</p> }),
+        None => Either::Right(
+            view! { <p class="muted" data-testid="customer-trend">"No trend change: the last 3 complete months run at the pace of the 12 before them."</p> },
+        ),
     };
     view! {
         <section class="card">
@@ -153,7 +162,10 @@ fn CustomerView(d: CustomerDetail, on_planned: impl Fn() + Send + Sync + Copy + 
 }
 
 #[component]
-fn PlanVisit(customer_id: i64, on_planned: impl Fn() + Send + Sync + Copy + 'static) -> impl IntoView {
+fn PlanVisit(
+    customer_id: i64,
+    on_planned: impl Fn() + Send + Sync + Copy + 'static,
+) -> impl IntoView {
     let day = RwSignal::new(String::new());
     let notes = RwSignal::new(String::new());
     let error = RwSignal::new(None::<AppError>);

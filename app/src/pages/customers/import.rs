@@ -13,10 +13,21 @@ use leptos_router::components::A;
 #[derive(Clone, Debug, PartialEq)]
 enum Phase {
     Idle,
-    Uploading { loaded: f64, total: f64 },
-    Checking { done: u64 },
-    Storing { done: u64, total: u64 },
-    Done { kind: ImportKind, report: ImportReport },
+    Uploading {
+        loaded: f64,
+        total: f64,
+    },
+    Checking {
+        done: u64,
+    },
+    Storing {
+        done: u64,
+        total: u64,
+    },
+    Done {
+        kind: ImportKind,
+        report: ImportReport,
+    },
     Failed(String),
 }
 
@@ -36,11 +47,9 @@ pub fn ImportPage() -> impl IntoView {
     let file_input = NodeRef::<leptos::html::Input>::new();
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        if phase.with_untracked(Phase::busy) {
-            return;
-        }
+        // The form posts nothing by itself: the browser uploads the file (below).
         #[cfg(feature = "hydrate")]
-        {
+        if !phase.with_untracked(Phase::busy) {
             let file = file_input
                 .get_untracked()
                 .and_then(|input| input.files())
@@ -95,12 +104,21 @@ pub fn ImportPage() -> impl IntoView {
 fn ImportStatus(phase: RwSignal<Phase>) -> impl IntoView {
     move || match phase.get() {
         Phase::Idle => EitherOf3::A(()),
-        Phase::Failed(message) => EitherOf3::B(view! { <p class="form-error" role="alert" data-testid="import-failed">{message}</p> }),
+        Phase::Failed(message) => EitherOf3::B(
+            view! { <p class="form-error" role="alert" data-testid="import-failed">{message}</p> },
+        ),
         Phase::Done { kind, report } => EitherOf3::C(view! { <Report kind report /> }.into_any()),
         busy => {
             let (label, value) = match busy {
                 Phase::Uploading { loaded, total } => (
-                    format!("Uploading… {:.0} %", if total > 0.0 { loaded / total * 100.0 } else { 0.0 }),
+                    format!(
+                        "Uploading… {:.0} %",
+                        if total > 0.0 {
+                            loaded / total * 100.0
+                        } else {
+                            0.0
+                        }
+                    ),
                     Some(if total > 0.0 { loaded / total } else { 0.0 }),
                 ),
                 Phase::Checking { done } => (format!("Checking… {done} lines read"), None),
@@ -123,7 +141,11 @@ fn ImportStatus(phase: RwSignal<Phase>) -> impl IntoView {
 #[component]
 fn Report(kind: ImportKind, report: ImportReport) -> impl IntoView {
     let summary = report.summary(kind);
-    let class = if report.stored { "notice notice-info" } else { "notice notice-warning" };
+    let class = if report.stored {
+        "notice notice-info"
+    } else {
+        "notice notice-warning"
+    };
     let more = report.more_errors;
     let new_customers = report.new_customers.len();
     let shown_new: Vec<String> = report.new_customers.iter().take(20).cloned().collect();
@@ -184,16 +206,25 @@ mod upload {
         let Ok(xhr) = XmlHttpRequest::new() else {
             return fail(phase, "This browser cannot upload files.");
         };
-        if xhr.open("POST", &format!("/api/import/{}", kind.as_str())).is_err() {
+        if xhr
+            .open("POST", &format!("/api/import/{}", kind.as_str()))
+            .is_err()
+        {
             return fail(phase, "This browser cannot upload files.");
         }
         let _ = xhr.set_request_header("Content-Type", "text/csv");
-        phase.set(Phase::Uploading { loaded: 0.0, total: file.size() });
+        phase.set(Phase::Uploading {
+            loaded: 0.0,
+            total: file.size(),
+        });
 
         if let Ok(upload) = xhr.upload() {
             let on_upload = Closure::<dyn FnMut(ProgressEvent)>::new(move |e: ProgressEvent| {
                 if matches!(phase.get_untracked(), Phase::Uploading { .. }) {
-                    phase.set(Phase::Uploading { loaded: e.loaded(), total: e.total() });
+                    phase.set(Phase::Uploading {
+                        loaded: e.loaded(),
+                        total: e.total(),
+                    });
                 }
             });
             upload.set_onprogress(Some(on_upload.as_ref().unchecked_ref()));
@@ -213,10 +244,18 @@ mod upload {
                 read.set(end);
                 for line in text[from..end].lines().filter(|l| !l.is_empty()) {
                     match serde_json::from_str::<ImportProgress>(line) {
-                        Ok(ImportProgress::Checking { done }) => phase.set(Phase::Checking { done }),
-                        Ok(ImportProgress::Storing { done, total }) => phase.set(Phase::Storing { done, total }),
-                        Ok(ImportProgress::Done { report }) => phase.set(Phase::Done { kind, report }),
-                        Ok(ImportProgress::Refused { message }) => phase.set(Phase::Failed(message)),
+                        Ok(ImportProgress::Checking { done }) => {
+                            phase.set(Phase::Checking { done })
+                        }
+                        Ok(ImportProgress::Storing { done, total }) => {
+                            phase.set(Phase::Storing { done, total })
+                        }
+                        Ok(ImportProgress::Done { report }) => {
+                            phase.set(Phase::Done { kind, report })
+                        }
+                        Ok(ImportProgress::Refused { message }) => {
+                            phase.set(Phase::Failed(message))
+                        }
                         Err(_) => {}
                     }
                 }

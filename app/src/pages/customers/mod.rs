@@ -9,12 +9,11 @@ pub use detail::CustomerPage;
 pub use import::ImportPage;
 
 use crate::api::customers::{
-    customer_owners, list_customers, CustomerList, CustomerQuery, CustomerSummary, Listing,
-    SortKey,
+    customer_owners, list_customers, CustomerList, CustomerQuery, CustomerSummary, Listing, SortKey,
 };
+use crate::components::turnover::{eur, percent_text, trend_text};
 use crate::domain::period::day_label;
 use crate::domain::turnover::{Direction, Mark};
-use crate::components::turnover::{eur, percent_text, trend_text};
 use crate::domain::Role;
 use crate::providers::auth::use_auth;
 use leptos::either::Either;
@@ -83,7 +82,10 @@ pub fn CustomersPage() -> impl IntoView {
     let customers = Resource::new(move || query.get(), list_customers);
     let owners = Resource::new(|| (), |()| customer_owners());
     let auth = use_auth();
-    let role = Resource::new(|| (), move |()| async move { auth.user.await.map(|u| u.role).ok() });
+    let role = Resource::new(
+        || (),
+        move |()| async move { auth.user.await.map(|u| u.role).ok() },
+    );
     let link = move |change: &dyn Fn(&mut CustomerQuery)| {
         let mut q = query.get_untracked();
         change(&mut q);
@@ -208,7 +210,12 @@ fn CustomerResults(list: CustomerList, query: Memo<CustomerQuery>) -> impl IntoV
     let count = if list.total == 0 {
         "No customers match.".to_string()
     } else if shown < list.total {
-        format!("Showing {}–{} of {} customers", first + 1, first + shown, list.total)
+        format!(
+            "Showing {}–{} of {} customers",
+            first + 1,
+            first + shown,
+            list.total
+        )
     } else {
         format!("{} customers", list.total)
     };
@@ -275,7 +282,11 @@ fn CustomerTable(
         let mut q = query.get_untracked();
         q.sort = Some(key.as_str().to_string());
         // A click on the sorted column turns it round; a money column starts with the largest.
-        let next_desc = if active { !descending } else { key != SortKey::Name };
+        let next_desc = if active {
+            !descending
+        } else {
+            key != SortKey::Name
+        };
         q.desc = next_desc.then(|| "1".to_string());
         q.page = None;
         let href = format!("/customers?{}", query_string(&q));
@@ -321,7 +332,11 @@ fn CustomerTable(
 #[component]
 fn CustomerRow(c: CustomerSummary) -> impl IntoView {
     let d = c.deviation;
-    let segment = if c.segment == "price" { "Price client" } else { "Relationship client" };
+    let segment = if c.segment == "price" {
+        "Price client"
+    } else {
+        "Relationship client"
+    };
     let mark = d.mark.map(|m| {
         let class = match m {
             Mark::New => "tag tag-new",
