@@ -132,6 +132,7 @@ impl SortKey {
 #[serde(default)]
 pub struct CustomerQuery {
     pub search: Option<String>,
+    pub unit: Option<String>,
     pub owner: Option<String>,
     pub segment: Option<String>,
     pub from: Option<String>,
@@ -145,6 +146,8 @@ pub struct CustomerQuery {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CustomerFilter {
     pub search: Option<String>,
+    /// Customers owned by people in this org unit or below it (within the viewer's scope).
+    pub unit_id: Option<i64>,
     pub owner_id: Option<i64>,
     pub segment: Option<Segment>,
     /// Default: year to date.
@@ -161,6 +164,7 @@ impl CustomerFilter {
     pub fn trends(today: NaiveDate) -> CustomerFilter {
         CustomerFilter {
             search: None,
+            unit_id: None,
             owner_id: None,
             segment: None,
             period: Period::year_to_date(today),
@@ -193,6 +197,12 @@ impl CustomerQuery {
         let to = date("to", &self.to)?.unwrap_or(if from > today { from } else { today });
         let period = Period::new(from, to)
             .map_err(|_| AppError::invalid("to", "the end of the period is before its start"))?;
+        let unit_id = given(&self.unit)
+            .map(|t| {
+                t.parse::<i64>()
+                    .map_err(|_| AppError::invalid("unit", format!("\"{t}\" is not a unit")))
+            })
+            .transpose()?;
         let owner_id = given(&self.owner)
             .map(|t| {
                 t.parse::<i64>()
@@ -218,6 +228,7 @@ impl CustomerQuery {
             .unwrap_or(0);
         Ok(CustomerFilter {
             search: given(&self.search).map(str::to_string),
+            unit_id,
             owner_id,
             segment,
             period,
@@ -261,6 +272,19 @@ pub async fn customer_owners() -> Result<Vec<crate::api::pipeline::Choice>, AppE
         let user = auth::require_user().await?;
         let db = auth::db()?;
         Ok(repo::customers::owners(&db, &user.scope()).await?)
+    })
+    .await
+}
+
+/// The org units the list may be narrowed to: the viewer's unit and those below it (all for an
+/// admin, none for a rep).
+#[server(endpoint = "customer_units")]
+pub async fn customer_units() -> Result<Vec<crate::api::pipeline::Choice>, AppError> {
+    use crate::{auth, repo};
+    auth::respond(async move {
+        let user = auth::require_user().await?;
+        let db = auth::db()?;
+        Ok(repo::customers::units(&db, &user.scope()).await?)
     })
     .await
 }

@@ -166,6 +166,14 @@ fn push_turnover_query<'a, DB>(
             .push_bind(pattern)
             .push(")");
     }
+    if let Some(unit) = filter.unit_id {
+        qb.push(
+            " AND c.owner_id IN (SELECT fu.id FROM users fu JOIN org_units fo ON fo.id = fu.org_unit_id \
+             WHERE fo.path LIKE (SELECT uo.path FROM org_units uo WHERE uo.id = ",
+        )
+        .push_bind(unit)
+        .push(") || '%')");
+    }
     if let Some(owner) = filter.owner_id {
         qb.push(" AND c.owner_id = ").push_bind(owner);
     }
@@ -274,6 +282,26 @@ pub async fn owners(db: &Db, scope: &Scope) -> Result<Vec<Choice>, RepoError> {
         push_owner_filter(&mut qb, scope, "c.owner_id");
         qb.push(") ORDER BY u.name, u.id");
         Ok(qb.build_query_as().fetch_all(pool).await?)
+    })
+}
+
+/// Org units `scope` covers, for the unit filter: an admin's all, a manager's subtree, a
+/// rep's none. Each labelled with its kind's place in the tree.
+#[tracing::instrument(skip(db), err)]
+pub async fn units(db: &Db, scope: &Scope) -> Result<Vec<Choice>, RepoError> {
+    let prefix = match scope {
+        Scope::Own { .. } => return Ok(Vec::new()),
+        Scope::Subtree { unit_path } => unit_path.clone(),
+        Scope::All => String::new(),
+    };
+    on_db!(db, pool => {
+        Ok(sqlx::query_as(
+            "SELECT CAST(id AS TEXT) AS key, name AS label FROM org_units \
+             WHERE path LIKE $1 ORDER BY path",
+        )
+        .bind(format!("{prefix}%"))
+        .fetch_all(pool)
+        .await?)
     })
 }
 

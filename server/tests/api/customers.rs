@@ -407,6 +407,37 @@ async fn plus_minus_and_trend_lists_follow_design_and_scope(backend: Backend) {
     let north = signed_in(&app, MANAGER_NORTH).await;
     let minus = list(north.clone(), vec![("list", "minus")]).await;
     assert_eq!(names(&minus), ["Customer 3-1", "Customer 4-0"]);
+    // Narrowed to a unit: an admin to North; a manager of North cannot widen to South.
+    let north_id = count(&app, "SELECT id FROM org_units WHERE name = 'North'")
+        .await
+        .to_string();
+    let south_id = count(&app, "SELECT id FROM org_units WHERE name = 'South'")
+        .await
+        .to_string();
+    let north_id: &'static str = Box::leak(north_id.into_boxed_str());
+    let south_id: &'static str = Box::leak(south_id.into_boxed_str());
+    let admin_north = list(admin.clone(), vec![("list", "minus"), ("unit", north_id)]).await;
+    assert_eq!(names(&admin_north), ["Customer 3-1", "Customer 4-0"]);
+    assert!(list(north.clone(), vec![("unit", south_id)])
+        .await
+        .customers
+        .is_empty());
+    let units: Vec<app::api::pipeline::Choice> = app
+        .call(&north, "customer_units", &[])
+        .await
+        .json()
+        .await
+        .unwrap();
+    let labels: Vec<&str> = units.iter().map(|u| u.label.as_str()).collect();
+    assert_eq!(labels, ["North", "N1"]);
+    let rep_units: Vec<app::api::pipeline::Choice> = app
+        .call(&n1, "customer_units", &[])
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(rep_units.is_empty());
+
     // Sorted by another column on request.
     let by_name = list(
         north.clone(),

@@ -9,7 +9,8 @@ pub use detail::CustomerPage;
 pub use import::ImportPage;
 
 use crate::api::customers::{
-    customer_owners, list_customers, CustomerList, CustomerQuery, CustomerSummary, Listing, SortKey,
+    customer_owners, customer_units, list_customers, CustomerList, CustomerQuery, CustomerSummary,
+    Listing, SortKey,
 };
 use crate::components::turnover::{eur, percent_text, trend_text};
 use crate::domain::period::day_label;
@@ -27,6 +28,7 @@ use rust_decimal::Decimal;
 fn query_from_url(get: impl Fn(&str) -> Option<String>) -> CustomerQuery {
     CustomerQuery {
         search: get("search"),
+        unit: get("unit"),
         owner: get("owner"),
         segment: get("segment"),
         from: get("from"),
@@ -42,6 +44,7 @@ fn query_from_url(get: impl Fn(&str) -> Option<String>) -> CustomerQuery {
 pub(crate) fn query_string(q: &CustomerQuery) -> String {
     let pairs = [
         ("search", &q.search),
+        ("unit", &q.unit),
         ("owner", &q.owner),
         ("segment", &q.segment),
         ("from", &q.from),
@@ -81,6 +84,7 @@ pub fn CustomersPage() -> impl IntoView {
     let query = Memo::new(move |_| url.with(|q| query_from_url(|k| q.get(k))));
     let customers = Resource::new(move || query.get(), list_customers);
     let owners = Resource::new(|| (), |()| customer_owners());
+    let units = Resource::new(|| (), |()| customer_units());
     let auth = use_auth();
     let role = Resource::new(
         || (),
@@ -154,10 +158,22 @@ pub fn CustomersPage() -> impl IntoView {
                 <Suspense>
                     {move || Suspend::new(async move {
                         let owners = owners.await.unwrap_or_default();
+                        let units = units.await.unwrap_or_default();
                         let is_rep = matches!(role.await, Some(Role::Rep));
                         (!is_rep).then(|| {
                             let selected = query.with_untracked(|q| q.owner.clone().unwrap_or_default());
+                            let selected_unit = query.with_untracked(|q| q.unit.clone().unwrap_or_default());
                             view! {
+                                <label>
+                                    "Unit"
+                                    <select name="unit">
+                                        <option value="">"All I see"</option>
+                                        {units.into_iter().map(|u| {
+                                            let is = u.key == selected_unit;
+                                            view! { <option value=u.key selected=is>{u.label}</option> }
+                                        }).collect_view()}
+                                    </select>
+                                </label>
                                 <label>
                                     "Owner"
                                     <select name="owner">
