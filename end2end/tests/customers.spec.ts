@@ -127,6 +127,26 @@ test('a manager sorts the plus list, filters it and gets the same list as CSV', 
   for (const line of lines.slice(1)) expect(line).toContain(',price,');
 });
 
+test('a manager narrows the list to one team of their unit', async ({ page }) => {
+  await signIn(page, DEMO_MANAGER.email);
+  await expect(page).toHaveURL(/\/$/);
+  await page.goto('/customers');
+  await waitForHydration(page);
+  const all = await page.getByTestId('customer-count').innerText();
+  const whole = Number(/of (\d+) customers/.exec(all)?.[1] ?? /(\d+) customers/.exec(all)![1]);
+  const unit = page.getByLabel('Unit');
+  const options = await unit.locator('option').allInnerTexts();
+  // "All I see", the manager's business unit, then its teams.
+  expect(options.length).toBeGreaterThanOrEqual(3);
+  await unit.selectOption({ label: options[2] });
+  await page.getByRole('button', { name: 'Apply' }).click();
+  await expect(page).toHaveURL(/unit=\d+/);
+  const team = await page.getByTestId('customer-count').innerText();
+  const part = Number(/of (\d+) customers/.exec(team)?.[1] ?? /(\d+) customers/.exec(team)![1]);
+  expect(part).toBeGreaterThan(0);
+  expect(part).toBeLessThan(whole);
+});
+
 test('the trend list explains each flag with both run rates', async ({ page }) => {
   await signIn(page, DEMO_MANAGER.email);
   await expect(page).toHaveURL(/\/$/);
