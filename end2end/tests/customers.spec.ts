@@ -3,13 +3,16 @@ import { DEMO_MANAGER, DEMO_REP, signIn, waitForHydration } from './fixtures/act
 
 const ADMIN = 'sabine.krueger@pacer.demo';
 
+/** Unique per run, so the test can run again on the same database. */
+const RUN = Date.now().toString(36);
+
 /** A sales file: `lines` sales spread over 5 new customers, dated 2020 so no target moves. */
 function salesFile(lines: number, badLine?: number): Buffer {
   const rows = ['customer_ref;date;amount;reference'];
   for (let i = 0; i < lines; i++) {
     const line = i + 2; // the header is line 1
     const amount = line === badLine ? '12,3,4' : `${(i % 997) + 1},50`;
-    rows.push(`E2E-IMPORT-${i % 5};${String((i % 28) + 1).padStart(2, '0')}.03.2020;${amount};E2E-${lines}-${i}`);
+    rows.push(`E2E-${RUN}-${i % 5};${String((i % 28) + 1).padStart(2, '0')}.03.2020;${amount};E2E-${RUN}-${lines}-${i}`);
   }
   return Buffer.from('\ufeff' + rows.join('\n') + '\n', 'utf-8');
 }
@@ -46,7 +49,7 @@ test('an admin imports sales: a bad line stores nothing, then the file imports w
   await page.getByTestId('import-file').setInputFiles({ name: 'sales.csv', mimeType: 'text/csv', buffer: salesFile(60_000) });
   await page.getByTestId('import-start').click();
   await expect(page.getByTestId('import-summary')).toContainText('Imported 60000 lines of sales: 60000 new', { timeout: 60_000 });
-  await expect(page.getByTestId('import-new-customers')).toContainText('E2E-IMPORT-0');
+  await expect(page.getByTestId('import-new-customers')).toContainText(`E2E-${RUN}-0`);
   await expect(page.getByTestId('import-report')).toContainText('semicolons');
   const phases: string[] = await page.evaluate(() => (window as any).importPhases);
   expect(phases.some((p) => /^(Uploading|Checking|Storing)/.test(p))).toBe(true);
@@ -66,6 +69,8 @@ test('a rep opens the minus list, then a customer with its 24-month chart, and p
   await waitForHydration(page);
   await page.getByTestId('list-minus').click();
   await expect(page).toHaveURL(/list=minus/);
+  // Rendered with the minus list's rows (the old rows stay until the new ones arrive).
+  await expect(page.getByText('Customers buying less than in the same span last year')).toBeVisible();
   const rows = page.getByTestId('customer-row');
   await expect(rows.first()).toBeVisible();
   // Most negative first, every deviation below zero.
@@ -86,9 +91,10 @@ test('a rep opens the minus list, then a customer with its 24-month chart, and p
   await waitForHydration(page);
   const tomorrow = new Date(Date.now() + 86_400_000).toISOString().slice(0, 10);
   await page.getByLabel('Plan a visit on').fill(tomorrow);
-  await page.getByLabel('Purpose').fill('Win back the spring order');
+  const purpose = `Win back the spring order (${Date.now().toString(36)})`;
+  await page.getByLabel('Purpose').fill(purpose);
   await page.getByRole('button', { name: 'Plan visit' }).click();
-  await expect(page.getByTestId('planned-visit').filter({ hasText: 'Win back the spring order' })).toBeVisible();
+  await expect(page.getByTestId('planned-visit').filter({ hasText: purpose })).toBeVisible();
 });
 
 test('a manager sorts the plus list, filters it and gets the same list as CSV', async ({ page }) => {
@@ -105,6 +111,7 @@ test('a manager sorts the plus list, filters it and gets the same list as CSV', 
 
   await page.getByTestId('sort-name').click();
   await expect(page).toHaveURL(/sort=name/);
+  await expect(page.getByTestId('sort-name')).toContainText('↑');
   const names = await page.getByTestId('customer-row').getByRole('link').allInnerTexts();
   // Case-insensitive, as the database's LOWER() folds case (ASCII letters).
   const key = (n: string) => n.replace(/[A-Z]/g, (c) => c.toLowerCase());
@@ -113,6 +120,7 @@ test('a manager sorts the plus list, filters it and gets the same list as CSV', 
   await page.getByLabel('Client type').selectOption('price');
   await page.getByRole('button', { name: 'Apply' }).click();
   await expect(page).toHaveURL(/segment=price/);
+  await expect(page.getByTestId('customer-row').filter({ hasText: 'Relationship client' })).toHaveCount(0);
   await expect(page.getByTestId('customer-row').first()).toBeVisible();
   const shown = await page.getByTestId('customer-row').count();
 
@@ -141,6 +149,8 @@ test('a manager narrows the list to one team of their unit', async ({ page }) =>
   await unit.selectOption({ label: options[2] });
   await page.getByRole('button', { name: 'Apply' }).click();
   await expect(page).toHaveURL(/unit=\d+/);
+  // The list keeps showing the old rows until the narrowed ones arrive.
+  await expect(page.getByTestId('customer-count')).not.toHaveText(all);
   const team = await page.getByTestId('customer-count').innerText();
   const part = Number(/of (\d+) customers/.exec(team)?.[1] ?? /(\d+) customers/.exec(team)![1]);
   expect(part).toBeGreaterThan(0);
