@@ -1,7 +1,7 @@
 //! Customers: the list with turnover against last year, the plus and minus lists, trend
 //! changes, one customer's page, and planning a visit.
 
-use crate::domain::turnover::{Deviation, Segment, Side, Trend, TrendWindows};
+use crate::domain::turnover::{Deviation, Segment, Trend, TrendWindows};
 use crate::domain::Period;
 use crate::error::AppError;
 use chrono::{DateTime, NaiveDate, Utc};
@@ -74,14 +74,6 @@ impl Listing {
             Listing::Plus => "plus",
             Listing::Minus => "minus",
             Listing::Trend => "trend",
-        }
-    }
-
-    pub fn side(self) -> Option<Side> {
-        match self {
-            Listing::Plus => Some(Side::Plus),
-            Listing::Minus => Some(Side::Minus),
-            _ => None,
         }
     }
 }

@@ -1,6 +1,6 @@
 //! How turnover figures read wherever they show: amounts, deviations, trend reasons.
 
-use crate::domain::turnover::{Direction, Trend};
+use crate::domain::turnover::{Direction, Segment, Trend};
 use crate::domain::{Currency, Money};
 use rust_decimal::Decimal;
 
@@ -27,4 +27,9 @@ pub fn trend_text(t: &Trend) -> String {
         eur(t.recent_per_month_minor),
         eur(t.base_per_month_minor)
     )
+}
+
+/// "Price client" / "Relationship client" for a stored segment.
+pub fn segment_label(segment: &str) -> &'static str {
+    Segment::parse(segment).map_or("—", Segment::label)
 }

@@ -2,6 +2,7 @@
 //! exist, customers are in the importer's scope) run inside the write transaction, so what was
 //! checked is what is written.
 
+use super::scope::push_owner_filter;
 use super::RepoError;
 use crate::api::imports::{ImportProgress, ImportReport, LineError};
 use crate::domain::turnover::Segment;
@@ -173,29 +174,23 @@ pub async fn sales(
     let start = db.begin_write().await;
     on_db!(db, pool => {
         let mut tx = pool.begin_with(start.sql).await?;
-        let users: Vec<UserRow> = sqlx::query_as(
-            "SELECT u.id, u.email, o.path AS unit_path FROM users u JOIN org_units o ON o.id = u.org_unit_id",
-        )
-        .fetch_all(&mut *tx)
-        .await?;
-        let by_id: HashMap<i64, &UserRow> = users.iter().map(|u| (u.id, u)).collect();
-        let known: Vec<(i64, String, Option<i64>)> = sqlx::query_as(
-            "SELECT id, external_ref, owner_id FROM customers WHERE external_ref IS NOT NULL",
-        )
-        .fetch_all(&mut *tx)
-        .await?;
+        // Which known customers the importer may touch: the one scoping rule, in SQL.
+        let mut qb = QueryBuilder::new("SELECT c.id, c.external_ref, CASE WHEN ");
+        push_owner_filter(&mut qb, scope, "c.owner_id");
+        qb.push(" THEN 1 ELSE 0 END FROM customers c WHERE c.external_ref IS NOT NULL");
+        let known: Vec<(i64, String, i32)> = qb.build_query_as().fetch_all(&mut *tx).await?;
         let mut ids: HashMap<String, i64> = HashMap::with_capacity(known.len());
         let mut errors = Vec::new();
-        let mut refused_refs: HashMap<&str, ()> = HashMap::new();
-        for (id, r, owner) in &known {
-            if allowed(scope, owner.and_then(|o| by_id.get(&o).copied())) {
+        let mut refused_refs: std::collections::HashSet<&str> = Default::default();
+        for (id, r, visible) in &known {
+            if *visible == 1 {
                 ids.insert(r.clone(), *id);
             } else {
-                refused_refs.insert(r.as_str(), ());
+                refused_refs.insert(r.as_str());
             }
         }
         for l in lines {
-            if refused_refs.contains_key(l.customer_ref.as_str()) {
+            if refused_refs.contains(l.customer_ref.as_str()) {
                 errors.push(line_error(l.line, "customer_ref", format!("\"{}\" is a customer of another unit", l.customer_ref)));
             }
         }

@@ -18,11 +18,7 @@ pub fn refresh_statements(db: &Db, pairs: impl IntoIterator<Item = (i64, i32)>) 
     for (customer, year) in pairs {
         by_year.entry(year).or_default().push(customer);
     }
-    let (_, month) = db.sold_on_year_month();
-    let sums: Vec<String> = (1..=12)
-        .map(|m| format!("SUM(CASE WHEN {month} = {m} THEN amount_minor ELSE 0 END)"))
-        .collect();
-    let columns: Vec<String> = (1..=12).map(|m| format!("m{m}")).collect();
+    let (columns, sums) = month_columns(db);
     let mut statements = Vec::new();
     for (year, mut customers) in by_year {
         customers.sort_unstable();
@@ -35,8 +31,7 @@ pub fn refresh_statements(db: &Db, pairs: impl IntoIterator<Item = (i64, i32)>) 
                 "INSERT INTO turnover_years (customer_id, year, {}) \
                  SELECT customer_id, {year}, {} FROM sales \
                  WHERE currency = 'EUR' AND {in_year} GROUP BY customer_id",
-                columns.join(", "),
-                sums.join(", ")
+                columns, sums
             ));
             continue;
         }
@@ -51,8 +46,8 @@ pub fn refresh_statements(db: &Db, pairs: impl IntoIterator<Item = (i64, i32)>) 
                 "INSERT INTO turnover_years (customer_id, year, {}) \
                  SELECT customer_id, {year}, {} FROM sales \
                  WHERE currency = 'EUR' AND {in_year} AND customer_id IN ({ids}) GROUP BY customer_id",
-                columns.join(", "),
-                sums.join(", ")
+                columns,
+                sums
             ));
         }
     }
@@ -61,20 +56,26 @@ pub fn refresh_statements(db: &Db, pairs: impl IntoIterator<Item = (i64, i32)>) 
 
 /// The statements that rebuild the whole table (after the demo is loaded).
 pub fn rebuild_statements(db: &Db) -> Vec<String> {
-    let (year, month) = db.sold_on_year_month();
-    let sums: Vec<String> = (1..=12)
-        .map(|m| format!("SUM(CASE WHEN {month} = {m} THEN amount_minor ELSE 0 END)"))
-        .collect();
-    let columns: Vec<String> = (1..=12).map(|m| format!("m{m}")).collect();
+    let (year, _) = db.sold_on_year_month();
+    let (columns, sums) = month_columns(db);
     vec![
         "DELETE FROM turnover_years".to_string(),
         format!(
             "INSERT INTO turnover_years (customer_id, year, {}) SELECT customer_id, {year}, {} \
              FROM sales WHERE currency = 'EUR' GROUP BY customer_id, {year}",
-            columns.join(", "),
-            sums.join(", ")
+            columns, sums
         ),
     ]
+}
+
+/// The twelve month columns of a row, and the sums of `sales` that fill them.
+fn month_columns(db: &Db) -> (String, String) {
+    let (_, month) = db.sold_on_year_month();
+    let columns: Vec<String> = (1..=12).map(|m| format!("m{m}")).collect();
+    let sums: Vec<String> = (1..=12)
+        .map(|m| format!("SUM(CASE WHEN {month} = {m} THEN amount_minor ELSE 0 END)"))
+        .collect();
+    (columns.join(", "), sums.join(", "))
 }
 
 /// `(first_month..=last_month)` of a year row as a sum of its columns.

@@ -3,7 +3,7 @@
 
 use super::chart::TurnoverChart;
 use crate::api::customers::{get_customer, plan_visit, CustomerDetail};
-use crate::components::turnover::{eur, percent_text, trend_text};
+use crate::components::turnover::{eur, percent_text, segment_label, trend_text};
 use crate::domain::period::day_label;
 use crate::domain::turnover::{Direction, Mark};
 use crate::domain::{Currency, Money};
@@ -47,11 +47,7 @@ fn CustomerView(
 ) -> impl IntoView {
     let c = d.customer;
     let dev = c.deviation;
-    let segment = if c.segment == "price" {
-        "Price client"
-    } else {
-        "Relationship client"
-    };
+    let segment = segment_label(&c.segment);
     let mark = dev.mark.map(|m| match m {
         Mark::New => view! { <span class="tag tag-new">"new this year"</span> },
         Mark::Lost => view! { <span class="tag tag-lost">"lost: no turnover this year"</span> },

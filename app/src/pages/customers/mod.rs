@@ -12,7 +12,7 @@ use crate::api::customers::{
     customer_owners, customer_units, list_customers, CustomerList, CustomerQuery, CustomerSummary,
     Listing, SortKey,
 };
-use crate::components::turnover::{eur, percent_text, trend_text};
+use crate::components::turnover::{eur, percent_text, segment_label, trend_text};
 use crate::domain::period::day_label;
 use crate::domain::turnover::{Direction, Mark};
 use crate::domain::Role;
@@ -348,11 +348,7 @@ fn CustomerTable(
 #[component]
 fn CustomerRow(c: CustomerSummary) -> impl IntoView {
     let d = c.deviation;
-    let segment = if c.segment == "price" {
-        "Price client"
-    } else {
-        "Relationship client"
-    };
+    let segment = segment_label(&c.segment);
     let mark = d.mark.map(|m| {
         let class = match m {
             Mark::New => "tag tag-new",
