@@ -23,6 +23,9 @@ pub enum AppError {
     Invalid { field: String, message: String },
     #[error("{0}")]
     Conflict(String),
+    /// The request itself could not be read (malformed JSON or form fields).
+    #[error("The request could not be read: {0}")]
+    BadRequest(String),
     #[error("Something went wrong on our side. It has been logged; please try again.")]
     Internal,
     #[error("The server could not be reached or answered unexpectedly: {0}")]
@@ -46,6 +49,7 @@ impl AppError {
             AppError::NotFound(_) => 404,
             AppError::Invalid { .. } => 422,
             AppError::Conflict(_) => 409,
+            AppError::BadRequest(_) => 400,
             AppError::Internal | AppError::Transport(_) => 500,
         }
     }
@@ -64,7 +68,16 @@ impl FromServerFnError for AppError {
     type Encoder = JsonEncoding;
 
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
-        AppError::Transport(value.to_string())
+        match value {
+            // On the server these come from reading a request's arguments: the client's fault.
+            // (The browser meets Deserialization only when a response is not what it expected,
+            // a transport problem worth retrying.)
+            #[cfg(feature = "ssr")]
+            ServerFnErrorErr::Args(e) | ServerFnErrorErr::Deserialization(e) => {
+                AppError::BadRequest(e)
+            }
+            other => AppError::Transport(other.to_string()),
+        }
     }
 }
 

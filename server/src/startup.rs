@@ -138,6 +138,7 @@ fn router(settings: &Settings, db: Db, sessions: DbSessionStore) -> Router {
         )
         .leptos_routes_with_context(&state, routes, || (), move || shell(leptos_options.clone()))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .layer(middleware::from_fn(server_fn_error_status))
         .layer(middleware::from_fn_with_state(
             state.clone(),
             require_sign_in,
@@ -152,6 +153,31 @@ fn router(settings: &Settings, db: Db, sessions: DbSessionStore) -> Router {
             )),
         )
         .with_state(state)
+}
+
+/// A server function that fails before its body runs (its arguments cannot be read) is
+/// answered 500 by the framework. The error it carries knows its status: a bad request is a
+/// 400, never a 500.
+async fn server_fn_error_status(
+    request: axum::extract::Request,
+    next: middleware::Next,
+) -> axum::response::Response {
+    use axum::http::StatusCode;
+    use axum::response::IntoResponse;
+    let response = next.run(request).await;
+    if response.status() != StatusCode::INTERNAL_SERVER_ERROR
+        || !response.headers().contains_key("serverfnerror")
+    {
+        return response;
+    }
+    let (mut parts, body) = response.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, 1 << 20).await else {
+        return (StatusCode::INTERNAL_SERVER_ERROR, "").into_response();
+    };
+    if let Ok(error) = serde_json::from_slice::<app::error::AppError>(&bytes) {
+        parts.status = StatusCode::from_u16(error.status()).unwrap_or(parts.status);
+    }
+    axum::response::Response::from_parts(parts, axum::body::Body::from(bytes))
 }
 
 async fn healthz(

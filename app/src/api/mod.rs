@@ -2,6 +2,7 @@
 //! domain types, calls one repository function and maps the error.
 
 pub mod auth;
+pub mod check_ins;
 pub mod customers;
 pub mod dashboard;
 pub mod imports;

@@ -136,16 +136,218 @@ pub fn check_position(lat: f64, lon: f64, accuracy_m: f64) -> Result<Position, V
     }
 }
 
+/// How long a check-in may wait on a phone before the server refuses it: a visit from longer
+/// ago would land in a period whose targets may already be closed.
+pub const MAX_QUEUED_DAYS: i64 = 31;
+
 /// The device's clock may not run ahead of the server's by more than a few minutes: a
-/// check-in cannot come from the future. (Behind is fine: it may have waited offline.)
+/// check-in cannot come from the future. Behind is fine (it may have waited offline), up to
+/// `MAX_QUEUED_DAYS`.
 pub fn check_device_time(device: DateTime<Utc>, received: DateTime<Utc>) -> Result<(), FieldError> {
     if device > received + Duration::minutes(MAX_CLOCK_AHEAD_MIN) {
         Err(FieldError::new(
             "device_time",
             "the phone's clock is ahead of the server's: set its time automatically and try again",
         ))
+    } else if device < received - Duration::days(MAX_QUEUED_DAYS) {
+        Err(FieldError::new(
+            "device_time",
+            format!(
+                "this check-in is more than {MAX_QUEUED_DAYS} days old; ask your manager to record the visit"
+            ),
+        ))
     } else {
         Ok(())
+    }
+}
+
+/// How a visit ended, as the rep records it at check-out.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    OrderTaken,
+    FollowUp,
+    NoDecision,
+    NotMet,
+}
+
+impl Outcome {
+    pub const ALL: [Outcome; 4] = [
+        Outcome::OrderTaken,
+        Outcome::FollowUp,
+        Outcome::NoDecision,
+        Outcome::NotMet,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::OrderTaken => "order_taken",
+            Outcome::FollowUp => "follow_up",
+            Outcome::NoDecision => "no_decision",
+            Outcome::NotMet => "not_met",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Outcome::OrderTaken => "Order taken",
+            Outcome::FollowUp => "Follow-up needed",
+            Outcome::NoDecision => "No decision",
+            Outcome::NotMet => "Not met",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Outcome> {
+        Outcome::ALL.into_iter().find(|o| o.as_str() == text)
+    }
+}
+
+/// A position as the phone reported it, before it is checked.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RawPosition {
+    pub lat: f64,
+    pub lon: f64,
+    pub accuracy_m: f64,
+}
+
+/// A check-in as the phone keeps it in its queue and sends it until the server has it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CheckInInput {
+    /// Made by the phone when the rep taps "Check in"; the same id sent again is the same
+    /// check-in.
+    pub client_id: String,
+    pub customer_id: i64,
+    /// When the rep checked in, by the phone's clock.
+    pub device_time: DateTime<Utc>,
+    /// Where the phone was; `None` when it had no location, with `location_error` saying why.
+    pub position: Option<RawPosition>,
+    pub location_error: Option<String>,
+}
+
+/// The end of a visit: when, how it went, notes and the next step.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CheckOutInput {
+    pub client_id: String,
+    pub device_time: DateTime<Utc>,
+    pub outcome: Option<Outcome>,
+    pub notes: String,
+    pub next_step: String,
+}
+
+pub const MAX_NOTES_CHARS: usize = 2_000;
+pub const MAX_NEXT_STEP_CHARS: usize = 500;
+const MAX_REASON_CHARS: usize = 200;
+
+/// A client id: 8 to 64 letters, digits and dashes (a UUID fits).
+pub fn check_client_id(id: &str) -> Result<(), FieldError> {
+    let ok =
+        (8..=64).contains(&id.len()) && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-');
+    if ok {
+        Ok(())
+    } else {
+        Err(FieldError::new(
+            "client_id",
+            "a check-in id is 8 to 64 letters, digits or dashes",
+        ))
+    }
+}
+
+/// A check-in checked against the server's clock: its position (if any) in range, the
+/// reason for a missing one kept short.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CheckedCheckIn {
+    pub position: Option<Position>,
+    pub location_error: Option<String>,
+}
+
+impl CheckInInput {
+    pub fn check(&self, received: DateTime<Utc>) -> Result<CheckedCheckIn, Vec<FieldError>> {
+        let mut errors = Vec::new();
+        if let Err(e) = check_client_id(&self.client_id) {
+            errors.push(e);
+        }
+        if self.customer_id <= 0 {
+            errors.push(FieldError::new(
+                "customer",
+                "choose the customer you are visiting",
+            ));
+        }
+        if let Err(e) = check_device_time(self.device_time, received) {
+            errors.push(e);
+        }
+        let position = match self.position {
+            Some(p) => match check_position(p.lat, p.lon, p.accuracy_m) {
+                Ok(p) => Some(p),
+                Err(mut e) => {
+                    errors.append(&mut e);
+                    None
+                }
+            },
+            None => None,
+        };
+        if errors.is_empty() {
+            let location_error = self
+                .location_error
+                .as_deref()
+                .map(|r| r.trim().chars().take(MAX_REASON_CHARS).collect::<String>())
+                .filter(|r| !r.is_empty());
+            Ok(CheckedCheckIn {
+                position,
+                location_error,
+            })
+        } else {
+            Err(errors)
+        }
+    }
+}
+
+impl CheckOutInput {
+    /// `checked_in`: when the visit began (the check-in's device time).
+    pub fn check(
+        &self,
+        checked_in: DateTime<Utc>,
+        received: DateTime<Utc>,
+    ) -> Result<(), Vec<FieldError>> {
+        let mut errors = Vec::new();
+        if let Err(e) = check_client_id(&self.client_id) {
+            errors.push(e);
+        }
+        if let Err(e) = check_device_time(self.device_time, received) {
+            errors.push(e);
+        } else if self.device_time < checked_in {
+            errors.push(FieldError::new(
+                "device_time",
+                "the check-out is before the check-in: check the phone's clock",
+            ));
+        }
+        if self.notes.chars().count() > MAX_NOTES_CHARS {
+            errors.push(FieldError::new(
+                "notes",
+                "keep the notes under 2 000 characters",
+            ));
+        }
+        if self.next_step.chars().count() > MAX_NEXT_STEP_CHARS {
+            errors.push(FieldError::new(
+                "next_step",
+                "keep the next step under 500 characters",
+            ));
+        }
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(errors)
+        }
+    }
+}
+
+/// "45 min", "1 h 20 min".
+pub fn duration_text(minutes: i64) -> String {
+    if minutes < 60 {
+        format!("{minutes} min")
+    } else if minutes % 60 == 0 {
+        format!("{} h", minutes / 60)
+    } else {
+        format!("{} h {} min", minutes / 60, minutes % 60)
     }
 }
 
@@ -219,5 +421,79 @@ mod tests {
                 .field,
             "device_time"
         );
+    }
+
+    #[test]
+    fn check_ins_and_check_outs_are_checked_by_field() {
+        let now = Utc::now();
+        let input = CheckInInput {
+            client_id: "0f8c2a4e-6b1d-4c3e-9a7f-2d5e8b1c4a90".into(),
+            customer_id: 7,
+            device_time: now - Duration::hours(3),
+            position: Some(RawPosition {
+                lat: 53.55,
+                lon: 9.99,
+                accuracy_m: 12.0,
+            }),
+            location_error: None,
+        };
+        assert!(input.check(now).unwrap().position.is_some());
+        let fields = |input: &CheckInInput| {
+            input
+                .check(now)
+                .unwrap_err()
+                .into_iter()
+                .map(|e| e.field)
+                .collect::<Vec<_>>()
+        };
+        let bad = CheckInInput {
+            client_id: "x y".into(),
+            customer_id: 0,
+            device_time: now - Duration::days(40),
+            position: Some(RawPosition {
+                lat: 12.0,
+                lon: 200.0,
+                accuracy_m: 1e9,
+            }),
+            ..input.clone()
+        };
+        assert_eq!(
+            fields(&bad),
+            ["client_id", "customer", "device_time", "lon", "accuracy"]
+        );
+        let denied = CheckInInput {
+            position: None,
+            location_error: Some(format!("  {}  ", "denied ".repeat(100))),
+            ..input.clone()
+        };
+        let checked = denied.check(now).unwrap();
+        assert_eq!(checked.position, None);
+        assert_eq!(checked.location_error.unwrap().chars().count(), 200);
+
+        let out = CheckOutInput {
+            client_id: input.client_id.clone(),
+            device_time: now - Duration::hours(2),
+            outcome: Some(Outcome::FollowUp),
+            notes: "Wants a quote for 40 pallets.".into(),
+            next_step: "Send the quote by Friday.".into(),
+        };
+        assert!(out.check(input.device_time, now).is_ok());
+        let early = CheckOutInput {
+            device_time: now - Duration::hours(4),
+            notes: "n".repeat(2_001),
+            ..out.clone()
+        };
+        let fields: Vec<_> = early
+            .check(input.device_time, now)
+            .unwrap_err()
+            .into_iter()
+            .map(|e| e.field)
+            .collect();
+        assert_eq!(fields, ["device_time", "notes"]);
+        assert_eq!(Outcome::parse("not_met"), Some(Outcome::NotMet));
+        assert_eq!(Outcome::parse("won"), None);
+        assert_eq!(duration_text(45), "45 min");
+        assert_eq!(duration_text(80), "1 h 20 min");
+        assert_eq!(duration_text(120), "2 h");
     }
 }

@@ -3,7 +3,7 @@
 //! `turnover_years` for whole months and from `sales` (its `sales_date_customer` index) for the
 //! days at the edges.
 
-use super::scope::push_owner_filter;
+use super::scope::{push_owner_filter, push_unit_filter};
 use super::turnover::months_sql;
 use super::RepoError;
 use crate::api::customers::{
@@ -167,12 +167,8 @@ fn push_turnover_query<'a, DB>(
             .push(")");
     }
     if let Some(unit) = filter.unit_id {
-        qb.push(
-            " AND c.owner_id IN (SELECT fu.id FROM users fu JOIN org_units fo ON fo.id = fu.org_unit_id \
-             WHERE fo.path LIKE (SELECT uo.path FROM org_units uo WHERE uo.id = ",
-        )
-        .push_bind(unit)
-        .push(") || '%')");
+        qb.push(" AND ");
+        push_unit_filter(qb, unit, "c.owner_id");
     }
     if let Some(owner) = filter.owner_id {
         qb.push(" AND c.owner_id = ").push_bind(owner);

@@ -3,6 +3,7 @@
 //!
 //! [`Db`]: crate::db::Db
 
+pub mod check_ins;
 pub mod customers;
 pub mod dashboard;
 pub mod forecast;

@@ -68,3 +68,20 @@ pub fn push_target_filter<'args, DB>(
         .push(path_column)
         .push(" || '%'))");
 }
+
+/// Narrows to users of the org unit `unit_id` and the units below it. It is always combined
+/// with [`push_owner_filter`] (AND), so it can narrow a scope but never widen it.
+pub fn push_unit_filter<'args, DB>(
+    qb: &mut QueryBuilder<'args, DB>,
+    unit_id: i64,
+    user_column: &'static str,
+) where
+    DB: Database,
+    i64: Encode<'args, DB> + Type<DB>,
+{
+    qb.push(user_column).push(
+        " IN (SELECT fu.id FROM users fu JOIN org_units fo ON fo.id = fu.org_unit_id \
+         WHERE fo.path LIKE (SELECT uo.path FROM org_units uo WHERE uo.id = ",
+    );
+    qb.push_bind(unit_id).push(") || '%')");
+}

@@ -4,6 +4,7 @@
 mod helpers;
 
 mod auth;
+mod check_ins;
 mod customers;
 mod demo;
 mod forecast;

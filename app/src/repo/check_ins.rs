@@ -1,0 +1,392 @@
+//! Check-ins: stored exactly once per client id, each one a visit (and, at a customer nobody
+//! has contacted before, an initial contact), read back for the rep's phone and the manager's
+//! list and map.
+
+use super::scope::{push_owner_filter, push_unit_filter};
+use super::{RepoError, WriteError};
+use crate::api::check_ins::{CheckInCustomer, CheckInRow, CheckInSaved};
+use crate::db::Db;
+use crate::domain::check_in::{
+    CheckOutInput, CheckedCheckIn, Outcome, Position, Verification, DEFAULT_RADIUS_M,
+};
+use crate::domain::Scope;
+use crate::error::AppError;
+use crate::on_db;
+use chrono::{DateTime, Utc};
+use sqlx::QueryBuilder;
+
+/// Customers `scope` may check in at, by name, with where they are.
+#[tracing::instrument(skip(db), err)]
+pub async fn customers(db: &Db, scope: &Scope) -> Result<Vec<CheckInCustomer>, RepoError> {
+    type Row = (
+        i64,
+        String,
+        Option<String>,
+        Option<f64>,
+        Option<f64>,
+        Option<i32>,
+    );
+    let rows: Vec<Row> = on_db!(db, pool => {
+        let mut qb = QueryBuilder::new(
+            "SELECT c.id, c.name, c.city, c.lat, c.lon, c.visit_radius_m FROM customers c WHERE ",
+        );
+        push_owner_filter(&mut qb, scope, "c.owner_id");
+        qb.push(" ORDER BY c.name, c.id");
+        qb.build_query_as().fetch_all(pool).await?
+    });
+    Ok(rows
+        .into_iter()
+        .map(|(id, name, city, lat, lon, radius)| CheckInCustomer {
+            id,
+            name,
+            city,
+            location: lat.zip(lon),
+            radius_m: radius.map_or(DEFAULT_RADIUS_M, f64::from),
+        })
+        .collect())
+}
+
+/// A stored check-in as [`SELECT_ROW`] reads it.
+#[derive(sqlx::FromRow)]
+struct StoredRow {
+    id: i64,
+    client_id: String,
+    user_id: i64,
+    user_name: String,
+    customer_id: i64,
+    customer_name: String,
+    device_time: DateTime<Utc>,
+    received_at: DateTime<Utc>,
+    lat: Option<f64>,
+    lon: Option<f64>,
+    accuracy_m: Option<f64>,
+    distance_m: Option<f64>,
+    verification: String,
+    reason: Option<String>,
+    outcome: Option<String>,
+    notes: String,
+    next_step: String,
+    checked_out_at: Option<DateTime<Utc>>,
+    customer_lat: Option<f64>,
+    customer_lon: Option<f64>,
+}
+
+const SELECT_ROW: &str = "SELECT ci.id, ci.client_id, ci.user_id, u.name AS user_name, ci.customer_id, \
+     c.name AS customer_name, ci.device_time, ci.received_at, ci.lat, ci.lon, ci.accuracy_m, \
+     ci.distance_m, ci.verification, ci.reason, ci.outcome, ci.notes, ci.next_step, ci.checked_out_at, \
+     c.lat AS customer_lat, c.lon AS customer_lon \
+     FROM check_ins ci JOIN users u ON u.id = ci.user_id JOIN customers c ON c.id = ci.customer_id ";
+
+fn to_row(r: StoredRow) -> Result<CheckInRow, RepoError> {
+    let StoredRow {
+        id,
+        client_id,
+        user_id,
+        user_name,
+        customer_id,
+        customer_name,
+        device_time,
+        received_at,
+        lat,
+        lon,
+        accuracy_m,
+        distance_m,
+        verification,
+        reason,
+        outcome,
+        notes,
+        next_step,
+        checked_out_at,
+        customer_lat,
+        customer_lon,
+    } = r;
+    let verification = match (verification.as_str(), distance_m) {
+        ("verified", Some(distance_m)) => Verification::Verified { distance_m },
+        ("outside", Some(distance_m)) => Verification::Outside { distance_m },
+        ("unverified", _) => Verification::Unverified {
+            reason: reason.unwrap_or_else(|| "no location from the phone".into()),
+        },
+        (other, _) => {
+            return Err(RepoError::Corrupt(format!(
+                "check-in {id}: verification {other:?} without its distance"
+            )))
+        }
+    };
+    let outcome =
+        match outcome {
+            Some(o) => Some(Outcome::parse(&o).ok_or_else(|| {
+                RepoError::Corrupt(format!("check-in {id}: unknown outcome {o:?}"))
+            })?),
+            None => None,
+        };
+    let position = match (lat, lon, accuracy_m) {
+        (Some(lat), Some(lon), Some(accuracy_m)) => Some(Position {
+            lat,
+            lon,
+            accuracy_m,
+        }),
+        _ => None,
+    };
+    Ok(CheckInRow {
+        id,
+        client_id,
+        user_id,
+        user_name,
+        customer_id,
+        customer_name,
+        device_time,
+        received_at,
+        position,
+        customer_location: customer_lat.zip(customer_lon),
+        verification,
+        outcome,
+        notes,
+        next_step,
+        checked_out_at,
+    })
+}
+
+/// Stores a check-in by `user_id` at a customer `scope` may see, with its visit, in one
+/// transaction. The same client id sent again (even concurrently) stores nothing and answers
+/// with the check-in already stored. `Ok(None)`: the customer is not visible.
+#[tracing::instrument(skip(db, checked))]
+pub async fn record(
+    db: &Db,
+    scope: &Scope,
+    user_id: i64,
+    client_id: &str,
+    customer_id: i64,
+    device_time: DateTime<Utc>,
+    checked: &CheckedCheckIn,
+    received_at: DateTime<Utc>,
+) -> Result<CheckInSaved, WriteError> {
+    if let Some(saved) = existing(db, user_id, client_id).await? {
+        return Ok(saved);
+    }
+    let start = db.begin_write().await;
+    on_db!(db, pool => {
+        let mut tx = pool.begin_with(start.sql).await?;
+        let mut qb = QueryBuilder::new(
+            "SELECT c.lat, c.lon, c.visit_radius_m, c.first_contact_on FROM customers c WHERE c.id = ",
+        );
+        qb.push_bind(customer_id).push(" AND ");
+        push_owner_filter(&mut qb, scope, "c.owner_id");
+        let customer: Option<(Option<f64>, Option<f64>, Option<i32>, Option<chrono::NaiveDate>)> =
+            qb.build_query_as().fetch_optional(&mut *tx).await?;
+        let Some((lat, lon, radius, first_contact_on)) = customer else {
+            return Err(WriteError::Refused(AppError::NotFound("customer".into())));
+        };
+        let verification = Verification::of(
+            checked.position,
+            checked.location_error.as_deref(),
+            lat.zip(lon),
+            radius.map_or(DEFAULT_RADIUS_M, f64::from),
+        );
+        let (activity_id,): (i64,) = sqlx::query_as(
+            "INSERT INTO activities (kind, customer_id, user_id, occurred_at, notes) \
+             VALUES ('visit', $1, $2, $3, '') RETURNING id",
+        )
+        .bind(customer_id)
+        .bind(user_id)
+        .bind(device_time)
+        .fetch_one(&mut *tx)
+        .await?;
+        let (distance_m, reason) = match &verification {
+            Verification::Verified { distance_m } | Verification::Outside { distance_m } => {
+                (Some(*distance_m), None)
+            }
+            Verification::Unverified { reason } => (None, Some(reason.clone())),
+        };
+        let p = checked.position;
+        let inserted: Option<(i64,)> = sqlx::query_as(
+            "INSERT INTO check_ins (client_id, user_id, customer_id, activity_id, device_time, \
+             received_at, lat, lon, accuracy_m, distance_m, verification, reason) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) \
+             ON CONFLICT (client_id) DO NOTHING RETURNING id",
+        )
+        .bind(client_id)
+        .bind(user_id)
+        .bind(customer_id)
+        .bind(activity_id)
+        .bind(device_time)
+        .bind(received_at)
+        .bind(p.map(|p| p.lat))
+        .bind(p.map(|p| p.lon))
+        .bind(p.map(|p| p.accuracy_m))
+        .bind(distance_m)
+        .bind(verification.as_str())
+        .bind(reason)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some((id,)) = inserted else {
+            // Another request with this id committed first: its check-in stands, this
+            // transaction (and its visit) is rolled back.
+            tx.rollback().await?;
+            return existing(db, user_id, client_id).await?.ok_or_else(|| {
+                WriteError::Repo(RepoError::Corrupt(format!(
+                    "check-in {client_id} conflicted but cannot be read"
+                )))
+            });
+        };
+        // The first visit at a customer nobody has contacted before is also the initial contact.
+        let day = device_time.date_naive();
+        let contacted_before = first_contact_on.is_some_and(|d| d <= day) || {
+            let (n,): (i64,) = sqlx::query_as(
+                "SELECT COUNT(*) FROM activities WHERE customer_id = $1 AND NOT planned \
+                 AND id <> $2 AND occurred_at <= $3",
+            )
+            .bind(customer_id)
+            .bind(activity_id)
+            .bind(device_time)
+            .fetch_one(&mut *tx)
+            .await?;
+            n > 0
+        };
+        if !contacted_before {
+            sqlx::query(
+                "INSERT INTO activities (kind, customer_id, user_id, occurred_at, notes) \
+                 VALUES ('initial_contact', $1, $2, $3, 'First contact: checked in on site.')",
+            )
+            .bind(customer_id)
+            .bind(user_id)
+            .bind(device_time)
+            .execute(&mut *tx)
+            .await?;
+            sqlx::query(
+                "UPDATE customers SET first_contact_on = $1 \
+                 WHERE id = $2 AND (first_contact_on IS NULL OR first_contact_on > $1)",
+            )
+            .bind(day)
+            .bind(customer_id)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(CheckInSaved {
+            id,
+            client_id: client_id.to_string(),
+            verification,
+            initial_contact: !contacted_before,
+            duplicate: false,
+        })
+    })
+}
+
+/// The check-in stored under `client_id`, answered as a duplicate; refused when it is
+/// another user's.
+async fn existing(
+    db: &Db,
+    user_id: i64,
+    client_id: &str,
+) -> Result<Option<CheckInSaved>, WriteError> {
+    let sql = format!("{SELECT_ROW} WHERE ci.client_id = $1");
+    let row: Option<StoredRow> =
+        on_db!(db, pool => sqlx::query_as(&sql).bind(client_id).fetch_optional(pool).await?);
+    let Some(row) = row else { return Ok(None) };
+    let row = to_row(row)?;
+    if row.user_id != user_id {
+        return Err(WriteError::Refused(AppError::invalid(
+            "client_id",
+            "this check-in id belongs to another user's check-in",
+        )));
+    }
+    let (initial,): (i64,) = on_db!(db, pool => sqlx::query_as(
+        "SELECT COUNT(*) FROM activities WHERE kind = 'initial_contact' AND customer_id = $1 \
+         AND user_id = $2 AND occurred_at = $3"
+    ).bind(row.customer_id).bind(user_id).bind(row.device_time).fetch_one(pool).await?);
+    Ok(Some(CheckInSaved {
+        id: row.id,
+        client_id: row.client_id,
+        verification: row.verification,
+        initial_contact: initial > 0,
+        duplicate: true,
+    }))
+}
+
+/// Records the end of `user_id`'s visit: outcome, notes, next step; the first check-out time
+/// stands when it is sent again. The visit's activity gets the notes.
+#[tracing::instrument(skip(db, input))]
+pub async fn check_out(
+    db: &Db,
+    user_id: i64,
+    input: &CheckOutInput,
+    received_at: DateTime<Utc>,
+) -> Result<(), WriteError> {
+    let start = db.begin_write().await;
+    on_db!(db, pool => {
+        let mut tx = pool.begin_with(start.sql).await?;
+        let found: Option<(i64, i64, DateTime<Utc>)> = sqlx::query_as(
+            "SELECT user_id, activity_id, device_time FROM check_ins WHERE client_id = $1",
+        )
+        .bind(&input.client_id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some((owner, activity_id, checked_in)) = found.filter(|f| f.0 == user_id) else {
+            return Err(WriteError::Refused(AppError::NotFound("check-in".into())));
+        };
+        debug_assert_eq!(owner, user_id);
+        input
+            .check(checked_in, received_at)
+            .map_err(|e| WriteError::Refused(e.into()))?;
+        let notes = input.notes.trim();
+        let next_step = input.next_step.trim();
+        sqlx::query(
+            "UPDATE check_ins SET outcome = $1, notes = $2, next_step = $3, \
+             checked_out_at = COALESCE(checked_out_at, $4) WHERE client_id = $5",
+        )
+        .bind(input.outcome.map(Outcome::as_str))
+        .bind(notes)
+        .bind(next_step)
+        .bind(input.device_time)
+        .bind(&input.client_id)
+        .execute(&mut *tx)
+        .await?;
+        let mut activity_notes = input
+            .outcome
+            .map(|o| format!("{}.", o.label()))
+            .unwrap_or_default();
+        for part in [notes, next_step] {
+            if !part.is_empty() {
+                if !activity_notes.is_empty() {
+                    activity_notes.push(' ');
+                }
+                activity_notes.push_str(part);
+            }
+        }
+        sqlx::query("UPDATE activities SET notes = $1 WHERE id = $2")
+            .bind(activity_notes)
+            .bind(activity_id)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    })
+}
+
+/// Check-ins whose visit began in `[from, until)`, of users `scope` covers (narrowed to the
+/// unit `unit_id` when given), newest first.
+#[tracing::instrument(skip(db), err)]
+pub async fn list(
+    db: &Db,
+    scope: &Scope,
+    unit_id: Option<i64>,
+    from: DateTime<Utc>,
+    until: DateTime<Utc>,
+) -> Result<Vec<CheckInRow>, RepoError> {
+    let rows: Vec<StoredRow> = on_db!(db, pool => {
+        let mut qb = QueryBuilder::new(SELECT_ROW);
+        qb.push(" WHERE ci.device_time >= ")
+            .push_bind(from)
+            .push(" AND ci.device_time < ")
+            .push_bind(until)
+            .push(" AND ");
+        push_owner_filter(&mut qb, scope, "ci.user_id");
+        if let Some(unit) = unit_id {
+            qb.push(" AND ");
+            push_unit_filter(&mut qb, unit, "ci.user_id");
+        }
+        qb.push(" ORDER BY ci.device_time DESC, ci.id DESC");
+        qb.build_query_as().fetch_all(pool).await?
+    });
+    rows.into_iter().map(to_row).collect()
+}
