@@ -2,6 +2,7 @@ use crate::components::layout::AppLayout;
 use crate::pages::{
     BoardPage, CheckInPage, CustomerPage, CustomersPage, DashboardPage, EditTargetPage, ImportPage,
     LoginPage, NewTargetPage, NotFoundPage, SettingsPage, StagesPage, TargetPage, TargetsPage,
+    TeamCheckInsPage,
 };
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
@@ -38,7 +39,33 @@ lazy_page!(CustomersRoute, CustomersPage);
 lazy_page!(CustomerRoute, CustomerPage);
 lazy_page!(ImportRoute, ImportPage);
 lazy_page!(CheckInRoute, CheckInPage);
+lazy_page!(TeamCheckInsRoute, TeamCheckInsPage);
 lazy_page!(SettingsRoute, SettingsPage);
+
+/// Registers the service worker (public/sw.js) and gives the page a way to have what it has
+/// loaded kept for offline use: `pacerKeepOffline()` resolves once the worker holds it all.
+const SERVICE_WORKER_SCRIPT: &str = r#"
+if ('serviceWorker' in navigator) {
+  navigator.serviceWorker.register('/sw.js').catch(function (e) { console.warn('service worker:', e); });
+  window.pacerKeepOffline = function () {
+    return navigator.serviceWorker.ready.then(function (registration) {
+      return new Promise(function (resolve, reject) {
+        var files = performance.getEntriesByType('resource').map(function (e) { return e.name; })
+          .filter(function (u) { return u.indexOf(location.origin + '/pkg/') === 0; });
+        var urls = [location.pathname + location.search, '/favicon.svg', '/manifest.webmanifest'].concat(files);
+        var answer = function (event) {
+          var data = event.data || {};
+          if (data.type !== 'kept' && data.type !== 'keep-failed') return;
+          navigator.serviceWorker.removeEventListener('message', answer);
+          if (data.type === 'kept') resolve(data.count); else reject(data.message);
+        };
+        navigator.serviceWorker.addEventListener('message', answer);
+        registration.active.postMessage({ type: 'keep', urls: urls });
+      });
+    });
+  };
+}
+"#;
 
 /// The HTML document around the app, rendered on the server.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -50,6 +77,9 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
                 <meta name="theme-color" content="#14532d" />
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
+                <link rel="manifest" href="/manifest.webmanifest" />
+                <link rel="apple-touch-icon" href="/favicon.svg" />
+                <script inner_html=SERVICE_WORKER_SCRIPT></script>
                 <AutoReload options=options.clone() />
                 <HydrationScripts options />
                 <MetaTags />
@@ -84,6 +114,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("customers/import") view={Lazy::<ImportRoute>::new()} />
                     <Route path=path!("customers/:id") view={Lazy::<CustomerRoute>::new()} />
                     <Route path=path!("check-in") view={Lazy::<CheckInRoute>::new()} />
+                    <Route path=path!("check-ins") view={Lazy::<TeamCheckInsRoute>::new()} />
                     <Route path=path!("settings") view={Lazy::<SettingsRoute>::new()} />
                 </ParentRoute>
             </Routes>

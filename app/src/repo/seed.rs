@@ -19,6 +19,8 @@ pub struct SeedCompany {
     pub stages: Vec<SeedStage>,
     pub opportunities: Vec<SeedOpportunity>,
     pub activities: Vec<SeedActivity>,
+    /// Check-ins of visits among `activities`.
+    pub check_ins: Vec<SeedCheckIn>,
     /// Parents come before their children.
     pub targets: Vec<SeedTarget>,
 }
@@ -97,6 +99,19 @@ pub struct SeedActivity {
     pub user: usize,
     pub occurred_at: DateTime<Utc>,
     pub notes: String,
+}
+
+/// A check-in recorded at the visit `activity` (an index into `activities`).
+#[derive(Clone, Debug)]
+pub struct SeedCheckIn {
+    pub activity: usize,
+    pub client_id: String,
+    pub position: Option<crate::domain::check_in::Position>,
+    pub verification: crate::domain::check_in::Verification,
+    pub outcome: Option<crate::domain::check_in::Outcome>,
+    pub notes: String,
+    pub next_step: String,
+    pub checked_out_at: Option<DateTime<Utc>>,
 }
 
 /// Whom a seeded target is for: an index into `users` or `units`.
@@ -323,6 +338,41 @@ pub async fn insert(db: &Db, company: &SeedCompany) -> Result<SeedIds, RepoError
                     .push_bind(&a.notes);
             });
             qb.build().execute(&mut *tx).await?;
+        }
+
+        // Check-ins one by one: each finds its visit (activities were inserted without
+        // returning their ids).
+        for c in &company.check_ins {
+            let a = &company.activities[c.activity];
+            let (distance_m, reason) = match &c.verification {
+                crate::domain::check_in::Verification::Verified { distance_m }
+                | crate::domain::check_in::Verification::Outside { distance_m } => (Some(*distance_m), None),
+                crate::domain::check_in::Verification::Unverified { reason } => (None, Some(reason.as_str())),
+            };
+            sqlx::query(
+                "INSERT INTO check_ins (client_id, user_id, customer_id, activity_id, device_time, received_at, \
+                 lat, lon, accuracy_m, distance_m, verification, reason, outcome, notes, next_step, checked_out_at) \
+                 VALUES ($1, $2, $3, (SELECT id FROM activities WHERE kind = 'visit' AND user_id = $2 \
+                 AND customer_id = $3 AND occurred_at = $4 ORDER BY id LIMIT 1), $4, $5, $6, $7, $8, $9, $10, $11, \
+                 $12, $13, $14, $15)",
+            )
+            .bind(&c.client_id)
+            .bind(ids.users[a.user])
+            .bind(ids.customers[a.customer])
+            .bind(a.occurred_at)
+            .bind(a.occurred_at + chrono::Duration::seconds(20))
+            .bind(c.position.map(|p| p.lat))
+            .bind(c.position.map(|p| p.lon))
+            .bind(c.position.map(|p| p.accuracy_m))
+            .bind(distance_m)
+            .bind(c.verification.as_str())
+            .bind(reason)
+            .bind(c.outcome.map(|o| o.as_str()))
+            .bind(&c.notes)
+            .bind(&c.next_step)
+            .bind(c.checked_out_at)
+            .execute(&mut *tx)
+            .await?;
         }
 
         // Targets one by one: a child refers to its parent's id.

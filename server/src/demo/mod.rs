@@ -6,8 +6,8 @@ use app::auth::hash_password;
 use app::db::Db;
 use app::domain::{OrgUnitKind, Role};
 use app::repo::seed::{
-    SeedActivity, SeedCompany, SeedCustomer, SeedOpportunity, SeedSale, SeedStage, SeedStageChange,
-    SeedUnit, SeedUser,
+    SeedActivity, SeedCheckIn, SeedCompany, SeedCustomer, SeedOpportunity, SeedSale, SeedStage,
+    SeedStageChange, SeedUnit, SeedUser,
 };
 use app::repo::{self, RepoError};
 use chrono::{DateTime, Datelike, Duration, Months, NaiveDate, NaiveTime, Utc, Weekday};
@@ -45,6 +45,7 @@ pub struct DemoSummary {
     pub sales: usize,
     pub opportunities: usize,
     pub activities: usize,
+    pub check_ins: usize,
     pub targets: usize,
 }
 
@@ -52,8 +53,8 @@ impl fmt::Display for DemoSummary {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         writeln!(
             f,
-            "Loaded the demo company: {} org units, {} users, {} customers, {} sales, {} opportunities, {} activities, {} targets.",
-            self.units, self.users, self.customers, self.sales, self.opportunities, self.activities, self.targets
+            "Loaded the demo company: {} org units, {} users, {} customers, {} sales, {} opportunities, {} activities, {} check-ins, {} targets.",
+            self.units, self.users, self.customers, self.sales, self.opportunities, self.activities, self.check_ins, self.targets
         )?;
         write!(f, "Demo sign-ins: {}", logins_hint())
     }
@@ -98,6 +99,7 @@ pub fn summarise(company: &SeedCompany) -> DemoSummary {
         sales: company.sales.len(),
         opportunities: company.opportunities.len(),
         activities: company.activities.len(),
+        check_ins: company.check_ins.len(),
         targets: company.targets.len(),
     }
 }
@@ -301,6 +303,12 @@ pub fn generate(today: NaiveDate, password_hash: &str) -> SeedCompany {
     company.stages = default_stages();
     generate_opportunities(&mut rng, today, &reps_by_team, &mut company);
     generate_activities(&mut rng, today, &reps_by_team, &mut company);
+    // Its own generator: adding check-ins changed nothing else the demo draws.
+    generate_check_ins(
+        &mut ChaCha8Rng::seed_from_u64(SEED ^ 0xC4EC_1215),
+        today,
+        &mut company,
+    );
     let teams: Vec<(usize, usize)> = team_units
         .iter()
         .zip(TEAMS.iter())
@@ -650,6 +658,68 @@ fn generate_activities(
     }
 }
 
+/// The last three weeks of visits were checked in on a phone: most on site (verified), some
+/// from the car park down the road (outside), some without a location (unverified).
+fn generate_check_ins(rng: &mut ChaCha8Rng, today: NaiveDate, company: &mut SeedCompany) {
+    use app::domain::check_in::{Outcome, Position, Verification, DEFAULT_RADIUS_M};
+    let since = (today - Duration::days(21))
+        .and_hms_opt(0, 0, 0)
+        .expect("midnight")
+        .and_utc();
+    for (index, visit) in company.activities.iter().enumerate() {
+        if visit.kind != "visit" || visit.occurred_at < since {
+            continue;
+        }
+        let customer = &company.customers[visit.customer];
+        let at = customer.lat.zip(customer.lon);
+        let roll: f64 = rng.gen();
+        let (position, why) = match at {
+            Some((lat, lon)) if roll < 0.78 => {
+                // Within about 150 m: in the building or its car park.
+                let d = rng.gen_range(0.0..0.0014);
+                (Some((lat + d * 0.6, lon + d)), None)
+            }
+            Some((lat, lon)) if roll < 0.88 => {
+                let d = rng.gen_range(0.006..0.03);
+                (Some((lat - d, lon + d * 0.5)), None)
+            }
+            _ if roll < 0.94 => (None, Some("location permission denied")),
+            _ => (None, Some("the phone could not find its location")),
+        };
+        let position = position.map(|(lat, lon)| Position {
+            lat: round_coord(lat),
+            lon: round_coord(lon),
+            accuracy_m: f64::from(rng.gen_range(5u8..45)),
+        });
+        let verification = Verification::of(position, why, at, DEFAULT_RADIUS_M);
+        let outcome = *[
+            Outcome::OrderTaken,
+            Outcome::FollowUp,
+            Outcome::FollowUp,
+            Outcome::NoDecision,
+            Outcome::NotMet,
+        ]
+        .choose(rng)
+        .expect("outcomes");
+        let next_step = match outcome {
+            Outcome::OrderTaken => "Confirm the delivery date.",
+            Outcome::FollowUp => "Send the quote this week.",
+            Outcome::NoDecision => "Call again in two weeks.",
+            Outcome::NotMet => "Book an appointment by phone.",
+        };
+        company.check_ins.push(SeedCheckIn {
+            activity: index,
+            client_id: format!("demo-{:08x}-{index}", rng.gen::<u32>()),
+            position,
+            verification,
+            outcome: Some(outcome),
+            notes: visit.notes.clone(),
+            next_step: next_step.into(),
+            checked_out_at: Some(visit.occurred_at + Duration::minutes(rng.gen_range(15..95))),
+        });
+    }
+}
+
 fn at(day: NaiveDate, hour: u32) -> DateTime<Utc> {
     day.and_time(NaiveTime::from_hms_opt(hour.min(23), 0, 0).expect("valid hour"))
         .and_utc()
@@ -736,6 +806,19 @@ mod tests {
         assert!(last <= day());
         for kind in ["visit", "call", "initial_contact"] {
             assert!(c.activities.iter().any(|a| a.kind == kind), "{kind}");
+        }
+        // Three weeks of check-ins, each at a visit, of all three kinds.
+        assert!(c.check_ins.len() > 100, "{}", c.check_ins.len());
+        for kind in ["verified", "outside", "unverified"] {
+            let n = c
+                .check_ins
+                .iter()
+                .filter(|x| x.verification.as_str() == kind)
+                .count();
+            assert!(n > 5, "{kind}: {n}");
+        }
+        for x in &c.check_ins {
+            assert_eq!(c.activities[x.activity].kind, "visit");
         }
     }
 

@@ -37,6 +37,24 @@ async fn the_demo_company_loads_into_an_empty_database_once(backend: Backend) {
         .unwrap();
     assert_eq!(all.total, 396);
 
+    // Three weeks of check-ins, each one a visit of its rep at its customer, of every kind;
+    // the team view shows this week's.
+    let (check_ins, linked): (i64, i64) = app::on_db!(&app.db, pool => sqlx::query_as(
+        "SELECT COUNT(*), COUNT(a.id) FROM check_ins ci LEFT JOIN activities a ON a.id = ci.activity_id \
+         AND a.kind = 'visit' AND a.user_id = ci.user_id AND a.customer_id = ci.customer_id \
+         AND a.occurred_at = ci.device_time"
+    ).fetch_one(pool).await.unwrap());
+    assert!(check_ins > 100, "{check_ins}");
+    assert_eq!(linked, check_ins);
+    let week: app::api::check_ins::CheckInReport = app
+        .call(&admin, "team_check_ins", &[("range", "week")])
+        .await
+        .json()
+        .await
+        .unwrap();
+    let (verified, outside, unverified) = week.counts();
+    assert_eq!(verified + outside + unverified, week.rows.len());
+
     // Targets: every agreement state, the fiscal-year cascade adds up exactly at every level,
     // and the demo rep has a proposal waiting for her answer.
     let targets: app::api::targets::TargetList = app

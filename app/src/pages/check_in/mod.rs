@@ -1,0 +1,678 @@
+//! The check-in page, made for a phone in a car park: pick the customer (nearest first when
+//! the phone knows where it is), check in, record how it went, check out. Every step waits on
+//! the phone until the server has it, so no signal loses nothing and a resend counts nothing
+//! twice.
+
+mod queue;
+mod team;
+
+pub use team::TeamCheckInsPage;
+
+use crate::api::check_ins::{check_in, check_in_customers, check_out, CheckInCustomer};
+use crate::domain::check_in::{
+    distance_text, duration_text, haversine_m, CheckInInput, CheckOutInput, Outcome, Position,
+    RawPosition, Verification, MAX_NEXT_STEP_CHARS, MAX_NOTES_CHARS,
+};
+use crate::domain::Role;
+use crate::error::AppError;
+use crate::providers::auth::use_auth;
+use chrono::Utc;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use leptos_meta::Title;
+use leptos_use_geolocation::{use_geolocation_with_options, UseGeolocationOptions};
+use queue::{Message, Sync, Visit};
+
+/// How many customers the picker shows before asking for a search.
+const PICKER_ROWS: usize = 25;
+/// A position older than this is not where the rep is now.
+const FRESH_FIX_MS: f64 = 120_000.0;
+
+#[component]
+pub fn CheckInPage() -> impl IntoView {
+    let auth = use_auth();
+    let customers = Resource::new(|| (), |_| check_in_customers());
+    view! {
+        <Title text="Check in" />
+        <div class="checkin-page">
+            <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    let user = auth.user.await?;
+                    let customers = customers.await;
+                    Ok::<_, AppError>(view! {
+                        <CheckInScreen
+                            user_id=user.id
+                            sees_team=user.role != Role::Rep
+                            customers
+                        />
+                    })
+                })}
+            </Transition>
+        </div>
+    }
+}
+
+/// The customers list as the server sent it, or the copy this phone kept from last time
+/// (the page was opened offline by navigating to it).
+fn customers_or_kept(
+    user_id: i64,
+    fetched: Result<Vec<CheckInCustomer>, AppError>,
+) -> Result<Vec<CheckInCustomer>, AppError> {
+    let key = format!("pacer.check-in-customers.{user_id}");
+    match fetched {
+        Ok(list) => {
+            #[cfg(feature = "hydrate")]
+            if let (Some(storage), Ok(text)) = (
+                web_sys::window().and_then(|w| w.local_storage().ok().flatten()),
+                serde_json::to_string(&list),
+            ) {
+                let _ = storage.set_item(&key, &text);
+            }
+            Ok(list)
+        }
+        Err(error) => {
+            #[cfg(feature = "hydrate")]
+            if let Some(list) = web_sys::window()
+                .and_then(|w| w.local_storage().ok().flatten())
+                .and_then(|s| s.get_item(&key).ok().flatten())
+                .and_then(|text| serde_json::from_str(&text).ok())
+            {
+                return Ok(list);
+            }
+            let _ = key;
+            Err(error)
+        }
+    }
+}
+
+#[component]
+fn CheckInScreen(
+    user_id: i64,
+    sees_team: bool,
+    customers: Result<Vec<CheckInCustomer>, AppError>,
+) -> impl IntoView {
+    let customers = RwSignal::new(customers);
+    // Kept (or read back) only in the browser, after hydration.
+    Effect::new(move |_| {
+        let fetched = customers.get_untracked();
+        customers.set(customers_or_kept(user_id, fetched));
+    });
+
+    let key = queue::storage_key(user_id);
+    let visits = RwSignal::new(Vec::<Visit>::new());
+    let storage_ok = RwSignal::new(true);
+    let online = RwSignal::new(true);
+    let offline_ready = RwSignal::new(None::<Result<usize, String>>);
+    let sync = Syncer::new(visits, key.clone(), storage_ok);
+
+    // After hydration: read the phone's queue, follow the network, send what waits.
+    Effect::new(move |_| {
+        visits.set(queue::prune(queue::load(&key), Utc::now()));
+        online.set(navigator_online());
+        sync.kick();
+        keep_for_offline(offline_ready);
+    });
+    let on_online = window_event_listener(leptos::ev::online, move |_| {
+        online.set(true);
+        sync.kick();
+    });
+    let on_offline = window_event_listener(leptos::ev::offline, move |_| online.set(false));
+    on_cleanup(move || {
+        on_online.remove();
+        on_offline.remove();
+    });
+
+    let geo = use_geolocation_with_options(
+        UseGeolocationOptions::default()
+            .enable_high_accuracy(true)
+            .maximum_age(30_000)
+            .timeout(20_000),
+    );
+    let fix = Memo::new(move |_| {
+        geo.coords.with(|c| {
+            c.as_ref().map(|c| RawPosition {
+                lat: c.latitude(),
+                lon: c.longitude(),
+                accuracy_m: c.accuracy(),
+            })
+        })
+    });
+    let location_error = Memo::new(move |_| {
+        geo.error.with(|e| {
+            e.as_ref().map(|e| {
+                match e.code() {
+                    1 => "location permission denied",
+                    2 => "the phone could not find its location",
+                    3 => "no location fix in time",
+                    _ => "location error",
+                }
+                .to_string()
+            })
+        })
+    });
+    let located_at = geo.located_at;
+
+    let search = RwSignal::new(String::new());
+    let selected = RwSignal::new(None::<i64>);
+    let busy = RwSignal::new(false);
+
+    let open_visit = Memo::new(move |_| {
+        let now = Utc::now();
+        visits.with(|v| {
+            v.iter()
+                .rev()
+                .find(|v| v.is_open(now))
+                .map(|v| v.id().to_string())
+        })
+    });
+
+    let do_check_in = move |customer: CheckInCustomer| {
+        busy.set(true);
+        spawn_local(async move {
+            // A tap right after the page opened may beat the first fix: wait a little for it.
+            for _ in 0..20 {
+                if fix.get_untracked().is_some() || location_error.get_untracked().is_some() {
+                    break;
+                }
+                gloo_timers::future::TimeoutFuture::new(250).await;
+            }
+            let now = Utc::now();
+            let fresh = located_at
+                .get_untracked()
+                .is_some_and(|at| js_now() - at < FRESH_FIX_MS);
+            let (position, why) = match fix.get_untracked() {
+                Some(p) if fresh => (Some(p), None),
+                Some(_) => (None, Some("the last location fix was too old".to_string())),
+                None => (
+                    None,
+                    Some(
+                        location_error
+                            .get_untracked()
+                            .unwrap_or_else(|| "no location fix yet".into()),
+                    ),
+                ),
+            };
+            let estimate = Verification::of(
+                position.map(|p| Position {
+                    lat: p.lat,
+                    lon: p.lon,
+                    accuracy_m: p.accuracy_m,
+                }),
+                why.as_deref(),
+                customer.location,
+                customer.radius_m,
+            );
+            let input = CheckInInput {
+                client_id: queue::new_client_id(),
+                customer_id: customer.id,
+                device_time: now,
+                position,
+                location_error: why,
+            };
+            visits.update(|v| v.push(Visit::new(input, customer.name.clone(), estimate)));
+            sync.store();
+            selected.set(None);
+            search.set(String::new());
+            busy.set(false);
+            sync.kick();
+        });
+    };
+
+    let status = move || {
+        let waiting = visits.with(|v| v.iter().filter(|v| v.state().is_waiting()).count());
+        let net = if online.get() {
+            "Online".to_string()
+        } else {
+            "Offline: check-ins wait on this phone and are sent when you are back online."
+                .to_string()
+        };
+        let queue = match waiting {
+            0 => String::new(),
+            1 => " 1 check-in waiting to sync.".into(),
+            n => format!(" {n} check-ins waiting to sync."),
+        };
+        format!("{net}{queue}")
+    };
+
+    view! {
+        <header class="checkin-head">
+            <h1>"Check in"</h1>
+            {sees_team.then(|| view! {
+                <a href="/check-ins" class="small" data-testid="team-check-ins-link">"Team check-ins →"</a>
+            })}
+        </header>
+        <p class="checkin-status" class:offline=move || !online.get() data-testid="network-status" role="status">
+            {status}
+        </p>
+        <p class="checkin-location small" data-testid="location-status">
+            {move || match (fix.get(), location_error.get()) {
+                (Some(p), _) => format!("Location found, accurate to {}.", distance_text(p.accuracy_m)),
+                (None, Some(e)) => format!("No location ({e}): check-ins are saved unverified."),
+                (None, None) => "Finding your location…".to_string(),
+            }}
+        </p>
+        <p class="small muted" data-testid="offline-ready">
+            {move || match offline_ready.get() {
+                Some(Ok(_)) => "Ready to work offline on this phone.".to_string(),
+                Some(Err(e)) => format!("This page is not kept for offline use: {e}"),
+                None => String::new(),
+            }}
+        </p>
+        <Show when=move || !storage_ok.get()>
+            <p class="alert" role="alert">
+                "This browser does not let Pacer keep check-ins (private mode?): keep this tab open until they are synced."
+            </p>
+        </Show>
+
+        {move || open_visit.get().map(|id| view! { <OpenVisit id visits sync /> })}
+
+        <section class="card checkin-picker" aria-label="Choose the customer">
+            <label for="checkin-search" class="small">"Choose the customer you are visiting"</label>
+            <input
+                id="checkin-search"
+                type="search"
+                inputmode="search"
+                autocomplete="off"
+                placeholder="Search by name or town"
+                data-testid="customer-search"
+                prop:value=move || search.get()
+                on:input=move |ev| search.set(event_target_value(&ev))
+            />
+            {move || match customers.get() {
+                Err(e) => view! { <p class="alert">{e.to_string()}</p> }.into_any(),
+                Ok(list) => {
+                    let here = fix.get();
+                    let query = search.get().trim().to_lowercase();
+                    let mut rows: Vec<(CheckInCustomer, Option<f64>)> = list
+                        .into_iter()
+                        .filter(|c| {
+                            query.is_empty()
+                                || c.name.to_lowercase().contains(&query)
+                                || c.city.as_deref().is_some_and(|t| t.to_lowercase().contains(&query))
+                        })
+                        .map(|c| {
+                            let d = here.zip(c.location).map(|(p, at)| haversine_m((p.lat, p.lon), at));
+                            (c, d)
+                        })
+                        .collect();
+                    if here.is_some() {
+                        rows.sort_by(|a, b| {
+                            a.1.unwrap_or(f64::MAX).total_cmp(&b.1.unwrap_or(f64::MAX))
+                        });
+                    }
+                    let more = rows.len().saturating_sub(PICKER_ROWS);
+                    rows.truncate(PICKER_ROWS);
+                    view! {
+                        <ul class="checkin-customers" data-testid="check-in-customers">
+                            {rows.into_iter().map(|(c, d)| {
+                                let id = c.id;
+                                view! {
+                                    <li>
+                                        <button
+                                            type="button"
+                                            class="checkin-customer"
+                                            class:selected=move || selected.get() == Some(id)
+                                            aria-pressed=move || (selected.get() == Some(id)).to_string()
+                                            data-testid="check-in-customer"
+                                            on:click=move |_| selected.set(Some(id))
+                                        >
+                                            <span class="name">{c.name.clone()}</span>
+                                            <span class="small muted">
+                                                {c.city.clone().unwrap_or_default()}
+                                                {d.map(|d| format!(" · {}", distance_text(d)))}
+                                            </span>
+                                        </button>
+                                    </li>
+                                }
+                            }).collect_view()}
+                        </ul>
+                        {(more > 0).then(|| view! {
+                            <p class="small muted">{format!("{more} more: search to narrow the list.")}</p>
+                        })}
+                    }.into_any()
+                }
+            }}
+        </section>
+
+        <div class="checkin-action">
+            {move || {
+                let chosen = selected.get().and_then(|id| {
+                    customers.with(|c| c.as_ref().ok().and_then(|l| l.iter().find(|c| c.id == id).cloned()))
+                });
+                match chosen {
+                    Some(c) => {
+                        let label = format!("Check in at {}", c.name);
+                        view! {
+                            <button
+                                type="button"
+                                class="button-primary big"
+                                data-testid="check-in-button"
+                                disabled=move || busy.get()
+                                on:click=move |_| do_check_in(c.clone())
+                            >
+                                {label}
+                            </button>
+                        }.into_any()
+                    }
+                    None => ().into_any(),
+                }
+            }}
+        </div>
+
+        <section class="checkin-visits" aria-label="Visits on this phone">
+            <h2>"Visits on this phone"</h2>
+            {move || {
+                let list = visits.get();
+                if list.is_empty() {
+                    return view! { <p class="muted small">"No check-ins yet today."</p> }.into_any();
+                }
+                view! {
+                    <ul class="visit-list">
+                        {list.into_iter().rev().map(|v| view! { <VisitRow visit=v visits sync /> }).collect_view()}
+                    </ul>
+                }.into_any()
+            }}
+        </section>
+    }
+}
+
+/// The visit in progress: how it went, notes, next step, check out.
+#[component]
+fn OpenVisit(id: String, visits: RwSignal<Vec<Visit>>, sync: Syncer) -> impl IntoView {
+    let visit = visits.with_untracked(|v| v.iter().find(|v| v.id() == id).cloned());
+    let Some(visit) = visit else {
+        return ().into_any();
+    };
+    let outcome = RwSignal::new(None::<Outcome>);
+    let notes = RwSignal::new(String::new());
+    let next_step = RwSignal::new(String::new());
+    let problem = RwSignal::new(None::<String>);
+    let since = visit
+        .check_in
+        .device_time
+        .with_timezone(&chrono::Local)
+        .format("%H:%M")
+        .to_string();
+    let checked_in = visit.check_in.device_time;
+    let do_check_out = move |_| {
+        let input = CheckOutInput {
+            client_id: id.clone(),
+            device_time: Utc::now().max(checked_in),
+            outcome: outcome.get_untracked(),
+            notes: notes.get_untracked().trim().to_string(),
+            next_step: next_step.get_untracked().trim().to_string(),
+        };
+        if input.notes.chars().count() > MAX_NOTES_CHARS {
+            problem.set(Some("Keep the notes under 2 000 characters.".into()));
+            return;
+        }
+        if input.next_step.chars().count() > MAX_NEXT_STEP_CHARS {
+            problem.set(Some("Keep the next step under 500 characters.".into()));
+            return;
+        }
+        visits.update(|v| {
+            if let Some(v) = v.iter_mut().find(|v| v.id() == input.client_id) {
+                v.check_out = Some(input.clone());
+                v.check_out_sync = Sync::NEW;
+            }
+        });
+        sync.store();
+        sync.kick();
+    };
+    view! {
+        <section class="card open-visit" data-testid="open-visit" aria-label="Visit in progress">
+            <h2>{format!("At {} since {since}", visit.customer_name)}</h2>
+            <p class="small" data-testid="open-visit-verification">{visit.verification.explain()}</p>
+            <fieldset class="outcomes">
+                <legend>"How did it go?"</legend>
+                {Outcome::ALL.into_iter().map(|o| view! {
+                    <label class="outcome" class:chosen=move || outcome.get() == Some(o)>
+                        <input
+                            type="radio"
+                            name="outcome"
+                            value=o.as_str()
+                            data-testid=format!("outcome-{}", o.as_str())
+                            on:change=move |_| outcome.set(Some(o))
+                        />
+                        {o.label()}
+                    </label>
+                }).collect_view()}
+            </fieldset>
+            <label for="visit-notes">"Notes"</label>
+            <textarea
+                id="visit-notes"
+                rows="3"
+                data-testid="visit-notes"
+                prop:value=move || notes.get()
+                on:input=move |ev| notes.set(event_target_value(&ev))
+            ></textarea>
+            <label for="visit-next-step">"Next step"</label>
+            <input
+                id="visit-next-step"
+                type="text"
+                data-testid="visit-next-step"
+                prop:value=move || next_step.get()
+                on:input=move |ev| next_step.set(event_target_value(&ev))
+            />
+            {move || problem.get().map(|p| view! { <p class="field-error">{p}</p> })}
+            <button type="button" class="button-primary big" data-testid="check-out-button" on:click=do_check_out>
+                "Check out"
+            </button>
+        </section>
+    }
+    .into_any()
+}
+
+#[component]
+fn VisitRow(visit: Visit, visits: RwSignal<Vec<Visit>>, sync: Syncer) -> impl IntoView {
+    let time = visit
+        .check_in
+        .device_time
+        .with_timezone(&chrono::Local)
+        .format("%H:%M")
+        .to_string();
+    let state = visit.state().clone();
+    let (sync_attr, badge) = match &state {
+        Sync::Synced => ("synced", "Synced".to_string()),
+        Sync::Waiting { .. } => ("waiting", "Waiting to sync".to_string()),
+        Sync::Refused { .. } => ("refused", "Not accepted".to_string()),
+    };
+    let detail = match &state {
+        Sync::Waiting {
+            last_error: Some(e),
+            attempts,
+        } => Some(format!("Tried {attempts}×; last: {e}")),
+        Sync::Refused { message } => Some(message.clone()),
+        _ => None,
+    };
+    let refused = matches!(state, Sync::Refused { .. });
+    let id = visit.id().to_string();
+    let on_site = visit.check_out.as_ref().map(|out| {
+        (out.device_time - visit.check_in.device_time)
+            .num_minutes()
+            .max(0)
+    });
+    let outcome = visit
+        .check_out
+        .as_ref()
+        .and_then(|o| o.outcome)
+        .map(|o| o.label());
+    view! {
+        <li class="visit" data-testid="visit" data-sync=sync_attr data-verification=visit.verification.as_str()>
+            <div class="visit-head">
+                <span class="name">{visit.customer_name.clone()}</span>
+                <span class="small muted">{time}</span>
+                <span class=format!("badge sync-{sync_attr}") data-testid="visit-sync">{badge}</span>
+            </div>
+            <p class="small" data-testid="visit-verification">{visit.verification.explain()}</p>
+            {visit.initial_contact.then(|| view! { <p class="small">"Counted as the first contact with this customer."</p> })}
+            {on_site.map(|m| view! {
+                <p class="small">{format!("{} on site", duration_text(m))}{outcome.map(|o| format!(" · {o}"))}</p>
+            })}
+            {detail.map(|d| view! { <p class="small field-error" data-testid="visit-error">{d}</p> })}
+            {refused.then(|| {
+                let id = id.clone();
+                view! {
+                    <button type="button" class="button-quiet small" data-testid="visit-discard" on:click=move |_| {
+                        visits.update(|v| v.retain(|v| v.id() != id));
+                        sync.store();
+                    }>"Discard"</button>
+                }
+            })}
+        </li>
+    }
+}
+
+/// Sends what waits, one message at a time, oldest first; on a network failure it stops and
+/// tries again after a back-off (or at once when the browser says it is online again).
+#[derive(Clone, Copy)]
+struct Syncer {
+    visits: RwSignal<Vec<Visit>>,
+    key: StoredValue<String>,
+    storage_ok: RwSignal<bool>,
+    running: StoredValue<bool>,
+    again: StoredValue<bool>,
+    timer: StoredValue<Option<TimeoutHandle>>,
+}
+
+impl Syncer {
+    fn new(visits: RwSignal<Vec<Visit>>, key: String, storage_ok: RwSignal<bool>) -> Self {
+        Syncer {
+            visits,
+            key: StoredValue::new(key),
+            storage_ok,
+            running: StoredValue::new(false),
+            again: StoredValue::new(false),
+            timer: StoredValue::new(None),
+        }
+    }
+
+    /// Writes the visits to the phone's storage.
+    fn store(self) {
+        let ok = self
+            .visits
+            .with_untracked(|v| self.key.with_value(|k| queue::save(k, v)));
+        if cfg!(feature = "hydrate") {
+            self.storage_ok.set(ok);
+        }
+    }
+
+    /// Starts a sync pass now (or right after the one running).
+    fn kick(self) {
+        if !cfg!(feature = "hydrate") {
+            return;
+        }
+        if let Some(timer) = self.timer.try_update_value(Option::take).flatten() {
+            timer.clear();
+        }
+        if self.running.get_value() {
+            self.again.set_value(true);
+            return;
+        }
+        self.running.set_value(true);
+        spawn_local(async move {
+            loop {
+                self.again.set_value(false);
+                let stalled = self.pass().await;
+                if let Some(attempts) = stalled {
+                    let delay = std::time::Duration::from_millis(queue::backoff_ms(attempts));
+                    if let Ok(handle) = set_timeout_with_handle(move || self.kick(), delay) {
+                        self.timer.set_value(Some(handle));
+                    }
+                }
+                if !self.again.get_value() {
+                    break;
+                }
+            }
+            self.running.set_value(false);
+        });
+    }
+
+    /// Sends every waiting message in order. `Some(attempts)`: stopped on a failure worth
+    /// retrying after that many tries.
+    async fn pass(self) -> Option<u32> {
+        loop {
+            let next = self.visits.with_untracked(|v| {
+                v.iter()
+                    .find_map(|v| v.next_message().map(|m| (v.id().to_string(), m)))
+            });
+            let (id, message) = next?;
+            let outcome = match &message {
+                Message::CheckIn(input) => check_in(input.clone()).await.map(Some),
+                Message::CheckOut(input) => check_out(input.clone()).await.map(|()| None),
+            };
+            let retry = outcome
+                .as_ref()
+                .err()
+                .is_some_and(|e| queue::classify(e) == queue::Retry::Later);
+            self.visits
+                .update(|v| queue::record_outcome(v, &id, &message, outcome));
+            self.store();
+            if retry {
+                let attempts = self.visits.with_untracked(|v| {
+                    v.iter()
+                        .find(|v| v.id() == id)
+                        .and_then(|v| match v.state() {
+                            Sync::Waiting { attempts, .. } => Some(*attempts),
+                            _ => None,
+                        })
+                        .unwrap_or(1)
+                });
+                return Some(attempts);
+            }
+        }
+    }
+}
+
+fn navigator_online() -> bool {
+    #[cfg(feature = "hydrate")]
+    {
+        web_sys::window().is_none_or(|w| w.navigator().on_line())
+    }
+    #[cfg(not(feature = "hydrate"))]
+    true
+}
+
+/// Milliseconds since the epoch by the browser's clock (the geolocation timestamps' clock).
+fn js_now() -> f64 {
+    #[cfg(feature = "hydrate")]
+    {
+        js_sys::Date::now()
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        Utc::now().timestamp_millis() as f64
+    }
+}
+
+/// Asks the service worker to keep this page and everything it loaded for offline use.
+fn keep_for_offline(ready: RwSignal<Option<Result<usize, String>>>) {
+    #[cfg(feature = "hydrate")]
+    spawn_local(async move {
+        use wasm_bindgen::JsCast;
+        let Some(window) = web_sys::window() else {
+            return;
+        };
+        let keep = js_sys::Reflect::get(&window, &"pacerKeepOffline".into())
+            .ok()
+            .and_then(|f| f.dyn_into::<js_sys::Function>().ok());
+        let Some(keep) = keep else {
+            ready.set(Some(Err("this browser has no service workers".into())));
+            return;
+        };
+        let outcome = match keep.call0(&window) {
+            Ok(promise) => match promise.dyn_into::<js_sys::Promise>() {
+                Ok(promise) => wasm_bindgen_futures::JsFuture::from(promise).await,
+                Err(v) => Err(v),
+            },
+            Err(e) => Err(e),
+        };
+        ready.set(Some(
+            outcome
+                .map(|n| n.as_f64().unwrap_or(0.0) as usize)
+                .map_err(|e| e.as_string().unwrap_or_else(|| format!("{e:?}"))),
+        ));
+    });
+    #[cfg(not(feature = "hydrate"))]
+    let _ = ready;
+}

@@ -1,0 +1,371 @@
+//! The phone's visits: every check-in (and its check-out) waits here, in `localStorage`, until
+//! the server has it. A reload, a closed tab or a dead battery loses nothing; a resend is
+//! harmless because the server stores a client id once.
+
+use crate::api::check_ins::CheckInSaved;
+use crate::domain::check_in::{CheckInInput, CheckOutInput, Verification};
+use crate::error::AppError;
+use chrono::{DateTime, Duration, Utc};
+use serde::{Deserialize, Serialize};
+
+/// Where one message to the server stands.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum Sync {
+    /// Not on the server yet; `last_error` says why the last try failed.
+    Waiting {
+        attempts: u32,
+        last_error: Option<String>,
+    },
+    Synced,
+    /// The server refused it (it would refuse it again): kept, with the reason, until the rep
+    /// discards it.
+    Refused {
+        message: String,
+    },
+}
+
+impl Sync {
+    pub const NEW: Sync = Sync::Waiting {
+        attempts: 0,
+        last_error: None,
+    };
+
+    pub fn is_waiting(&self) -> bool {
+        matches!(self, Sync::Waiting { .. })
+    }
+}
+
+/// One visit as this phone knows it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Visit {
+    pub check_in: CheckInInput,
+    pub customer_name: String,
+    /// What the phone worked out when checking in; the server's answer replaces it.
+    pub verification: Verification,
+    pub check_in_sync: Sync,
+    pub initial_contact: bool,
+    pub check_out: Option<CheckOutInput>,
+    pub check_out_sync: Sync,
+}
+
+impl Visit {
+    pub fn new(check_in: CheckInInput, customer_name: String, verification: Verification) -> Self {
+        Visit {
+            check_in,
+            customer_name,
+            verification,
+            check_in_sync: Sync::NEW,
+            initial_contact: false,
+            check_out: None,
+            check_out_sync: Sync::NEW,
+        }
+    }
+
+    pub fn id(&self) -> &str {
+        &self.check_in.client_id
+    }
+
+    /// What the badge says: waiting, synced or refused, for the visit as a whole.
+    pub fn state(&self) -> &Sync {
+        match (&self.check_in_sync, &self.check_out) {
+            (Sync::Synced, Some(_)) => &self.check_out_sync,
+            (state, _) => state,
+        }
+    }
+
+    /// The next message to send, if any: the check-in first, then its check-out.
+    pub fn next_message(&self) -> Option<Message> {
+        match (&self.check_in_sync, &self.check_out, &self.check_out_sync) {
+            (Sync::Waiting { .. }, _, _) => Some(Message::CheckIn(self.check_in.clone())),
+            (Sync::Synced, Some(out), Sync::Waiting { .. }) => Some(Message::CheckOut(out.clone())),
+            _ => None,
+        }
+    }
+
+    /// A visit still open for a check-out: checked in within the last 12 hours, not out yet.
+    pub fn is_open(&self, now: DateTime<Utc>) -> bool {
+        self.check_out.is_none()
+            && !matches!(self.check_in_sync, Sync::Refused { .. })
+            && now - self.check_in.device_time < Duration::hours(12)
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Message {
+    CheckIn(CheckInInput),
+    CheckOut(CheckOutInput),
+}
+
+/// What a failed send means for the queue.
+pub fn classify(error: &AppError) -> Retry {
+    match error {
+        // No network, a server in trouble, a session to renew: the same message may well
+        // succeed later.
+        AppError::Transport(_)
+        | AppError::Internal
+        | AppError::Unauthorized
+        | AppError::TooManyAttempts { .. } => Retry::Later,
+        // The server read it and said no: it would say no again.
+        AppError::Invalid { .. }
+        | AppError::NotFound(_)
+        | AppError::Forbidden(_)
+        | AppError::Conflict(_)
+        | AppError::BadRequest(_)
+        | AppError::BadCredentials => Retry::Never,
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Retry {
+    Later,
+    Never,
+}
+
+/// How long to wait before the next try after `attempts` failed ones: 2 s doubling to 5 min.
+pub fn backoff_ms(attempts: u32) -> u64 {
+    2_000u64
+        .saturating_mul(1u64 << attempts.min(10))
+        .min(300_000)
+}
+
+/// Applies the outcome of sending `message` for visit `client_id`.
+pub fn record_outcome(
+    visits: &mut [Visit],
+    client_id: &str,
+    message: &Message,
+    outcome: Result<Option<CheckInSaved>, AppError>,
+) {
+    let Some(visit) = visits.iter_mut().find(|v| v.id() == client_id) else {
+        return;
+    };
+    let sync = match message {
+        Message::CheckIn(_) => &mut visit.check_in_sync,
+        Message::CheckOut(_) => &mut visit.check_out_sync,
+    };
+    match outcome {
+        Ok(saved) => {
+            *sync = Sync::Synced;
+            if let Some(saved) = saved {
+                visit.verification = saved.verification;
+                visit.initial_contact = saved.initial_contact;
+            }
+        }
+        Err(error) => {
+            *sync = match (classify(&error), &*sync) {
+                (Retry::Later, Sync::Waiting { attempts, .. }) => Sync::Waiting {
+                    attempts: attempts + 1,
+                    last_error: Some(error.to_string()),
+                },
+                (Retry::Later, other) => other.clone(),
+                (Retry::Never, _) => Sync::Refused {
+                    message: error.to_string(),
+                },
+            }
+        }
+    }
+}
+
+/// Visits worth keeping on the phone: anything not yet synced, and synced ones of the last
+/// two days (the rep's "today" list).
+pub fn prune(visits: Vec<Visit>, now: DateTime<Utc>) -> Vec<Visit> {
+    visits
+        .into_iter()
+        .filter(|v| {
+            v.check_in_sync != Sync::Synced
+                || v.next_message().is_some()
+                || matches!(v.check_out_sync, Sync::Refused { .. })
+                || now - v.check_in.device_time < Duration::days(2)
+        })
+        .collect()
+}
+
+/// The `localStorage` key of a user's visits: a shared phone keeps each rep's apart.
+pub fn storage_key(user_id: i64) -> String {
+    format!("pacer.visits.{user_id}")
+}
+
+/// Reads the visits kept in the browser (none on the server, or if unreadable).
+pub fn load(key: &str) -> Vec<Visit> {
+    #[cfg(feature = "hydrate")]
+    {
+        let stored = web_sys::window()
+            .and_then(|w| w.local_storage().ok().flatten())
+            .and_then(|s| s.get_item(key).ok().flatten());
+        if let Some(text) = stored {
+            return serde_json::from_str(&text).unwrap_or_else(|e| {
+                leptos::logging::warn!("check-ins kept on this phone cannot be read: {e}");
+                Vec::new()
+            });
+        }
+    }
+    let _ = key;
+    Vec::new()
+}
+
+/// Writes the visits to the browser's storage; `false` if it cannot (private mode, full).
+pub fn save(key: &str, visits: &[Visit]) -> bool {
+    #[cfg(feature = "hydrate")]
+    {
+        let Ok(text) = serde_json::to_string(visits) else {
+            return false;
+        };
+        return web_sys::window()
+            .and_then(|w| w.local_storage().ok().flatten())
+            .is_some_and(|s| s.set_item(key, &text).is_ok());
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        let _ = (key, visits);
+        false
+    }
+}
+
+/// A fresh client id (random, UUID-shaped), made on the phone when the rep checks in.
+pub fn new_client_id() -> String {
+    let mut id = String::with_capacity(36);
+    for (i, len) in [8, 4, 4, 4, 12].into_iter().enumerate() {
+        if i > 0 {
+            id.push('-');
+        }
+        for _ in 0..len {
+            id.push(char::from_digit(random_hex_digit(), 16).unwrap_or('0'));
+        }
+    }
+    id
+}
+
+#[cfg(feature = "hydrate")]
+fn random_hex_digit() -> u32 {
+    (js_sys::Math::random() * 16.0) as u32 % 16
+}
+
+/// On the server (and in tests) ids come from a xorshift seeded by the clock.
+#[cfg(not(feature = "hydrate"))]
+fn random_hex_digit() -> u32 {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static STATE: AtomicU64 = AtomicU64::new(0);
+    let mut x = STATE.load(Ordering::Relaxed);
+    if x == 0 {
+        x = Utc::now().timestamp_nanos_opt().unwrap_or(1) as u64 | 1;
+    }
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    STATE.store(x, Ordering::Relaxed);
+    (x % 16) as u32
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::check_in::{check_client_id, Outcome};
+
+    fn visit(minutes_ago: i64) -> Visit {
+        let now = Utc::now();
+        Visit::new(
+            CheckInInput {
+                client_id: new_client_id(),
+                customer_id: 3,
+                device_time: now - Duration::minutes(minutes_ago),
+                position: None,
+                location_error: Some("location permission denied".into()),
+            },
+            "Bäckerei Jansen".into(),
+            Verification::Unverified {
+                reason: "location permission denied".into(),
+            },
+        )
+    }
+
+    #[test]
+    fn a_visit_sends_its_check_in_then_its_check_out() {
+        let mut visits = vec![visit(30)];
+        let id = visits[0].id().to_string();
+        assert!(check_client_id(&id).is_ok(), "{id}");
+        let first = visits[0].next_message().unwrap();
+        assert!(matches!(first, Message::CheckIn(_)));
+
+        // Offline: kept, waiting, attempts counted.
+        let offline = Err(AppError::Transport("Failed to fetch".into()));
+        record_outcome(&mut visits, &id, &first, offline);
+        assert_eq!(
+            visits[0].check_in_sync,
+            Sync::Waiting {
+                attempts: 1,
+                last_error: Some(
+                    "The server could not be reached or answered unexpectedly: Failed to fetch"
+                        .into()
+                )
+            }
+        );
+        let saved = CheckInSaved {
+            id: 9,
+            client_id: id.clone(),
+            verification: Verification::Verified { distance_m: 40.0 },
+            initial_contact: true,
+            duplicate: false,
+        };
+        record_outcome(&mut visits, &id, &first, Ok(Some(saved)));
+        assert_eq!(visits[0].state(), &Sync::Synced);
+        assert_eq!(visits[0].verification.as_str(), "verified");
+        assert!(visits[0].initial_contact);
+        assert_eq!(visits[0].next_message(), None);
+        assert!(visits[0].is_open(Utc::now()));
+
+        visits[0].check_out = Some(CheckOutInput {
+            client_id: id.clone(),
+            device_time: Utc::now(),
+            outcome: Some(Outcome::OrderTaken),
+            notes: String::new(),
+            next_step: String::new(),
+        });
+        assert!(!visits[0].is_open(Utc::now()));
+        let out = visits[0].next_message().unwrap();
+        assert!(matches!(out, Message::CheckOut(_)));
+        assert!(visits[0].state().is_waiting());
+        record_outcome(&mut visits, &id, &out, Ok(None));
+        assert_eq!(visits[0].state(), &Sync::Synced);
+    }
+
+    #[test]
+    fn a_refusal_is_kept_with_its_reason_and_not_retried() {
+        let mut visits = vec![visit(5)];
+        let id = visits[0].id().to_string();
+        let message = visits[0].next_message().unwrap();
+        let refusal = Err(AppError::invalid("lat", "91 is not a latitude (−90 to 90)"));
+        record_outcome(&mut visits, &id, &message, refusal);
+        assert_eq!(
+            visits[0].state(),
+            &Sync::Refused {
+                message: "lat: 91 is not a latitude (−90 to 90)".into()
+            }
+        );
+        assert_eq!(visits[0].next_message(), None);
+        assert!(!visits[0].is_open(Utc::now()));
+        assert_eq!(
+            classify(&AppError::NotFound("customer".into())),
+            Retry::Never
+        );
+        assert_eq!(classify(&AppError::Internal), Retry::Later);
+    }
+
+    #[test]
+    fn back_off_doubles_to_five_minutes_and_old_synced_visits_are_dropped() {
+        assert_eq!(backoff_ms(0), 2_000);
+        assert_eq!(backoff_ms(1), 4_000);
+        assert_eq!(backoff_ms(5), 64_000);
+        assert_eq!(backoff_ms(8), 300_000);
+        assert_eq!(backoff_ms(u32::MAX), 300_000);
+
+        let mut old_synced = visit(3 * 24 * 60);
+        old_synced.check_in_sync = Sync::Synced;
+        let old_waiting = visit(3 * 24 * 60);
+        let mut recent_synced = visit(60);
+        recent_synced.check_in_sync = Sync::Synced;
+        let kept = prune(
+            vec![old_synced, old_waiting.clone(), recent_synced.clone()],
+            Utc::now(),
+        );
+        assert_eq!(kept, vec![old_waiting, recent_synced]);
+    }
+}

@@ -1,0 +1,227 @@
+import { Browser, BrowserContext, devices, expect, Page, test } from '@playwright/test';
+import { DEMO_MANAGER, demoUser, signIn, waitForHydration } from './fixtures/actions';
+
+// Field reps on a phone (375 px wide, touch): check in with the location granted, denied, and
+// with no network at all. Each test signs in a different rep, so their visit counts are their own.
+
+type Customer = { id: number; name: string; city: string | null; location: [number, number] | null; radius_m: number };
+
+const PHONE = { ...devices['Pixel 5'], viewport: { width: 375, height: 740 } };
+
+async function phone(browser: Browser, baseURL: string, options: { geolocation?: [number, number] } = {}) {
+  const context = await browser.newContext({
+    ...PHONE,
+    baseURL,
+    ...(options.geolocation
+      ? {
+          permissions: ['geolocation'],
+          geolocation: { latitude: options.geolocation[0], longitude: options.geolocation[1], accuracy: 12 },
+        }
+      : {}),
+  });
+  return context;
+}
+
+async function signedIn(context: BrowserContext, email: string): Promise<Page> {
+  const page = await context.newPage();
+  await signIn(page, email);
+  await expect(page).toHaveURL(/\/$/);
+  return page;
+}
+
+/** The rep's customers as the check-in page gets them. */
+async function customersOf(page: Page): Promise<Customer[]> {
+  const response = await page.request.post('/api/check_in_customers', { form: {} });
+  expect(response.ok()).toBeTruthy();
+  return response.json();
+}
+
+/** The rep's own visits target running today, and what it has counted so far. */
+async function visitsTarget(page: Page, rep: string): Promise<{ id: number; actual: number }> {
+  const response = await page.request.post('/api/targets', { form: {} });
+  expect(response.ok()).toBeTruthy();
+  const today = new Date().toISOString().slice(0, 10);
+  const rows: any[] = (await response.json()).rows;
+  const row = rows.find(
+    (r) => r.metric === 'visits' && r.assignee_name === rep && r.status === 'agreed' && r.period.start <= today && today <= r.period.end,
+  );
+  expect(row, `a running visits target for ${rep}`).toBeTruthy();
+  return { id: row.id, actual: Number(row.actual) };
+}
+
+/** Check-ins the server holds for the signed-in rep today. */
+async function serverCheckIns(page: Page): Promise<any[]> {
+  const response = await page.request.post('/api/team_check_ins', { form: { range: 'today' } });
+  expect(response.ok()).toBeTruthy();
+  return (await response.json()).rows;
+}
+
+async function openCheckIn(page: Page) {
+  await page.goto('/check-in');
+  await waitForHydration(page);
+  await expect(page.getByTestId('check-in-customers')).toBeVisible();
+}
+
+async function checkInAt(page: Page, customer: Customer) {
+  await page.getByTestId('customer-search').fill(customer.name);
+  await page.getByTestId('check-in-customer').filter({ hasText: customer.name }).first().tap();
+  await page.getByTestId('check-in-button').tap();
+}
+
+function visitRow(page: Page, customer: Customer) {
+  return page.getByTestId('visit').filter({ hasText: customer.name }).first();
+}
+
+test('a rep checks in where the customer is: verified, checked out, and the manager sees it', async ({ browser }, info) => {
+  const baseURL = info.project.use.baseURL!;
+  const rep = 'Jonas Meyer';
+  const context = await phone(browser, baseURL, { geolocation: [0, 0] });
+  const page = await signedIn(context, demoUser(rep));
+  const customer = (await customersOf(page)).find((c) => c.location)!;
+  // Standing 40 m north of the customer.
+  await context.setGeolocation({ latitude: customer.location![0] + 0.00036, longitude: customer.location![1], accuracy: 12 });
+  await openCheckIn(page);
+  await expect(page.getByTestId('location-status')).toContainText('Location found, accurate to 12 m');
+  // Nearest first: the customer is at the top, 40 m away.
+  await expect(page.getByTestId('check-in-customer').first()).toContainText('40 m');
+
+  await checkInAt(page, customer);
+  const row = visitRow(page, customer);
+  await expect(row).toHaveAttribute('data-sync', 'synced');
+  await expect(row).toHaveAttribute('data-verification', 'verified');
+  await expect(row.getByTestId('visit-verification')).toHaveText('Verified: 40 m from the customer.');
+
+  const open = page.getByTestId('open-visit');
+  await expect(open).toContainText(`At ${customer.name}`);
+  await open.getByText('Order taken').tap();
+  await page.getByTestId('visit-notes').fill('Ordered 12 pallets of the spring range.');
+  await page.getByTestId('visit-next-step').fill('Call about delivery on Monday.');
+  await page.getByTestId('check-out-button').tap();
+  await expect(open).toBeHidden();
+  await expect(row).toContainText('on site · Order taken');
+  await expect(row).toHaveAttribute('data-sync', 'synced');
+  // Nothing is wider than the phone.
+  expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(375);
+
+  // The manager's view: the visit, verified, with its outcome, on the list and on the map.
+  const desk = await browser.newContext({ baseURL });
+  const manager = await signedIn(desk, DEMO_MANAGER.email);
+  await manager.goto('/check-ins');
+  await waitForHydration(manager);
+  const listed = manager.getByTestId('team-check-in').filter({ hasText: rep }).filter({ hasText: customer.name });
+  await expect(listed.first()).toHaveAttribute('data-verification', 'verified');
+  await expect(listed.first()).toContainText('Ordered 12 pallets of the spring range. → Call about delivery on Monday.');
+  await expect(listed.first()).toContainText('Order taken');
+  await expect(manager.getByTestId('check-in-map')).toBeVisible();
+  expect(await manager.getByTestId('map-visit').count()).toBeGreaterThanOrEqual(1);
+  await manager.getByTestId('range').selectOption('week');
+  await manager.getByRole('button', { name: 'Show' }).click();
+  await expect(manager).toHaveURL(/range=week/);
+  await expect(manager.getByTestId('team-check-in').filter({ hasText: customer.name }).first()).toBeVisible();
+  await desk.close();
+  await context.close();
+});
+
+test('with the location denied a check-in is saved unverified, and a refused one keeps its reason', async ({ browser }, info) => {
+  const baseURL = info.project.use.baseURL!;
+  const rep = 'Katrin Vogel';
+  const context = await phone(browser, baseURL);
+  const page = await signedIn(context, demoUser(rep));
+  const customer = (await customersOf(page))[0];
+  await openCheckIn(page);
+  await expect(page.getByTestId('location-status')).toContainText('location permission denied');
+
+  await checkInAt(page, customer);
+  const row = visitRow(page, customer);
+  await expect(row).toHaveAttribute('data-sync', 'synced');
+  await expect(row).toHaveAttribute('data-verification', 'unverified');
+  await expect(row.getByTestId('visit-verification')).toHaveText('Unverified: location permission denied.');
+  const stored = (await serverCheckIns(page)).filter((r) => r.customer_id === customer.id);
+  expect(stored.at(0)?.verification).toEqual({ Unverified: { reason: 'location permission denied' } });
+
+  // A check-in the server refuses (a customer this rep may not see) stays on the phone with
+  // the reason and is not retried; the rep may discard it.
+  const key = `pacer.visits.${(await (await page.request.post('/api/current_user', { form: {} })).json()).id}`;
+  await page.evaluate((key) => {
+    const visits = JSON.parse(localStorage.getItem(key) ?? '[]');
+    visits.push({
+      check_in: {
+        client_id: 'e2e-refused-' + Date.now(),
+        customer_id: 999999999,
+        device_time: new Date().toISOString(),
+        position: null,
+        location_error: 'location permission denied',
+      },
+      customer_name: 'Nobody GmbH',
+      verification: { Unverified: { reason: 'location permission denied' } },
+      check_in_sync: { Waiting: { attempts: 0, last_error: null } },
+      initial_contact: false,
+      check_out: null,
+      check_out_sync: { Waiting: { attempts: 0, last_error: null } },
+    });
+    localStorage.setItem(key, JSON.stringify(visits));
+  }, key);
+  await page.reload();
+  await waitForHydration(page);
+  const refused = page.getByTestId('visit').filter({ hasText: 'Nobody GmbH' });
+  await expect(refused).toHaveAttribute('data-sync', 'refused');
+  await expect(refused.getByTestId('visit-error')).toHaveText('This customer does not exist or is not visible to you.');
+  await refused.getByTestId('visit-discard').tap();
+  await expect(refused).toHaveCount(0);
+  await expect(visitRow(page, customer)).toHaveAttribute('data-sync', 'synced');
+  await context.close();
+});
+
+test('offline: two check-ins wait on the phone, survive a reload, and sync once each when back online', async ({ browser }, info) => {
+  const baseURL = info.project.use.baseURL!;
+  const rep = 'Lena Schulz';
+  const context = await phone(browser, baseURL, { geolocation: [0, 0] });
+  const page = await signedIn(context, demoUser(rep));
+  const located = (await customersOf(page)).filter((c) => c.location);
+  const [first, second] = [located[0], located.find((c) => c.name !== located[0].name)!];
+  await context.setGeolocation({ latitude: first.location![0], longitude: first.location![1], accuracy: 12 });
+  const before = await visitsTarget(page, rep);
+  const onServerBefore = (await serverCheckIns(page)).length;
+
+  await openCheckIn(page);
+  // The page and its files are kept by the service worker before the network goes.
+  await expect(page.getByTestId('offline-ready')).toHaveText('Ready to work offline on this phone.');
+  await context.setOffline(true);
+  await expect(page.getByTestId('network-status')).toContainText('Offline');
+
+  await checkInAt(page, first);
+  await expect(visitRow(page, first)).toHaveAttribute('data-sync', 'waiting');
+  await checkInAt(page, second);
+  await expect(visitRow(page, second)).toHaveAttribute('data-sync', 'waiting');
+  await expect(page.getByTestId('network-status')).toContainText('2 check-ins waiting to sync');
+
+  // A reload with no network: the page comes from the service worker, the queue from storage.
+  const reloaded = await page.reload();
+  expect(reloaded?.fromServiceWorker()).toBeTruthy();
+  await waitForHydration(page);
+  await expect(visitRow(page, first)).toHaveAttribute('data-sync', 'waiting');
+  await expect(visitRow(page, second)).toHaveAttribute('data-sync', 'waiting');
+  await expect(visitRow(page, first)).toHaveAttribute('data-verification', 'verified');
+
+  // The service worker really is without network: a page never opened here has no copy, and
+  // its offline page leads back to Check-in, which still knows both visits.
+  await page.goto('/board');
+  await expect(page.getByRole('heading', { name: 'You are offline' })).toBeVisible();
+  await page.getByRole('link', { name: 'Open Check-in' }).tap();
+  await waitForHydration(page);
+  await expect(visitRow(page, second)).toHaveAttribute('data-sync', 'waiting');
+
+  await context.setOffline(false);
+  await expect(visitRow(page, first)).toHaveAttribute('data-sync', 'synced');
+  await expect(visitRow(page, second)).toHaveAttribute('data-sync', 'synced');
+  await expect(page.getByTestId('network-status')).toHaveText('Online');
+
+  // Exactly two more on the server, and the visits target counted both.
+  expect((await serverCheckIns(page)).length).toBe(onServerBefore + 2);
+  const after = await visitsTarget(page, rep);
+  expect(after.actual).toBe(before.actual + 2);
+  await page.goto(`/targets/${after.id}`);
+  await waitForHydration(page);
+  await expect(page.getByText(String(after.actual)).first()).toBeVisible();
+  await context.close();
+});

@@ -1,0 +1,113 @@
+// Pacer's service worker: pages and the app's files load from the network when it answers
+// within a few seconds, and from the copy kept here when it does not, so that a rep can open
+// the check-in page in a car park with no signal. Check-ins themselves wait in the page's
+// own queue (localStorage); nothing here sends or stores them.
+//
+// Network first, always: a fresh deployment is never hidden behind an old copy while the
+// network works. Server functions (POST /api/...) and exports pass straight through.
+
+const PAGES = "pacer-pages-v1";
+const FILES = "pacer-files-v1";
+const NETWORK_TIMEOUT_MS = 5000;
+
+self.addEventListener("install", () => self.skipWaiting());
+
+self.addEventListener("activate", (event) => {
+  event.waitUntil(
+    caches
+      .keys()
+      .then((keys) =>
+        Promise.all(
+          keys
+            .filter((k) => k.startsWith("pacer-") && k !== PAGES && k !== FILES)
+            .map((k) => caches.delete(k)),
+        ),
+      )
+      .then(() => self.clients.claim()),
+  );
+});
+
+function cacheFor(url) {
+  return url.pathname.startsWith("/pkg/") || url.pathname.includes(".") ? FILES : PAGES;
+}
+
+async function networkFirst(request, cacheName) {
+  const cache = await caches.open(cacheName);
+  try {
+    const response = await Promise.race([
+      fetch(request),
+      new Promise((_, reject) =>
+        setTimeout(() => reject(new Error("network timeout")), NETWORK_TIMEOUT_MS),
+      ),
+    ]);
+    if (response.ok && response.type === "basic" && !response.redirected) {
+      await cache.put(request, response.clone());
+    }
+    return response;
+  } catch (error) {
+    const kept = await cache.match(request, { ignoreSearch: cacheName === PAGES, ignoreVary: true });
+    if (kept) return kept;
+    if (request.mode === "navigate") return offlinePage();
+    throw error;
+  }
+}
+
+function offlinePage() {
+  const html = `<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1"><title>Offline · Pacer</title>
+<style>body{font-family:system-ui,sans-serif;margin:2rem;line-height:1.5}a{color:#15803d;font-size:1.2rem}</style>
+</head><body><h1>You are offline</h1>
+<p>This page has not been opened on this phone before, so there is no copy of it here.</p>
+<p>Check-ins work offline: they wait on this phone and are sent when you are back online.</p>
+<p><a href="/check-in">Open Check-in</a></p></body></html>`;
+  return new Response(html, {
+    status: 503,
+    headers: { "Content-Type": "text/html; charset=utf-8" },
+  });
+}
+
+self.addEventListener("fetch", (event) => {
+  const request = event.request;
+  const url = new URL(request.url);
+  if (url.origin !== self.location.origin) return;
+  // Signing out removes the pages kept for this user.
+  if (request.method === "POST" && url.pathname === "/api/logout") {
+    event.waitUntil(caches.delete(PAGES));
+    return;
+  }
+  if (request.method !== "GET" || url.pathname.startsWith("/api/") || url.pathname === "/sw.js") {
+    return;
+  }
+  if (request.mode === "navigate" && url.pathname === "/login") {
+    event.waitUntil(caches.delete(PAGES));
+    return;
+  }
+  event.respondWith(networkFirst(request, cacheFor(url)));
+});
+
+// The page asks for what it has loaded so far to be kept (a first visit loads its files
+// before this worker controls it), and hears back when all of it is.
+self.addEventListener("message", (event) => {
+  const data = event.data || {};
+  if (data.type !== "keep") return;
+  const urls = (data.urls || []).filter((u) => {
+    try {
+      return new URL(u, self.location.origin).origin === self.location.origin;
+    } catch (_) {
+      return false;
+    }
+  });
+  const keep = Promise.all(
+    urls.map(async (u) => {
+      const url = new URL(u, self.location.origin);
+      const cache = await caches.open(cacheFor(url));
+      const response = await fetch(url, { credentials: "same-origin" });
+      if (response.ok && !response.redirected) await cache.put(url, response);
+    }),
+  );
+  event.waitUntil(
+    keep
+      .then(() => event.source && event.source.postMessage({ type: "kept", count: urls.length }))
+      .catch((e) => event.source && event.source.postMessage({ type: "keep-failed", message: String(e) })),
+  );
+});
