@@ -151,17 +151,10 @@ pub async fn check_in(input: CheckInInput) -> Result<CheckInSaved, AppError> {
         let db = auth::db()?;
         let received = Utc::now();
         let checked = input.check(received).map_err(AppError::from)?;
-        Ok(repo::check_ins::record(
-            &db,
-            &user.scope(),
-            user.id,
-            &input.client_id,
-            input.customer_id,
-            input.device_time,
-            &checked,
-            received,
+        Ok(
+            repo::check_ins::record(&db, &user.scope(), user.id, &input, &checked, received)
+                .await?,
         )
-        .await?)
     })
     .await
 }

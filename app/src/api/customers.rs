@@ -319,6 +319,8 @@ pub struct CustomerDetail {
     pub lat: Option<f64>,
     pub lon: Option<f64>,
     pub first_contact_on: Option<NaiveDate>,
+    /// Within this distance a check-in is verified; `None`: the default (300 m).
+    pub visit_radius_m: Option<i32>,
     pub period: Period,
     pub compared_with: Period,
     pub windows: TrendWindows,
@@ -373,6 +375,36 @@ pub async fn plan_visit(customer_id: i64, day: String, notes: String) -> Result<
         repo::customers::plan_visit(&db, &user.scope(), user.id, customer_id, day, notes)
             .await?
             .ok_or_else(|| AppError::NotFound("customer".into()))
+    })
+    .await
+}
+
+/// Sets the check-in radius of a customer in the manager's scope (an admin's: any); an empty
+/// `radius` restores the default.
+#[server(endpoint = "set_visit_radius")]
+pub async fn set_visit_radius(customer_id: i64, radius: String) -> Result<Option<i32>, AppError> {
+    use crate::{auth, repo};
+    auth::respond(async move {
+        let user = auth::require_user().await?;
+        if user.role == crate::domain::Role::Rep {
+            return Err(AppError::Forbidden("check-in radius".into()));
+        }
+        let db = auth::db()?;
+        let radius = match radius.trim() {
+            "" => None,
+            text => match text.parse::<i32>() {
+                Ok(m) if (10..=10_000).contains(&m) => Some(m),
+                _ => return Err(AppError::invalid(
+                    "radius",
+                    "a radius is a whole number of metres from 10 to 10 000, or empty for 300 m",
+                )),
+            },
+        };
+        if repo::customers::set_visit_radius(&db, &user.scope(), customer_id, radius).await? {
+            Ok(radius)
+        } else {
+            Err(AppError::NotFound("customer".into()))
+        }
     })
     .await
 }

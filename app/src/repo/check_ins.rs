@@ -7,7 +7,7 @@ use super::{RepoError, WriteError};
 use crate::api::check_ins::{CheckInCustomer, CheckInRow, CheckInSaved};
 use crate::db::Db;
 use crate::domain::check_in::{
-    CheckOutInput, CheckedCheckIn, Outcome, Position, Verification, DEFAULT_RADIUS_M,
+    CheckInInput, CheckOutInput, CheckedCheckIn, Outcome, Position, Verification, DEFAULT_RADIUS_M,
 };
 use crate::domain::Scope;
 use crate::error::AppError;
@@ -146,20 +146,31 @@ fn to_row(r: StoredRow) -> Result<CheckInRow, RepoError> {
     })
 }
 
+/// A customer's latitude, longitude, own radius and first contact.
+type CustomerPlace = (
+    Option<f64>,
+    Option<f64>,
+    Option<i32>,
+    Option<chrono::NaiveDate>,
+);
+
 /// Stores a check-in by `user_id` at a customer `scope` may see, with its visit, in one
 /// transaction. The same client id sent again (even concurrently) stores nothing and answers
-/// with the check-in already stored. `Ok(None)`: the customer is not visible.
-#[tracing::instrument(skip(db, checked))]
+/// with the check-in already stored. A customer that is not visible is refused as not found.
+#[tracing::instrument(skip(db, input, checked), fields(client_id = %input.client_id))]
 pub async fn record(
     db: &Db,
     scope: &Scope,
     user_id: i64,
-    client_id: &str,
-    customer_id: i64,
-    device_time: DateTime<Utc>,
+    input: &CheckInInput,
     checked: &CheckedCheckIn,
     received_at: DateTime<Utc>,
 ) -> Result<CheckInSaved, WriteError> {
+    let (client_id, customer_id, device_time) = (
+        input.client_id.as_str(),
+        input.customer_id,
+        input.device_time,
+    );
     if let Some(saved) = existing(db, user_id, client_id).await? {
         return Ok(saved);
     }
@@ -171,8 +182,7 @@ pub async fn record(
         );
         qb.push_bind(customer_id).push(" AND ");
         push_owner_filter(&mut qb, scope, "c.owner_id");
-        let customer: Option<(Option<f64>, Option<f64>, Option<i32>, Option<chrono::NaiveDate>)> =
-            qb.build_query_as().fetch_optional(&mut *tx).await?;
+        let customer: Option<CustomerPlace> = qb.build_query_as().fetch_optional(&mut *tx).await?;
         let Some((lat, lon, radius, first_contact_on)) = customer else {
             return Err(WriteError::Refused(AppError::NotFound("customer".into())));
         };

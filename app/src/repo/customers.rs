@@ -329,8 +329,10 @@ pub async fn detail(
         let Some(row): Option<TurnoverRow> = qb.build_query_as().fetch_optional(pool).await? else {
             return Ok(None);
         };
-        let (lat, lon, first_contact_on): (Option<f64>, Option<f64>, Option<NaiveDate>) =
-            sqlx::query_as("SELECT lat, lon, first_contact_on FROM customers WHERE id = $1")
+        type Place = (Option<f64>, Option<f64>, Option<NaiveDate>, Option<i32>);
+        let (lat, lon, first_contact_on, visit_radius_m): Place = sqlx::query_as(
+            "SELECT lat, lon, first_contact_on, visit_radius_m FROM customers WHERE id = $1",
+        )
                 .bind(id)
                 .fetch_one(pool)
                 .await?;
@@ -385,6 +387,7 @@ pub async fn detail(
             lat,
             lon,
             first_contact_on,
+            visit_radius_m,
             period: spans.period,
             compared_with: spans.earlier,
             windows: spans.windows,
@@ -392,6 +395,23 @@ pub async fn detail(
             opportunities,
             activities,
         }))
+    })
+}
+
+/// Sets the radius within which a check-in at a customer `scope` may see is verified (`None`:
+/// the default). `false` if the customer is not visible.
+#[tracing::instrument(skip(db), err)]
+pub async fn set_visit_radius(
+    db: &Db,
+    scope: &Scope,
+    customer_id: i64,
+    radius_m: Option<i32>,
+) -> Result<bool, RepoError> {
+    on_db!(db, pool => {
+        let mut qb = QueryBuilder::new("UPDATE customers SET visit_radius_m = ");
+        qb.push_bind(radius_m).push(" WHERE id = ").push_bind(customer_id).push(" AND ");
+        push_owner_filter(&mut qb, scope, "owner_id");
+        Ok(qb.build().execute(pool).await?.rows_affected() == 1)
     })
 }
 

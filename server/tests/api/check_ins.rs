@@ -173,7 +173,33 @@ async fn verification_follows_the_distance_to_the_customer(backend: Backend) {
     let far_customer = fx.customer_id(REP_N1_INDEX, 1);
     let unplaced = fx.customer_id(REP_N1_INDEX, 2);
     place_customer(&app, customer, None).await;
-    place_customer(&app, far_customer, Some(1_500)).await;
+    place_customer(&app, far_customer, None).await;
+    // The radius is the manager's to set, within their scope, as whole metres.
+    let radius = |client: reqwest::Client, value: &'static str| {
+        let app = &app;
+        async move {
+            app.call(
+                &client,
+                "set_visit_radius",
+                &[
+                    ("customer_id", &far_customer.to_string()),
+                    ("radius", value),
+                ],
+            )
+            .await
+        }
+    };
+    assert_eq!(
+        radius(rep.clone(), "1500").await.status(),
+        StatusCode::FORBIDDEN
+    );
+    let south = signed_in(&app, MANAGER_SOUTH).await;
+    assert_eq!(radius(south, "1500").await.status(), StatusCode::NOT_FOUND);
+    let manager = signed_in(&app, MANAGER_NORTH).await;
+    let bad = radius(manager.clone(), "2 km").await;
+    assert_eq!(bad.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(app_error(bad).await.field(), Some("radius"));
+    assert_eq!(radius(manager, "1500").await.status(), StatusCode::OK);
     let now = Utc::now();
     let send = |id: &'static str, customer: i64, position: Value| {
         let rep = rep.clone();

@@ -209,9 +209,9 @@ pub fn save(key: &str, visits: &[Visit]) -> bool {
         let Ok(text) = serde_json::to_string(visits) else {
             return false;
         };
-        return web_sys::window()
+        web_sys::window()
             .and_then(|w| w.local_storage().ok().flatten())
-            .is_some_and(|s| s.set_item(key, &text).is_ok());
+            .is_some_and(|s| s.set_item(key, &text).is_ok())
     }
     #[cfg(not(feature = "hydrate"))]
     {

@@ -2,7 +2,7 @@
 //! turnover, open opportunities, recent activities, and planning a visit.
 
 use super::chart::TurnoverChart;
-use crate::api::customers::{get_customer, plan_visit, CustomerDetail};
+use crate::api::customers::{get_customer, plan_visit, set_visit_radius, CustomerDetail};
 use crate::components::turnover::{eur, percent_text, segment_label, trend_text};
 use crate::domain::period::day_label;
 use crate::domain::turnover::{Direction, Mark};
@@ -77,6 +77,7 @@ fn CustomerView(
                 <dt>"Owner"</dt><dd>{c.owner_name.clone().unwrap_or_else(|| "nobody yet".into())}</dd>
                 <dt>"City"</dt><dd>{c.city.clone().unwrap_or_else(|| "—".into())}</dd>
                 <dt>"First contact"</dt><dd>{d.first_contact_on.map(day_label).unwrap_or_else(|| "—".into())}</dd>
+                <dt>"Check-in radius"</dt><dd><VisitRadius customer_id=c.id radius=d.visit_radius_m located=d.lat.is_some() /></dd>
             </dl>
             <p class="turnover-summary" data-testid="customer-turnover">
                 {format!(
@@ -154,6 +155,67 @@ fn CustomerView(
                 }).collect_view()}
             </ul>
         </section>
+    }
+}
+
+/// The distance within which a check-in verifies a visit; managers and admins may change it
+/// (a large site, a trade fair hall).
+#[component]
+fn VisitRadius(customer_id: i64, radius: Option<i32>, located: bool) -> impl IntoView {
+    let auth = crate::providers::auth::use_auth();
+    let radius = RwSignal::new(radius);
+    let text = RwSignal::new(
+        radius
+            .get_untracked()
+            .map(|r| r.to_string())
+            .unwrap_or_default(),
+    );
+    let error = RwSignal::new(None::<AppError>);
+    let save = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        error.set(None);
+        let value = text.get_untracked();
+        spawn_local(async move {
+            match set_visit_radius(customer_id, value).await {
+                Ok(r) => radius.set(r),
+                Err(e) => error.set(Some(e)),
+            }
+        });
+    };
+    let shown = move || match radius.get() {
+        Some(m) => format!("{m} m"),
+        None => format!(
+            "{:.0} m (default)",
+            crate::domain::check_in::DEFAULT_RADIUS_M
+        ),
+    };
+    view! {
+        <span data-testid="visit-radius">{shown}</span>
+        {(!located).then(|| view! { <span class="muted small">" · no location on record: check-ins here stay unverified"</span> })}
+        <Suspense>
+            {move || Suspend::new(async move {
+                let may = auth.user.await.is_ok_and(|u| u.role != crate::domain::Role::Rep);
+                may.then(|| view! {
+                    <form class="inline-form" on:submit=save data-testid="visit-radius-form">
+                        <label class="small">
+                            "Radius in m "
+                            <input
+                                type="number"
+                                inputmode="numeric"
+                                min="10"
+                                max="10000"
+                                id="field-radius"
+                                placeholder="300"
+                                prop:value=move || text.get()
+                                on:input=move |ev| text.set(event_target_value(&ev))
+                            />
+                        </label>
+                        <button type="submit" class="button-quiet small">"Set"</button>
+                        {move || error.get().map(|e| view! { <span class="form-error small" role="alert">{e.to_string()}</span> })}
+                    </form>
+                })
+            })}
+        </Suspense>
     }
 }
 
