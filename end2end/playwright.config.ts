@@ -14,6 +14,9 @@ export default defineConfig({
   use: {
     baseURL: process.env.PACER_URL ?? 'http://127.0.0.1:3000',
     trace: 'retain-on-failure',
+    // Pacer registers a service worker on every page; a worker answering requests would hide them
+    // from page.route. Only the check-in spec, which tests it, allows it.
+    serviceWorkers: 'block',
     launchOptions: {
       executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
       args: [

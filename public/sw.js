@@ -6,8 +6,11 @@
 // Network first, always: a fresh deployment is never hidden behind an old copy while the
 // network works. Server functions (POST /api/...) and exports pass straight through.
 
-const PAGES = "pacer-pages-v1";
-const FILES = "pacer-files-v1";
+// The page registers `/sw.js?build=ID`, ID naming the deployed wasm: a new deployment installs
+// a new worker whose caches start empty, so a kept page never meets another build's wasm.
+const BUILD = new URL(self.location.href).searchParams.get("build") || "dev";
+const PAGES = `pacer-pages-${BUILD}`;
+const FILES = `pacer-files-${BUILD}`;
 const NETWORK_TIMEOUT_MS = 5000;
 
 self.addEventListener("install", () => self.skipWaiting());
@@ -31,25 +34,27 @@ function cacheFor(url) {
   return url.pathname.startsWith("/pkg/") || url.pathname.includes(".") ? FILES : PAGES;
 }
 
-async function networkFirst(request, cacheName) {
+async function networkFirst(event, request, cacheName) {
   const cache = await caches.open(cacheName);
-  try {
-    const response = await Promise.race([
-      fetch(request),
-      new Promise((_, reject) =>
-        setTimeout(() => reject(new Error("network timeout")), NETWORK_TIMEOUT_MS),
-      ),
-    ]);
+  const kept = await cache.match(request, { ignoreSearch: cacheName === PAGES, ignoreVary: true });
+  const network = fetch(request).then((response) => {
     if (response.ok && response.type === "basic" && !response.redirected) {
-      await cache.put(request, response.clone());
+      // Stored beside the answer, not before it: a slow or full cache never holds a page back.
+      const copy = response.clone();
+      event.waitUntil(cache.put(request, copy).catch(() => {}));
     }
     return response;
-  } catch (error) {
-    const kept = await cache.match(request, { ignoreSearch: cacheName === PAGES, ignoreVary: true });
-    if (kept) return kept;
-    if (request.mode === "navigate") return offlinePage();
-    throw error;
+  });
+  if (!kept) {
+    // Nothing kept: wait for the network however slow it is.
+    return network.catch((error) => {
+      if (request.mode === "navigate") return offlinePage();
+      throw error;
+    });
   }
+  // A copy is kept: the network has a few seconds to answer before the copy is used.
+  const timeout = new Promise((resolve) => setTimeout(() => resolve(kept), NETWORK_TIMEOUT_MS));
+  return Promise.race([network.catch(() => kept), timeout]);
 }
 
 function offlinePage() {
@@ -82,7 +87,7 @@ self.addEventListener("fetch", (event) => {
     event.waitUntil(caches.delete(PAGES));
     return;
   }
-  event.respondWith(networkFirst(request, cacheFor(url)));
+  event.respondWith(networkFirst(event, request, cacheFor(url)));
 });
 
 // The page asks for what it has loaded so far to be kept (a first visit loads its files

@@ -46,7 +46,7 @@ lazy_page!(SettingsRoute, SettingsPage);
 /// loaded kept for offline use: `pacerKeepOffline()` resolves once the worker holds it all.
 const SERVICE_WORKER_SCRIPT: &str = r#"
 if ('serviceWorker' in navigator) {
-  navigator.serviceWorker.register('/sw.js').catch(function (e) { console.warn('service worker:', e); });
+  navigator.serviceWorker.register('/sw.js?build=' + document.documentElement.dataset.build).catch(function (e) { console.warn('service worker:', e); });
   window.pacerKeepOffline = function () {
     return navigator.serviceWorker.ready.then(function (registration) {
       return new Promise(function (resolve, reject) {
@@ -67,11 +67,15 @@ if ('serviceWorker' in navigator) {
 }
 "#;
 
+/// What identifies the deployed browser code (set by the server at start-up from the wasm it
+/// serves): the service worker keeps pages and files per build.
+pub static BUILD_ID: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+
 /// The HTML document around the app, rendered on the server.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     view! {
         <!DOCTYPE html>
-        <html lang="en">
+        <html lang="en" data-build=BUILD_ID.get().map_or("dev", String::as_str)>
             <head>
                 <meta charset="utf-8" />
                 <meta name="viewport" content="width=device-width, initial-scale=1" />

@@ -21,4 +21,4 @@ pub mod repo;
 #[cfg(feature = "ssr")]
 pub mod state;
 
-pub use app::{shell, App};
+pub use app::{shell, App, BUILD_ID};

@@ -12,6 +12,7 @@ async function phone(browser: Browser, baseURL: string, options: { geolocation?:
   const context = await browser.newContext({
     ...PHONE,
     baseURL,
+    serviceWorkers: 'allow',
     ...(options.geolocation
       ? {
           permissions: ['geolocation'],
@@ -100,6 +101,11 @@ test('a rep checks in where the customer is: verified, checked out, and the mana
   await expect(open).toBeHidden();
   await expect(row).toContainText('on site · Order taken');
   await expect(row).toHaveAttribute('data-sync', 'synced');
+  // The phone may add Pacer to its home screen; it opens on Check-in.
+  await expect(page.locator('link[rel="manifest"]')).toHaveAttribute('href', '/manifest.webmanifest');
+  const manifest = await (await page.request.get('/manifest.webmanifest')).json();
+  expect(manifest.start_url).toBe('/check-in');
+  expect(manifest.display).toBe('standalone');
   // Nothing is wider than the phone.
   expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(375);
 
@@ -184,6 +190,7 @@ test('offline: two check-ins wait on the phone, survive a reload, and sync once 
   const onServerBefore = (await serverCheckIns(page)).length;
 
   await openCheckIn(page);
+  await expect(page.getByTestId('location-status')).toContainText('Location found');
   // The page and its files are kept by the service worker before the network goes.
   await expect(page.getByTestId('offline-ready')).toHaveText('Ready to work offline on this phone.');
   await context.setOffline(true);

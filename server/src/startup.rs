@@ -53,6 +53,7 @@ impl Application {
             .await
             .map_err(StartupError::Sessions)?;
         crate::snapshots::spawn_daily(db.clone());
+        let _ = app::BUILD_ID.set(build_id(&settings.leptos_options));
         let router = router(&settings, db.clone(), sessions);
         let addr = settings.leptos_options.site_addr;
         let listener = TcpListener::bind(addr)
@@ -153,6 +154,23 @@ fn router(settings: &Settings, db: Db, sessions: DbSessionStore) -> Router {
             )),
         )
         .with_state(state)
+}
+
+/// Names the browser code this server serves: a hash of its wasm ("dev" without one). Pages
+/// carry it so the service worker keeps each deployment's pages and files apart.
+fn build_id(options: &leptos::config::LeptosOptions) -> String {
+    use std::hash::{Hash, Hasher};
+    let wasm = std::path::Path::new(options.site_root.as_ref())
+        .join(options.site_pkg_dir.as_ref())
+        .join(format!("{}.wasm", options.output_name));
+    match std::fs::read(&wasm) {
+        Ok(bytes) => {
+            let mut hasher = std::collections::hash_map::DefaultHasher::new();
+            bytes.hash(&mut hasher);
+            format!("{:016x}", hasher.finish())
+        }
+        Err(_) => "dev".into(),
+    }
 }
 
 /// A server function that fails before its body runs (its arguments cannot be read) is

@@ -51,6 +51,16 @@ impl Verification {
         }
     }
 
+    /// How it is stored: the distance (verified, outside) or the reason (unverified).
+    pub fn columns(&self) -> (Option<f64>, Option<&str>) {
+        match self {
+            Verification::Verified { distance_m } | Verification::Outside { distance_m } => {
+                (Some(*distance_m), None)
+            }
+            Verification::Unverified { reason } => (None, Some(reason)),
+        }
+    }
+
     /// What the rep and their manager read.
     pub fn explain(&self) -> String {
         match self {

@@ -9,6 +9,9 @@ pub fn LoginPage() -> impl IntoView {
     let query = use_query_map();
     let next = move || query.read().get("next").unwrap_or_default();
     let error = move || login.value().get().and_then(Result::err);
+    // Signed out (or the session lapsed): the copies of the last user's customers go. Their
+    // unsent check-ins stay, to be sent when they sign in again.
+    Effect::new(|_| crate::pages::forget_kept_customers());
     view! {
         <Title text="Sign in" />
         <main class="login">

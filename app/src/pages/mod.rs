@@ -10,7 +10,7 @@ mod settings;
 mod targets;
 
 pub use board::{BoardPage, StagesPage};
-pub use check_in::{CheckInPage, TeamCheckInsPage};
+pub use check_in::{forget_kept_customers, CheckInPage, TeamCheckInsPage};
 pub use customers::{CustomerPage, CustomersPage, ImportPage};
 pub use dashboard::DashboardPage;
 pub use login::LoginPage;

@@ -78,33 +78,14 @@ const SELECT_ROW: &str = "SELECT ci.id, ci.client_id, ci.user_id, u.name AS user
      FROM check_ins ci JOIN users u ON u.id = ci.user_id JOIN customers c ON c.id = ci.customer_id ";
 
 fn to_row(r: StoredRow) -> Result<CheckInRow, RepoError> {
-    let StoredRow {
-        id,
-        client_id,
-        user_id,
-        user_name,
-        customer_id,
-        customer_name,
-        device_time,
-        received_at,
-        lat,
-        lon,
-        accuracy_m,
-        distance_m,
-        verification,
-        reason,
-        outcome,
-        notes,
-        next_step,
-        checked_out_at,
-        customer_lat,
-        customer_lon,
-    } = r;
-    let verification = match (verification.as_str(), distance_m) {
+    let id = r.id;
+    let verification = match (r.verification.as_str(), r.distance_m) {
         ("verified", Some(distance_m)) => Verification::Verified { distance_m },
         ("outside", Some(distance_m)) => Verification::Outside { distance_m },
         ("unverified", _) => Verification::Unverified {
-            reason: reason.unwrap_or_else(|| "no location from the phone".into()),
+            reason: r
+                .reason
+                .unwrap_or_else(|| "no location from the phone".into()),
         },
         (other, _) => {
             return Err(RepoError::Corrupt(format!(
@@ -113,13 +94,13 @@ fn to_row(r: StoredRow) -> Result<CheckInRow, RepoError> {
         }
     };
     let outcome =
-        match outcome {
+        match r.outcome {
             Some(o) => Some(Outcome::parse(&o).ok_or_else(|| {
                 RepoError::Corrupt(format!("check-in {id}: unknown outcome {o:?}"))
             })?),
             None => None,
         };
-    let position = match (lat, lon, accuracy_m) {
+    let position = match (r.lat, r.lon, r.accuracy_m) {
         (Some(lat), Some(lon), Some(accuracy_m)) => Some(Position {
             lat,
             lon,
@@ -129,20 +110,20 @@ fn to_row(r: StoredRow) -> Result<CheckInRow, RepoError> {
     };
     Ok(CheckInRow {
         id,
-        client_id,
-        user_id,
-        user_name,
-        customer_id,
-        customer_name,
-        device_time,
-        received_at,
+        client_id: r.client_id,
+        user_id: r.user_id,
+        user_name: r.user_name,
+        customer_id: r.customer_id,
+        customer_name: r.customer_name,
+        device_time: r.device_time,
+        received_at: r.received_at,
         position,
-        customer_location: customer_lat.zip(customer_lon),
+        customer_location: r.customer_lat.zip(r.customer_lon),
         verification,
         outcome,
-        notes,
-        next_step,
-        checked_out_at,
+        notes: r.notes,
+        next_step: r.next_step,
+        checked_out_at: r.checked_out_at,
     })
 }
 
@@ -155,8 +136,8 @@ type CustomerPlace = (
 );
 
 /// Stores a check-in by `user_id` at a customer `scope` may see, with its visit, in one
-/// transaction. The same client id sent again (even concurrently) stores nothing and answers
-/// with the check-in already stored. A customer that is not visible is refused as not found.
+/// transaction. The same client id sent again (even concurrently: callers look for it with
+/// [`existing`] first) stores nothing and answers with the check-in already stored. A customer that is not visible is refused as not found.
 #[tracing::instrument(skip(db, input, checked), fields(client_id = %input.client_id))]
 pub async fn record(
     db: &Db,
@@ -171,9 +152,6 @@ pub async fn record(
         input.customer_id,
         input.device_time,
     );
-    if let Some(saved) = existing(db, user_id, client_id).await? {
-        return Ok(saved);
-    }
     let start = db.begin_write().await;
     on_db!(db, pool => {
         let mut tx = pool.begin_with(start.sql).await?;
@@ -182,6 +160,8 @@ pub async fn record(
         );
         qb.push_bind(customer_id).push(" AND ");
         push_owner_filter(&mut qb, scope, "c.owner_id");
+        // Two first visits at the same customer at once: one of them is the initial contact.
+        qb.push(db.lock_row());
         let customer: Option<CustomerPlace> = qb.build_query_as().fetch_optional(&mut *tx).await?;
         let Some((lat, lon, radius, first_contact_on)) = customer else {
             return Err(WriteError::Refused(AppError::NotFound("customer".into())));
@@ -201,12 +181,7 @@ pub async fn record(
         .bind(device_time)
         .fetch_one(&mut *tx)
         .await?;
-        let (distance_m, reason) = match &verification {
-            Verification::Verified { distance_m } | Verification::Outside { distance_m } => {
-                (Some(*distance_m), None)
-            }
-            Verification::Unverified { reason } => (None, Some(reason.clone())),
-        };
+        let (distance_m, reason) = verification.columns();
         let p = checked.position;
         let inserted: Option<(i64,)> = sqlx::query_as(
             "INSERT INTO check_ins (client_id, user_id, customer_id, activity_id, device_time, \
@@ -284,7 +259,7 @@ pub async fn record(
 
 /// The check-in stored under `client_id`, answered as a duplicate; refused when it is
 /// another user's.
-async fn existing(
+pub async fn existing(
     db: &Db,
     user_id: i64,
     client_id: &str,

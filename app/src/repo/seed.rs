@@ -344,11 +344,7 @@ pub async fn insert(db: &Db, company: &SeedCompany) -> Result<SeedIds, RepoError
         // returning their ids).
         for c in &company.check_ins {
             let a = &company.activities[c.activity];
-            let (distance_m, reason) = match &c.verification {
-                crate::domain::check_in::Verification::Verified { distance_m }
-                | crate::domain::check_in::Verification::Outside { distance_m } => (Some(*distance_m), None),
-                crate::domain::check_in::Verification::Unverified { reason } => (None, Some(reason.as_str())),
-            };
+            let (distance_m, reason) = c.verification.columns();
             sqlx::query(
                 "INSERT INTO check_ins (client_id, user_id, customer_id, activity_id, device_time, received_at, \
                  lat, lon, accuracy_m, distance_m, verification, reason, outcome, notes, next_step, checked_out_at) \

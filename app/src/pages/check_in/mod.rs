@@ -10,8 +10,8 @@ pub use team::TeamCheckInsPage;
 
 use crate::api::check_ins::{check_in, check_in_customers, check_out, CheckInCustomer};
 use crate::domain::check_in::{
-    distance_text, duration_text, haversine_m, CheckInInput, CheckOutInput, Outcome, Position,
-    RawPosition, Verification, MAX_NEXT_STEP_CHARS, MAX_NOTES_CHARS,
+    check_position, distance_text, duration_text, haversine_m, CheckInInput, CheckOutInput,
+    Outcome, Position, RawPosition, Verification, MAX_NEXT_STEP_CHARS, MAX_NOTES_CHARS,
 };
 use crate::domain::Role;
 use crate::error::AppError;
@@ -52,37 +52,30 @@ pub fn CheckInPage() -> impl IntoView {
     }
 }
 
+/// Where a user's customers are kept for opening the page offline; removed at sign-in
+/// (`forget_kept_customers`), so a shared phone does not keep them past a sign-out.
+const KEPT_CUSTOMERS: &str = "pacer.check-in-customers.";
+
 /// The customers list as the server sent it, or the copy this phone kept from last time
 /// (the page was opened offline by navigating to it).
 fn customers_or_kept(
     user_id: i64,
     fetched: Result<Vec<CheckInCustomer>, AppError>,
 ) -> Result<Vec<CheckInCustomer>, AppError> {
-    let key = format!("pacer.check-in-customers.{user_id}");
+    let key = format!("{KEPT_CUSTOMERS}{user_id}");
     match fetched {
         Ok(list) => {
-            #[cfg(feature = "hydrate")]
-            if let (Some(storage), Ok(text)) = (
-                web_sys::window().and_then(|w| w.local_storage().ok().flatten()),
-                serde_json::to_string(&list),
-            ) {
-                let _ = storage.set_item(&key, &text);
-            }
+            queue::save_json(&key, &list);
             Ok(list)
         }
-        Err(error) => {
-            #[cfg(feature = "hydrate")]
-            if let Some(list) = web_sys::window()
-                .and_then(|w| w.local_storage().ok().flatten())
-                .and_then(|s| s.get_item(&key).ok().flatten())
-                .and_then(|text| serde_json::from_str(&text).ok())
-            {
-                return Ok(list);
-            }
-            let _ = key;
-            Err(error)
-        }
+        Err(error) => queue::load_json(&key).ok_or(error),
     }
+}
+
+/// Drops the customers copies of whoever used this browser (the queue of unsent check-ins
+/// stays: it is sent when its rep signs in again).
+pub fn forget_kept_customers() {
+    queue::remove_prefixed(KEPT_CUSTOMERS);
 }
 
 #[component]
@@ -117,9 +110,13 @@ fn CheckInScreen(
         sync.kick();
     });
     let on_offline = window_event_listener(leptos::ev::offline, move |_| online.set(false));
+    // Another tab (or the installed app) changed the queue: take its visits in.
+    let on_storage = window_event_listener(leptos::ev::storage, move |_| sync.store());
     on_cleanup(move || {
         on_online.remove();
         on_offline.remove();
+        on_storage.remove();
+        sync.stop();
     });
 
     let geo = use_geolocation_with_options(
@@ -171,23 +168,35 @@ fn CheckInScreen(
         spawn_local(async move {
             // A tap right after the page opened may beat the first fix: wait a little for it.
             for _ in 0..20 {
-                if fix.get_untracked().is_some() || location_error.get_untracked().is_some() {
+                let known = fix.try_get_untracked().flatten().is_some()
+                    || location_error.try_get_untracked().flatten().is_some();
+                if known {
                     break;
                 }
                 gloo_timers::future::TimeoutFuture::new(250).await;
             }
             let now = Utc::now();
             let fresh = located_at
-                .get_untracked()
+                .try_get_untracked()
+                .flatten()
                 .is_some_and(|at| js_now() - at < FRESH_FIX_MS);
-            let (position, why) = match fix.get_untracked() {
+            let (position, why) = match fix.try_get_untracked().flatten() {
+                // A fix the server would refuse is no location: the visit is kept, unverified.
+                Some(p) if check_position(p.lat, p.lon, p.accuracy_m).is_err() => (
+                    None,
+                    Some(format!(
+                        "the phone's location was unusable (±{})",
+                        distance_text(p.accuracy_m)
+                    )),
+                ),
                 Some(p) if fresh => (Some(p), None),
                 Some(_) => (None, Some("the last location fix was too old".to_string())),
                 None => (
                     None,
                     Some(
                         location_error
-                            .get_untracked()
+                            .try_get_untracked()
+                            .flatten()
                             .unwrap_or_else(|| "no location fix yet".into()),
                     ),
                 ),
@@ -209,7 +218,16 @@ fn CheckInScreen(
                 position,
                 location_error: why,
             };
-            visits.update(|v| v.push(Visit::new(input, customer.name.clone(), estimate)));
+            let visit = Visit::new(input, customer.name.clone(), estimate);
+            if visits.try_update(|v| v.push(visit.clone())).is_none() {
+                // The page was left while the location was awaited: the visit still goes to
+                // the phone's storage, and is sent the next time the page opens.
+                let key = queue::storage_key(user_id);
+                let mut kept = queue::load(&key);
+                kept.push(visit);
+                queue::save(&key, &kept);
+                return;
+            }
             sync.store();
             selected.set(None);
             search.set(String::new());
@@ -368,7 +386,7 @@ fn CheckInScreen(
                 }
                 view! {
                     <ul class="visit-list">
-                        {list.into_iter().rev().map(|v| view! { <VisitRow visit=v visits sync /> }).collect_view()}
+                        {list.into_iter().rev().map(|v| view! { <VisitRow visit=v sync /> }).collect_view()}
                     </ul>
                 }.into_any()
             }}
@@ -464,7 +482,7 @@ fn OpenVisit(id: String, visits: RwSignal<Vec<Visit>>, sync: Syncer) -> impl Int
 }
 
 #[component]
-fn VisitRow(visit: Visit, visits: RwSignal<Vec<Visit>>, sync: Syncer) -> impl IntoView {
+fn VisitRow(visit: Visit, sync: Syncer) -> impl IntoView {
     let time = visit
         .check_in
         .device_time
@@ -514,8 +532,7 @@ fn VisitRow(visit: Visit, visits: RwSignal<Vec<Visit>>, sync: Syncer) -> impl In
                 let id = id.clone();
                 view! {
                     <button type="button" class="button-quiet small" data-testid="visit-discard" on:click=move |_| {
-                        visits.update(|v| v.retain(|v| v.id() != id));
-                        sync.store();
+                        sync.forget(&id);
                     }>"Discard"</button>
                 }
             })}
@@ -525,6 +542,10 @@ fn VisitRow(visit: Visit, visits: RwSignal<Vec<Visit>>, sync: Syncer) -> impl In
 
 /// Sends what waits, one message at a time, oldest first; on a network failure it stops and
 /// tries again after a back-off (or at once when the browser says it is online again).
+///
+/// Its signals belong to the page: once the rep has left it they are gone, so every access
+/// after an `await` or from a timer is a `try_` that ends the work quietly. What was not
+/// recorded then is still in storage and is sent (or answered as a duplicate) next time.
 #[derive(Clone, Copy)]
 struct Syncer {
     visits: RwSignal<Vec<Visit>>,
@@ -533,6 +554,14 @@ struct Syncer {
     running: StoredValue<bool>,
     again: StoredValue<bool>,
     timer: StoredValue<Option<TimeoutHandle>>,
+}
+
+/// How a pass over the queue ended.
+enum Pass {
+    /// Nothing (more) to send, or the page is gone.
+    Done,
+    /// A send failed in a way worth retrying, after this many tries of that message.
+    Stalled(u32),
 }
 
 impl Syncer {
@@ -547,13 +576,36 @@ impl Syncer {
         }
     }
 
-    /// Writes the visits to the phone's storage.
+    /// Writes the visits to the phone's storage, merged with what another tab stored.
     fn store(self) {
-        let ok = self
-            .visits
-            .with_untracked(|v| self.key.with_value(|k| queue::save(k, v)));
-        if cfg!(feature = "hydrate") {
-            self.storage_ok.set(ok);
+        if !cfg!(feature = "hydrate") {
+            return;
+        }
+        let (Some(key), Some(mine)) = (self.key.try_get_value(), self.visits.try_get_untracked())
+        else {
+            return;
+        };
+        let merged = queue::merge(mine, queue::load(&key));
+        let ok = queue::save(&key, &merged);
+        if self.visits.with_untracked(|v| *v != merged) {
+            self.visits.set(merged);
+        }
+        self.storage_ok.set(ok);
+    }
+
+    /// Drops a refused visit the rep discarded, from storage and from the list.
+    fn forget(self, client_id: &str) {
+        if let Some(key) = self.key.try_get_value() {
+            queue::forget(&key, client_id);
+        }
+        self.visits.update(|v| v.retain(|v| v.id() != client_id));
+        self.store();
+    }
+
+    /// Cancels a pending retry (the page is being left).
+    fn stop(self) {
+        if let Some(Some(timer)) = self.timer.try_update_value(Option::take) {
+            timer.clear();
         }
     }
 
@@ -562,41 +614,56 @@ impl Syncer {
         if !cfg!(feature = "hydrate") {
             return;
         }
-        if let Some(timer) = self.timer.try_update_value(Option::take).flatten() {
-            timer.clear();
-        }
-        if self.running.get_value() {
-            self.again.set_value(true);
-            return;
+        self.stop();
+        match self.running.try_get_value() {
+            None => return,
+            Some(true) => {
+                self.again.try_set_value(true);
+                return;
+            }
+            Some(false) => {}
         }
         self.running.set_value(true);
         spawn_local(async move {
             loop {
-                self.again.set_value(false);
-                let stalled = self.pass().await;
-                if let Some(attempts) = stalled {
-                    let delay = std::time::Duration::from_millis(queue::backoff_ms(attempts));
-                    if let Ok(handle) = set_timeout_with_handle(move || self.kick(), delay) {
-                        self.timer.set_value(Some(handle));
+                if self.again.try_set_value(false).is_some() {
+                    return;
+                }
+                match self.pass().await {
+                    Pass::Stalled(attempts) => {
+                        // Retried by the timer (or the online event), not at once: a kick that
+                        // came in meanwhile would only fail the same way.
+                        let delay = std::time::Duration::from_millis(queue::backoff_ms(attempts));
+                        if let Ok(handle) = set_timeout_with_handle(move || self.kick(), delay) {
+                            match self.timer.try_update_value(|t| t.replace(handle)) {
+                                Some(Some(old)) => old.clear(),
+                                Some(None) => {}
+                                None => handle.clear(),
+                            }
+                        }
+                        break;
+                    }
+                    Pass::Done => {
+                        if self.again.try_get_value() != Some(true) {
+                            break;
+                        }
                     }
                 }
-                if !self.again.get_value() {
-                    break;
-                }
             }
-            self.running.set_value(false);
+            self.running.try_set_value(false);
         });
     }
 
-    /// Sends every waiting message in order. `Some(attempts)`: stopped on a failure worth
-    /// retrying after that many tries.
-    async fn pass(self) -> Option<u32> {
+    /// Sends every waiting message in order.
+    async fn pass(self) -> Pass {
         loop {
-            let next = self.visits.with_untracked(|v| {
+            let next = self.visits.try_with_untracked(|v| {
                 v.iter()
                     .find_map(|v| v.next_message().map(|m| (v.id().to_string(), m)))
             });
-            let (id, message) = next?;
+            let Some(Some((id, message))) = next else {
+                return Pass::Done;
+            };
             let outcome = match &message {
                 Message::CheckIn(input) => check_in(input.clone()).await.map(Some),
                 Message::CheckOut(input) => check_out(input.clone()).await.map(|()| None),
@@ -605,8 +672,12 @@ impl Syncer {
                 .as_ref()
                 .err()
                 .is_some_and(|e| queue::classify(e) == queue::Retry::Later);
-            self.visits
-                .update(|v| queue::record_outcome(v, &id, &message, outcome));
+            let recorded = self
+                .visits
+                .try_update(|v| queue::record_outcome(v, &id, &message, outcome));
+            if recorded.is_none() {
+                return Pass::Done;
+            }
             self.store();
             if retry {
                 let attempts = self.visits.with_untracked(|v| {
@@ -618,7 +689,7 @@ impl Syncer {
                         })
                         .unwrap_or(1)
                 });
-                return Some(attempts);
+                return Pass::Stalled(attempts);
             }
         }
     }

@@ -184,29 +184,58 @@ pub fn storage_key(user_id: i64) -> String {
     format!("pacer.visits.{user_id}")
 }
 
-/// Reads the visits kept in the browser (none on the server, or if unreadable).
-pub fn load(key: &str) -> Vec<Visit> {
-    #[cfg(feature = "hydrate")]
-    {
-        let stored = web_sys::window()
-            .and_then(|w| w.local_storage().ok().flatten())
-            .and_then(|s| s.get_item(key).ok().flatten());
-        if let Some(text) = stored {
-            return serde_json::from_str(&text).unwrap_or_else(|e| {
-                leptos::logging::warn!("check-ins kept on this phone cannot be read: {e}");
-                Vec::new()
-            });
+/// Puts together this tab's visits and those another tab (or the installed app) stored
+/// meanwhile: this tab's version of a visit wins, the others' new ones join, oldest first.
+pub fn merge(mut mine: Vec<Visit>, stored: Vec<Visit>) -> Vec<Visit> {
+    for visit in stored {
+        if !mine.iter().any(|m| m.id() == visit.id()) {
+            mine.push(visit);
         }
     }
-    let _ = key;
-    Vec::new()
+    mine.sort_by_key(|v| v.check_in.device_time);
+    mine
+}
+
+/// Reads the visits kept in the browser (none on the server, or if unreadable).
+pub fn load(key: &str) -> Vec<Visit> {
+    load_json(key).unwrap_or_default()
 }
 
 /// Writes the visits to the browser's storage; `false` if it cannot (private mode, full).
 pub fn save(key: &str, visits: &[Visit]) -> bool {
+    save_json(key, &visits)
+}
+
+/// Removes one visit from the browser's storage (the rep discarded it).
+pub fn forget(key: &str, client_id: &str) -> bool {
+    let mut visits = load(key);
+    visits.retain(|v| v.id() != client_id);
+    save(key, &visits)
+}
+
+/// A value kept in `localStorage` as JSON; `None` on the server, if absent or unreadable.
+pub fn load_json<T: serde::de::DeserializeOwned>(key: &str) -> Option<T> {
     #[cfg(feature = "hydrate")]
     {
-        let Ok(text) = serde_json::to_string(visits) else {
+        let text = web_sys::window()
+            .and_then(|w| w.local_storage().ok().flatten())
+            .and_then(|s| s.get_item(key).ok().flatten())?;
+        serde_json::from_str(&text)
+            .map_err(|e| leptos::logging::warn!("{key} in this browser cannot be read: {e}"))
+            .ok()
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        let _ = key;
+        None
+    }
+}
+
+/// Keeps `value` in `localStorage` as JSON; `false` if it cannot (server, private mode, full).
+pub fn save_json<T: Serialize + ?Sized>(key: &str, value: &T) -> bool {
+    #[cfg(feature = "hydrate")]
+    {
+        let Ok(text) = serde_json::to_string(value) else {
             return false;
         };
         web_sys::window()
@@ -215,9 +244,25 @@ pub fn save(key: &str, visits: &[Visit]) -> bool {
     }
     #[cfg(not(feature = "hydrate"))]
     {
-        let _ = (key, visits);
+        let _ = (key, value);
         false
     }
+}
+
+/// Removes every key starting with `prefix` (on sign-out: copies of a user's customers).
+pub fn remove_prefixed(prefix: &str) {
+    #[cfg(feature = "hydrate")]
+    if let Some(storage) = web_sys::window().and_then(|w| w.local_storage().ok().flatten()) {
+        let keys: Vec<String> = (0..storage.length().unwrap_or(0))
+            .filter_map(|i| storage.key(i).ok().flatten())
+            .filter(|k| k.starts_with(prefix))
+            .collect();
+        for key in keys {
+            let _ = storage.remove_item(&key);
+        }
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = prefix;
 }
 
 /// A fresh client id (random, UUID-shaped), made on the phone when the rep checks in.
@@ -347,6 +392,19 @@ mod tests {
             Retry::Never
         );
         assert_eq!(classify(&AppError::Internal), Retry::Later);
+    }
+
+    #[test]
+    fn two_tabs_keep_each_others_visits() {
+        let (a, b, c) = (visit(30), visit(20), visit(10));
+        let mut mine_b = b.clone();
+        mine_b.check_in_sync = Sync::Synced;
+        // This tab synced b; the other tab added c; both know a.
+        let merged = merge(
+            vec![a.clone(), mine_b.clone()],
+            vec![c.clone(), b, a.clone()],
+        );
+        assert_eq!(merged, vec![a, mine_b, c]);
     }
 
     #[test]

@@ -117,7 +117,7 @@ fn Report(report: CheckInReport) -> impl IntoView {
                 <table class="data check-ins" data-testid="team-check-ins">
                     <thead>
                         <tr>
-                            <th>"When"</th>
+                            <th>"When (UTC)"</th>
                             <th>"Rep"</th>
                             <th>"Customer"</th>
                             <th>"Verification"</th>
@@ -138,11 +138,7 @@ fn Report(report: CheckInReport) -> impl IntoView {
 
 #[component]
 fn Row(r: CheckInRow) -> impl IntoView {
-    let when = r
-        .device_time
-        .with_timezone(&chrono::Local)
-        .format("%a %H:%M")
-        .to_string();
+    let when = r.device_time.format("%a %H:%M").to_string();
     let late = (r.received_at - r.device_time).num_minutes();
     let synced_later = (late >= 5).then(|| {
         format!(
@@ -231,9 +227,7 @@ fn Map(rows: Vec<CheckInRow>) -> impl IntoView {
                 "{} at {}, {}: {}",
                 r.user_name,
                 r.customer_name,
-                r.device_time
-                    .with_timezone(&chrono::Local)
-                    .format("%a %H:%M"),
+                r.device_time.format("%a %H:%M UTC"),
                 r.verification.explain()
             );
             let customer = r.customer_location.map(project);
