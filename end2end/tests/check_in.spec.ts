@@ -120,6 +120,12 @@ test('a rep checks in where the customer is: verified, checked out, and the mana
   await expect(listed.first()).toContainText('Order taken');
   await expect(manager.getByTestId('check-in-map')).toBeVisible();
   expect(await manager.getByTestId('map-visit').count()).toBeGreaterThanOrEqual(1);
+  const [download] = await Promise.all([manager.waitForEvent('download'), manager.getByTestId('export-csv').click()]);
+  const csv = await (await download.createReadStream()).toArray();
+  const text = Buffer.concat(csv).toString('utf8');
+  expect(text.split('\n')[0]).toContain('checked_in_utc,');
+  expect(text).toContain(`${rep},${customer.id},`);
+  expect(text).toContain('order_taken,Ordered 12 pallets of the spring range.,Call about delivery on Monday.');
   await manager.getByTestId('range').selectOption('week');
   await manager.getByRole('button', { name: 'Show' }).click();
   await expect(manager).toHaveURL(/range=week/);

@@ -71,6 +71,7 @@ async fn main() {
             .build(),
         load_demo: true,
         secure_cookie: false,
+        max_body_bytes: server::configuration::DEFAULT_MAX_BODY_BYTES,
     };
     let app = Application::build(settings)
         .await

@@ -11,7 +11,13 @@ pub struct Settings {
     pub load_demo: bool,
     /// Mark the session cookie `Secure`; on when served over HTTPS (`PACER_SECURE_COOKIE=on`).
     pub secure_cookie: bool,
+    /// Request bodies larger than this are refused with 413 (`PACER_MAX_BODY_BYTES`; the CSV
+    /// import has its own limit, `import::MAX_UPLOAD_BYTES`).
+    pub max_body_bytes: usize,
 }
+
+/// The default limit for a request body: 2 MiB, far above any form or JSON Pacer reads.
+pub const DEFAULT_MAX_BODY_BYTES: usize = 2 * 1024 * 1024;
 
 #[derive(Debug, thiserror::Error)]
 pub enum SettingsError {
@@ -19,6 +25,8 @@ pub enum SettingsError {
     Leptos(String),
     #[error("{name} must be on or off, got \"{value}\"")]
     Flag { name: &'static str, value: String },
+    #[error("PACER_MAX_BODY_BYTES must be a number of bytes from 1024 up, got \"{0}\"")]
+    BodyLimit(String),
 }
 
 impl Settings {
@@ -34,6 +42,13 @@ impl Settings {
             leptos_options,
             load_demo: flag("PACER_DEMO", true)?,
             secure_cookie: flag("PACER_SECURE_COOKIE", false)?,
+            max_body_bytes: match std::env::var("PACER_MAX_BODY_BYTES") {
+                Err(_) => DEFAULT_MAX_BODY_BYTES,
+                Ok(text) => match text.trim().parse::<usize>() {
+                    Ok(n) if n >= 1024 => n,
+                    _ => return Err(SettingsError::BodyLimit(text)),
+                },
+            },
         })
     }
 }

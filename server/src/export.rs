@@ -1,7 +1,9 @@
 //! CSV downloads of what a list shows: `GET /api/export/customers.csv` takes the customers
-//! page's query (list, period, filters, order) and returns every matching row, not one page.
+//! page's query (list, period, filters, order) and returns every matching row, not one page;
+//! `GET /api/export/check-ins.csv` takes the team check-ins page's (range, unit).
 
 use app::api::auth::SessionUser;
+use app::api::check_ins::CheckInRange;
 use app::api::customers::CustomerQuery;
 use app::domain::turnover::{Direction, Mark};
 use app::error::AppError;
@@ -104,6 +106,17 @@ pub async fn customers(
             ]),
         );
     }
+    let name = format!(
+        "customers-{}-{}-{}.csv",
+        list.filter.listing.as_str(),
+        period.0,
+        period.1
+    );
+    download(&name, out, rows)
+}
+
+/// The finished CSV as a download named `name`.
+fn download(name: &str, out: csv::Writer<Vec<u8>>, rows: Vec<Result<(), csv::Error>>) -> Response {
     let body = match (
         rows.into_iter().collect::<Result<Vec<_>, _>>(),
         out.into_inner(),
@@ -111,12 +124,6 @@ pub async fn customers(
         (Ok(_), Ok(body)) => body,
         _ => return error(AppError::Internal),
     };
-    let name = format!(
-        "customers-{}-{}-{}.csv",
-        list.filter.listing.as_str(),
-        period.0,
-        period.1
-    );
     (
         [
             (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
@@ -128,4 +135,264 @@ pub async fn customers(
         body,
     )
         .into_response()
+}
+
+/// The team check-ins page's query: `range=today|week`, `unit` (empty: all the viewer sees).
+#[derive(serde::Deserialize)]
+pub struct CheckInExport {
+    range: Option<String>,
+    unit: Option<String>,
+}
+
+pub async fn check_ins(
+    State(state): State<AppState>,
+    Extension(user): Extension<SessionUser>,
+    Query(query): Query<CheckInExport>,
+) -> Response {
+    let range = CheckInRange::parse(query.range.as_deref().unwrap_or_default());
+    let unit = match query
+        .unit
+        .as_deref()
+        .map(str::trim)
+        .filter(|u| !u.is_empty())
+    {
+        None => None,
+        Some(text) => match text.parse::<i64>() {
+            Ok(id) => Some(id),
+            Err(_) => {
+                return error(AppError::invalid(
+                    "unit",
+                    "choose an org unit from the list",
+                ))
+            }
+        },
+    };
+    let (from, to, start, until) = range.span(chrono::Utc::now().date_naive());
+    let rows = match repo::check_ins::list(&state.db, &user.scope(), unit, start, until).await {
+        Ok(rows) => rows,
+        Err(e) => return error(e.into()),
+    };
+    let mut out = csv::Writer::from_writer(Vec::new());
+    let header = [
+        "checked_in_utc",
+        "received_utc",
+        "checked_out_utc",
+        "minutes_on_site",
+        "rep",
+        "customer_id",
+        "customer",
+        "verification",
+        "distance_m",
+        "reason",
+        "lat",
+        "lon",
+        "accuracy_m",
+        "outcome",
+        "notes",
+        "next_step",
+    ];
+    let mut written = vec![out.write_record(header)];
+    let time = |t: chrono::DateTime<chrono::Utc>| t.format("%Y-%m-%dT%H:%M:%SZ").to_string();
+    let number =
+        |x: Option<f64>, places: usize| x.map(|x| format!("{x:.places$}")).unwrap_or_default();
+    for r in &rows {
+        let (distance, reason) = r.verification.columns();
+        written.push(
+            out.write_record([
+                time(r.device_time),
+                time(r.received_at),
+                r.checked_out_at.map(time).unwrap_or_default(),
+                r.minutes_on_site()
+                    .map(|m| m.to_string())
+                    .unwrap_or_default(),
+                r.user_name.clone(),
+                r.customer_id.to_string(),
+                r.customer_name.clone(),
+                r.verification.as_str().to_string(),
+                number(distance, 0),
+                reason.unwrap_or_default().to_string(),
+                number(r.position.map(|p| p.lat), 5),
+                number(r.position.map(|p| p.lon), 5),
+                number(r.position.map(|p| p.accuracy_m), 0),
+                r.outcome
+                    .map(|o| o.as_str())
+                    .unwrap_or_default()
+                    .to_string(),
+                r.notes.clone(),
+                r.next_step.clone(),
+            ]),
+        );
+    }
+    download(&format!("check-ins-{from}-{to}.csv"), out, written)
+}
+
+/// The board's query (`view`, `owner`, `customer`, `from`, `to`, `q`).
+#[derive(serde::Deserialize)]
+pub struct BoardExport {
+    view: Option<String>,
+    owner: Option<String>,
+    customer: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
+    q: Option<String>,
+}
+
+/// Every opportunity the board shows for the same query, one row each, column by column.
+pub async fn opportunities(
+    State(state): State<AppState>,
+    Extension(user): Extension<SessionUser>,
+    Query(query): Query<BoardExport>,
+) -> Response {
+    let today = chrono::Utc::now().date_naive();
+    let parsed = repo::opportunities::BoardQuery::parse(
+        &user,
+        query.view.as_deref(),
+        query.owner.as_deref(),
+        query.customer.as_deref(),
+        query.from.as_deref(),
+        query.to.as_deref(),
+        query.q.as_deref(),
+    );
+    let board = match parsed {
+        Ok(q) => match repo::opportunities::board(&state.db, &user, &q, today).await {
+            Ok(board) => board,
+            Err(e) => return error(e.into()),
+        },
+        Err(e) => return error(e),
+    };
+    let mut out = csv::Writer::from_writer(Vec::new());
+    let header = [
+        "id",
+        "title",
+        "customer_id",
+        "customer",
+        "owner",
+        "stage",
+        "stage_kind",
+        "value",
+        "currency",
+        "probability_pct",
+        "weighted_value",
+        "expected_close_on",
+        "closed_on",
+        "lost_reason",
+        "days_in_stage",
+    ];
+    let mut written = vec![out.write_record(header)];
+    for stage in &board.stages {
+        for card in board.cards.iter().filter(|c| c.stage_id == stage.id) {
+            let probability = card.probability_in(stage);
+            let weighted = (card.value.amount()
+                * rust_decimal::Decimal::from(probability.percent())
+                / rust_decimal::Decimal::from(100))
+            .round_dp(2);
+            written.push(
+                out.write_record([
+                    card.id.to_string(),
+                    card.title.clone(),
+                    card.customer_id.to_string(),
+                    card.customer_name.clone(),
+                    card.owner_name.clone(),
+                    stage.name.clone(),
+                    stage.kind.as_str().to_string(),
+                    format!("{:.2}", card.value.amount()),
+                    card.value.currency().as_str().to_string(),
+                    probability.percent().to_string(),
+                    format!("{weighted:.2}"),
+                    card.expected_close_on.to_string(),
+                    card.closed_on.map(|d| d.to_string()).unwrap_or_default(),
+                    card.lost_reason.clone().unwrap_or_default(),
+                    (today - card.stage_entered_at.date_naive())
+                        .num_days()
+                        .to_string(),
+                ]),
+            );
+        }
+    }
+    download(&format!("opportunities-{today}.csv"), out, written)
+}
+
+/// The targets list's query (`view`, `status`).
+#[derive(serde::Deserialize)]
+pub struct TargetsExport {
+    view: Option<String>,
+    status: Option<String>,
+}
+
+/// The targets the list shows for the same query, with progress, pace and forecast.
+pub async fn targets(
+    State(state): State<AppState>,
+    Extension(user): Extension<SessionUser>,
+    Query(query): Query<TargetsExport>,
+) -> Response {
+    let today = chrono::Utc::now().date_naive();
+    let rows = match repo::targets::ListQuery::parse(
+        &user,
+        query.view.as_deref(),
+        query.status.as_deref(),
+    ) {
+        Ok(q) => match repo::targets::list(&state.db, &user, &q, today).await {
+            Ok(rows) => rows,
+            Err(e) => return error(e.into()),
+        },
+        Err(e) => return error(e),
+    };
+    let mut out = csv::Writer::from_writer(Vec::new());
+    let header = [
+        "id",
+        "statement",
+        "metric",
+        "assignee",
+        "period_start",
+        "period_end",
+        "status",
+        "target",
+        "currency",
+        "actual",
+        "expected_by_today",
+        "projection",
+        "p10",
+        "p50",
+        "p90",
+        "p_hit_pct",
+        "health",
+        "warning",
+    ];
+    let mut written = vec![out.write_record(header)];
+    for row in &rows {
+        let outlook = row.outlook.as_ref();
+        let band = outlook.and_then(|o| o.band.as_ref());
+        let decimal = |d: Option<rust_decimal::Decimal>| {
+            d.map(|d| d.round_dp(2).to_string()).unwrap_or_default()
+        };
+        written.push(
+            out.write_record([
+                row.id.to_string(),
+                row.statement.clone(),
+                row.metric.as_str().to_string(),
+                row.assignee_name.clone(),
+                row.period.start().to_string(),
+                row.period.end().to_string(),
+                row.status_label(today).to_string(),
+                decimal(Some(row.value)),
+                row.currency
+                    .map(|c| c.as_str().to_string())
+                    .unwrap_or_default(),
+                decimal(Some(row.actual)),
+                decimal(outlook.map(|o| o.pace.expected)),
+                decimal(outlook.map(|o| o.pace.projection)),
+                decimal(band.map(|b| b.p10)),
+                decimal(band.map(|b| b.p50)),
+                decimal(band.map(|b| b.p90)),
+                band.map(|b| format!("{:.0}", b.p_hit * 100.0))
+                    .unwrap_or_default(),
+                outlook
+                    .map(|o| o.health.as_str())
+                    .unwrap_or_default()
+                    .to_string(),
+                outlook.and_then(|o| o.warning.clone()).unwrap_or_default(),
+            ]),
+        );
+    }
+    download(&format!("targets-{today}.csv"), out, written)
 }

@@ -132,6 +132,12 @@ fn router(settings: &Settings, db: Db, sessions: DbSessionStore) -> Router {
     Router::new()
         .route("/healthz", get(healthz))
         .route("/api/export/customers.csv", get(crate::export::customers))
+        .route("/api/export/check-ins.csv", get(crate::export::check_ins))
+        .route(
+            "/api/export/opportunities.csv",
+            get(crate::export::opportunities),
+        )
+        .route("/api/export/targets.csv", get(crate::export::targets))
         .route(
             "/api/import/{kind}",
             post(crate::import::upload)
@@ -140,6 +146,10 @@ fn router(settings: &Settings, db: Db, sessions: DbSessionStore) -> Router {
         .leptos_routes_with_context(&state, routes, || (), move || shell(leptos_options.clone()))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(middleware::from_fn(server_fn_error_status))
+        .layer(middleware::from_fn_with_state(
+            settings.max_body_bytes,
+            refuse_large_bodies,
+        ))
         .layer(middleware::from_fn_with_state(
             state.clone(),
             require_sign_in,
@@ -170,6 +180,38 @@ fn build_id(options: &leptos::config::LeptosOptions) -> String {
             format!("{:016x}", hasher.finish())
         }
         Err(_) => "dev".into(),
+    }
+}
+
+/// Refuses a request whose declared body is over the limit before anything reads it: 413 with
+/// the error body the API uses. The CSV import has its own, larger limit.
+async fn refuse_large_bodies(
+    axum::extract::State(max): axum::extract::State<usize>,
+    request: axum::extract::Request,
+    next: middleware::Next,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let limit = if request.uri().path().starts_with("/api/import/") {
+        crate::import::MAX_UPLOAD_BYTES
+    } else {
+        max
+    };
+    let declared = request
+        .headers()
+        .get(axum::http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    match declared {
+        Some(length) if length > limit => (
+            axum::http::StatusCode::PAYLOAD_TOO_LARGE,
+            axum::Json(serde_json::json!({ "error": {
+                "code": "payload_too_large",
+                "message": format!("The request body is {length} bytes; the limit is {limit} bytes."),
+                "field": null,
+            }})),
+        )
+            .into_response(),
+        _ => next.run(request).await,
     }
 }
 

@@ -93,6 +93,18 @@ impl CheckInRange {
         }
     }
 
+    /// The days covered and their bounds in time, `[start, until)`.
+    pub fn span(self, today: NaiveDate) -> (NaiveDate, NaiveDate, DateTime<Utc>, DateTime<Utc>) {
+        let (from, to) = self.days(today);
+        let midnight = |d: NaiveDate| d.and_hms_opt(0, 0, 0).expect("midnight").and_utc();
+        (
+            from,
+            to,
+            midnight(from),
+            midnight(to + chrono::Days::new(1)),
+        )
+    }
+
     /// The first and last day covered, `today` included.
     pub fn days(self, today: NaiveDate) -> (NaiveDate, NaiveDate) {
         use chrono::Datelike;
@@ -185,12 +197,7 @@ pub async fn team_check_ins(range: String, unit: Option<i64>) -> Result<CheckInR
         let user = auth::require_user().await?;
         let db = auth::db()?;
         let range = CheckInRange::parse(&range);
-        let (from, to) = range.days(Utc::now().date_naive());
-        let start = from.and_hms_opt(0, 0, 0).expect("midnight").and_utc();
-        let until = (to + chrono::Days::new(1))
-            .and_hms_opt(0, 0, 0)
-            .expect("midnight")
-            .and_utc();
+        let (from, to, start, until) = range.span(Utc::now().date_naive());
         let rows = repo::check_ins::list(&db, &user.scope(), unit, start, until).await?;
         Ok(CheckInReport {
             range,

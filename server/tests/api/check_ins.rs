@@ -336,6 +336,13 @@ async fn bad_check_ins_are_refused_by_field_and_store_nothing(backend: Backend) 
         )
         .await;
     assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    // A body over the limit (2 MiB by default) is refused before it is read.
+    let mut huge = good.clone();
+    huge["location_error"] = json!("x".repeat(3 * 1024 * 1024));
+    let response = post(&app, &rep, "check_in", huge).await;
+    assert_eq!(response.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "payload_too_large");
     assert_eq!(count(&app, "SELECT COUNT(*) FROM check_ins").await, 0);
     assert_eq!(count(&app, "SELECT COUNT(*) FROM activities").await, 0);
 
@@ -447,7 +454,38 @@ async fn check_out_records_time_on_site_and_the_team_view_is_scoped(backend: Bac
         Some((now - checked_in).num_minutes())
     );
     assert_eq!(seen.counts(), (1, 0, 0));
-    assert_eq!(report(manager, "week").await.rows.len(), 1);
+    assert_eq!(report(manager.clone(), "week").await.rows.len(), 1);
+
+    // The same rows as a CSV download, scoped the same way.
+    let csv = |client: reqwest::Client, query: &'static str| {
+        let app = &app;
+        async move {
+            client
+                .get(format!("{}/api/export/check-ins.csv?{query}", app.address))
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    let response = csv(manager.clone(), "range=today&unit=").await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let body = response.text().await.unwrap();
+    let lines: Vec<&str> = body.lines().collect();
+    assert_eq!(lines.len(), 2, "{body}");
+    assert!(
+        lines[0].starts_with("checked_in_utc,received_utc,checked_out_utc,minutes_on_site,rep,")
+    );
+    assert!(lines[1].contains(",verified,85,,53.55100,9.99250,12,follow_up,Wants a quote for 40 pallets.,Send the quote by Friday."), "{}", lines[1]);
+    let minutes = (now - checked_in).num_minutes().to_string();
+    assert!(
+        lines[1].contains(&format!(",{minutes},rep n1,")),
+        "{}",
+        lines[1]
+    );
+    let south_csv = csv(signed_in(&app, MANAGER_SOUTH).await, "range=week").await;
+    assert_eq!(south_csv.text().await.unwrap().lines().count(), 1);
+    let bad = csv(manager, "range=today&unit=north").await;
+    assert_eq!(bad.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(report(rep, "today").await.rows.len(), 1);
     assert!(report(other, "today").await.rows.is_empty());
     assert!(report(signed_in(&app, MANAGER_SOUTH).await, "today")

@@ -107,6 +107,7 @@ impl TestApp {
             leptos_options: leptos_options(),
             load_demo,
             secure_cookie: false,
+            max_body_bytes: server::configuration::DEFAULT_MAX_BODY_BYTES,
         };
         let app = Application::build(settings)
             .await

@@ -19,6 +19,7 @@ both_backends!(
     the_board_follows_view_and_filters,
     opportunities_are_created_edited_and_deleted_with_checks,
     admins_edit_stages_and_a_stage_in_use_is_not_dropped,
+    the_csv_export_lists_what_the_board_shows,
 );
 
 /// The version of a fixture opportunity in Proposal: one per history row (Lead, Qualified,
@@ -646,4 +647,54 @@ async fn admins_edit_stages_and_a_stage_in_use_is_not_dropped(backend: Backend) 
     // The only won stage cannot go.
     let last_won = app.call(&admin, "delete_stage", &[("id", &won)]).await;
     assert_eq!(app_error(last_won).await.field(), Some("id"));
+}
+
+async fn the_csv_export_lists_what_the_board_shows(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    Fixture::load(&app.db).await;
+    let export = |client: Client, query: &'static str| {
+        let app = &app;
+        async move {
+            let response = client
+                .get(format!(
+                    "{}/api/export/opportunities.csv{query}",
+                    app.address
+                ))
+                .send()
+                .await
+                .unwrap();
+            (response.status(), response.text().await.unwrap())
+        }
+    };
+    let rep = signed_in(&app, REP_N1).await;
+    let (status, body) = export(rep.clone(), "").await;
+    assert_eq!(status, StatusCode::OK);
+    let lines: Vec<&str> = body.lines().collect();
+    assert_eq!(lines[0], "id,title,customer_id,customer,owner,stage,stage_kind,value,currency,probability_pct,weighted_value,expected_close_on,closed_on,lost_reason,days_in_stage");
+    // The rep's two: Deal 3-1 (Qualified, € 20 000 at 25 %) and Deal 3-0 (Proposal, € 10 000 at 50 %).
+    assert_eq!(lines.len(), 3, "{body}");
+    assert!(
+        lines[1].contains(",Deal 3-1,")
+            && lines[1].contains(",Qualified,open,20000.00,EUR,25,5000.00,"),
+        "{}",
+        lines[1]
+    );
+    assert!(
+        lines[2].contains(",Deal 3-0,")
+            && lines[2].contains(",Proposal,open,10000.00,EUR,50,5000.00,"),
+        "{}",
+        lines[2]
+    );
+    let (_, filtered) = export(rep, "?q=3-0").await;
+    assert_eq!(filtered.lines().count(), 2, "{filtered}");
+
+    // A manager's default board: the unit's four; another unit's manager sees none of them.
+    let (_, north) = export(signed_in(&app, MANAGER_NORTH).await, "").await;
+    assert_eq!(north.lines().count(), 5, "{north}");
+    let (_, south) = export(signed_in(&app, MANAGER_SOUTH).await, "").await;
+    assert!(!south.contains("Deal 3-"), "{south}");
+    let (status, _) = export(app.new_session(), "").await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let (status, body) = export(signed_in(&app, REP_N2).await, "?from=someday").await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
 }

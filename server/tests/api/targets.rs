@@ -16,6 +16,7 @@ both_backends!(
     targets_are_visible_along_the_org_tree,
     an_edit_keeps_every_changed_field_and_a_stale_one_writes_nothing,
     terms_limits_and_links_are_guarded,
+    the_csv_export_lists_the_targets_shown_with_progress,
 );
 
 fn form(assignee: &str, metric: &str, value: &str) -> Vec<(String, String)> {
@@ -738,4 +739,59 @@ async fn terms_limits_and_links_are_guarded(backend: Backend) {
     let before = counts(&app).await;
     assert_eq!(cascade(admin.clone()).await.status(), StatusCode::CONFLICT);
     assert_eq!(counts(&app).await, before);
+}
+
+async fn the_csv_export_lists_the_targets_shown_with_progress(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let fx = Fixture::load(&app.db).await;
+    let north = ("assignee_user_id", fx.ids.users[REP_N1_INDEX]);
+    let south = ("assignee_user_id", fx.ids.users[REP_S1_INDEX]);
+    target(&app, &fx, north, "bookings", 30_000, "agreed").await;
+    target(&app, &fx, south, "bookings", 50_000, "agreed").await;
+    let export = |client: Client, query: &'static str| {
+        let app = &app;
+        async move {
+            let response = client
+                .get(format!("{}/api/export/targets.csv{query}", app.address))
+                .send()
+                .await
+                .unwrap();
+            (response.status(), response.text().await.unwrap())
+        }
+    };
+    let (status, body) = export(signed_in(&app, ADMIN).await, "?view=company").await;
+    assert_eq!(status, StatusCode::OK);
+    let lines: Vec<&str> = body.lines().collect();
+    assert_eq!(lines[0], "id,statement,metric,assignee,period_start,period_end,status,target,currency,actual,expected_by_today,projection,p10,p50,p90,p_hit_pct,health,warning");
+    assert_eq!(lines.len(), 3, "{body}");
+    let row = lines
+        .iter()
+        .find(|l| l.contains("Book € 30000"))
+        .expect("north's target");
+    // Running, with its pace and the forecast's band filled in.
+    let fields: Vec<&str> = row.split(',').collect();
+    assert_eq!(fields[2], "bookings");
+    assert_eq!(fields[3], "rep n1");
+    assert!(fields[7] == "30000" || fields[7] == "30000.00", "{row}");
+    assert_eq!(fields[8], "EUR");
+    assert!(fields[10].parse::<f64>().is_ok(), "{row}");
+    assert!(fields[15].parse::<u8>().is_ok(), "{row}");
+    assert!(
+        ["on_track", "at_risk", "off_track"].contains(&fields[16]),
+        "{row}"
+    );
+
+    // Scoped like the list: the north manager sees north's, a rep their own.
+    let (_, north) = export(signed_in(&app, MANAGER_NORTH).await, "").await;
+    assert!(
+        north.contains("Book € 30000") && !north.contains("Book € 50000"),
+        "{north}"
+    );
+    let (_, rep) = export(signed_in(&app, REP_S1).await, "").await;
+    assert!(
+        rep.contains("Book € 50000") && !rep.contains("Book € 30000"),
+        "{rep}"
+    );
+    let (status, _) = export(signed_in(&app, REP_N1).await, "?status=nonsense").await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
 }

@@ -62,6 +62,8 @@ fn BoardView(board: Board) -> impl IntoView {
     let ctx = BoardContext::provide(&board);
     let stages = board.stages.clone();
     let can_edit_stages = board.can_edit_stages;
+    // The export takes the board's own query: it lists what the board shows.
+    let location = leptos_router::hooks::use_location();
     view! {
         <section class="board-page">
             <div class="section-head">
@@ -69,6 +71,14 @@ fn BoardView(board: Board) -> impl IntoView {
                 <div class="board-actions">
                     {can_edit_stages
                         .then(|| view! { <A href="/board/stages" attr:class="button-quiet">"Edit stages"</A> })}
+                    <a
+                        href=move || format!("/api/export/opportunities.csv{}", location.search.get())
+                        download="opportunities.csv"
+                        class="button-quiet"
+                        data-testid="export-csv"
+                    >
+                        "Export CSV"
+                    </a>
                     <button
                         type="button"
                         class="button-primary"

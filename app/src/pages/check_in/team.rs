@@ -32,6 +32,18 @@ pub fn TeamCheckInsPage() -> impl IntoView {
         <section class="card">
             <div class="section-head">
                 <h1>"Team check-ins"</h1>
+                <a
+                    href=move || params.with(|(range, unit)| format!(
+                        "/api/export/check-ins.csv?range={}&unit={}",
+                        if range.is_empty() { "today" } else { range },
+                        unit.map(|u| u.to_string()).unwrap_or_default()
+                    ))
+                    download="check-ins.csv"
+                    class="button-quiet"
+                    data-testid="export-csv"
+                >
+                    "Export CSV"
+                </a>
                 <a href="/check-in" class="button-quiet">"Check in"</a>
             </div>
             <Form method="GET" action="" attr:class="filters">

@@ -33,14 +33,26 @@ pub fn TargetsPage() -> impl IntoView {
         })
     };
     let targets = Resource::new(params, |(view, status)| list_targets(view, status));
+    // The export takes the list's own query: it lists what the page shows.
+    let location = leptos_router::hooks::use_location();
     view! {
         <Title text="Targets" />
         <section class="card">
             <div class="section-head">
                 <h1>"Targets"</h1>
-                <A href="/targets/new" attr:class="button-primary" attr:data-testid="new-target">
-                    "New target"
-                </A>
+                <div class="board-actions">
+                    <a
+                        href=move || format!("/api/export/targets.csv{}", location.search.get())
+                        download="targets.csv"
+                        class="button-quiet"
+                        data-testid="export-csv"
+                    >
+                        "Export CSV"
+                    </a>
+                    <A href="/targets/new" attr:class="button-primary" attr:data-testid="new-target">
+                        "New target"
+                    </A>
+                </div>
             </div>
             <Transition fallback=|| view! { <p class="muted">"Loading targets…"</p> }>
                 {move || Suspend::new(async move {
