@@ -187,6 +187,13 @@ test('the view and filters live in the URL', async ({ page }) => {
   await expect(page.getByTestId('filter-owner')).toHaveValue(/\d+/);
   expect(await page.locator('.opp-owner').allInnerTexts()).toEqual(owners);
 
+  // Export CSV lists what the board shows, with the same filter: Lena's opportunities only.
+  const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-csv').click()]);
+  const lines = Buffer.concat(await (await download.createReadStream()).toArray()).toString('utf8').trim().split('\n');
+  expect(lines[0]).toBe('id,title,customer_id,customer,owner,stage,stage_kind,value,currency,probability_pct,weighted_value,expected_close_on,closed_on,lost_reason,days_in_stage');
+  expect(lines.length - 1).toBeGreaterThanOrEqual(owners.length);
+  expect(lines.slice(1).every((line) => line.includes(',Lena Schulz,'))).toBe(true);
+
   await page.goto('/board?from=2020-02-01&to=2020-01-01');
   await expect(page.getByTestId('board-error')).toContainText('to: the close-date range ends');
 });

@@ -130,6 +130,16 @@ test('a rep checks in where the customer is: verified, checked out, and the mana
   await manager.getByRole('button', { name: 'Show' }).click();
   await expect(manager).toHaveURL(/range=week/);
   await expect(manager.getByTestId('team-check-in').filter({ hasText: customer.name }).first()).toBeVisible();
+  // The manager widens this customer's radius on its page (a large site).
+  await manager.goto(`/customers/${customer.id}`);
+  await waitForHydration(manager);
+  await manager.locator('#field-radius').fill('500');
+  await manager.getByTestId('visit-radius-form').getByRole('button', { name: 'Set' }).click();
+  await expect(manager.getByTestId('visit-radius')).toHaveText('500 m');
+  // Empty restores the default.
+  await manager.locator('#field-radius').fill('');
+  await manager.getByTestId('visit-radius-form').getByRole('button', { name: 'Set' }).click();
+  await expect(manager.getByTestId('visit-radius')).toHaveText('300 m (default)');
   await desk.close();
   await context.close();
 });

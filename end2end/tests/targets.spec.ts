@@ -113,4 +113,10 @@ test('the targets list groups by horizon and kind and a parent shows its allocat
   for (const status of await manager.getByTestId('target-status').allTextContents()) {
     expect(status).toBe('Changes requested');
   }
+  // Export CSV lists the same targets, with their progress.
+  const [download] = await Promise.all([manager.waitForEvent('download'), manager.getByTestId('export-csv').click()]);
+  const lines = Buffer.concat(await (await download.createReadStream()).toArray()).toString('utf8').trim().split('\n');
+  expect(lines[0]).toContain('id,statement,metric,assignee,period_start,period_end,status,target,currency,actual,');
+  expect(lines.length - 1).toBe(await rows.count());
+  expect(lines.slice(1).every((line) => line.includes(',Changes requested,'))).toBe(true);
 });

@@ -72,7 +72,7 @@ fn BoardView(board: Board) -> impl IntoView {
                     {can_edit_stages
                         .then(|| view! { <A href="/board/stages" attr:class="button-quiet">"Edit stages"</A> })}
                     <a
-                        href=move || format!("/api/export/opportunities.csv{}", location.search.get())
+                        href=move || format!("/api/export/opportunities.csv?{}", location.search.get().trim_start_matches('?'))
                         download="opportunities.csv"
                         class="button-quiet"
                         data-testid="export-csv"

@@ -42,7 +42,7 @@ pub fn TargetsPage() -> impl IntoView {
                 <h1>"Targets"</h1>
                 <div class="board-actions">
                     <a
-                        href=move || format!("/api/export/targets.csv{}", location.search.get())
+                        href=move || format!("/api/export/targets.csv?{}", location.search.get().trim_start_matches('?'))
                         download="targets.csv"
                         class="button-quiet"
                         data-testid="export-csv"
