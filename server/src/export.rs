@@ -2,6 +2,7 @@
 //! page's query (list, period, filters, order) and returns every matching row, not one page;
 //! `GET /api/export/check-ins.csv` takes the team check-ins page's (range, unit).
 
+use crate::api_error::from_app as error;
 use app::api::auth::SessionUser;
 use app::api::check_ins::CheckInRange;
 use app::api::customers::CustomerQuery;
@@ -10,7 +11,7 @@ use app::error::AppError;
 use app::repo;
 use app::state::AppState;
 use axum::extract::{Query, State};
-use axum::http::{header, StatusCode};
+use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum::Extension;
 
@@ -19,16 +20,6 @@ fn amount(minor: i64) -> String {
     let sign = if minor < 0 { "-" } else { "" };
     let abs = minor.unsigned_abs();
     format!("{sign}{}.{:02}", abs / 100, abs % 100)
-}
-
-fn error(err: AppError) -> Response {
-    let status = StatusCode::from_u16(err.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    let body = serde_json::json!({ "error": {
-        "code": format!("{}", status.as_u16()),
-        "message": err.to_string(),
-        "field": err.field(),
-    }});
-    (status, axum::Json(body)).into_response()
 }
 
 pub async fn customers(

@@ -1,6 +1,7 @@
 //! The Pacer server: configuration, start-up (database, sessions, router) and the demo company.
 #![recursion_limit = "512"]
 
+pub mod api_error;
 pub mod configuration;
 pub mod demo;
 pub mod export;

@@ -7,7 +7,7 @@ use app::auth::USER_ID_KEY;
 use app::repo;
 use app::state::AppState;
 use axum::extract::{Request, State};
-use axum::http::{header, StatusCode};
+use axum::http::StatusCode;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
 use tower_sessions::Session;
@@ -28,13 +28,7 @@ pub async fn require_sign_in(
     }
     let path = request.uri().path();
     if path.starts_with("/api/") {
-        let body = r#"{"error":{"code":"unauthorized","message":"Please sign in.","field":null}}"#;
-        return (
-            StatusCode::UNAUTHORIZED,
-            [(header::CONTENT_TYPE, "application/json")],
-            body,
-        )
-            .into_response();
+        return crate::api_error::response(StatusCode::UNAUTHORIZED, "Please sign in.", None);
     }
     let wanted = request
         .uri()

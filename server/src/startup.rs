@@ -190,7 +190,6 @@ async fn refuse_large_bodies(
     request: axum::extract::Request,
     next: middleware::Next,
 ) -> axum::response::Response {
-    use axum::response::IntoResponse;
     let limit = if request.uri().path().starts_with("/api/import/") {
         crate::import::MAX_UPLOAD_BYTES
     } else {
@@ -202,15 +201,11 @@ async fn refuse_large_bodies(
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<usize>().ok());
     match declared {
-        Some(length) if length > limit => (
+        Some(length) if length > limit => crate::api_error::response(
             axum::http::StatusCode::PAYLOAD_TOO_LARGE,
-            axum::Json(serde_json::json!({ "error": {
-                "code": "payload_too_large",
-                "message": format!("The request body is {length} bytes; the limit is {limit} bytes."),
-                "field": null,
-            }})),
-        )
-            .into_response(),
+            format!("The request body is {length} bytes; the limit is {limit} bytes."),
+            None,
+        ),
         _ => next.run(request).await,
     }
 }
