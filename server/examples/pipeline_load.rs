@@ -72,6 +72,7 @@ async fn main() {
         load_demo: true,
         secure_cookie: false,
         max_body_bytes: server::configuration::DEFAULT_MAX_BODY_BYTES,
+        api_rate: server::configuration::DEFAULT_API_RATE,
     };
     let app = Application::build(settings)
         .await

@@ -14,7 +14,22 @@ pub struct Settings {
     /// Request bodies larger than this are refused with 413 (`PACER_MAX_BODY_BYTES`; the CSV
     /// import has its own limit, `import::MAX_UPLOAD_BYTES`).
     pub max_body_bytes: usize,
+    /// Requests per second each API token may make, with the burst it may save up
+    /// (`PACER_API_RATE`, `PACER_API_BURST`); over it, 429 with `Retry-After`.
+    pub api_rate: ApiRate,
 }
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ApiRate {
+    pub per_second: u32,
+    pub burst: u32,
+}
+
+/// A sync job or a BI refresh runs well inside 50 requests a second; a runaway loop does not.
+pub const DEFAULT_API_RATE: ApiRate = ApiRate {
+    per_second: 50,
+    burst: 100,
+};
 
 /// The default limit for a request body: 2 MiB, far above any form or JSON Pacer reads.
 pub const DEFAULT_MAX_BODY_BYTES: usize = 2 * 1024 * 1024;
@@ -27,6 +42,8 @@ pub enum SettingsError {
     Flag { name: &'static str, value: String },
     #[error("PACER_MAX_BODY_BYTES must be a number of bytes from 1024 up, got \"{0}\"")]
     BodyLimit(String),
+    #[error("{name} must be a whole number from 1 to 1000000, got \"{value}\"")]
+    Rate { name: &'static str, value: String },
 }
 
 impl Settings {
@@ -49,6 +66,10 @@ impl Settings {
                     _ => return Err(SettingsError::BodyLimit(text)),
                 },
             },
+            api_rate: ApiRate {
+                per_second: count("PACER_API_RATE", DEFAULT_API_RATE.per_second)?,
+                burst: count("PACER_API_BURST", DEFAULT_API_RATE.burst)?,
+            },
         })
     }
 }
@@ -60,6 +81,16 @@ fn flag(name: &'static str, default: bool) -> Result<bool, SettingsError> {
             "on" | "true" | "1" | "yes" => Ok(true),
             "off" | "false" | "0" | "no" => Ok(false),
             _ => Err(SettingsError::Flag { name, value }),
+        },
+    }
+}
+
+fn count(name: &'static str, default: u32) -> Result<u32, SettingsError> {
+    match std::env::var(name) {
+        Err(_) => Ok(default),
+        Ok(value) => match value.trim().parse::<u32>() {
+            Ok(n) if (1..=1_000_000).contains(&n) => Ok(n),
+            _ => Err(SettingsError::Rate { name, value }),
         },
     }
 }

@@ -15,12 +15,7 @@ use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum::Extension;
 
-/// Minor units as a plain decimal a spreadsheet reads in any locale setting: `-1234.50`.
-fn amount(minor: i64) -> String {
-    let sign = if minor < 0 { "-" } else { "" };
-    let abs = minor.unsigned_abs();
-    format!("{sign}{}.{:02}", abs / 100, abs % 100)
-}
+use crate::api_v1::money as amount;
 
 pub async fn customers(
     State(state): State<AppState>,

@@ -2,6 +2,7 @@
 #![recursion_limit = "512"]
 
 pub mod api_error;
+pub mod api_v1;
 pub mod configuration;
 pub mod demo;
 pub mod export;

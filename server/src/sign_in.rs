@@ -1,6 +1,8 @@
 //! The gate in front of everything: a signed-in user is put on the request for server
 //! functions; anonymous requests to pages go to the sign-in page, to server functions and the
-//! API get 401.
+//! API get 401. The integration API and the exports also take an API token
+//! (`Authorization: Bearer pacer_…`): it becomes the same [`SessionUser`], so one scoping
+//! function serves people and tokens alike, and each token is held to its rate limit.
 
 use app::api::auth::SessionUser;
 use app::auth::USER_ID_KEY;
@@ -10,19 +12,97 @@ use axum::extract::{Request, State};
 use axum::http::StatusCode;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
+use governor::clock::{Clock, DefaultClock};
+use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+use std::num::NonZeroU32;
+use std::sync::Arc;
 use tower_sessions::Session;
 
+/// What the gate needs: the app (its database) and the per-token rate limiter.
+#[derive(Clone)]
+pub struct Gate {
+    pub state: AppState,
+    limiter: Arc<DefaultKeyedRateLimiter<i64>>,
+}
+
+impl Gate {
+    pub fn new(state: AppState, rate: crate::configuration::ApiRate) -> Gate {
+        let per_second = NonZeroU32::new(rate.per_second).unwrap_or(NonZeroU32::MIN);
+        let burst = NonZeroU32::new(rate.burst).unwrap_or(per_second);
+        Gate {
+            state,
+            limiter: Arc::new(RateLimiter::keyed(
+                Quota::per_second(per_second).allow_burst(burst),
+            )),
+        }
+    }
+}
+
+/// Paths an API token opens: the JSON API and the CSV exports, not the pages.
+fn takes_tokens(path: &str) -> bool {
+    path.starts_with("/api/v1/") || path.starts_with("/api/export/")
+}
+
 pub async fn require_sign_in(
-    State(state): State<AppState>,
+    State(gate): State<Gate>,
     session: Session,
     mut request: Request,
     next: Next,
 ) -> Response {
+    let state = &gate.state;
     // Public paths need no user: static files, above all, cost no database round trip.
     if is_public(request.uri().path()) {
         return next.run(request).await;
     }
-    if let Some(user) = signed_in_user(&state, &session).await {
+    if let Some(header) = request.headers().get(axum::http::header::AUTHORIZATION) {
+        if !takes_tokens(request.uri().path()) {
+            return crate::api_error::response(
+                StatusCode::UNAUTHORIZED,
+                "API tokens open /api/v1 and the exports only; sign in for the rest.",
+                None,
+            );
+        }
+        let token = header
+            .to_str()
+            .ok()
+            .and_then(|h| h.strip_prefix("Bearer "))
+            .map(str::trim)
+            .unwrap_or_default();
+        let found = match repo::tokens::resolve(&state.db, token).await {
+            Ok(found) => found,
+            Err(e) => {
+                tracing::error!(error = %e, "resolving an API token failed");
+                return crate::api_error::from_app(app::error::AppError::Internal);
+            }
+        };
+        let Some(found) = found else {
+            return crate::api_error::response(
+                StatusCode::UNAUTHORIZED,
+                "The API token is unknown or revoked (send Authorization: Bearer pacer_…).",
+                None,
+            );
+        };
+        if let Err(not_until) = gate.limiter.check_key(&found.token_id) {
+            let wait = not_until.wait_time_from(DefaultClock::default().now());
+            let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+            let mut response = crate::api_error::response(
+                StatusCode::TOO_MANY_REQUESTS,
+                format!(
+                    "This token is over its rate limit; retry in {} s.",
+                    secs.max(1)
+                ),
+                None,
+            );
+            response.headers_mut().insert(
+                axum::http::header::RETRY_AFTER,
+                axum::http::HeaderValue::from(secs.max(1)),
+            );
+            return response;
+        }
+        request.extensions_mut().insert::<SessionUser>(found.user);
+        return next.run(request).await;
+    }
+    if let Some(user) = signed_in_user(state, &session).await {
         request.extensions_mut().insert::<SessionUser>(user);
         return next.run(request).await;
     }
@@ -63,8 +143,10 @@ async fn signed_in_user(state: &AppState, session: &Session) -> Option<SessionUs
 /// What anyone may fetch: the sign-in page and its server function, health, and static files
 /// (the wasm, CSS and icons the sign-in page itself needs).
 fn is_public(path: &str) -> bool {
-    matches!(path, "/login" | "/api/login" | "/healthz")
-        || path.starts_with("/pkg/")
+    matches!(
+        path,
+        "/login" | "/api/login" | "/healthz" | "/api/v1/openapi.json" | "/api/v1/docs"
+    ) || path.starts_with("/pkg/")
         || (!path.starts_with("/api/")
             && path
                 .rsplit('/')
@@ -94,6 +176,8 @@ mod tests {
             "/login",
             "/api/login",
             "/healthz",
+            "/api/v1/openapi.json",
+            "/api/v1/docs",
             "/pkg/pacer.wasm",
             "/favicon.svg",
         ] {
@@ -106,6 +190,7 @@ mod tests {
             "/api/customers",
             "/api/logout",
             "/api/x.json",
+            "/api/v1/opportunities",
         ] {
             assert!(!is_public(private), "{private}");
         }

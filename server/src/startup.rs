@@ -131,6 +131,7 @@ fn router(settings: &Settings, db: Db, sessions: DbSessionStore) -> Router {
 
     Router::new()
         .route("/healthz", get(healthz))
+        .nest("/api/v1", crate::api_v1::router(settings.max_body_bytes))
         .route("/api/export/customers.csv", get(crate::export::customers))
         .route("/api/export/check-ins.csv", get(crate::export::check_ins))
         .route(
@@ -151,7 +152,7 @@ fn router(settings: &Settings, db: Db, sessions: DbSessionStore) -> Router {
             refuse_large_bodies,
         ))
         .layer(middleware::from_fn_with_state(
-            state.clone(),
+            crate::sign_in::Gate::new(state.clone(), settings.api_rate),
             require_sign_in,
         ))
         .layer(session_layer)

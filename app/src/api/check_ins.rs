@@ -157,23 +157,30 @@ pub async fn check_in_customers() -> Result<Vec<CheckInCustomer>, AppError> {
 /// with what is stored (`duplicate`), so a phone may resend until it hears back.
 #[server(endpoint = "check_in", input = Json)]
 pub async fn check_in(input: CheckInInput) -> Result<CheckInSaved, AppError> {
-    use crate::{auth, repo};
+    use crate::auth;
     auth::respond(async move {
         let user = auth::require_user().await?;
-        let db = auth::db()?;
-        // A resend of a stored check-in is answered as stored, even if it would no longer
-        // pass (it has grown older than the limit while its answer was lost).
-        if let Some(saved) = repo::check_ins::existing(&db, user.id, &input.client_id).await? {
-            return Ok(saved);
-        }
-        let received = Utc::now();
-        let checked = input.check(received).map_err(AppError::from)?;
-        Ok(
-            repo::check_ins::record(&db, &user.scope(), user.id, &input, &checked, received)
-                .await?,
-        )
+        store_check_in(&auth::db()?, &user, &input).await
     })
     .await
+}
+
+/// Stores `input` for `user` once: a resend of a stored check-in is answered as stored, even
+/// if it would no longer pass (it has grown older than the limit while its answer was lost).
+/// The phone's server function and the JSON API both come here.
+#[cfg(feature = "ssr")]
+pub async fn store_check_in(
+    db: &crate::db::Db,
+    user: &crate::api::auth::SessionUser,
+    input: &CheckInInput,
+) -> Result<CheckInSaved, AppError> {
+    use crate::repo;
+    if let Some(saved) = repo::check_ins::existing(db, user.id, &input.client_id).await? {
+        return Ok(saved);
+    }
+    let received = Utc::now();
+    let checked = input.check(received).map_err(AppError::from)?;
+    Ok(repo::check_ins::record(db, &user.scope(), user.id, input, &checked, received).await?)
 }
 
 /// Ends the user's visit: outcome, notes, next step, and the time on site.

@@ -8,3 +8,4 @@ pub mod dashboard;
 pub mod imports;
 pub mod pipeline;
 pub mod targets;
+pub mod tokens;

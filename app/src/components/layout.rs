@@ -70,7 +70,7 @@ fn UserBadge(auth: AuthContext) -> impl IntoView {
                             " · "
                             {user.unit_name.clone()}
                         </span>
-                        {(user.role == crate::domain::Role::Admin).then(|| view! {
+                        {(user.role != crate::domain::Role::Rep).then(|| view! {
                             <a class="user-settings small" href="/settings" data-testid="settings-link">"Settings"</a>
                         })}
                     </div>

@@ -3,6 +3,7 @@
 //! The same functions run on the server (the final word) and in the browser (instant feedback),
 //! so nothing in here may depend on either side's runtime.
 
+pub mod activity;
 pub mod check_in;
 pub mod email;
 pub mod forecast;

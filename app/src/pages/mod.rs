@@ -8,6 +8,7 @@ mod login;
 mod not_found;
 mod settings;
 mod targets;
+mod tokens;
 
 pub use board::{BoardPage, StagesPage};
 pub use check_in::{forget_kept_customers, CheckInPage, TeamCheckInsPage};

@@ -1,5 +1,5 @@
 //! Settings (admins): the thresholds that turn a forecast into on track / at risk / off track,
-//! and the rule that flags a customer's trend change.
+//! and the rule that flags a customer's trend change; (managers and admins) API tokens.
 
 use crate::api::customers::{get_trend_rule, save_trend_rule};
 use crate::api::dashboard::{get_thresholds, save_thresholds};
@@ -35,6 +35,9 @@ pub fn SettingsPage() -> impl IntoView {
                 })}
             </Transition>
         </section>
+        {move || Suspend::new(async move {
+            auth.user.await.is_ok_and(|u| u.role != Role::Rep).then(|| view! { <super::tokens::ApiTokens /> })
+        })}
         <section class="card">
             <h1>"Customer trend changes"</h1>
             <p class="muted">

@@ -3,6 +3,7 @@
 //!
 //! [`Db`]: crate::db::Db
 
+pub mod activities;
 pub mod check_ins;
 pub mod customers;
 pub mod dashboard;
@@ -17,6 +18,7 @@ pub mod seed;
 pub mod settings;
 pub mod snapshots;
 pub mod targets;
+pub mod tokens;
 pub mod turnover;
 pub mod users;
 

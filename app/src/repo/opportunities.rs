@@ -164,6 +164,70 @@ const CARD_SELECT: &str = "SELECT o.id, o.title, o.customer_id, c.name AS custom
      FROM opportunities o JOIN customers c ON c.id = o.customer_id \
      JOIN users u ON u.id = o.owner_id JOIN stages s ON s.id = o.stage_id";
 
+/// Filters of the API's opportunity list; every one narrows the viewer's scope.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ListFilter {
+    pub owner: Option<i64>,
+    /// Owners in this org unit or below it.
+    pub unit: Option<i64>,
+    pub stage: Option<i64>,
+    pub customer: Option<i64>,
+    /// `open`, `won` or `lost`: the kind of the stage.
+    pub stage_kind: Option<crate::domain::StageKind>,
+    /// Expected (open) or actual (closed) close date in this span.
+    pub closes_from: Option<NaiveDate>,
+    pub closes_to: Option<NaiveDate>,
+}
+
+/// One page of the opportunities `scope` may see, oldest first (by id, so pages stay put
+/// while new ones are added); `limit + 1` rows are read to tell whether more follow.
+#[tracing::instrument(skip(db), err)]
+pub async fn page(
+    db: &Db,
+    scope: &Scope,
+    filter: &ListFilter,
+    offset: i64,
+    limit: i64,
+) -> Result<(Vec<Card>, bool), RepoError> {
+    let rows: Vec<CardRow> = on_db!(db, pool => {
+        let mut qb = QueryBuilder::new(CARD_SELECT);
+        qb.push(" WHERE ");
+        push_owner_filter(&mut qb, scope, "o.owner_id");
+        if let Some(unit) = filter.unit {
+            qb.push(" AND ");
+            super::scope::push_unit_filter(&mut qb, unit, "o.owner_id");
+        }
+        if let Some(owner) = filter.owner {
+            qb.push(" AND o.owner_id = ").push_bind(owner);
+        }
+        if let Some(stage) = filter.stage {
+            qb.push(" AND o.stage_id = ").push_bind(stage);
+        }
+        if let Some(customer) = filter.customer {
+            qb.push(" AND o.customer_id = ").push_bind(customer);
+        }
+        if let Some(kind) = filter.stage_kind {
+            qb.push(" AND s.kind = ").push_bind(kind.as_str());
+        }
+        let close = "COALESCE(o.closed_on, o.expected_close_on)";
+        if let Some(from) = filter.closes_from {
+            qb.push(format!(" AND {close} >= ")).push_bind(from);
+        }
+        if let Some(to) = filter.closes_to {
+            qb.push(format!(" AND {close} <= ")).push_bind(to);
+        }
+        qb.push(" ORDER BY o.id LIMIT ").push_bind(limit + 1).push(" OFFSET ").push_bind(offset);
+        qb.build_query_as().fetch_all(pool).await?
+    });
+    let more = rows.len() as i64 > limit;
+    let cards = rows
+        .into_iter()
+        .take(limit as usize)
+        .map(Card::try_from)
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok((cards, more))
+}
+
 /// The board for `user` as `query` filters it.
 #[tracing::instrument(skip(db, user), fields(user = user.id))]
 pub async fn board(

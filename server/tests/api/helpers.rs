@@ -108,6 +108,7 @@ impl TestApp {
             load_demo,
             secure_cookie: false,
             max_body_bytes: server::configuration::DEFAULT_MAX_BODY_BYTES,
+            api_rate: server::configuration::DEFAULT_API_RATE,
         };
         let app = Application::build(settings)
             .await

@@ -1,0 +1,104 @@
+//! Activities recorded through the API: stored once per client id.
+
+use super::scope::push_owner_filter;
+use super::{RepoError, WriteError};
+use crate::db::Db;
+use crate::domain::activity::{ActivityInput, ActivityKind};
+use crate::domain::Scope;
+use crate::error::AppError;
+use crate::on_db;
+use sqlx::QueryBuilder;
+
+/// What is stored for a client id: the activity, and whether this request stored it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ActivitySaved {
+    pub id: i64,
+    pub duplicate: bool,
+}
+
+/// The activity stored under `client_id`, if `user_id` stored it. Another user's id is
+/// refused: ids are the client's, and one client does not guess another's.
+async fn existing(db: &Db, user_id: i64, client_id: &str) -> Result<Option<i64>, WriteError> {
+    let found: Option<(i64, i64)> = on_db!(db, pool => sqlx::query_as(
+        "SELECT id, user_id FROM activities WHERE client_id = $1"
+    ).bind(client_id).fetch_optional(pool).await?);
+    match found {
+        None => Ok(None),
+        Some((id, owner)) if owner == user_id => Ok(Some(id)),
+        Some(_) => {
+            Err(AppError::invalid("client_id", "this id is already used by another user").into())
+        }
+    }
+}
+
+/// Stores `input` as `user_id`'s activity at a customer `scope` may see, once: a resend, or
+/// a concurrent twin, answers with the stored one. An initial contact sets the customer's
+/// first-contact date when it is earlier than the one on record.
+#[tracing::instrument(skip(db, input), fields(client_id = %input.client_id))]
+pub async fn record(
+    db: &Db,
+    scope: &Scope,
+    user_id: i64,
+    input: &ActivityInput,
+) -> Result<ActivitySaved, WriteError> {
+    if let Some(id) = existing(db, user_id, &input.client_id).await? {
+        return Ok(ActivitySaved {
+            id,
+            duplicate: true,
+        });
+    }
+    let start = db.begin_write().await;
+    let inserted: Option<i64> = on_db!(db, pool => {
+        let mut tx = pool.begin_with(start.sql).await?;
+        let mut qb = QueryBuilder::new("SELECT c.id FROM customers c WHERE c.id = ");
+        qb.push_bind(input.customer_id).push(" AND ");
+        push_owner_filter(&mut qb, scope, "c.owner_id");
+        let visible: Option<(i64,)> = qb.build_query_as().fetch_optional(&mut *tx).await?;
+        if visible.is_none() {
+            return Err(AppError::NotFound("customer".into()).into());
+        }
+        let row: Option<(i64,)> = sqlx::query_as(
+            "INSERT INTO activities (kind, customer_id, user_id, occurred_at, notes, client_id) \
+             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (client_id) DO NOTHING RETURNING id",
+        )
+        .bind(input.kind.as_str())
+        .bind(input.customer_id)
+        .bind(user_id)
+        .bind(input.occurred_at)
+        .bind(input.notes.trim())
+        .bind(&input.client_id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        if row.is_some() && input.kind == ActivityKind::InitialContact {
+            sqlx::query(
+                "UPDATE customers SET first_contact_on = $1 \
+                 WHERE id = $2 AND (first_contact_on IS NULL OR first_contact_on > $1)",
+            )
+            .bind(input.occurred_at.date_naive())
+            .bind(input.customer_id)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        row.map(|(id,)| id)
+    });
+    match inserted {
+        Some(id) => Ok(ActivitySaved {
+            id,
+            duplicate: false,
+        }),
+        // A twin committed first: its activity stands.
+        None => existing(db, user_id, &input.client_id)
+            .await?
+            .map(|id| ActivitySaved {
+                id,
+                duplicate: true,
+            })
+            .ok_or_else(|| {
+                WriteError::Repo(RepoError::Corrupt(format!(
+                    "activity {} conflicted but cannot be read",
+                    input.client_id
+                )))
+            }),
+    }
+}

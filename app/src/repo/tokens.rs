@@ -1,0 +1,283 @@
+//! API tokens: created with 32 random bytes, stored as their SHA-256, resolved to the
+//! [`SessionUser`] they act as. Resolutions are kept for [`CACHE_TTL`], so a busy integration
+//! costs no lookup per request; revoking drops the kept one at once in this process.
+
+use super::{RepoError, WriteError};
+use crate::api::auth::SessionUser;
+use crate::api::tokens::{CreatedToken, TokenRequest, TokenRow};
+use crate::db::Db;
+use crate::domain::Role;
+use crate::error::AppError;
+use crate::on_db;
+use chrono::{DateTime, Utc};
+use sha2::{Digest, Sha256};
+use std::collections::HashMap;
+use std::sync::{LazyLock, Mutex};
+use std::time::{Duration, Instant};
+
+/// What every token starts with, so secret scanners and people recognise one.
+pub const PREFIX: &str = "pacer_";
+
+/// How long a resolved token is trusted without asking the database again. Another server
+/// process sees a revocation after at most this long; this one at once.
+pub const CACHE_TTL: Duration = Duration::from_secs(30);
+
+fn hash(token: &str) -> String {
+    Sha256::digest(token.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+fn generate() -> Result<String, RepoError> {
+    let mut bytes = [0u8; 32];
+    getrandom::getrandom(&mut bytes)
+        .map_err(|e| RepoError::Corrupt(format!("no randomness for a token: {e}")))?;
+    Ok(format!(
+        "{PREFIX}{}",
+        bytes.iter().map(|b| format!("{b:02x}")).collect::<String>()
+    ))
+}
+
+/// A token resolved: its id (for rate limits) and whom it acts as.
+#[derive(Clone, Debug)]
+pub struct TokenUser {
+    pub token_id: i64,
+    pub user: SessionUser,
+}
+
+type Cache = Mutex<HashMap<String, (Instant, TokenUser)>>;
+static CACHE: LazyLock<Cache> = LazyLock::new(Default::default);
+
+#[derive(sqlx::FromRow)]
+struct ResolveRow {
+    id: i64,
+    name: String,
+    role: String,
+    user_id: i64,
+    email: String,
+    unit_id: i64,
+    unit_name: String,
+    unit_path: String,
+}
+
+/// The user a presented token acts as, or `None` for an unknown or revoked token.
+pub async fn resolve(db: &Db, token: &str) -> Result<Option<TokenUser>, RepoError> {
+    if !token.starts_with(PREFIX) || token.len() > 128 {
+        return Ok(None);
+    }
+    let key = hash(token);
+    if let Some((at, found)) = CACHE.lock().ok().and_then(|c| c.get(&key).cloned()) {
+        if at.elapsed() < CACHE_TTL {
+            return Ok(Some(found));
+        }
+    }
+    let row: Option<ResolveRow> = on_db!(db, pool => sqlx::query_as(
+        "SELECT t.id, t.name, t.role, t.user_id, u.email, o.id AS unit_id, o.name AS unit_name, \
+         o.path AS unit_path FROM api_tokens t JOIN users u ON u.id = t.user_id \
+         JOIN org_units o ON o.id = t.org_unit_id \
+         WHERE t.token_hash = $1 AND t.revoked_at IS NULL"
+    ).bind(&key).fetch_optional(pool).await?);
+    let Some(row) = row else {
+        if let Ok(mut cache) = CACHE.lock() {
+            cache.remove(&key);
+        }
+        return Ok(None);
+    };
+    let found = TokenUser {
+        token_id: row.id,
+        user: SessionUser {
+            id: row.user_id,
+            name: format!("{} (API token)", row.name),
+            email: row.email,
+            role: Role::parse(&row.role).map_err(|e| RepoError::Corrupt(e.to_string()))?,
+            unit_id: row.unit_id,
+            unit_name: row.unit_name,
+            unit_path: row.unit_path,
+        },
+    };
+    if let Ok(mut cache) = CACHE.lock() {
+        // Expired entries go when the cache grows; live tokens are few.
+        if cache.len() > 10_000 {
+            cache.retain(|_, (at, _)| at.elapsed() < CACHE_TTL);
+        }
+        cache.insert(key, (Instant::now(), found.clone()));
+    }
+    // "Last used" is as fresh as the cache: written once per lookup, not per request.
+    let db = db.clone();
+    let id = row.id;
+    tokio::spawn(async move {
+        let now = Utc::now();
+        let start = db.begin_write().await;
+        let result: Result<(), sqlx::Error> = on_db!(&db, pool => async {
+            let mut tx = pool.begin_with(start.sql).await?;
+            sqlx::query("UPDATE api_tokens SET last_used_at = $1 WHERE id = $2")
+                .bind(now).bind(id).execute(&mut *tx).await?;
+            tx.commit().await
+        }.await);
+        if let Err(e) = result {
+            tracing::warn!(error = %e, token = id, "recording a token's last use failed");
+        }
+    });
+    Ok(Some(found))
+}
+
+#[derive(sqlx::FromRow)]
+struct ListRow {
+    id: i64,
+    name: String,
+    hint: String,
+    role: String,
+    scope: String,
+    created_by: String,
+    created_at: DateTime<Utc>,
+    last_used_at: Option<DateTime<Utc>>,
+    revoked_at: Option<DateTime<Utc>>,
+}
+
+/// Tokens `user` manages, newest first: an admin's list has all, a manager's theirs.
+#[tracing::instrument(skip(db, user), fields(user = user.id), err)]
+pub async fn list(db: &Db, user: &SessionUser) -> Result<Vec<TokenRow>, RepoError> {
+    let sql = "SELECT t.id, t.name, t.hint, t.role, \
+         CASE WHEN t.role = 'rep' THEN u.name WHEN t.role = 'admin' THEN 'Everything' ELSE o.name END AS scope, \
+         c.name AS created_by, t.created_at, t.last_used_at, t.revoked_at \
+         FROM api_tokens t JOIN users u ON u.id = t.user_id JOIN org_units o ON o.id = t.org_unit_id \
+         JOIN users c ON c.id = t.created_by \
+         WHERE $1 OR t.created_by = $2 ORDER BY t.created_at DESC, t.id DESC";
+    let rows: Vec<ListRow> = on_db!(db, pool => sqlx::query_as(sql)
+        .bind(user.role == Role::Admin).bind(user.id).fetch_all(pool).await?);
+    rows.into_iter()
+        .map(|r| {
+            Ok(TokenRow {
+                id: r.id,
+                name: r.name,
+                hint: r.hint,
+                role: Role::parse(&r.role).map_err(|e| RepoError::Corrupt(e.to_string()))?,
+                scope: r.scope,
+                created_by: r.created_by,
+                created_at: r.created_at,
+                last_used_at: r.last_used_at,
+                revoked_at: r.revoked_at,
+            })
+        })
+        .collect()
+}
+
+/// Creates a token. The unit a manager token sees, and the rep a rep token acts as, must be
+/// in the creator's own sight; an admin token sees everything and acts as its creator.
+#[tracing::instrument(skip(db, creator, request), fields(user = creator.id))]
+pub async fn create(
+    db: &Db,
+    creator: &SessionUser,
+    request: &TokenRequest,
+    now: DateTime<Utc>,
+) -> Result<CreatedToken, WriteError> {
+    let scope = creator.scope();
+    let (user_id, unit_id) = match request.role {
+        Role::Admin => (creator.id, creator.unit_id),
+        Role::Manager => {
+            let unit = request.unit.unwrap_or(creator.unit_id);
+            let path: Option<(String,)> = on_db!(db, pool => sqlx::query_as(
+                "SELECT path FROM org_units WHERE id = $1"
+            ).bind(unit).fetch_optional(pool).await?);
+            // A unit is in sight when a person placed there would be (no user id matches -1).
+            if !path.is_some_and(|(path,)| scope.allows(-1, &path)) {
+                return Err(AppError::invalid(
+                    "unit",
+                    "choose a part of the organisation you manage",
+                )
+                .into());
+            }
+            (creator.id, unit)
+        }
+        Role::Rep => {
+            let person = request.person.unwrap_or(creator.id);
+            let found: Option<(i64, String)> = on_db!(db, pool => sqlx::query_as(
+                "SELECT o.id, o.path FROM users u JOIN org_units o ON o.id = u.org_unit_id WHERE u.id = $1"
+            ).bind(person).fetch_optional(pool).await?);
+            match found {
+                Some((unit, path)) if scope.allows(person, &path) => (person, unit),
+                _ => return Err(AppError::invalid("person", "choose a person on your team").into()),
+            }
+        }
+    };
+    let token = generate()?;
+    let hint: String = token[token.len() - 4..].to_string();
+    let start = db.begin_write().await;
+    let (id,): (i64,) = on_db!(db, pool => {
+        let mut tx = pool.begin_with(start.sql).await?;
+        let row = sqlx::query_as(
+            "INSERT INTO api_tokens (name, token_hash, hint, role, user_id, org_unit_id, \
+             created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+        )
+        .bind(&request.name)
+        .bind(hash(&token))
+        .bind(&hint)
+        .bind(request.role.as_str())
+        .bind(user_id)
+        .bind(unit_id)
+        .bind(creator.id)
+        .bind(now)
+        .fetch_one(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        row
+    });
+    Ok(CreatedToken { id, token })
+}
+
+/// Revokes a token `user` manages. Revoking twice keeps the first time.
+#[tracing::instrument(skip(db, user), fields(user = user.id))]
+pub async fn revoke(
+    db: &Db,
+    user: &SessionUser,
+    id: i64,
+    now: DateTime<Utc>,
+) -> Result<(), WriteError> {
+    let start = db.begin_write().await;
+    let found: Option<(String,)> = on_db!(db, pool => {
+        let mut tx = pool.begin_with(start.sql).await?;
+        let found: Option<(String,)> = sqlx::query_as(
+            "SELECT token_hash FROM api_tokens WHERE id = $1 AND ($2 OR created_by = $3)",
+        )
+        .bind(id)
+        .bind(user.role == Role::Admin)
+        .bind(user.id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        if found.is_some() {
+            sqlx::query("UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL")
+                .bind(now)
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        found
+    });
+    let Some((key,)) = found else {
+        return Err(AppError::NotFound("API token".into()).into());
+    };
+    if let Ok(mut cache) = CACHE.lock() {
+        cache.remove(&key);
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_are_long_random_and_hashed() {
+        let a = generate().unwrap();
+        let b = generate().unwrap();
+        assert_ne!(a, b);
+        assert!(a.starts_with(PREFIX));
+        assert_eq!(a.len(), PREFIX.len() + 64);
+        assert_eq!(
+            hash("abc"),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+    }
+}

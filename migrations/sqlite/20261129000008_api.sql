@@ -1,0 +1,24 @@
+-- The integration API (issue 8): named tokens with the rights of a role and an org scope, and
+-- activities that a client can resend without counting twice.
+
+CREATE TABLE api_tokens (
+    id            INTEGER PRIMARY KEY AUTOINCREMENT,
+    name          TEXT NOT NULL,
+    -- SHA-256 of the token, hex. The token itself is shown once and never stored.
+    token_hash    TEXT NOT NULL UNIQUE,
+    -- The token's last four characters, so people can tell their tokens apart.
+    hint          TEXT NOT NULL,
+    role          TEXT NOT NULL CHECK (role IN ('rep', 'manager', 'admin')),
+    -- Whom the token acts as (owner of what it creates; a rep token sees this rep's records).
+    user_id       INTEGER NOT NULL REFERENCES users(id),
+    -- The part of the organisation a manager token sees.
+    org_unit_id   INTEGER NOT NULL REFERENCES org_units(id),
+    created_by    INTEGER NOT NULL REFERENCES users(id),
+    created_at    TEXT NOT NULL,
+    last_used_at  TEXT,
+    revoked_at    TEXT
+);
+CREATE INDEX api_tokens_created_by ON api_tokens(created_by);
+
+ALTER TABLE activities ADD COLUMN client_id TEXT;
+CREATE UNIQUE INDEX activities_client_id ON activities(client_id);

@@ -1,0 +1,296 @@
+//! The integration API, `/api/v1`: JSON over the same repository functions and the same
+//! scoping as the screens, for a signed-in browser or an API token alike. Its OpenAPI
+//! document is generated from these handlers ([`docs`]); every error is the body of
+//! [`crate::api_error`].
+
+pub mod activities;
+pub mod customers;
+pub mod docs;
+pub mod opportunities;
+pub mod targets;
+
+use crate::api_error;
+use app::api::auth::SessionUser;
+use app::error::AppError;
+use app::state::AppState;
+use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::request::Parts;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Extension, Json, Router};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+pub fn router(max_body_bytes: usize) -> Router<AppState> {
+    Router::new()
+        .route("/openapi.json", get(docs::spec))
+        .route("/docs", get(docs::page))
+        .route("/me", get(me))
+        .route("/customers", get(customers::list).post(customers::upsert))
+        .route("/customers/plus-minus", get(customers::plus_minus))
+        .route("/sales", post(customers::sales))
+        .route("/stages", get(opportunities::stages))
+        .route(
+            "/opportunities",
+            get(opportunities::list).post(opportunities::create),
+        )
+        .route(
+            "/opportunities/{id}",
+            get(opportunities::read).put(opportunities::update),
+        )
+        .route("/opportunities/{id}/move", post(opportunities::move_stage))
+        .route("/targets", get(targets::list).post(targets::create))
+        .route("/targets/{id}", get(targets::read))
+        .route("/activities", post(activities::create))
+        .route("/check-ins", post(activities::check_in))
+        .fallback(unknown)
+        .method_not_allowed_fallback(not_allowed)
+        // JSON bodies are read through axum's extractors: this limit holds for chunked
+        // bodies too, which the Content-Length check in front cannot see.
+        .layer(axum::extract::DefaultBodyLimit::max(max_body_bytes))
+}
+
+async fn unknown() -> Response {
+    api_error::response(
+        StatusCode::NOT_FOUND,
+        "There is no such endpoint; see /api/v1/docs.",
+        None,
+    )
+}
+
+async fn not_allowed() -> Response {
+    api_error::response(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "This endpoint does not take that method; see /api/v1/docs.",
+        None,
+    )
+}
+
+/// A refusal, answered with the error body.
+#[derive(Debug)]
+pub struct ApiError(Response);
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        self.0
+    }
+}
+
+impl From<AppError> for ApiError {
+    fn from(err: AppError) -> Self {
+        ApiError(api_error::from_app(err))
+    }
+}
+
+impl From<app::repo::RepoError> for ApiError {
+    fn from(err: app::repo::RepoError) -> Self {
+        AppError::from(err).into()
+    }
+}
+
+impl From<app::repo::WriteError> for ApiError {
+    fn from(err: app::repo::WriteError) -> Self {
+        AppError::from(err).into()
+    }
+}
+
+pub type ApiResult<T> = Result<Json<T>, ApiError>;
+
+/// A JSON body; one that cannot be read is answered with the error body and the reason.
+pub struct ApiJson<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        match Json::<T>::from_request(req, state).await {
+            Ok(Json(value)) => Ok(ApiJson(value)),
+            Err(rejection) => Err(json_rejection(rejection)),
+        }
+    }
+}
+
+fn json_rejection(rejection: JsonRejection) -> ApiError {
+    let status = rejection.status();
+    let message = match &rejection {
+        JsonRejection::MissingJsonContentType(_) => {
+            "send the body as JSON (Content-Type: application/json)".to_string()
+        }
+        _ => rejection.body_text(),
+    };
+    ApiError(api_error::response(status, message, None))
+}
+
+/// Query parameters; unreadable ones are a 400 naming the parameter.
+pub struct ApiQuery<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for ApiQuery<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        match axum::extract::Query::<T>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Query(value)) => Ok(ApiQuery(value)),
+            Err(rejection) => Err(query_rejection(rejection)),
+        }
+    }
+}
+
+fn query_rejection(rejection: QueryRejection) -> ApiError {
+    ApiError(api_error::response(
+        StatusCode::BAD_REQUEST,
+        rejection.body_text(),
+        None,
+    ))
+}
+
+/// A path's id; one that is not a number is a 400.
+pub struct ApiPath<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for ApiPath<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        match axum::extract::Path::<T>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Path(value)) => Ok(ApiPath(value)),
+            Err(rejection) => Err(path_rejection(rejection)),
+        }
+    }
+}
+
+fn path_rejection(rejection: PathRejection) -> ApiError {
+    ApiError(api_error::response(
+        StatusCode::BAD_REQUEST,
+        rejection.body_text(),
+        None,
+    ))
+}
+
+/// Most rows one page holds; the default is [`DEFAULT_PAGE_SIZE`].
+pub const MAX_PAGE_SIZE: u32 = 200;
+pub const DEFAULT_PAGE_SIZE: u32 = 50;
+/// Pages beyond this are refused: a client walking that far wants an export.
+pub const MAX_PAGE: u32 = 100_000;
+
+/// `page` (from 1) and `page_size`, checked: the offset and limit to read.
+pub fn paging(page: Option<u32>, page_size: Option<u32>) -> Result<(u32, u32), ApiError> {
+    let page = page.unwrap_or(1);
+    if !(1..=MAX_PAGE).contains(&page) {
+        return Err(
+            AppError::invalid("page", format!("pages are numbered 1 to {MAX_PAGE}")).into(),
+        );
+    }
+    let size = page_size.unwrap_or(DEFAULT_PAGE_SIZE);
+    if !(1..=MAX_PAGE_SIZE).contains(&size) {
+        return Err(AppError::invalid(
+            "page_size",
+            format!("a page holds 1 to {MAX_PAGE_SIZE} rows"),
+        )
+        .into());
+    }
+    Ok((page, size))
+}
+
+/// The error body (see [`crate::api_error`]).
+#[derive(Serialize, ToSchema)]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ErrorDetail {
+    /// Named after the status: `bad_request`, `unauthorized`, `forbidden`, `not_found`,
+    /// `conflict`, `payload_too_large`, `invalid`, `too_many_requests`, …
+    pub code: String,
+    /// What is wrong, in words for a person.
+    pub message: String,
+    /// The request field the error is about, when it is about one (`sales[3].amount`).
+    pub field: Option<String>,
+    /// Every problem, when a bulk write found more than one.
+    #[schema(nullable = false)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub details: Option<Vec<FieldProblem>>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct FieldProblem {
+    pub field: String,
+    pub message: String,
+}
+
+/// Who the request acts as.
+#[derive(Serialize, ToSchema)]
+pub struct Me {
+    pub user_id: i64,
+    pub name: String,
+    pub email: String,
+    /// `rep`, `manager` or `admin`.
+    pub role: String,
+    pub unit_id: i64,
+    pub unit_name: String,
+}
+
+/// Who this token (or session) acts as, and with which role and unit.
+#[utoipa::path(get, path = "/api/v1/me", operation_id = "me", tag = "account",
+    responses((status = 200, description = "The acting user", body = Me)))]
+pub async fn me(Extension(user): Extension<SessionUser>) -> Json<Me> {
+    Json(Me {
+        user_id: user.id,
+        name: user.name,
+        email: user.email,
+        role: user.role.as_str().into(),
+        unit_id: user.unit_id,
+        unit_name: user.unit_name,
+    })
+}
+
+/// Money as the API writes it: a decimal string with two places, `"-1234.50"`.
+pub fn money(minor: i64) -> String {
+    let sign = if minor < 0 { "-" } else { "" };
+    let abs = minor.unsigned_abs();
+    format!("{sign}{}.{:02}", abs / 100, abs % 100)
+}
+
+/// An error body listing several problems; the first one leads.
+pub fn many(status: StatusCode, problems: Vec<FieldProblem>) -> ApiError {
+    let first = problems.first();
+    let body = serde_json::json!({ "error": {
+        "code": if status == StatusCode::UNPROCESSABLE_ENTITY { "invalid" } else { "bad_request" },
+        "message": first.map_or_else(|| "the request is invalid".to_string(), |p| format!("{}: {}", p.field, p.message)),
+        "field": first.map(|p| p.field.clone()),
+        "details": problems.iter().map(|p| serde_json::json!({"field": p.field, "message": p.message})).collect::<Vec<_>>(),
+    }});
+    ApiError((status, Json(body)).into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paging_has_defaults_and_names_the_bad_parameter() {
+        assert_eq!(paging(None, None).unwrap(), (1, 50));
+        assert_eq!(paging(Some(3), Some(200)).unwrap(), (3, 200));
+        for (page, size, field) in [
+            (Some(0), None, "page"),
+            (Some(MAX_PAGE + 1), None, "page"),
+            (None, Some(0), "page_size"),
+            (None, Some(201), "page_size"),
+        ] {
+            let response = paging(page, size).unwrap_err().into_response();
+            assert_eq!(
+                response.status(),
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "{field}"
+            );
+        }
+    }
+
+    #[test]
+    fn money_is_a_plain_decimal() {
+        assert_eq!(money(-123450), "-1234.50");
+        assert_eq!(money(5), "0.05");
+    }
+}

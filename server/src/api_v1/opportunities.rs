@@ -1,0 +1,349 @@
+//! Opportunities: a paged list with filters, one with its history, create, update, and the
+//! move to another stage. Writes carry the version the client read: a stale one is a 409.
+
+use super::{many, paging, ApiError, ApiJson, ApiPath, ApiQuery, ApiResult, FieldProblem};
+use app::api::auth::SessionUser;
+use app::domain::pipeline::{parse_lost_reason, FieldError, OpportunityInput};
+use app::domain::{Card, StageKind};
+use app::error::AppError;
+use app::repo;
+use app::repo::opportunities::ListFilter;
+use app::state::AppState;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::{Extension, Json};
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+/// Every problem of a checked input, field by field.
+pub fn field_errors(errors: Vec<FieldError>) -> ApiError {
+    many(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        errors
+            .into_iter()
+            .map(|e| FieldProblem {
+                field: e.field.to_string(),
+                message: e.message,
+            })
+            .collect(),
+    )
+}
+
+#[derive(Clone, Copy, Debug, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum StageKindParam {
+    Open,
+    Won,
+    Lost,
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct OpportunityQuery {
+    /// Opportunities owned by this user.
+    owner: Option<i64>,
+    /// Owned by people in this org unit or below it.
+    unit: Option<i64>,
+    stage: Option<i64>,
+    customer: Option<i64>,
+    /// `open`, `won` or `lost`.
+    status: Option<StageKindParam>,
+    /// Closing (expected, or actual once closed) on or after this day.
+    from: Option<NaiveDate>,
+    /// Closing on or before this day.
+    to: Option<NaiveDate>,
+    #[param(minimum = 1, maximum = 100000)]
+    page: Option<u32>,
+    #[param(minimum = 1, maximum = 200)]
+    page_size: Option<u32>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct OpportunityOut {
+    pub id: i64,
+    pub title: String,
+    pub customer_id: i64,
+    pub customer_name: String,
+    pub owner_id: i64,
+    pub owner_name: String,
+    pub stage_id: i64,
+    /// Decimal string in `currency`.
+    pub value: String,
+    pub currency: String,
+    /// The owner's override of the stage's default probability, in %.
+    pub probability_pct: Option<u8>,
+    pub expected_close_on: NaiveDate,
+    pub closed_on: Option<NaiveDate>,
+    pub lost_reason: Option<String>,
+    pub stage_entered_at: DateTime<Utc>,
+    /// Send it back with a change: a change made meanwhile by someone else is a 409.
+    pub version: i64,
+}
+
+impl From<Card> for OpportunityOut {
+    fn from(c: Card) -> Self {
+        OpportunityOut {
+            id: c.id,
+            title: c.title,
+            customer_id: c.customer_id,
+            customer_name: c.customer_name,
+            owner_id: c.owner_id,
+            owner_name: c.owner_name,
+            stage_id: c.stage_id,
+            value: format!("{:.2}", c.value.amount()),
+            currency: c.value.currency().as_str().to_string(),
+            probability_pct: c.probability.map(|p| p.percent()),
+            expected_close_on: c.expected_close_on,
+            closed_on: c.closed_on,
+            lost_reason: c.lost_reason,
+            stage_entered_at: c.stage_entered_at,
+            version: c.version,
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct OpportunityPage {
+    pub items: Vec<OpportunityOut>,
+    pub page: u32,
+    pub page_size: u32,
+    pub has_more: bool,
+}
+
+/// Opportunities the caller may see, by id, a page at a time.
+#[utoipa::path(get, path = "/api/v1/opportunities", operation_id = "list_opportunities", tag = "opportunities", params(OpportunityQuery),
+    responses((status = 200, description = "One page of opportunities", body = OpportunityPage)))]
+pub async fn list(
+    State(state): State<AppState>,
+    Extension(user): Extension<SessionUser>,
+    ApiQuery(q): ApiQuery<OpportunityQuery>,
+) -> ApiResult<OpportunityPage> {
+    let (page, size) = paging(q.page, q.page_size)?;
+    if let (Some(from), Some(to)) = (q.from, q.to) {
+        if to < from {
+            return Err(AppError::invalid("to", "the end is before the start").into());
+        }
+    }
+    let filter = ListFilter {
+        owner: q.owner,
+        unit: q.unit,
+        stage: q.stage,
+        customer: q.customer,
+        stage_kind: q.status.map(|s| match s {
+            StageKindParam::Open => StageKind::Open,
+            StageKindParam::Won => StageKind::Won,
+            StageKindParam::Lost => StageKind::Lost,
+        }),
+        closes_from: q.from,
+        closes_to: q.to,
+    };
+    let offset = i64::from(page - 1) * i64::from(size);
+    let (cards, has_more) =
+        repo::opportunities::page(&state.db, &user.scope(), &filter, offset, i64::from(size))
+            .await?;
+    Ok(Json(OpportunityPage {
+        items: cards.into_iter().map(OpportunityOut::from).collect(),
+        page,
+        page_size: size,
+        has_more,
+    }))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct StageChangeOut {
+    pub from_stage: Option<String>,
+    pub to_stage: String,
+    pub changed_at: DateTime<Utc>,
+    pub changed_by: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct OpportunityDetailOut {
+    pub opportunity: OpportunityOut,
+    /// Every stage change, oldest first.
+    pub history: Vec<StageChangeOut>,
+}
+
+/// One opportunity with its stage history.
+#[utoipa::path(get, path = "/api/v1/opportunities/{id}", operation_id = "get_opportunity", tag = "opportunities",
+    params(("id" = i64, Path, description = "Opportunity id")),
+    responses((status = 200, description = "The opportunity", body = OpportunityDetailOut)))]
+pub async fn read(
+    State(state): State<AppState>,
+    Extension(user): Extension<SessionUser>,
+    ApiPath(id): ApiPath<i64>,
+) -> ApiResult<OpportunityDetailOut> {
+    let card = repo::opportunities::find(&state.db, &user.scope(), id)
+        .await?
+        .ok_or_else(|| AppError::NotFound("opportunity".into()))?;
+    let history = repo::opportunities::history(&state.db, id).await?;
+    Ok(Json(OpportunityDetailOut {
+        opportunity: card.into(),
+        history: history
+            .into_iter()
+            .map(|h| StageChangeOut {
+                from_stage: h.from_stage,
+                to_stage: h.to_stage,
+                changed_at: h.changed_at,
+                changed_by: h.changed_by,
+            })
+            .collect(),
+    }))
+}
+
+/// An opportunity as a client writes it.
+#[derive(Deserialize, ToSchema)]
+pub struct OpportunityWrite {
+    pub title: String,
+    pub customer_id: i64,
+    /// Decimal string, `"12500.00"`.
+    #[schema(example = "12500.00")]
+    pub value: String,
+    /// ISO 4217 code; default EUR.
+    pub currency: Option<String>,
+    pub expected_close_on: NaiveDate,
+    pub stage_id: i64,
+    /// Overrides the stage's default probability, 0–100.
+    #[schema(minimum = 0, maximum = 100)]
+    pub probability_pct: Option<u8>,
+    /// Default: the caller. Managers and admins may give someone in their scope.
+    pub owner_id: Option<i64>,
+    /// Required when `stage_id` is a lost stage.
+    pub lost_reason: Option<String>,
+}
+
+impl OpportunityWrite {
+    fn input(&self) -> OpportunityInput {
+        OpportunityInput {
+            title: self.title.clone(),
+            customer_id: self.customer_id.to_string(),
+            value: self.value.clone(),
+            currency: self.currency.clone().unwrap_or_else(|| "EUR".into()),
+            expected_close_on: self.expected_close_on.to_string(),
+            stage_id: self.stage_id.to_string(),
+            probability: self
+                .probability_pct
+                .map(|p| p.to_string())
+                .unwrap_or_default(),
+            owner_id: self.owner_id.map(|o| o.to_string()).unwrap_or_default(),
+            lost_reason: self.lost_reason.clone().unwrap_or_default(),
+        }
+    }
+}
+
+/// Creates an opportunity, checked by the same rules as the board's drawer.
+#[utoipa::path(post, path = "/api/v1/opportunities", operation_id = "create_opportunity", tag = "opportunities",
+    request_body = OpportunityWrite,
+    responses((status = 201, description = "Created", body = OpportunityOut)))]
+pub async fn create(
+    State(state): State<AppState>,
+    Extension(user): Extension<SessionUser>,
+    ApiJson(body): ApiJson<OpportunityWrite>,
+) -> Result<(StatusCode, Json<OpportunityOut>), ApiError> {
+    let stages = repo::pipeline::stages(&state.db).await?;
+    let fields = body.input().parse(&stages).map_err(field_errors)?;
+    let card = repo::opportunities::create(&state.db, &user, &fields, Utc::now()).await?;
+    Ok((StatusCode::CREATED, Json(card.into())))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct OpportunityUpdate {
+    /// The version the change is based on.
+    pub version: i64,
+    #[serde(flatten)]
+    pub opportunity: OpportunityWrite,
+}
+
+/// Replaces an opportunity's fields. A stale `version` is a 409 and changes nothing.
+#[utoipa::path(put, path = "/api/v1/opportunities/{id}", operation_id = "update_opportunity", tag = "opportunities",
+    params(("id" = i64, Path, description = "Opportunity id")),
+    request_body = OpportunityUpdate,
+    responses((status = 200, description = "Updated", body = OpportunityOut),
+        (status = 409, description = "Changed by someone else since `version`", body = super::ErrorBody)))]
+pub async fn update(
+    State(state): State<AppState>,
+    Extension(user): Extension<SessionUser>,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(body): ApiJson<OpportunityUpdate>,
+) -> ApiResult<OpportunityOut> {
+    let stages = repo::pipeline::stages(&state.db).await?;
+    let fields = body
+        .opportunity
+        .input()
+        .parse(&stages)
+        .map_err(field_errors)?;
+    let card = repo::opportunities::update(&state.db, &user, id, body.version, &fields, Utc::now())
+        .await?;
+    Ok(Json(card.into()))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct MoveWrite {
+    pub version: i64,
+    pub stage_id: i64,
+    /// Required when moving to a lost stage.
+    pub lost_reason: Option<String>,
+}
+
+/// Moves an opportunity to a stage, as a drag on the board does.
+#[utoipa::path(post, path = "/api/v1/opportunities/{id}/move", operation_id = "move_opportunity", tag = "opportunities",
+    params(("id" = i64, Path, description = "Opportunity id")),
+    request_body = MoveWrite,
+    responses((status = 200, description = "Moved", body = OpportunityOut),
+        (status = 409, description = "Changed by someone else since `version`", body = super::ErrorBody)))]
+pub async fn move_stage(
+    State(state): State<AppState>,
+    Extension(user): Extension<SessionUser>,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(body): ApiJson<MoveWrite>,
+) -> ApiResult<OpportunityOut> {
+    let stage = repo::pipeline::find_stage(&state.db, body.stage_id)
+        .await?
+        .ok_or_else(|| AppError::invalid("stage_id", "this stage does not exist"))?;
+    let reason = parse_lost_reason(Some(stage.kind), body.lost_reason.as_deref().unwrap_or(""))
+        .map_err(|e| field_errors(vec![e]))?;
+    let card = repo::opportunities::move_to_stage(
+        &state.db,
+        &user,
+        id,
+        body.version,
+        &stage,
+        reason,
+        Utc::now(),
+    )
+    .await?;
+    Ok(Json(card.into()))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct StageOut {
+    pub id: i64,
+    pub name: String,
+    pub position: i32,
+    /// Default probability of an opportunity in this stage, in %.
+    pub probability_pct: u8,
+    /// `open`, `won` or `lost`.
+    pub kind: String,
+    pub rotting_days: Option<i32>,
+}
+
+/// The pipeline's stages in board order, for `stage_id`.
+#[utoipa::path(get, path = "/api/v1/stages", operation_id = "list_stages", tag = "opportunities",
+    responses((status = 200, description = "The stages", body = Vec<StageOut>)))]
+pub async fn stages(State(state): State<AppState>) -> ApiResult<Vec<StageOut>> {
+    let stages = repo::pipeline::stages(&state.db).await?;
+    Ok(Json(
+        stages
+            .into_iter()
+            .map(|s| StageOut {
+                id: s.id,
+                name: s.name,
+                position: s.position,
+                probability_pct: s.probability.percent(),
+                kind: s.kind.as_str().into(),
+                rotting_days: s.rotting_days,
+            })
+            .collect(),
+    ))
+}
