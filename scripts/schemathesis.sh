@@ -80,13 +80,16 @@ fi
 # Schemathesis otherwise keeps a replay cache in ./.schemathesis, which makes the next run differ;
 # the warnings listed turn false greens into failures: a bad token makes every answer a documented
 # 401 (missing_auth), a wrong base URL a 404 (base_url_mismatch), 429s hide the API (rate_limited),
-# and valid input always rejected means the spec and server disagree (validation_mismatch).
+# and a reference the spec cannot resolve leaves parameters untested (unresolvable_reference).
+# Not validation_mismatch: Pacer's writes name existing rows (a random customer_id is a 404) and
+# keep rules a schema cannot say (an activity is not in the future), so most generated writes are
+# rightly refused; the integration tests cover the accepted ones.
 cat >"$WORK/schemathesis.toml" <<'EOF'
 [cache]
 enabled = false
 
 [warnings]
-fail-on = ["missing_auth", "base_url_mismatch", "rate_limited", "validation_mismatch", "unresolvable_reference"]
+fail-on = ["missing_auth", "base_url_mismatch", "rate_limited", "unresolvable_reference"]
 EOF
 
 # Hypothesis keeps its caches beside the current directory: keep them and the reports out of the repo.

@@ -55,4 +55,7 @@ fi
 
 if [ "$MODE" = test ]; then
   apt_install chromium postgresql curl
+  # The API fuzzing (schemathesis, from PyPI) runs in a virtualenv: Python 3.11+ with venv.
+  python3 -c 'import sys, venv, ensurepip; sys.exit(sys.version_info < (3, 11))' 2>/dev/null \
+    || apt_install python3 python3-venv
 fi

@@ -2,7 +2,8 @@
 # `make test`: set up what is missing, then run every test:
 #   1. the release build (server + wasm) and its size limit,
 #   2. domain unit tests and server integration tests, on SQLite and on a throwaway Postgres,
-#   3. Playwright in Debian's Chromium against the real server on a fresh SQLite database.
+#   3. Playwright in Debian's Chromium against the real server on a fresh SQLite database,
+#   4. schemathesis fuzzing the JSON API from its OpenAPI document.
 # Nothing depends on a server left running: Postgres and Pacer are started here and stopped on exit.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -75,6 +76,28 @@ for _ in $(seq 1 120); do
 done
 curl -fs "$PACER_URL/healthz" >/dev/null || { echo "Pacer did not start:"; cat "$WORK/server.log"; exit 1; }
 (cd end2end && npx playwright test) || { echo "--- server log ---"; tail -n 50 "$WORK/server.log"; exit 1; }
+done_step
+
+# The API fuzzed by a real client: schemathesis generates valid and invalid requests from the
+# served OpenAPI document and fails on any 5xx or any answer the document does not describe.
+# Its own server and database (the stateful phase creates hundreds of rows), an admin token
+# (the widest scope), and a rate limit it never reaches (the limit has its own integration test).
+step "API fuzzing (schemathesis, >= 2000 generated requests against /api/v1)"
+API_PORT=$(free_port)
+API_DB="sqlite://$WORK/api.db"
+DATABASE_URL="$API_DB" "$TARGET_DIR/release/server" seed-demo >/dev/null
+API_TOKEN=$(DATABASE_URL="$API_DB" "$TARGET_DIR/release/server" api-token --email sabine.krueger@pacer.demo --name schemathesis)
+DATABASE_URL="$API_DB" PACER_API_RATE=100000 PACER_API_BURST=100000 \
+LEPTOS_OUTPUT_NAME=pacer LEPTOS_SITE_ROOT="$ROOT/target/site" LEPTOS_SITE_PKG_DIR=pkg \
+LEPTOS_SITE_ADDR="127.0.0.1:$API_PORT" RUST_LOG=warn \
+  "$TARGET_DIR/release/server" > "$WORK/api-server.log" 2>&1 &
+PIDS+=($!)
+for _ in $(seq 1 120); do
+  curl -fs "http://127.0.0.1:$API_PORT/healthz" >/dev/null 2>&1 && break
+  sleep 0.5
+done
+PACER_SCHEMATHESIS_REPORT_DIR="$WORK/schemathesis" scripts/schemathesis.sh "http://127.0.0.1:$API_PORT" "$API_TOKEN" 2000 \
+  || { echo "--- server log ---"; tail -n 50 "$WORK/api-server.log"; exit 1; }
 done_step
 echo
 echo "All tests passed."

@@ -36,6 +36,17 @@ enum Command {
         /// The CSV file (UTF-8, comma or semicolon separated).
         file: std::path::PathBuf,
     },
+    /// Create an API token that acts as the user with this e-mail address, with their role
+    /// over their part of the organisation, and print it (it is shown only this once).
+    /// Tokens with another role or scope are made on the settings page.
+    ApiToken {
+        /// The user the token acts as.
+        #[arg(long)]
+        email: String,
+        /// What the token is for, as the settings page lists it.
+        #[arg(long)]
+        name: String,
+    },
 }
 
 #[tokio::main]
@@ -47,6 +58,7 @@ async fn main() -> ExitCode {
         Command::SeedDemo => seed_demo().await,
         Command::Snapshot { date } => snapshot(date).await,
         Command::Import { kind, file } => import(&kind, &file).await,
+        Command::ApiToken { email, name } => api_token(&email, &name).await,
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -88,5 +100,12 @@ async fn import(kind: &str, file: &std::path::Path) -> Result<(), String> {
     let settings = Settings::from_env().map_err(|e| e.to_string())?;
     let summary = startup::import(&settings.database_url, kind, file).await?;
     println!("{summary}");
+    Ok(())
+}
+
+async fn api_token(email: &str, name: &str) -> Result<(), String> {
+    let settings = Settings::from_env().map_err(|e| e.to_string())?;
+    let token = startup::api_token(&settings.database_url, email, name).await?;
+    println!("{token}");
     Ok(())
 }

@@ -320,3 +320,35 @@ pub async fn import(
         Err(out.join("\n"))
     }
 }
+
+/// `server api-token`: a token acting as the user `email`, with their role over their unit.
+pub async fn api_token(database_url: &str, email: &str, name: &str) -> Result<String, String> {
+    use app::api::tokens::TokenRequest;
+    let db = Db::connect(database_url).await.map_err(|e| e.to_string())?;
+    let result = async {
+        let email = app::domain::Email::parse(email).map_err(|e| e.to_string())?;
+        let (id, _) = app::repo::users::find_credentials(&db, &email)
+            .await
+            .map_err(|e| e.to_string())?
+            .ok_or_else(|| format!("there is no user {}", email.as_str()))?;
+        let user = app::repo::users::find_session_user(&db, id)
+            .await
+            .map_err(|e| e.to_string())?
+            .ok_or_else(|| format!("there is no user {}", email.as_str()))?;
+        let request = TokenRequest::parse(
+            app::domain::Role::Admin,
+            name,
+            user.role.as_str(),
+            Some(user.unit_id),
+            Some(user.id),
+        )
+        .map_err(|e| e.to_string())?;
+        app::repo::tokens::create(&db, &user, &request, chrono::Utc::now())
+            .await
+            .map(|created| created.token)
+            .map_err(|e| app::error::AppError::from(e).to_string())
+    }
+    .await;
+    db.close().await;
+    result
+}

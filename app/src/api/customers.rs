@@ -178,9 +178,20 @@ impl CustomerQuery {
         let date = |field: &str, text: &Option<String>| -> Result<Option<NaiveDate>, AppError> {
             given(text)
                 .map(|t| {
-                    NaiveDate::parse_from_str(t, "%Y-%m-%d").map_err(|_| {
+                    let day = NaiveDate::parse_from_str(t, "%Y-%m-%d").map_err(|_| {
                         AppError::invalid(field, format!("\"{t}\" is not a date (YYYY-MM-DD)"))
-                    })
+                    })?;
+                    // A year and more around the period is summed: keep it in dates both
+                    // databases hold.
+                    let years = crate::domain::smart::YEARS;
+                    if years.contains(&chrono::Datelike::year(&day)) {
+                        Ok(day)
+                    } else {
+                        Err(AppError::invalid(
+                            field,
+                            format!("{t} is outside the years {}–{}", years.start(), years.end()),
+                        ))
+                    }
                 })
                 .transpose()
         };

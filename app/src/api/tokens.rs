@@ -23,6 +23,8 @@ pub struct TokenRow {
     pub role: Role,
     /// What the token sees: a unit's name, or the rep it acts as.
     pub scope: String,
+    /// The person the token acts as: owner of what it creates, named in the history.
+    pub acts_as: String,
     pub created_by: String,
     pub created_at: DateTime<Utc>,
     pub last_used_at: Option<DateTime<Utc>>,

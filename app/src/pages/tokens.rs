@@ -202,7 +202,8 @@ fn TokenTable(rows: Vec<TokenRow>, refresh: RwSignal<u32>) -> impl IntoView {
                             <tr data-testid="token-row" data-token-id=id.to_string()>
                                 <td>{t.name.clone()}</td>
                                 <td>{t.role.label()}</td>
-                                <td>{if t.role == Role::Admin { "Everything".to_string() } else { t.scope.clone() }}</td>
+                                <td>{if t.role == Role::Admin { "Everything".to_string() } else { t.scope.clone() }}
+                                    <br/><span class="small muted">{format!("acts as {}", t.acts_as)}</span></td>
                                 <td><code>"pacer_…"{t.hint.clone()}</code></td>
                                 <td>{when(Some(t.created_at))}<br/><span class="small muted">{format!("by {}", t.created_by)}</span></td>
                                 <td>{when(t.last_used_at)}</td>

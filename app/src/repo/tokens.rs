@@ -129,6 +129,7 @@ struct ListRow {
     hint: String,
     role: String,
     scope: String,
+    acts_as: String,
     created_by: String,
     created_at: DateTime<Utc>,
     last_used_at: Option<DateTime<Utc>>,
@@ -140,7 +141,7 @@ struct ListRow {
 pub async fn list(db: &Db, user: &SessionUser) -> Result<Vec<TokenRow>, RepoError> {
     let sql = "SELECT t.id, t.name, t.hint, t.role, \
          CASE WHEN t.role = 'rep' THEN u.name WHEN t.role = 'admin' THEN 'Everything' ELSE o.name END AS scope, \
-         c.name AS created_by, t.created_at, t.last_used_at, t.revoked_at \
+         u.name AS acts_as, c.name AS created_by, t.created_at, t.last_used_at, t.revoked_at \
          FROM api_tokens t JOIN users u ON u.id = t.user_id JOIN org_units o ON o.id = t.org_unit_id \
          JOIN users c ON c.id = t.created_by \
          WHERE $1 OR t.created_by = $2 ORDER BY t.created_at DESC, t.id DESC";
@@ -154,6 +155,7 @@ pub async fn list(db: &Db, user: &SessionUser) -> Result<Vec<TokenRow>, RepoErro
                 hint: r.hint,
                 role: Role::parse(&r.role).map_err(|e| RepoError::Corrupt(e.to_string()))?,
                 scope: r.scope,
+                acts_as: r.acts_as,
                 created_by: r.created_by,
                 created_at: r.created_at,
                 last_used_at: r.last_used_at,
@@ -181,14 +183,33 @@ pub async fn create(
                 "SELECT path FROM org_units WHERE id = $1"
             ).bind(unit).fetch_optional(pool).await?);
             // A unit is in sight when a person placed there would be (no user id matches -1).
-            if !path.is_some_and(|(path,)| scope.allows(-1, &path)) {
+            let Some((path,)) = path.filter(|(path,)| scope.allows(-1, path)) else {
                 return Err(AppError::invalid(
                     "unit",
                     "choose a part of the organisation you manage",
                 )
                 .into());
-            }
-            (creator.id, unit)
+            };
+            // The token acts as a person inside its unit, so what it creates (a customer
+            // without an owner becomes the importer's) stays in its sight: the creator when
+            // they work there, else the unit's own manager.
+            let acting = if creator.unit_path.starts_with(path.as_str()) {
+                Some((creator.id,))
+            } else {
+                on_db!(db, pool => sqlx::query_as(
+                    "SELECT u.id FROM users u JOIN org_units o ON o.id = u.org_unit_id \
+                     WHERE u.role IN ('manager', 'admin') AND o.path LIKE $1 \
+                     ORDER BY LENGTH(o.path), u.id LIMIT 1"
+                ).bind(format!("{path}%")).fetch_optional(pool).await?)
+            };
+            let Some((acting,)) = acting else {
+                return Err(AppError::invalid(
+                    "unit",
+                    "nobody manages this part of the organisation yet: a manager token acts as its manager",
+                )
+                .into());
+            };
+            (acting, unit)
         }
         Role::Rep => {
             let person = request.person.unwrap_or(creator.id);

@@ -284,9 +284,10 @@ pub struct SaleWrite {
     /// The invoice date.
     pub date: NaiveDate,
     /// A decimal string, `"1234.50"` (negative for a credit note).
-    #[schema(example = "1234.50")]
+    #[schema(example = "1234.50", pattern = "^-?[0-9]{1,12}([.][0-9]{1,2})?$")]
     pub amount: String,
     /// ISO 4217 code; default EUR.
+    #[schema(pattern = "^[A-Z]{3}$")]
     pub currency: Option<String>,
     /// Your invoice number: a sale sent again with it updates the stored one.
     pub reference: Option<String>,

@@ -42,7 +42,15 @@ fault (`sales[3].amount`); bulk writes list every problem in `details`."
         activities::create,
         activities::check_in,
     ),
-    components(schemas(ErrorBody)),
+    components(schemas(
+        ErrorBody,
+        customers::Segment,
+        customers::PlusMinusList,
+        opportunities::StageKindParam,
+        targets::TargetView,
+        targets::TargetStatusParam,
+        activities::ActivityKindParam,
+    )),
     tags(
         (name = "account", description = "Who the caller is"),
         (name = "customers", description = "Customers, turnover, plus/minus and trend lists, bulk writes"),
@@ -54,7 +62,7 @@ fault (`sales[3].amount`); bulk writes list every problem in `details`."
 struct ApiDoc;
 
 /// The errors every operation may answer, beside its own.
-const ERRORS: [(&str, &str); 7] = [
+const ERRORS: [(&str, &str); 8] = [
     (
         "400",
         "The request could not be read (a parameter of the wrong type, malformed JSON)",
@@ -62,6 +70,10 @@ const ERRORS: [(&str, &str); 7] = [
     ("401", "No valid API token (or session)"),
     ("403", "The token's role may not do this"),
     ("404", "Not there, or not visible to this token"),
+    (
+        "409",
+        "Changed by someone else since the version sent, or already in that state",
+    ),
     ("413", "The body is larger than the server accepts"),
     ("422", "A field is invalid; `field` names it"),
     (

@@ -198,9 +198,10 @@ pub struct OpportunityWrite {
     pub title: String,
     pub customer_id: i64,
     /// Decimal string, `"12500.00"`.
-    #[schema(example = "12500.00")]
+    #[schema(example = "12500.00", pattern = "^[0-9]{1,12}([.][0-9]{1,2})?$")]
     pub value: String,
     /// ISO 4217 code; default EUR.
+    #[schema(pattern = "^[A-Z]{3}$")]
     pub currency: Option<String>,
     pub expected_close_on: NaiveDate,
     pub stage_id: i64,

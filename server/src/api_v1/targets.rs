@@ -270,16 +270,23 @@ pub struct TargetDraft {
     pub statement: String,
     /// `turnover`, `bookings`, `won_opportunities`, `visits`, `initial_contacts`,
     /// `new_customers`, `turnover_per_existing_customer` or `customer_growth_pct`.
+    #[schema(
+        pattern = "^(turnover|bookings|won_opportunities|visits|initial_contacts|new_customers|turnover_per_existing_customer|customer_growth_pct)$"
+    )]
     pub metric: String,
     /// Decimal string: the amount, count or percentage to reach.
+    #[schema(example = "250000", pattern = "^[0-9]{1,12}([.][0-9]{1,2})?$")]
     pub value: String,
     /// ISO 4217 code, for money metrics.
+    #[schema(pattern = "^[A-Z]{3}$")]
     pub currency: Option<String>,
     /// Last period's figure, decimal string.
+    #[schema(pattern = "^[0-9]{1,12}([.][0-9]{1,2})?$")]
     pub baseline: Option<String>,
     pub start: NaiveDate,
     pub end: NaiveDate,
     /// `user-7` or `unit-3`.
+    #[schema(pattern = "^(user|unit)-[0-9]{1,18}$")]
     pub assignee: String,
     pub parent_id: Option<i64>,
     /// `operational` (default) or `strategic`.

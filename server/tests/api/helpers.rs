@@ -100,6 +100,15 @@ impl TestApp {
     }
 
     pub async fn spawn_with(backend: Backend, load_demo: bool) -> TestApp {
+        Self::spawn_configured(backend, load_demo, |_| {}).await
+    }
+
+    /// The real application with settings changed by `configure` (limits, rates).
+    pub async fn spawn_configured(
+        backend: Backend,
+        load_demo: bool,
+        configure: impl FnOnce(&mut Settings),
+    ) -> TestApp {
         server::telemetry::init();
         let (database_url, dir) = fresh_database(backend).await;
         let settings = Settings {
@@ -110,6 +119,8 @@ impl TestApp {
             max_body_bytes: server::configuration::DEFAULT_MAX_BODY_BYTES,
             api_rate: server::configuration::DEFAULT_API_RATE,
         };
+        let mut settings = settings;
+        configure(&mut settings);
         let app = Application::build(settings)
             .await
             .expect("application starts");

@@ -3,6 +3,7 @@
 
 mod helpers;
 
+mod api_v1;
 mod auth;
 mod check_ins;
 mod customers;

@@ -1,0 +1,1301 @@
+//! The integration API over the real router: tokens (hashed, scoped, revocable, rate
+//! limited), and every endpoint × rep / manager / admin / anonymous / revoked token, proving
+//! nothing outside a token's scope is readable or writable.
+
+use crate::both_backends;
+use crate::helpers::*;
+use app::api::auth::SessionUser;
+use app::api::tokens::{CreatedToken, TokenRequest, TokenRow};
+use app::domain::Role;
+use app::on_db;
+use chrono::{Duration, Utc};
+use reqwest::{Method, StatusCode};
+use serde_json::{json, Value};
+use std::collections::BTreeSet;
+
+both_backends!(
+    every_endpoint_keeps_to_the_tokens_scope,
+    tokens_are_hashed_shown_once_scoped_to_their_creator_and_revocable,
+    tokens_open_the_api_and_exports_only,
+    the_rate_limit_answers_429_with_retry_after_per_token,
+    bulk_sales_and_customers_are_all_or_nothing,
+    activities_and_check_ins_are_stored_once_per_client_id,
+    opportunity_writes_check_the_version,
+    pages_walk_every_row_once,
+    the_spec_and_its_page_are_public,
+    a_chunked_body_over_the_limit_is_refused,
+);
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Caller {
+    Rep,
+    Manager,
+    Admin,
+    Anonymous,
+    Revoked,
+}
+
+const CALLERS: [Caller; 5] = [
+    Caller::Rep,
+    Caller::Manager,
+    Caller::Admin,
+    Caller::Anonymous,
+    Caller::Revoked,
+];
+
+async fn user(app: &TestApp, id: i64) -> SessionUser {
+    app::repo::users::find_session_user(&app.db, id)
+        .await
+        .unwrap()
+        .unwrap()
+}
+
+async fn token(
+    app: &TestApp,
+    creator: i64,
+    role: Role,
+    unit: Option<i64>,
+    person: Option<i64>,
+) -> CreatedToken {
+    let creator = user(app, creator).await;
+    let request = TokenRequest {
+        name: format!("{} token", role.as_str()),
+        role,
+        unit,
+        person,
+    };
+    app::repo::tokens::create(&app.db, &creator, &request, Utc::now())
+        .await
+        .unwrap()
+}
+
+struct Tokens {
+    rep: String,
+    manager: String,
+    admin: String,
+    revoked: String,
+}
+
+impl Tokens {
+    /// A rep token acting as rep N1 (made by the North manager), a manager token over North
+    /// and an admin token (made by the admin), and a revoked admin token.
+    async fn make(app: &TestApp, fx: &Fixture) -> Tokens {
+        let ids = &fx.ids;
+        let rep = token(
+            app,
+            ids.users[1],
+            Role::Rep,
+            None,
+            Some(ids.users[REP_N1_INDEX]),
+        )
+        .await;
+        let manager = token(app, ids.users[0], Role::Manager, Some(ids.units[1]), None).await;
+        let admin = token(app, ids.users[0], Role::Admin, None, None).await;
+        let revoked = token(app, ids.users[0], Role::Admin, None, None).await;
+        let admin_user = user(app, ids.users[0]).await;
+        app::repo::tokens::revoke(&app.db, &admin_user, revoked.id, Utc::now())
+            .await
+            .unwrap();
+        Tokens {
+            rep: rep.token,
+            manager: manager.token,
+            admin: admin.token,
+            revoked: revoked.token,
+        }
+    }
+
+    fn of(&self, caller: Caller) -> Option<&str> {
+        match caller {
+            Caller::Rep => Some(&self.rep),
+            Caller::Manager => Some(&self.manager),
+            Caller::Admin => Some(&self.admin),
+            Caller::Anonymous => None,
+            Caller::Revoked => Some(&self.revoked),
+        }
+    }
+}
+
+/// Sends a request with `token` as a Bearer (none: anonymous) and reads the JSON answer.
+async fn send(
+    app: &TestApp,
+    token: Option<&str>,
+    method: Method,
+    path: &str,
+    body: Option<&Value>,
+) -> (StatusCode, Value) {
+    let client = reqwest::Client::new();
+    let mut request = client.request(method, format!("{}{path}", app.address));
+    if let Some(t) = token {
+        request = request.bearer_auth(t);
+    }
+    if let Some(b) = body {
+        request = request.json(b);
+    }
+    let response = request.send().await.expect("request");
+    let status = response.status();
+    let text = response.text().await.unwrap_or_default();
+    let value = serde_json::from_str(&text).unwrap_or(Value::String(text));
+    (status, value)
+}
+
+fn names(items: &Value, key: &str) -> BTreeSet<String> {
+    items["items"]
+        .as_array()
+        .expect("a page")
+        .iter()
+        .map(|i| i[key].as_str().unwrap_or("-").to_string())
+        .collect()
+}
+
+fn set(names: &[&str]) -> BTreeSet<String> {
+    names.iter().map(|s| s.to_string()).collect()
+}
+
+async fn every_endpoint_keeps_to_the_tokens_scope(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let fx = Fixture::load(&app.db).await;
+    let tokens = Tokens::make(&app, &fx).await;
+    let ids = &fx.ids;
+    let n1_target = target(
+        &app,
+        &fx,
+        ("assignee_user_id", ids.users[REP_N1_INDEX]),
+        "visits",
+        40,
+        "agreed",
+    )
+    .await;
+    let s1_target = target(
+        &app,
+        &fx,
+        ("assignee_user_id", ids.users[REP_S1_INDEX]),
+        "visits",
+        40,
+        "agreed",
+    )
+    .await;
+    let s1_opp = fx.opportunity_id(5, 0);
+    let s1_opp_2 = fx.opportunity_id(5, 1);
+    let n2_opp = fx.opportunity_id(4, 0);
+    let (_, admin_view) = send(
+        &app,
+        Some(&tokens.admin),
+        Method::GET,
+        &format!("/api/v1/opportunities/{s1_opp}"),
+        None,
+    )
+    .await;
+    let s1_version = admin_view["opportunity"]["version"]
+        .as_i64()
+        .expect("version");
+    let (_, admin_view) = send(
+        &app,
+        Some(&tokens.admin),
+        Method::GET,
+        &format!("/api/v1/opportunities/{s1_opp_2}"),
+        None,
+    )
+    .await;
+    let s1_version_2 = admin_view["opportunity"]["version"]
+        .as_i64()
+        .expect("version");
+
+    // Reads: what each caller sees, by owner or assignee.
+    let (n1, n2, s1) = ("rep n1", "rep n2", "rep s1");
+    let reads: Vec<(&str, [BTreeSet<String>; 3])> = vec![
+        (
+            "/api/v1/opportunities?page_size=200",
+            [set(&[n1]), set(&[n1, n2]), set(&[n1, n2, s1])],
+        ),
+        (
+            "/api/v1/customers?page_size=200",
+            [set(&[n1]), set(&[n1, n2]), set(&[n1, n2, s1, "-"])],
+        ),
+    ];
+    for (path, expected) in &reads {
+        for caller in CALLERS {
+            let (status, body) = send(&app, tokens.of(caller), Method::GET, path, None).await;
+            match caller {
+                Caller::Anonymous | Caller::Revoked => {
+                    assert_eq!(status, StatusCode::UNAUTHORIZED, "{caller:?} {path}");
+                    assert_eq!(body["error"]["code"], "unauthorized");
+                }
+                _ => {
+                    assert_eq!(status, StatusCode::OK, "{caller:?} {path}: {body}");
+                    assert_eq!(
+                        names(&body, "owner_name"),
+                        expected[caller as usize],
+                        "{caller:?} {path}"
+                    );
+                }
+            }
+        }
+    }
+    let target_ids = |body: &Value| -> BTreeSet<i64> {
+        body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| t["id"].as_i64().unwrap())
+            .collect()
+    };
+    let expected_targets = [
+        BTreeSet::from([n1_target]),
+        BTreeSet::from([n1_target]),
+        BTreeSet::from([n1_target, s1_target]),
+    ];
+    for caller in [Caller::Rep, Caller::Manager, Caller::Admin] {
+        // Every view the role may ask for stays inside its scope.
+        for view in ["mine", "team", "company"] {
+            let (status, body) = send(
+                &app,
+                tokens.of(caller),
+                Method::GET,
+                &format!("/api/v1/targets?view={view}"),
+                None,
+            )
+            .await;
+            if status == StatusCode::OK {
+                assert!(
+                    target_ids(&body).is_subset(&expected_targets[caller as usize]),
+                    "{caller:?} {view}: {body}"
+                );
+            } else {
+                assert_eq!(
+                    status,
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "{caller:?} {view}"
+                );
+            }
+        }
+        let (status, body) = send(
+            &app,
+            tokens.of(caller),
+            Method::GET,
+            "/api/v1/targets",
+            None,
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(
+            target_ids(&body),
+            expected_targets[caller as usize],
+            "{caller:?}"
+        );
+    }
+
+    // One row each: [rep, manager, admin, anonymous, revoked].
+    let one: Vec<(String, [u16; 5])> = vec![
+        (
+            format!("/api/v1/opportunities/{s1_opp}"),
+            [404, 404, 200, 401, 401],
+        ),
+        (
+            format!("/api/v1/opportunities/{n2_opp}"),
+            [404, 200, 200, 401, 401],
+        ),
+        (
+            format!("/api/v1/targets/{s1_target}"),
+            [404, 404, 200, 401, 401],
+        ),
+        (
+            format!("/api/v1/targets/{n1_target}"),
+            [200, 200, 200, 401, 401],
+        ),
+        (
+            "/api/v1/customers/plus-minus?list=minus".into(),
+            [200, 200, 200, 401, 401],
+        ),
+        ("/api/v1/stages".into(), [200, 200, 200, 401, 401]),
+        ("/api/v1/me".into(), [200, 200, 200, 401, 401]),
+        (
+            "/api/export/opportunities.csv".into(),
+            [200, 200, 200, 401, 401],
+        ),
+    ];
+    for (path, expected) in &one {
+        for caller in CALLERS {
+            let (status, _) = send(&app, tokens.of(caller), Method::GET, path, None).await;
+            assert_eq!(
+                status.as_u16(),
+                expected[caller as usize],
+                "{caller:?} GET {path}"
+            );
+        }
+    }
+    let (_, me) = send(&app, Some(&tokens.rep), Method::GET, "/api/v1/me", None).await;
+    assert_eq!(
+        (me["role"].as_str(), me["email"].as_str()),
+        (Some("rep"), Some(REP_N1))
+    );
+
+    // Writes at South's customers and opportunities: refused for the rep and the North
+    // manager, nothing stored, then done by the admin (with the version they all saw, which
+    // proves the refusals changed nothing).
+    let s1_customer = fx.customer_id(5, 0);
+    let (lead, negotiation, s1_user) = (
+        fx.stage_id(LEAD),
+        fx.stage_id(NEGOTIATION),
+        ids.users[REP_S1_INDEX],
+    );
+    let now = Utc::now();
+    let opportunity = move |title: &str| {
+        json!({
+            "title": title, "customer_id": s1_customer, "value": "1000.00",
+            "expected_close_on": (now + Duration::days(20)).date_naive(), "stage_id": lead,
+        })
+    };
+    type Body = Box<dyn Fn(Caller) -> Value>;
+    let writes: Vec<(Method, String, Body, [u16; 5])> = vec![
+        (
+            Method::POST,
+            format!("/api/v1/opportunities/{s1_opp}/move"),
+            Box::new(move |_| json!({"version": s1_version, "stage_id": negotiation})),
+            [404, 404, 200, 401, 401],
+        ),
+        (
+            Method::PUT,
+            format!("/api/v1/opportunities/{s1_opp_2}"),
+            Box::new(move |c| {
+                let mut o = opportunity(&format!("Renamed by {c:?}"));
+                o["version"] = json!(s1_version_2);
+                o
+            }),
+            [404, 404, 200, 401, 401],
+        ),
+        (
+            Method::POST,
+            "/api/v1/opportunities".into(),
+            Box::new(move |c| opportunity(&format!("New by {c:?}"))),
+            [422, 422, 201, 401, 401],
+        ),
+        (
+            Method::POST,
+            "/api/v1/activities".into(),
+            Box::new(
+                move |c| json!({"client_id": format!("call-{c:?}-0001"), "customer_id": s1_customer, "kind": "call", "occurred_at": now}),
+            ),
+            [404, 404, 201, 401, 401],
+        ),
+        (
+            Method::POST,
+            "/api/v1/check-ins".into(),
+            Box::new(
+                move |c| json!({"client_id": format!("visit-{c:?}-0001"), "customer_id": s1_customer, "device_time": now, "location_error": "denied"}),
+            ),
+            [404, 404, 201, 401, 401],
+        ),
+        (
+            Method::POST,
+            "/api/v1/sales".into(),
+            Box::new(
+                |_| json!({"sales": [{"customer_ref": "Customer-5-0", "date": "2026-03-02", "amount": "990.00", "reference": "INV-S1"}]}),
+            ),
+            [403, 422, 200, 401, 401],
+        ),
+        (
+            Method::POST,
+            "/api/v1/customers".into(),
+            Box::new(
+                |_| json!({"customers": [{"customer_ref": "Customer-5-2", "name": "Taken over", "owner_email": REP_N1, "segment": "price"}]}),
+            ),
+            [403, 422, 200, 401, 401],
+        ),
+        (
+            Method::POST,
+            "/api/v1/targets".into(),
+            Box::new(move |_| {
+                json!({
+                "statement": "Rep S1 makes 30 customer visits this quarter", "metric": "visits", "value": "30",
+                "start": now.date_naive(), "end": (now + Duration::days(80)).date_naive(),
+                "assignee": format!("user-{s1_user}"), "rationale": "Visits drive the spring orders in the south.",
+                "acknowledge_warnings": true })
+            }),
+            [422, 422, 201, 401, 401],
+        ),
+    ];
+    for (method, path, body, expected) in &writes {
+        for caller in CALLERS {
+            let (status, answer) = send(
+                &app,
+                tokens.of(caller),
+                method.clone(),
+                path,
+                Some(&body(caller)),
+            )
+            .await;
+            assert_eq!(
+                status.as_u16(),
+                expected[caller as usize],
+                "{caller:?} {method} {path}: {answer}"
+            );
+            if !status.is_success() {
+                assert!(answer["error"]["message"].is_string(), "{answer}");
+            }
+        }
+    }
+    // Only the admin's writes are stored.
+    let (activities, check_ins, titles): (Vec<(String,)>, Vec<(String,)>, Vec<(String,)>) = on_db!(&app.db, pool => (
+        sqlx::query_as("SELECT client_id FROM activities WHERE client_id IS NOT NULL").fetch_all(pool).await.unwrap(),
+        sqlx::query_as("SELECT client_id FROM check_ins").fetch_all(pool).await.unwrap(),
+        sqlx::query_as("SELECT title FROM opportunities WHERE title LIKE '%by %'").fetch_all(pool).await.unwrap(),
+    ));
+    assert_eq!(activities, vec![("call-Admin-0001".to_string(),)]);
+    assert_eq!(check_ins, vec![("visit-Admin-0001".to_string(),)]);
+    let mut titles: Vec<String> = titles.into_iter().map(|t| t.0).collect();
+    titles.sort();
+    assert_eq!(titles, ["New by Admin", "Renamed by Admin"]);
+}
+
+async fn tokens_are_hashed_shown_once_scoped_to_their_creator_and_revocable(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let fx = Fixture::load(&app.db).await;
+    let manager = signed_in(&app, MANAGER_NORTH).await;
+    let north = fx.ids.units[1].to_string();
+    let south = fx.ids.units[2].to_string();
+    let rep_s1 = fx.ids.users[REP_S1_INDEX].to_string();
+    let rep_n1 = fx.ids.users[REP_N1_INDEX].to_string();
+
+    // Refusals name their field, and store nothing.
+    for (form, field) in [
+        (
+            vec![("name", " "), ("role", "manager"), ("unit", north.as_str())],
+            "name",
+        ),
+        (vec![("name", "BI"), ("role", "admin")], "role"),
+        (
+            vec![
+                ("name", "BI"),
+                ("role", "manager"),
+                ("unit", south.as_str()),
+            ],
+            "unit",
+        ),
+        (
+            vec![("name", "BI"), ("role", "rep"), ("person", rep_s1.as_str())],
+            "person",
+        ),
+    ] {
+        let response = app.call(&manager, "create_api_token", &form).await;
+        assert_eq!(
+            response.status(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{form:?}"
+        );
+        assert_eq!(app_error(response).await.field(), Some(field));
+    }
+    let rep = signed_in(&app, REP_N1).await;
+    let response = app
+        .call(
+            &rep,
+            "create_api_token",
+            &[("name", "Mine"), ("role", "rep"), ("person", &rep_n1)],
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+    assert_eq!(
+        app.call(&rep, "api_tokens", &[]).await.status(),
+        StatusCode::FORBIDDEN
+    );
+
+    let response = app
+        .call(
+            &manager,
+            "create_api_token",
+            &[("name", "ERP sync"), ("role", "manager"), ("unit", &north)],
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let created: CreatedToken = response.json().await.unwrap();
+    assert!(created.token.starts_with("pacer_") && created.token.len() == 70);
+
+    // Stored as a hash: the token itself is nowhere in the table.
+    let (hash, hint): (String, String) = on_db!(&app.db, pool => sqlx::query_as(
+        "SELECT token_hash, hint FROM api_tokens WHERE id = $1").bind(created.id).fetch_one(pool).await.unwrap());
+    assert_ne!(hash, created.token);
+    assert_eq!(hash.len(), 64);
+    assert!(created.token.ends_with(&hint));
+    let rows: Vec<TokenRow> = app
+        .call(&manager, "api_tokens", &[])
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(rows.len(), 1);
+    assert_eq!(
+        (
+            rows[0].name.as_str(),
+            rows[0].scope.as_str(),
+            rows[0].hint.as_str()
+        ),
+        ("ERP sync", "North", hint.as_str())
+    );
+    assert!(rows[0].last_used_at.is_none());
+    assert_eq!(rows[0].acts_as, "manager north");
+
+    let (status, me) = send(&app, Some(&created.token), Method::GET, "/api/v1/me", None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        (me["role"].as_str(), me["unit_name"].as_str()),
+        (Some("manager"), Some("North"))
+    );
+    // Last use is written shortly after the first lookup.
+    let mut used = false;
+    for _ in 0..50 {
+        let rows: Vec<TokenRow> = app
+            .call(&manager, "api_tokens", &[])
+            .await
+            .json()
+            .await
+            .unwrap();
+        if rows[0].last_used_at.is_some() {
+            used = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert!(used, "last use recorded");
+
+    // Another manager cannot revoke it; the admin sees it; its creator revokes it, at once.
+    let south_manager = signed_in(&app, MANAGER_SOUTH).await;
+    let id = created.id.to_string();
+    assert_eq!(
+        app.call(&south_manager, "revoke_api_token", &[("id", &id)])
+            .await
+            .status(),
+        StatusCode::NOT_FOUND
+    );
+    let admin = signed_in(&app, ADMIN).await;
+    let all: Vec<TokenRow> = app
+        .call(&admin, "api_tokens", &[])
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(all.len(), 1);
+    assert_eq!(
+        app.call(&manager, "revoke_api_token", &[("id", &id)])
+            .await
+            .status(),
+        StatusCode::OK
+    );
+    let (status, body) = send(&app, Some(&created.token), Method::GET, "/api/v1/me", None).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "{body}");
+    let rows: Vec<TokenRow> = app
+        .call(&manager, "api_tokens", &[])
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(rows[0].revoked_at.is_some());
+
+    // A made-up token, a malformed header: 401 with the error body.
+    for header in ["Bearer pacer_0000", "Bearer", "Basic dXNlcjpwYXNz"] {
+        let response = reqwest::Client::new()
+            .get(format!("{}/api/v1/me", app.address))
+            .header("Authorization", header)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::UNAUTHORIZED, "{header}");
+        let body: Value = response.json().await.unwrap();
+        assert_eq!(body["error"]["code"], "unauthorized");
+    }
+}
+
+async fn tokens_open_the_api_and_exports_only(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let fx = Fixture::load(&app.db).await;
+    let tokens = Tokens::make(&app, &fx).await;
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    for (method, path) in [
+        (Method::GET, "/"),
+        (Method::GET, "/board"),
+        (Method::POST, "/api/customers"),
+        (Method::POST, "/api/current_user"),
+    ] {
+        let response = client
+            .request(method.clone(), format!("{}{path}", app.address))
+            .bearer_auth(&tokens.admin)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            response.status(),
+            StatusCode::UNAUTHORIZED,
+            "{method} {path}"
+        );
+    }
+    let (status, _) = send(
+        &app,
+        Some(&tokens.admin),
+        Method::GET,
+        "/api/export/check-ins.csv",
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    // A signed-in browser uses the API with its session, no token needed.
+    let browser = signed_in(&app, REP_N1).await;
+    let response = browser
+        .get(format!("{}/api/v1/me", app.address))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+}
+
+async fn the_rate_limit_answers_429_with_retry_after_per_token(backend: Backend) {
+    let app = TestApp::spawn_configured(backend, false, |s| {
+        s.api_rate = server::configuration::ApiRate {
+            per_second: 1,
+            burst: 3,
+        };
+    })
+    .await;
+    let fx = Fixture::load(&app.db).await;
+    let tokens = Tokens::make(&app, &fx).await;
+    for _ in 0..3 {
+        let (status, _) = send(&app, Some(&tokens.rep), Method::GET, "/api/v1/me", None).await;
+        assert_eq!(status, StatusCode::OK);
+    }
+    let response = reqwest::Client::new()
+        .get(format!("{}/api/v1/opportunities", app.address))
+        .bearer_auth(&tokens.rep)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
+    let wait: u64 = response.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=2).contains(&wait), "{wait}");
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "too_many_requests");
+    // Another token has its own allowance.
+    let (status, _) = send(&app, Some(&tokens.manager), Method::GET, "/api/v1/me", None).await;
+    assert_eq!(status, StatusCode::OK);
+    // After the wait the first token is served again.
+    tokio::time::sleep(std::time::Duration::from_secs(wait)).await;
+    let (status, _) = send(&app, Some(&tokens.rep), Method::GET, "/api/v1/me", None).await;
+    assert_eq!(status, StatusCode::OK);
+}
+
+async fn sales_count(app: &TestApp) -> i64 {
+    let (n,): (i64,) = on_db!(&app.db, pool => sqlx::query_as("SELECT COUNT(*) FROM sales").fetch_one(pool).await.unwrap());
+    n
+}
+
+async fn bulk_sales_and_customers_are_all_or_nothing(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let fx = Fixture::load(&app.db).await;
+    let tokens = Tokens::make(&app, &fx).await;
+    let before = sales_count(&app).await;
+    let sale = |amount: &str, reference: &str| json!({"customer_ref": "Customer-3-0", "date": "2026-02-03", "amount": amount, "reference": reference});
+    let bad = json!({"sales": [sale("100.00", "A-1"), sale("ten", "A-2"), sale("5", "A-3"), {"customer_ref": "", "date": "2026-02-03", "amount": "1"}]});
+    let (status, body) = send(
+        &app,
+        Some(&tokens.manager),
+        Method::POST,
+        "/api/v1/sales",
+        Some(&bad),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(body["error"]["field"], "sales[1].amount");
+    let fields: Vec<&str> = body["error"]["details"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["field"].as_str().unwrap())
+        .collect();
+    assert_eq!(fields, ["sales[1].amount", "sales[3].customer_ref"]);
+    assert_eq!(sales_count(&app).await, before, "nothing stored");
+
+    let multi_line = json!({"sales": [sale("1", "A\nB")]});
+    let (status, body) = send(
+        &app,
+        Some(&tokens.manager),
+        Method::POST,
+        "/api/v1/sales",
+        Some(&multi_line),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(body["error"]["field"], "sales[0].reference");
+    let (status, body) = send(
+        &app,
+        Some(&tokens.manager),
+        Method::POST,
+        "/api/v1/sales",
+        Some(&json!({"sales": []})),
+    )
+    .await;
+    assert_eq!(
+        (status, body["error"]["field"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("sales"))
+    );
+
+    let good = json!({"sales": [sale("100.00", "A-1"), sale("250.50", "A-2"), {"customer_ref": "NEW-9", "date": "2026-02-04", "amount": "75"}]});
+    let (status, body) = send(
+        &app,
+        Some(&tokens.manager),
+        Method::POST,
+        "/api/v1/sales",
+        Some(&good),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(
+        (body["created"].as_u64(), body["new_customers"][0].as_str()),
+        (Some(3), Some("NEW-9"))
+    );
+    assert_eq!(sales_count(&app).await, before + 3);
+    // Sent again: nothing twice.
+    let (status, body) = send(
+        &app,
+        Some(&tokens.manager),
+        Method::POST,
+        "/api/v1/sales",
+        Some(&good),
+    )
+    .await;
+    assert_eq!(
+        (status, body["unchanged"].as_u64()),
+        (StatusCode::OK, Some(3)),
+        "{body}"
+    );
+    assert_eq!(sales_count(&app).await, before + 3);
+    // The sale shows in the customer's turnover through the API.
+    let (_, page) = send(
+        &app,
+        Some(&tokens.manager),
+        Method::GET,
+        "/api/v1/customers?search=Customer-3-0&from=2026-01-01&to=2026-12-31",
+        None,
+    )
+    .await;
+    assert_eq!(page["items"][0]["turnover"], "350.50", "{page}");
+
+    // Customers: a bad segment refuses the whole request.
+    let customers = json!({"customers": [
+        {"customer_ref": "K-1", "name": "Kiel Kontor", "segment": "price", "lat": 54.32, "lon": 10.13},
+        {"customer_ref": "K-2", "name": "", "segment": "relationship"}]});
+    let (status, body) = send(
+        &app,
+        Some(&tokens.manager),
+        Method::POST,
+        "/api/v1/customers",
+        Some(&customers),
+    )
+    .await;
+    assert_eq!(
+        (status, body["error"]["field"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("customers[1].name"))
+    );
+    let (status, body) = send(
+        &app,
+        Some(&tokens.manager),
+        Method::POST,
+        "/api/v1/customers",
+        Some(&json!({"customers": [{"customer_ref": "K-1", "name": "Kiel", "segment": "vip"}]})),
+    )
+    .await;
+    assert_eq!(
+        status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "unknown segment: {body}"
+    );
+    let (_, page) = send(
+        &app,
+        Some(&tokens.manager),
+        Method::GET,
+        "/api/v1/customers?search=Kiel",
+        None,
+    )
+    .await;
+    assert_eq!(page["total"], 0);
+    let one = json!({"customers": [{"customer_ref": "K-1", "name": "Kiel Kontor", "segment": "price", "lat": 54.32, "lon": 10.13}]});
+    let (status, body) = send(
+        &app,
+        Some(&tokens.manager),
+        Method::POST,
+        "/api/v1/customers",
+        Some(&one),
+    )
+    .await;
+    assert_eq!(
+        (status, body["created"].as_u64()),
+        (StatusCode::OK, Some(1)),
+        "{body}"
+    );
+    let (_, page) = send(
+        &app,
+        Some(&tokens.manager),
+        Method::GET,
+        "/api/v1/customers?search=Kiel",
+        None,
+    )
+    .await;
+    assert_eq!(
+        page["items"][0]["owner_name"], "manager north",
+        "a manager's new customer is theirs"
+    );
+}
+
+async fn activities_and_check_ins_are_stored_once_per_client_id(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let fx = Fixture::load(&app.db).await;
+    let tokens = Tokens::make(&app, &fx).await;
+    let customer = fx.customer_id(3, 1);
+    let now = Utc::now();
+    let call = json!({"client_id": "crm-call-000123", "customer_id": customer, "kind": "call", "occurred_at": now, "notes": "Spring order"});
+    let sends = (0..5).map(|_| {
+        send(
+            &app,
+            Some(&tokens.rep),
+            Method::POST,
+            "/api/v1/activities",
+            Some(&call),
+        )
+    });
+    let answers = futures::future::join_all(sends).await;
+    let created = answers
+        .iter()
+        .filter(|(s, _)| *s == StatusCode::CREATED)
+        .count();
+    let again = answers
+        .iter()
+        .filter(|(s, b)| *s == StatusCode::OK && b["duplicate"] == true)
+        .count();
+    assert_eq!((created, again), (1, 4), "{answers:?}");
+    let ids: BTreeSet<i64> = answers
+        .iter()
+        .map(|(_, b)| b["id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(ids.len(), 1);
+    let (n,): (i64,) = on_db!(&app.db, pool => sqlx::query_as(
+        "SELECT COUNT(*) FROM activities WHERE client_id = 'crm-call-000123'").fetch_one(pool).await.unwrap());
+    assert_eq!(n, 1);
+    // The same id from another user is refused; a future time and a bad id name their field.
+    let (status, body) = send(
+        &app,
+        Some(&tokens.admin),
+        Method::POST,
+        "/api/v1/activities",
+        Some(&call),
+    )
+    .await;
+    assert_eq!(
+        (status, body["error"]["field"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("client_id"))
+    );
+    let mut future = call.clone();
+    future["client_id"] = json!("crm-call-000124");
+    future["occurred_at"] = json!(now + Duration::hours(2));
+    let (status, body) = send(
+        &app,
+        Some(&tokens.rep),
+        Method::POST,
+        "/api/v1/activities",
+        Some(&future),
+    )
+    .await;
+    assert_eq!(
+        (status, body["error"]["field"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("occurred_at"))
+    );
+    let mut wrong_kind = call.clone();
+    wrong_kind["kind"] = json!("lunch");
+    let (status, body) = send(
+        &app,
+        Some(&tokens.rep),
+        Method::POST,
+        "/api/v1/activities",
+        Some(&wrong_kind),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert!(
+        body["error"]["message"].as_str().unwrap().contains("kind"),
+        "{body}"
+    );
+
+    // An initial contact sets the customer's first contact; a check-in counts as a visit.
+    let first = json!({"client_id": "crm-first-0001", "customer_id": customer, "kind": "initial_contact", "occurred_at": now - Duration::days(3)});
+    assert_eq!(
+        send(
+            &app,
+            Some(&tokens.rep),
+            Method::POST,
+            "/api/v1/activities",
+            Some(&first)
+        )
+        .await
+        .0,
+        StatusCode::CREATED
+    );
+    let (first_contact,): (Option<chrono::NaiveDate>,) = on_db!(&app.db, pool => sqlx::query_as(
+        "SELECT first_contact_on FROM customers WHERE id = $1").bind(customer).fetch_one(pool).await.unwrap());
+    assert_eq!(first_contact, Some((now - Duration::days(3)).date_naive()));
+    let visit = json!({"client_id": "0f8c2a4e-6b1d-4c3e-9a7f-2d5e8b1c4a90", "customer_id": customer, "device_time": now,
+        "position": {"lat": 53.55, "lon": 9.99, "accuracy_m": 20.0}});
+    let (status, body) = send(
+        &app,
+        Some(&tokens.rep),
+        Method::POST,
+        "/api/v1/check-ins",
+        Some(&visit),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    assert_eq!(
+        (body["verification"].as_str(), body["duplicate"].as_bool()),
+        (Some("unverified"), Some(false))
+    );
+    let (status, body) = send(
+        &app,
+        Some(&tokens.rep),
+        Method::POST,
+        "/api/v1/check-ins",
+        Some(&visit),
+    )
+    .await;
+    assert_eq!(
+        (status, body["duplicate"].as_bool()),
+        (StatusCode::OK, Some(true))
+    );
+    let (visits,): (i64,) = on_db!(&app.db, pool => sqlx::query_as(
+        "SELECT COUNT(*) FROM activities WHERE customer_id = $1 AND kind = 'visit'").bind(customer).fetch_one(pool).await.unwrap());
+    assert_eq!(visits, 1);
+}
+
+async fn opportunity_writes_check_the_version(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let fx = Fixture::load(&app.db).await;
+    let tokens = Tokens::make(&app, &fx).await;
+    let rep = Some(tokens.rep.as_str());
+    let write = json!({"title": "Spring tooling", "customer_id": fx.customer_id(3, 2), "value": "12500.00",
+        "expected_close_on": "2027-03-31", "stage_id": fx.stage_id(LEAD), "probability_pct": 15});
+    let (status, created) = send(
+        &app,
+        rep,
+        Method::POST,
+        "/api/v1/opportunities",
+        Some(&write),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    assert_eq!(
+        (
+            created["owner_name"].as_str(),
+            created["value"].as_str(),
+            created["version"].as_i64()
+        ),
+        (Some("rep n1"), Some("12500.00"), Some(1))
+    );
+    let id = created["id"].as_i64().unwrap();
+
+    let mut update = write.clone();
+    update["title"] = json!("Spring tooling, phase 1");
+    update["version"] = json!(1);
+    let (status, updated) = send(
+        &app,
+        rep,
+        Method::PUT,
+        &format!("/api/v1/opportunities/{id}"),
+        Some(&update),
+    )
+    .await;
+    assert_eq!(
+        (status, updated["version"].as_i64()),
+        (StatusCode::OK, Some(2)),
+        "{updated}"
+    );
+    // The same change again, from version 1: someone changed it since.
+    let (status, body) = send(
+        &app,
+        rep,
+        Method::PUT,
+        &format!("/api/v1/opportunities/{id}"),
+        Some(&update),
+    )
+    .await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (StatusCode::CONFLICT, Some("conflict"))
+    );
+    let stale_move = json!({"version": 1, "stage_id": fx.stage_id(PROPOSAL)});
+    let (status, _) = send(
+        &app,
+        rep,
+        Method::POST,
+        &format!("/api/v1/opportunities/{id}/move"),
+        Some(&stale_move),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    let lost = json!({"version": 2, "stage_id": fx.stage_id(LOST)});
+    let (status, body) = send(
+        &app,
+        rep,
+        Method::POST,
+        &format!("/api/v1/opportunities/{id}/move"),
+        Some(&lost),
+    )
+    .await;
+    assert_eq!(
+        (status, body["error"]["field"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("lost_reason"))
+    );
+    let moved = json!({"version": 2, "stage_id": fx.stage_id(PROPOSAL)});
+    let (status, body) = send(
+        &app,
+        rep,
+        Method::POST,
+        &format!("/api/v1/opportunities/{id}/move"),
+        Some(&moved),
+    )
+    .await;
+    assert_eq!(
+        (status, body["stage_id"].as_i64(), body["version"].as_i64()),
+        (StatusCode::OK, Some(fx.stage_id(PROPOSAL)), Some(3))
+    );
+    let (_, detail) = send(
+        &app,
+        rep,
+        Method::GET,
+        &format!("/api/v1/opportunities/{id}"),
+        None,
+    )
+    .await;
+    assert_eq!(detail["history"].as_array().unwrap().len(), 2, "{detail}");
+
+    // Bad input: each names what is wrong.
+    let mut bad = write.clone();
+    bad["value"] = json!("lots");
+    let (status, body) = send(&app, rep, Method::POST, "/api/v1/opportunities", Some(&bad)).await;
+    assert_eq!(
+        (status, body["error"]["field"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("value"))
+    );
+    let (status, body) = send(
+        &app,
+        rep,
+        Method::POST,
+        "/api/v1/opportunities",
+        Some(&json!({"title": "x"})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("customer_id"),
+        "{body}"
+    );
+    let response = reqwest::Client::new()
+        .post(format!("{}/api/v1/opportunities", app.address))
+        .bearer_auth(&tokens.rep)
+        .header("Content-Type", "application/json")
+        .body("{not json")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    let response = reqwest::Client::new()
+        .post(format!("{}/api/v1/opportunities", app.address))
+        .bearer_auth(&tokens.rep)
+        .body("title=x")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    let (status, _) = send(&app, rep, Method::GET, "/api/v1/opportunities/abc", None).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+}
+
+async fn pages_walk_every_row_once(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let fx = Fixture::load(&app.db).await;
+    let tokens = Tokens::make(&app, &fx).await;
+    let admin = Some(tokens.admin.as_str());
+    let mut seen = Vec::new();
+    for page in 1.. {
+        let (status, body) = send(
+            &app,
+            admin,
+            Method::GET,
+            &format!("/api/v1/opportunities?page_size=4&page={page}"),
+            None,
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK);
+        seen.extend(
+            body["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|o| o["id"].as_i64().unwrap()),
+        );
+        if !body["has_more"].as_bool().unwrap() {
+            assert_eq!(page, 2);
+            break;
+        }
+    }
+    let mut all = fx.ids.opportunities.clone();
+    all.sort();
+    assert_eq!(seen, all);
+    // Filters narrow within the scope: South's unit for the North manager is empty.
+    let south = fx.ids.units[2];
+    let (_, body) = send(
+        &app,
+        Some(&tokens.manager),
+        Method::GET,
+        &format!("/api/v1/opportunities?unit={south}"),
+        None,
+    )
+    .await;
+    assert_eq!(body["items"].as_array().unwrap().len(), 0);
+    let n2 = fx.ids.users[REP_N2_INDEX];
+    let (_, body) = send(
+        &app,
+        Some(&tokens.manager),
+        Method::GET,
+        &format!(
+            "/api/v1/opportunities?owner={n2}&stage={}",
+            fx.stage_id(PROPOSAL)
+        ),
+        None,
+    )
+    .await;
+    assert_eq!(names(&body, "title"), set(&["Deal 4-0"]));
+    for (query, field) in [
+        ("page_size=0", "page_size"),
+        ("page_size=201", "page_size"),
+        ("page=0", "page"),
+    ] {
+        let (status, body) = send(
+            &app,
+            admin,
+            Method::GET,
+            &format!("/api/v1/opportunities?{query}"),
+            None,
+        )
+        .await;
+        assert_eq!(
+            (status, body["error"]["field"].as_str()),
+            (StatusCode::UNPROCESSABLE_ENTITY, Some(field))
+        );
+    }
+    let (status, body) = send(
+        &app,
+        admin,
+        Method::GET,
+        "/api/v1/opportunities?from=2026-13-01",
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    let (status, _) = send(
+        &app,
+        admin,
+        Method::GET,
+        "/api/v1/opportunities?from=2026-05-01&to=2026-04-01",
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+}
+
+async fn the_spec_and_its_page_are_public(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let (status, spec) = send(&app, None, Method::GET, "/api/v1/openapi.json", None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(spec["openapi"], "3.1.0");
+    let paths: BTreeSet<&str> = spec["paths"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    for path in [
+        "/api/v1/customers",
+        "/api/v1/customers/plus-minus",
+        "/api/v1/sales",
+        "/api/v1/opportunities",
+        "/api/v1/opportunities/{id}",
+        "/api/v1/opportunities/{id}/move",
+        "/api/v1/targets",
+        "/api/v1/targets/{id}",
+        "/api/v1/activities",
+        "/api/v1/check-ins",
+        "/api/v1/stages",
+        "/api/v1/me",
+    ] {
+        assert!(paths.contains(path), "{path}");
+    }
+    let mut operation_ids = BTreeSet::new();
+    for item in spec["paths"].as_object().unwrap().values() {
+        for (_, op) in item.as_object().unwrap() {
+            assert!(
+                operation_ids.insert(op["operationId"].as_str().unwrap().to_string()),
+                "unique operation ids"
+            );
+            assert!(op["responses"]["429"]["headers"]["Retry-After"].is_object());
+        }
+    }
+    let page = reqwest::get(format!("{}/api/v1/docs", app.address))
+        .await
+        .unwrap();
+    assert_eq!(page.status(), StatusCode::OK);
+    let html = page.text().await.unwrap();
+    assert!(html.contains("/api/v1/opportunities/{id}/move") && html.contains("OpportunityPage"));
+}
+
+async fn a_chunked_body_over_the_limit_is_refused(backend: Backend) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let app = TestApp::spawn(backend).await;
+    let fx = Fixture::load(&app.db).await;
+    let tokens = Tokens::make(&app, &fx).await;
+    let before = sales_count(&app).await;
+    let addr = app.address.trim_start_matches("http://").to_string();
+    let mut stream = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    let head = format!(
+        "POST /api/v1/sales HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {}\r\n\
+         Content-Type: application/json\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n",
+        tokens.manager
+    );
+    stream.write_all(head.as_bytes()).await.unwrap();
+    let line = r#"{"customer_ref":"Customer-3-0","date":"2026-02-03","amount":"1.00"},"#;
+    let mut body = String::from(r#"{"sales":["#);
+    while body.len() < 3 * 1024 * 1024 {
+        body.push_str(line);
+    }
+    body.push_str(r#"{"customer_ref":"Customer-3-0","date":"2026-02-03","amount":"1.00"}]}"#);
+    for chunk in body.as_bytes().chunks(64 * 1024) {
+        let sent = stream
+            .write_all(format!("{:x}\r\n", chunk.len()).as_bytes())
+            .await
+            .and(stream.write_all(chunk).await)
+            .and(stream.write_all(b"\r\n").await);
+        if sent.is_err() {
+            break; // the server answered and closed: that is the point
+        }
+    }
+    let _ = stream.write_all(b"0\r\n\r\n").await;
+    let mut answer = String::new();
+    let _ = stream.read_to_string(&mut answer).await;
+    assert!(
+        answer.starts_with("HTTP/1.1 413"),
+        "{}",
+        &answer[..answer.len().min(300)]
+    );
+    assert_eq!(sales_count(&app).await, before);
+}
