@@ -5,7 +5,8 @@
 #   3. customers: imports, plus/minus and trend lists over 100 000 customers × 3 years of sales;
 #   4. in Chromium (Playwright): frames during a drag over that 2 000-card board, the forecast
 #      engine and panel in wasm, and the SMART check per keystroke in the target editor;
-#   5. the forecast engine natively (criterion), to set beside the wasm figure.
+#   5. the forecast engine natively (criterion), to set beside the wasm figure;
+#   6. authenticated reads of the JSON API (wrk), on SQLite and on Postgres.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -70,3 +71,34 @@ for _ in $(seq 1 60); do curl -fs "http://127.0.0.1:$PORT/healthz" >/dev/null 2>
 
 echo "==> Forecast engine natively (criterion)"
 cargo bench -p app --bench forecast
+
+# The API under a load generator on loopback: a demo company, an admin token (the widest
+# scope, so every read joins the most rows), GET /api/v1/opportunities?page_size=50.
+# The per-token rate limit is a policy, not a capacity: it is set out of the way here, but
+# the limiter still runs on every request.
+command -v wrk >/dev/null || { sudo_apt=$([ "$(id -u)" -eq 0 ] || echo sudo); $sudo_apt apt-get install -y -qq wrk >/dev/null; }
+api_reads() {
+  local db=$1 label=$2 port token pid out
+  DATABASE_URL="$db" "$TARGET_DIR/release/server" seed-demo >/dev/null
+  token=$(DATABASE_URL="$db" "$TARGET_DIR/release/server" api-token --email sabine.krueger@pacer.demo --name bench)
+  port=$(free_port)
+  DATABASE_URL="$db" PACER_API_RATE=1000000 PACER_API_BURST=1000000 \
+  LEPTOS_OUTPUT_NAME=pacer LEPTOS_SITE_ROOT="$ROOT/target/site" LEPTOS_SITE_PKG_DIR=pkg \
+  LEPTOS_SITE_ADDR="127.0.0.1:$port" RUST_LOG=warn \
+    "$TARGET_DIR/release/server" > "$WORK/api-$label.log" 2>&1 &
+  pid=$!
+  for _ in $(seq 1 60); do curl -fs "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 && break; sleep 0.5; done
+  local url="http://127.0.0.1:$port/api/v1/opportunities?page_size=50"
+  curl -fs -H "Authorization: Bearer $token" "$url" | python3 -c 'import json,sys; n=len(json.load(sys.stdin)["items"]); assert n == 50, n'
+  echo "--- $label: GET /api/v1/opportunities?page_size=50, ${API_CONNECTIONS:-32} connections, ${SECONDS_PER_RUN}s"
+  out=$(wrk -t1 -c"${API_CONNECTIONS:-32}" -d"${SECONDS_PER_RUN}s" --latency -H "Authorization: Bearer $token" "$url")
+  echo "$out"
+  kill "$pid"
+  # wrk prints these lines only when something failed: any of them fails the benchmark.
+  if grep -qE "Non-2xx|Socket errors" <<<"$out"; then echo "errors under load ($label)" >&2; exit 1; fi
+}
+echo "==> API reads, SQLite"
+api_reads "sqlite://$WORK/api.db" sqlite
+echo "==> API reads, PostgreSQL"
+pg_run psql -h 127.0.0.1 -p "$PG_PORT" -U postgres -qc "CREATE DATABASE pacer_api" >/dev/null
+api_reads "postgres://postgres@127.0.0.1:$PG_PORT/pacer_api" postgres

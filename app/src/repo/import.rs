@@ -85,7 +85,12 @@ pub async fn customers(
         let existing: HashMap<&str, &Existing> =
             existing.iter().map(|c| (c.external_ref.as_str(), c)).collect();
 
-        let default_owner = importer.default_owner;
+        // New customers without an owner become the importer's, if the importer is in their own
+        // sight (an API token over a unit may act as a manager above it): else each needs one.
+        let default_owner = importer
+            .default_owner
+            .filter(|id| allowed(scope, by_id.get(id).copied()));
+        let needs_owner = default_owner.is_none() && !matches!(scope, Scope::All);
         let mut errors = Vec::new();
         let mut writes: Vec<(&CustomerLine, Option<i64>)> = Vec::new();
         let mut report = ImportReport { lines: lines.len() as u64, ..ImportReport::default() };
@@ -102,7 +107,14 @@ pub async fn customers(
                         continue;
                     }
                 },
-                None => default_owner,
+                None => match existing.get(l.customer_ref.as_str()) {
+                    Some(c) if needs_owner => c.owner_id,
+                    None if needs_owner => {
+                        errors.push(line_error(l.line, "owner_email", "a new customer needs an owner in your part of the organisation".to_string()));
+                        continue;
+                    }
+                    _ => default_owner,
+                },
             };
             match existing.get(l.customer_ref.as_str()) {
                 Some(c) if !allowed(scope, c.owner_id.and_then(|id| by_id.get(&id).copied())) => {
@@ -234,7 +246,32 @@ pub async fn sales(
             .collect();
         new_refs.sort_unstable();
         new_refs.dedup();
-        let owner = importer.default_owner;
+        let owner = match importer.default_owner {
+            Some(id) if !matches!(scope, Scope::All) => {
+                let row: Option<(String,)> = sqlx::query_as(
+                    "SELECT o.path FROM users u JOIN org_units o ON o.id = u.org_unit_id WHERE u.id = $1",
+                )
+                .bind(id)
+                .fetch_optional(&mut *tx)
+                .await?;
+                row.filter(|(path,)| scope.allows(id, path)).map(|_| id)
+            }
+            other => other,
+        };
+        if owner.is_none() && !matches!(scope, Scope::All) && !new_refs.is_empty() {
+            // Unowned, the new customers would be out of the importer's sight at once.
+            let unknown: std::collections::HashSet<&str> = new_refs.iter().copied().collect();
+            let errors: Vec<LineError> = lines
+                .iter()
+                .filter(|l| unknown.contains(l.customer_ref.as_str()))
+                .map(|l| line_error(l.line, "customer_ref", format!(
+                    "\"{}\" is not a customer yet: create it first with an owner in your part of the organisation",
+                    l.customer_ref
+                )))
+                .collect();
+            tx.rollback().await?;
+            return Ok(ImportReport::refused(lines.len() as u64, errors, Vec::new()));
+        }
         let now = Utc::now();
         for chunk in new_refs.chunks(BATCH) {
             let mut qb = QueryBuilder::new(

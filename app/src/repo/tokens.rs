@@ -190,9 +190,9 @@ pub async fn create(
                 )
                 .into());
             };
-            // The token acts as a person inside its unit, so what it creates (a customer
-            // without an owner becomes the importer's) stays in its sight: the creator when
-            // they work there, else the unit's own manager.
+            // The token acts as a person inside its unit where there is one, so what it
+            // creates (a customer without an owner becomes the importer's) stays in its sight:
+            // the creator when they work there, else the unit's own manager.
             let acting = if creator.unit_path.starts_with(path.as_str()) {
                 Some((creator.id,))
             } else {
@@ -202,14 +202,9 @@ pub async fn create(
                      ORDER BY LENGTH(o.path), u.id LIMIT 1"
                 ).bind(format!("{path}%")).fetch_optional(pool).await?)
             };
-            let Some((acting,)) = acting else {
-                return Err(AppError::invalid(
-                    "unit",
-                    "nobody manages this part of the organisation yet: a manager token acts as its manager",
-                )
-                .into());
-            };
-            (acting, unit)
+            // A unit nobody manages (a team led from its business unit): its creator, whose
+            // imports then need an owner for each new customer (`repo::import`).
+            (acting.map_or(creator.id, |(id,)| id), unit)
         }
         Role::Rep => {
             let person = request.person.unwrap_or(creator.id);

@@ -227,8 +227,11 @@ pub async fn page() -> Html<String> {
                     esc(method),
                     esc(&path.replace('/', "-")),
                     esc(path),
-                    text(&op["description"]).replace("<br><br>", " ")
-                        + &text(&op["summary"]),
+                    [text(&op["summary"]), text(&op["description"])]
+                        .into_iter()
+                        .filter(|t| !t.is_empty())
+                        .collect::<Vec<_>>()
+                        .join(" "),
                 ));
                 if let Some(params) = op["parameters"].as_array().filter(|p| !p.is_empty()) {
                     out.push_str(

@@ -121,7 +121,36 @@ fn json_rejection(rejection: JsonRejection) -> ApiError {
         }
         _ => rejection.body_text(),
     };
-    ApiError(api_error::response(status, message, None))
+    let field = match &rejection {
+        JsonRejection::JsonDataError(_) => rejected_field(&message),
+        _ => None,
+    };
+    ApiError(api_error::response(
+        status,
+        message.clone(),
+        field.as_deref(),
+    ))
+}
+
+/// The field serde names in a body it could not read ("…target type: sales[2].date: input
+/// contains invalid characters…"): the path before the reason, when there is one.
+fn rejected_field(message: &str) -> Option<String> {
+    let (_, rest) = message.split_once("target type: ")?;
+    let missing = |reason: &str| {
+        reason
+            .strip_prefix("missing field `")
+            .and_then(|r| r.split_once('`'))
+            .map(|(name, _)| name.to_string())
+    };
+    match rest.split_once(": ") {
+        Some((path, reason)) if !path.is_empty() && !path.contains(' ') && path != "." => {
+            Some(match missing(reason) {
+                Some(name) => format!("{path}.{name}"),
+                None => path.to_string(),
+            })
+        }
+        _ => missing(rest),
+    }
 }
 
 /// Query parameters; unreadable ones are a 400 naming the parameter.
@@ -286,6 +315,26 @@ mod tests {
                 "{field}"
             );
         }
+    }
+
+    #[test]
+    fn a_body_error_names_its_field() {
+        assert_eq!(
+            rejected_field("Failed to deserialize the JSON body into the target type: sales[2].date: input contains invalid characters at line 1 column 80").as_deref(),
+            Some("sales[2].date")
+        );
+        assert_eq!(
+            rejected_field("Failed to deserialize the JSON body into the target type: missing field `customer_id` at line 1 column 13").as_deref(),
+            Some("customer_id")
+        );
+        assert_eq!(
+            rejected_field("Failed to deserialize the JSON body into the target type: sales[0]: missing field `amount` at line 1 column 40").as_deref(),
+            Some("sales[0].amount")
+        );
+        assert_eq!(
+            rejected_field("Failed to parse the request body as JSON"),
+            None
+        );
     }
 
     #[test]

@@ -24,6 +24,7 @@ both_backends!(
     pages_walk_every_row_once,
     the_spec_and_its_page_are_public,
     a_chunked_body_over_the_limit_is_refused,
+    a_team_token_gives_new_customers_an_owner_in_the_team,
 );
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -921,6 +922,7 @@ async fn activities_and_check_ins_are_stored_once_per_client_id(backend: Backend
     )
     .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(body["error"]["field"], "kind", "{body}");
     assert!(
         body["error"]["message"].as_str().unwrap().contains("kind"),
         "{body}"
@@ -1093,13 +1095,7 @@ async fn opportunity_writes_check_the_version(backend: Backend) {
     )
     .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(
-        body["error"]["message"]
-            .as_str()
-            .unwrap()
-            .contains("customer_id"),
-        "{body}"
-    );
+    assert_eq!(body["error"]["field"], "customer_id", "{body}");
     let response = reqwest::Client::new()
         .post(format!("{}/api/v1/opportunities", app.address))
         .bearer_auth(&tokens.rep)
@@ -1298,4 +1294,69 @@ async fn a_chunked_body_over_the_limit_is_refused(backend: Backend) {
         &answer[..answer.len().min(300)]
     );
     assert_eq!(sales_count(&app).await, before);
+}
+
+/// A manager token over a team nobody manages acts as the manager above it, who is outside
+/// the token's sight: what it creates must get an owner inside it, or it would vanish.
+async fn a_team_token_gives_new_customers_an_owner_in_the_team(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let fx = Fixture::load(&app.db).await;
+    let team = token(
+        &app,
+        fx.ids.users[1],
+        Role::Manager,
+        Some(fx.ids.units[3]),
+        None,
+    )
+    .await;
+    let t = Some(team.token.as_str());
+    let (_, me) = send(&app, t, Method::GET, "/api/v1/me", None).await;
+    assert_eq!(
+        (me["email"].as_str(), me["unit_name"].as_str()),
+        (Some(MANAGER_NORTH), Some("N1"))
+    );
+
+    let sale = json!({"sales": [{"customer_ref": "NEW-1", "date": "2026-02-03", "amount": "10"}]});
+    let (status, body) = send(&app, t, Method::POST, "/api/v1/sales", Some(&sale)).await;
+    assert_eq!(
+        (status, body["error"]["field"].as_str()),
+        (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Some("sales[0].customer_ref")
+        ),
+        "{body}"
+    );
+    let unowned =
+        json!({"customers": [{"customer_ref": "NEW-1", "name": "Neu GmbH", "segment": "price"}]});
+    let (status, body) = send(&app, t, Method::POST, "/api/v1/customers", Some(&unowned)).await;
+    assert_eq!(
+        (status, body["error"]["field"].as_str()),
+        (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Some("customers[0].owner_email")
+        ),
+        "{body}"
+    );
+    let owned = json!({"customers": [{"customer_ref": "NEW-1", "name": "Neu GmbH", "segment": "price", "owner_email": REP_N2}]});
+    let (status, body) = send(&app, t, Method::POST, "/api/v1/customers", Some(&owned)).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (status, body) = send(&app, t, Method::POST, "/api/v1/sales", Some(&sale)).await;
+    assert_eq!(
+        (status, body["created"].as_u64()),
+        (StatusCode::OK, Some(1)),
+        "{body}"
+    );
+    // Updating it without an owner keeps its owner.
+    let renamed = json!({"customers": [{"customer_ref": "NEW-1", "name": "Neu & Co GmbH", "segment": "price"}]});
+    let (status, _) = send(&app, t, Method::POST, "/api/v1/customers", Some(&renamed)).await;
+    assert_eq!(status, StatusCode::OK);
+    let (_, page) = send(&app, t, Method::GET, "/api/v1/customers?search=NEW-1", None).await;
+    assert_eq!(
+        (
+            page["items"][0]["name"].as_str(),
+            page["items"][0]["owner_name"].as_str()
+        ),
+        (Some("Neu & Co GmbH"), Some("rep n2")),
+        "{page}"
+    );
 }
