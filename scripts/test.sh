@@ -25,6 +25,17 @@ trap cleanup EXIT
 step() { printf '\n\033[1;34m==> %s\033[0m\n' "$*"; STEP_START=$SECONDS; }
 done_step() { printf '\033[1;34m    (%ss)\033[0m\n' $((SECONDS - STEP_START)); }
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+# serve DATABASE_URL PORT LOG: the release server in the background, once it answers /healthz.
+serve() {
+  DATABASE_URL="$1" LEPTOS_OUTPUT_NAME=pacer LEPTOS_SITE_ROOT="$ROOT/target/site" LEPTOS_SITE_PKG_DIR=pkg \
+  LEPTOS_SITE_ADDR="127.0.0.1:$2" RUST_LOG=warn "$TARGET_DIR/release/server" > "$3" 2>&1 &
+  PIDS+=($!)
+  for _ in $(seq 1 120); do
+    curl -fs "http://127.0.0.1:$2/healthz" >/dev/null 2>&1 && return 0
+    sleep 0.5
+  done
+  echo "Pacer did not start:"; cat "$3"; exit 1
+}
 
 PG_BIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
 # Postgres refuses to run as root; as root, the cluster belongs to the postgres user.
@@ -65,16 +76,7 @@ done_step
 step "Browser tests (Playwright in Chromium)"
 PORT=$(free_port)
 export PACER_URL="http://127.0.0.1:$PORT"
-DATABASE_URL="sqlite://$WORK/e2e.db" \
-LEPTOS_OUTPUT_NAME=pacer LEPTOS_SITE_ROOT="$ROOT/target/site" LEPTOS_SITE_PKG_DIR=pkg \
-LEPTOS_SITE_ADDR="127.0.0.1:$PORT" RUST_LOG=warn \
-  "$TARGET_DIR/release/server" > "$WORK/server.log" 2>&1 &
-PIDS+=($!)
-for _ in $(seq 1 120); do
-  curl -fs "$PACER_URL/healthz" >/dev/null 2>&1 && break
-  sleep 0.5
-done
-curl -fs "$PACER_URL/healthz" >/dev/null || { echo "Pacer did not start:"; cat "$WORK/server.log"; exit 1; }
+serve "sqlite://$WORK/e2e.db" "$PORT" "$WORK/server.log"
 (cd end2end && npx playwright test) || { echo "--- server log ---"; tail -n 50 "$WORK/server.log"; exit 1; }
 done_step
 
@@ -87,15 +89,7 @@ API_PORT=$(free_port)
 API_DB="sqlite://$WORK/api.db"
 DATABASE_URL="$API_DB" "$TARGET_DIR/release/server" seed-demo >/dev/null
 API_TOKEN=$(DATABASE_URL="$API_DB" "$TARGET_DIR/release/server" api-token --email sabine.krueger@pacer.demo --name schemathesis)
-DATABASE_URL="$API_DB" PACER_API_RATE=100000 PACER_API_BURST=100000 \
-LEPTOS_OUTPUT_NAME=pacer LEPTOS_SITE_ROOT="$ROOT/target/site" LEPTOS_SITE_PKG_DIR=pkg \
-LEPTOS_SITE_ADDR="127.0.0.1:$API_PORT" RUST_LOG=warn \
-  "$TARGET_DIR/release/server" > "$WORK/api-server.log" 2>&1 &
-PIDS+=($!)
-for _ in $(seq 1 120); do
-  curl -fs "http://127.0.0.1:$API_PORT/healthz" >/dev/null 2>&1 && break
-  sleep 0.5
-done
+PACER_API_RATE=100000 PACER_API_BURST=100000 serve "$API_DB" "$API_PORT" "$WORK/api-server.log"
 PACER_SCHEMATHESIS_REPORT_DIR="$WORK/schemathesis" scripts/schemathesis.sh "http://127.0.0.1:$API_PORT" "$API_TOKEN" 2000 \
   || { echo "--- server log ---"; tail -n 50 "$WORK/api-server.log"; exit 1; }
 done_step

@@ -16,6 +16,15 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+/// 201 for what this request stored, 200 for a client id stored before.
+fn stored_status(duplicate: bool) -> StatusCode {
+    if duplicate {
+        StatusCode::OK
+    } else {
+        StatusCode::CREATED
+    }
+}
+
 #[derive(Clone, Copy, Debug, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ActivityKindParam {
@@ -72,13 +81,8 @@ pub async fn create(
     };
     input.check(Utc::now()).map_err(field_errors)?;
     let saved = repo::activities::record(&state.db, &user.scope(), user.id, &input).await?;
-    let status = if saved.duplicate {
-        StatusCode::OK
-    } else {
-        StatusCode::CREATED
-    };
     Ok((
-        status,
+        stored_status(saved.duplicate),
         Json(ActivitySaved {
             id: saved.id,
             client_id: input.client_id,
@@ -148,13 +152,8 @@ pub async fn check_in(
     };
     let saved = app::api::check_ins::store_check_in(&state.db, &user, &input).await?;
     let (distance_m, reason) = saved.verification.columns();
-    let status = if saved.duplicate {
-        StatusCode::OK
-    } else {
-        StatusCode::CREATED
-    };
     Ok((
-        status,
+        stored_status(saved.duplicate),
         Json(CheckInSavedOut {
             id: saved.id,
             client_id: saved.client_id,

@@ -400,12 +400,13 @@ async fn bulk(
         .iter()
         .enumerate()
         .flat_map(|(i, row)| {
-            row.iter().zip(header).filter_map(move |(cell, column)| {
-                cell.contains(['\n', '\r']).then(|| FieldProblem {
+            row.iter()
+                .zip(header)
+                .filter(|(cell, _)| cell.contains(['\n', '\r']))
+                .map(move |(_, column)| FieldProblem {
                     field: format!("{what}[{i}].{column}"),
                     message: "must be a single line".into(),
                 })
-            })
         })
         .collect();
     if !broken.is_empty() {

@@ -69,19 +69,25 @@ async fn not_allowed() -> Response {
     )
 }
 
-/// A refusal, answered with the error body.
+/// A refusal, answered with the error body (boxed: results carrying it stay small).
 #[derive(Debug)]
-pub struct ApiError(Response);
+pub struct ApiError(Box<Response>);
+
+impl From<Response> for ApiError {
+    fn from(response: Response) -> Self {
+        ApiError(Box::new(response))
+    }
+}
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        self.0
+        *self.0
     }
 }
 
 impl From<AppError> for ApiError {
     fn from(err: AppError) -> Self {
-        ApiError(api_error::from_app(err))
+        api_error::from_app(err).into()
     }
 }
 
@@ -125,11 +131,7 @@ fn json_rejection(rejection: JsonRejection) -> ApiError {
         JsonRejection::JsonDataError(_) => rejected_field(&message),
         _ => None,
     };
-    ApiError(api_error::response(
-        status,
-        message.clone(),
-        field.as_deref(),
-    ))
+    api_error::response(status, message.clone(), field.as_deref()).into()
 }
 
 /// The field serde names in a body it could not read ("…target type: sales[2].date: input
@@ -168,11 +170,7 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for ApiQuery<T> {
 }
 
 fn query_rejection(rejection: QueryRejection) -> ApiError {
-    ApiError(api_error::response(
-        StatusCode::BAD_REQUEST,
-        rejection.body_text(),
-        None,
-    ))
+    api_error::response(StatusCode::BAD_REQUEST, rejection.body_text(), None).into()
 }
 
 /// A path's id; one that is not a number is a 400.
@@ -190,11 +188,7 @@ impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for ApiPath
 }
 
 fn path_rejection(rejection: PathRejection) -> ApiError {
-    ApiError(api_error::response(
-        StatusCode::BAD_REQUEST,
-        rejection.body_text(),
-        None,
-    ))
+    api_error::response(StatusCode::BAD_REQUEST, rejection.body_text(), None).into()
 }
 
 /// Most rows one page holds; the default is [`DEFAULT_PAGE_SIZE`].
@@ -291,7 +285,7 @@ pub fn many(status: StatusCode, problems: Vec<FieldProblem>) -> ApiError {
         "field": first.map(|p| p.field.clone()),
         "details": problems.iter().map(|p| serde_json::json!({"field": p.field, "message": p.message})).collect::<Vec<_>>(),
     }});
-    ApiError((status, Json(body)).into_response())
+    (status, Json(body)).into_response().into()
 }
 
 #[cfg(test)]

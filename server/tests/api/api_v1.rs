@@ -436,7 +436,8 @@ async fn every_endpoint_keeps_to_the_tokens_scope(backend: Backend) {
         }
     }
     // Only the admin's writes are stored.
-    let (activities, check_ins, titles): (Vec<(String,)>, Vec<(String,)>, Vec<(String,)>) = on_db!(&app.db, pool => (
+    type Column = Vec<(String,)>;
+    let (activities, check_ins, titles): (Column, Column, Column) = on_db!(&app.db, pool => (
         sqlx::query_as("SELECT client_id FROM activities WHERE client_id IS NOT NULL").fetch_all(pool).await.unwrap(),
         sqlx::query_as("SELECT client_id FROM check_ins").fetch_all(pool).await.unwrap(),
         sqlx::query_as("SELECT title FROM opportunities WHERE title LIKE '%by %'").fetch_all(pool).await.unwrap(),
