@@ -107,7 +107,7 @@ set +e
   --checks all --exclude-checks positive_data_acceptance,negative_data_rejection \
   --mode all --phases examples,coverage,fuzzing,stateful \
   --max-examples "$MAX_EXAMPLES" --seed "$SEED" --generation-database none \
-  --workers 1 --request-timeout 5 --wait-for-schema 30 \
+  --workers 1 --request-timeout 30 --wait-for-schema 30 \
   --report json,junit --report-json-path "$REPORT_DIR/schemathesis.json" \
   --report-junit-path "$REPORT_DIR/schemathesis-junit.xml" \
   "$@"

@@ -21,4 +21,5 @@ CREATE TABLE api_tokens (
 CREATE INDEX api_tokens_created_by ON api_tokens(created_by);
 
 ALTER TABLE activities ADD COLUMN client_id TEXT;
-CREATE UNIQUE INDEX activities_client_id ON activities(client_id);
+-- Each user's (or token's) own ids: two systems numbering their calls alike do not collide.
+CREATE UNIQUE INDEX activities_client_id ON activities(user_id, client_id);

@@ -12,7 +12,7 @@ use axum::extract::{Request, State};
 use axum::http::StatusCode;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
-use governor::clock::{Clock, DefaultClock};
+use governor::clock::Clock;
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use std::num::NonZeroU32;
 use std::sync::Arc;
@@ -54,20 +54,18 @@ pub async fn require_sign_in(
     if is_public(request.uri().path()) {
         return next.run(request).await;
     }
-    if let Some(header) = request.headers().get(axum::http::header::AUTHORIZATION) {
-        if !takes_tokens(request.uri().path()) {
-            return crate::api_error::response(
-                StatusCode::UNAUTHORIZED,
-                "API tokens open /api/v1 and the exports only; sign in for the rest.",
-                None,
-            );
-        }
-        let token = header
-            .to_str()
-            .ok()
-            .and_then(|h| h.strip_prefix("Bearer "))
-            .map(str::trim)
-            .unwrap_or_default();
+    // A Bearer token on the API or an export; any other Authorization (a proxy's Basic, a
+    // token on a page) leaves the request to the session, as if it were not there.
+    let bearer = request
+        .headers()
+        .get(axum::http::header::AUTHORIZATION)
+        .and_then(|h| h.to_str().ok())
+        .and_then(|h| h.split_once(' '))
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+        .map(|(_, token)| token.trim().to_string())
+        .filter(|_| takes_tokens(request.uri().path()));
+    if let Some(token) = bearer {
+        let token = token.as_str();
         let found = match repo::tokens::resolve(&state.db, token).await {
             Ok(found) => found,
             Err(e) => {
@@ -83,7 +81,7 @@ pub async fn require_sign_in(
             );
         };
         if let Err(not_until) = gate.limiter.check_key(&found.token_id) {
-            let wait = not_until.wait_time_from(DefaultClock::default().now());
+            let wait = not_until.wait_time_from(gate.limiter.clock().now());
             let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
             let mut response = crate::api_error::response(
                 StatusCode::TOO_MANY_REQUESTS,

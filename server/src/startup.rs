@@ -202,12 +202,69 @@ async fn refuse_large_bodies(
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<usize>().ok());
     match declared {
-        Some(length) if length > limit => crate::api_error::response(
-            axum::http::StatusCode::PAYLOAD_TOO_LARGE,
-            format!("The request body is {length} bytes; the limit is {limit} bytes."),
-            None,
-        ),
-        _ => next.run(request).await,
+        Some(length) if length > limit => too_large(format!(
+            "The request body is {length} bytes; the limit is {limit} bytes."
+        )),
+        _ => {
+            // A body without a length (chunked) is cut off at the limit as it is read, and
+            // whoever reads it fails: answered 413 here, whatever they made of it.
+            let (parts, body) = request.into_parts();
+            let limited = axum::body::Body::new(http_body_util::Limited::new(body, limit));
+            let cut = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+            let watched = axum::body::Body::new(CutWatch {
+                inner: limited,
+                cut: cut.clone(),
+            });
+            let response = next
+                .run(axum::extract::Request::from_parts(parts, watched))
+                .await;
+            if cut.load(std::sync::atomic::Ordering::Relaxed) {
+                too_large(format!(
+                    "The request body is over the limit of {limit} bytes."
+                ))
+            } else {
+                response
+            }
+        }
+    }
+}
+
+fn too_large(message: String) -> axum::response::Response {
+    crate::api_error::response(axum::http::StatusCode::PAYLOAD_TOO_LARGE, message, None)
+}
+
+/// A body that notes when the limit cut it off.
+struct CutWatch {
+    inner: axum::body::Body,
+    cut: std::sync::Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl http_body::Body for CutWatch {
+    type Data = axum::body::Bytes;
+    type Error = axum::Error;
+
+    fn poll_frame(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<http_body::Frame<Self::Data>, Self::Error>>> {
+        let polled = std::pin::Pin::new(&mut self.inner).poll_frame(cx);
+        if let std::task::Poll::Ready(Some(Err(e))) = &polled {
+            let over = std::error::Error::source(e)
+                .is_some_and(|s| s.is::<http_body_util::LengthLimitError>())
+                || e.to_string().contains("length limit exceeded");
+            if over {
+                self.cut.store(true, std::sync::atomic::Ordering::Relaxed);
+            }
+        }
+        polled
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> http_body::SizeHint {
+        self.inner.size_hint()
     }
 }
 

@@ -16,19 +16,12 @@ pub struct ActivitySaved {
     pub duplicate: bool,
 }
 
-/// The activity stored under `client_id`, if `user_id` stored it. Another user's id is
-/// refused: ids are the client's, and one client does not guess another's.
-async fn existing(db: &Db, user_id: i64, client_id: &str) -> Result<Option<i64>, WriteError> {
-    let found: Option<(i64, i64)> = on_db!(db, pool => sqlx::query_as(
-        "SELECT id, user_id FROM activities WHERE client_id = $1"
-    ).bind(client_id).fetch_optional(pool).await?);
-    match found {
-        None => Ok(None),
-        Some((id, owner)) if owner == user_id => Ok(Some(id)),
-        Some(_) => {
-            Err(AppError::invalid("client_id", "this id is already used by another user").into())
-        }
-    }
+/// The activity `user_id` stored under `client_id`: client ids are each user's own.
+async fn existing(db: &Db, user_id: i64, client_id: &str) -> Result<Option<i64>, RepoError> {
+    let found: Option<(i64,)> = on_db!(db, pool => sqlx::query_as(
+        "SELECT id FROM activities WHERE user_id = $1 AND client_id = $2"
+    ).bind(user_id).bind(client_id).fetch_optional(pool).await?);
+    Ok(found.map(|(id,)| id))
 }
 
 /// Stores `input` as `user_id`'s activity at a customer `scope` may see, once: a resend, or
@@ -59,7 +52,7 @@ pub async fn record(
         }
         let row: Option<(i64,)> = sqlx::query_as(
             "INSERT INTO activities (kind, customer_id, user_id, occurred_at, notes, client_id) \
-             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (client_id) DO NOTHING RETURNING id",
+             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (user_id, client_id) DO NOTHING RETURNING id",
         )
         .bind(input.kind.as_str())
         .bind(input.customer_id)

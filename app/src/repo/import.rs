@@ -107,8 +107,9 @@ pub async fn customers(
                         continue;
                     }
                 },
+                // A line without an owner keeps a known customer's; a new one gets the default.
                 None => match existing.get(l.customer_ref.as_str()) {
-                    Some(c) if needs_owner => c.owner_id,
+                    Some(c) => c.owner_id,
                     None if needs_owner => {
                         errors.push(line_error(l.line, "owner_email", "a new customer needs an owner in your part of the organisation".to_string()));
                         continue;

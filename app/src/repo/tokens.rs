@@ -48,6 +48,14 @@ pub struct TokenUser {
 
 type Cache = Mutex<HashMap<String, (Instant, TokenUser)>>;
 static CACHE: LazyLock<Cache> = LazyLock::new(Default::default);
+/// Hashes revoked by this process: a lookup that read the row just before the revoke
+/// committed must not put the token back into the cache.
+static REVOKED: LazyLock<Mutex<std::collections::HashSet<String>>> =
+    LazyLock::new(Default::default);
+
+fn revoked_here(key: &str) -> bool {
+    REVOKED.lock().map_or(true, |r| r.contains(key))
+}
 
 #[derive(sqlx::FromRow)]
 struct ResolveRow {
@@ -67,6 +75,9 @@ pub async fn resolve(db: &Db, token: &str) -> Result<Option<TokenUser>, RepoErro
         return Ok(None);
     }
     let key = hash(token);
+    if revoked_here(&key) {
+        return Ok(None);
+    }
     if let Some((at, found)) = CACHE.lock().ok().and_then(|c| c.get(&key).cloned()) {
         if at.elapsed() < CACHE_TTL {
             return Ok(Some(found));
@@ -96,6 +107,9 @@ pub async fn resolve(db: &Db, token: &str) -> Result<Option<TokenUser>, RepoErro
             unit_path: row.unit_path,
         },
     };
+    if revoked_here(&key) {
+        return Ok(None);
+    }
     if let Ok(mut cache) = CACHE.lock() {
         // Expired entries go when the cache grows; live tokens are few.
         if cache.len() > 10_000 {
@@ -183,28 +197,17 @@ pub async fn create(
                 "SELECT path FROM org_units WHERE id = $1"
             ).bind(unit).fetch_optional(pool).await?);
             // A unit is in sight when a person placed there would be (no user id matches -1).
-            let Some((path,)) = path.filter(|(path,)| scope.allows(-1, path)) else {
+            if !path.is_some_and(|(path,)| scope.allows(-1, &path)) {
                 return Err(AppError::invalid(
                     "unit",
                     "choose a part of the organisation you manage",
                 )
                 .into());
-            };
-            // The token acts as a person inside its unit where there is one, so what it
-            // creates (a customer without an owner becomes the importer's) stays in its sight:
-            // the creator when they work there, else the unit's own manager.
-            let acting = if creator.unit_path.starts_with(path.as_str()) {
-                Some((creator.id,))
-            } else {
-                on_db!(db, pool => sqlx::query_as(
-                    "SELECT u.id FROM users u JOIN org_units o ON o.id = u.org_unit_id \
-                     WHERE u.role IN ('manager', 'admin') AND o.path LIKE $1 \
-                     ORDER BY LENGTH(o.path), u.id LIMIT 1"
-                ).bind(format!("{path}%")).fetch_optional(pool).await?)
-            };
-            // A unit nobody manages (a team led from its business unit): its creator, whose
-            // imports then need an owner for each new customer (`repo::import`).
-            (acting.map_or(creator.id, |(id,)| id), unit)
+            }
+            // The token acts as its creator, who answers for what it writes. When the
+            // creator sits above the unit, new customers it sends need an owner inside it
+            // (`repo::import`), or they would leave the token's sight.
+            (creator.id, unit)
         }
         Role::Rep => {
             let person = request.person.unwrap_or(creator.id);
@@ -274,6 +277,9 @@ pub async fn revoke(
     let Some((key,)) = found else {
         return Err(AppError::NotFound("API token".into()).into());
     };
+    if let Ok(mut revoked) = REVOKED.lock() {
+        revoked.insert(key.clone());
+    }
     if let Ok(mut cache) = CACHE.lock() {
         cache.remove(&key);
     }

@@ -4,7 +4,7 @@
 
 use super::{many, money, paging, ApiJson, ApiQuery, ApiResult, FieldProblem};
 use app::api::auth::SessionUser;
-use app::api::customers::{CustomerList, CustomerQuery, CustomerSummary};
+use app::api::customers::{CustomerFilter, CustomerList, CustomerQuery, CustomerSummary};
 use app::api::imports::{ImportKind, ImportReport};
 use app::domain::turnover::{Direction, Mark};
 use app::error::AppError;
@@ -185,17 +185,30 @@ async fn customer_page(
     };
     let filter = query.parse(today)?;
     let rule = repo::settings::trend_rule(&state.db).await?;
+    let scope = user.scope();
     let CustomerList {
-        total, customers, ..
+        mut total,
+        customers,
+        ..
     } = repo::customers::list(
         &state.db,
-        &user.scope(),
+        &scope,
         &filter,
         today,
         rule,
         Some(i64::from(size)),
     )
     .await?;
+    if customers.is_empty() && page > 1 {
+        // Past the last page the count rides on no row: ask for the first.
+        let first = CustomerFilter {
+            page: 0,
+            ..filter.clone()
+        };
+        total = repo::customers::list(&state.db, &scope, &first, today, rule, Some(1))
+            .await?
+            .total;
+    }
     Ok(Json(CustomerPage {
         items: customers.iter().map(CustomerOut::from).collect(),
         page,
@@ -432,7 +445,7 @@ async fn bulk(
                     Some(c) => format!("{what}[{}].{c}", e.line.saturating_sub(2)),
                     None => format!("{what}[{}]", e.line.saturating_sub(2)),
                 },
-                message: e.reason.clone(),
+                message: items_not_lines(&e.reason, what),
             })
             .collect();
         return Err(many(StatusCode::UNPROCESSABLE_ENTITY, problems));
@@ -449,4 +462,33 @@ async fn bulk(
             .filter(|n| !n.starts_with("Read as UTF-8"))
             .collect(),
     }))
+}
+
+/// The import's reasons name file lines ("\"A-1\" is already on line 3"); a JSON client sent
+/// items: line n is item n − 2.
+fn items_not_lines(reason: &str, what: &str) -> String {
+    match reason.split_once("on line ") {
+        Some((before, after)) => {
+            let digits: String = after.chars().take_while(char::is_ascii_digit).collect();
+            match digits.parse::<u64>() {
+                Ok(line) if line >= 2 => {
+                    format!("{before}in {what}[{}]{}", line - 2, &after[digits.len()..])
+                }
+                _ => reason.to_string(),
+            }
+        }
+        None => reason.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn reasons_name_items_not_lines() {
+        assert_eq!(
+            super::items_not_lines("\"A-1\" is already on line 3", "sales"),
+            "\"A-1\" is already in sales[1]"
+        );
+        assert_eq!(super::items_not_lines("is empty", "sales"), "is empty");
+    }
 }

@@ -17,7 +17,8 @@ use utoipa::OpenApi;
 Authenticate with an API token (created by a manager or admin under Settings → API tokens) \
 as `Authorization: Bearer pacer_…`. A token has the rights of a role over part of the \
 organisation, exactly as a person with that role there: what it cannot see answers 404, \
-what it may not do 403. Each token may make a limited number of requests per second; over \
+what its role may not do 403; a bulk write or a draft naming something out of its reach is \
+refused whole with 422 and the item named. Each token may make a limited number of requests per second; over \
 it the answer is 429 with `Retry-After` in seconds.\n\n\
 Money is a decimal string (`\"1234.50\"`), dates are `YYYY-MM-DD`, times are UTC. Lists \
 take `page` (from 1) and `page_size` (1–200, default 50) and say `has_more`. Every error \

@@ -200,7 +200,7 @@ pub struct OpportunityWrite {
     /// Decimal string, `"12500.00"`.
     #[schema(example = "12500.00", pattern = "^[0-9]{1,12}([.][0-9]{1,2})?$")]
     pub value: String,
-    /// ISO 4217 code; default EUR.
+    /// ISO 4217 code; a new opportunity defaults to EUR, a change keeps the stored one.
     #[schema(pattern = "^[A-Z]{3}$")]
     pub currency: Option<String>,
     pub expected_close_on: NaiveDate,
@@ -269,11 +269,14 @@ pub async fn update(
     ApiJson(body): ApiJson<OpportunityUpdate>,
 ) -> ApiResult<OpportunityOut> {
     let stages = repo::pipeline::stages(&state.db).await?;
-    let fields = body
-        .opportunity
-        .input()
-        .parse(&stages)
-        .map_err(field_errors)?;
+    let mut input = body.opportunity.input();
+    if body.opportunity.currency.is_none() {
+        // Left out, the currency stays what it is (not EUR, as for a new one).
+        if let Some(stored) = repo::opportunities::find(&state.db, &user.scope(), id).await? {
+            input.currency = stored.value.currency().as_str().to_string();
+        }
+    }
+    let fields = input.parse(&stages).map_err(field_errors)?;
     let card = repo::opportunities::update(&state.db, &user, id, body.version, &fields, Utc::now())
         .await?;
     Ok(Json(card.into()))

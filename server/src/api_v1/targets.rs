@@ -163,6 +163,11 @@ pub async fn list(
     ApiQuery(q): ApiQuery<TargetQuery>,
 ) -> ApiResult<TargetPage> {
     let (page, size) = paging(q.page, q.page_size)?;
+    if let (Some(from), Some(to)) = (q.from, q.to) {
+        if to < from {
+            return Err(AppError::invalid("to", "the end is before the start").into());
+        }
+    }
     let assignee = match q.assignee.as_deref() {
         None => None,
         Some(text) => Some(
