@@ -177,6 +177,9 @@ test('the view and filters live in the URL', async ({ page }) => {
   const total = await page.getByTestId('card').count();
   await page.getByTestId('filter-owner').selectOption({ label: 'Lena Schulz' });
   await expect(page).toHaveURL(/owner=\d+/);
+  // The URL changes first, the cards when the filtered board has come: wait for them.
+  await expect(page.locator('.opp-owner').filter({ hasNotText: 'Lena Schulz' })).toHaveCount(0);
+  await expect(page.locator('.opp-owner').first()).toBeVisible();
   const owners = await page.locator('.opp-owner').allInnerTexts();
   expect(owners.length).toBeGreaterThan(0);
   expect(owners.every((o) => o === 'Lena Schulz')).toBe(true);
