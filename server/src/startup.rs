@@ -205,6 +205,8 @@ async fn refuse_large_bodies(
         Some(length) if length > limit => too_large(format!(
             "The request body is {length} bytes; the limit is {limit} bytes."
         )),
+        // Most requests (every GET) have no body: nothing to watch.
+        _ if http_body::Body::is_end_stream(request.body()) => next.run(request).await,
         _ => {
             // A body without a length (chunked) is cut off at the limit as it is read, and
             // whoever reads it fails: answered 413 here, whatever they made of it.

@@ -243,17 +243,32 @@ pub async fn list(
     };
     let (condition, natural) = listing_sql(filter.listing, rule);
     let order = order_sql(filter.sort, filter.descending).unwrap_or(natural);
-    let rows: Vec<TurnoverRow> = on_db!(db, pool => {
-        let mut qb = QueryBuilder::new("");
-        push_turnover_query(&mut qb, scope, filter, None, &spans);
-        qb.push(format!(" WHERE {condition} ORDER BY {order}"));
-        if let Some(size) = page_size {
-            qb.push(" LIMIT ").push_bind(size).push(" OFFSET ").push_bind(filter.page * size);
-        }
-        qb.build_query_as().fetch_all(pool).await?
-    });
+    let (spans_ref, condition_ref, order_ref) = (&spans, &condition, &order);
+    let read = |window: Option<(i64, i64)>| async move {
+        let (spans, condition, order) = (spans_ref, condition_ref, order_ref);
+        let rows: Vec<TurnoverRow> = on_db!(db, pool => {
+            let mut qb = QueryBuilder::new("");
+            push_turnover_query(&mut qb, scope, filter, None, spans);
+            qb.push(format!(" WHERE {condition} ORDER BY {order}"));
+            if let Some((limit, offset)) = window {
+                qb.push(" LIMIT ").push_bind(limit).push(" OFFSET ").push_bind(offset);
+            }
+            qb.build_query_as().fetch_all(pool).await?
+        });
+        Ok::<_, RepoError>(rows)
+    };
+    let window = page_size.map(|size| (size, filter.page * size));
+    let rows = read(window).await?;
+    // The count and sums ride on every row; past the last page there is none to carry them.
+    let past_the_end = rows.is_empty() && window.is_some_and(|(_, offset)| offset > 0);
+    let carrier = if past_the_end {
+        read(Some((1, 0))).await?.into_iter().next()
+    } else {
+        None
+    };
     let (total, actual_minor, expected_minor) = rows
         .first()
+        .or(carrier.as_ref())
         .map_or((0, 0, 0), |r| (r.total, r.sum_actual, r.sum_expected));
     Ok(CustomerList {
         total,

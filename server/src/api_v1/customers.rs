@@ -4,7 +4,7 @@
 
 use super::{many, money, paging, ApiJson, ApiQuery, ApiResult, FieldProblem};
 use app::api::auth::SessionUser;
-use app::api::customers::{CustomerFilter, CustomerList, CustomerQuery, CustomerSummary};
+use app::api::customers::{CustomerList, CustomerQuery, CustomerSummary};
 use app::api::imports::{ImportKind, ImportReport};
 use app::domain::turnover::{Direction, Mark};
 use app::error::AppError;
@@ -185,30 +185,17 @@ async fn customer_page(
     };
     let filter = query.parse(today)?;
     let rule = repo::settings::trend_rule(&state.db).await?;
-    let scope = user.scope();
     let CustomerList {
-        mut total,
-        customers,
-        ..
+        total, customers, ..
     } = repo::customers::list(
         &state.db,
-        &scope,
+        &user.scope(),
         &filter,
         today,
         rule,
         Some(i64::from(size)),
     )
     .await?;
-    if customers.is_empty() && page > 1 {
-        // Past the last page the count rides on no row: ask for the first.
-        let first = CustomerFilter {
-            page: 0,
-            ..filter.clone()
-        };
-        total = repo::customers::list(&state.db, &scope, &first, today, rule, Some(1))
-            .await?
-            .total;
-    }
     Ok(Json(CustomerPage {
         items: customers.iter().map(CustomerOut::from).collect(),
         page,

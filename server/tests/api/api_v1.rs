@@ -1179,6 +1179,27 @@ async fn pages_walk_every_row_once(backend: Backend) {
     let mut all = fx.ids.opportunities.clone();
     all.sort();
     assert_eq!(seen, all);
+    // Past the last page a list still counts what matches.
+    let (_, first) = send(
+        &app,
+        admin,
+        Method::GET,
+        "/api/v1/customers?page_size=5",
+        None,
+    )
+    .await;
+    let (status, beyond) = send(
+        &app,
+        admin,
+        Method::GET,
+        "/api/v1/customers?page_size=5&page=40",
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(beyond["items"].as_array().unwrap().len(), 0);
+    assert_eq!(beyond["total"], first["total"]);
+    assert_eq!(first["total"], 10, "{first}");
     // Filters narrow within the scope: South's unit for the North manager is empty.
     let south = fx.ids.units[2];
     let (_, body) = send(
