@@ -74,6 +74,8 @@ cargo test --release --workspace --exclude frontend
 done_step
 
 step "Browser tests (Playwright in Chromium)"
+# The versions, so a failure on another machine is easy to place.
+echo "    $("${CHROMIUM_PATH:-/usr/bin/chromium}" --version 2>/dev/null) · Playwright $(cd end2end && npx playwright --version | sed 's/^Version //')"
 PORT=$(free_port)
 export PACER_URL="http://127.0.0.1:$PORT"
 serve "sqlite://$WORK/e2e.db" "$PORT" "$WORK/server.log"

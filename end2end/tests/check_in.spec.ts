@@ -1,5 +1,6 @@
 import { Browser, BrowserContext, devices, expect, Page, test } from '@playwright/test';
 import { DEMO_MANAGER, demoUser, signIn, waitForHydration } from './fixtures/actions';
+import { NetworkDoor } from './fixtures/network';
 
 // Field reps on a phone (375 px wide, touch): check in with the location granted, denied, and
 // with no network at all. Each test signs in a different rep, so their visit counts are their own.
@@ -195,9 +196,10 @@ test('with the location denied a check-in is saved unverified, and a refused one
 });
 
 test('offline: two check-ins wait on the phone, survive a reload, and sync once each when back online', async ({ browser }, info) => {
-  const baseURL = info.project.use.baseURL!;
+  // The phone reaches Pacer through a door the test can shut (see fixtures/network.ts).
+  const door = await NetworkDoor.to(info.project.use.baseURL!);
   const rep = 'Lena Schulz';
-  const context = await phone(browser, baseURL, { geolocation: [0, 0] });
+  const context = await phone(browser, door.url, { geolocation: [0, 0] });
   const page = await signedIn(context, demoUser(rep));
   const located = (await customersOf(page)).filter((c) => c.location);
   const [first, second] = [located[0], located.find((c) => c.name !== located[0].name)!];
@@ -207,34 +209,39 @@ test('offline: two check-ins wait on the phone, survive a reload, and sync once 
 
   await openCheckIn(page);
   await expect(page.getByTestId('location-status')).toContainText('Location found');
+  await expect(page.getByTestId('network-status')).toHaveText('Online');
   // The page and its files are kept by the service worker before the network goes.
   await expect(page.getByTestId('offline-ready')).toHaveText('Ready to work offline on this phone.');
-  await context.setOffline(true);
-  await expect(page.getByTestId('network-status')).toContainText('Offline');
+  await door.cut(context);
 
   await checkInAt(page, first);
   await expect(visitRow(page, first)).toHaveAttribute('data-sync', 'waiting');
   await checkInAt(page, second);
   await expect(visitRow(page, second)).toHaveAttribute('data-sync', 'waiting');
-  await expect(page.getByTestId('network-status')).toContainText('2 check-ins waiting to sync');
+  const status = page.getByTestId('network-status');
+  await expect(status).toContainText('Offline');
+  await expect(status).toContainText('2 check-ins waiting to sync');
 
-  // A reload with no network: the page comes from the service worker, the queue from storage.
-  const reloaded = await page.reload();
-  expect(reloaded?.fromServiceWorker()).toBeTruthy();
+  // A reload with no network: the page comes from the service worker (nothing else answers),
+  // the queue from storage, and the page still says it is offline, whatever the browser claims.
+  await page.reload();
   await waitForHydration(page);
+  await expect(page.getByRole('heading', { name: 'Check in' })).toBeVisible();
   await expect(visitRow(page, first)).toHaveAttribute('data-sync', 'waiting');
   await expect(visitRow(page, second)).toHaveAttribute('data-sync', 'waiting');
   await expect(visitRow(page, first)).toHaveAttribute('data-verification', 'verified');
+  await expect(status).toContainText('Offline');
+  await expect(status).toContainText('2 check-ins waiting to sync');
 
-  // The service worker really is without network: a page never opened here has no copy, and
-  // its offline page leads back to Check-in, which still knows both visits.
+  // A page never opened here has no copy: the service worker's offline page says so and
+  // leads back to Check-in.
   await page.goto('/board');
   await expect(page.getByRole('heading', { name: 'You are offline' })).toBeVisible();
+
+  // The signal is back; the rep opens Check-in from the offline page and both visits are sent.
+  await door.restore(context);
   await page.getByRole('link', { name: 'Open Check-in' }).tap();
   await waitForHydration(page);
-  await expect(visitRow(page, second)).toHaveAttribute('data-sync', 'waiting');
-
-  await context.setOffline(false);
   await expect(visitRow(page, first)).toHaveAttribute('data-sync', 'synced');
   await expect(visitRow(page, second)).toHaveAttribute('data-sync', 'synced');
   await expect(page.getByTestId('network-status')).toHaveText('Online');
@@ -247,4 +254,5 @@ test('offline: two check-ins wait on the phone, survive a reload, and sync once 
   await waitForHydration(page);
   await expect(page.getByText(String(after.actual)).first()).toBeVisible();
   await context.close();
+  await door.close();
 });

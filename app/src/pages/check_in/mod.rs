@@ -94,9 +94,13 @@ fn CheckInScreen(
     let key = queue::storage_key(user_id);
     let visits = RwSignal::new(Vec::<Visit>::new());
     let storage_ok = RwSignal::new(true);
+    // What the browser says of its network, and whether Pacer answered the last send: a phone
+    // can be "online" (a Wi-Fi without internet, a browser that does not notice) while nothing
+    // reaches Pacer, and the rep should then read "Offline" too.
     let online = RwSignal::new(true);
+    let reachable = RwSignal::new(true);
     let offline_ready = RwSignal::new(None::<Result<usize, String>>);
-    let sync = Syncer::new(visits, key.clone(), storage_ok);
+    let sync = Syncer::new(visits, key.clone(), storage_ok, reachable);
 
     // After hydration: read the phone's queue, follow the network, send what waits.
     Effect::new(move |_| {
@@ -107,6 +111,7 @@ fn CheckInScreen(
     });
     let on_online = window_event_listener(leptos::ev::online, move |_| {
         online.set(true);
+        reachable.set(true);
         sync.kick();
     });
     let on_offline = window_event_listener(leptos::ev::offline, move |_| online.set(false));
@@ -238,11 +243,14 @@ fn CheckInScreen(
 
     let status = move || {
         let waiting = visits.with(|v| v.iter().filter(|v| v.state().is_waiting()).count());
-        let net = if online.get() {
-            "Online".to_string()
-        } else {
-            "Offline: check-ins wait on this phone and are sent when you are back online."
-                .to_string()
+        let net = match (online.get(), reachable.get()) {
+            (true, true) => "Online",
+            (false, _) => {
+                "Offline: check-ins wait on this phone and are sent when you are back online."
+            }
+            (true, false) => {
+                "Offline: Pacer cannot be reached. Check-ins wait on this phone and are sent when it answers again."
+            }
         };
         let queue = match waiting {
             0 => String::new(),
@@ -259,7 +267,7 @@ fn CheckInScreen(
                 <a href="/check-ins" class="small" data-testid="team-check-ins-link">"Team check-ins →"</a>
             })}
         </header>
-        <p class="checkin-status" class:offline=move || !online.get() data-testid="network-status" role="status">
+        <p class="checkin-status" class:offline=move || !(online.get() && reachable.get()) data-testid="network-status" role="status">
             {status}
         </p>
         <p class="checkin-location small" data-testid="location-status">
@@ -551,6 +559,8 @@ struct Syncer {
     visits: RwSignal<Vec<Visit>>,
     key: StoredValue<String>,
     storage_ok: RwSignal<bool>,
+    /// False while sends fail without an answer from Pacer.
+    reachable: RwSignal<bool>,
     running: StoredValue<bool>,
     again: StoredValue<bool>,
     timer: StoredValue<Option<TimeoutHandle>>,
@@ -565,11 +575,17 @@ enum Pass {
 }
 
 impl Syncer {
-    fn new(visits: RwSignal<Vec<Visit>>, key: String, storage_ok: RwSignal<bool>) -> Self {
+    fn new(
+        visits: RwSignal<Vec<Visit>>,
+        key: String,
+        storage_ok: RwSignal<bool>,
+        reachable: RwSignal<bool>,
+    ) -> Self {
         Syncer {
             visits,
             key: StoredValue::new(key),
             storage_ok,
+            reachable,
             running: StoredValue::new(false),
             again: StoredValue::new(false),
             timer: StoredValue::new(None),
@@ -672,6 +688,11 @@ impl Syncer {
                 .as_ref()
                 .err()
                 .is_some_and(|e| queue::classify(e) == queue::Retry::Later);
+            let answered = !matches!(outcome, Err(AppError::Transport(_)));
+            if self.reachable.try_set(answered).is_some() {
+                // The page is gone.
+                return Pass::Done;
+            }
             let recorded = self
                 .visits
                 .try_update(|v| queue::record_outcome(v, &id, &message, outcome));
