@@ -7,6 +7,8 @@
 #      engine and panel in wasm, and the SMART check per keystroke in the target editor;
 #   5. the forecast engine natively (criterion), to set beside the wasm figure;
 #   6. authenticated reads of the JSON API (wrk), on SQLite and on Postgres.
+# BENCH_ONLY="moves api" runs only those parts (moves, postgres, customers, browser, engine,
+# api); the release build always runs, and browser drags the board that moves builds.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -30,35 +32,51 @@ cleanup() {
 }
 trap cleanup EXIT
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+ONLY=${BENCH_ONLY:-all}
+wanted() { [ "$ONLY" = all ] || [[ " $ONLY " == *" $1 "* ]]; }
+# A throwaway PostgreSQL cluster, started the first time a part needs it.
+start_pg() {
+  [ -n "$PG_DATA" ] && return 0
+  PG_DATA="$WORK/pg"
+  PG_PORT=$(free_port)
+  mkdir -p "$PG_DATA"
+  [ "$(id -u)" -eq 0 ] && chown postgres "$PG_DATA"
+  pg_run initdb -D "$PG_DATA" -U postgres --auth=trust -E UTF8 >/dev/null
+  pg_run pg_ctl -D "$PG_DATA" -l "$PG_DATA/server.log" -w \
+    -o "-p $PG_PORT -k $PG_DATA -c listen_addresses=127.0.0.1 -c max_connections=200" start >/dev/null
+}
 
 echo "==> Release build"
-cargo leptos build --release --split
+# With the timing hooks the browser benchmarks read (not in the wasm `make run` serves).
+cargo leptos build --release --split --lib-features bench-timings
 cargo build --release -p server --example pipeline_load --example turnover_lists
 
 LOAD="$TARGET_DIR/release/examples/pipeline_load"
+if wanted moves; then
 echo "==> Pipeline load, SQLite: closed loop (throughput ceiling), then open loop at 1 000 moves/s"
 "$LOAD" --database-url "sqlite://$WORK/board.db" --clients "$CLIENTS" --seconds "$SECONDS_PER_RUN"
 "$LOAD" --database-url "sqlite://$WORK/paced.db" --clients "$CLIENTS" --seconds "$SECONDS_PER_RUN" --rate 1000
+fi
 
+if wanted postgres; then
 echo "==> Pipeline load, PostgreSQL: closed loop, then open loop at 500 moves/s"
-PG_DATA="$WORK/pg"
-PG_PORT=$(free_port)
-mkdir -p "$PG_DATA"
-[ "$(id -u)" -eq 0 ] && chown postgres "$PG_DATA"
-pg_run initdb -D "$PG_DATA" -U postgres --auth=trust -E UTF8 >/dev/null
-pg_run pg_ctl -D "$PG_DATA" -l "$PG_DATA/server.log" -w \
-  -o "-p $PG_PORT -k $PG_DATA -c listen_addresses=127.0.0.1 -c max_connections=200" start >/dev/null
+start_pg
 pg_run psql -h 127.0.0.1 -p "$PG_PORT" -U postgres -qc "CREATE DATABASE pacer_closed" -c "CREATE DATABASE pacer_paced" >/dev/null
 "$LOAD" --database-url "postgres://postgres@127.0.0.1:$PG_PORT/pacer_closed" \
   --clients "$CLIENTS" --seconds "$SECONDS_PER_RUN"
 "$LOAD" --database-url "postgres://postgres@127.0.0.1:$PG_PORT/pacer_paced" \
   --clients "$CLIENTS" --seconds "$SECONDS_PER_RUN" --rate 500
+fi
 
+if wanted customers; then
+start_pg
 echo "==> Customers: imports, then plus/minus and trend lists over 100 000 customers with 3.6 M sales (SQLite, then Postgres)"
 "$TARGET_DIR/release/examples/turnover_lists" --database-url "sqlite://$WORK/turnover.db"
 pg_run psql -h 127.0.0.1 -p "$PG_PORT" -U postgres -qc "CREATE DATABASE pacer_turnover" >/dev/null
 "$TARGET_DIR/release/examples/turnover_lists" --database-url "postgres://postgres@127.0.0.1:$PG_PORT/pacer_turnover"
+fi
 
+if wanted browser; then
 echo "==> In Chromium: frames during a drag over 2 000 open opportunities; forecast engine and panel; the SMART check per keystroke"
 PORT=$(free_port)
 DATABASE_URL="sqlite://$WORK/board.db" \
@@ -68,9 +86,12 @@ LEPTOS_SITE_ADDR="127.0.0.1:$PORT" RUST_LOG=warn \
 PIDS+=($!)
 for _ in $(seq 1 60); do curl -fs "http://127.0.0.1:$PORT/healthz" >/dev/null 2>&1 && break; sleep 0.5; done
 (cd end2end && PACER_URL="http://127.0.0.1:$PORT" npx playwright test -c playwright.bench.config.ts)
+fi
 
+if wanted engine; then
 echo "==> Forecast engine natively (criterion)"
 cargo bench -p app --bench forecast
+fi
 
 # The API under a load generator on loopback: a demo company, an admin token (the widest
 # scope, so every read joins the most rows), GET /api/v1/opportunities?page_size=50.
@@ -97,8 +118,11 @@ api_reads() {
   # wrk prints these lines only when something failed: any of them fails the benchmark.
   if grep -qE "Non-2xx|Socket errors" <<<"$out"; then echo "errors under load ($label)" >&2; exit 1; fi
 }
+if wanted api; then
 echo "==> API reads, SQLite"
 api_reads "sqlite://$WORK/api.db" sqlite
+start_pg
 echo "==> API reads, PostgreSQL"
 pg_run psql -h 127.0.0.1 -p "$PG_PORT" -U postgres -qc "CREATE DATABASE pacer_api" >/dev/null
 api_reads "postgres://postgres@127.0.0.1:$PG_PORT/pacer_api" postgres
+fi

@@ -54,6 +54,10 @@ if [ ! -x end2end/node_modules/.bin/wasm-opt ] || [ end2end/package-lock.json -n
 fi
 
 if [ "$MODE" = test ]; then
+  # The test command checks formatting and lints first.
+  for component in rustfmt clippy; do
+    rustup component list --installed | grep -q "^$component" || rustup component add "$component"
+  done
   apt_install chromium postgresql curl
   # The API fuzzing (schemathesis, from PyPI) runs in a virtualenv: Python 3.11+ with venv.
   python3 -c 'import sys, venv, ensurepip; sys.exit(sys.version_info < (3, 11))' 2>/dev/null \

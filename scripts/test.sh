@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # `make test`: set up what is missing, then run every test:
+#   0. formatting and clippy on both targets,
 #   1. the release build (server + wasm) and its size limit,
 #   2. domain unit tests and server integration tests, on SQLite and on a throwaway Postgres,
 #   3. Playwright in Debian's Chromium against the real server on a fresh SQLite database,
@@ -42,6 +43,14 @@ PG_BIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
 pg_run() {
   if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$PG_BIN/$1" "${@:2}"; else "$PG_BIN/$1" "${@:2}"; fi
 }
+
+# Fails fast, before the long builds: the code is formatted, and clippy finds nothing, with the
+# server's features (ssr) and with the browser's (hydrate, for wasm).
+step "Formatting and lints (cargo fmt --check, cargo clippy -D warnings)"
+cargo fmt --all -- --check
+cargo clippy --workspace --all-targets -- -D warnings
+cargo clippy -p frontend --target wasm32-unknown-unknown -- -D warnings
+done_step
 
 # The wasm, JS and CSS come from cargo-leptos; the server binary from `cargo test` below, which
 # builds it for the integration tests anyway. Building it in both would build it twice per run:

@@ -2,7 +2,7 @@
 //! known, forecast at mid-period, compared with what then happened. A calibrated P10–P90 band
 //! contains the outcome in 80 % of periods.
 
-use app::domain::forecast::{simulate, OpenDeal, SEED, TRIALS};
+use app::domain::forecast::{simulate, OpenOpportunity, SEED, TRIALS};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rust_decimal::Decimal;
@@ -41,7 +41,7 @@ fn the_p10_p90_band_contains_the_outcome_four_times_in_five() {
                     won += value;
                 }
             } else {
-                open.push(OpenDeal {
+                open.push(OpenOpportunity {
                     value,
                     probability,
                     stage: stage.into(),

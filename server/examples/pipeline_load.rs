@@ -15,8 +15,8 @@
 //! cargo run --release -p server --example pipeline_load -- --database-url postgres://…/empty_db
 //! ```
 
+use app::db::sql;
 use app::db::Db;
-use app::on_db;
 use clap::Parser;
 use leptos::config::LeptosOptions;
 use reqwest::{Client, StatusCode};
@@ -123,9 +123,8 @@ async fn pad_open_opportunities(db: &Db, target: i64) {
             return;
         }
         let missing = target - open;
-        on_db!(db, pool => {
-            let mut tx = pool.begin().await.expect("begin");
-            sqlx::query(
+        let mut tx = db.begin_write().await.expect("begin");
+        sql(
                 "INSERT INTO opportunities (title, customer_id, owner_id, value_minor, currency, \
                  expected_close_on, stage_id, probability, version, stage_entered_at, created_at, updated_at) \
                  SELECT o.title, o.customer_id, o.owner_id, o.value_minor, o.currency, o.expected_close_on, \
@@ -133,35 +132,39 @@ async fn pad_open_opportunities(db: &Db, target: i64) {
                  FROM opportunities o JOIN stages s ON s.id = o.stage_id WHERE s.kind = 'open' \
                  ORDER BY o.id LIMIT $1",
             )
-            .bind(missing)
-            .execute(&mut *tx)
-            .await
-            .expect("pad");
-            sqlx::query(
+        .bind(missing)
+        .execute(&mut tx)
+        .await
+        .expect("pad");
+        sql(
                 "INSERT INTO stage_changes (opportunity_id, from_stage_id, to_stage_id, changed_at, changed_by) \
                  SELECT o.id, NULL, o.stage_id, o.created_at, o.owner_id FROM opportunities o \
                  WHERE NOT EXISTS (SELECT 1 FROM stage_changes h WHERE h.opportunity_id = o.id)",
             )
-            .execute(&mut *tx)
-            .await
-            .expect("history of the copies");
-            tx.commit().await.expect("commit");
-        });
+        .execute(&mut tx)
+        .await
+        .expect("history of the copies");
+        tx.commit().await.expect("commit");
     }
 }
 
 /// (id, version, stage) of every open opportunity.
 async fn open_opportunities(db: &Db) -> Vec<(i64, i64, i64)> {
-    on_db!(db, pool => sqlx::query_as(
+    sql(
         "SELECT o.id, o.version, o.stage_id FROM opportunities o JOIN stages s ON s.id = o.stage_id \
-         WHERE s.kind = 'open' ORDER BY o.id"
-    ).fetch_all(pool).await.expect("open opportunities"))
+         WHERE s.kind = 'open' ORDER BY o.id",
+    )
+    .fetch_all(db)
+    .await
+    .expect("open opportunities")
 }
 
 async fn open_stages(db: &Db) -> Vec<i64> {
-    let rows: Vec<(i64,)> = on_db!(db, pool => sqlx::query_as(
-        "SELECT id FROM stages WHERE kind = 'open' AND archived_at IS NULL ORDER BY position"
-    ).fetch_all(pool).await.expect("stages"));
+    let rows: Vec<(i64,)> =
+        sql("SELECT id FROM stages WHERE kind = 'open' AND archived_at IS NULL ORDER BY position")
+            .fetch_all(db)
+            .await
+            .expect("stages");
     rows.into_iter().map(|(id,)| id).collect()
 }
 
@@ -211,7 +214,10 @@ async fn board_pages(base: &str, pages: usize) {
 
 async fn moves(base: &str, db: &Db, args: &Args, open: Vec<(i64, i64, i64)>) {
     let stages = open_stages(db).await;
-    let history_before: (i64,) = on_db!(db, pool => sqlx::query_as("SELECT COUNT(*) FROM stage_changes").fetch_one(pool).await.expect("count"));
+    let history_before: (i64,) = sql("SELECT COUNT(*) FROM stage_changes")
+        .fetch_one(db)
+        .await
+        .expect("count");
     let mut shares: Vec<Vec<(i64, i64, i64)>> = vec![Vec::new(); args.clients];
     for (i, opportunity) in open.into_iter().enumerate() {
         shares[i % args.clients].push(opportunity);
@@ -313,7 +319,10 @@ async fn moves(base: &str, db: &Db, args: &Args, open: Vec<(i64, i64, i64)>) {
     for (failure, count) in &failures {
         println!("  {count} × {failure}");
     }
-    let history_after: (i64,) = on_db!(db, pool => sqlx::query_as("SELECT COUNT(*) FROM stage_changes").fetch_one(pool).await.expect("count"));
+    let history_after: (i64,) = sql("SELECT COUNT(*) FROM stage_changes")
+        .fetch_one(db)
+        .await
+        .expect("count");
     let written = history_after.0 - history_before.0;
     println!(
         "history rows written: {written} for {} confirmed moves ({})",

@@ -14,12 +14,13 @@
 //! cargo run --release -p server --example turnover_lists -- --database-url postgres://…/empty_db
 //! ```
 
-use app::api::customers::{CustomerFilter, Listing, CUSTOMER_PAGE_SIZE};
-use app::api::imports::ImportKind;
 use app::db::Db;
 use app::domain::turnover::TrendRule;
 use app::domain::Scope;
-use app::import::{self, Importer};
+use app::model::customers::{CustomerFilter, Listing, CUSTOMER_PAGE_SIZE};
+use app::model::imports::ImportKind;
+use app::model::imports::Importer;
+use app::service::imports as import;
 use chrono::{Datelike, Months, Utc};
 use clap::Parser;
 use std::fmt::Write;

@@ -3,12 +3,13 @@
 //! `GET /api/export/check-ins.csv` takes the team check-ins page's (range, unit).
 
 use crate::api_error::from_app as error;
-use app::api::auth::SessionUser;
-use app::api::check_ins::CheckInRange;
-use app::api::customers::CustomerQuery;
 use app::domain::turnover::{Direction, Mark};
 use app::error::AppError;
-use app::repo;
+use app::model::auth::SessionUser;
+use app::model::check_ins::{CheckInRange, CheckInReport};
+use app::model::customers::CustomerQuery;
+use app::model::pipeline::BoardParams;
+use app::model::targets::ListQuery;
 use app::state::AppState;
 use axum::extract::{Query, State};
 use axum::http::header;
@@ -27,12 +28,7 @@ pub async fn customers(
         Ok(f) => f,
         Err(e) => return error(e),
     };
-    let result = async {
-        let rule = repo::settings::trend_rule(&state.db).await?;
-        repo::customers::list(&state.db, &user.scope(), &filter, today, rule, None).await
-    }
-    .await;
-    let list = match result {
+    let list = match app::service::customers::list(&state.db, &user, &filter, today, None).await {
         Ok(list) => list,
         Err(e) => return error(e.into()),
     };
@@ -153,11 +149,12 @@ pub async fn check_ins(
             }
         },
     };
-    let (from, to, start, until) = range.span(chrono::Utc::now().date_naive());
-    let rows = match repo::check_ins::list(&state.db, &user.scope(), unit, start, until).await {
-        Ok(rows) => rows,
-        Err(e) => return error(e.into()),
-    };
+    let today = chrono::Utc::now().date_naive();
+    let CheckInReport { from, to, rows, .. } =
+        match app::service::check_ins::team(&state.db, &user, range, unit, today).await {
+            Ok(report) => report,
+            Err(e) => return error(e.into()),
+        };
     let mut out = csv::Writer::from_writer(Vec::new());
     let header = [
         "checked_in_utc",
@@ -212,35 +209,15 @@ pub async fn check_ins(
     download(&format!("check-ins-{from}-{to}.csv"), out, written)
 }
 
-/// The board's query (`view`, `owner`, `customer`, `from`, `to`, `q`).
-#[derive(serde::Deserialize)]
-pub struct BoardExport {
-    view: Option<String>,
-    owner: Option<String>,
-    customer: Option<String>,
-    from: Option<String>,
-    to: Option<String>,
-    q: Option<String>,
-}
-
 /// Every opportunity the board shows for the same query, one row each, column by column.
 pub async fn opportunities(
     State(state): State<AppState>,
     Extension(user): Extension<SessionUser>,
-    Query(query): Query<BoardExport>,
+    Query(params): Query<BoardParams>,
 ) -> Response {
     let today = chrono::Utc::now().date_naive();
-    let parsed = repo::opportunities::BoardQuery::parse(
-        &user,
-        query.view.as_deref(),
-        query.owner.as_deref(),
-        query.customer.as_deref(),
-        query.from.as_deref(),
-        query.to.as_deref(),
-        query.q.as_deref(),
-    );
-    let board = match parsed {
-        Ok(q) => match repo::opportunities::board(&state.db, &user, &q, today).await {
+    let board = match params.parse(&user) {
+        Ok(q) => match app::service::opportunities::board(&state.db, &user, &q, today).await {
             Ok(board) => board,
             Err(e) => return error(e.into()),
         },
@@ -312,12 +289,8 @@ pub async fn targets(
     Query(query): Query<TargetsExport>,
 ) -> Response {
     let today = chrono::Utc::now().date_naive();
-    let rows = match repo::targets::ListQuery::parse(
-        &user,
-        query.view.as_deref(),
-        query.status.as_deref(),
-    ) {
-        Ok(q) => match repo::targets::list(&state.db, &user, &q, today).await {
+    let rows = match ListQuery::parse(&user, query.view.as_deref(), query.status.as_deref()) {
+        Ok(q) => match app::service::targets::list(&state.db, &user, &q, today).await {
             Ok(rows) => rows,
             Err(e) => return error(e.into()),
         },

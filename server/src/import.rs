@@ -3,9 +3,10 @@
 //! progress bar while a large file is checked and stored. `server import` runs the same import
 //! from the command line.
 
-use app::api::auth::SessionUser;
-use app::api::imports::{ImportKind, ImportProgress};
-use app::import::{self, Importer};
+use app::model::auth::SessionUser;
+use app::model::imports::Importer;
+use app::model::imports::{ImportKind, ImportProgress};
+use app::service::imports as import;
 use app::state::AppState;
 use axum::body::{Body, Bytes};
 use axum::extract::{Path, State};

@@ -4,9 +4,8 @@
 //! (`Authorization: Bearer pacer_…`): it becomes the same [`SessionUser`], so one scoping
 //! function serves people and tokens alike, and each token is held to its rate limit.
 
-use app::api::auth::SessionUser;
 use app::auth::USER_ID_KEY;
-use app::repo;
+use app::model::auth::SessionUser;
 use app::state::AppState;
 use axum::extract::{Request, State};
 use axum::http::StatusCode;
@@ -66,7 +65,7 @@ pub async fn require_sign_in(
         .filter(|_| takes_tokens(request.uri().path()));
     if let Some(token) = bearer {
         let token = token.as_str();
-        let found = match repo::tokens::resolve(&state.db, token).await {
+        let found = match app::service::tokens::resolve(&state.db, token).await {
             Ok(found) => found,
             Err(e) => {
                 tracing::error!(error = %e, "resolving an API token failed");
@@ -129,7 +128,7 @@ async fn signed_in_user(state: &AppState, session: &Session) -> Option<SessionUs
             return None;
         }
     };
-    match repo::users::find_session_user(&state.db, user_id).await {
+    match app::service::sessions::user(&state.db, user_id).await {
         Ok(user) => user,
         Err(e) => {
             tracing::error!(error = %e, "loading the signed-in user failed");

@@ -2,31 +2,16 @@
 //! every midnight (UTC, the day the pages count in) while the server runs.
 
 use app::db::Db;
-use app::repo::{snapshots, RepoError};
-use chrono::{NaiveDate, Utc};
+use app::service::snapshots;
+use chrono::Utc;
 use std::time::Duration;
 
-/// Takes today's snapshot unless it has been taken; answers how many targets it stored.
-pub async fn catch_up(db: &Db) -> Result<Option<usize>, RepoError> {
-    let today = Utc::now().date_naive();
-    if snapshots::taken(db, today).await? {
-        return Ok(None);
-    }
-    take(db, today).await.map(Some)
-}
-
-/// Takes the snapshot of `day` (replacing that day's rows if it was taken).
-pub async fn take(db: &Db, day: NaiveDate) -> Result<usize, RepoError> {
-    let now = Utc::now();
-    snapshots::take(db, day, now.date_naive(), now).await
-}
-
-/// Runs [`catch_up`] now and after each midnight, for as long as the process lives. A failed
+/// Runs [`snapshots::catch_up`] now and after each midnight, for as long as the process lives. A failed
 /// run is logged and retried at the next wake-up (at most an hour later).
 pub fn spawn_daily(db: Db) {
     tokio::spawn(async move {
         loop {
-            match catch_up(&db).await {
+            match snapshots::catch_up(&db, Utc::now()).await {
                 Ok(Some(n)) => tracing::info!(targets = n, "daily snapshot taken"),
                 Ok(None) => {}
                 Err(e) => tracing::error!(error = %e, "daily snapshot failed"),

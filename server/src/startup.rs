@@ -325,7 +325,7 @@ pub async fn snapshot(
 ) -> Result<String, String> {
     let db = Db::connect(database_url).await.map_err(|e| e.to_string())?;
     let day = day.unwrap_or_else(|| chrono::Utc::now().date_naive());
-    let result = crate::snapshots::take(&db, day).await;
+    let result = app::service::snapshots::take(&db, day, chrono::Utc::now()).await;
     db.close().await;
     let n = result.map_err(|e| format!("the snapshot of {day} failed: {e}"))?;
     Ok(format!("Snapshot of {day}: {n} active targets stored."))
@@ -338,7 +338,7 @@ pub async fn import(
     kind: &str,
     file: &std::path::Path,
 ) -> Result<String, String> {
-    use app::api::imports::{ImportKind, ImportProgress};
+    use app::model::imports::{ImportKind, ImportProgress};
     let kind = ImportKind::parse(kind)
         .ok_or_else(|| format!("cannot import \"{kind}\": write customers or sales"))?;
     let bytes = std::fs::read(file).map_err(|e| format!("cannot read {}: {e}", file.display()))?;
@@ -356,8 +356,14 @@ pub async fn import(
         }
         eprintln!();
     });
-    let result =
-        app::import::run(&db, &app::import::Importer::command_line(), kind, bytes, tx).await;
+    let result = app::service::imports::run(
+        &db,
+        &app::model::imports::Importer::command_line(),
+        kind,
+        bytes,
+        tx,
+    )
+    .await;
     let _ = printer.await;
     db.close().await;
     let report = result.map_err(|e| format!("the import failed and stored nothing: {e}"))?;
@@ -382,32 +388,11 @@ pub async fn import(
 
 /// `server api-token`: a token acting as the user `email`, with their role over their unit.
 pub async fn api_token(database_url: &str, email: &str, name: &str) -> Result<String, String> {
-    use app::api::tokens::TokenRequest;
     let db = Db::connect(database_url).await.map_err(|e| e.to_string())?;
-    let result = async {
-        let email = app::domain::Email::parse(email).map_err(|e| e.to_string())?;
-        let (id, _) = app::repo::users::find_credentials(&db, &email)
-            .await
-            .map_err(|e| e.to_string())?
-            .ok_or_else(|| format!("there is no user {}", email.as_str()))?;
-        let user = app::repo::users::find_session_user(&db, id)
-            .await
-            .map_err(|e| e.to_string())?
-            .ok_or_else(|| format!("there is no user {}", email.as_str()))?;
-        let request = TokenRequest::parse(
-            app::domain::Role::Admin,
-            name,
-            user.role.as_str(),
-            Some(user.unit_id),
-            Some(user.id),
-        )
-        .map_err(|e| e.to_string())?;
-        app::repo::tokens::create(&db, &user, &request, chrono::Utc::now())
-            .await
-            .map(|created| created.token)
-            .map_err(|e| app::error::AppError::from(e).to_string())
-    }
-    .await;
+    let result = app::service::tokens::create_for(&db, email, name, chrono::Utc::now())
+        .await
+        .map(|created| created.token)
+        .map_err(|e| app::error::AppError::from(e).to_string());
     db.close().await;
     result
 }

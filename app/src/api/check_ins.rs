@@ -1,154 +1,18 @@
 //! Check-ins at customer visits: the phone's customer list, check-in and check-out (both
 //! idempotent by the phone's client id, JSON bodies), and the team's check-ins for a manager.
 
-use crate::domain::check_in::{
-    duration_text, CheckInInput, CheckOutInput, Outcome, Position, Verification,
-};
+use crate::domain::check_in::{CheckInInput, CheckOutInput};
 use crate::error::AppError;
-use chrono::{DateTime, NaiveDate, Utc};
+use crate::model::check_ins::{CheckInCustomer, CheckInReport, CheckInSaved};
 use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
-use serde::{Deserialize, Serialize};
-
-/// A customer the rep may check in at.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct CheckInCustomer {
-    pub id: i64,
-    pub name: String,
-    pub city: Option<String>,
-    /// (latitude, longitude), when known.
-    pub location: Option<(f64, f64)>,
-    /// Within this distance a check-in is verified.
-    pub radius_m: f64,
-}
-
-/// What the server stored for a check-in.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct CheckInSaved {
-    pub id: i64,
-    pub client_id: String,
-    pub verification: Verification,
-    /// The visit also counted as the customer's initial contact.
-    pub initial_contact: bool,
-    /// The server had this check-in already (a resend): nothing new was stored.
-    pub duplicate: bool,
-}
-
-/// One stored check-in, as lists and the map show it.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct CheckInRow {
-    pub id: i64,
-    pub client_id: String,
-    pub user_id: i64,
-    pub user_name: String,
-    pub customer_id: i64,
-    pub customer_name: String,
-    pub device_time: DateTime<Utc>,
-    pub received_at: DateTime<Utc>,
-    pub position: Option<Position>,
-    pub customer_location: Option<(f64, f64)>,
-    pub verification: Verification,
-    pub outcome: Option<Outcome>,
-    pub notes: String,
-    pub next_step: String,
-    pub checked_out_at: Option<DateTime<Utc>>,
-}
-
-impl CheckInRow {
-    /// Minutes between check-in and check-out.
-    pub fn minutes_on_site(&self) -> Option<i64> {
-        self.checked_out_at
-            .map(|out| (out - self.device_time).num_minutes().max(0))
-    }
-
-    pub fn time_on_site(&self) -> String {
-        self.minutes_on_site()
-            .map(duration_text)
-            .unwrap_or_else(|| "not checked out".into())
-    }
-}
-
-/// Which days the team's check-ins cover.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub enum CheckInRange {
-    #[default]
-    Today,
-    /// Monday of this week to today.
-    Week,
-}
-
-impl CheckInRange {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            CheckInRange::Today => "today",
-            CheckInRange::Week => "week",
-        }
-    }
-
-    pub fn parse(text: &str) -> CheckInRange {
-        if text == "week" {
-            CheckInRange::Week
-        } else {
-            CheckInRange::Today
-        }
-    }
-
-    /// The days covered and their bounds in time, `[start, until)`.
-    pub fn span(self, today: NaiveDate) -> (NaiveDate, NaiveDate, DateTime<Utc>, DateTime<Utc>) {
-        let (from, to) = self.days(today);
-        let midnight = |d: NaiveDate| d.and_hms_opt(0, 0, 0).expect("midnight").and_utc();
-        (
-            from,
-            to,
-            midnight(from),
-            midnight(to + chrono::Days::new(1)),
-        )
-    }
-
-    /// The first and last day covered, `today` included.
-    pub fn days(self, today: NaiveDate) -> (NaiveDate, NaiveDate) {
-        use chrono::Datelike;
-        match self {
-            CheckInRange::Today => (today, today),
-            CheckInRange::Week => (
-                today - chrono::Days::new(u64::from(today.weekday().num_days_from_monday())),
-                today,
-            ),
-        }
-    }
-}
-
-/// The team's check-ins over a range of days.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct CheckInReport {
-    pub range: CheckInRange,
-    pub from: NaiveDate,
-    pub to: NaiveDate,
-    pub unit_id: Option<i64>,
-    pub rows: Vec<CheckInRow>,
-}
-
-impl CheckInReport {
-    /// How many check-ins are verified, outside and unverified.
-    pub fn counts(&self) -> (usize, usize, usize) {
-        let count = |kind: &str| {
-            self.rows
-                .iter()
-                .filter(|r| r.verification.as_str() == kind)
-                .count()
-        };
-        (count("verified"), count("outside"), count("unverified"))
-    }
-}
 
 /// The customers the signed-in user may check in at (their own; a manager's team's).
 #[server(endpoint = "check_in_customers")]
 pub async fn check_in_customers() -> Result<Vec<CheckInCustomer>, AppError> {
-    use crate::{auth, repo};
-    auth::respond(async move {
-        let user = auth::require_user().await?;
-        let db = auth::db()?;
-        Ok(repo::check_ins::customers(&db, &user.scope()).await?)
+    use crate::service::check_ins;
+    super::signed_in("check_in_customers", |c| async move {
+        check_ins::customers(&c.db, &c.user).await
     })
     .await
 }
@@ -157,40 +21,19 @@ pub async fn check_in_customers() -> Result<Vec<CheckInCustomer>, AppError> {
 /// with what is stored (`duplicate`), so a phone may resend until it hears back.
 #[server(endpoint = "check_in", input = Json)]
 pub async fn check_in(input: CheckInInput) -> Result<CheckInSaved, AppError> {
-    use crate::auth;
-    auth::respond(async move {
-        let user = auth::require_user().await?;
-        store_check_in(&auth::db()?, &user, &input).await
+    use crate::service::check_ins;
+    super::signed_in("check_in", |c| async move {
+        check_ins::check_in(&c.db, &c.user, &input, chrono::Utc::now()).await
     })
     .await
-}
-
-/// Stores `input` for `user` once: a resend of a stored check-in is answered as stored, even
-/// if it would no longer pass (it has grown older than the limit while its answer was lost).
-/// The phone's server function and the JSON API both come here.
-#[cfg(feature = "ssr")]
-pub async fn store_check_in(
-    db: &crate::db::Db,
-    user: &crate::api::auth::SessionUser,
-    input: &CheckInInput,
-) -> Result<CheckInSaved, AppError> {
-    use crate::repo;
-    if let Some(saved) = repo::check_ins::existing(db, user.id, &input.client_id).await? {
-        return Ok(saved);
-    }
-    let received = Utc::now();
-    let checked = input.check(received).map_err(AppError::from)?;
-    Ok(repo::check_ins::record(db, &user.scope(), user.id, input, &checked, received).await?)
 }
 
 /// Ends the user's visit: outcome, notes, next step, and the time on site.
 #[server(endpoint = "check_out", input = Json)]
 pub async fn check_out(input: CheckOutInput) -> Result<(), AppError> {
-    use crate::{auth, repo};
-    auth::respond(async move {
-        let user = auth::require_user().await?;
-        let db = auth::db()?;
-        Ok(repo::check_ins::check_out(&db, user.id, &input, Utc::now()).await?)
+    use crate::service::check_ins;
+    super::signed_in("check_out", |c| async move {
+        check_ins::check_out(&c.db, &c.user, &input, chrono::Utc::now()).await
     })
     .await
 }
@@ -199,20 +42,10 @@ pub async fn check_out(input: CheckOutInput) -> Result<(), AppError> {
 /// to an org unit if given.
 #[server(endpoint = "team_check_ins")]
 pub async fn team_check_ins(range: String, unit: Option<i64>) -> Result<CheckInReport, AppError> {
-    use crate::{auth, repo};
-    auth::respond(async move {
-        let user = auth::require_user().await?;
-        let db = auth::db()?;
-        let range = CheckInRange::parse(&range);
-        let (from, to, start, until) = range.span(Utc::now().date_naive());
-        let rows = repo::check_ins::list(&db, &user.scope(), unit, start, until).await?;
-        Ok(CheckInReport {
-            range,
-            from,
-            to,
-            unit_id: unit,
-            rows,
-        })
+    use crate::service::check_ins;
+    super::signed_in("team_check_ins", |c| async move {
+        let range = crate::model::check_ins::CheckInRange::parse(&range);
+        check_ins::team(&c.db, &c.user, range, unit, chrono::Utc::now().date_naive()).await
     })
     .await
 }

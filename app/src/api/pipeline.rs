@@ -1,72 +1,11 @@
 //! Server functions of the pipeline board: read the board, move, create, edit and delete
 //! opportunities, and (admins) edit the stages.
 
-use crate::domain::forecast::{PipelineTarget, Thresholds};
 use crate::domain::pipeline::{OpportunityInput, StageInput};
-use crate::domain::{Card, Stage};
+use crate::domain::{Opportunity, Stage};
 use crate::error::AppError;
-use chrono::{DateTime, NaiveDate, Utc};
+use crate::model::pipeline::{Board, Choice, OpportunityDetail, StageUsage};
 use leptos::prelude::*;
-use serde::{Deserialize, Serialize};
-
-/// A choice in a select: the value sent back and the label shown.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
-pub struct Choice {
-    pub key: String,
-    pub label: String,
-}
-
-/// What the board shows, as filtered by the URL.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Board {
-    /// The bookings and won-opportunities targets this view answers to, for the forecast panel.
-    pub forecasts: Vec<PipelineTarget>,
-    pub thresholds: Thresholds,
-    pub stages: Vec<Stage>,
-    pub cards: Vec<Card>,
-    /// The server's date: rotting and overdue markers are computed against it on both sides.
-    pub today: NaiveDate,
-    /// Won and lost columns show opportunities closed on or after this day.
-    pub closed_since: NaiveDate,
-    /// The view in force (`mine` or `unit-<id>`) and the views this user may choose from.
-    pub view: String,
-    pub views: Vec<Choice>,
-    /// People whose opportunities this user may see, for the owner filter and the drawer.
-    pub owners: Vec<Choice>,
-    /// The name of the customer filtered by, if any.
-    pub customer_name: Option<String>,
-    pub me: i64,
-    /// Managers and admins may give an opportunity to someone else.
-    pub can_assign: bool,
-    pub can_edit_stages: bool,
-}
-
-/// How many days back the Won and Lost columns reach when no close-date range is chosen.
-pub const CLOSED_DAYS_SHOWN: i64 = 30;
-
-/// A stage change as the timeline shows it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
-pub struct StageChangeView {
-    pub from_stage: Option<String>,
-    pub to_stage: String,
-    pub changed_at: DateTime<Utc>,
-    pub changed_by: String,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct OpportunityDetail {
-    pub card: Card,
-    pub history: Vec<StageChangeView>,
-}
-
-/// A stage with how many opportunities sit in it, for the stage editor.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct StageUsage {
-    pub stage: Stage,
-    pub opportunities: i64,
-}
 
 #[server(endpoint = "board")]
 pub async fn get_board(
@@ -77,20 +16,18 @@ pub async fn get_board(
     to: Option<String>,
     q: Option<String>,
 ) -> Result<Board, AppError> {
-    use crate::{auth, repo};
-    auth::respond(async move {
-        let user = auth::require_user().await?;
-        let db = auth::db()?;
-        let query = repo::opportunities::BoardQuery::parse(
-            &user,
-            view.as_deref(),
-            owner.as_deref(),
-            customer.as_deref(),
-            from.as_deref(),
-            to.as_deref(),
-            q.as_deref(),
-        )?;
-        Ok(repo::opportunities::board(&db, &user, &query, Utc::now().date_naive()).await?)
+    use crate::service::opportunities;
+    super::signed_in("get_board", |c| async move {
+        let params = crate::model::pipeline::BoardParams {
+            view,
+            owner,
+            customer,
+            from,
+            to,
+            q,
+        };
+        let query = params.parse(&c.user)?;
+        opportunities::board(&c.db, &c.user, &query, chrono::Utc::now().date_naive()).await
     })
     .await
 }
@@ -103,35 +40,24 @@ pub async fn move_opportunity(
     version: i64,
     stage_id: i64,
     lost_reason: Option<String>,
-) -> Result<Card, AppError> {
-    use crate::domain::pipeline::parse_lost_reason;
-    use crate::{auth, repo};
-    auth::respond(async move {
-        let user = auth::require_user().await?;
-        let db = auth::db()?;
-        let stage = repo::pipeline::find_stage(&db, stage_id)
-            .await?
-            .ok_or_else(|| AppError::invalid("stage_id", "this stage does not exist"))?;
-        let reason = parse_lost_reason(Some(stage.kind), lost_reason.as_deref().unwrap_or(""))
-            .map_err(|e| AppError::from(vec![e]))?;
-        repo::opportunities::move_to_stage(&db, &user, id, version, &stage, reason, Utc::now())
-            .await
-            .map_err(AppError::from)
+) -> Result<Opportunity, AppError> {
+    use crate::service::opportunities::{self, Move};
+    super::signed_in("move_opportunity", |c| async move {
+        let to = Move {
+            version,
+            stage_id,
+            lost_reason,
+        };
+        opportunities::move_to_stage(&c.db, &c.user, id, to, chrono::Utc::now()).await
     })
     .await
 }
 
 #[server(endpoint = "opportunity")]
 pub async fn get_opportunity(id: i64) -> Result<OpportunityDetail, AppError> {
-    use crate::{auth, repo};
-    auth::respond(async move {
-        let user = auth::require_user().await?;
-        let db = auth::db()?;
-        let card = repo::opportunities::find(&db, &user.scope(), id)
-            .await?
-            .ok_or_else(|| AppError::NotFound("opportunity".into()))?;
-        let history = repo::opportunities::history(&db, id).await?;
-        Ok(OpportunityDetail { card, history })
+    use crate::service::opportunities;
+    super::signed_in("get_opportunity", |c| async move {
+        opportunities::detail(&c.db, &c.user, id).await
     })
     .await
 }
@@ -139,11 +65,9 @@ pub async fn get_opportunity(id: i64) -> Result<OpportunityDetail, AppError> {
 /// Customers this user may sell to, for the drawer's customer select.
 #[server(endpoint = "opportunity_customers")]
 pub async fn list_opportunity_customers() -> Result<Vec<Choice>, AppError> {
-    use crate::{auth, repo};
-    auth::respond(async move {
-        let user = auth::require_user().await?;
-        let db = auth::db()?;
-        Ok(repo::customers::choices(&db, &user.scope()).await?)
+    use crate::service::opportunities;
+    super::signed_in("list_opportunity_customers", |c| async move {
+        opportunities::customer_choices(&c.db, &c.user).await
     })
     .await
 }
@@ -155,63 +79,45 @@ pub async fn save_opportunity(
     id: Option<i64>,
     version: Option<i64>,
     input: OpportunityInput,
-) -> Result<Card, AppError> {
-    use crate::{auth, repo};
-    auth::respond(async move {
-        let user = auth::require_user().await?;
-        let db = auth::db()?;
-        let stages = repo::pipeline::stages(&db).await?;
-        let fields = input.parse(&stages).map_err(AppError::from)?;
-        let now = Utc::now();
+) -> Result<Opportunity, AppError> {
+    use crate::service::opportunities::{self, MissingCurrency};
+    super::signed_in("save_opportunity", |c| async move {
+        let now = chrono::Utc::now();
         match id {
-            None => repo::opportunities::create(&db, &user, &fields, now).await,
+            None => opportunities::create(&c.db, &c.user, &input, now).await,
             Some(id) => {
                 let version = version.ok_or_else(|| {
                     AppError::invalid("version", "the version you edited is missing")
                 })?;
-                repo::opportunities::update(&db, &user, id, version, &fields, now).await
+                let missing = MissingCurrency::Refuse;
+                opportunities::update(&c.db, &c.user, id, version, &input, missing, now).await
             }
         }
-        .map_err(AppError::from)
     })
     .await
 }
 
 #[server(endpoint = "delete_opportunity")]
 pub async fn delete_opportunity(id: i64, version: i64) -> Result<(), AppError> {
-    use crate::{auth, repo};
-    auth::respond(async move {
-        let user = auth::require_user().await?;
-        let db = auth::db()?;
-        repo::opportunities::delete(&db, &user, id, version)
-            .await
-            .map_err(AppError::from)
+    use crate::service::opportunities;
+    super::signed_in("delete_opportunity", |c| async move {
+        opportunities::delete(&c.db, &c.user, id, version).await
     })
     .await
 }
 
 #[server(endpoint = "stages")]
 pub async fn list_stages() -> Result<Vec<StageUsage>, AppError> {
-    use crate::{auth, repo};
-    auth::respond(async move {
-        auth::require_user().await?;
-        let db = auth::db()?;
-        Ok(repo::pipeline::stage_usage(&db).await?)
-    })
-    .await
+    use crate::service::stages;
+    super::signed_in("list_stages", |c| async move { stages::usage(&c.db).await }).await
 }
 
 /// Creates (`id` empty) or changes a stage. Admins only.
 #[server(endpoint = "save_stage")]
 pub async fn save_stage(id: Option<i64>, input: StageInput) -> Result<Stage, AppError> {
-    use crate::{auth, repo};
-    auth::respond(async move {
-        let db = auth::db()?;
-        auth::require_admin("pipeline's stages").await?;
-        let spec = input.parse().map_err(AppError::from)?;
-        repo::pipeline::save_stage(&db, id, &spec)
-            .await
-            .map_err(AppError::from)
+    use crate::service::stages;
+    super::admin("save_stage", "pipeline's stages", |c| async move {
+        stages::save(&c.db, id, &input).await
     })
     .await
 }
@@ -219,16 +125,9 @@ pub async fn save_stage(id: Option<i64>, input: StageInput) -> Result<Stage, App
 /// Moves a stage one place earlier (`-1`) or later (`1`) on the board. Admins only.
 #[server(endpoint = "reorder_stage")]
 pub async fn reorder_stage(id: i64, direction: i32) -> Result<(), AppError> {
-    use crate::{auth, repo};
-    auth::respond(async move {
-        let db = auth::db()?;
-        auth::require_admin("pipeline's stages").await?;
-        if direction != -1 && direction != 1 {
-            return Err(AppError::invalid("direction", "move a stage by -1 or 1"));
-        }
-        repo::pipeline::reorder_stage(&db, id, direction)
-            .await
-            .map_err(AppError::from)
+    use crate::service::stages;
+    super::admin("reorder_stage", "pipeline's stages", |c| async move {
+        stages::reorder(&c.db, id, direction).await
     })
     .await
 }
@@ -237,13 +136,9 @@ pub async fn reorder_stage(id: i64, direction: i32) -> Result<(), AppError> {
 /// stage that receives them (each move is recorded in their history). Admins only.
 #[server(endpoint = "delete_stage")]
 pub async fn delete_stage(id: i64, move_to: Option<i64>) -> Result<(), AppError> {
-    use crate::{auth, repo};
-    auth::respond(async move {
-        let db = auth::db()?;
-        let admin = auth::require_admin("pipeline's stages").await?;
-        repo::pipeline::delete_stage(&db, id, move_to, admin.id, Utc::now())
-            .await
-            .map_err(AppError::from)
+    use crate::service::stages;
+    super::admin("delete_stage", "pipeline's stages", |c| async move {
+        stages::delete(&c.db, &c.user, id, move_to, chrono::Utc::now()).await
     })
     .await
 }

@@ -1,160 +1,27 @@
 //! API tokens for scripts and other systems: a manager or admin creates a named token with the
 //! rights of a role over part of the organisation. The token is shown once; only its SHA-256 is
 //! stored. A request carrying it as `Authorization: Bearer` is that role and scope, through the
-//! same [`SessionUser::scope`](crate::api::auth::SessionUser::scope) as a signed-in person.
+//! same [`SessionUser::scope`](crate::model::auth::SessionUser::scope) as a signed-in person.
 
-use crate::api::pipeline::Choice;
-use crate::domain::Role;
 use crate::error::AppError;
-use chrono::{DateTime, Utc};
+use crate::model::tokens::{CreatedToken, TokenChoices, TokenRow};
 use leptos::prelude::*;
-use serde::{Deserialize, Serialize};
-
-/// Longest token name accepted.
-pub const MAX_NAME_LEN: usize = 80;
-
-/// A token as its list shows it (never the token itself).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct TokenRow {
-    pub id: i64,
-    pub name: String,
-    /// The token's last four characters.
-    pub hint: String,
-    pub role: Role,
-    /// What the token sees: a unit's name, or the rep it acts as.
-    pub scope: String,
-    /// The person the token acts as: owner of what it creates, named in the history.
-    pub acts_as: String,
-    pub created_by: String,
-    pub created_at: DateTime<Utc>,
-    pub last_used_at: Option<DateTime<Utc>>,
-    pub revoked_at: Option<DateTime<Utc>>,
-}
-
-/// What the create form offers this user.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct TokenChoices {
-    pub roles: Vec<Role>,
-    pub units: Vec<Choice>,
-    pub people: Vec<Choice>,
-}
-
-/// A token just created: the only time its secret is seen.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct CreatedToken {
-    pub id: i64,
-    pub token: String,
-}
-
-/// What a create form asks for, checked field by field.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct TokenRequest {
-    pub name: String,
-    pub role: Role,
-    /// Manager tokens: the unit they see. Rep tokens: the rep they act as.
-    pub unit: Option<i64>,
-    pub person: Option<i64>,
-}
-
-impl TokenRequest {
-    /// Checks the form for a creator of role `creator`: the name, a role no higher than theirs,
-    /// and the unit or person the role needs. Whether the unit or person is in the creator's
-    /// sight is the repository's check.
-    pub fn parse(
-        creator: Role,
-        name: &str,
-        role: &str,
-        unit: Option<i64>,
-        person: Option<i64>,
-    ) -> Result<TokenRequest, AppError> {
-        let name = name.trim();
-        if name.is_empty() {
-            return Err(AppError::invalid(
-                "name",
-                "give the token a name, e.g. the system that uses it",
-            ));
-        }
-        if name.chars().count() > MAX_NAME_LEN {
-            return Err(AppError::invalid(
-                "name",
-                format!("at most {MAX_NAME_LEN} characters"),
-            ));
-        }
-        let role = Role::parse(role).map_err(|e| AppError::invalid("role", e.to_string()))?;
-        if creator == Role::Rep {
-            return Err(AppError::Forbidden("API token settings".into()));
-        }
-        if role == Role::Admin && creator != Role::Admin {
-            return Err(AppError::invalid(
-                "role",
-                "only an admin can create an admin token",
-            ));
-        }
-        let (unit, person) = match role {
-            Role::Rep => (
-                None,
-                Some(person.ok_or_else(|| {
-                    AppError::invalid("person", "choose the rep this token acts as")
-                })?),
-            ),
-            Role::Manager => (
-                Some(unit.ok_or_else(|| {
-                    AppError::invalid("unit", "choose the part of the organisation it sees")
-                })?),
-                None,
-            ),
-            Role::Admin => (None, None),
-        };
-        Ok(TokenRequest {
-            name: name.to_string(),
-            role,
-            unit,
-            person,
-        })
-    }
-}
-
-/// The roles a user may give a token.
-pub fn roles_for(creator: Role) -> Vec<Role> {
-    match creator {
-        Role::Rep => Vec::new(),
-        Role::Manager => vec![Role::Rep, Role::Manager],
-        Role::Admin => Role::ALL.to_vec(),
-    }
-}
-
-#[cfg(feature = "ssr")]
-async fn require_token_manager() -> Result<crate::api::auth::SessionUser, AppError> {
-    let user = crate::auth::require_user().await?;
-    if user.role == Role::Rep {
-        return Err(AppError::Forbidden("API token settings".into()));
-    }
-    Ok(user)
-}
 
 /// Tokens this user manages: an admin all of them, a manager the ones they created.
 #[server(endpoint = "api_tokens")]
 pub async fn list_api_tokens() -> Result<Vec<TokenRow>, AppError> {
-    use crate::{auth, repo};
-    auth::respond(async move {
-        let user = require_token_manager().await?;
-        Ok(repo::tokens::list(&auth::db()?, &user).await?)
+    use crate::service::tokens;
+    super::signed_in("list_api_tokens", |c| async move {
+        tokens::list(&c.db, &c.user).await
     })
     .await
 }
 
 #[server(endpoint = "api_token_choices")]
 pub async fn api_token_choices() -> Result<TokenChoices, AppError> {
-    use crate::{auth, repo};
-    auth::respond(async move {
-        let user = require_token_manager().await?;
-        let db = auth::db()?;
-        let scope = user.scope();
-        Ok(TokenChoices {
-            roles: roles_for(user.role),
-            units: repo::customers::units(&db, &scope).await?,
-            people: repo::opportunities::owner_choices(&db, &scope).await?,
-        })
+    use crate::service::tokens;
+    super::signed_in("api_token_choices", |c| async move {
+        tokens::choices(&c.db, &c.user).await
     })
     .await
 }
@@ -166,13 +33,11 @@ pub async fn create_api_token(
     unit: Option<i64>,
     person: Option<i64>,
 ) -> Result<CreatedToken, AppError> {
-    use crate::{auth, repo};
-    auth::respond(async move {
-        let user = require_token_manager().await?;
-        let request = TokenRequest::parse(user.role, &name, &role, unit, person)?;
-        repo::tokens::create(&auth::db()?, &user, &request, Utc::now())
-            .await
-            .map_err(AppError::from)
+    use crate::service::tokens;
+    super::signed_in("create_api_token", |c| async move {
+        let request =
+            crate::model::tokens::TokenRequest::parse(c.user.role, &name, &role, unit, person)?;
+        tokens::create(&c.db, &c.user, &request, chrono::Utc::now()).await
     })
     .await
 }
@@ -180,98 +45,9 @@ pub async fn create_api_token(
 /// Revokes a token at once: the next request carrying it gets 401.
 #[server(endpoint = "revoke_api_token")]
 pub async fn revoke_api_token(id: i64) -> Result<(), AppError> {
-    use crate::{auth, repo};
-    auth::respond(async move {
-        let user = require_token_manager().await?;
-        repo::tokens::revoke(&auth::db()?, &user, id, Utc::now())
-            .await
-            .map_err(AppError::from)
+    use crate::service::tokens;
+    super::signed_in("revoke_api_token", |c| async move {
+        tokens::revoke(&c.db, &c.user, id, chrono::Utc::now()).await
     })
     .await
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_request_names_its_problem_field() {
-        let field = |r: Result<TokenRequest, AppError>| r.unwrap_err().field().map(str::to_string);
-        assert_eq!(
-            field(TokenRequest::parse(
-                Role::Manager,
-                " ",
-                "rep",
-                None,
-                Some(1)
-            )),
-            Some("name".into())
-        );
-        assert_eq!(
-            field(TokenRequest::parse(
-                Role::Manager,
-                &"x".repeat(81),
-                "rep",
-                None,
-                Some(1)
-            )),
-            Some("name".into())
-        );
-        assert_eq!(
-            field(TokenRequest::parse(
-                Role::Manager,
-                "ERP",
-                "boss",
-                None,
-                None
-            )),
-            Some("role".into())
-        );
-        assert_eq!(
-            field(TokenRequest::parse(
-                Role::Manager,
-                "ERP",
-                "admin",
-                None,
-                None
-            )),
-            Some("role".into())
-        );
-        assert_eq!(
-            field(TokenRequest::parse(
-                Role::Manager,
-                "ERP",
-                "rep",
-                Some(1),
-                None
-            )),
-            Some("person".into())
-        );
-        assert_eq!(
-            field(TokenRequest::parse(
-                Role::Admin,
-                "ERP",
-                "manager",
-                None,
-                Some(1)
-            )),
-            Some("unit".into())
-        );
-        assert!(matches!(
-            TokenRequest::parse(Role::Rep, "ERP", "rep", None, Some(1)),
-            Err(AppError::Forbidden(_))
-        ));
-    }
-
-    #[test]
-    fn each_role_keeps_what_it_needs() {
-        let r = TokenRequest::parse(Role::Admin, " BI ", "admin", Some(3), Some(4)).unwrap();
-        assert_eq!((r.name.as_str(), r.unit, r.person), ("BI", None, None));
-        let r = TokenRequest::parse(Role::Manager, "ERP", "manager", Some(3), Some(4)).unwrap();
-        assert_eq!((r.unit, r.person), (Some(3), None));
-        let r = TokenRequest::parse(Role::Manager, "Phone", "rep", Some(3), Some(4)).unwrap();
-        assert_eq!((r.unit, r.person), (None, Some(4)));
-        assert_eq!(roles_for(Role::Manager), vec![Role::Rep, Role::Manager]);
-        assert!(roles_for(Role::Rep).is_empty());
-    }
 }

@@ -1,8 +1,8 @@
 //! How a target is doing, the same everywhere it is shown: the status tag and the pace line.
 
-use crate::api::targets::TargetRow;
 use crate::domain::forecast::{Health, Outlook};
-use crate::domain::smart::format_value;
+use crate::domain::number::format_value;
+use crate::model::targets::TargetRow;
 use leptos::prelude::*;
 use rust_decimal::prelude::*;
 

@@ -3,7 +3,7 @@
 
 use super::check_in::{check_client_id, MAX_NOTES_CHARS};
 use super::FieldError;
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Duration, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
 /// What an activity was. Planned visits are made on the customer page, not here.
@@ -70,6 +70,40 @@ impl ActivityInput {
         } else {
             Err(errors)
         }
+    }
+}
+
+/// A visit planned at a customer: a day from today up to a year ahead, and short notes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PlannedVisit {
+    pub day: NaiveDate,
+    pub notes: String,
+}
+
+/// Longest notes a planned visit keeps.
+pub const MAX_PLAN_NOTES_CHARS: usize = 2_000;
+
+impl PlannedVisit {
+    pub fn parse(day: &str, notes: &str, today: NaiveDate) -> Result<PlannedVisit, FieldError> {
+        let day = NaiveDate::parse_from_str(day.trim(), "%Y-%m-%d")
+            .map_err(|_| FieldError::new("day", "choose the day of the visit"))?;
+        if day < today {
+            return Err(FieldError::new("day", "a planned visit is today or later"));
+        }
+        if day > today + chrono::Days::new(366) {
+            return Err(FieldError::new("day", "plan at most a year ahead"));
+        }
+        let notes = notes.trim();
+        if notes.chars().count() > MAX_PLAN_NOTES_CHARS {
+            return Err(FieldError::new(
+                "notes",
+                "keep the notes under 2 000 characters",
+            ));
+        }
+        Ok(PlannedVisit {
+            day,
+            notes: notes.to_string(),
+        })
     }
 }
 

@@ -8,6 +8,21 @@ use serde::{Deserialize, Serialize};
 
 /// The radius a visit is verified within when the customer has none of its own.
 pub const DEFAULT_RADIUS_M: f64 = 300.0;
+
+/// A customer's check-in radius as a manager types it: whole metres from 10 to 10 000, or
+/// empty for the default.
+pub fn parse_radius(text: &str) -> Result<Option<i32>, FieldError> {
+    match text.trim() {
+        "" => Ok(None),
+        text => match text.parse::<i32>() {
+            Ok(m) if (10..=10_000).contains(&m) => Ok(Some(m)),
+            _ => Err(FieldError::new(
+                "radius",
+                "a radius is a whole number of metres from 10 to 10 000, or empty for 300 m",
+            )),
+        },
+    }
+}
 /// Coarser fixes than this are not a location worth checking (a phone without GPS reports
 /// tens of kilometres).
 pub const MAX_ACCURACY_M: f64 = 10_000.0;

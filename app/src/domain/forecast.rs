@@ -5,14 +5,14 @@
 //! Amounts are `Decimal` at the edges and whole hundredths inside (cents for money, hundredths
 //! of a visit for counts), so the simulation adds integers and never rounds money.
 
+use super::number::format_value;
 use super::period::{day_label, working_days_between, Period};
-use super::pipeline::{Card, FieldError, Stage, StageKind};
-use super::smart::format_value;
-use super::{Currency, Metric, MetricUnit};
+use super::pipeline::{Opportunity, Stage, StageKind};
+use super::FieldError;
+use super::{Currency, Hundredths, Metric, MetricUnit};
 use chrono::NaiveDate;
 use rand_core::{RngCore, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
-use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
@@ -31,14 +31,7 @@ pub const EXACT_DEALS: usize = 64;
 
 /// Whole hundredths of a unit, the engine's integer measure.
 fn hundredths(value: Decimal) -> i64 {
-    (value * Decimal::ONE_HUNDRED)
-        .round()
-        .to_i64()
-        .unwrap_or(if value.is_sign_negative() {
-            i64::MIN / 4
-        } else {
-            i64::MAX / 4
-        })
+    Hundredths::from_decimal(value).raw()
 }
 
 fn decimal(hundredths: i64) -> Decimal {
@@ -110,7 +103,7 @@ impl Pace {
 
 /// An open opportunity expected to close in the period, as the forecast sees it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct OpenDeal {
+pub struct OpenOpportunity {
     /// Its value in the target's unit: the money value for bookings, 1 for won opportunities.
     pub value: Decimal,
     /// Percent, 0–100.
@@ -144,7 +137,13 @@ impl Band {
 /// Each open deal is won with its probability, independently; `trials` such outcomes, seeded
 /// with `seed`, give the 10th, 50th and 90th percentile of won + newly won and the share of
 /// outcomes that reach `target`.
-pub fn simulate(won: Decimal, open: &[OpenDeal], target: Decimal, trials: u32, seed: u64) -> Band {
+pub fn simulate(
+    won: Decimal,
+    open: &[OpenOpportunity],
+    target: Decimal,
+    trials: u32,
+    seed: u64,
+) -> Band {
     let Outcomes {
         mut totals,
         open_sum,
@@ -177,7 +176,7 @@ struct Outcomes {
     weighted: i64,
 }
 
-fn outcomes(won: Decimal, open: &[OpenDeal], trials: u32, seed: u64) -> Outcomes {
+fn outcomes(won: Decimal, open: &[OpenOpportunity], trials: u32, seed: u64) -> Outcomes {
     let won = hundredths(won);
     let mut sure = 0i64;
     let mut open_sum = 0i64;
@@ -456,11 +455,11 @@ impl ThresholdsInput {
 
 /// The fewest open deals, most likely first, whose values cover `gap`: how many there are and
 /// the stages they sit in (in the order met). `None` when the whole pipeline does not cover it.
-pub fn deals_to_cover(gap: Decimal, open: &[OpenDeal]) -> Option<(usize, Vec<String>)> {
+pub fn deals_to_cover(gap: Decimal, open: &[OpenOpportunity]) -> Option<(usize, Vec<String>)> {
     if gap <= Decimal::ZERO {
         return Some((0, Vec::new()));
     }
-    let mut ranked: Vec<&OpenDeal> = open.iter().filter(|d| d.probability > 0).collect();
+    let mut ranked: Vec<&OpenOpportunity> = open.iter().filter(|d| d.probability > 0).collect();
     ranked.sort_by(|a, b| {
         b.probability
             .cmp(&a.probability)
@@ -542,7 +541,7 @@ pub struct PipelineTarget {
     /// Won in the period by opportunities the board does not show.
     pub won_elsewhere: Decimal,
     /// Open opportunities closing in the period that the board does not show.
-    pub open_elsewhere: Vec<OpenDeal>,
+    pub open_elsewhere: Vec<OpenOpportunity>,
 }
 
 /// A card shown in another stage than its own: the drag in progress, before the drop.
@@ -555,7 +554,7 @@ pub struct WhatIf {
 impl PipelineTarget {
     /// What `card` adds to this target: its value in the target's unit, or `None` when it is
     /// someone else's, in another currency, or not a bookings/won-opportunities figure.
-    fn value_of(&self, card: &Card) -> Option<Decimal> {
+    fn value_of(&self, card: &Opportunity) -> Option<Decimal> {
         if !self.owners.contains(&card.owner_id) {
             return None;
         }
@@ -572,11 +571,11 @@ impl PipelineTarget {
     /// plus what the board does not show. A card dropped on Won now counts as won today.
     pub fn pipeline(
         &self,
-        cards: &[Card],
+        cards: &[Opportunity],
         stages: &[Stage],
         today: NaiveDate,
         what_if: Option<WhatIf>,
-    ) -> (Decimal, Vec<OpenDeal>) {
+    ) -> (Decimal, Vec<OpenOpportunity>) {
         let mut won = self.won_elsewhere;
         let mut open = self.open_elsewhere.clone();
         for card in cards {
@@ -605,7 +604,7 @@ impl PipelineTarget {
                     } else {
                         card.probability_in(stage)
                     };
-                    open.push(OpenDeal {
+                    open.push(OpenOpportunity {
                         value,
                         probability: probability.percent(),
                         stage: stage.name.clone(),
@@ -619,7 +618,7 @@ impl PipelineTarget {
 
     pub fn outlook(
         &self,
-        cards: &[Card],
+        cards: &[Opportunity],
         stages: &[Stage],
         today: NaiveDate,
         what_if: Option<WhatIf>,
@@ -647,7 +646,7 @@ pub fn pipeline_outlook(
     target: Decimal,
     period: Period,
     won: Decimal,
-    open: &[OpenDeal],
+    open: &[OpenOpportunity],
     today: NaiveDate,
     thresholds: &Thresholds,
 ) -> Outlook {
@@ -756,7 +755,7 @@ pub fn per_week(metric: Metric, week: Decimal, currency: Option<Currency>) -> St
 /// A made-up pipeline of `deals` open opportunities (stage probabilities, values from €500 to
 /// €100 k), the same on every platform: the workload of the engine's benchmarks, natively and
 /// in the browser.
-pub fn sample_pipeline(deals: usize) -> Vec<OpenDeal> {
+pub fn sample_pipeline(deals: usize) -> Vec<OpenOpportunity> {
     let mut rng = Xoshiro256PlusPlus::seed_from_u64(deals as u64);
     let stages = [
         ("Lead", 10),
@@ -768,7 +767,7 @@ pub fn sample_pipeline(deals: usize) -> Vec<OpenDeal> {
         .map(|_| {
             let x = rng.next_u64();
             let (stage, probability) = stages[(x % 4) as usize];
-            OpenDeal {
+            OpenOpportunity {
                 value: Decimal::new(50_000 + (x >> 8) as i64 % 9_950_000, 2),
                 probability,
                 stage: stage.to_string(),
@@ -781,6 +780,7 @@ pub fn sample_pipeline(deals: usize) -> Vec<OpenDeal> {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+    use rust_decimal::prelude::ToPrimitive;
 
     fn d(s: &str) -> Decimal {
         s.parse().unwrap()
@@ -848,8 +848,8 @@ mod tests {
         assert_eq!(percent.parse().unwrap().pace_on_track, 95);
     }
 
-    fn deal(value: &str, probability: u8) -> OpenDeal {
-        OpenDeal {
+    fn deal(value: &str, probability: u8) -> OpenOpportunity {
+        OpenOpportunity {
             value: d(value),
             probability,
             stage: "Proposal".into(),
@@ -913,7 +913,7 @@ mod tests {
 
     #[test]
     fn the_same_data_gives_the_same_numbers() {
-        let open: Vec<OpenDeal> = (0..500)
+        let open: Vec<OpenOpportunity> = (0..500)
             .map(|i| deal(&format!("{}", 100 + i * 7), (i % 99) as u8 + 1))
             .collect();
         let a = simulate(d("5000"), &open, d("60000"), TRIALS, SEED);
@@ -940,7 +940,7 @@ mod tests {
         ];
         check_mean(&open);
         // Many deals: the largest drawn exactly, the rest summed as a normal draw.
-        let open: Vec<OpenDeal> = (0..3000)
+        let open: Vec<OpenOpportunity> = (0..3000)
             .map(|i| {
                 deal(
                     &format!("{}.{:02}", 200 + (i * 37) % 5000, i % 100),
@@ -951,7 +951,7 @@ mod tests {
         check_mean(&open);
     }
 
-    fn check_mean(open: &[OpenDeal]) {
+    fn check_mean(open: &[OpenOpportunity]) {
         let band = simulate(d("0"), open, d("1"), 40_000, SEED);
         let mean = mean_of(open, 40_000);
         let weighted = band.weighted.to_f64().unwrap();
@@ -973,7 +973,7 @@ mod tests {
     }
 
     /// The mean of the simulated outcomes.
-    fn mean_of(open: &[OpenDeal], trials: u32) -> f64 {
+    fn mean_of(open: &[OpenOpportunity], trials: u32) -> f64 {
         let totals = outcomes(Decimal::ZERO, open, trials, SEED).totals;
         totals.iter().map(|&t| t as f64 / 100.0).sum::<f64>() / totals.len() as f64
     }
@@ -981,22 +981,22 @@ mod tests {
     #[test]
     fn deals_to_cover_picks_the_most_likely_first() {
         let open = [
-            OpenDeal {
+            OpenOpportunity {
                 value: d("30000"),
                 probability: 75,
                 stage: "Negotiation".into(),
             },
-            OpenDeal {
+            OpenOpportunity {
                 value: d("50000"),
                 probability: 25,
                 stage: "Qualified".into(),
             },
-            OpenDeal {
+            OpenOpportunity {
                 value: d("20000"),
                 probability: 75,
                 stage: "Negotiation".into(),
             },
-            OpenDeal {
+            OpenOpportunity {
                 value: d("9000"),
                 probability: 50,
                 stage: "Proposal".into(),
@@ -1043,8 +1043,8 @@ mod tests {
         }
     }
 
-    fn card(id: i64, owner: i64, value: &str, stage_id: i64, closes: NaiveDate) -> Card {
-        Card {
+    fn card(id: i64, owner: i64, value: &str, stage_id: i64, closes: NaiveDate) -> Opportunity {
+        Opportunity {
             id,
             title: format!("Deal {id}"),
             customer_id: 1,
@@ -1164,9 +1164,9 @@ mod tests {
         assert_eq!((fine.health, fine.warning), (Health::OnTrack, None));
     }
 
-    fn deals() -> impl Strategy<Value = Vec<OpenDeal>> {
+    fn deals() -> impl Strategy<Value = Vec<OpenOpportunity>> {
         prop::collection::vec(
-            (1i64..5_000_000, 0u8..=100).prop_map(|(cents, p)| OpenDeal {
+            (1i64..5_000_000, 0u8..=100).prop_map(|(cents, p)| OpenOpportunity {
                 value: Decimal::new(cents, 2),
                 probability: p,
                 stage: "Lead".into(),
@@ -1200,9 +1200,9 @@ mod tests {
             open in prop::collection::vec((1i64..5_000_000, any::<bool>()), 0..800),
             seed in any::<u64>(),
         ) {
-            let open: Vec<OpenDeal> = open
+            let open: Vec<OpenOpportunity> = open
                 .into_iter()
-                .map(|(cents, sure)| OpenDeal {
+                .map(|(cents, sure)| OpenOpportunity {
                     value: Decimal::new(cents, 2),
                     probability: if sure { 100 } else { 0 },
                     stage: "Lead".into(),

@@ -4,11 +4,15 @@
 //! so nothing in here may depend on either side's runtime.
 
 pub mod activity;
+pub mod allocation;
 pub mod check_in;
 pub mod email;
+pub mod field_error;
 pub mod forecast;
+pub mod hundredths;
 pub mod metric;
 pub mod money;
+pub mod number;
 pub mod org;
 pub mod period;
 pub mod pipeline;
@@ -19,11 +23,13 @@ pub mod target;
 pub mod turnover;
 
 pub use email::Email;
+pub use field_error::FieldError;
+pub use hundredths::Hundredths;
 pub use metric::{Metric, MetricUnit};
 pub use money::{Currency, Money, MoneyError};
 pub use org::{OrgUnitKind, Scope};
 pub use period::{Horizon, Period, PeriodError};
-pub use pipeline::{Card, ColumnTotals, FieldError, Stage, StageKind};
+pub use pipeline::{ColumnTotals, Opportunity, Stage, StageKind};
 pub use probability::Probability;
 pub use role::Role;
 pub use smart::{Level, SmartReport, TargetInput};

@@ -50,6 +50,19 @@ impl Period {
         Ok(Period { start, end })
     }
 
+    /// A filter's range, where either end may be left open: when both are given it is a
+    /// period, so the end may not come before the start. Every list that filters by dates
+    /// (board, opportunities, targets, customers) checks its range here.
+    pub fn range(
+        from: Option<NaiveDate>,
+        to: Option<NaiveDate>,
+    ) -> Result<(Option<NaiveDate>, Option<NaiveDate>), PeriodError> {
+        if let (Some(start), Some(end)) = (from, to) {
+            Period::new(start, end)?;
+        }
+        Ok((from, to))
+    }
+
     pub fn start(&self) -> NaiveDate {
         self.start
     }

@@ -3,7 +3,7 @@
 //! Validation of what a person typed lives here too, so the drawer in the browser and the
 //! server function refuse the same input with the same words.
 
-use super::{Currency, Money, MoneyError, Probability};
+use super::{Currency, FieldError, Money, MoneyError, Probability};
 use chrono::{DateTime, NaiveDate, Utc};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
@@ -56,22 +56,6 @@ pub struct Stage {
     /// Days in this stage after which an opportunity is marked as rotting; `None` never rots.
     pub rotting_days: Option<i32>,
     pub kind: StageKind,
-}
-
-/// One field's problem, for the form to show beside that field.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct FieldError {
-    pub field: &'static str,
-    pub message: String,
-}
-
-impl FieldError {
-    pub(crate) fn new(field: &'static str, message: impl Into<String>) -> Self {
-        FieldError {
-            field,
-            message: message.into(),
-        }
-    }
 }
 
 /// The longest title and lost reason accepted: a sentence, not an essay.
@@ -159,24 +143,76 @@ impl StageInput {
 }
 
 /// Whether a pipeline with these stage kinds still works: something to work on, somewhere to
-/// win and somewhere to lose.
-pub fn check_stage_kinds(kinds: impl IntoIterator<Item = StageKind>) -> Result<(), String> {
+/// win and somewhere to lose. Answers the kind it would lack.
+pub fn check_stage_kinds(kinds: impl IntoIterator<Item = StageKind>) -> Result<(), StageKind> {
     let kinds: Vec<StageKind> = kinds.into_iter().collect();
-    for (kind, what) in [
-        (StageKind::Open, "an open stage"),
-        (StageKind::Won, "a won stage"),
-        (StageKind::Lost, "a lost stage"),
-    ] {
-        if !kinds.contains(&kind) {
-            return Err(format!("the pipeline needs at least {what}"));
+    match [StageKind::Open, StageKind::Won, StageKind::Lost]
+        .into_iter()
+        .find(|k| !kinds.contains(k))
+    {
+        Some(missing) => Err(missing),
+        None => Ok(()),
+    }
+}
+
+/// "the pipeline needs at least a won stage"
+fn needs(kind: &StageKind) -> String {
+    let what = match kind {
+        StageKind::Open => "an open stage",
+        StageKind::Won => "a won stage",
+        StageKind::Lost => "a lost stage",
+    };
+    format!("the pipeline needs at least {what}")
+}
+
+/// Why a change to the pipeline's stages is refused, by the rules that keep a pipeline
+/// working. Checked inside the write that would break them; the message is the one a person
+/// reads, and [`StageRule::field`] the form field it is about.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum StageRule {
+    #[error("there is already a stage called \"{0}\"")]
+    DuplicateName(String),
+    #[error("{held} opportunities are in this stage; move them before making it {}", .kind.label().to_lowercase())]
+    HeldKindChange { held: i64, kind: StageKind },
+    #[error("{}", needs(.0))]
+    KindChangeLeaves(StageKind),
+    #[error("this stage is already first")]
+    AlreadyFirst,
+    #[error("this stage is already last")]
+    AlreadyLast,
+    #[error("{name} cannot be deleted: {}", needs(.missing))]
+    DeleteLeaves { name: String, missing: StageKind },
+    #[error("{held} opportunities are in {name}; choose the stage they move to")]
+    NeedsDestination { held: i64, name: String },
+    #[error("choose another stage of this pipeline")]
+    UnknownDestination,
+    #[error("{name} is {what}; its opportunities can only move to another {what} stage", what = .kind.label().to_lowercase())]
+    DestinationKind { name: String, kind: StageKind },
+}
+
+impl StageRule {
+    pub fn field(&self) -> &'static str {
+        match self {
+            StageRule::DuplicateName(_) => "name",
+            StageRule::HeldKindChange { .. } | StageRule::KindChangeLeaves(_) => "kind",
+            StageRule::AlreadyFirst | StageRule::AlreadyLast => "direction",
+            StageRule::DeleteLeaves { .. } => "id",
+            StageRule::NeedsDestination { .. }
+            | StageRule::UnknownDestination
+            | StageRule::DestinationKind { .. } => "move_to",
         }
     }
-    Ok(())
+}
+
+impl From<StageRule> for FieldError {
+    fn from(rule: StageRule) -> Self {
+        FieldError::new(rule.field(), rule.to_string())
+    }
 }
 
 /// An opportunity as the board and the drawer show it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Card {
+pub struct Opportunity {
     pub id: i64,
     pub title: String,
     pub customer_id: i64,
@@ -194,7 +230,7 @@ pub struct Card {
     pub version: i64,
 }
 
-impl Card {
+impl Opportunity {
     /// The probability that counts: the override, else the stage's default. Won and lost
     /// stages are certain either way.
     pub fn probability_in(&self, stage: &Stage) -> Probability {
@@ -236,8 +272,13 @@ impl Card {
 
     /// The card as it is right after a move to `stage` (what the board shows before the
     /// server confirms). A probability override belonged to the old stage and is dropped.
-    pub fn move_to(&self, stage: &Stage, lost_reason: Option<String>, now: DateTime<Utc>) -> Card {
-        Card {
+    pub fn move_to(
+        &self,
+        stage: &Stage,
+        lost_reason: Option<String>,
+        now: DateTime<Utc>,
+    ) -> Opportunity {
+        Opportunity {
             stage_id: stage.id,
             probability: None,
             lost_reason: (stage.kind == StageKind::Lost)
@@ -273,7 +314,7 @@ pub struct CurrencySums {
 }
 
 impl ColumnTotals {
-    pub fn of<'a>(cards: impl IntoIterator<Item = &'a Card>, stage: &Stage) -> Self {
+    pub fn of<'a>(cards: impl IntoIterator<Item = &'a Opportunity>, stage: &Stage) -> Self {
         let mut totals = ColumnTotals::default();
         for card in cards {
             totals.add(card, stage);
@@ -281,7 +322,7 @@ impl ColumnTotals {
         totals
     }
 
-    pub fn add(&mut self, card: &Card, stage: &Stage) {
+    pub fn add(&mut self, card: &Opportunity, stage: &Stage) {
         self.count += 1;
         let entry = self.sums.entry(card.value.currency()).or_default();
         entry.count += 1;
@@ -289,7 +330,7 @@ impl ColumnTotals {
         entry.weighted += card.weighted_in(stage).amount();
     }
 
-    pub fn remove(&mut self, card: &Card, stage: &Stage) {
+    pub fn remove(&mut self, card: &Opportunity, stage: &Stage) {
         let currency = card.value.currency();
         if let Some(entry) = self.sums.get_mut(&currency) {
             self.count -= 1;
@@ -526,8 +567,8 @@ mod tests {
         ]
     }
 
-    fn card(value: &str, stage_id: i64, probability: Option<u8>) -> Card {
-        Card {
+    fn card(value: &str, stage_id: i64, probability: Option<u8>) -> Opportunity {
+        Opportunity {
             id: 1,
             title: "Racking for hall 3".into(),
             customer_id: 1,
@@ -761,8 +802,9 @@ mod tests {
             ["probability", "rotting_days"]
         );
         assert!(check_stage_kinds([StageKind::Open, StageKind::Won, StageKind::Lost]).is_ok());
+        let missing = check_stage_kinds([StageKind::Open, StageKind::Lost]).unwrap_err();
         assert_eq!(
-            check_stage_kinds([StageKind::Open, StageKind::Lost]).unwrap_err(),
+            StageRule::KindChangeLeaves(missing).to_string(),
             "the pipeline needs at least a won stage"
         );
     }
@@ -772,7 +814,7 @@ mod tests {
         #[test]
         fn totals_are_exact_under_add_and_remove(values in proptest::collection::vec(0i64..10_000_000, 1..40), p in 0u8..=100) {
             let stage = Stage { probability: Probability::parse(i64::from(p)).unwrap(), ..stages()[1].clone() };
-            let cards: Vec<Card> = values.iter().map(|v| Card { value: Money::from_minor(*v, Currency::EUR), ..card("0", 2, None) }).collect();
+            let cards: Vec<Opportunity> = values.iter().map(|v| Opportunity { value: Money::from_minor(*v, Currency::EUR), ..card("0", 2, None) }).collect();
             let all = ColumnTotals::of(&cards, &stage);
             let expected: Decimal = cards.iter().map(|c| c.value.amount()).sum();
             prop_assert_eq!(all.sums[&Currency::EUR].value, expected);

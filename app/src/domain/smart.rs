@@ -4,10 +4,11 @@
 //! Each letter answers pass / warning / error with a sentence a manager understands. Errors
 //! carry the form field they are about, so a refused save points at the right input.
 
+use super::field_error::FieldError;
 use super::metric::{Metric, MetricUnit};
 use super::money::{Currency, Money};
+use super::number::{format_value, group, parse_number, signed_pct};
 use super::period::{day_label, Period};
-use super::pipeline::FieldError;
 use super::target::{Assignee, Factors, Rating, TargetKind};
 use chrono::{Datelike, NaiveDate};
 use rust_decimal::prelude::*;
@@ -200,86 +201,6 @@ pub struct TargetFields {
     pub kind: TargetKind,
     pub rationale: String,
     pub factors: Factors,
-}
-
-/// Renders a target value in its metric's unit: "€ 1.2 M", "120", "12.5 %".
-pub fn format_value(metric: Metric, value: Decimal, currency: Option<Currency>) -> String {
-    match metric.unit() {
-        MetricUnit::Currency => Money::new(value.round_dp(2), currency.unwrap_or(Currency::EUR))
-            .map(|m| m.display_short())
-            .unwrap_or_else(|_| value.to_string()),
-        MetricUnit::Count => group(value.round_dp(0)),
-        MetricUnit::Percent => format!("{} %", value.round_dp(1).normalize()),
-    }
-}
-
-fn group(value: Decimal) -> String {
-    let text = value.normalize().to_string();
-    let (sign, digits) = text.strip_prefix('-').map_or(("", &*text), |d| ("-", d));
-    let (whole, fraction) = digits.split_once('.').unwrap_or((digits, ""));
-    let mut out = String::new();
-    for (i, c) in whole.chars().enumerate() {
-        if i > 0 && (whole.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    if !fraction.is_empty() {
-        out.push('.');
-        out.push_str(fraction);
-    }
-    format!("{sign}{out}")
-}
-
-/// The smallest step a metric's values move in: a cent, one, a tenth of a percent.
-pub fn step(metric: Metric) -> Decimal {
-    match metric.unit() {
-        MetricUnit::Currency => Decimal::new(1, 2),
-        MetricUnit::Count => Decimal::ONE,
-        MetricUnit::Percent => Decimal::new(1, 1),
-    }
-}
-
-/// `+12 %`, `-3 %`: a signed whole percentage.
-fn signed_pct(pct: Decimal) -> String {
-    let rounded = pct.round_dp(0).normalize();
-    if rounded.is_sign_negative() && !rounded.is_zero() {
-        format!("{rounded} %")
-    } else {
-        format!("+{} %", rounded.abs())
-    }
-}
-
-/// Parses a number as people type it: spaces and `_` ignored, a decimal comma accepted,
-/// and `k` / `M` as thousands and millions ("250k", "1,2 M").
-fn parse_number(text: &str) -> Result<Decimal, String> {
-    let compact: String = text
-        .trim()
-        .chars()
-        .filter(|c| !c.is_whitespace() && *c != '_')
-        .collect();
-    let (digits, factor) = match compact.chars().last() {
-        Some('k' | 'K') => (&compact[..compact.len() - 1], Decimal::from(1_000)),
-        Some('m' | 'M') => (&compact[..compact.len() - 1], Decimal::from(1_000_000)),
-        _ => (&compact[..], Decimal::ONE),
-    };
-    let canonical = digits.replace(',', ".");
-    let shape_ok = canonical.matches('.').count() <= 1
-        && canonical
-            .trim_start_matches(['-', '+'])
-            .chars()
-            .all(|c| c.is_ascii_digit() || c == '.')
-        && canonical.chars().any(|c| c.is_ascii_digit());
-    if !shape_ok {
-        return Err(format!(
-            "\"{}\" is not a number (digits, an optional decimal point, k or M)",
-            text.trim()
-        ));
-    }
-    Decimal::from_str(&canonical)
-        .ok()
-        .and_then(|d| d.checked_mul(factor))
-        .ok_or_else(|| format!("\"{}\" is too large", text.trim()))
 }
 
 /// The years a target's period may fall in: wide enough for any plan, narrow enough that
@@ -834,47 +755,6 @@ fn time_bound(p: &Parsed, ctx: &SmartContext<'_>) -> Check {
     }
 }
 
-/// Splits `total` into `weights.len()` parts proportional to `weights`, each a multiple of
-/// `step`, summing exactly to `total` (when `total` is a multiple of `step`). Largest remainder
-/// first; all-zero weights split evenly.
-pub fn split(total: Decimal, weights: &[Decimal], step: Decimal) -> Vec<Decimal> {
-    if weights.is_empty() {
-        return Vec::new();
-    }
-    let weight_sum: Decimal = weights.iter().copied().filter(|w| *w > Decimal::ZERO).sum();
-    let shares: Vec<Decimal> = if weight_sum.is_zero() {
-        vec![Decimal::ONE / Decimal::from(weights.len()); weights.len()]
-    } else {
-        weights
-            .iter()
-            .map(|w| (*w).max(Decimal::ZERO) / weight_sum)
-            .collect()
-    };
-    let steps_total = (total / step).floor();
-    let exact: Vec<Decimal> = shares.iter().map(|s| steps_total * s).collect();
-    let mut parts: Vec<Decimal> = exact.iter().map(|e| e.floor()).collect();
-    let mut left = steps_total - parts.iter().copied().sum::<Decimal>();
-    let mut order: Vec<usize> = (0..parts.len()).collect();
-    // Largest fractional part first; ties go to the earlier member, so the split is stable.
-    order.sort_by(|a, b| {
-        (exact[*b] - parts[*b])
-            .cmp(&(exact[*a] - parts[*a]))
-            .then(a.cmp(b))
-    });
-    for i in order.into_iter().cycle() {
-        if left <= Decimal::ZERO {
-            break;
-        }
-        parts[i] += Decimal::ONE;
-        left -= Decimal::ONE;
-    }
-    let remainder = total - steps_total * step;
-    let mut result: Vec<Decimal> = parts.into_iter().map(|p| (p * step).normalize()).collect();
-    // A total that is not a multiple of the step: the sub-step rest goes to the first member.
-    result[0] = (result[0] + remainder).normalize();
-    result
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1216,67 +1096,7 @@ mod tests {
         assert_eq!(fields, vec!["value", "end", "kind"]);
     }
 
-    #[test]
-    fn numbers_as_people_type_them() {
-        assert_eq!(parse_number("250k").unwrap(), Decimal::from(250_000));
-        assert_eq!(parse_number("1,5 M").unwrap(), Decimal::from(1_500_000));
-        assert_eq!(parse_number("1 200 000").unwrap(), Decimal::from(1_200_000));
-        assert!(parse_number("12x").is_err());
-        assert_eq!(
-            format_value(Metric::Visits, Decimal::from(12_345), None),
-            "12,345"
-        );
-    }
-
-    #[test]
-    fn split_examples() {
-        let cent = Decimal::new(1, 2);
-        assert_eq!(
-            split(Decimal::from(100), &[Decimal::ONE; 3], cent),
-            vec![
-                Decimal::new(3334, 2),
-                Decimal::new(3333, 2),
-                Decimal::new(3333, 2)
-            ]
-        );
-        assert_eq!(
-            split(
-                Decimal::from(10),
-                &[Decimal::from(3), Decimal::ONE],
-                Decimal::ONE
-            ),
-            vec![Decimal::from(8), Decimal::from(2)]
-        );
-        // No history for anyone: even.
-        assert_eq!(
-            split(Decimal::from(9), &[Decimal::ZERO; 3], Decimal::ONE),
-            vec![Decimal::from(3); 3]
-        );
-    }
-
     proptest! {
-        #[test]
-        fn split_sums_exactly(total_cents in 0i64..10_000_000_000, weights in prop::collection::vec(0i64..1_000_000, 1..30)) {
-            let total = Decimal::new(total_cents, 2);
-            let weights: Vec<Decimal> = weights.into_iter().map(Decimal::from).collect();
-            let parts = split(total, &weights, Decimal::new(1, 2));
-            prop_assert_eq!(parts.len(), weights.len());
-            prop_assert_eq!(parts.iter().copied().sum::<Decimal>(), total);
-            for p in &parts {
-                prop_assert!(*p >= Decimal::ZERO);
-                prop_assert!(p.normalize().scale() <= 2);
-            }
-        }
-
-        #[test]
-        fn even_split_differs_by_at_most_one_step(total in 0i64..1_000_000, n in 1usize..40) {
-            let parts = split(Decimal::from(total), &vec![Decimal::ONE; n], Decimal::ONE);
-            let max = parts.iter().max().unwrap();
-            let min = parts.iter().min().unwrap();
-            prop_assert!(*max - *min <= Decimal::ONE);
-            prop_assert_eq!(parts.iter().copied().sum::<Decimal>(), Decimal::from(total));
-        }
-
         #[test]
         fn the_check_never_panics(statement in ".{0,80}", value in ".{0,12}", start in ".{0,12}", end in ".{0,12}", metric in prop::sample::select(vec!["turnover", "visits", "customer_growth_pct", "", "x"])) {
             let input = TargetInput { statement, value, start, end, metric: metric.into(), ..good() };

@@ -406,6 +406,28 @@ pub struct Agreement {
     pub has_counter: bool,
 }
 
+/// Why the agreement's rules refuse a step. Its message names the rule in a manager's words.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum StepRefused {
+    #[error("only the side that proposed it can withdraw the proposal")]
+    NotYourProposal,
+    #[error("you proposed this target: the other side accepts it or asks for changes")]
+    OwnProposal,
+    #[error("the request for changes has no counter-value to accept")]
+    NoCounter,
+    #[error("you made the counter-proposal: the other side accepts it")]
+    OwnCounter,
+    #[error("the manager's side closes a target")]
+    ManagerCloses,
+    #[error("a target can be closed only after its period has ended")]
+    PeriodRunning,
+    #[error("\"{}\" is not possible while the target is {}", .step.label(), .status.label().to_lowercase())]
+    NotNow {
+        step: Transition,
+        status: TargetStatus,
+    },
+}
+
 /// What a transition turns the agreement into. `Close` needs the outcome, which only the
 /// server can measure, so it is passed in.
 pub fn apply(
@@ -414,7 +436,7 @@ pub fn apply(
     transition: &Transition,
     period_over: bool,
     achieved: bool,
-) -> Result<Agreement, String> {
+) -> Result<Agreement, StepRefused> {
     use TargetStatus::*;
     let next = |status, awaiting| Agreement {
         status,
@@ -427,11 +449,9 @@ pub fn apply(
         (Transition::Withdraw, Proposed) if state.awaiting == Some(actor.other()) => {
             Ok(next(Draft, None))
         }
-        (Transition::Withdraw, Proposed) => {
-            Err("only the side that proposed it can withdraw the proposal".into())
-        }
+        (Transition::Withdraw, Proposed) => Err(StepRefused::NotYourProposal),
         (Transition::Accept | Transition::RequestChanges, Proposed) if !their_turn => {
-            Err("you proposed this target: the other side accepts it or asks for changes".into())
+            Err(StepRefused::OwnProposal)
         }
         (Transition::Accept, Proposed) => Ok(next(Agreed, None)),
         (Transition::RequestChanges, Proposed) => Ok(Agreement {
@@ -440,24 +460,19 @@ pub fn apply(
             has_counter: false,
         }),
         (Transition::AcceptCounter, ChangesRequested) if !state.has_counter => {
-            Err("the request for changes has no counter-value to accept".into())
+            Err(StepRefused::NoCounter)
         }
         (Transition::AcceptCounter, ChangesRequested) if !their_turn => {
-            Err("you made the counter-proposal: the other side accepts it".into())
+            Err(StepRefused::OwnCounter)
         }
         (Transition::AcceptCounter, ChangesRequested) => Ok(next(Agreed, None)),
-        (Transition::Close, Agreed) if actor != Side::Manager => {
-            Err("the manager's side closes a target".into())
-        }
-        (Transition::Close, Agreed) if !period_over => {
-            Err("a target can be closed only after its period has ended".into())
-        }
+        (Transition::Close, Agreed) if actor != Side::Manager => Err(StepRefused::ManagerCloses),
+        (Transition::Close, Agreed) if !period_over => Err(StepRefused::PeriodRunning),
         (Transition::Close, Agreed) => Ok(next(if achieved { Achieved } else { Missed }, None)),
-        (t, status) => Err(format!(
-            "\"{}\" is not possible while the target is {}",
-            t.label(),
-            status.label().to_lowercase()
-        )),
+        (step, status) => Err(StepRefused::NotNow {
+            step: step.clone(),
+            status,
+        }),
     }
 }
 
@@ -489,7 +504,7 @@ mod tests {
         assert_eq!(proposed, state(Proposed, Some(Side::Assignee), false));
         // The manager cannot accept their own proposal on the rep's behalf.
         let err = apply(proposed, Side::Manager, &Transition::Accept, false, false).unwrap_err();
-        assert!(err.contains("other side"), "{err}");
+        assert!(err.to_string().contains("other side"), "{err}");
         let countered = apply(
             proposed,
             Side::Assignee,
@@ -559,6 +574,7 @@ mod tests {
         assert!(
             apply(agreed, Side::Manager, &Transition::Close, false, true)
                 .unwrap_err()
+                .to_string()
                 .contains("after its period")
         );
         assert!(apply(agreed, Side::Assignee, &Transition::Close, true, true).is_err());
@@ -587,7 +603,7 @@ mod tests {
         )
         .unwrap_err();
         assert_eq!(
-            err,
+            err.to_string(),
             "\"Propose\" is not possible while the target is agreed"
         );
         assert_eq!(

@@ -1,14 +1,13 @@
 //! The landing page after sign-in: what changed since yesterday, my targets with status and
 //! pace, and for managers their team's targets with who is off track.
 
-use crate::api::dashboard::{
-    get_dashboard, Dashboard, Digest, RottenOpportunity, StatusChange, TrendChange,
-};
-use crate::api::targets::TargetRow;
+use crate::api::dashboard::get_dashboard;
 use crate::components::outlook::{HealthTag, OutlookLine, Progress};
 use crate::components::turnover::trend_text;
 use crate::domain::forecast::Health;
 use crate::domain::period::day_label;
+use crate::model::dashboard::{Dashboard, Digest, RottenOpportunity, StatusChange, TrendChange};
+use crate::model::targets::TargetRow;
 use crate::providers::auth::use_auth;
 use leptos::either::Either;
 use leptos::prelude::*;

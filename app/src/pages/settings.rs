@@ -6,12 +6,14 @@ use crate::api::dashboard::{get_thresholds, save_thresholds};
 use crate::components::form::{Field, FormErrors};
 use crate::domain::forecast::ThresholdsInput;
 use crate::domain::turnover::TrendRuleInput;
+use crate::domain::FieldError;
 use crate::domain::Role;
+use crate::error::AppError;
 use crate::providers::auth::use_auth;
 use leptos::either::Either;
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 use leptos_meta::Title;
+use std::future::Future;
 
 #[component]
 pub fn SettingsPage() -> impl IntoView {
@@ -29,7 +31,7 @@ pub fn SettingsPage() -> impl IntoView {
                 {move || Suspend::new(async move {
                     let is_admin = auth.user.await.is_ok_and(|u| u.role == Role::Admin);
                     match thresholds.await {
-                        Ok(t) => Either::Left(view! { <ThresholdsForm input=t.into() is_admin /> }),
+                        Ok(t) => Either::Left(thresholds_form(t.into(), is_admin)),
                         Err(e) => Either::Right(view! { <p class="form-error" role="alert">{e.to_string()}</p> }),
                     }
                 })}
@@ -47,7 +49,7 @@ pub fn SettingsPage() -> impl IntoView {
                 {move || Suspend::new(async move {
                     let is_admin = auth.user.await.is_ok_and(|u| u.role == Role::Admin);
                     match trend_rule.await {
-                        Ok(r) => Either::Left(view! { <TrendForm input=r.into() is_admin /> }),
+                        Ok(r) => Either::Left(trend_form(r.into(), is_admin)),
                         Err(e) => Either::Right(view! { <p class="form-error" role="alert">{e.to_string()}</p> }),
                     }
                 })}
@@ -56,155 +58,225 @@ pub fn SettingsPage() -> impl IntoView {
     }
 }
 
-#[component]
-fn TrendForm(input: TrendRuleInput, is_admin: bool) -> impl IntoView {
-    let form = RwSignal::new(input);
-    let errors = FormErrors::new();
-    let saved = RwSignal::new(None::<String>);
-    let busy = RwSignal::new(false);
-    let problems = Memo::new(move |_| form.with(|f| f.parse().err().unwrap_or_default()));
-    let input = move |field: &'static str,
-                      get: fn(&TrendRuleInput) -> &String,
-                      set: fn(&mut TrendRuleInput, String)| {
-        view! {
-            <input
-                id=format!("field-{field}")
-                inputmode="decimal"
-                disabled=!is_admin
-                aria-describedby=format!("error-{field}")
-                prop:value=move || form.with(|f| get(f).clone())
-                on:input=move |ev| {
-                    form.update(|f| set(f, event_target_value(&ev)));
-                    errors.edited(field);
-                    saved.set(None);
-                }
-                on:blur=move |_| errors.touch(field)
-            />
-        }
-    };
-    let submit = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
-        errors.try_save();
-        if !problems.with(Vec::is_empty) {
-            return;
-        }
-        busy.set(true);
-        let input = form.get_untracked();
-        spawn_local(async move {
-            match save_trend_rule(input).await {
-                Ok(r) => {
-                    form.set(r.into());
-                    saved.set(Some(
-                        "Saved: the customers' trend flags now follow this rule.".into(),
-                    ));
-                }
-                Err(e) => errors.refused(e),
-            }
-            busy.set(false);
-        });
-    };
-    let message = move |field| move || errors.message(field, &problems.get());
-    view! {
-        <form class="thresholds-form" on:submit=submit novalidate data-testid="trend-form">
-            <Field label="Least change of the monthly run rate" field="min_change_pct" error=message("min_change_pct")>
-                {input("min_change_pct", |f| &f.min_change_pct, |f, v| f.min_change_pct = v)}
-                <span class="unit">" %"</span>
-            </Field>
-            <Field label="and at least, per month" field="min_change_amount" error=message("min_change_amount")>
-                {input("min_change_amount", |f| &f.min_change_amount, |f, v| f.min_change_amount = v)}
-                <span class="unit">" €"</span>
-            </Field>
-            {move || errors.general().map(|e| view! { <p class="form-error" role="alert">{e}</p> })}
-            {move || saved.get().map(|s| view! { <p class="notice notice-info" role="status" data-testid="trend-saved">{s}</p> })}
-            {if is_admin {
-                Either::Left(view! {
-                    <button type="submit" class="button-primary" disabled=move || busy.get() data-testid="save-trend">"Save"</button>
-                })
-            } else {
-                Either::Right(view! { <p class="muted small">"Only an admin can change this."</p> })
-            }}
-        </form>
-    }
+/// One input of a settings form: the field it edits and how to read and write it.
+struct Input<I> {
+    label: &'static str,
+    field: &'static str,
+    unit: &'static str,
+    get: fn(&I) -> &String,
+    set: fn(&mut I, String),
 }
 
+/// A group of inputs, under a legend when there are several groups.
+struct Group<I> {
+    legend: Option<&'static str>,
+    inputs: Vec<Input<I>>,
+}
+
+/// What differs between the settings forms; the form itself is [`SettingsForm`].
+struct Settings<I, Fut> {
+    /// `data-testid` prefix: `{name}-form`, `save-{name}`, `{name}-saved`, `{name}-error`.
+    name: &'static str,
+    groups: Vec<Group<I>>,
+    inputmode: &'static str,
+    note: Option<&'static str>,
+    saved: &'static str,
+    admins_only: &'static str,
+    parse: fn(&I) -> Vec<FieldError>,
+    save: fn(I) -> Fut,
+}
+
+fn thresholds_form(input: ThresholdsInput, is_admin: bool) -> impl IntoView {
+    type Get = fn(&ThresholdsInput) -> &String;
+    type Set = fn(&mut ThresholdsInput, String);
+    let pct = |label: &'static str, field: &'static str, get: Get, set: Set| Input {
+        label,
+        field,
+        unit: " %",
+        get,
+        set,
+    };
+    let settings = Settings {
+        name: "thresholds",
+        groups: vec![
+            Group {
+                legend: Some("Bookings and won opportunities: chance to reach the target"),
+                inputs: vec![
+                    pct(
+                        "On track from",
+                        "hit_on_track",
+                        |f| &f.hit_on_track,
+                        |f, v| f.hit_on_track = v,
+                    ),
+                    pct(
+                        "Off track below",
+                        "hit_off_track",
+                        |f| &f.hit_off_track,
+                        |f, v| f.hit_off_track = v,
+                    ),
+                ],
+            },
+            Group {
+                legend: Some("Run-rate metrics: projection as a share of the target"),
+                inputs: vec![
+                    pct(
+                        "On track from",
+                        "pace_on_track",
+                        |f| &f.pace_on_track,
+                        |f, v| f.pace_on_track = v,
+                    ),
+                    pct(
+                        "Off track below",
+                        "pace_off_track",
+                        |f| &f.pace_off_track,
+                        |f, v| f.pace_off_track = v,
+                    ),
+                ],
+            },
+        ],
+        inputmode: "numeric",
+        note: Some("Between the two figures a target is at risk."),
+        saved: "Saved: every status is now worked out with these thresholds.",
+        admins_only: "Only an admin can change these.",
+        parse: |f| f.parse().err().unwrap_or_default(),
+        save: |input| async move { save_thresholds(input).await.map(ThresholdsInput::from) },
+    };
+    view! { <SettingsForm input is_admin settings /> }
+}
+
+fn trend_form(input: TrendRuleInput, is_admin: bool) -> impl IntoView {
+    let settings = Settings {
+        name: "trend",
+        groups: vec![Group {
+            legend: None,
+            inputs: vec![
+                Input {
+                    label: "Least change of the monthly run rate",
+                    field: "min_change_pct",
+                    unit: " %",
+                    get: |f: &TrendRuleInput| &f.min_change_pct,
+                    set: |f, v| f.min_change_pct = v,
+                },
+                Input {
+                    label: "and at least, per month",
+                    field: "min_change_amount",
+                    unit: " €",
+                    get: |f| &f.min_change_amount,
+                    set: |f, v| f.min_change_amount = v,
+                },
+            ],
+        }],
+        inputmode: "decimal",
+        note: None,
+        saved: "Saved: the customers' trend flags now follow this rule.",
+        admins_only: "Only an admin can change this.",
+        parse: |f| f.parse().err().unwrap_or_default(),
+        save: |input| async move { save_trend_rule(input).await.map(TrendRuleInput::from) },
+    };
+    view! { <SettingsForm input is_admin settings /> }
+}
+
+/// A settings form: every field checked as it is typed by the parser the server runs, saved
+/// through an [`Action`] (its pending state disables the button), the stored values shown back.
 #[component]
-fn ThresholdsForm(input: ThresholdsInput, is_admin: bool) -> impl IntoView {
+fn SettingsForm<I, Fut>(input: I, is_admin: bool, settings: Settings<I, Fut>) -> impl IntoView
+where
+    I: Clone + Send + Sync + 'static,
+    Fut: Future<Output = Result<I, AppError>> + Send + 'static,
+{
+    let Settings {
+        name,
+        groups,
+        inputmode,
+        note,
+        saved,
+        admins_only,
+        parse,
+        save,
+    } = settings;
     let form = RwSignal::new(input);
     let errors = FormErrors::new();
-    let saved = RwSignal::new(None::<String>);
-    let busy = RwSignal::new(false);
-    let problems = Memo::new(move |_| form.with(|f| f.parse().err().unwrap_or_default()));
-    let input = move |field: &'static str,
-                      get: fn(&ThresholdsInput) -> &String,
-                      set: fn(&mut ThresholdsInput, String)| {
-        view! {
-            <input
-                id=format!("field-{field}")
-                inputmode="numeric"
-                disabled=!is_admin
-                aria-describedby=format!("error-{field}")
-                prop:value=move || form.with(|f| get(f).clone())
-                on:input=move |ev| {
-                    form.update(|f| set(f, event_target_value(&ev)));
-                    errors.edited(field);
-                    saved.set(None);
-                }
-                on:blur=move |_| errors.touch(field)
-            />
-            <span class="unit">" %"</span>
+    // Edited since the last save: the "saved" notice is about what the form no longer shows.
+    let edited = RwSignal::new(false);
+    let problems = Memo::new(move |_| form.with(parse));
+    let action = Action::new(move |input: &I| {
+        let stored = save(input.clone());
+        async move {
+            let outcome = stored.await;
+            match &outcome {
+                Ok(stored) => form.set(stored.clone()),
+                Err(e) => errors.refused(e.clone()),
+            }
+            outcome.is_ok()
         }
-    };
+    });
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         errors.try_save();
         if !problems.with(Vec::is_empty) {
             return;
         }
-        busy.set(true);
-        let input = form.get_untracked();
-        spawn_local(async move {
-            match save_thresholds(input).await {
-                Ok(t) => {
-                    form.set(t.into());
-                    saved.set(Some(
-                        "Saved: every status is now worked out with these thresholds.".into(),
-                    ));
-                }
-                Err(e) => errors.refused(e),
-            }
-            busy.set(false);
-        });
+        edited.set(false);
+        action.dispatch(form.get_untracked());
     };
-    let message = move |field| move || errors.message(field, &problems.get());
+    let shows_saved = move || action.value().get() == Some(true) && !edited.get();
+    let several = groups.len() > 1;
+    let groups = groups
+        .into_iter()
+        .map(|group| {
+            let inputs = group
+                .inputs
+                .into_iter()
+                .map(
+                    |Input {
+                         label,
+                         field,
+                         unit,
+                         get,
+                         set,
+                     }| {
+                        let message = move || errors.message(field, &problems.get());
+                        view! {
+                            <Field label field error=message>
+                                <input
+                                    id=format!("field-{field}")
+                                    inputmode=inputmode
+                                    disabled=!is_admin
+                                    aria-describedby=format!("error-{field}")
+                                    prop:value=move || form.with(|f| get(f).clone())
+                                    on:input=move |ev| {
+                                        form.update(|f| set(f, event_target_value(&ev)));
+                                        errors.edited(field);
+                                        edited.set(true);
+                                    }
+                                    on:blur=move |_| errors.touch(field)
+                                />
+                                <span class="unit">{unit}</span>
+                            </Field>
+                        }
+                    },
+                )
+                .collect_view();
+            match group.legend.filter(|_| several) {
+                Some(legend) => {
+                    Either::Left(view! { <fieldset><legend>{legend}</legend>{inputs}</fieldset> })
+                }
+                None => Either::Right(inputs),
+            }
+        })
+        .collect_view();
     view! {
-        <form class="thresholds-form" on:submit=submit novalidate data-testid="thresholds-form">
-            <fieldset>
-                <legend>"Bookings and won opportunities: chance to reach the target"</legend>
-                <Field label="On track from" field="hit_on_track" error=message("hit_on_track")>
-                    {input("hit_on_track", |f| &f.hit_on_track, |f, v| f.hit_on_track = v)}
-                </Field>
-                <Field label="Off track below" field="hit_off_track" error=message("hit_off_track")>
-                    {input("hit_off_track", |f| &f.hit_off_track, |f, v| f.hit_off_track = v)}
-                </Field>
-            </fieldset>
-            <fieldset>
-                <legend>"Run-rate metrics: projection as a share of the target"</legend>
-                <Field label="On track from" field="pace_on_track" error=message("pace_on_track")>
-                    {input("pace_on_track", |f| &f.pace_on_track, |f, v| f.pace_on_track = v)}
-                </Field>
-                <Field label="Off track below" field="pace_off_track" error=message("pace_off_track")>
-                    {input("pace_off_track", |f| &f.pace_off_track, |f, v| f.pace_off_track = v)}
-                </Field>
-            </fieldset>
-            <p class="muted small">"Between the two figures a target is at risk."</p>
-            {move || errors.general().map(|e| view! { <p class="form-error" role="alert" data-testid="thresholds-error">{e}</p> })}
-            {move || saved.get().map(|s| view! { <p class="notice notice-info" role="status" data-testid="thresholds-saved">{s}</p> })}
+        <form class="thresholds-form" on:submit=submit novalidate data-testid=format!("{name}-form")>
+            {groups}
+            {note.map(|n| view! { <p class="muted small">{n}</p> })}
+            {move || errors.general().map(|e| view! { <p class="form-error" role="alert" data-testid=format!("{name}-error")>{e}</p> })}
+            {move || shows_saved().then(|| view! { <p class="notice notice-info" role="status" data-testid=format!("{name}-saved")>{saved}</p> })}
             {if is_admin {
                 Either::Left(view! {
-                    <button type="submit" class="button-primary" disabled=move || busy.get() data-testid="save-thresholds">"Save"</button>
+                    <button type="submit" class="button-primary" disabled=move || action.pending().get() data-testid=format!("save-{name}")>"Save"</button>
                 })
             } else {
-                Either::Right(view! { <p class="muted small">"Only an admin can change these."</p> })
+                Either::Right(view! { <p class="muted small">{admins_only}</p> })
             }}
         </form>
     }

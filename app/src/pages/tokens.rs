@@ -1,12 +1,10 @@
 //! API tokens (managers and admins, on the settings page): create a named token with a role
 //! over part of the organisation, see it once, and revoke it.
 
-use crate::api::tokens::{
-    api_token_choices, create_api_token, list_api_tokens, revoke_api_token, CreatedToken,
-    TokenChoices, TokenRow,
-};
+use crate::api::tokens::{api_token_choices, create_api_token, list_api_tokens, revoke_api_token};
 use crate::components::form::{Field, FormErrors};
 use crate::domain::Role;
+use crate::model::tokens::{CreatedToken, TokenChoices, TokenRow};
 use leptos::either::Either;
 use leptos::prelude::*;
 use leptos::task::spawn_local;

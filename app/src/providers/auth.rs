@@ -1,5 +1,6 @@
-use crate::api::auth::{get_current_user, Logout, SessionUser};
+use crate::api::auth::{get_current_user, Logout};
 use crate::error::AppError;
+use crate::model::auth::SessionUser;
 use leptos::prelude::*;
 
 /// The signed-in user and the sign-out action, provided by the app layout.

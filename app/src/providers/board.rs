@@ -1,9 +1,10 @@
 //! The board's state in the browser: the cards, the drag in progress, the dialogs, and the
 //! optimistic move that the server's answer confirms or reverts.
 
-use crate::api::pipeline::{get_opportunity, move_opportunity, Board};
-use crate::domain::{Card, ColumnTotals, Stage, StageKind};
+use crate::api::pipeline::{get_opportunity, move_opportunity};
+use crate::domain::{ColumnTotals, Opportunity, Stage, StageKind};
 use crate::error::AppError;
+use crate::model::pipeline::Board;
 use chrono::NaiveDate;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -34,7 +35,7 @@ pub enum DrawerTarget {
 pub struct BoardContext {
     pub stages: StoredValue<Vec<Stage>>,
     pub today: NaiveDate,
-    pub cards: RwSignal<Vec<Card>>,
+    pub cards: RwSignal<Vec<Opportunity>>,
     /// Cards whose move the server has not answered yet.
     pub pending: RwSignal<HashSet<i64>>,
     pub drag: RwSignal<Option<Drag>>,
@@ -80,7 +81,7 @@ impl BoardContext {
             .with_value(|s| s.iter().find(|s| s.id == id).cloned())
     }
 
-    pub fn card(&self, id: i64) -> Option<Card> {
+    pub fn card(&self, id: i64) -> Option<Opportunity> {
         self.cards
             .with_untracked(|cards| cards.iter().find(|c| c.id == id).cloned())
     }
@@ -101,7 +102,7 @@ impl BoardContext {
     /// saved. A memo per column: a move re-renders the cards it changes in the two columns it
     /// touches, nothing else. (Cards do not each subscribe to `pending`: with 2 000 cards,
     /// 2 000 effects re-running on every move cost a visible frame.)
-    pub fn column_cards(&self, stage_id: i64) -> Memo<Vec<(Card, bool)>> {
+    pub fn column_cards(&self, stage_id: i64) -> Memo<Vec<(Opportunity, bool)>> {
         let cards = self.cards;
         let pending = self.pending;
         Memo::new(move |_| {
@@ -120,9 +121,9 @@ impl BoardContext {
     /// The column's cards that are drawn: the first `shown`, plus any card touched here.
     pub fn window(
         &self,
-        cards: Memo<Vec<(Card, bool)>>,
+        cards: Memo<Vec<(Opportunity, bool)>>,
         shown: RwSignal<usize>,
-    ) -> Memo<Vec<(Card, bool)>> {
+    ) -> Memo<Vec<(Opportunity, bool)>> {
         let touched = self.touched;
         Memo::new(move |_| {
             let shown = shown.get();
@@ -152,7 +153,7 @@ impl BoardContext {
     pub fn column_totals(
         &self,
         stage: Stage,
-        cards: Memo<Vec<(Card, bool)>>,
+        cards: Memo<Vec<(Opportunity, bool)>>,
     ) -> Memo<ColumnTotals> {
         let base = Memo::new({
             let stage = stage.clone();
@@ -270,7 +271,7 @@ impl BoardContext {
     }
 
     /// Puts `card` in place of the card with its id, or adds it.
-    pub fn replace(&self, card: Card) {
+    pub fn replace(&self, card: Opportunity) {
         self.touch(card.id);
         self.cards
             .update(|cards| match cards.iter_mut().find(|c| c.id == card.id) {

@@ -1,13 +1,10 @@
 //! Activities recorded through the API: stored once per client id.
 
 use super::scope::push_owner_filter;
-use super::{RepoError, WriteError};
-use crate::db::Db;
+use super::{Entity, RepoError, WriteError};
+use crate::db::{sql, Db};
 use crate::domain::activity::{ActivityInput, ActivityKind};
 use crate::domain::Scope;
-use crate::error::AppError;
-use crate::on_db;
-use sqlx::QueryBuilder;
 
 /// What is stored for a client id: the activity, and whether this request stored it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -18,9 +15,12 @@ pub struct ActivitySaved {
 
 /// The activity `user_id` stored under `client_id`: client ids are each user's own.
 async fn existing(db: &Db, user_id: i64, client_id: &str) -> Result<Option<i64>, RepoError> {
-    let found: Option<(i64,)> = on_db!(db, pool => sqlx::query_as(
-        "SELECT id FROM activities WHERE user_id = $1 AND client_id = $2"
-    ).bind(user_id).bind(client_id).fetch_optional(pool).await?);
+    let found: Option<(i64,)> =
+        sql("SELECT id FROM activities WHERE user_id = $1 AND client_id = $2")
+            .bind(user_id)
+            .bind(client_id)
+            .fetch_optional(db)
+            .await?;
     Ok(found.map(|(id,)| id))
 }
 
@@ -40,41 +40,36 @@ pub async fn record(
             duplicate: true,
         });
     }
-    let start = db.begin_write().await;
-    let inserted: Option<i64> = on_db!(db, pool => {
-        let mut tx = pool.begin_with(start.sql).await?;
-        let mut qb = QueryBuilder::new("SELECT c.id FROM customers c WHERE c.id = ");
-        qb.push_bind(input.customer_id).push(" AND ");
-        push_owner_filter(&mut qb, scope, "c.owner_id");
-        let visible: Option<(i64,)> = qb.build_query_as().fetch_optional(&mut *tx).await?;
-        if visible.is_none() {
-            return Err(AppError::NotFound("customer".into()).into());
-        }
-        let row: Option<(i64,)> = sqlx::query_as(
-            "INSERT INTO activities (kind, customer_id, user_id, occurred_at, notes, client_id) \
-             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (user_id, client_id) DO NOTHING RETURNING id",
-        )
-        .bind(input.kind.as_str())
+    let mut tx = db.begin_write().await?;
+    let mut qb = sql("SELECT c.id FROM customers c WHERE c.id = ");
+    qb.push_bind(input.customer_id).push(" AND ");
+    push_owner_filter(&mut qb, scope, "c.owner_id");
+    let visible: Option<(i64,)> = qb.fetch_optional(&mut tx).await?;
+    if visible.is_none() {
+        return Err(WriteError::NotFound(Entity::Customer));
+    }
+    let row: Option<(i64,)> = sql(
+        "INSERT INTO activities (kind, customer_id, user_id, occurred_at, notes, client_id) \
+         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (user_id, client_id) DO NOTHING RETURNING id",
+    )
+    .bind(input.kind.as_str())
+    .bind(input.customer_id)
+    .bind(user_id)
+    .bind(input.occurred_at)
+    .bind(input.notes.trim())
+    .bind(&input.client_id)
+    .fetch_optional(&mut tx)
+    .await?;
+    if row.is_some() && input.kind == ActivityKind::InitialContact {
+        sql("UPDATE customers SET first_contact_on = $1 \
+             WHERE id = $2 AND (first_contact_on IS NULL OR first_contact_on > $1)")
+        .bind(input.occurred_at.date_naive())
         .bind(input.customer_id)
-        .bind(user_id)
-        .bind(input.occurred_at)
-        .bind(input.notes.trim())
-        .bind(&input.client_id)
-        .fetch_optional(&mut *tx)
+        .execute(&mut tx)
         .await?;
-        if row.is_some() && input.kind == ActivityKind::InitialContact {
-            sqlx::query(
-                "UPDATE customers SET first_contact_on = $1 \
-                 WHERE id = $2 AND (first_contact_on IS NULL OR first_contact_on > $1)",
-            )
-            .bind(input.occurred_at.date_naive())
-            .bind(input.customer_id)
-            .execute(&mut *tx)
-            .await?;
-        }
-        tx.commit().await?;
-        row.map(|(id,)| id)
-    });
+    }
+    tx.commit().await?;
+    let inserted = row.map(|(id,)| id);
     match inserted {
         Some(id) => Ok(ActivitySaved {
             id,

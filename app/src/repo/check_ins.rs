@@ -3,17 +3,15 @@
 //! list and map.
 
 use super::scope::{push_owner_filter, push_unit_filter};
-use super::{RepoError, WriteError};
-use crate::api::check_ins::{CheckInCustomer, CheckInRow, CheckInSaved};
-use crate::db::Db;
+use super::{Entity, RepoError, WriteError};
+use crate::db::{sql, Db};
 use crate::domain::check_in::{
     CheckInInput, CheckOutInput, CheckedCheckIn, Outcome, Position, Verification, DEFAULT_RADIUS_M,
 };
 use crate::domain::Scope;
 use crate::error::AppError;
-use crate::on_db;
+use crate::model::check_ins::{CheckInCustomer, CheckInRow, CheckInSaved};
 use chrono::{DateTime, Utc};
-use sqlx::QueryBuilder;
 
 /// Customers `scope` may check in at, by name, with where they are.
 #[tracing::instrument(skip(db), err)]
@@ -26,14 +24,11 @@ pub async fn customers(db: &Db, scope: &Scope) -> Result<Vec<CheckInCustomer>, R
         Option<f64>,
         Option<i32>,
     );
-    let rows: Vec<Row> = on_db!(db, pool => {
-        let mut qb = QueryBuilder::new(
-            "SELECT c.id, c.name, c.city, c.lat, c.lon, c.visit_radius_m FROM customers c WHERE ",
-        );
-        push_owner_filter(&mut qb, scope, "c.owner_id");
-        qb.push(" ORDER BY c.name, c.id");
-        qb.build_query_as().fetch_all(pool).await?
-    });
+    let mut qb =
+        sql("SELECT c.id, c.name, c.city, c.lat, c.lon, c.visit_radius_m FROM customers c WHERE ");
+    push_owner_filter(&mut qb, scope, "c.owner_id");
+    qb.push(" ORDER BY c.name, c.id");
+    let rows: Vec<Row> = qb.fetch_all(db).await?;
     Ok(rows
         .into_iter()
         .map(|(id, name, city, lat, lon, radius)| CheckInCustomer {
@@ -152,108 +147,103 @@ pub async fn record(
         input.customer_id,
         input.device_time,
     );
-    let start = db.begin_write().await;
-    on_db!(db, pool => {
-        let mut tx = pool.begin_with(start.sql).await?;
-        let mut qb = QueryBuilder::new(
-            "SELECT c.lat, c.lon, c.visit_radius_m, c.first_contact_on FROM customers c WHERE c.id = ",
-        );
-        qb.push_bind(customer_id).push(" AND ");
-        push_owner_filter(&mut qb, scope, "c.owner_id");
-        // Two first visits at the same customer at once: one of them is the initial contact.
-        qb.push(db.lock_row());
-        let customer: Option<CustomerPlace> = qb.build_query_as().fetch_optional(&mut *tx).await?;
-        let Some((lat, lon, radius, first_contact_on)) = customer else {
-            return Err(WriteError::Refused(AppError::NotFound("customer".into())));
-        };
-        let verification = Verification::of(
-            checked.position,
-            checked.location_error.as_deref(),
-            lat.zip(lon),
-            radius.map_or(DEFAULT_RADIUS_M, f64::from),
-        );
-        let (activity_id,): (i64,) = sqlx::query_as(
-            "INSERT INTO activities (kind, customer_id, user_id, occurred_at, notes) \
-             VALUES ('visit', $1, $2, $3, '') RETURNING id",
+    let mut tx = db.begin_write().await?;
+    let mut qb = sql(
+        "SELECT c.lat, c.lon, c.visit_radius_m, c.first_contact_on FROM customers c WHERE c.id = ",
+    );
+    qb.push_bind(customer_id).push(" AND ");
+    push_owner_filter(&mut qb, scope, "c.owner_id");
+    // Two first visits at the same customer at once: one of them is the initial contact.
+    qb.push(tx.lock_row());
+    let customer: Option<CustomerPlace> = qb.fetch_optional(&mut tx).await?;
+    let Some((lat, lon, radius, first_contact_on)) = customer else {
+        return Err(WriteError::NotFound(Entity::Customer));
+    };
+    let verification = Verification::of(
+        checked.position,
+        checked.location_error.as_deref(),
+        lat.zip(lon),
+        radius.map_or(DEFAULT_RADIUS_M, f64::from),
+    );
+    let (activity_id,): (i64,) = sql(
+        "INSERT INTO activities (kind, customer_id, user_id, occurred_at, notes) \
+         VALUES ('visit', $1, $2, $3, '') RETURNING id",
+    )
+    .bind(customer_id)
+    .bind(user_id)
+    .bind(device_time)
+    .fetch_one(&mut tx)
+    .await?;
+    let (distance_m, reason) = verification.columns();
+    let p = checked.position;
+    let inserted: Option<(i64,)> = sql(
+        "INSERT INTO check_ins (client_id, user_id, customer_id, activity_id, device_time, \
+         received_at, lat, lon, accuracy_m, distance_m, verification, reason) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) \
+         ON CONFLICT (client_id) DO NOTHING RETURNING id",
+    )
+    .bind(client_id)
+    .bind(user_id)
+    .bind(customer_id)
+    .bind(activity_id)
+    .bind(device_time)
+    .bind(received_at)
+    .bind(p.map(|p| p.lat))
+    .bind(p.map(|p| p.lon))
+    .bind(p.map(|p| p.accuracy_m))
+    .bind(distance_m)
+    .bind(verification.as_str())
+    .bind(reason)
+    .fetch_optional(&mut tx)
+    .await?;
+    let Some((id,)) = inserted else {
+        // Another request with this id committed first: its check-in stands, this
+        // transaction (and its visit) is rolled back.
+        tx.rollback().await?;
+        return existing(db, user_id, client_id).await?.ok_or_else(|| {
+            WriteError::Repo(RepoError::Corrupt(format!(
+                "check-in {client_id} conflicted but cannot be read"
+            )))
+        });
+    };
+    // The first visit at a customer nobody has contacted before is also the initial contact.
+    let day = device_time.date_naive();
+    let contacted_before = first_contact_on.is_some_and(|d| d <= day) || {
+        let (n,): (i64,) = sql(
+            "SELECT COUNT(*) FROM activities WHERE customer_id = $1 AND NOT planned \
+             AND id <> $2 AND occurred_at <= $3",
         )
-        .bind(customer_id)
-        .bind(user_id)
-        .bind(device_time)
-        .fetch_one(&mut *tx)
-        .await?;
-        let (distance_m, reason) = verification.columns();
-        let p = checked.position;
-        let inserted: Option<(i64,)> = sqlx::query_as(
-            "INSERT INTO check_ins (client_id, user_id, customer_id, activity_id, device_time, \
-             received_at, lat, lon, accuracy_m, distance_m, verification, reason) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) \
-             ON CONFLICT (client_id) DO NOTHING RETURNING id",
-        )
-        .bind(client_id)
-        .bind(user_id)
         .bind(customer_id)
         .bind(activity_id)
         .bind(device_time)
-        .bind(received_at)
-        .bind(p.map(|p| p.lat))
-        .bind(p.map(|p| p.lon))
-        .bind(p.map(|p| p.accuracy_m))
-        .bind(distance_m)
-        .bind(verification.as_str())
-        .bind(reason)
-        .fetch_optional(&mut *tx)
+        .fetch_one(&mut tx)
         .await?;
-        let Some((id,)) = inserted else {
-            // Another request with this id committed first: its check-in stands, this
-            // transaction (and its visit) is rolled back.
-            tx.rollback().await?;
-            return existing(db, user_id, client_id).await?.ok_or_else(|| {
-                WriteError::Repo(RepoError::Corrupt(format!(
-                    "check-in {client_id} conflicted but cannot be read"
-                )))
-            });
-        };
-        // The first visit at a customer nobody has contacted before is also the initial contact.
-        let day = device_time.date_naive();
-        let contacted_before = first_contact_on.is_some_and(|d| d <= day) || {
-            let (n,): (i64,) = sqlx::query_as(
-                "SELECT COUNT(*) FROM activities WHERE customer_id = $1 AND NOT planned \
-                 AND id <> $2 AND occurred_at <= $3",
-            )
-            .bind(customer_id)
-            .bind(activity_id)
-            .bind(device_time)
-            .fetch_one(&mut *tx)
-            .await?;
-            n > 0
-        };
-        if !contacted_before {
-            sqlx::query(
-                "INSERT INTO activities (kind, customer_id, user_id, occurred_at, notes) \
-                 VALUES ('initial_contact', $1, $2, $3, 'First contact: checked in on site.')",
-            )
-            .bind(customer_id)
-            .bind(user_id)
-            .bind(device_time)
-            .execute(&mut *tx)
-            .await?;
-            sqlx::query(
-                "UPDATE customers SET first_contact_on = $1 \
-                 WHERE id = $2 AND (first_contact_on IS NULL OR first_contact_on > $1)",
-            )
-            .bind(day)
-            .bind(customer_id)
-            .execute(&mut *tx)
-            .await?;
-        }
-        tx.commit().await?;
-        Ok(CheckInSaved {
-            id,
-            client_id: client_id.to_string(),
-            verification,
-            initial_contact: !contacted_before,
-            duplicate: false,
-        })
+        n > 0
+    };
+    if !contacted_before {
+        sql(
+            "INSERT INTO activities (kind, customer_id, user_id, occurred_at, notes) \
+             VALUES ('initial_contact', $1, $2, $3, 'First contact: checked in on site.')",
+        )
+        .bind(customer_id)
+        .bind(user_id)
+        .bind(device_time)
+        .execute(&mut tx)
+        .await?;
+        sql("UPDATE customers SET first_contact_on = $1 \
+             WHERE id = $2 AND (first_contact_on IS NULL OR first_contact_on > $1)")
+        .bind(day)
+        .bind(customer_id)
+        .execute(&mut tx)
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(CheckInSaved {
+        id,
+        client_id: client_id.to_string(),
+        verification,
+        initial_contact: !contacted_before,
+        duplicate: false,
     })
 }
 
@@ -264,9 +254,10 @@ pub async fn existing(
     user_id: i64,
     client_id: &str,
 ) -> Result<Option<CheckInSaved>, WriteError> {
-    let sql = format!("{SELECT_ROW} WHERE ci.client_id = $1");
-    let row: Option<StoredRow> =
-        on_db!(db, pool => sqlx::query_as(&sql).bind(client_id).fetch_optional(pool).await?);
+    let row: Option<StoredRow> = sql(format!("{SELECT_ROW} WHERE ci.client_id = $1"))
+        .bind(client_id)
+        .fetch_optional(db)
+        .await?;
     let Some(row) = row else { return Ok(None) };
     let row = to_row(row)?;
     if row.user_id != user_id {
@@ -275,10 +266,15 @@ pub async fn existing(
             "this check-in id belongs to another user's check-in",
         )));
     }
-    let (initial,): (i64,) = on_db!(db, pool => sqlx::query_as(
+    let (initial,): (i64,) = sql(
         "SELECT COUNT(*) FROM activities WHERE kind = 'initial_contact' AND customer_id = $1 \
-         AND user_id = $2 AND occurred_at = $3"
-    ).bind(row.customer_id).bind(user_id).bind(row.device_time).fetch_one(pool).await?);
+         AND user_id = $2 AND occurred_at = $3",
+    )
+    .bind(row.customer_id)
+    .bind(user_id)
+    .bind(row.device_time)
+    .fetch_one(db)
+    .await?;
     Ok(Some(CheckInSaved {
         id: row.id,
         client_id: row.client_id,
@@ -297,55 +293,51 @@ pub async fn check_out(
     input: &CheckOutInput,
     received_at: DateTime<Utc>,
 ) -> Result<(), WriteError> {
-    let start = db.begin_write().await;
-    on_db!(db, pool => {
-        let mut tx = pool.begin_with(start.sql).await?;
-        let found: Option<(i64, i64, DateTime<Utc>)> = sqlx::query_as(
-            "SELECT user_id, activity_id, device_time FROM check_ins WHERE client_id = $1",
-        )
-        .bind(&input.client_id)
-        .fetch_optional(&mut *tx)
-        .await?;
-        // Another user's check-in is as good as none.
-        let Some((_, activity_id, checked_in)) = found.filter(|f| f.0 == user_id) else {
-            return Err(WriteError::Refused(AppError::NotFound("check-in".into())));
-        };
-        input
-            .check(checked_in, received_at)
-            .map_err(|e| WriteError::Refused(e.into()))?;
-        let notes = input.notes.trim();
-        let next_step = input.next_step.trim();
-        sqlx::query(
-            "UPDATE check_ins SET outcome = $1, notes = $2, next_step = $3, \
-             checked_out_at = COALESCE(checked_out_at, $4) WHERE client_id = $5",
-        )
-        .bind(input.outcome.map(Outcome::as_str))
-        .bind(notes)
-        .bind(next_step)
-        .bind(input.device_time)
-        .bind(&input.client_id)
-        .execute(&mut *tx)
-        .await?;
-        let mut activity_notes = input
-            .outcome
-            .map(|o| format!("{}.", o.label()))
-            .unwrap_or_default();
-        for part in [notes, next_step] {
-            if !part.is_empty() {
-                if !activity_notes.is_empty() {
-                    activity_notes.push(' ');
-                }
-                activity_notes.push_str(part);
-            }
-        }
-        sqlx::query("UPDATE activities SET notes = $1 WHERE id = $2")
-            .bind(activity_notes)
-            .bind(activity_id)
-            .execute(&mut *tx)
+    let mut tx = db.begin_write().await?;
+    let found: Option<(i64, i64, DateTime<Utc>)> =
+        sql("SELECT user_id, activity_id, device_time FROM check_ins WHERE client_id = $1")
+            .bind(&input.client_id)
+            .fetch_optional(&mut tx)
             .await?;
-        tx.commit().await?;
-        Ok(())
-    })
+    // Another user's check-in is as good as none.
+    let Some((_, activity_id, checked_in)) = found.filter(|f| f.0 == user_id) else {
+        return Err(WriteError::NotFound(Entity::CheckIn));
+    };
+    input
+        .check(checked_in, received_at)
+        .map_err(|e| WriteError::Refused(e.into()))?;
+    let notes = input.notes.trim();
+    let next_step = input.next_step.trim();
+    sql(
+        "UPDATE check_ins SET outcome = $1, notes = $2, next_step = $3, \
+         checked_out_at = COALESCE(checked_out_at, $4) WHERE client_id = $5",
+    )
+    .bind(input.outcome.map(Outcome::as_str))
+    .bind(notes)
+    .bind(next_step)
+    .bind(input.device_time)
+    .bind(&input.client_id)
+    .execute(&mut tx)
+    .await?;
+    let mut activity_notes = input
+        .outcome
+        .map(|o| format!("{}.", o.label()))
+        .unwrap_or_default();
+    for part in [notes, next_step] {
+        if !part.is_empty() {
+            if !activity_notes.is_empty() {
+                activity_notes.push(' ');
+            }
+            activity_notes.push_str(part);
+        }
+    }
+    sql("UPDATE activities SET notes = $1 WHERE id = $2")
+        .bind(activity_notes)
+        .bind(activity_id)
+        .execute(&mut tx)
+        .await?;
+    tx.commit().await?;
+    Ok(())
 }
 
 /// Check-ins whose visit began in `[from, until)`, of users `scope` covers (narrowed to the
@@ -358,20 +350,18 @@ pub async fn list(
     from: DateTime<Utc>,
     until: DateTime<Utc>,
 ) -> Result<Vec<CheckInRow>, RepoError> {
-    let rows: Vec<StoredRow> = on_db!(db, pool => {
-        let mut qb = QueryBuilder::new(SELECT_ROW);
-        qb.push(" WHERE ci.device_time >= ")
-            .push_bind(from)
-            .push(" AND ci.device_time < ")
-            .push_bind(until)
-            .push(" AND ");
-        push_owner_filter(&mut qb, scope, "ci.user_id");
-        if let Some(unit) = unit_id {
-            qb.push(" AND ");
-            push_unit_filter(&mut qb, unit, "ci.user_id");
-        }
-        qb.push(" ORDER BY ci.device_time DESC, ci.id DESC");
-        qb.build_query_as().fetch_all(pool).await?
-    });
+    let mut qb = sql(SELECT_ROW);
+    qb.push(" WHERE ci.device_time >= ")
+        .push_bind(from)
+        .push(" AND ci.device_time < ")
+        .push_bind(until)
+        .push(" AND ");
+    push_owner_filter(&mut qb, scope, "ci.user_id");
+    if let Some(unit) = unit_id {
+        qb.push(" AND ");
+        push_unit_filter(&mut qb, unit, "ci.user_id");
+    }
+    qb.push(" ORDER BY ci.device_time DESC, ci.id DESC");
+    let rows: Vec<StoredRow> = qb.fetch_all(db).await?;
     rows.into_iter().map(to_row).collect()
 }

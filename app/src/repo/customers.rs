@@ -6,19 +6,18 @@
 use super::scope::{push_owner_filter, push_unit_filter};
 use super::turnover::months_sql;
 use super::RepoError;
-use crate::api::customers::{
-    ActivityLine, CustomerDetail, CustomerFilter, CustomerList, CustomerSummary, Listing,
-    MonthTurnover, OpenOpportunity, SortKey, CHART_MONTHS,
-};
-use crate::api::pipeline::Choice;
+use crate::db::{sql, Db, Sql};
 use crate::domain::turnover::{
     comparison, Deviation, Direction, MonthCut, Trend, TrendRule, TrendWindows, BASE_MONTHS,
     RECENT_MONTHS,
 };
 use crate::domain::{Currency, Period, Scope};
-use crate::{db::Db, on_db};
+use crate::model::customers::{
+    ActivityLine, CustomerDetail, CustomerFilter, CustomerList, CustomerOpportunity,
+    CustomerSummary, Listing, MonthTurnover, SortKey, CHART_MONTHS,
+};
+use crate::model::pipeline::Choice;
 use chrono::{Datelike, Months, NaiveDate, Utc};
-use sqlx::QueryBuilder;
 
 /// One row as the database returns it; [`CustomerSummary`] is what the user sees of it.
 #[derive(sqlx::FromRow)]
@@ -65,18 +64,13 @@ struct Spans {
 
 /// Appends the query that yields [`TurnoverRow`]s for the customers `scope` may see, filtered
 /// by `filter` (all but the listing, order and page, which the caller appends to `rows`).
-fn push_turnover_query<'a, DB>(
-    qb: &mut QueryBuilder<'a, DB>,
+fn push_turnover_query(
+    qb: &mut Sql,
     scope: &Scope,
     filter: &CustomerFilter,
     customer_id: Option<i64>,
     spans: &Spans,
-) where
-    DB: sqlx::Database,
-    i64: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
-    String: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
-    NaiveDate: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
-{
+) {
     let Spans {
         period,
         earlier,
@@ -246,15 +240,16 @@ pub async fn list(
     let (spans_ref, condition_ref, order_ref) = (&spans, &condition, &order);
     let read = |window: Option<(i64, i64)>| async move {
         let (spans, condition, order) = (spans_ref, condition_ref, order_ref);
-        let rows: Vec<TurnoverRow> = on_db!(db, pool => {
-            let mut qb = QueryBuilder::new("");
-            push_turnover_query(&mut qb, scope, filter, None, spans);
-            qb.push(format!(" WHERE {condition} ORDER BY {order}"));
-            if let Some((limit, offset)) = window {
-                qb.push(" LIMIT ").push_bind(limit).push(" OFFSET ").push_bind(offset);
-            }
-            qb.build_query_as().fetch_all(pool).await?
-        });
+        let mut qb = sql("");
+        push_turnover_query(&mut qb, scope, filter, None, spans);
+        qb.push(format!(" WHERE {condition} ORDER BY {order}"));
+        if let Some((limit, offset)) = window {
+            qb.push(" LIMIT ")
+                .push_bind(limit)
+                .push(" OFFSET ")
+                .push_bind(offset);
+        }
+        let rows: Vec<TurnoverRow> = qb.fetch_all(db).await?;
         Ok::<_, RepoError>(rows)
     };
     let window = page_size.map(|size| (size, filter.page * size));
@@ -285,15 +280,13 @@ pub async fn list(
 /// People owning customers `scope` may see, for the owner filter.
 #[tracing::instrument(skip(db), err)]
 pub async fn owners(db: &Db, scope: &Scope) -> Result<Vec<Choice>, RepoError> {
-    on_db!(db, pool => {
-        let mut qb = QueryBuilder::new(
-            "SELECT CAST(u.id AS TEXT) AS key, u.name AS label FROM users u WHERE u.id IN \
-             (SELECT c.owner_id FROM customers c WHERE ",
-        );
-        push_owner_filter(&mut qb, scope, "c.owner_id");
-        qb.push(") ORDER BY u.name, u.id");
-        Ok(qb.build_query_as().fetch_all(pool).await?)
-    })
+    let mut qb = sql(
+        "SELECT CAST(u.id AS TEXT) AS key, u.name AS label FROM users u WHERE u.id IN \
+         (SELECT c.owner_id FROM customers c WHERE ",
+    );
+    push_owner_filter(&mut qb, scope, "c.owner_id");
+    qb.push(") ORDER BY u.name, u.id");
+    Ok(qb.fetch_all(db).await?)
 }
 
 /// Org units `scope` covers, for the unit filter: an admin's all, a manager's subtree, a
@@ -305,15 +298,13 @@ pub async fn units(db: &Db, scope: &Scope) -> Result<Vec<Choice>, RepoError> {
         Scope::Subtree { unit_path } => unit_path.clone(),
         Scope::All => String::new(),
     };
-    on_db!(db, pool => {
-        Ok(sqlx::query_as(
-            "SELECT CAST(id AS TEXT) AS key, name AS label FROM org_units \
-             WHERE path LIKE $1 ORDER BY path",
-        )
-        .bind(format!("{prefix}%"))
-        .fetch_all(pool)
-        .await?)
-    })
+    Ok(sql(
+        "SELECT CAST(id AS TEXT) AS key, name AS label FROM org_units \
+         WHERE path LIKE $1 ORDER BY path",
+    )
+    .bind(format!("{prefix}%"))
+    .fetch_all(db)
+    .await?)
 }
 
 /// One customer with its turnover this year, its monthly chart, open opportunities and
@@ -338,79 +329,94 @@ pub async fn detail(
     };
     let this_month = today.with_day(1).expect("day 1 exists");
     let first_month = this_month - Months::new(CHART_MONTHS - 1);
-    on_db!(db, pool => {
-        let mut qb = QueryBuilder::new("");
-        push_turnover_query(&mut qb, scope, &filter, Some(id), &spans);
-        let Some(row): Option<TurnoverRow> = qb.build_query_as().fetch_optional(pool).await? else {
-            return Ok(None);
-        };
-        type Place = (Option<f64>, Option<f64>, Option<NaiveDate>, Option<i32>);
-        let (lat, lon, first_contact_on, visit_radius_m): Place = sqlx::query_as(
-            "SELECT lat, lon, first_contact_on, visit_radius_m FROM customers WHERE id = $1",
-        )
-                .bind(id)
-                .fetch_one(pool)
-                .await?;
-        let sales: Vec<(NaiveDate, i64)> = sqlx::query_as(
-            "SELECT sold_on, amount_minor FROM sales \
-             WHERE customer_id = $1 AND sold_on >= $2 AND currency = $3 ORDER BY sold_on",
-        )
-        .bind(id)
-        .bind(first_month)
-        .bind(Currency::EUR.as_str())
-        .fetch_all(pool)
-        .await?;
-        let mut months: Vec<MonthTurnover> = (0..CHART_MONTHS)
-            .map(|m| MonthTurnover { month: first_month + Months::new(m), amount_minor: 0 })
-            .collect();
-        for (day, amount) in sales {
-            let index = (day.year() - first_month.year()) * 12 + day.month0() as i32
-                - first_month.month0() as i32;
-            if let Some(m) = usize::try_from(index).ok().and_then(|i| months.get_mut(i)) {
-                m.amount_minor += amount;
-            }
+    let mut qb = sql("");
+    push_turnover_query(&mut qb, scope, &filter, Some(id), &spans);
+    let Some(row): Option<TurnoverRow> = qb.fetch_optional(db).await? else {
+        return Ok(None);
+    };
+    type Place = (Option<f64>, Option<f64>, Option<NaiveDate>, Option<i32>);
+    let (lat, lon, first_contact_on, visit_radius_m): Place =
+        sql("SELECT lat, lon, first_contact_on, visit_radius_m FROM customers WHERE id = $1")
+            .bind(id)
+            .fetch_one(db)
+            .await?;
+    let sales: Vec<(NaiveDate, i64)> = sql("SELECT sold_on, amount_minor FROM sales \
+         WHERE customer_id = $1 AND sold_on >= $2 AND currency = $3 ORDER BY sold_on")
+    .bind(id)
+    .bind(first_month)
+    .bind(Currency::EUR.as_str())
+    .fetch_all(db)
+    .await?;
+    let mut months: Vec<MonthTurnover> = (0..CHART_MONTHS)
+        .map(|m| MonthTurnover {
+            month: first_month + Months::new(m),
+            amount_minor: 0,
+        })
+        .collect();
+    for (day, amount) in sales {
+        let index = (day.year() - first_month.year()) * 12 + day.month0() as i32
+            - first_month.month0() as i32;
+        if let Some(m) = usize::try_from(index).ok().and_then(|i| months.get_mut(i)) {
+            m.amount_minor += amount;
         }
-        let opportunities: Vec<OpenOpportunity> = sqlx::query_as::<_, (i64, String, String, i64, String, NaiveDate, String)>(
-            "SELECT o.id, o.title, s.name, o.value_minor, o.currency, o.expected_close_on, u.name \
-             FROM opportunities o JOIN stages s ON s.id = o.stage_id JOIN users u ON u.id = o.owner_id \
-             WHERE o.customer_id = $1 AND s.kind = 'open' ORDER BY o.expected_close_on, o.id",
-        )
-        .bind(id)
-        .fetch_all(pool)
-        .await?
-        .into_iter()
-        .map(|(id, title, stage, value_minor, currency, expected_close_on, owner_name)| OpenOpportunity {
-            id, title, stage, value_minor, currency, expected_close_on, owner_name,
-        })
-        .collect();
-        let activities: Vec<ActivityLine> = sqlx::query_as::<_, (i64, String, String, chrono::DateTime<Utc>, String, bool)>(
-            "SELECT a.id, a.kind, u.name, a.occurred_at, a.notes, a.planned FROM activities a \
-             JOIN users u ON u.id = a.user_id WHERE a.customer_id = $1 \
-             ORDER BY a.planned DESC, CASE WHEN a.planned THEN a.occurred_at END ASC, \
-             a.occurred_at DESC, a.id DESC LIMIT 20",
-        )
-        .bind(id)
-        .fetch_all(pool)
-        .await?
-        .into_iter()
-        .map(|(id, kind, user_name, occurred_at, notes, planned)| ActivityLine {
-            id, kind, user_name, occurred_at, notes, planned,
-        })
-        .collect();
-        Ok(Some(CustomerDetail {
-            customer: row.summary(rule),
-            lat,
-            lon,
-            first_contact_on,
-            visit_radius_m,
-            period: spans.period,
-            compared_with: spans.earlier,
-            windows: spans.windows,
-            months,
-            opportunities,
-            activities,
-        }))
-    })
+    }
+    let opportunities: Vec<CustomerOpportunity> = sql(
+        "SELECT o.id, o.title, s.name, o.value_minor, o.currency, o.expected_close_on, u.name \
+         FROM opportunities o JOIN stages s ON s.id = o.stage_id JOIN users u ON u.id = o.owner_id \
+         WHERE o.customer_id = $1 AND s.kind = 'open' ORDER BY o.expected_close_on, o.id",
+    )
+    .bind(id)
+    .fetch_all::<(i64, String, String, i64, String, NaiveDate, String)>(db)
+    .await?
+    .into_iter()
+    .map(
+        |(id, title, stage, value_minor, currency, expected_close_on, owner_name)| {
+            CustomerOpportunity {
+                id,
+                title,
+                stage,
+                value_minor,
+                currency,
+                expected_close_on,
+                owner_name,
+            }
+        },
+    )
+    .collect();
+    let activities: Vec<ActivityLine> = sql(
+        "SELECT a.id, a.kind, u.name, a.occurred_at, a.notes, a.planned FROM activities a \
+         JOIN users u ON u.id = a.user_id WHERE a.customer_id = $1 \
+         ORDER BY a.planned DESC, CASE WHEN a.planned THEN a.occurred_at END ASC, \
+         a.occurred_at DESC, a.id DESC LIMIT 20",
+    )
+    .bind(id)
+    .fetch_all::<(i64, String, String, chrono::DateTime<Utc>, String, bool)>(db)
+    .await?
+    .into_iter()
+    .map(
+        |(id, kind, user_name, occurred_at, notes, planned)| ActivityLine {
+            id,
+            kind,
+            user_name,
+            occurred_at,
+            notes,
+            planned,
+        },
+    )
+    .collect();
+    Ok(Some(CustomerDetail {
+        customer: row.summary(rule),
+        lat,
+        lon,
+        first_contact_on,
+        visit_radius_m,
+        period: spans.period,
+        compared_with: spans.earlier,
+        windows: spans.windows,
+        months,
+        opportunities,
+        activities,
+    }))
 }
 
 /// Sets the radius within which a check-in at a customer `scope` may see is verified (`None`:
@@ -422,12 +428,13 @@ pub async fn set_visit_radius(
     customer_id: i64,
     radius_m: Option<i32>,
 ) -> Result<bool, RepoError> {
-    on_db!(db, pool => {
-        let mut qb = QueryBuilder::new("UPDATE customers SET visit_radius_m = ");
-        qb.push_bind(radius_m).push(" WHERE id = ").push_bind(customer_id).push(" AND ");
-        push_owner_filter(&mut qb, scope, "owner_id");
-        Ok(qb.build().execute(pool).await?.rows_affected() == 1)
-    })
+    let mut qb = sql("UPDATE customers SET visit_radius_m = ");
+    qb.push_bind(radius_m)
+        .push(" WHERE id = ")
+        .push_bind(customer_id)
+        .push(" AND ");
+    push_owner_filter(&mut qb, scope, "owner_id");
+    Ok(qb.execute(db).await? == 1)
 }
 
 /// Stores a planned visit by `user_id` to a customer `scope` may see; `None` if it may not.
@@ -442,42 +449,35 @@ pub async fn plan_visit(
 ) -> Result<Option<i64>, RepoError> {
     // Nine in the morning: a planned visit has a day, not yet a time.
     let at = day.and_hms_opt(9, 0, 0).expect("09:00 exists").and_utc();
-    let start = db.begin_write().await;
-    on_db!(db, pool => {
-        let mut tx = pool.begin_with(start.sql).await?;
-        let mut qb = QueryBuilder::new("SELECT c.id FROM customers c WHERE c.id = ");
-        qb.push_bind(customer_id).push(" AND ");
-        push_owner_filter(&mut qb, scope, "c.owner_id");
-        let visible: Option<(i64,)> = qb.build_query_as().fetch_optional(&mut *tx).await?;
-        if visible.is_none() {
-            return Ok(None);
-        }
-        let (id,): (i64,) = sqlx::query_as(
-            "INSERT INTO activities (kind, customer_id, user_id, occurred_at, notes, planned) \
-             VALUES ('visit', $1, $2, $3, $4, TRUE) RETURNING id",
-        )
-        .bind(customer_id)
-        .bind(user_id)
-        .bind(at)
-        .bind(notes)
-        .fetch_one(&mut *tx)
-        .await?;
-        tx.commit().await?;
-        Ok(Some(id))
-    })
+    let mut tx = db.begin_write().await?;
+    let mut qb = sql("SELECT c.id FROM customers c WHERE c.id = ");
+    qb.push_bind(customer_id).push(" AND ");
+    push_owner_filter(&mut qb, scope, "c.owner_id");
+    let visible: Option<(i64,)> = qb.fetch_optional(&mut tx).await?;
+    if visible.is_none() {
+        return Ok(None);
+    }
+    let (id,): (i64,) = sql(
+        "INSERT INTO activities (kind, customer_id, user_id, occurred_at, notes, planned) \
+         VALUES ('visit', $1, $2, $3, $4, TRUE) RETURNING id",
+    )
+    .bind(customer_id)
+    .bind(user_id)
+    .bind(at)
+    .bind(notes)
+    .fetch_one(&mut tx)
+    .await?;
+    tx.commit().await?;
+    Ok(Some(id))
 }
 
 /// Customers `scope` may see, as choices for a select, by name.
 #[tracing::instrument(skip(db), err)]
 pub async fn choices(db: &Db, scope: &Scope) -> Result<Vec<Choice>, RepoError> {
-    on_db!(db, pool => {
-        let mut qb = QueryBuilder::new(
-            "SELECT CAST(c.id AS TEXT) AS key, c.name AS label FROM customers c WHERE ",
-        );
-        push_owner_filter(&mut qb, scope, "c.owner_id");
-        qb.push(" ORDER BY c.name, c.id");
-        Ok(qb.build_query_as().fetch_all(pool).await?)
-    })
+    let mut qb = sql("SELECT CAST(c.id AS TEXT) AS key, c.name AS label FROM customers c WHERE ");
+    push_owner_filter(&mut qb, scope, "c.owner_id");
+    qb.push(" ORDER BY c.name, c.id");
+    Ok(qb.fetch_all(db).await?)
 }
 
 /// The trend flags stored with the snapshot of `day`: customer id → direction.
@@ -486,9 +486,11 @@ pub async fn trend_flags_on(
     db: &Db,
     day: NaiveDate,
 ) -> Result<std::collections::HashMap<i64, Direction>, RepoError> {
-    let rows: Vec<(i64, String)> = on_db!(db, pool => sqlx::query_as(
-        "SELECT customer_id, direction FROM trend_flags WHERE day = $1"
-    ).bind(day).fetch_all(pool).await?);
+    let rows: Vec<(i64, String)> =
+        sql("SELECT customer_id, direction FROM trend_flags WHERE day = $1")
+            .bind(day)
+            .fetch_all(db)
+            .await?;
     Ok(rows
         .into_iter()
         .map(|(id, d)| {
@@ -513,10 +515,8 @@ pub struct Visible {
 
 #[tracing::instrument(skip(db), err)]
 pub async fn find(db: &Db, scope: &Scope, id: i64) -> Result<Option<Visible>, RepoError> {
-    on_db!(db, pool => {
-        let mut qb = QueryBuilder::new("SELECT c.id, c.name FROM customers c WHERE c.id = ");
-        qb.push_bind(id).push(" AND ");
-        push_owner_filter(&mut qb, scope, "c.owner_id");
-        Ok(qb.build_query_as().fetch_optional(pool).await?)
-    })
+    let mut qb = sql("SELECT c.id, c.name FROM customers c WHERE c.id = ");
+    qb.push_bind(id).push(" AND ");
+    push_owner_filter(&mut qb, scope, "c.owner_id");
+    Ok(qb.fetch_optional(db).await?)
 }

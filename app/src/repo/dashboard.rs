@@ -2,16 +2,16 @@
 //! the last snapshot, and the opportunities that went rotten since.
 
 use super::scope::push_owner_filter;
-use super::targets::{self, ListQuery};
+use super::targets;
 use super::{snapshots, RepoError};
-use crate::api::auth::SessionUser;
-use crate::api::dashboard::{Dashboard, Digest, RottenOpportunity, StatusChange, TrendChange};
-use crate::api::targets::TargetRow;
+use crate::db::{sql, Db};
 use crate::domain::forecast::Health;
 use crate::domain::Role;
-use crate::{db::Db, on_db};
+use crate::model::auth::SessionUser;
+use crate::model::dashboard::{Dashboard, Digest, RottenOpportunity, StatusChange, TrendChange};
+use crate::model::targets::ListQuery;
+use crate::model::targets::TargetRow;
 use chrono::{DateTime, Duration, NaiveDate, Utc};
-use sqlx::QueryBuilder;
 use std::collections::HashSet;
 
 #[tracing::instrument(skip(db, user), fields(user = user.id), err)]
@@ -103,22 +103,20 @@ pub async fn went_rotten(
     today: NaiveDate,
 ) -> Result<Vec<RottenOpportunity>, RepoError> {
     let scope = user.scope();
-    let rows: Vec<OpenRow> = on_db!(db, pool => {
-        let mut qb = QueryBuilder::new(
-            "SELECT o.id, o.title, c.name AS customer, u.name AS owner, s.name AS stage, \
-             o.stage_entered_at, s.rotting_days FROM opportunities o \
-             JOIN stages s ON s.id = o.stage_id JOIN customers c ON c.id = o.customer_id \
-             JOIN users u ON u.id = o.owner_id \
-             WHERE s.kind = 'open' AND s.rotting_days IS NOT NULL AND ",
-        );
-        push_owner_filter(&mut qb, &scope, "o.owner_id");
-        qb.push(" ORDER BY o.stage_entered_at, o.id");
-        qb.build_query_as().fetch_all(pool).await?
-    });
+    let mut qb = sql(
+        "SELECT o.id, o.title, c.name AS customer, u.name AS owner, s.name AS stage, \
+         o.stage_entered_at, s.rotting_days FROM opportunities o \
+         JOIN stages s ON s.id = o.stage_id JOIN customers c ON c.id = o.customer_id \
+         JOIN users u ON u.id = o.owner_id \
+         WHERE s.kind = 'open' AND s.rotting_days IS NOT NULL AND ",
+    );
+    push_owner_filter(&mut qb, &scope, "o.owner_id");
+    qb.push(" ORDER BY o.stage_entered_at, o.id");
+    let rows: Vec<OpenRow> = qb.fetch_all(db).await?;
     Ok(rows
         .into_iter()
         .filter_map(|r| {
-            // Rotting from the day after the limit (see `Card::is_rotting`).
+            // Rotting from the day after the limit (see `Opportunity::is_rotting`).
             let entered = r.stage_entered_at.date_naive();
             let first_rotten = entered + Duration::days(i64::from(r.rotting_days) + 1);
             (first_rotten > since && first_rotten <= today).then(|| RottenOpportunity {
@@ -147,7 +145,7 @@ pub async fn new_trends(
     let now = super::customers::list(
         db,
         &own,
-        &crate::api::customers::CustomerFilter::trends(today),
+        &crate::model::customers::CustomerFilter::trends(today),
         today,
         rule,
         None,

@@ -2,15 +2,15 @@
 //! with what is won and open beyond the cards the board shows.
 
 use super::metrics::{measure, Who};
-use super::opportunities::View;
 use super::RepoError;
-use crate::api::targets::TargetRow;
+use crate::db::{sql, Db};
 use crate::domain::forecast::{
-    pipeline_outlook, run_rate_outlook, OpenDeal, Outlook, PipelineTarget, Thresholds,
+    pipeline_outlook, run_rate_outlook, OpenOpportunity, Outlook, PipelineTarget, Thresholds,
 };
 use crate::domain::metric::ForecastMethod;
-use crate::domain::{Card, Currency, Metric, Period, Stage};
-use crate::{db::Db, on_db};
+use crate::domain::{Currency, Metric, Opportunity, Period, Stage};
+use crate::model::pipeline::View;
+use crate::model::targets::TargetRow;
 use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 use rust_decimal::Decimal;
 use std::collections::HashSet;
@@ -38,14 +38,14 @@ pub async fn board_targets(
     me: i64,
     view: View,
     today: NaiveDate,
-    cards: &[Card],
+    cards: &[Opportunity],
     stages: &[Stage],
 ) -> Result<Vec<PipelineTarget>, RepoError> {
     let (column, id) = match view {
         View::Mine => ("t.assignee_user_id", me),
         View::Unit(unit) => ("t.assignee_unit_id", unit),
     };
-    let sql = format!(
+    let text = format!(
         "SELECT t.id, t.statement, t.metric, t.value_hundredths, t.currency, t.starts_on, t.ends_on, \
          t.assignee_user_id, t.assignee_unit_id, COALESCE(u.name, o.name) \
          FROM targets t LEFT JOIN users u ON u.id = t.assignee_user_id \
@@ -54,8 +54,7 @@ pub async fn board_targets(
          AND t.status IN ('agreed', 'proposed', 'changes_requested') \
          AND t.starts_on <= $2 AND t.ends_on >= $2 ORDER BY t.ends_on, t.id"
     );
-    let rows: Vec<PipelineTargetRow> = on_db!(db, pool => sqlx::query_as(&sql)
-        .bind(id).bind(today).fetch_all(pool).await?);
+    let rows: Vec<PipelineTargetRow> = sql(text).bind(id).bind(today).fetch_all(db).await?;
     let on_board: HashSet<i64> = cards.iter().map(|c| c.id).collect();
     let mut targets = Vec::with_capacity(rows.len());
     for (id, statement, metric, value, currency, starts, ends, user, unit, assignee) in rows {
@@ -94,9 +93,10 @@ pub async fn board_targets(
 }
 
 async fn unit_path(db: &Db, unit: i64) -> Result<String, RepoError> {
-    let (path,): (String,) = on_db!(db, pool => sqlx::query_as(
-        "SELECT path FROM org_units WHERE id = $1"
-    ).bind(unit).fetch_one(pool).await?);
+    let (path,): (String,) = sql("SELECT path FROM org_units WHERE id = $1")
+        .bind(unit)
+        .fetch_one(db)
+        .await?;
     Ok(path)
 }
 
@@ -104,10 +104,13 @@ async fn owners(db: &Db, who: &Who) -> Result<Vec<i64>, RepoError> {
     Ok(match who {
         Who::User(id) => vec![*id],
         Who::Subtree(path) => {
-            let rows: Vec<(i64,)> = on_db!(db, pool => sqlx::query_as(
+            let rows: Vec<(i64,)> = sql(
                 "SELECT u.id FROM users u JOIN org_units o ON o.id = u.org_unit_id \
-                 WHERE o.path LIKE $1 ORDER BY u.id"
-            ).bind(format!("{path}%")).fetch_all(pool).await?);
+                 WHERE o.path LIKE $1 ORDER BY u.id",
+            )
+            .bind(format!("{path}%"))
+            .fetch_all(db)
+            .await?;
             rows.into_iter().map(|(id,)| id).collect()
         }
     })
@@ -124,14 +127,14 @@ async fn open_deals(
     period: Period,
     as_of: Option<NaiveDate>,
     on_board: &HashSet<i64>,
-) -> Result<Vec<OpenDeal>, RepoError> {
+) -> Result<Vec<OpenOpportunity>, RepoError> {
     let owner = match who {
         Who::User(_) => "o.owner_id = $1".to_string(),
         Who::Subtree(_) => "o.owner_id IN (SELECT wu.id FROM users wu JOIN org_units wo \
                             ON wo.id = wu.org_unit_id WHERE wo.path LIKE $1)"
             .to_string(),
     };
-    let sql = match as_of {
+    let text = match as_of {
         None => format!(
             "SELECT o.id, o.value_minor, o.currency, COALESCE(o.probability, s.probability), s.name \
              FROM opportunities o JOIN stages s ON s.id = o.stage_id \
@@ -148,19 +151,19 @@ async fn open_deals(
              AND {owner} AND o.expected_close_on >= $2 AND o.expected_close_on <= $3"
         ),
     };
-    let rows: Vec<(i64, i64, String, i32, String)> = on_db!(db, pool => {
-        let query = sqlx::query_as(&sql);
-        let query = match who {
-            Who::User(id) => query.bind(*id),
-            Who::Subtree(path) => query.bind(format!("{path}%")),
-        };
-        let query = query.bind(period.start()).bind(period.end());
-        let query = match as_of {
-            None => query,
-            Some(day) => query.bind(start_of(day.succ_opt().unwrap_or(day))).bind(day),
-        };
-        query.fetch_all(pool).await?
-    });
+    let query = sql(text);
+    let query = match who {
+        Who::User(id) => query.bind(*id),
+        Who::Subtree(path) => query.bind(format!("{path}%")),
+    };
+    let query = query.bind(period.start()).bind(period.end());
+    let query = match as_of {
+        None => query,
+        Some(day) => query
+            .bind(start_of(day.succ_opt().unwrap_or(day)))
+            .bind(day),
+    };
+    let rows: Vec<(i64, i64, String, i32, String)> = query.fetch_all(db).await?;
     Ok(rows
         .into_iter()
         .filter(|(id, ..)| !on_board.contains(id))
@@ -170,7 +173,7 @@ async fn open_deals(
                 _ if currency.is_some_and(|c| c.as_str() != deal_currency) => return None,
                 _ => Decimal::new(minor, 2),
             };
-            Some(OpenDeal {
+            Some(OpenOpportunity {
                 value,
                 probability: u8::try_from(probability.clamp(0, 100)).unwrap_or(0),
                 stage,

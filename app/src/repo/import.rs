@@ -4,13 +4,12 @@
 
 use super::scope::push_owner_filter;
 use super::RepoError;
-use crate::api::imports::{ImportProgress, ImportReport, LineError};
+use crate::db::{sql, Db};
 use crate::domain::turnover::Segment;
 use crate::domain::Scope;
-use crate::import::{CustomerLine, Importer, SaleLine};
-use crate::{db::Db, on_db};
+use crate::model::imports::{CustomerLine, Importer, SaleLine};
+use crate::model::imports::{ImportProgress, ImportReport, LineError};
 use chrono::{Datelike, Utc};
-use sqlx::QueryBuilder;
 use std::collections::HashMap;
 
 /// Rows per INSERT: 7 binds a row stays far below both databases' bind limits.
@@ -67,109 +66,140 @@ pub async fn customers(
     progress: &Progress,
 ) -> Result<ImportReport, RepoError> {
     let scope = &importer.scope;
-    let start = db.begin_write().await;
-    on_db!(db, pool => {
-        let mut tx = pool.begin_with(start.sql).await?;
-        let users: Vec<UserRow> = sqlx::query_as(
-            "SELECT u.id, u.email, o.path AS unit_path FROM users u JOIN org_units o ON o.id = u.org_unit_id",
-        )
-        .fetch_all(&mut *tx)
-        .await?;
-        let by_email: HashMap<&str, &UserRow> = users.iter().map(|u| (u.email.as_str(), u)).collect();
-        let by_id: HashMap<i64, &UserRow> = users.iter().map(|u| (u.id, u)).collect();
-        let existing: Vec<Existing> = sqlx::query_as(
-            "SELECT external_ref, name, owner_id, segment, lat, lon FROM customers WHERE external_ref IS NOT NULL",
-        )
-        .fetch_all(&mut *tx)
-        .await?;
-        let existing: HashMap<&str, &Existing> =
-            existing.iter().map(|c| (c.external_ref.as_str(), c)).collect();
+    let mut tx = db.begin_write().await?;
+    let users: Vec<UserRow> = sql(
+        "SELECT u.id, u.email, o.path AS unit_path FROM users u JOIN org_units o ON o.id = u.org_unit_id",
+    )
+    .fetch_all(&mut tx)
+    .await?;
+    let by_email: HashMap<&str, &UserRow> = users.iter().map(|u| (u.email.as_str(), u)).collect();
+    let by_id: HashMap<i64, &UserRow> = users.iter().map(|u| (u.id, u)).collect();
+    let existing: Vec<Existing> = sql(
+        "SELECT external_ref, name, owner_id, segment, lat, lon FROM customers WHERE external_ref IS NOT NULL",
+    )
+    .fetch_all(&mut tx)
+    .await?;
+    let existing: HashMap<&str, &Existing> = existing
+        .iter()
+        .map(|c| (c.external_ref.as_str(), c))
+        .collect();
 
-        // New customers without an owner become the importer's, if the importer is in their own
-        // sight (an API token over a unit may act as a manager above it): else each needs one.
-        let default_owner = importer
-            .default_owner
-            .filter(|id| allowed(scope, by_id.get(id).copied()));
-        let needs_owner = default_owner.is_none() && !matches!(scope, Scope::All);
-        let mut errors = Vec::new();
-        let mut writes: Vec<(&CustomerLine, Option<i64>)> = Vec::new();
-        let mut report = ImportReport { lines: lines.len() as u64, ..ImportReport::default() };
-        for l in lines {
-            let owner = match &l.owner_email {
-                Some(email) => match by_email.get(email.as_str()) {
-                    Some(u) if allowed(scope, Some(u)) => Some(u.id),
-                    Some(_) => {
-                        errors.push(line_error(l.line, "owner_email", format!("{email} is not in your unit: you can only give customers to your own people")));
-                        continue;
-                    }
-                    None => {
-                        errors.push(line_error(l.line, "owner_email", format!("no user has the e-mail address {email}")));
-                        continue;
-                    }
-                },
-                // A line without an owner keeps a known customer's; a new one gets the default.
-                None => match existing.get(l.customer_ref.as_str()) {
-                    Some(c) => c.owner_id,
-                    None if needs_owner => {
-                        errors.push(line_error(l.line, "owner_email", "a new customer needs an owner in your part of the organisation".to_string()));
-                        continue;
-                    }
-                    _ => default_owner,
-                },
-            };
-            match existing.get(l.customer_ref.as_str()) {
-                Some(c) if !allowed(scope, c.owner_id.and_then(|id| by_id.get(&id).copied())) => {
-                    errors.push(line_error(l.line, "customer_ref", format!("\"{}\" is a customer of another unit", l.customer_ref)));
-                }
-                Some(c) => {
-                    let same = c.name == l.name
-                        && c.owner_id == owner
-                        && c.segment == l.segment.as_str()
-                        && c.lat.zip(c.lon) == l.location;
-                    if same {
-                        report.unchanged += 1;
-                    } else {
-                        report.updated += 1;
-                        writes.push((l, owner));
-                    }
+    // New customers without an owner become the importer's, if the importer is in their own
+    // sight (an API token over a unit may act as a manager above it): else each needs one.
+    let default_owner = importer
+        .default_owner
+        .filter(|id| allowed(scope, by_id.get(id).copied()));
+    let needs_owner = default_owner.is_none() && !matches!(scope, Scope::All);
+    let mut errors = Vec::new();
+    let mut writes: Vec<(&CustomerLine, Option<i64>)> = Vec::new();
+    let mut report = ImportReport {
+        lines: lines.len() as u64,
+        ..ImportReport::default()
+    };
+    for l in lines {
+        let owner = match &l.owner_email {
+            Some(email) => match by_email.get(email.as_str()) {
+                Some(u) if allowed(scope, Some(u)) => Some(u.id),
+                Some(_) => {
+                    errors.push(line_error(
+                        l.line,
+                        "owner_email",
+                        format!(
+                            "{email} is not in your unit: you can only give customers to your own people"
+                        ),
+                    ));
+                    continue;
                 }
                 None => {
-                    report.created += 1;
+                    errors.push(line_error(
+                        l.line,
+                        "owner_email",
+                        format!("no user has the e-mail address {email}"),
+                    ));
+                    continue;
+                }
+            },
+            // A line without an owner keeps a known customer's; a new one gets the default.
+            None => match existing.get(l.customer_ref.as_str()) {
+                Some(c) => c.owner_id,
+                None if needs_owner => {
+                    errors.push(line_error(
+                        l.line,
+                        "owner_email",
+                        "a new customer needs an owner in your part of the organisation"
+                            .to_string(),
+                    ));
+                    continue;
+                }
+                _ => default_owner,
+            },
+        };
+        match existing.get(l.customer_ref.as_str()) {
+            Some(c) if !allowed(scope, c.owner_id.and_then(|id| by_id.get(&id).copied())) => {
+                errors.push(line_error(
+                    l.line,
+                    "customer_ref",
+                    format!("\"{}\" is a customer of another unit", l.customer_ref),
+                ));
+            }
+            Some(c) => {
+                let same = c.name == l.name
+                    && c.owner_id == owner
+                    && c.segment == l.segment.as_str()
+                    && c.lat.zip(c.lon) == l.location;
+                if same {
+                    report.unchanged += 1;
+                } else {
+                    report.updated += 1;
                     writes.push((l, owner));
                 }
             }
+            None => {
+                report.created += 1;
+                writes.push((l, owner));
+            }
         }
-        if !errors.is_empty() {
-            tx.rollback().await?;
-            return Ok(ImportReport::refused(lines.len() as u64, errors, Vec::new()));
-        }
-        let now = Utc::now();
-        let total = writes.len() as u64;
-        for (i, chunk) in writes.chunks(BATCH).enumerate() {
-            let mut qb = QueryBuilder::new(
-                "INSERT INTO customers (external_ref, name, owner_id, segment, lat, lon, created_at) ",
-            );
-            qb.push_values(chunk, |mut row, (l, owner)| {
-                row.push_bind(l.customer_ref.clone())
-                    .push_bind(l.name.clone())
-                    .push_bind(*owner)
-                    .push_bind(l.segment.as_str())
-                    .push_bind(l.location.map(|p| p.0))
-                    .push_bind(l.location.map(|p| p.1))
-                    .push_bind(now);
-            });
-            qb.push(
-                " ON CONFLICT (external_ref) DO UPDATE SET name = excluded.name, \
-                 owner_id = excluded.owner_id, segment = excluded.segment, \
-                 lat = excluded.lat, lon = excluded.lon",
-            );
-            qb.build().execute(&mut *tx).await?;
-            send(progress, ImportProgress::Storing { done: ((i * BATCH + chunk.len()) as u64).min(total), total });
-        }
-        tx.commit().await?;
-        report.stored = true;
-        Ok(report)
-    })
+    }
+    if !errors.is_empty() {
+        tx.rollback().await?;
+        return Ok(ImportReport::refused(
+            lines.len() as u64,
+            errors,
+            Vec::new(),
+        ));
+    }
+    let now = Utc::now();
+    let total = writes.len() as u64;
+    for (i, chunk) in writes.chunks(BATCH).enumerate() {
+        let mut qb = sql(
+            "INSERT INTO customers (external_ref, name, owner_id, segment, lat, lon, created_at) ",
+        );
+        qb.push_values(chunk, |row, (l, owner)| {
+            row.push_bind(l.customer_ref.clone())
+                .push_bind(l.name.clone())
+                .push_bind(*owner)
+                .push_bind(l.segment.as_str())
+                .push_bind(l.location.map(|p| p.0))
+                .push_bind(l.location.map(|p| p.1))
+                .push_bind(now);
+        });
+        qb.push(
+            " ON CONFLICT (external_ref) DO UPDATE SET name = excluded.name, \
+             owner_id = excluded.owner_id, segment = excluded.segment, \
+             lat = excluded.lat, lon = excluded.lon",
+        );
+        qb.execute(&mut tx).await?;
+        send(
+            progress,
+            ImportProgress::Storing {
+                done: ((i * BATCH + chunk.len()) as u64).min(total),
+                total,
+            },
+        );
+    }
+    tx.commit().await?;
+    report.stored = true;
+    Ok(report)
 }
 
 /// Sales, each stored once however often its file is imported: a sale with a reference is
@@ -184,153 +214,174 @@ pub async fn sales(
     progress: &Progress,
 ) -> Result<ImportReport, RepoError> {
     let scope = &importer.scope;
-    let start = db.begin_write().await;
-    on_db!(db, pool => {
-        let mut tx = pool.begin_with(start.sql).await?;
-        // Which known customers the importer may touch: the one scoping rule, in SQL.
-        let mut qb = QueryBuilder::new("SELECT c.id, c.external_ref, CASE WHEN ");
-        push_owner_filter(&mut qb, scope, "c.owner_id");
-        qb.push(" THEN 1 ELSE 0 END FROM customers c WHERE c.external_ref IS NOT NULL");
-        let known: Vec<(i64, String, i32)> = qb.build_query_as().fetch_all(&mut *tx).await?;
-        let mut ids: HashMap<String, i64> = HashMap::with_capacity(known.len());
-        let mut errors = Vec::new();
-        let mut refused_refs: std::collections::HashSet<&str> = Default::default();
-        for (id, r, visible) in &known {
-            if *visible == 1 {
-                ids.insert(r.clone(), *id);
-            } else {
-                refused_refs.insert(r.as_str());
-            }
+    let mut tx = db.begin_write().await?;
+    // Which known customers the importer may touch: the one scoping rule, in SQL.
+    let mut qb = sql("SELECT c.id, c.external_ref, CASE WHEN ");
+    push_owner_filter(&mut qb, scope, "c.owner_id");
+    qb.push(" THEN 1 ELSE 0 END FROM customers c WHERE c.external_ref IS NOT NULL");
+    let known: Vec<(i64, String, i32)> = qb.fetch_all(&mut tx).await?;
+    let mut ids: HashMap<String, i64> = HashMap::with_capacity(known.len());
+    let mut errors = Vec::new();
+    let mut refused_refs: std::collections::HashSet<&str> = Default::default();
+    for (id, r, visible) in &known {
+        if *visible == 1 {
+            ids.insert(r.clone(), *id);
+        } else {
+            refused_refs.insert(r.as_str());
         }
-        for l in lines {
-            if refused_refs.contains(l.customer_ref.as_str()) {
-                errors.push(line_error(l.line, "customer_ref", format!("\"{}\" is a customer of another unit", l.customer_ref)));
-            }
+    }
+    for l in lines {
+        if refused_refs.contains(l.customer_ref.as_str()) {
+            errors.push(line_error(
+                l.line,
+                "customer_ref",
+                format!("\"{}\" is a customer of another unit", l.customer_ref),
+            ));
         }
-        // The sales the file's keys already name: their months change too, and a reference
-        // another unit's sale carries is theirs (updating it would move their sale). Admins
-        // see every customer, so only a narrower scope refuses.
-        let allowed_ids: std::collections::HashSet<i64> = ids.values().copied().collect();
-        let mut touched: Vec<(i64, i32)> = Vec::new();
-        for chunk in lines.chunks(BATCH) {
-            let mut qb = QueryBuilder::new("SELECT import_key, customer_id, sold_on FROM sales WHERE import_key IN (");
-            let mut list = qb.separated(", ");
-            for l in chunk {
-                list.push_bind(l.key.clone());
-            }
-            qb.push(")");
-            let taken: Vec<(String, i64, chrono::NaiveDate)> = qb.build_query_as().fetch_all(&mut *tx).await?;
-            touched.extend(taken.iter().map(|(_, c, d)| (*c, d.year())));
-            if matches!(scope, Scope::All) {
-                continue;
-            }
-            let taken: HashMap<String, i64> = taken.into_iter().map(|(k, c, _)| (k, c)).collect();
-            for l in chunk {
-                if taken.get(&l.key).is_some_and(|c| !allowed_ids.contains(c)) {
-                    errors.push(line_error(l.line, "reference", format!(
+    }
+    // The sales the file's keys already name: their months change too, and a reference
+    // another unit's sale carries is theirs (updating it would move their sale). Admins
+    // see every customer, so only a narrower scope refuses.
+    let allowed_ids: std::collections::HashSet<i64> = ids.values().copied().collect();
+    let mut touched: Vec<(i64, i32)> = Vec::new();
+    for chunk in lines.chunks(BATCH) {
+        let mut qb =
+            sql("SELECT import_key, customer_id, sold_on FROM sales WHERE import_key IN (");
+        qb.push_list(chunk.iter().map(|l| l.key.clone())).push(")");
+        let taken: Vec<(String, i64, chrono::NaiveDate)> = qb.fetch_all(&mut tx).await?;
+        touched.extend(taken.iter().map(|(_, c, d)| (*c, d.year())));
+        if matches!(scope, Scope::All) {
+            continue;
+        }
+        let taken: HashMap<String, i64> = taken.into_iter().map(|(k, c, _)| (k, c)).collect();
+        for l in chunk {
+            if taken.get(&l.key).is_some_and(|c| !allowed_ids.contains(c)) {
+                errors.push(line_error(
+                    l.line,
+                    "reference",
+                    format!(
                         "\"{}\" is a sale of another unit's customer",
                         l.reference.as_deref().unwrap_or(&l.key)
-                    )));
-                }
+                    ),
+                ));
             }
         }
-        if !errors.is_empty() {
-            tx.rollback().await?;
-            return Ok(ImportReport::refused(lines.len() as u64, errors, Vec::new()));
-        }
+    }
+    if !errors.is_empty() {
+        tx.rollback().await?;
+        return Ok(ImportReport::refused(
+            lines.len() as u64,
+            errors,
+            Vec::new(),
+        ));
+    }
 
-        // Unknown references become customers first, so every sale has its customer id.
-        let mut new_refs: Vec<&str> = lines
+    // Unknown references become customers first, so every sale has its customer id.
+    let mut new_refs: Vec<&str> = lines
+        .iter()
+        .map(|l| l.customer_ref.as_str())
+        .filter(|r| !ids.contains_key(*r))
+        .collect();
+    new_refs.sort_unstable();
+    new_refs.dedup();
+    let owner = match importer.default_owner {
+        Some(id) if !matches!(scope, Scope::All) => {
+            let row: Option<(String,)> = sql(
+                "SELECT o.path FROM users u JOIN org_units o ON o.id = u.org_unit_id WHERE u.id = $1",
+            )
+            .bind(id)
+            .fetch_optional(&mut tx)
+            .await?;
+            row.filter(|(path,)| scope.allows(id, path)).map(|_| id)
+        }
+        other => other,
+    };
+    if owner.is_none() && !matches!(scope, Scope::All) && !new_refs.is_empty() {
+        // Unowned, the new customers would be out of the importer's sight at once.
+        let unknown: std::collections::HashSet<&str> = new_refs.iter().copied().collect();
+        let errors: Vec<LineError> = lines
             .iter()
-            .map(|l| l.customer_ref.as_str())
-            .filter(|r| !ids.contains_key(*r))
-            .collect();
-        new_refs.sort_unstable();
-        new_refs.dedup();
-        let owner = match importer.default_owner {
-            Some(id) if !matches!(scope, Scope::All) => {
-                let row: Option<(String,)> = sqlx::query_as(
-                    "SELECT o.path FROM users u JOIN org_units o ON o.id = u.org_unit_id WHERE u.id = $1",
+            .filter(|l| unknown.contains(l.customer_ref.as_str()))
+            .map(|l| {
+                line_error(
+                    l.line,
+                    "customer_ref",
+                    format!(
+                        "\"{}\" is not a customer yet: create it first with an owner in your part of the organisation",
+                        l.customer_ref
+                    ),
                 )
-                .bind(id)
-                .fetch_optional(&mut *tx)
-                .await?;
-                row.filter(|(path,)| scope.allows(id, path)).map(|_| id)
-            }
-            other => other,
-        };
-        if owner.is_none() && !matches!(scope, Scope::All) && !new_refs.is_empty() {
-            // Unowned, the new customers would be out of the importer's sight at once.
-            let unknown: std::collections::HashSet<&str> = new_refs.iter().copied().collect();
-            let errors: Vec<LineError> = lines
-                .iter()
-                .filter(|l| unknown.contains(l.customer_ref.as_str()))
-                .map(|l| line_error(l.line, "customer_ref", format!(
-                    "\"{}\" is not a customer yet: create it first with an owner in your part of the organisation",
-                    l.customer_ref
-                )))
-                .collect();
-            tx.rollback().await?;
-            return Ok(ImportReport::refused(lines.len() as u64, errors, Vec::new()));
-        }
-        let now = Utc::now();
-        for chunk in new_refs.chunks(BATCH) {
-            let mut qb = QueryBuilder::new(
-                "INSERT INTO customers (external_ref, name, owner_id, segment, created_at) ",
-            );
-            qb.push_values(chunk, |mut row, r| {
-                row.push_bind(r.to_string())
-                    .push_bind(r.to_string())
-                    .push_bind(owner)
-                    .push_bind(Segment::Relationship.as_str())
-                    .push_bind(now);
-            });
-            qb.push(" RETURNING id, external_ref");
-            let created: Vec<(i64, String)> = qb.build_query_as().fetch_all(&mut *tx).await?;
-            ids.extend(created.into_iter().map(|(id, r)| (r, id)));
-        }
+            })
+            .collect();
+        tx.rollback().await?;
+        return Ok(ImportReport::refused(
+            lines.len() as u64,
+            errors,
+            Vec::new(),
+        ));
+    }
+    let now = Utc::now();
+    for chunk in new_refs.chunks(BATCH) {
+        let mut qb =
+            sql("INSERT INTO customers (external_ref, name, owner_id, segment, created_at) ");
+        qb.push_values(chunk, |row, r| {
+            row.push_bind(r.to_string())
+                .push_bind(r.to_string())
+                .push_bind(owner)
+                .push_bind(Segment::Relationship.as_str())
+                .push_bind(now);
+        });
+        qb.push(" RETURNING id, external_ref");
+        let created: Vec<(i64, String)> = qb.fetch_all(&mut tx).await?;
+        ids.extend(created.into_iter().map(|(id, r)| (r, id)));
+    }
 
-        let (before,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM sales").fetch_one(&mut *tx).await?;
-        let total = lines.len() as u64;
-        let mut affected = 0u64;
-        for (i, chunk) in lines.chunks(BATCH).enumerate() {
-            let mut qb = QueryBuilder::new(
-                "INSERT INTO sales (customer_id, sold_on, amount_minor, currency, reference, import_key) ",
-            );
-            qb.push_values(chunk, |mut row, l| {
-                row.push_bind(ids[&l.customer_ref])
-                    .push_bind(l.date)
-                    .push_bind(l.amount_minor)
-                    .push_bind(l.currency.as_str().to_string())
-                    .push_bind(l.reference.clone())
-                    .push_bind(l.key.clone());
-            });
-            qb.push(
-                " ON CONFLICT (import_key) DO UPDATE SET customer_id = excluded.customer_id, \
-                 sold_on = excluded.sold_on, amount_minor = excluded.amount_minor, \
-                 currency = excluded.currency \
-                 WHERE sales.customer_id <> excluded.customer_id OR sales.sold_on <> excluded.sold_on \
-                 OR sales.amount_minor <> excluded.amount_minor OR sales.currency <> excluded.currency",
-            );
-            affected += qb.build().execute(&mut *tx).await?.rows_affected();
-            send(progress, ImportProgress::Storing { done: (i * BATCH + chunk.len()) as u64, total });
-        }
-        let (after,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM sales").fetch_one(&mut *tx).await?;
-        touched.extend(lines.iter().map(|l| (ids[&l.customer_ref], l.date.year())));
-        for statement in super::turnover::refresh_statements(db, touched) {
-            sqlx::query(&statement).persistent(false).execute(&mut *tx).await?;
-        }
-        tx.commit().await?;
-        let created = u64::try_from(after - before).unwrap_or(0);
-        let updated = affected.saturating_sub(created);
-        Ok(ImportReport {
-            lines: total,
-            stored: true,
-            created,
-            updated,
-            unchanged: total - created - updated,
-            new_customers: new_refs.iter().map(|r| r.to_string()).collect(),
-            ..ImportReport::default()
-        })
+    let (before,): (i64,) = sql("SELECT COUNT(*) FROM sales").fetch_one(&mut tx).await?;
+    let total = lines.len() as u64;
+    let mut affected = 0u64;
+    for (i, chunk) in lines.chunks(BATCH).enumerate() {
+        let mut qb = sql(
+            "INSERT INTO sales (customer_id, sold_on, amount_minor, currency, reference, import_key) ",
+        );
+        qb.push_values(chunk, |row, l| {
+            row.push_bind(ids[&l.customer_ref])
+                .push_bind(l.date)
+                .push_bind(l.amount_minor)
+                .push_bind(l.currency.as_str().to_string())
+                .push_bind(l.reference.clone())
+                .push_bind(l.key.clone());
+        });
+        qb.push(
+            " ON CONFLICT (import_key) DO UPDATE SET customer_id = excluded.customer_id, \
+             sold_on = excluded.sold_on, amount_minor = excluded.amount_minor, \
+             currency = excluded.currency \
+             WHERE sales.customer_id <> excluded.customer_id OR sales.sold_on <> excluded.sold_on \
+             OR sales.amount_minor <> excluded.amount_minor OR sales.currency <> excluded.currency",
+        );
+        affected += qb.execute(&mut tx).await?;
+        send(
+            progress,
+            ImportProgress::Storing {
+                done: (i * BATCH + chunk.len()) as u64,
+                total,
+            },
+        );
+    }
+    let (after,): (i64,) = sql("SELECT COUNT(*) FROM sales").fetch_one(&mut tx).await?;
+    touched.extend(lines.iter().map(|l| (ids[&l.customer_ref], l.date.year())));
+    for statement in super::turnover::refresh_statements(db, touched) {
+        sql(statement).one_off().execute(&mut tx).await?;
+    }
+    tx.commit().await?;
+    let created = u64::try_from(after - before).unwrap_or(0);
+    let updated = affected.saturating_sub(created);
+    Ok(ImportReport {
+        lines: total,
+        stored: true,
+        created,
+        updated,
+        unchanged: total - created - updated,
+        new_customers: new_refs.iter().map(|r| r.to_string()).collect(),
+        ..ImportReport::default()
     })
 }

@@ -2,10 +2,10 @@
 //! the Achievable check and the split "by last period's share". The database aggregates.
 
 use super::RepoError;
+use crate::db::{sql, Db, Sql};
 use crate::domain::metric::Metric;
 use crate::domain::smart::TrackRecord;
 use crate::domain::{Currency, Period};
-use crate::{db::Db, on_db};
 use chrono::{Months, NaiveDate, TimeZone, Utc};
 use rust_decimal::Decimal;
 
@@ -27,13 +27,13 @@ fn owner(column: &str, who: &Who) -> String {
     }
 }
 
-macro_rules! bind_who {
-    ($query:expr, $who:expr) => {
-        match $who {
-            Who::User(id) => $query.bind(*id),
-            Who::Subtree(path) => $query.bind(format!("{path}%")),
-        }
-    };
+/// Binds `$1` of a statement whose owner column is matched by [`owner`]: the user's id, or
+/// the unit path's prefix pattern.
+fn bind_who(query: Sql, who: &Who) -> Sql {
+    match who {
+        Who::User(id) => query.bind(*id),
+        Who::Subtree(path) => query.bind(format!("{path}%")),
+    }
 }
 
 /// The raw measure of `metric` in `period`: cents for money, a count otherwise; for
@@ -51,35 +51,46 @@ pub async fn measure(
     let cents = |c: i64| Decimal::new(c, 2);
     Ok(match metric {
         Metric::Turnover => {
-            let sql = format!(
+            let text = format!(
                 "SELECT CAST(COALESCE(SUM(s.amount_minor), 0) AS BIGINT) FROM sales s \
                  JOIN customers c ON c.id = s.customer_id WHERE {} \
                  AND s.sold_on >= $2 AND s.sold_on <= $3 AND s.currency = $4",
                 owner("c.owner_id", who)
             );
-            let (n,): (i64,) = on_db!(db, pool => bind_who!(sqlx::query_as(&sql), who)
-                .bind(start).bind(end).bind(&currency).fetch_one(pool).await?);
+            let (n,): (i64,) = bind_who(sql(text), who)
+                .bind(start)
+                .bind(end)
+                .bind(&currency)
+                .fetch_one(db)
+                .await?;
             cents(n)
         }
         Metric::Bookings => {
-            let sql = format!(
+            let text = format!(
                 "SELECT CAST(COALESCE(SUM(o.value_minor), 0) AS BIGINT) FROM opportunities o \
                  JOIN stages st ON st.id = o.stage_id WHERE st.kind = 'won' AND {} \
                  AND o.closed_on >= $2 AND o.closed_on <= $3 AND o.currency = $4",
                 owner("o.owner_id", who)
             );
-            let (n,): (i64,) = on_db!(db, pool => bind_who!(sqlx::query_as(&sql), who)
-                .bind(start).bind(end).bind(&currency).fetch_one(pool).await?);
+            let (n,): (i64,) = bind_who(sql(text), who)
+                .bind(start)
+                .bind(end)
+                .bind(&currency)
+                .fetch_one(db)
+                .await?;
             cents(n)
         }
         Metric::WonOpportunities => {
-            let sql = format!(
+            let text = format!(
                 "SELECT COUNT(*) FROM opportunities o JOIN stages st ON st.id = o.stage_id \
                  WHERE st.kind = 'won' AND {} AND o.closed_on >= $2 AND o.closed_on <= $3",
                 owner("o.owner_id", who)
             );
-            let (n,): (i64,) = on_db!(db, pool => bind_who!(sqlx::query_as(&sql), who)
-                .bind(start).bind(end).fetch_one(pool).await?);
+            let (n,): (i64,) = bind_who(sql(text), who)
+                .bind(start)
+                .bind(end)
+                .fetch_one(db)
+                .await?;
             Decimal::from(n)
         }
         Metric::Visits | Metric::InitialContacts => {
@@ -88,7 +99,7 @@ pub async fn measure(
             } else {
                 "initial_contact"
             };
-            let sql = format!(
+            let text = format!(
                 "SELECT COUNT(*) FROM activities a WHERE a.kind = $4 AND NOT a.planned AND {} \
                  AND a.occurred_at >= $2 AND a.occurred_at < $3",
                 owner("a.user_id", who)
@@ -96,30 +107,41 @@ pub async fn measure(
             let from = Utc.from_utc_datetime(&start.and_time(Default::default()));
             let until =
                 Utc.from_utc_datetime(&end.succ_opt().unwrap_or(end).and_time(Default::default()));
-            let (n,): (i64,) = on_db!(db, pool => bind_who!(sqlx::query_as(&sql), who)
-                .bind(from).bind(until).bind(kind).fetch_one(pool).await?);
+            let (n,): (i64,) = bind_who(sql(text), who)
+                .bind(from)
+                .bind(until)
+                .bind(kind)
+                .fetch_one(db)
+                .await?;
             Decimal::from(n)
         }
         Metric::NewCustomers => {
-            let sql = format!(
+            let text = format!(
                 "SELECT COUNT(*) FROM customers c WHERE {} AND \
                  (SELECT MIN(s.sold_on) FROM sales s WHERE s.customer_id = c.id) BETWEEN $2 AND $3",
                 owner("c.owner_id", who)
             );
-            let (n,): (i64,) = on_db!(db, pool => bind_who!(sqlx::query_as(&sql), who)
-                .bind(start).bind(end).fetch_one(pool).await?);
+            let (n,): (i64,) = bind_who(sql(text), who)
+                .bind(start)
+                .bind(end)
+                .fetch_one(db)
+                .await?;
             Decimal::from(n)
         }
         Metric::TurnoverPerExistingCustomer => {
-            let sql = format!(
+            let text = format!(
                 "SELECT COUNT(*), CAST(COALESCE(SUM((SELECT COALESCE(SUM(s.amount_minor), 0) FROM sales s \
                  WHERE s.customer_id = c.id AND s.sold_on >= $2 AND s.sold_on <= $3 AND s.currency = $4)), 0) AS BIGINT) \
                  FROM customers c WHERE {} AND EXISTS \
                  (SELECT 1 FROM sales p WHERE p.customer_id = c.id AND p.sold_on < $2)",
                 owner("c.owner_id", who)
             );
-            let (customers, total): (i64, i64) = on_db!(db, pool => bind_who!(sqlx::query_as(&sql), who)
-                .bind(start).bind(end).bind(&currency).fetch_one(pool).await?);
+            let (customers, total): (i64, i64) = bind_who(sql(text), who)
+                .bind(start)
+                .bind(end)
+                .bind(&currency)
+                .fetch_one(db)
+                .await?;
             if customers == 0 {
                 Decimal::ZERO
             } else {
@@ -127,13 +149,16 @@ pub async fn measure(
             }
         }
         Metric::CustomerGrowthPct => {
-            let sql = format!(
+            let text = format!(
                 "SELECT COUNT(DISTINCT s.customer_id) FROM sales s JOIN customers c ON c.id = s.customer_id \
                  WHERE {} AND s.sold_on >= $2 AND s.sold_on <= $3",
                 owner("c.owner_id", who)
             );
-            let (n,): (i64,) = on_db!(db, pool => bind_who!(sqlx::query_as(&sql), who)
-                .bind(start).bind(end).fetch_one(pool).await?);
+            let (n,): (i64,) = bind_who(sql(text), who)
+                .bind(start)
+                .bind(end)
+                .fetch_one(db)
+                .await?;
             Decimal::from(n)
         }
     })
@@ -192,18 +217,18 @@ fn shift_back(period: Period, months: Option<u32>, k: u32) -> Option<Period> {
 /// The first day the database holds data for `metric`: comparisons with periods before it
 /// would set a real result against a half-recorded one.
 async fn data_starts(db: &Db, metric: Metric) -> Result<Option<NaiveDate>, RepoError> {
-    let sql = match metric {
+    let text = match metric {
         Metric::Bookings | Metric::WonOpportunities => "SELECT MIN(closed_on) FROM opportunities",
         Metric::Visits | Metric::InitialContacts => {
-            let first: Option<(Option<chrono::DateTime<Utc>>,)> = on_db!(db, pool => sqlx::query_as(
-                "SELECT MIN(occurred_at) FROM activities"
-            ).fetch_optional(pool).await?);
+            let first: Option<(Option<chrono::DateTime<Utc>>,)> =
+                sql("SELECT MIN(occurred_at) FROM activities")
+                    .fetch_optional(db)
+                    .await?;
             return Ok(first.and_then(|(d,)| d).map(|d| d.date_naive()));
         }
         _ => "SELECT MIN(sold_on) FROM sales",
     };
-    let first: Option<(Option<NaiveDate>,)> =
-        on_db!(db, pool => sqlx::query_as(sql).fetch_optional(pool).await?);
+    let first: Option<(Option<NaiveDate>,)> = sql(text).fetch_optional(db).await?;
     Ok(first.and_then(|(d,)| d))
 }
 

@@ -1,19 +1,11 @@
 //! The SQL form of [`Scope`]: the one place that decides which owned rows a query may touch.
 
+use crate::db::Sql;
 use crate::domain::Scope;
-use sqlx::{Database, Encode, QueryBuilder, Type};
 
 /// Appends a condition restricting `owner_column` (a column holding a user id, named by our
 /// code, never by input) to the owners `scope` allows.
-pub fn push_owner_filter<'args, DB>(
-    qb: &mut QueryBuilder<'args, DB>,
-    scope: &Scope,
-    owner_column: &'static str,
-) where
-    DB: Database,
-    i64: Encode<'args, DB> + Type<DB>,
-    String: Encode<'args, DB> + Type<DB>,
-{
+pub fn push_owner_filter(qb: &mut Sql, scope: &Scope, owner_column: &'static str) {
     match scope {
         Scope::Own { user_id } => {
             qb.push(owner_column).push(" = ").push_bind(*user_id);
@@ -35,17 +27,13 @@ pub fn push_owner_filter<'args, DB>(
 /// Appends the condition for targets `scope` may see, given the target's assignee unit path in
 /// `path_column` and its assigned user in `user_column`: everything the scope covers, plus the
 /// targets of the units above the viewer (a rep sees what their team and company aim for).
-pub fn push_target_filter<'args, DB>(
-    qb: &mut QueryBuilder<'args, DB>,
+pub fn push_target_filter(
+    qb: &mut Sql,
     scope: &Scope,
     own_unit_path: &str,
     path_column: &'static str,
     user_column: &'static str,
-) where
-    DB: Database,
-    i64: Encode<'args, DB> + Type<DB>,
-    String: Encode<'args, DB> + Type<DB>,
-{
+) {
     qb.push("(");
     match scope {
         Scope::Own { user_id } => {
@@ -71,14 +59,7 @@ pub fn push_target_filter<'args, DB>(
 
 /// Narrows to users of the org unit `unit_id` and the units below it. It is always combined
 /// with [`push_owner_filter`] (AND), so it can narrow a scope but never widen it.
-pub fn push_unit_filter<'args, DB>(
-    qb: &mut QueryBuilder<'args, DB>,
-    unit_id: i64,
-    user_column: &'static str,
-) where
-    DB: Database,
-    i64: Encode<'args, DB> + Type<DB>,
-{
+pub fn push_unit_filter(qb: &mut Sql, unit_id: i64, user_column: &'static str) {
     qb.push(user_column).push(
         " IN (SELECT fu.id FROM users fu JOIN org_units fo ON fo.id = fu.org_unit_id \
          WHERE fo.path LIKE (SELECT uo.path FROM org_units uo WHERE uo.id = ",

@@ -3,11 +3,10 @@
 //! assigns the ids.
 
 use super::RepoError;
+use crate::db::{sql, Db};
 use crate::domain::org::child_path;
 use crate::domain::{OrgUnitKind, Role};
-use crate::{db::Db, on_db};
 use chrono::{DateTime, NaiveDate, Utc};
-use sqlx::QueryBuilder;
 
 #[derive(Clone, Debug, Default)]
 pub struct SeedCompany {
@@ -173,258 +172,262 @@ const CURRENCY: &str = "EUR";
 #[tracing::instrument(skip_all, err, fields(customers = company.customers.len(), sales = company.sales.len()))]
 pub async fn insert(db: &Db, company: &SeedCompany) -> Result<SeedIds, RepoError> {
     let now = Utc::now();
-    on_db!(db, pool => {
-        let mut tx = pool.begin().await?;
-        let mut ids = SeedIds::default();
-        let mut paths: Vec<String> = Vec::with_capacity(company.units.len());
+    let mut tx = db.begin_write().await?;
+    let mut ids = SeedIds::default();
+    let mut paths: Vec<String> = Vec::with_capacity(company.units.len());
 
-        for unit in &company.units {
-            let parent_path = unit.parent.map(|p| paths[p].clone()).unwrap_or_else(|| "/".into());
-            let (id,): (i64,) = sqlx::query_as(
-                "INSERT INTO org_units (parent_id, name, kind, path) VALUES ($1, $2, $3, $4) RETURNING id",
-            )
-            .bind(unit.parent.map(|p| ids.units[p]))
-            .bind(&unit.name)
-            .bind(unit.kind.as_str())
-            .bind(format!("{parent_path}pending/{}", ids.units.len()))
-            .fetch_one(&mut *tx)
+    for unit in &company.units {
+        let parent_path = unit
+            .parent
+            .map(|p| paths[p].clone())
+            .unwrap_or_else(|| "/".into());
+        let (id,): (i64,) = sql(
+            "INSERT INTO org_units (parent_id, name, kind, path) VALUES ($1, $2, $3, $4) RETURNING id",
+        )
+        .bind(unit.parent.map(|p| ids.units[p]))
+        .bind(&unit.name)
+        .bind(unit.kind.as_str())
+        .bind(format!("{parent_path}pending/{}", ids.units.len()))
+        .fetch_one(&mut tx)
+        .await?;
+        let path = child_path(&parent_path, id);
+        sql("UPDATE org_units SET path = $1 WHERE id = $2")
+            .bind(&path)
+            .bind(id)
+            .execute(&mut tx)
             .await?;
-            let path = child_path(&parent_path, id);
-            sqlx::query("UPDATE org_units SET path = $1 WHERE id = $2")
-                .bind(&path)
-                .bind(id)
-                .execute(&mut *tx)
-                .await?;
-            ids.units.push(id);
-            paths.push(path);
-        }
+        ids.units.push(id);
+        paths.push(path);
+    }
 
-        for user in &company.users {
-            let (id,): (i64,) = sqlx::query_as(
-                "INSERT INTO users (email, name, role, org_unit_id, password_hash, created_at) \
+    for user in &company.users {
+        let (id,): (i64,) = sql(
+            "INSERT INTO users (email, name, role, org_unit_id, password_hash, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+        )
+        .bind(&user.email)
+        .bind(&user.name)
+        .bind(user.role.as_str())
+        .bind(ids.units[user.unit])
+        .bind(&user.password_hash)
+        .bind(now)
+        .fetch_one(&mut tx)
+        .await?;
+        ids.users.push(id);
+    }
+
+    for chunk in company.customers.chunks(BATCH) {
+        let mut qb = sql(
+            "INSERT INTO customers (external_ref, name, owner_id, segment, city, lat, lon, first_contact_on, created_at) ",
+        );
+        qb.push_values(chunk, |row, c| {
+            row.push_bind(&c.external_ref)
+                .push_bind(&c.name)
+                .push_bind(c.owner.map(|o| ids.users[o]))
+                .push_bind(c.segment)
+                .push_bind(&c.city)
+                .push_bind(c.lat)
+                .push_bind(c.lon)
+                .push_bind(c.first_contact_on)
+                .push_bind(now);
+        });
+        qb.push(" RETURNING id");
+        let rows: Vec<(i64,)> = qb.fetch_all(&mut tx).await?;
+        ids.customers.extend(rows.into_iter().map(|(id,)| id));
+    }
+
+    for chunk in company.sales.chunks(BATCH) {
+        let mut qb =
+            sql("INSERT INTO sales (customer_id, sold_on, amount_minor, currency, reference) ");
+        qb.push_values(chunk, |row, s| {
+            row.push_bind(ids.customers[s.customer])
+                .push_bind(s.sold_on)
+                .push_bind(s.amount_minor)
+                .push_bind(CURRENCY)
+                .push_bind(&s.reference);
+        });
+        qb.execute(&mut tx).await?;
+    }
+    for statement in super::turnover::rebuild_statements(db) {
+        sql(statement).one_off().execute(&mut tx).await?;
+    }
+
+    if !company.stages.is_empty() {
+        let (pipeline_id,): (i64,) = sql("INSERT INTO pipelines (name) VALUES ($1) RETURNING id")
+            .bind("Sales")
+            .fetch_one(&mut tx)
+            .await?;
+        for (position, stage) in company.stages.iter().enumerate() {
+            let (id,): (i64,) = sql(
+                "INSERT INTO stages (pipeline_id, name, position, probability, rotting_days, kind) \
                  VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
             )
-            .bind(&user.email)
-            .bind(&user.name)
-            .bind(user.role.as_str())
-            .bind(ids.units[user.unit])
-            .bind(&user.password_hash)
-            .bind(now)
-            .fetch_one(&mut *tx)
+            .bind(pipeline_id)
+            .bind(&stage.name)
+            .bind(i32::try_from(position).unwrap_or(i32::MAX))
+            .bind(stage.probability)
+            .bind(stage.rotting_days)
+            .bind(stage.kind)
+            .fetch_one(&mut tx)
             .await?;
-            ids.users.push(id);
+            ids.stages.push(id);
         }
+    }
 
-        for chunk in company.customers.chunks(BATCH) {
-            let mut qb = QueryBuilder::new(
-                "INSERT INTO customers (external_ref, name, owner_id, segment, city, lat, lon, first_contact_on, created_at) ",
-            );
-            qb.push_values(chunk, |mut row, c| {
-                row.push_bind(&c.external_ref)
-                    .push_bind(&c.name)
-                    .push_bind(c.owner.map(|o| ids.users[o]))
-                    .push_bind(c.segment)
-                    .push_bind(&c.city)
-                    .push_bind(c.lat)
-                    .push_bind(c.lon)
-                    .push_bind(c.first_contact_on)
-                    .push_bind(now);
-            });
-            qb.push(" RETURNING id");
-            let rows: Vec<(i64,)> = qb.build_query_as().fetch_all(&mut *tx).await?;
-            ids.customers.extend(rows.into_iter().map(|(id,)| id));
-        }
+    for chunk in company.opportunities.chunks(BATCH) {
+        let mut qb = sql(
+            "INSERT INTO opportunities (title, customer_id, owner_id, value_minor, currency, \
+             expected_close_on, stage_id, probability, lost_reason, closed_on, version, \
+             stage_entered_at, created_at, updated_at) ",
+        );
+        qb.push_values(chunk, |row, o| {
+            let entered = o.changes.last().map_or(o.created_at, |c| c.at);
+            row.push_bind(&o.title)
+                .push_bind(ids.customers[o.customer])
+                .push_bind(ids.users[o.owner])
+                .push_bind(o.value_minor)
+                .push_bind(CURRENCY)
+                .push_bind(o.expected_close_on)
+                .push_bind(ids.stages[o.stage])
+                .push_bind(o.probability)
+                .push_bind(&o.lost_reason)
+                .push_bind(o.closed_on)
+                .push_bind(i64::try_from(o.changes.len().max(1)).unwrap_or(1))
+                .push_bind(entered)
+                .push_bind(o.created_at)
+                .push_bind(entered);
+        });
+        qb.push(" RETURNING id");
+        let rows: Vec<(i64,)> = qb.fetch_all(&mut tx).await?;
+        ids.opportunities.extend(rows.into_iter().map(|(id,)| id));
+    }
 
-        for chunk in company.sales.chunks(BATCH) {
-            let mut qb = QueryBuilder::new(
-                "INSERT INTO sales (customer_id, sold_on, amount_minor, currency, reference) ",
-            );
-            qb.push_values(chunk, |mut row, s| {
-                row.push_bind(ids.customers[s.customer])
-                    .push_bind(s.sold_on)
-                    .push_bind(s.amount_minor)
-                    .push_bind(CURRENCY)
-                    .push_bind(&s.reference);
-            });
-            qb.build().execute(&mut *tx).await?;
-        }
-        for statement in super::turnover::rebuild_statements(db) {
-            sqlx::query(&statement).persistent(false).execute(&mut *tx).await?;
-        }
+    let changes: Vec<(i64, i64, &SeedStageChange)> = company
+        .opportunities
+        .iter()
+        .zip(&ids.opportunities)
+        .flat_map(|(o, id)| {
+            let owner = ids.users[o.owner];
+            o.changes.iter().map(move |c| (*id, owner, c))
+        })
+        .collect();
+    for chunk in changes.chunks(BATCH) {
+        let mut qb = sql(
+            "INSERT INTO stage_changes (opportunity_id, from_stage_id, to_stage_id, changed_at, changed_by) ",
+        );
+        qb.push_values(chunk, |row, (opportunity_id, by, c)| {
+            row.push_bind(*opportunity_id)
+                .push_bind(c.from.map(|f| ids.stages[f]))
+                .push_bind(ids.stages[c.to])
+                .push_bind(c.at)
+                .push_bind(*by);
+        });
+        qb.execute(&mut tx).await?;
+    }
 
-        if !company.stages.is_empty() {
-            let (pipeline_id,): (i64,) =
-                sqlx::query_as("INSERT INTO pipelines (name) VALUES ($1) RETURNING id")
-                    .bind("Sales")
-                    .fetch_one(&mut *tx)
-                    .await?;
-            for (position, stage) in company.stages.iter().enumerate() {
-                let (id,): (i64,) = sqlx::query_as(
-                    "INSERT INTO stages (pipeline_id, name, position, probability, rotting_days, kind) \
-                     VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
-                )
-                .bind(pipeline_id)
-                .bind(&stage.name)
-                .bind(i32::try_from(position).unwrap_or(i32::MAX))
-                .bind(stage.probability)
-                .bind(stage.rotting_days)
-                .bind(stage.kind)
-                .fetch_one(&mut *tx)
-                .await?;
-                ids.stages.push(id);
-            }
-        }
+    for chunk in company.activities.chunks(BATCH) {
+        let mut qb =
+            sql("INSERT INTO activities (kind, customer_id, user_id, occurred_at, notes) ");
+        qb.push_values(chunk, |row, a| {
+            row.push_bind(a.kind)
+                .push_bind(ids.customers[a.customer])
+                .push_bind(ids.users[a.user])
+                .push_bind(a.occurred_at)
+                .push_bind(&a.notes);
+        });
+        qb.execute(&mut tx).await?;
+    }
 
-        for chunk in company.opportunities.chunks(BATCH) {
-            let mut qb = QueryBuilder::new(
-                "INSERT INTO opportunities (title, customer_id, owner_id, value_minor, currency, \
-                 expected_close_on, stage_id, probability, lost_reason, closed_on, version, \
-                 stage_entered_at, created_at, updated_at) ",
-            );
-            qb.push_values(chunk, |mut row, o| {
-                let entered = o.changes.last().map_or(o.created_at, |c| c.at);
-                row.push_bind(&o.title)
-                    .push_bind(ids.customers[o.customer])
-                    .push_bind(ids.users[o.owner])
-                    .push_bind(o.value_minor)
-                    .push_bind(CURRENCY)
-                    .push_bind(o.expected_close_on)
-                    .push_bind(ids.stages[o.stage])
-                    .push_bind(o.probability)
-                    .push_bind(&o.lost_reason)
-                    .push_bind(o.closed_on)
-                    .push_bind(i64::try_from(o.changes.len().max(1)).unwrap_or(1))
-                    .push_bind(entered)
-                    .push_bind(o.created_at)
-                    .push_bind(entered);
-            });
-            qb.push(" RETURNING id");
-            let rows: Vec<(i64,)> = qb.build_query_as().fetch_all(&mut *tx).await?;
-            ids.opportunities.extend(rows.into_iter().map(|(id,)| id));
-        }
+    // Check-ins one by one: each finds its visit (activities were inserted without
+    // returning their ids).
+    for c in &company.check_ins {
+        let a = &company.activities[c.activity];
+        let (distance_m, reason) = c.verification.columns();
+        sql(
+            "INSERT INTO check_ins (client_id, user_id, customer_id, activity_id, device_time, received_at, \
+             lat, lon, accuracy_m, distance_m, verification, reason, outcome, notes, next_step, checked_out_at) \
+             VALUES ($1, $2, $3, (SELECT id FROM activities WHERE kind = 'visit' AND user_id = $2 \
+             AND customer_id = $3 AND occurred_at = $4 ORDER BY id LIMIT 1), $4, $5, $6, $7, $8, $9, $10, $11, \
+             $12, $13, $14, $15)",
+        )
+        .bind(&c.client_id)
+        .bind(ids.users[a.user])
+        .bind(ids.customers[a.customer])
+        .bind(a.occurred_at)
+        .bind(a.occurred_at + chrono::Duration::seconds(20))
+        .bind(c.position.map(|p| p.lat))
+        .bind(c.position.map(|p| p.lon))
+        .bind(c.position.map(|p| p.accuracy_m))
+        .bind(distance_m)
+        .bind(c.verification.as_str())
+        .bind(reason)
+        .bind(c.outcome.map(|o| o.as_str()))
+        .bind(&c.notes)
+        .bind(&c.next_step)
+        .bind(c.checked_out_at)
+        .execute(&mut tx)
+        .await?;
+    }
 
-        let changes: Vec<(i64, i64, &SeedStageChange)> = company
-            .opportunities
-            .iter()
-            .zip(&ids.opportunities)
-            .flat_map(|(o, id)| {
-                let owner = ids.users[o.owner];
-                o.changes.iter().map(move |c| (*id, owner, c))
-            })
-            .collect();
-        for chunk in changes.chunks(BATCH) {
-            let mut qb = QueryBuilder::new(
-                "INSERT INTO stage_changes (opportunity_id, from_stage_id, to_stage_id, changed_at, changed_by) ",
-            );
-            qb.push_values(chunk, |mut row, (opportunity_id, by, c)| {
-                row.push_bind(*opportunity_id)
-                    .push_bind(c.from.map(|f| ids.stages[f]))
-                    .push_bind(ids.stages[c.to])
-                    .push_bind(c.at)
-                    .push_bind(*by);
-            });
-            qb.build().execute(&mut *tx).await?;
-        }
-
-        for chunk in company.activities.chunks(BATCH) {
-            let mut qb = QueryBuilder::new(
-                "INSERT INTO activities (kind, customer_id, user_id, occurred_at, notes) ",
-            );
-            qb.push_values(chunk, |mut row, a| {
-                row.push_bind(a.kind)
-                    .push_bind(ids.customers[a.customer])
-                    .push_bind(ids.users[a.user])
-                    .push_bind(a.occurred_at)
-                    .push_bind(&a.notes);
-            });
-            qb.build().execute(&mut *tx).await?;
-        }
-
-        // Check-ins one by one: each finds its visit (activities were inserted without
-        // returning their ids).
-        for c in &company.check_ins {
-            let a = &company.activities[c.activity];
-            let (distance_m, reason) = c.verification.columns();
-            sqlx::query(
-                "INSERT INTO check_ins (client_id, user_id, customer_id, activity_id, device_time, received_at, \
-                 lat, lon, accuracy_m, distance_m, verification, reason, outcome, notes, next_step, checked_out_at) \
-                 VALUES ($1, $2, $3, (SELECT id FROM activities WHERE kind = 'visit' AND user_id = $2 \
-                 AND customer_id = $3 AND occurred_at = $4 ORDER BY id LIMIT 1), $4, $5, $6, $7, $8, $9, $10, $11, \
-                 $12, $13, $14, $15)",
+    // Targets one by one: a child refers to its parent's id.
+    for t in &company.targets {
+        let last = t.events.last();
+        let created = t.events.first().map_or(now, |e| e.at);
+        let (id,): (i64,) = sql(
+            "INSERT INTO targets (statement, metric, value_hundredths, currency, baseline, starts_on, \
+             ends_on, assignee_user_id, assignee_unit_id, parent_id, kind, rationale, factors, status, \
+             awaiting, counter_hundredths, version, created_by, created_at, updated_by, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21) \
+             RETURNING id",
+        )
+        .bind(&t.statement)
+        .bind(t.metric)
+        .bind(t.value_hundredths)
+        .bind(t.currency)
+        .bind(t.baseline)
+        .bind(t.starts_on)
+        .bind(t.ends_on)
+        .bind(match t.assignee {
+            SeedAssignee::User(u) => Some(ids.users[u]),
+            SeedAssignee::Unit(_) => None,
+        })
+        .bind(match t.assignee {
+            SeedAssignee::Unit(u) => Some(ids.units[u]),
+            SeedAssignee::User(_) => None,
+        })
+        .bind(t.parent.map(|p| ids.targets[p]))
+        .bind(t.kind)
+        .bind(&t.rationale)
+        .bind(t.factors)
+        .bind(t.status)
+        .bind(t.awaiting)
+        .bind(t.counter_hundredths)
+        .bind(i64::try_from(t.events.len().max(1)).unwrap_or(1))
+        .bind(ids.users[t.created_by])
+        .bind(created)
+        .bind(ids.users[last.map_or(t.created_by, |e| e.by)])
+        .bind(last.map_or(now, |e| e.at))
+        .fetch_one(&mut tx)
+        .await?;
+        ids.targets.push(id);
+        for e in &t.events {
+            sql(
+                "INSERT INTO target_events (target_id, at, by_user_id, kind, field, old_value, new_value, comment) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
             )
-            .bind(&c.client_id)
-            .bind(ids.users[a.user])
-            .bind(ids.customers[a.customer])
-            .bind(a.occurred_at)
-            .bind(a.occurred_at + chrono::Duration::seconds(20))
-            .bind(c.position.map(|p| p.lat))
-            .bind(c.position.map(|p| p.lon))
-            .bind(c.position.map(|p| p.accuracy_m))
-            .bind(distance_m)
-            .bind(c.verification.as_str())
-            .bind(reason)
-            .bind(c.outcome.map(|o| o.as_str()))
-            .bind(&c.notes)
-            .bind(&c.next_step)
-            .bind(c.checked_out_at)
-            .execute(&mut *tx)
+            .bind(id)
+            .bind(e.at)
+            .bind(ids.users[e.by])
+            .bind(e.kind)
+            .bind(&e.field)
+            .bind(&e.old_value)
+            .bind(&e.new_value)
+            .bind(&e.comment)
+            .execute(&mut tx)
             .await?;
         }
+    }
 
-        // Targets one by one: a child refers to its parent's id.
-        for t in &company.targets {
-            let last = t.events.last();
-            let created = t.events.first().map_or(now, |e| e.at);
-            let (id,): (i64,) = sqlx::query_as(
-                "INSERT INTO targets (statement, metric, value_hundredths, currency, baseline, starts_on, \
-                 ends_on, assignee_user_id, assignee_unit_id, parent_id, kind, rationale, factors, status, \
-                 awaiting, counter_hundredths, version, created_by, created_at, updated_by, updated_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21) \
-                 RETURNING id",
-            )
-            .bind(&t.statement)
-            .bind(t.metric)
-            .bind(t.value_hundredths)
-            .bind(t.currency)
-            .bind(t.baseline)
-            .bind(t.starts_on)
-            .bind(t.ends_on)
-            .bind(match t.assignee { SeedAssignee::User(u) => Some(ids.users[u]), SeedAssignee::Unit(_) => None })
-            .bind(match t.assignee { SeedAssignee::Unit(u) => Some(ids.units[u]), SeedAssignee::User(_) => None })
-            .bind(t.parent.map(|p| ids.targets[p]))
-            .bind(t.kind)
-            .bind(&t.rationale)
-            .bind(t.factors)
-            .bind(t.status)
-            .bind(t.awaiting)
-            .bind(t.counter_hundredths)
-            .bind(i64::try_from(t.events.len().max(1)).unwrap_or(1))
-            .bind(ids.users[t.created_by])
-            .bind(created)
-            .bind(ids.users[last.map_or(t.created_by, |e| e.by)])
-            .bind(last.map_or(now, |e| e.at))
-            .fetch_one(&mut *tx)
-            .await?;
-            ids.targets.push(id);
-            for e in &t.events {
-                sqlx::query(
-                    "INSERT INTO target_events (target_id, at, by_user_id, kind, field, old_value, new_value, comment) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-                )
-                .bind(id)
-                .bind(e.at)
-                .bind(ids.users[e.by])
-                .bind(e.kind)
-                .bind(&e.field)
-                .bind(&e.old_value)
-                .bind(&e.new_value)
-                .bind(&e.comment)
-                .execute(&mut *tx)
-                .await?;
-            }
-        }
-
-        tx.commit().await?;
-        Ok(ids)
-    })
+    tx.commit().await?;
+    Ok(ids)
 }

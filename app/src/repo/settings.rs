@@ -2,18 +2,20 @@
 //! the trend-change rule.
 
 use super::RepoError;
+use crate::db::{sql, Db};
 use crate::domain::forecast::Thresholds;
 use crate::domain::turnover::TrendRule;
-use crate::{db::Db, on_db};
 use chrono::{DateTime, Utc};
 
 /// The thresholds in force: the stored ones, else DESIGN.md's defaults.
 #[tracing::instrument(skip(db), err)]
 pub async fn thresholds(db: &Db) -> Result<Thresholds, RepoError> {
-    let row: Option<(i32, i32, i32, i32)> = on_db!(db, pool => sqlx::query_as(
+    let row: Option<(i32, i32, i32, i32)> = sql(
         "SELECT hit_on_track, hit_off_track, pace_on_track, pace_off_track \
-         FROM forecast_settings WHERE id = 1"
-    ).fetch_optional(pool).await?);
+         FROM forecast_settings WHERE id = 1",
+    )
+    .fetch_optional(db)
+    .await?;
     let Some((hit_on, hit_off, pace_on, pace_off)) = row else {
         return Ok(Thresholds::default());
     };
@@ -36,31 +38,32 @@ pub async fn set_thresholds(
     by: i64,
     at: DateTime<Utc>,
 ) -> Result<(), RepoError> {
-    let _turn = db.begin_write().await;
-    on_db!(db, pool => sqlx::query(
-        "INSERT INTO forecast_settings \
+    let mut tx = db.begin_write().await?;
+    sql("INSERT INTO forecast_settings \
          (id, hit_on_track, hit_off_track, pace_on_track, pace_off_track, updated_by, updated_at) \
          VALUES (1, $1, $2, $3, $4, $5, $6) ON CONFLICT (id) DO UPDATE SET \
          hit_on_track = excluded.hit_on_track, hit_off_track = excluded.hit_off_track, \
          pace_on_track = excluded.pace_on_track, pace_off_track = excluded.pace_off_track, \
-         updated_by = excluded.updated_by, updated_at = excluded.updated_at"
-    )
+         updated_by = excluded.updated_by, updated_at = excluded.updated_at")
     .bind(i32::from(t.hit_on_track))
     .bind(i32::from(t.hit_off_track))
     .bind(i32::from(t.pace_on_track))
     .bind(i32::from(t.pace_off_track))
     .bind(by)
     .bind(at)
-    .execute(pool).await.map(|_| ())?);
+    .execute(&mut tx)
+    .await?;
+    tx.commit().await?;
     Ok(())
 }
 
 /// The trend-change rule in force: the stored one, else DESIGN.md's 30 % and €500 a month.
 #[tracing::instrument(skip(db), err)]
 pub async fn trend_rule(db: &Db) -> Result<TrendRule, RepoError> {
-    let row: Option<(i32, i64)> = on_db!(db, pool => sqlx::query_as(
-        "SELECT min_change_pct, min_change_minor FROM trend_settings WHERE id = 1"
-    ).fetch_optional(pool).await?);
+    let row: Option<(i32, i64)> =
+        sql("SELECT min_change_pct, min_change_minor FROM trend_settings WHERE id = 1")
+            .fetch_optional(db)
+            .await?;
     let Some((pct, minor)) = row else {
         return Ok(TrendRule::default());
     };
@@ -80,18 +83,20 @@ pub async fn set_trend_rule(
     by: i64,
     at: DateTime<Utc>,
 ) -> Result<(), RepoError> {
-    let _turn = db.begin_write().await;
     let pct = i32::try_from(rule.min_change_pct).unwrap_or(i32::MAX);
-    on_db!(db, pool => sqlx::query(
+    let mut tx = db.begin_write().await?;
+    sql(
         "INSERT INTO trend_settings (id, min_change_pct, min_change_minor, updated_by, updated_at) \
          VALUES (1, $1, $2, $3, $4) ON CONFLICT (id) DO UPDATE SET \
          min_change_pct = excluded.min_change_pct, min_change_minor = excluded.min_change_minor, \
-         updated_by = excluded.updated_by, updated_at = excluded.updated_at"
+         updated_by = excluded.updated_by, updated_at = excluded.updated_at",
     )
     .bind(pct)
     .bind(rule.min_change_minor)
     .bind(by)
     .bind(at)
-    .execute(pool).await.map(|_| ())?);
+    .execute(&mut tx)
+    .await?;
+    tx.commit().await?;
     Ok(())
 }

@@ -3,23 +3,14 @@
 //! customers flagged with a trend change that day.
 
 use super::{targets, RepoError};
-use crate::api::customers::CustomerFilter;
-use crate::api::targets::SnapshotPoint;
+use crate::db::{sql, Db};
 use crate::domain::forecast::Health;
 use crate::domain::turnover::Direction;
-use crate::domain::Scope;
-use crate::{db::Db, on_db};
+use crate::domain::{Hundredths, Scope};
+use crate::model::customers::CustomerFilter;
+use crate::model::targets::SnapshotPoint;
 use chrono::{DateTime, NaiveDate, Utc};
-use rust_decimal::prelude::*;
-use sqlx::QueryBuilder;
 use std::collections::HashMap;
-
-fn hundredths(value: Decimal) -> i64 {
-    (value * Decimal::ONE_HUNDRED)
-        .round()
-        .to_i64()
-        .unwrap_or(i64::MAX)
-}
 
 /// Takes the snapshot of `day` (today, or a missed day later): computes every active target
 /// as it stood at the end of that day, then stores them in one transaction. Running it again
@@ -44,71 +35,75 @@ pub async fn take(
         None,
     )
     .await?;
-    let begin = db.begin_write().await;
-    on_db!(db, pool => {
-        let mut tx = pool.begin_with(begin.sql).await?;
-        for row in &rows {
-            let Some(outlook) = &row.outlook else { continue };
-            let band = outlook.band.as_ref();
-            sqlx::query(
-                "INSERT INTO target_snapshots (target_id, day, actual_hundredths, expected_hundredths, \
-                 projection_hundredths, p10_hundredths, p50_hundredths, p90_hundredths, p_hit_permille, \
-                 health, warning, taken_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) \
-                 ON CONFLICT (target_id, day) DO UPDATE SET actual_hundredths = excluded.actual_hundredths, \
-                 expected_hundredths = excluded.expected_hundredths, \
-                 projection_hundredths = excluded.projection_hundredths, \
-                 p10_hundredths = excluded.p10_hundredths, p50_hundredths = excluded.p50_hundredths, \
-                 p90_hundredths = excluded.p90_hundredths, p_hit_permille = excluded.p_hit_permille, \
-                 health = excluded.health, warning = excluded.warning, taken_at = excluded.taken_at",
-            )
-            .bind(row.id)
-            .bind(day)
-            .bind(hundredths(row.actual))
-            .bind(hundredths(outlook.pace.expected))
-            .bind(hundredths(outlook.pace.projection))
-            .bind(band.map(|b| hundredths(b.p10)))
-            .bind(band.map(|b| hundredths(b.p50)))
-            .bind(band.map(|b| hundredths(b.p90)))
-            .bind(band.map(|b| (b.p_hit * 1000.0).round().clamp(0.0, 1000.0) as i32))
-            .bind(outlook.health.as_str())
-            .bind(outlook.warning.as_deref())
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
-        }
-        sqlx::query("DELETE FROM trend_flags WHERE day = $1").bind(day).execute(&mut *tx).await?;
-        for chunk in flagged.customers.chunks(1_000) {
-            let mut qb = QueryBuilder::new("INSERT INTO trend_flags (day, customer_id, direction) ");
-            qb.push_values(chunk, |mut row, c| {
-                let direction = match c.trend.map(|t| t.direction) {
-                    Some(Direction::Down) => "down",
-                    _ => "up",
-                };
-                row.push_bind(day).push_bind(c.id).push_bind(direction);
-            });
-            qb.build().execute(&mut *tx).await?;
-        }
-        let stored = i64::try_from(rows.len()).unwrap_or(i64::MAX);
-        sqlx::query(
-            "INSERT INTO snapshot_runs (day, taken_at, targets) VALUES ($1, $2, $3) \
-             ON CONFLICT (day) DO UPDATE SET taken_at = excluded.taken_at, targets = excluded.targets",
+    let mut tx = db.begin_write().await?;
+    for row in &rows {
+        let Some(outlook) = &row.outlook else {
+            continue;
+        };
+        let band = outlook.band.as_ref();
+        sql(
+            "INSERT INTO target_snapshots (target_id, day, actual_hundredths, expected_hundredths, \
+             projection_hundredths, p10_hundredths, p50_hundredths, p90_hundredths, p_hit_permille, \
+             health, warning, taken_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) \
+             ON CONFLICT (target_id, day) DO UPDATE SET actual_hundredths = excluded.actual_hundredths, \
+             expected_hundredths = excluded.expected_hundredths, \
+             projection_hundredths = excluded.projection_hundredths, \
+             p10_hundredths = excluded.p10_hundredths, p50_hundredths = excluded.p50_hundredths, \
+             p90_hundredths = excluded.p90_hundredths, p_hit_permille = excluded.p_hit_permille, \
+             health = excluded.health, warning = excluded.warning, taken_at = excluded.taken_at",
         )
+        .bind(row.id)
         .bind(day)
+        .bind(Hundredths::from_decimal(row.actual))
+        .bind(Hundredths::from_decimal(outlook.pace.expected))
+        .bind(Hundredths::from_decimal(outlook.pace.projection))
+        .bind(band.map(|b| Hundredths::from_decimal(b.p10)))
+        .bind(band.map(|b| Hundredths::from_decimal(b.p50)))
+        .bind(band.map(|b| Hundredths::from_decimal(b.p90)))
+        .bind(band.map(|b| (b.p_hit * 1000.0).round().clamp(0.0, 1000.0) as i32))
+        .bind(outlook.health.as_str())
+        .bind(outlook.warning.as_deref())
         .bind(now)
-        .bind(stored)
-        .execute(&mut *tx)
+        .execute(&mut tx)
         .await?;
-        tx.commit().await?;
-    });
+    }
+    sql("DELETE FROM trend_flags WHERE day = $1")
+        .bind(day)
+        .execute(&mut tx)
+        .await?;
+    for chunk in flagged.customers.chunks(1_000) {
+        let mut qb = sql("INSERT INTO trend_flags (day, customer_id, direction) ");
+        qb.push_values(chunk, |row, c| {
+            let direction = match c.trend.map(|t| t.direction) {
+                Some(Direction::Down) => "down",
+                _ => "up",
+            };
+            row.push_bind(day).push_bind(c.id).push_bind(direction);
+        });
+        qb.execute(&mut tx).await?;
+    }
+    let stored = i64::try_from(rows.len()).unwrap_or(i64::MAX);
+    sql(
+        "INSERT INTO snapshot_runs (day, taken_at, targets) VALUES ($1, $2, $3) \
+         ON CONFLICT (day) DO UPDATE SET taken_at = excluded.taken_at, targets = excluded.targets",
+    )
+    .bind(day)
+    .bind(now)
+    .bind(stored)
+    .execute(&mut tx)
+    .await?;
+    tx.commit().await?;
     Ok(rows.len())
 }
 
 /// Whether the snapshot of `day` has been taken.
 #[tracing::instrument(skip(db), err)]
 pub async fn taken(db: &Db, day: NaiveDate) -> Result<bool, RepoError> {
-    let found: Option<(i64,)> = on_db!(db, pool => sqlx::query_as(
-        "SELECT CAST(targets AS BIGINT) FROM snapshot_runs WHERE day = $1"
-    ).bind(day).fetch_optional(pool).await?);
+    let found: Option<(i64,)> =
+        sql("SELECT CAST(targets AS BIGINT) FROM snapshot_runs WHERE day = $1")
+            .bind(day)
+            .fetch_optional(db)
+            .await?;
     Ok(found.is_some())
 }
 
@@ -116,18 +111,21 @@ pub async fn taken(db: &Db, day: NaiveDate) -> Result<bool, RepoError> {
 /// weekend or a day the server was off, the last day there is).
 #[tracing::instrument(skip(db), err)]
 pub async fn previous_day(db: &Db, day: NaiveDate) -> Result<Option<NaiveDate>, RepoError> {
-    let (found,): (Option<NaiveDate>,) = on_db!(db, pool => sqlx::query_as(
-        "SELECT MAX(day) FROM snapshot_runs WHERE day < $1"
-    ).bind(day).fetch_one(pool).await?);
+    let (found,): (Option<NaiveDate>,) = sql("SELECT MAX(day) FROM snapshot_runs WHERE day < $1")
+        .bind(day)
+        .fetch_one(db)
+        .await?;
     Ok(found)
 }
 
 /// Each target's status on `day`, by target id.
 #[tracing::instrument(skip(db), err)]
 pub async fn health_on(db: &Db, day: NaiveDate) -> Result<HashMap<i64, Health>, RepoError> {
-    let rows: Vec<(i64, String)> = on_db!(db, pool => sqlx::query_as(
-        "SELECT target_id, health FROM target_snapshots WHERE day = $1"
-    ).bind(day).fetch_all(pool).await?);
+    let rows: Vec<(i64, String)> =
+        sql("SELECT target_id, health FROM target_snapshots WHERE day = $1")
+            .bind(day)
+            .fetch_all(db)
+            .await?;
     rows.into_iter()
         .map(|(id, h)| {
             Health::parse(&h)
@@ -150,11 +148,14 @@ type PointRow = (
 /// A target's snapshots, oldest first.
 #[tracing::instrument(skip(db), err)]
 pub async fn history(db: &Db, target: i64) -> Result<Vec<SnapshotPoint>, RepoError> {
-    let rows: Vec<PointRow> = on_db!(db, pool => sqlx::query_as(
+    let rows: Vec<PointRow> = sql(
         "SELECT day, actual_hundredths, expected_hundredths, p10_hundredths, p90_hundredths, \
-         health, warning FROM target_snapshots WHERE target_id = $1 ORDER BY day"
-    ).bind(target).fetch_all(pool).await?);
-    let d = |h: i64| Decimal::new(h, 2).normalize();
+         health, warning FROM target_snapshots WHERE target_id = $1 ORDER BY day",
+    )
+    .bind(target)
+    .fetch_all(db)
+    .await?;
+    let d = |h: i64| Hundredths::from_raw(h).to_decimal();
     rows.into_iter()
         .map(|(day, actual, expected, p10, p90, health, warning)| {
             Ok(SnapshotPoint {

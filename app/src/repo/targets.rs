@@ -4,117 +4,37 @@
 
 use super::metrics::{self, Who};
 use super::scope::push_target_filter;
-use super::{forecast, settings, snapshots, RepoError, WriteError};
-use crate::api::auth::SessionUser;
-use crate::api::pipeline::Choice;
-use crate::api::targets::{EditorContext, SaveOutcome, TargetDetail, TargetEvent, TargetRow};
+use super::{forecast, settings, snapshots, Entity, RepoError, Stale, WriteError};
+use crate::db::{sql, Db, Tx};
+use crate::domain::allocation::split;
 use crate::domain::forecast::{chart_days, Thresholds};
+use crate::domain::number::{format_value, step};
 use crate::domain::smart::{
-    format_value, parse_value, split, step, target_date, Level, ParentSummary, SmartContext,
-    TargetFields, TargetInput,
+    parse_value, target_date, Level, ParentSummary, SmartContext, TargetFields, TargetInput,
 };
 use crate::domain::target::{
     apply, available, side_of, Actor, Agreement, Assignee, AssigneeAt, Factors, Side, TargetKind,
     TargetStatus, Transition,
 };
-use crate::domain::{Currency, Metric, Period, Role};
+use crate::domain::{Currency, Hundredths, Metric, Period, Role};
 use crate::error::AppError;
-use crate::{db::Db, on_db};
+use crate::model::auth::SessionUser;
+use crate::model::pipeline::Choice;
+use crate::model::targets::{
+    EditorContext, ListQuery, ListView, SaveOutcome, StatusFilter, TargetDetail, TargetEvent,
+    TargetRow,
+};
 use chrono::{DateTime, NaiveDate, Utc};
 use rust_decimal::prelude::*;
-use sqlx::QueryBuilder;
 
-/// Whose targets the list shows.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ListView {
-    /// Targets I am to reach (a manager: also their unit's).
-    Mine,
-    /// My unit and everything below it.
-    Team,
-    /// Everything I may see.
-    Company,
-}
-
-impl ListView {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ListView::Mine => "mine",
-            ListView::Team => "team",
-            ListView::Company => "company",
-        }
-    }
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum StatusFilter {
-    All,
-    /// Agreed and in its period.
-    Active,
-    Is(TargetStatus),
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct ListQuery {
-    pub view: ListView,
-    pub status: StatusFilter,
-}
-
-impl ListQuery {
-    pub fn parse(
-        user: &SessionUser,
-        view: Option<&str>,
-        status: Option<&str>,
-    ) -> Result<ListQuery, AppError> {
-        let view = match view.map(str::trim).filter(|v| !v.is_empty()) {
-            None => match user.role {
-                Role::Rep => ListView::Mine,
-                Role::Manager => ListView::Team,
-                Role::Admin => ListView::Company,
-            },
-            Some("mine") => ListView::Mine,
-            Some("team") => ListView::Team,
-            Some("company") => ListView::Company,
-            Some(other) => {
-                return Err(AppError::invalid(
-                    "view",
-                    format!("\"{other}\" is not a view (use mine, team or company)"),
-                ))
-            }
-        };
-        let status = match status.map(str::trim).filter(|v| !v.is_empty()) {
-            None | Some("all") => StatusFilter::All,
-            Some("active") => StatusFilter::Active,
-            Some(other) => StatusFilter::Is(TargetStatus::parse(other).ok_or_else(|| {
-                AppError::invalid(
-                    "status",
-                    format!("\"{other}\" is not a status (use all, active, draft, proposed, changes_requested, agreed, achieved or missed)"),
-                )
-            })?),
-        };
-        Ok(ListQuery { view, status })
-    }
-
-    pub fn status_key(&self) -> String {
-        match self.status {
-            StatusFilter::All => "all".into(),
-            StatusFilter::Active => "active".into(),
-            StatusFilter::Is(s) => s.as_str().into(),
-        }
-    }
-}
-
-/// The path of the nearest unit at or above the unit at `$path` that has a manager of its own:
-/// whose manager answers for a unit's target (see [`Stored::side_path`]).
-macro_rules! managed_unit {
-    ($path:literal) => {
-        concat!(
-            "(SELECT mo.path FROM org_units mo WHERE ",
-            $path,
-            " LIKE mo.path || '%' AND EXISTS (SELECT 1 FROM users mu \
-             WHERE mu.org_unit_id = mo.id AND mu.role = 'manager') \
-             ORDER BY LENGTH(mo.path) DESC LIMIT 1)"
-        )
-    };
+/// The path of the nearest unit at or above the unit at `path` (an SQL expression) that has a
+/// manager of its own: whose manager answers for a unit's target (see [`Stored::side_path`]).
+fn managed_unit(path: &str) -> String {
+    format!(
+        "(SELECT mo.path FROM org_units mo WHERE {path} LIKE mo.path || '%' \
+         AND EXISTS (SELECT 1 FROM users mu WHERE mu.org_unit_id = mo.id AND mu.role = 'manager') \
+         ORDER BY LENGTH(mo.path) DESC LIMIT 1)"
+    )
 }
 
 #[derive(sqlx::FromRow)]
@@ -146,31 +66,21 @@ struct Row {
     assignee_role: Option<String>,
 }
 
-const SELECT: &str = concat!(
-    "SELECT t.id, t.statement, t.metric, t.value_hundredths, t.currency, \
-     t.baseline, t.starts_on, t.ends_on, t.assignee_user_id, t.assignee_unit_id, \
-     COALESCE(au.name, tu.name) AS assignee_name, ap.path AS assignee_path, t.parent_id, t.kind, \
-     t.rationale, t.factors, t.status, t.awaiting, t.counter_hundredths, t.version, \
-     t.updated_by, ub.name AS updated_by_name, au.role AS assignee_role, \
-     CASE WHEN t.assignee_unit_id IS NULL THEN ap.path ELSE \
-     ",
-    managed_unit!("ap.path"),
-    " END AS side_path \
-     FROM targets t LEFT JOIN users au ON au.id = t.assignee_user_id \
-     LEFT JOIN org_units tu ON tu.id = t.assignee_unit_id \
-     JOIN org_units ap ON ap.id = COALESCE(t.assignee_unit_id, au.org_unit_id) \
-     JOIN users ub ON ub.id = t.updated_by"
-);
-
-fn hundredths(value: Decimal) -> i64 {
-    (value * Decimal::from(100))
-        .trunc()
-        .to_i64()
-        .unwrap_or(i64::MAX)
-}
-
-fn from_hundredths(h: i64) -> Decimal {
-    Decimal::new(h, 2).normalize()
+/// The SELECT every read of a [`Row`] starts with, up to (not including) its WHERE.
+fn select() -> String {
+    format!(
+        "SELECT t.id, t.statement, t.metric, t.value_hundredths, t.currency, \
+         t.baseline, t.starts_on, t.ends_on, t.assignee_user_id, t.assignee_unit_id, \
+         COALESCE(au.name, tu.name) AS assignee_name, ap.path AS assignee_path, t.parent_id, t.kind, \
+         t.rationale, t.factors, t.status, t.awaiting, t.counter_hundredths, t.version, \
+         t.updated_by, ub.name AS updated_by_name, au.role AS assignee_role, \
+         CASE WHEN t.assignee_unit_id IS NULL THEN ap.path ELSE {} END AS side_path \
+         FROM targets t LEFT JOIN users au ON au.id = t.assignee_user_id \
+         LEFT JOIN org_units tu ON tu.id = t.assignee_unit_id \
+         JOIN org_units ap ON ap.id = COALESCE(t.assignee_unit_id, au.org_unit_id) \
+         JOIN users ub ON ub.id = t.updated_by",
+        managed_unit("ap.path")
+    )
 }
 
 /// A stored target: the row the pages show and the assignee's unit path for the workflow.
@@ -242,7 +152,7 @@ impl TryFrom<Row> for Stored {
                 id: r.id,
                 statement: r.statement,
                 metric: Metric::parse(&r.metric).map_err(|_| corrupt("metric"))?,
-                value: from_hundredths(r.value_hundredths),
+                value: Hundredths::from_raw(r.value_hundredths).to_decimal(),
                 currency,
                 baseline: r.baseline.map(Decimal::from),
                 period: Period::new(r.starts_on, r.ends_on).map_err(|_| corrupt("period"))?,
@@ -254,7 +164,9 @@ impl TryFrom<Row> for Stored {
                 factors: Factors::from_code(&r.factors).ok_or_else(|| corrupt("factors"))?,
                 status: TargetStatus::parse(&r.status).ok_or_else(|| corrupt("status"))?,
                 awaiting: r.awaiting.as_deref().and_then(Side::parse),
-                counter_value: r.counter_hundredths.map(from_hundredths),
+                counter_value: r
+                    .counter_hundredths
+                    .map(|h| Hundredths::from_raw(h).to_decimal()),
                 version: r.version,
                 actual: Decimal::ZERO,
                 outlook: None,
@@ -286,27 +198,31 @@ async fn fetch(
     let mut extra = String::new();
     filter(&mut extra);
     let scope = user.scope();
-    let rows: Vec<Row> = on_db!(db, pool => {
-        let mut qb = QueryBuilder::new(SELECT);
-        qb.push(" WHERE ");
-        push_target_filter(&mut qb, &scope, &user.unit_path, "ap.path", "t.assignee_user_id");
-        // `extra` holds `?` placeholders for `binds`, in order.
-        for (i, part) in extra.split('?').enumerate() {
-            match binds.get(i.wrapping_sub(1)) {
-                _ if i == 0 => {}
-                Some(Bind::Id(id)) => {
-                    qb.push_bind(*id);
-                }
-                Some(Bind::Text(text)) => {
-                    qb.push_bind(text.clone());
-                }
-                None => unreachable!("a `?` without a bind"),
+    let mut qb = sql(select());
+    qb.push(" WHERE ");
+    push_target_filter(
+        &mut qb,
+        &scope,
+        &user.unit_path,
+        "ap.path",
+        "t.assignee_user_id",
+    );
+    // `extra` holds `?` placeholders for `binds`, in order.
+    for (i, part) in extra.split('?').enumerate() {
+        match binds.get(i.wrapping_sub(1)) {
+            _ if i == 0 => {}
+            Some(Bind::Id(id)) => {
+                qb.push_bind(*id);
             }
-            qb.push(part);
+            Some(Bind::Text(text)) => {
+                qb.push_bind(text.clone());
+            }
+            None => unreachable!("a `?` without a bind"),
         }
-        qb.push(" ORDER BY t.ends_on, t.id");
-        qb.build_query_as().fetch_all(pool).await?
-    });
+        qb.push(part);
+    }
+    qb.push(" ORDER BY t.ends_on, t.id");
+    let rows: Vec<Row> = qb.fetch_all(db).await?;
     rows.into_iter().map(Stored::try_from).collect()
 }
 
@@ -360,9 +276,13 @@ pub async fn active_on(
     day: NaiveDate,
     today: NaiveDate,
 ) -> Result<Vec<TargetRow>, RepoError> {
-    let rows: Vec<Row> = on_db!(db, pool => sqlx::query_as(&format!(
-        "{SELECT} WHERE t.status = 'agreed' AND t.starts_on <= $1 AND t.ends_on >= $1 ORDER BY t.id"
-    )).bind(day).fetch_all(pool).await?);
+    let rows: Vec<Row> = sql(format!(
+        "{} WHERE t.status = 'agreed' AND t.starts_on <= $1 AND t.ends_on >= $1 ORDER BY t.id",
+        select()
+    ))
+    .bind(day)
+    .fetch_all(db)
+    .await?;
     let thresholds = settings::thresholds(db).await?;
     let mut measured_rows = Vec::with_capacity(rows.len());
     for row in rows {
@@ -485,21 +405,28 @@ pub async fn detail(
 }
 
 async fn events(db: &Db, id: i64) -> Result<Vec<TargetEvent>, RepoError> {
-    Ok(on_db!(db, pool => sqlx::query_as(
+    Ok(sql(
         "SELECT e.at, u.name AS by, e.kind, e.field, e.old_value, e.new_value, e.comment \
-         FROM target_events e JOIN users u ON u.id = e.by_user_id WHERE e.target_id = $1 ORDER BY e.id"
-    ).bind(id).fetch_all(pool).await?))
+         FROM target_events e JOIN users u ON u.id = e.by_user_id WHERE e.target_id = $1 ORDER BY e.id",
+    )
+    .bind(id)
+    .fetch_all(db)
+    .await?)
 }
 
 /// The sum of the values of every child of `parent` (not only the visible ones), leaving out
 /// `except`.
 #[tracing::instrument(skip(db), err)]
 async fn allocated(db: &Db, parent: i64, except: Option<i64>) -> Result<Decimal, RepoError> {
-    let (sum,): (i64,) = on_db!(db, pool => sqlx::query_as(
+    let (sum,): (i64,) = sql(
         "SELECT CAST(COALESCE(SUM(value_hundredths), 0) AS BIGINT) FROM targets \
-         WHERE parent_id = $1 AND id <> $2"
-    ).bind(parent).bind(except.unwrap_or(0)).fetch_one(pool).await?);
-    Ok(from_hundredths(sum))
+         WHERE parent_id = $1 AND id <> $2",
+    )
+    .bind(parent)
+    .bind(except.unwrap_or(0))
+    .fetch_one(db)
+    .await?;
+    Ok(Hundredths::from_raw(sum).to_decimal())
 }
 
 /// The assigned person's or unit's name, unit path and side path (see [`Stored::side_path`]),
@@ -510,12 +437,19 @@ async fn resolve(
     assignee: Assignee,
 ) -> Result<Option<(String, String, String, bool)>, RepoError> {
     let found: Option<(String, String, String)> = match assignee {
-        Assignee::User(id) => on_db!(db, pool => sqlx::query_as(
-            "SELECT u.name, o.path, u.role FROM users u JOIN org_units o ON o.id = u.org_unit_id WHERE u.id = $1"
-        ).bind(id).fetch_optional(pool).await?),
-        Assignee::Unit(id) => on_db!(db, pool => sqlx::query_as(
-            "SELECT name, path, 'unit' FROM org_units WHERE id = $1"
-        ).bind(id).fetch_optional(pool).await?),
+        Assignee::User(id) => sql(
+            "SELECT u.name, o.path, u.role FROM users u JOIN org_units o ON o.id = u.org_unit_id \
+                 WHERE u.id = $1",
+        )
+        .bind(id)
+        .fetch_optional(db)
+        .await?,
+        Assignee::Unit(id) => {
+            sql("SELECT name, path, 'unit' FROM org_units WHERE id = $1")
+                .bind(id)
+                .fetch_optional(db)
+                .await?
+        }
     };
     let Some((name, path, role)) = found else {
         return Ok(None);
@@ -524,9 +458,10 @@ async fn resolve(
     let side_path = match assignee {
         Assignee::User(_) => path.clone(),
         Assignee::Unit(_) => {
-            let (managed,): (Option<String>,) = on_db!(db, pool => sqlx::query_as(
-                concat!("SELECT ", managed_unit!("$1"))
-            ).bind(&path).fetch_one(pool).await?);
+            let (managed,): (Option<String>,) = sql(format!("SELECT {}", managed_unit("$1")))
+                .bind(&path)
+                .fetch_one(db)
+                .await?;
             managed.unwrap_or_else(|| path.clone())
         }
     };
@@ -549,13 +484,18 @@ pub async fn assignee_choices(db: &Db, user: &SessionUser) -> Result<Vec<Choice>
         user.unit_path.clone()
     };
     let pattern = format!("{prefix}%");
-    let units: Vec<(i64, String, String)> = on_db!(db, pool => sqlx::query_as(
-        "SELECT id, name, kind FROM org_units WHERE path LIKE $1 ORDER BY path"
-    ).bind(&pattern).fetch_all(pool).await?);
-    let users: Vec<(i64, String, String)> = on_db!(db, pool => sqlx::query_as(
+    let units: Vec<(i64, String, String)> =
+        sql("SELECT id, name, kind FROM org_units WHERE path LIKE $1 ORDER BY path")
+            .bind(&pattern)
+            .fetch_all(db)
+            .await?;
+    let users: Vec<(i64, String, String)> = sql(
         "SELECT u.id, u.name, o.name FROM users u JOIN org_units o ON o.id = u.org_unit_id \
-         WHERE o.path LIKE $1 AND u.role <> 'admin' ORDER BY u.name"
-    ).bind(&pattern).fetch_all(pool).await?);
+         WHERE o.path LIKE $1 AND u.role <> 'admin' ORDER BY u.name",
+    )
+    .bind(&pattern)
+    .fetch_all(db)
+    .await?;
     let kind_label = |k: &str| {
         crate::domain::OrgUnitKind::parse(k)
             .map(|k| k.label())
@@ -658,17 +598,16 @@ pub async fn editor_context(
 
 /// The refusal of a write made from a stale version: who changed the target since, and where
 /// it stands now.
-fn conflict(user: &SessionUser, by: (i64, String), status: &str) -> WriteError {
-    let who = if by.0 == user.id {
-        "You (in another window)".to_string()
-    } else {
-        by.1
-    };
+fn stale(user: &SessionUser, by: (i64, String), status: &str) -> WriteError {
     let status = TargetStatus::parse(status).map_or(status, |s| s.label());
-    WriteError::Refused(AppError::Conflict(format!(
-        "{who} changed this target meanwhile; it is now {}. Nothing was saved; reload to see the current version.",
-        status.to_lowercase()
-    )))
+    WriteError::Stale(Stale {
+        entity: Entity::Target,
+        deleted: false,
+        by_writer: by.0 == user.id,
+        by: Some(by.1),
+        at: None,
+        now_in: status.to_string(),
+    })
 }
 
 /// Refuses a write prepared from a version older than the one just read: every decision
@@ -678,7 +617,7 @@ fn check_seen(user: &SessionUser, stored: &Stored, version: i64) -> Result<(), W
     if stored.row.version == version {
         return Ok(());
     }
-    Err(conflict(
+    Err(stale(
         user,
         (stored.updated_by, stored.updated_by_name.clone()),
         stored.row.status.as_str(),
@@ -686,79 +625,103 @@ fn check_seen(user: &SessionUser, stored: &Stored, version: i64) -> Result<(), W
 }
 
 /// Locks the target's row (only that row) in the write transaction and checks the version;
-/// returns from the enclosing function with the conflict otherwise.
-macro_rules! lock_at_version {
-    ($tx:expr, $db:expr, $user:expr, $id:expr, $version:expr) => {{
-        let row: Option<(i64, String, i64)> = sqlx::query_as(&format!(
-            "SELECT version, status, updated_by FROM targets WHERE id = $1{}",
-            $db.lock_row()
-        ))
-        .bind($id)
-        .fetch_optional(&mut *$tx)
-        .await?;
-        match row {
-            None => return Err(AppError::NotFound("target".into()).into()),
-            Some((current, status, by)) if current != $version => {
-                let (name,): (String,) = sqlx::query_as("SELECT name FROM users WHERE id = $1")
-                    .bind(by)
-                    .fetch_one(&mut *$tx)
-                    .await?;
-                return Err(conflict($user, (by, name), &status));
-            }
-            Some(_) => {}
+/// otherwise "not found" or the conflict, to return.
+async fn lock_at_version(
+    tx: &mut Tx,
+    user: &SessionUser,
+    id: i64,
+    version: i64,
+) -> Result<(), WriteError> {
+    let row: Option<(i64, String, i64)> = sql(format!(
+        "SELECT version, status, updated_by FROM targets WHERE id = $1{}",
+        tx.lock_row()
+    ))
+    .bind(id)
+    .fetch_optional(&mut *tx)
+    .await?;
+    match row {
+        None => Err(WriteError::NotFound(Entity::Target)),
+        Some((current, status, by)) if current != version => {
+            let (name,): (String,) = sql("SELECT name FROM users WHERE id = $1")
+                .bind(by)
+                .fetch_one(tx)
+                .await?;
+            Err(stale(user, (by, name), &status))
         }
-    }};
+        Some(_) => Ok(()),
+    }
 }
 
-macro_rules! insert_event {
-    ($tx:expr, $id:expr, $now:expr, $by:expr, $kind:expr, $field:expr, $old:expr, $new:expr, $comment:expr) => {
-        sqlx::query(
-            "INSERT INTO target_events (target_id, at, by_user_id, kind, field, old_value, new_value, comment) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-        )
-        .bind($id)
-        .bind($now)
-        .bind($by)
-        .bind($kind)
-        .bind($field)
-        .bind($old)
-        .bind($new)
-        .bind($comment)
-        .execute(&mut *$tx)
-        .await?
-    };
+/// Records one line of a target's timeline inside the transaction that makes the change.
+#[allow(clippy::too_many_arguments)]
+async fn insert_event(
+    tx: &mut Tx,
+    id: i64,
+    now: DateTime<Utc>,
+    by: i64,
+    kind: &str,
+    field: Option<&str>,
+    old: Option<&str>,
+    new: Option<&str>,
+    comment: Option<&str>,
+) -> Result<(), sqlx::Error> {
+    sql(
+        "INSERT INTO target_events (target_id, at, by_user_id, kind, field, old_value, new_value, comment) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+    )
+    .bind(id)
+    .bind(now)
+    .bind(by)
+    .bind(kind)
+    .bind(field)
+    .bind(old)
+    .bind(new)
+    .bind(comment)
+    .execute(tx)
+    .await?;
+    Ok(())
 }
 
-/// Inserts a target with `status` and its "created" event; evaluates to the new id.
-macro_rules! insert_target {
-    ($tx:expr, $f:expr, $user:expr, $now:expr, $comment:expr) => {{
-        let (id,): (i64,) = sqlx::query_as(
-            "INSERT INTO targets (statement, metric, value_hundredths, currency, baseline, starts_on, \
-             ends_on, assignee_user_id, assignee_unit_id, parent_id, kind, rationale, factors, status, \
-             version, created_by, created_at, updated_by, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 'draft', 1, $14, $15, $14, $15) \
-             RETURNING id",
-        )
-        .bind(&$f.statement)
-        .bind($f.metric.as_str())
-        .bind(hundredths($f.value))
-        .bind($f.currency.map(|c| c.to_string()))
-        .bind($f.baseline.and_then(|b| b.to_i64()))
-        .bind($f.period.start())
-        .bind($f.period.end())
-        .bind(match $f.assignee { Assignee::User(id) => Some(id), Assignee::Unit(_) => None })
-        .bind(match $f.assignee { Assignee::Unit(id) => Some(id), Assignee::User(_) => None })
-        .bind($f.parent_id)
-        .bind($f.kind.as_str())
-        .bind(&$f.rationale)
-        .bind($f.factors.code())
-        .bind($user.id)
-        .bind($now)
-        .fetch_one(&mut *$tx)
-        .await?;
-        insert_event!($tx, id, $now, $user.id, "created", None::<String>, None::<String>, None::<String>, $comment);
-        id
-    }};
+/// Inserts a target as a draft and its "created" event; answers the new id.
+async fn insert_target(
+    tx: &mut Tx,
+    f: &TargetFields,
+    user: &SessionUser,
+    now: DateTime<Utc>,
+    comment: Option<&str>,
+) -> Result<i64, sqlx::Error> {
+    let (id,): (i64,) = sql(
+        "INSERT INTO targets (statement, metric, value_hundredths, currency, baseline, starts_on, \
+         ends_on, assignee_user_id, assignee_unit_id, parent_id, kind, rationale, factors, status, \
+         version, created_by, created_at, updated_by, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 'draft', 1, $14, $15, $14, $15) \
+         RETURNING id",
+    )
+    .bind(&f.statement)
+    .bind(f.metric.as_str())
+    .bind(Hundredths::from_decimal(f.value))
+    .bind(f.currency.map(|c| c.to_string()))
+    .bind(f.baseline.and_then(|b| b.to_i64()))
+    .bind(f.period.start())
+    .bind(f.period.end())
+    .bind(match f.assignee {
+        Assignee::User(id) => Some(id),
+        Assignee::Unit(_) => None,
+    })
+    .bind(match f.assignee {
+        Assignee::Unit(id) => Some(id),
+        Assignee::User(_) => None,
+    })
+    .bind(f.parent_id)
+    .bind(f.kind.as_str())
+    .bind(&f.rationale)
+    .bind(f.factors.code())
+    .bind(user.id)
+    .bind(now)
+    .fetch_one(&mut *tx)
+    .await?;
+    insert_event(tx, id, now, user.id, "created", None, None, None, comment).await?;
+    Ok(id)
 }
 
 /// The fields as the timeline shows them, in the editor's order.
@@ -830,9 +793,10 @@ async fn ancestors(db: &Db, id: i64) -> Result<Vec<i64>, RepoError> {
     let mut chain = vec![id];
     let mut next = Some(id);
     while let Some(current) = next.take() {
-        let parent: Option<(Option<i64>,)> = on_db!(db, pool => sqlx::query_as(
-            "SELECT parent_id FROM targets WHERE id = $1"
-        ).bind(current).fetch_optional(pool).await?);
+        let parent: Option<(Option<i64>,)> = sql("SELECT parent_id FROM targets WHERE id = $1")
+            .bind(current)
+            .fetch_optional(db)
+            .await?;
         next = parent.and_then(|(p,)| p);
         match next {
             Some(p) if !chain.contains(&p) && chain.len() < 32 => chain.push(p),
@@ -956,63 +920,102 @@ pub async fn save(
     if report.worst() == Level::Warning && !acknowledged {
         return Ok(SaveOutcome::NeedsAcknowledgement(Box::new(report)));
     }
-    let begin = db.begin_write().await;
-    on_db!(db, pool => {
-        let mut tx = pool.begin_with(begin.sql).await?;
-        let id = match (&existing, id, version) {
-            (None, _, _) => insert_target!(tx, fields, user, now, None::<String>),
-            (Some(stored), Some(id), Some(version)) => {
-                lock_at_version!(tx, db, user, id, version);
-                sqlx::query(
-                    "UPDATE targets SET statement = $1, metric = $2, value_hundredths = $3, currency = $4, \
-                     baseline = $5, starts_on = $6, ends_on = $7, assignee_user_id = $8, assignee_unit_id = $9, \
-                     parent_id = $10, kind = $11, rationale = $12, factors = $13, updated_by = $14, \
-                     updated_at = $15, counter_hundredths = NULL, version = version + 1 WHERE id = $16",
-                )
-                .bind(&fields.statement)
-                .bind(fields.metric.as_str())
-                .bind(hundredths(fields.value))
-                .bind(fields.currency.map(|c| c.to_string()))
-                .bind(fields.baseline.and_then(|b| b.to_i64()))
-                .bind(fields.period.start())
-                .bind(fields.period.end())
-                .bind(match fields.assignee { Assignee::User(id) => Some(id), Assignee::Unit(_) => None })
-                .bind(match fields.assignee { Assignee::Unit(id) => Some(id), Assignee::User(_) => None })
-                .bind(fields.parent_id)
-                .bind(fields.kind.as_str())
-                .bind(&fields.rationale)
-                .bind(fields.factors.code())
-                .bind(user.id)
-                .bind(now)
-                .bind(id)
-                .execute(&mut *tx)
-                .await?;
-                let before = described(&fields_of(&stored.row), &stored.row.assignee_name);
-                let after = described(&fields, &assignee_name);
-                for ((field, old), (_, new)) in before.into_iter().zip(after) {
-                    if old != new {
-                        insert_event!(tx, id, now, user.id, "changed", Some(field), Some(old), Some(new), None::<String>);
-                    }
+    let mut tx = db.begin_write().await?;
+    let id = match (&existing, id, version) {
+        (None, _, _) => insert_target(&mut tx, &fields, user, now, None).await?,
+        (Some(stored), Some(id), Some(version)) => {
+            lock_at_version(&mut tx, user, id, version).await?;
+            sql(
+                "UPDATE targets SET statement = $1, metric = $2, value_hundredths = $3, currency = $4, \
+                 baseline = $5, starts_on = $6, ends_on = $7, assignee_user_id = $8, assignee_unit_id = $9, \
+                 parent_id = $10, kind = $11, rationale = $12, factors = $13, updated_by = $14, \
+                 updated_at = $15, counter_hundredths = NULL, version = version + 1 WHERE id = $16",
+            )
+            .bind(&fields.statement)
+            .bind(fields.metric.as_str())
+            .bind(Hundredths::from_decimal(fields.value))
+            .bind(fields.currency.map(|c| c.to_string()))
+            .bind(fields.baseline.and_then(|b| b.to_i64()))
+            .bind(fields.period.start())
+            .bind(fields.period.end())
+            .bind(match fields.assignee {
+                Assignee::User(id) => Some(id),
+                Assignee::Unit(_) => None,
+            })
+            .bind(match fields.assignee {
+                Assignee::Unit(id) => Some(id),
+                Assignee::User(_) => None,
+            })
+            .bind(fields.parent_id)
+            .bind(fields.kind.as_str())
+            .bind(&fields.rationale)
+            .bind(fields.factors.code())
+            .bind(user.id)
+            .bind(now)
+            .bind(id)
+            .execute(&mut tx)
+            .await?;
+            let before = described(&fields_of(&stored.row), &stored.row.assignee_name);
+            let after = described(&fields, &assignee_name);
+            for ((field, old), (_, new)) in before.into_iter().zip(after) {
+                if old != new {
+                    insert_event(
+                        &mut tx,
+                        id,
+                        now,
+                        user.id,
+                        "changed",
+                        Some(field),
+                        Some(old.as_str()),
+                        Some(new.as_str()),
+                        None,
+                    )
+                    .await?;
                 }
-                // A counter-proposal answers the terms it was made on; once they change, the
-                // target must be proposed again.
-                if let Some(counter) = stored.row.counter_value {
-                    insert_event!(tx, id, now, user.id, "changed", Some("counter-value"),
-                        Some(exact_value(stored.row.metric, counter, stored.row.currency)),
-                        None::<String>, None::<String>);
-                }
-                id
             }
-            _ => return Err(AppError::invalid("version", "an edit must say which version it changes").into()),
-        };
-        let warnings = report.warnings();
-        if !warnings.is_empty() {
-            insert_event!(tx, id, now, user.id, "changed", Some("acknowledged warnings"),
-                None::<String>, Some(warnings.join(" · ")), None::<String>);
+            // A counter-proposal answers the terms it was made on; once they change, the
+            // target must be proposed again.
+            if let Some(counter) = stored.row.counter_value {
+                let old = exact_value(stored.row.metric, counter, stored.row.currency);
+                insert_event(
+                    &mut tx,
+                    id,
+                    now,
+                    user.id,
+                    "changed",
+                    Some("counter-value"),
+                    Some(old.as_str()),
+                    None,
+                    None,
+                )
+                .await?;
+            }
+            id
         }
-        tx.commit().await?;
-        Ok(SaveOutcome::Saved(id))
-    })
+        _ => {
+            return Err(
+                AppError::invalid("version", "an edit must say which version it changes").into(),
+            )
+        }
+    };
+    let warnings = report.warnings();
+    if !warnings.is_empty() {
+        let joined = warnings.join(" · ");
+        insert_event(
+            &mut tx,
+            id,
+            now,
+            user.id,
+            "changed",
+            Some("acknowledged warnings"),
+            None,
+            Some(joined.as_str()),
+            None,
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(SaveOutcome::Saved(id))
 }
 
 /// One step of the agreement workflow, by the side `user` is on.
@@ -1072,44 +1075,78 @@ pub async fn transition(
     } else {
         false
     };
-    let begin = db.begin_write().await;
-    on_db!(db, pool => {
-        let mut tx = pool.begin_with(begin.sql).await?;
-        lock_at_version!(tx, db, user, id, version);
-        let next = apply(stored.agreement(), side, transition, row.period.end() < today, achieved)
-            .map_err(|e| AppError::invalid("action", e))?;
-        let value = match (transition, row.counter_value) {
-            (Transition::AcceptCounter, Some(counter)) => counter,
-            _ => row.value,
-        };
-        sqlx::query(
-            "UPDATE targets SET status = $1, awaiting = $2, counter_hundredths = $3, value_hundredths = $4, \
-             updated_by = $5, updated_at = $6, version = version + 1 WHERE id = $7",
+    let mut tx = db.begin_write().await?;
+    lock_at_version(&mut tx, user, id, version).await?;
+    let next = apply(
+        stored.agreement(),
+        side,
+        transition,
+        row.period.end() < today,
+        achieved,
+    )
+    .map_err(|e| AppError::invalid("action", e.to_string()))?;
+    let value = match (transition, row.counter_value) {
+        (Transition::AcceptCounter, Some(counter)) => counter,
+        _ => row.value,
+    };
+    sql(
+        "UPDATE targets SET status = $1, awaiting = $2, counter_hundredths = $3, value_hundredths = $4, \
+         updated_by = $5, updated_at = $6, version = version + 1 WHERE id = $7",
+    )
+    .bind(next.status.as_str())
+    .bind(next.awaiting.map(Side::as_str))
+    .bind(counter_value.map(Hundredths::from_decimal))
+    .bind(Hundredths::from_decimal(value))
+    .bind(user.id)
+    .bind(now)
+    .bind(id)
+    .execute(&mut tx)
+    .await?;
+    insert_event(
+        &mut tx,
+        id,
+        now,
+        user.id,
+        "transition",
+        Some(transition.as_str()),
+        Some(row.status.as_str()),
+        Some(next.status.as_str()),
+        (!comment.is_empty()).then_some(comment),
+    )
+    .await?;
+    if let Some(counter) = counter_value {
+        let new = exact_value(row.metric, counter, row.currency);
+        insert_event(
+            &mut tx,
+            id,
+            now,
+            user.id,
+            "changed",
+            Some("counter-value"),
+            None,
+            Some(new.as_str()),
+            None,
         )
-        .bind(next.status.as_str())
-        .bind(next.awaiting.map(Side::as_str))
-        .bind(counter_value.map(hundredths))
-        .bind(hundredths(value))
-        .bind(user.id)
-        .bind(now)
-        .bind(id)
-        .execute(&mut *tx)
         .await?;
-        insert_event!(tx, id, now, user.id, "transition", Some(transition.as_str()),
-            Some(row.status.as_str()), Some(next.status.as_str()),
-            (!comment.is_empty()).then_some(comment));
-        if let Some(counter) = counter_value {
-            insert_event!(tx, id, now, user.id, "changed", Some("counter-value"), None::<String>,
-                Some(exact_value(row.metric, counter, row.currency)), None::<String>);
-        }
-        if value != row.value {
-            insert_event!(tx, id, now, user.id, "changed", Some("value"),
-                Some(exact_value(row.metric, row.value, row.currency)),
-                Some(exact_value(row.metric, value, row.currency)), None::<String>);
-        }
-        tx.commit().await?;
-        Ok(())
-    })
+    }
+    if value != row.value {
+        let old = exact_value(row.metric, row.value, row.currency);
+        let new = exact_value(row.metric, value, row.currency);
+        insert_event(
+            &mut tx,
+            id,
+            now,
+            user.id,
+            "changed",
+            Some("value"),
+            Some(old.as_str()),
+            Some(new.as_str()),
+            None,
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(())
 }
 
 /// `text` cut to at most `chars` characters, with an ellipsis when cut.
@@ -1135,13 +1172,17 @@ async fn uncovered_members(db: &Db, stored: &Stored) -> Result<Vec<Member>, Repo
     let Assignee::Unit(unit_id) = stored.row.assignee else {
         return Ok(Vec::new());
     };
-    let units: Vec<(i64, String, String)> = on_db!(db, pool => sqlx::query_as(
-        "SELECT id, name, path FROM org_units WHERE parent_id = $1 ORDER BY name"
-    ).bind(unit_id).fetch_all(pool).await?);
+    let units: Vec<(i64, String, String)> =
+        sql("SELECT id, name, path FROM org_units WHERE parent_id = $1 ORDER BY name")
+            .bind(unit_id)
+            .fetch_all(db)
+            .await?;
     let members: Vec<Member> = if units.is_empty() {
-        let users: Vec<(i64, String)> = on_db!(db, pool => sqlx::query_as(
-            "SELECT id, name FROM users WHERE org_unit_id = $1 AND role = 'rep' ORDER BY name"
-        ).bind(unit_id).fetch_all(pool).await?);
+        let users: Vec<(i64, String)> =
+            sql("SELECT id, name FROM users WHERE org_unit_id = $1 AND role = 'rep' ORDER BY name")
+                .bind(unit_id)
+                .fetch_all(db)
+                .await?;
         users
             .into_iter()
             .map(|(id, name)| Member {
@@ -1160,9 +1201,11 @@ async fn uncovered_members(db: &Db, stored: &Stored) -> Result<Vec<Member>, Repo
             })
             .collect()
     };
-    let taken: Vec<(Option<i64>, Option<i64>)> = on_db!(db, pool => sqlx::query_as(
-        "SELECT assignee_user_id, assignee_unit_id FROM targets WHERE parent_id = $1"
-    ).bind(stored.row.id).fetch_all(pool).await?);
+    let taken: Vec<(Option<i64>, Option<i64>)> =
+        sql("SELECT assignee_user_id, assignee_unit_id FROM targets WHERE parent_id = $1")
+            .bind(stored.row.id)
+            .fetch_all(db)
+            .await?;
     Ok(members
         .into_iter()
         .filter(|m| {
@@ -1255,40 +1298,37 @@ pub async fn cascade(
             "split evenly"
         }
     );
-    let begin = db.begin_write().await;
-    on_db!(db, pool => {
-        let mut tx = pool.begin_with(begin.sql).await?;
-        // The parent's version moves with its cascade, so a second cascade prepared from the
-        // same page (another window, a double click) is refused instead of sharing twice.
-        lock_at_version!(tx, db, user, id, version);
-        sqlx::query("UPDATE targets SET version = version + 1, updated_by = $1, updated_at = $2 WHERE id = $3")
-            .bind(user.id)
-            .bind(now)
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
-        let mut created = 0;
-        for (member, value) in members.iter().zip(values) {
-            if value <= Decimal::ZERO {
-                continue;
-            }
-            let fields = TargetFields {
-                statement: format!(
-                    "{}'s share of “{}”: {}",
-                    member.name,
-                    shortened(&parent.statement, 160),
-                    format_value(parent.metric, value, parent.currency)
-                ),
-                value,
-                assignee: member.assignee,
-                parent_id: Some(parent.id),
-                rationale: String::new(),
-                ..fields_of(parent)
-            };
-            insert_target!(tx, fields, user, now, Some(comment.clone()));
-            created += 1;
+    let mut tx = db.begin_write().await?;
+    // The parent's version moves with its cascade, so a second cascade prepared from the
+    // same page (another window, a double click) is refused instead of sharing twice.
+    lock_at_version(&mut tx, user, id, version).await?;
+    sql("UPDATE targets SET version = version + 1, updated_by = $1, updated_at = $2 WHERE id = $3")
+        .bind(user.id)
+        .bind(now)
+        .bind(id)
+        .execute(&mut tx)
+        .await?;
+    let mut created = 0;
+    for (member, value) in members.iter().zip(values) {
+        if value <= Decimal::ZERO {
+            continue;
         }
-        tx.commit().await?;
-        Ok(created)
-    })
+        let fields = TargetFields {
+            statement: format!(
+                "{}'s share of “{}”: {}",
+                member.name,
+                shortened(&parent.statement, 160),
+                format_value(parent.metric, value, parent.currency)
+            ),
+            value,
+            assignee: member.assignee,
+            parent_id: Some(parent.id),
+            rationale: String::new(),
+            ..fields_of(parent)
+        };
+        insert_target(&mut tx, &fields, user, now, Some(comment.as_str())).await?;
+        created += 1;
+    }
+    tx.commit().await?;
+    Ok(created)
 }

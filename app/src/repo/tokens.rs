@@ -2,13 +2,12 @@
 //! [`SessionUser`] they act as. Resolutions are kept for [`CACHE_TTL`], so a busy integration
 //! costs no lookup per request; revoking drops the kept one at once in this process.
 
-use super::{RepoError, WriteError};
-use crate::api::auth::SessionUser;
-use crate::api::tokens::{CreatedToken, TokenRequest, TokenRow};
-use crate::db::Db;
+use super::{Entity, RepoError, WriteError};
+use crate::db::{sql, Db};
 use crate::domain::Role;
 use crate::error::AppError;
-use crate::on_db;
+use crate::model::auth::SessionUser;
+use crate::model::tokens::{CreatedToken, TokenRequest, TokenRow};
 use chrono::{DateTime, Utc};
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
@@ -83,12 +82,15 @@ pub async fn resolve(db: &Db, token: &str) -> Result<Option<TokenUser>, RepoErro
             return Ok(Some(found));
         }
     }
-    let row: Option<ResolveRow> = on_db!(db, pool => sqlx::query_as(
+    let row: Option<ResolveRow> = sql(
         "SELECT t.id, t.name, t.role, t.user_id, u.email, o.id AS unit_id, o.name AS unit_name, \
          o.path AS unit_path FROM api_tokens t JOIN users u ON u.id = t.user_id \
          JOIN org_units o ON o.id = t.org_unit_id \
-         WHERE t.token_hash = $1 AND t.revoked_at IS NULL"
-    ).bind(&key).fetch_optional(pool).await?);
+         WHERE t.token_hash = $1 AND t.revoked_at IS NULL",
+    )
+    .bind(&key)
+    .fetch_optional(db)
+    .await?;
     let Some(row) = row else {
         if let Ok(mut cache) = CACHE.lock() {
             cache.remove(&key);
@@ -122,13 +124,16 @@ pub async fn resolve(db: &Db, token: &str) -> Result<Option<TokenUser>, RepoErro
     let id = row.id;
     tokio::spawn(async move {
         let now = Utc::now();
-        let start = db.begin_write().await;
-        let result: Result<(), sqlx::Error> = on_db!(&db, pool => async {
-            let mut tx = pool.begin_with(start.sql).await?;
-            sqlx::query("UPDATE api_tokens SET last_used_at = $1 WHERE id = $2")
-                .bind(now).bind(id).execute(&mut *tx).await?;
+        let result: Result<(), sqlx::Error> = async {
+            let mut tx = db.begin_write().await?;
+            sql("UPDATE api_tokens SET last_used_at = $1 WHERE id = $2")
+                .bind(now)
+                .bind(id)
+                .execute(&mut tx)
+                .await?;
             tx.commit().await
-        }.await);
+        }
+        .await;
         if let Err(e) = result {
             tracing::warn!(error = %e, token = id, "recording a token's last use failed");
         }
@@ -153,14 +158,17 @@ struct ListRow {
 /// Tokens `user` manages, newest first: an admin's list has all, a manager's theirs.
 #[tracing::instrument(skip(db, user), fields(user = user.id), err)]
 pub async fn list(db: &Db, user: &SessionUser) -> Result<Vec<TokenRow>, RepoError> {
-    let sql = "SELECT t.id, t.name, t.hint, t.role, \
+    let text = "SELECT t.id, t.name, t.hint, t.role, \
          CASE WHEN t.role = 'rep' THEN u.name WHEN t.role = 'admin' THEN 'Everything' ELSE o.name END AS scope, \
          u.name AS acts_as, c.name AS created_by, t.created_at, t.last_used_at, t.revoked_at \
          FROM api_tokens t JOIN users u ON u.id = t.user_id JOIN org_units o ON o.id = t.org_unit_id \
          JOIN users c ON c.id = t.created_by \
          WHERE $1 OR t.created_by = $2 ORDER BY t.created_at DESC, t.id DESC";
-    let rows: Vec<ListRow> = on_db!(db, pool => sqlx::query_as(sql)
-        .bind(user.role == Role::Admin).bind(user.id).fetch_all(pool).await?);
+    let rows: Vec<ListRow> = sql(text)
+        .bind(user.role == Role::Admin)
+        .bind(user.id)
+        .fetch_all(db)
+        .await?;
     rows.into_iter()
         .map(|r| {
             Ok(TokenRow {
@@ -193,9 +201,10 @@ pub async fn create(
         Role::Admin => (creator.id, creator.unit_id),
         Role::Manager => {
             let unit = request.unit.unwrap_or(creator.unit_id);
-            let path: Option<(String,)> = on_db!(db, pool => sqlx::query_as(
-                "SELECT path FROM org_units WHERE id = $1"
-            ).bind(unit).fetch_optional(pool).await?);
+            let path: Option<(String,)> = sql("SELECT path FROM org_units WHERE id = $1")
+                .bind(unit)
+                .fetch_optional(db)
+                .await?;
             // A unit is in sight when a person placed there would be (no user id matches -1).
             if !path.is_some_and(|(path,)| scope.allows(-1, &path)) {
                 return Err(AppError::invalid(
@@ -211,9 +220,12 @@ pub async fn create(
         }
         Role::Rep => {
             let person = request.person.unwrap_or(creator.id);
-            let found: Option<(i64, String)> = on_db!(db, pool => sqlx::query_as(
-                "SELECT o.id, o.path FROM users u JOIN org_units o ON o.id = u.org_unit_id WHERE u.id = $1"
-            ).bind(person).fetch_optional(pool).await?);
+            let found: Option<(i64, String)> = sql(
+                "SELECT o.id, o.path FROM users u JOIN org_units o ON o.id = u.org_unit_id WHERE u.id = $1",
+            )
+            .bind(person)
+            .fetch_optional(db)
+            .await?;
             match found {
                 Some((unit, path)) if scope.allows(person, &path) => (person, unit),
                 _ => return Err(AppError::invalid("person", "choose a person on your team").into()),
@@ -222,26 +234,22 @@ pub async fn create(
     };
     let token = generate()?;
     let hint: String = token[token.len() - 4..].to_string();
-    let start = db.begin_write().await;
-    let (id,): (i64,) = on_db!(db, pool => {
-        let mut tx = pool.begin_with(start.sql).await?;
-        let row = sqlx::query_as(
-            "INSERT INTO api_tokens (name, token_hash, hint, role, user_id, org_unit_id, \
-             created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
-        )
-        .bind(&request.name)
-        .bind(hash(&token))
-        .bind(&hint)
-        .bind(request.role.as_str())
-        .bind(user_id)
-        .bind(unit_id)
-        .bind(creator.id)
-        .bind(now)
-        .fetch_one(&mut *tx)
-        .await?;
-        tx.commit().await?;
-        row
-    });
+    let mut tx = db.begin_write().await?;
+    let (id,): (i64,) = sql(
+        "INSERT INTO api_tokens (name, token_hash, hint, role, user_id, org_unit_id, \
+         created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+    )
+    .bind(&request.name)
+    .bind(hash(&token))
+    .bind(&hint)
+    .bind(request.role.as_str())
+    .bind(user_id)
+    .bind(unit_id)
+    .bind(creator.id)
+    .bind(now)
+    .fetch_one(&mut tx)
+    .await?;
+    tx.commit().await?;
     Ok(CreatedToken { id, token })
 }
 
@@ -253,29 +261,24 @@ pub async fn revoke(
     id: i64,
     now: DateTime<Utc>,
 ) -> Result<(), WriteError> {
-    let start = db.begin_write().await;
-    let found: Option<(String,)> = on_db!(db, pool => {
-        let mut tx = pool.begin_with(start.sql).await?;
-        let found: Option<(String,)> = sqlx::query_as(
-            "SELECT token_hash FROM api_tokens WHERE id = $1 AND ($2 OR created_by = $3)",
-        )
-        .bind(id)
-        .bind(user.role == Role::Admin)
-        .bind(user.id)
-        .fetch_optional(&mut *tx)
-        .await?;
-        if found.is_some() {
-            sqlx::query("UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL")
-                .bind(now)
-                .bind(id)
-                .execute(&mut *tx)
-                .await?;
-        }
-        tx.commit().await?;
-        found
-    });
+    let mut tx = db.begin_write().await?;
+    let found: Option<(String,)> =
+        sql("SELECT token_hash FROM api_tokens WHERE id = $1 AND ($2 OR created_by = $3)")
+            .bind(id)
+            .bind(user.role == Role::Admin)
+            .bind(user.id)
+            .fetch_optional(&mut tx)
+            .await?;
+    if found.is_some() {
+        sql("UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL")
+            .bind(now)
+            .bind(id)
+            .execute(&mut tx)
+            .await?;
+    }
+    tx.commit().await?;
     let Some((key,)) = found else {
-        return Err(AppError::NotFound("API token".into()).into());
+        return Err(WriteError::NotFound(Entity::ApiToken));
     };
     if let Ok(mut revoked) = REVOKED.lock() {
         revoked.insert(key.clone());

@@ -1,7 +1,7 @@
 use super::RepoError;
-use crate::api::auth::SessionUser;
+use crate::db::{sql, Db};
 use crate::domain::{Email, Role};
-use crate::{db::Db, on_db};
+use crate::model::auth::SessionUser;
 
 #[derive(sqlx::FromRow)]
 struct SessionUserRow {
@@ -36,22 +36,24 @@ const SESSION_USER_SELECT: &str = "SELECT u.id, u.name, u.email, u.role, \
 /// The signed-in user as every request sees it: identity, role and place in the org tree.
 #[tracing::instrument(skip(db), err)]
 pub async fn find_session_user(db: &Db, user_id: i64) -> Result<Option<SessionUser>, RepoError> {
-    let sql = format!("{SESSION_USER_SELECT} WHERE u.id = $1");
-    let row: Option<SessionUserRow> =
-        on_db!(db, pool => sqlx::query_as(&sql).bind(user_id).fetch_optional(pool).await?);
+    let row: Option<SessionUserRow> = sql(format!("{SESSION_USER_SELECT} WHERE u.id = $1"))
+        .bind(user_id)
+        .fetch_optional(db)
+        .await?;
     row.map(SessionUser::try_from).transpose()
 }
 
 /// A user's id and password hash, for signing in.
 #[tracing::instrument(skip(db), err)]
 pub async fn find_credentials(db: &Db, email: &Email) -> Result<Option<(i64, String)>, RepoError> {
-    let sql = "SELECT id, password_hash FROM users WHERE email = $1";
-    Ok(on_db!(db, pool => sqlx::query_as(sql).bind(email.as_str()).fetch_optional(pool).await?))
+    Ok(sql("SELECT id, password_hash FROM users WHERE email = $1")
+        .bind(email.as_str())
+        .fetch_optional(db)
+        .await?)
 }
 
 #[tracing::instrument(skip(db), err)]
 pub async fn count(db: &Db) -> Result<i64, RepoError> {
-    let (n,): (i64,) =
-        on_db!(db, pool => sqlx::query_as("SELECT COUNT(*) FROM users").fetch_one(pool).await?);
+    let (n,): (i64,) = sql("SELECT COUNT(*) FROM users").fetch_one(db).await?;
     Ok(n)
 }

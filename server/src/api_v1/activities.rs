@@ -2,12 +2,10 @@
 //! each carries the client's own id, so sending it again stores nothing twice and answers
 //! with what is stored.
 
-use super::opportunities::field_errors;
 use super::{ApiError, ApiJson};
-use app::api::auth::SessionUser;
 use app::domain::activity::{ActivityInput, ActivityKind};
 use app::domain::check_in::{CheckInInput, RawPosition};
-use app::repo;
+use app::model::auth::SessionUser;
 use app::state::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -79,8 +77,7 @@ pub async fn create(
         occurred_at: body.occurred_at,
         notes: body.notes.unwrap_or_default(),
     };
-    input.check(Utc::now()).map_err(field_errors)?;
-    let saved = repo::activities::record(&state.db, &user.scope(), user.id, &input).await?;
+    let saved = app::service::activities::record(&state.db, &user, &input, Utc::now()).await?;
     Ok((
         stored_status(saved.duplicate),
         Json(ActivitySaved {
@@ -150,7 +147,7 @@ pub async fn check_in(
         }),
         location_error: body.location_error,
     };
-    let saved = app::api::check_ins::store_check_in(&state.db, &user, &input).await?;
+    let saved = app::service::check_ins::check_in(&state.db, &user, &input, Utc::now()).await?;
     let (distance_m, reason) = saved.verification.columns();
     Ok((
         stored_status(saved.duplicate),

@@ -2,14 +2,13 @@
 //! bulk writes an ERP makes: customers and sales, each all or nothing, through the CSV
 //! import's own checks and store.
 
-use super::{many, money, paging, ApiJson, ApiQuery, ApiResult, FieldProblem};
-use app::api::auth::SessionUser;
-use app::api::customers::{CustomerList, CustomerQuery, CustomerSummary};
-use app::api::imports::{ImportKind, ImportReport};
+use super::{many, money, ApiJson, ApiQuery, ApiResult, FieldProblem, Paging, PagingQuery};
 use app::domain::turnover::{Direction, Mark};
 use app::error::AppError;
-use app::import::Importer;
-use app::repo;
+use app::model::auth::SessionUser;
+use app::model::customers::{CustomerList, CustomerQuery, CustomerSummary};
+use app::model::imports::Importer;
+use app::model::imports::{ImportKind, ImportReport};
 use app::state::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -49,10 +48,6 @@ pub struct CustomerListQuery {
     from: Option<NaiveDate>,
     /// End of the period (default: today).
     to: Option<NaiveDate>,
-    #[param(minimum = 1, maximum = 100000)]
-    page: Option<u32>,
-    #[param(minimum = 1, maximum = 200)]
-    page_size: Option<u32>,
 }
 
 /// Which list: above expectation, below it, or a changed buying rhythm.
@@ -75,10 +70,6 @@ pub struct PlusMinusQuery {
     segment: Option<Segment>,
     from: Option<NaiveDate>,
     to: Option<NaiveDate>,
-    #[param(minimum = 1, maximum = 100000)]
-    page: Option<u32>,
-    #[param(minimum = 1, maximum = 200)]
-    page_size: Option<u32>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -168,9 +159,8 @@ async fn customer_page(
     search: Option<String>,
     segment: Option<Segment>,
     (from, to): (Option<NaiveDate>, Option<NaiveDate>),
-    (page, page_size): (Option<u32>, Option<u32>),
+    Paging { page, size }: Paging,
 ) -> ApiResult<CustomerPage> {
-    let (page, size) = paging(page, page_size)?;
     let today = chrono::Utc::now().date_naive();
     let query = CustomerQuery {
         search,
@@ -184,18 +174,10 @@ async fn customer_page(
         ..CustomerQuery::default()
     };
     let filter = query.parse(today)?;
-    let rule = repo::settings::trend_rule(&state.db).await?;
     let CustomerList {
         total, customers, ..
-    } = repo::customers::list(
-        &state.db,
-        &user.scope(),
-        &filter,
-        today,
-        rule,
-        Some(i64::from(size)),
-    )
-    .await?;
+    } = app::service::customers::list(&state.db, user, &filter, today, Some(i64::from(size)))
+        .await?;
     Ok(Json(CustomerPage {
         items: customers.iter().map(CustomerOut::from).collect(),
         page,
@@ -208,12 +190,13 @@ async fn customer_page(
 }
 
 /// Customers the caller may see, with turnover in the period against the same span last year.
-#[utoipa::path(get, path = "/api/v1/customers", operation_id = "list_customers", tag = "customers", params(CustomerListQuery),
+#[utoipa::path(get, path = "/api/v1/customers", operation_id = "list_customers", tag = "customers", params(CustomerListQuery, PagingQuery),
     responses((status = 200, description = "One page of customers", body = CustomerPage)))]
 pub async fn list(
     State(state): State<AppState>,
     Extension(user): Extension<SessionUser>,
     ApiQuery(q): ApiQuery<CustomerListQuery>,
+    paging: Paging,
 ) -> ApiResult<CustomerPage> {
     customer_page(
         &state,
@@ -224,19 +207,20 @@ pub async fn list(
         q.search,
         q.segment,
         (q.from, q.to),
-        (q.page, q.page_size),
+        paging,
     )
     .await
 }
 
 /// The plus list (turnover above last year's, largest first), the minus list (below, most
 /// negative first) or the trend list (buying rhythm changed), as DESIGN.md defines them.
-#[utoipa::path(get, path = "/api/v1/customers/plus-minus", operation_id = "plus_minus_list", tag = "customers", params(PlusMinusQuery),
+#[utoipa::path(get, path = "/api/v1/customers/plus-minus", operation_id = "plus_minus_list", tag = "customers", params(PlusMinusQuery, PagingQuery),
     responses((status = 200, description = "One page of the list", body = CustomerPage)))]
 pub async fn plus_minus(
     State(state): State<AppState>,
     Extension(user): Extension<SessionUser>,
     ApiQuery(q): ApiQuery<PlusMinusQuery>,
+    paging: Paging,
 ) -> ApiResult<CustomerPage> {
     let list = match q.list.unwrap_or_default() {
         PlusMinusList::Plus => "plus",
@@ -252,7 +236,7 @@ pub async fn plus_minus(
         None,
         q.segment,
         (q.from, q.to),
-        (q.page, q.page_size),
+        paging,
     )
     .await
 }
@@ -422,7 +406,8 @@ async fn bulk(
         .and_then(|_| out.into_inner().ok())
         .ok_or(AppError::Internal)?;
     let (tx, _rx) = tokio::sync::mpsc::unbounded_channel();
-    let report: ImportReport = app::import::run(&state.db, &importer, kind, bytes, tx).await?;
+    let report: ImportReport =
+        app::service::imports::run(&state.db, &importer, kind, bytes, tx).await?;
     if !report.stored {
         let problems = report
             .errors

@@ -10,8 +10,8 @@ pub mod opportunities;
 pub mod targets;
 
 use crate::api_error;
-use app::api::auth::SessionUser;
 use app::error::AppError;
+use app::model::auth::SessionUser;
 use app::state::AppState;
 use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
 use axum::extract::{FromRequest, FromRequestParts, Request};
@@ -21,8 +21,8 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Extension, Json, Router};
 use serde::de::DeserializeOwned;
-use serde::Serialize;
-use utoipa::ToSchema;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 
 pub fn router(max_body_bytes: usize) -> Router<AppState> {
     Router::new()
@@ -91,15 +91,13 @@ impl From<AppError> for ApiError {
     }
 }
 
-impl From<app::repo::RepoError> for ApiError {
-    fn from(err: app::repo::RepoError) -> Self {
-        AppError::from(err).into()
-    }
-}
-
-impl From<app::repo::WriteError> for ApiError {
-    fn from(err: app::repo::WriteError) -> Self {
-        AppError::from(err).into()
+/// A use case's refusal: every wrong field listed (422), or the error's own status.
+impl From<app::service::Error> for ApiError {
+    fn from(err: app::service::Error) -> Self {
+        match err {
+            app::service::Error::Fields(errors) => opportunities::field_errors(errors),
+            app::service::Error::App(err) => err.into(),
+        }
     }
 }
 
@@ -197,8 +195,38 @@ pub const DEFAULT_PAGE_SIZE: u32 = 50;
 /// Pages beyond this are refused: a client walking that far wants an export.
 pub const MAX_PAGE: u32 = 100_000;
 
+/// The `page` (from 1) and `page_size` query parameters of every list, checked. Lists take it
+/// as an extractor beside their own filters and document it with `params(…, Paging)`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Paging {
+    pub page: u32,
+    pub size: u32,
+}
+
+/// The paging parameters as they arrive (and as the OpenAPI document describes them).
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PagingQuery {
+    /// The page, from 1.
+    #[param(minimum = 1, maximum = 100000)]
+    page: Option<u32>,
+    /// Rows per page (default 50).
+    #[param(minimum = 1, maximum = 200)]
+    page_size: Option<u32>,
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Paging {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let ApiQuery(q) = ApiQuery::<PagingQuery>::from_request_parts(parts, state).await?;
+        let (page, size) = paging(q.page, q.page_size)?;
+        Ok(Paging { page, size })
+    }
+}
+
 /// `page` (from 1) and `page_size`, checked: the offset and limit to read.
-pub fn paging(page: Option<u32>, page_size: Option<u32>) -> Result<(u32, u32), ApiError> {
+fn paging(page: Option<u32>, page_size: Option<u32>) -> Result<(u32, u32), ApiError> {
     let page = page.unwrap_or(1);
     if !(1..=MAX_PAGE).contains(&page) {
         return Err(

@@ -1,13 +1,17 @@
 //! Opportunities: a paged list with filters, one with its history, create, update, and the
 //! move to another stage. Writes carry the version the client read: a stale one is a 409.
 
-use super::{many, paging, ApiError, ApiJson, ApiPath, ApiQuery, ApiResult, FieldProblem};
-use app::api::auth::SessionUser;
-use app::domain::pipeline::{parse_lost_reason, FieldError, OpportunityInput};
-use app::domain::{Card, StageKind};
+use super::{
+    many, ApiError, ApiJson, ApiPath, ApiQuery, ApiResult, FieldProblem, Paging, PagingQuery,
+};
+use app::domain::pipeline::OpportunityInput;
+use app::domain::FieldError;
+use app::domain::{Opportunity, Period, StageKind};
 use app::error::AppError;
-use app::repo;
-use app::repo::opportunities::ListFilter;
+use app::model::auth::SessionUser;
+use app::model::pipeline::ListFilter;
+use app::model::pipeline::OpportunityDetail;
+use app::service::opportunities::{self, MissingCurrency, Move};
 use app::state::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -53,10 +57,6 @@ pub struct OpportunityQuery {
     from: Option<NaiveDate>,
     /// Closing on or before this day.
     to: Option<NaiveDate>,
-    #[param(minimum = 1, maximum = 100000)]
-    page: Option<u32>,
-    #[param(minimum = 1, maximum = 200)]
-    page_size: Option<u32>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -81,8 +81,8 @@ pub struct OpportunityOut {
     pub version: i64,
 }
 
-impl From<Card> for OpportunityOut {
-    fn from(c: Card) -> Self {
+impl From<Opportunity> for OpportunityOut {
+    fn from(c: Opportunity) -> Self {
         OpportunityOut {
             id: c.id,
             title: c.title,
@@ -112,19 +112,15 @@ pub struct OpportunityPage {
 }
 
 /// Opportunities the caller may see, by id, a page at a time.
-#[utoipa::path(get, path = "/api/v1/opportunities", operation_id = "list_opportunities", tag = "opportunities", params(OpportunityQuery),
+#[utoipa::path(get, path = "/api/v1/opportunities", operation_id = "list_opportunities", tag = "opportunities", params(OpportunityQuery, PagingQuery),
     responses((status = 200, description = "One page of opportunities", body = OpportunityPage)))]
 pub async fn list(
     State(state): State<AppState>,
     Extension(user): Extension<SessionUser>,
     ApiQuery(q): ApiQuery<OpportunityQuery>,
+    Paging { page, size }: Paging,
 ) -> ApiResult<OpportunityPage> {
-    let (page, size) = paging(q.page, q.page_size)?;
-    if let (Some(from), Some(to)) = (q.from, q.to) {
-        if to < from {
-            return Err(AppError::invalid("to", "the end is before the start").into());
-        }
-    }
+    Period::range(q.from, q.to).map_err(|e| AppError::invalid("to", e.to_string()))?;
     let filter = ListFilter {
         owner: q.owner,
         unit: q.unit,
@@ -140,8 +136,7 @@ pub async fn list(
     };
     let offset = i64::from(page - 1) * i64::from(size);
     let (cards, has_more) =
-        repo::opportunities::page(&state.db, &user.scope(), &filter, offset, i64::from(size))
-            .await?;
+        opportunities::page(&state.db, &user, &filter, offset, i64::from(size)).await?;
     Ok(Json(OpportunityPage {
         items: cards.into_iter().map(OpportunityOut::from).collect(),
         page,
@@ -174,10 +169,7 @@ pub async fn read(
     Extension(user): Extension<SessionUser>,
     ApiPath(id): ApiPath<i64>,
 ) -> ApiResult<OpportunityDetailOut> {
-    let card = repo::opportunities::find(&state.db, &user.scope(), id)
-        .await?
-        .ok_or_else(|| AppError::NotFound("opportunity".into()))?;
-    let history = repo::opportunities::history(&state.db, id).await?;
+    let OpportunityDetail { card, history } = opportunities::detail(&state.db, &user, id).await?;
     Ok(Json(OpportunityDetailOut {
         opportunity: card.into(),
         history: history
@@ -242,9 +234,7 @@ pub async fn create(
     Extension(user): Extension<SessionUser>,
     ApiJson(body): ApiJson<OpportunityWrite>,
 ) -> Result<(StatusCode, Json<OpportunityOut>), ApiError> {
-    let stages = repo::pipeline::stages(&state.db).await?;
-    let fields = body.input().parse(&stages).map_err(field_errors)?;
-    let card = repo::opportunities::create(&state.db, &user, &fields, Utc::now()).await?;
+    let card = opportunities::create(&state.db, &user, &body.input(), Utc::now()).await?;
     Ok((StatusCode::CREATED, Json(card.into())))
 }
 
@@ -268,17 +258,24 @@ pub async fn update(
     ApiPath(id): ApiPath<i64>,
     ApiJson(body): ApiJson<OpportunityUpdate>,
 ) -> ApiResult<OpportunityOut> {
-    let stages = repo::pipeline::stages(&state.db).await?;
+    // Left out, the currency stays what it is (not EUR, as for a new one).
     let mut input = body.opportunity.input();
-    if body.opportunity.currency.is_none() {
-        // Left out, the currency stays what it is (not EUR, as for a new one).
-        if let Some(stored) = repo::opportunities::find(&state.db, &user.scope(), id).await? {
-            input.currency = stored.value.currency().as_str().to_string();
-        }
-    }
-    let fields = input.parse(&stages).map_err(field_errors)?;
-    let card = repo::opportunities::update(&state.db, &user, id, body.version, &fields, Utc::now())
-        .await?;
+    let missing = if body.opportunity.currency.is_none() {
+        input.currency = String::new();
+        MissingCurrency::KeepStored
+    } else {
+        MissingCurrency::Refuse
+    };
+    let card = opportunities::update(
+        &state.db,
+        &user,
+        id,
+        body.version,
+        &input,
+        missing,
+        Utc::now(),
+    )
+    .await?;
     Ok(Json(card.into()))
 }
 
@@ -302,21 +299,12 @@ pub async fn move_stage(
     ApiPath(id): ApiPath<i64>,
     ApiJson(body): ApiJson<MoveWrite>,
 ) -> ApiResult<OpportunityOut> {
-    let stage = repo::pipeline::find_stage(&state.db, body.stage_id)
-        .await?
-        .ok_or_else(|| AppError::invalid("stage_id", "this stage does not exist"))?;
-    let reason = parse_lost_reason(Some(stage.kind), body.lost_reason.as_deref().unwrap_or(""))
-        .map_err(|e| field_errors(vec![e]))?;
-    let card = repo::opportunities::move_to_stage(
-        &state.db,
-        &user,
-        id,
-        body.version,
-        &stage,
-        reason,
-        Utc::now(),
-    )
-    .await?;
+    let to = Move {
+        version: body.version,
+        stage_id: body.stage_id,
+        lost_reason: body.lost_reason,
+    };
+    let card = opportunities::move_to_stage(&state.db, &user, id, to, Utc::now()).await?;
     Ok(Json(card.into()))
 }
 
@@ -336,7 +324,7 @@ pub struct StageOut {
 #[utoipa::path(get, path = "/api/v1/stages", operation_id = "list_stages", tag = "opportunities",
     responses((status = 200, description = "The stages", body = Vec<StageOut>)))]
 pub async fn stages(State(state): State<AppState>) -> ApiResult<Vec<StageOut>> {
-    let stages = repo::pipeline::stages(&state.db).await?;
+    let stages = app::service::stages::list(&state.db).await?;
     Ok(Json(
         stages
             .into_iter()

@@ -1,12 +1,14 @@
 //! Targets: the list the caller may see with progress, pace and forecast; one target with its
 //! children and status history; and drafts, checked by the same SMART rules as the editor.
 
-use super::{many, paging, ApiError, ApiJson, ApiPath, ApiQuery, ApiResult, FieldProblem};
-use app::api::auth::SessionUser;
-use app::api::targets::{SaveOutcome, TargetRow};
-use app::domain::{Assignee, Level, TargetInput};
+use super::{
+    many, ApiError, ApiJson, ApiPath, ApiQuery, ApiResult, FieldProblem, Paging, PagingQuery,
+};
+use app::domain::{Assignee, Level, Period, TargetInput};
 use app::error::AppError;
-use app::repo;
+use app::model::auth::SessionUser;
+use app::model::targets::{ListQuery, SaveOutcome, TargetRow};
+use app::service::targets;
 use app::state::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -50,10 +52,6 @@ pub struct TargetQuery {
     /// Targets whose period overlaps [from, to].
     from: Option<NaiveDate>,
     to: Option<NaiveDate>,
-    #[param(minimum = 1, maximum = 100000)]
-    page: Option<u32>,
-    #[param(minimum = 1, maximum = 200)]
-    page_size: Option<u32>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -155,19 +153,15 @@ pub struct TargetPage {
 }
 
 /// Targets the caller may see, with progress, pace and forecast.
-#[utoipa::path(get, path = "/api/v1/targets", operation_id = "list_targets", tag = "targets", params(TargetQuery),
+#[utoipa::path(get, path = "/api/v1/targets", operation_id = "list_targets", tag = "targets", params(TargetQuery, PagingQuery),
     responses((status = 200, description = "One page of targets", body = TargetPage)))]
 pub async fn list(
     State(state): State<AppState>,
     Extension(user): Extension<SessionUser>,
     ApiQuery(q): ApiQuery<TargetQuery>,
+    Paging { page, size }: Paging,
 ) -> ApiResult<TargetPage> {
-    let (page, size) = paging(q.page, q.page_size)?;
-    if let (Some(from), Some(to)) = (q.from, q.to) {
-        if to < from {
-            return Err(AppError::invalid("to", "the end is before the start").into());
-        }
-    }
+    Period::range(q.from, q.to).map_err(|e| AppError::invalid("to", e.to_string()))?;
     let assignee = match q.assignee.as_deref() {
         None => None,
         Some(text) => Some(
@@ -191,8 +185,8 @@ pub async fn list(
         TargetStatusParam::Missed => "missed",
     });
     let today = Utc::now().date_naive();
-    let query = repo::targets::ListQuery::parse(&user, view, status)?;
-    let rows = repo::targets::list(&state.db, &user, &query, today).await?;
+    let query = ListQuery::parse(&user, view, status)?;
+    let rows = targets::list(&state.db, &user, &query, today).await?;
     let matching: Vec<&TargetRow> = rows
         .iter()
         .filter(|r| assignee.is_none_or(|a| r.assignee == a))
@@ -243,9 +237,7 @@ pub async fn read(
     ApiPath(id): ApiPath<i64>,
 ) -> ApiResult<TargetDetailOut> {
     let today = Utc::now().date_naive();
-    let detail = repo::targets::detail(&state.db, &user, id, today)
-        .await?
-        .ok_or_else(|| AppError::NotFound("target".into()))?;
+    let detail = targets::detail(&state.db, &user, id, today).await?;
     Ok(Json(TargetDetailOut {
         target: TargetOut::new(&detail.target, today),
         parent: detail.parent.as_ref().map(|p| TargetOut::new(p, today)),
@@ -341,7 +333,7 @@ pub async fn create(
         cost_structure: text(&d.cost_structure),
         leadership_ambition: text(&d.leadership_ambition),
     };
-    let outcome = repo::targets::save(
+    let outcome = targets::save(
         &state.db,
         &user,
         None,

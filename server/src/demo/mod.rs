@@ -2,7 +2,6 @@
 //! so the same day always gives the same company. It should look like a real distributor's
 //! sales organisation, not like test data.
 
-use app::auth::hash_password;
 use app::db::Db;
 use app::domain::{OrgUnitKind, Role};
 use app::repo::seed::{
@@ -10,6 +9,7 @@ use app::repo::seed::{
     SeedStageChange, SeedUnit, SeedUser,
 };
 use app::repo::{self, RepoError};
+use app::service::sessions::hash_password;
 use chrono::{DateTime, Datelike, Duration, Months, NaiveDate, NaiveTime, Utc, Weekday};
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};

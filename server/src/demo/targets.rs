@@ -5,8 +5,9 @@
 //! company → business units → teams → reps, for the board's forecast panel.
 
 use super::at;
-use app::domain::smart::{format_value, split, step};
-use app::domain::{Metric, Period, TargetStatus};
+use app::domain::allocation::split;
+use app::domain::number::{format_value, step};
+use app::domain::{Hundredths, Metric, Period, TargetStatus};
 use app::repo::seed::{SeedAssignee, SeedCompany, SeedTarget, SeedTargetEvent};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use rust_decimal::prelude::*;
@@ -80,10 +81,7 @@ fn agreed_history(
 }
 
 fn hundredths(value: Decimal) -> i64 {
-    (value * Decimal::from(100))
-        .trunc()
-        .to_i64()
-        .expect("demo values fit")
+    Hundredths::from_decimal(value).raw()
 }
 
 /// Rounds `value` to a multiple of `to`.

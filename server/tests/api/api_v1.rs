@@ -4,10 +4,10 @@
 
 use crate::both_backends;
 use crate::helpers::*;
-use app::api::auth::SessionUser;
-use app::api::tokens::{CreatedToken, TokenRequest, TokenRow};
+use app::db::sql;
 use app::domain::Role;
-use app::on_db;
+use app::model::auth::SessionUser;
+use app::model::tokens::{CreatedToken, TokenRequest, TokenRow};
 use chrono::{Duration, Utc};
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
@@ -437,11 +437,20 @@ async fn every_endpoint_keeps_to_the_tokens_scope(backend: Backend) {
     }
     // Only the admin's writes are stored.
     type Column = Vec<(String,)>;
-    let (activities, check_ins, titles): (Column, Column, Column) = on_db!(&app.db, pool => (
-        sqlx::query_as("SELECT client_id FROM activities WHERE client_id IS NOT NULL").fetch_all(pool).await.unwrap(),
-        sqlx::query_as("SELECT client_id FROM check_ins").fetch_all(pool).await.unwrap(),
-        sqlx::query_as("SELECT title FROM opportunities WHERE title LIKE '%by %'").fetch_all(pool).await.unwrap(),
-    ));
+    let (activities, check_ins, titles): (Column, Column, Column) = (
+        sql("SELECT client_id FROM activities WHERE client_id IS NOT NULL")
+            .fetch_all(&app.db)
+            .await
+            .unwrap(),
+        sql("SELECT client_id FROM check_ins")
+            .fetch_all(&app.db)
+            .await
+            .unwrap(),
+        sql("SELECT title FROM opportunities WHERE title LIKE '%by %'")
+            .fetch_all(&app.db)
+            .await
+            .unwrap(),
+    );
     assert_eq!(
         activities,
         vec![("call-Admin-0001".to_string(),)],
@@ -516,8 +525,12 @@ async fn tokens_are_hashed_shown_once_scoped_to_their_creator_and_revocable(back
     assert!(created.token.starts_with("pacer_") && created.token.len() == 70);
 
     // Stored as a hash: the token itself is nowhere in the table.
-    let (hash, hint): (String, String) = on_db!(&app.db, pool => sqlx::query_as(
-        "SELECT token_hash, hint FROM api_tokens WHERE id = $1").bind(created.id).fetch_one(pool).await.unwrap());
+    let (hash, hint): (String, String) =
+        sql("SELECT token_hash, hint FROM api_tokens WHERE id = $1")
+            .bind(created.id)
+            .fetch_one(&app.db)
+            .await
+            .unwrap();
     assert_ne!(hash, created.token);
     assert_eq!(hash.len(), 64);
     assert!(created.token.ends_with(&hint));
@@ -717,7 +730,10 @@ async fn the_rate_limit_answers_429_with_retry_after_per_token(backend: Backend)
 }
 
 async fn sales_count(app: &TestApp) -> i64 {
-    let (n,): (i64,) = on_db!(&app.db, pool => sqlx::query_as("SELECT COUNT(*) FROM sales").fetch_one(pool).await.unwrap());
+    let (n,): (i64,) = sql("SELECT COUNT(*) FROM sales")
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
     n
 }
 
@@ -909,8 +925,10 @@ async fn activities_and_check_ins_are_stored_once_per_client_id(backend: Backend
         .map(|(_, b)| b["id"].as_i64().unwrap())
         .collect();
     assert_eq!(ids.len(), 1);
-    let (n,): (i64,) = on_db!(&app.db, pool => sqlx::query_as(
-        "SELECT COUNT(*) FROM activities WHERE client_id = 'crm-call-000123'").fetch_one(pool).await.unwrap());
+    let (n,): (i64,) = sql("SELECT COUNT(*) FROM activities WHERE client_id = 'crm-call-000123'")
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
     assert_eq!(n, 1);
     // Ids are each user's own: the same id from another system's user is its own activity.
     let (status, body) = send(
@@ -973,8 +991,12 @@ async fn activities_and_check_ins_are_stored_once_per_client_id(backend: Backend
         .0,
         StatusCode::CREATED
     );
-    let (first_contact,): (Option<chrono::NaiveDate>,) = on_db!(&app.db, pool => sqlx::query_as(
-        "SELECT first_contact_on FROM customers WHERE id = $1").bind(customer).fetch_one(pool).await.unwrap());
+    let (first_contact,): (Option<chrono::NaiveDate>,) =
+        sql("SELECT first_contact_on FROM customers WHERE id = $1")
+            .bind(customer)
+            .fetch_one(&app.db)
+            .await
+            .unwrap();
     assert_eq!(first_contact, Some((now - Duration::days(3)).date_naive()));
     let visit = json!({"client_id": "0f8c2a4e-6b1d-4c3e-9a7f-2d5e8b1c4a90", "customer_id": customer, "device_time": now,
         "position": {"lat": 53.55, "lon": 9.99, "accuracy_m": 20.0}});
@@ -1003,8 +1025,12 @@ async fn activities_and_check_ins_are_stored_once_per_client_id(backend: Backend
         (status, body["duplicate"].as_bool()),
         (StatusCode::OK, Some(true))
     );
-    let (visits,): (i64,) = on_db!(&app.db, pool => sqlx::query_as(
-        "SELECT COUNT(*) FROM activities WHERE customer_id = $1 AND kind = 'visit'").bind(customer).fetch_one(pool).await.unwrap());
+    let (visits,): (i64,) =
+        sql("SELECT COUNT(*) FROM activities WHERE customer_id = $1 AND kind = 'visit'")
+            .bind(customer)
+            .fetch_one(&app.db)
+            .await
+            .unwrap();
     assert_eq!(visits, 1);
 }
 
@@ -1366,7 +1392,10 @@ async fn a_chunked_body_over_the_limit_is_refused(backend: Backend) {
         .await
         .unwrap();
     assert_eq!(response.status(), StatusCode::PAYLOAD_TOO_LARGE);
-    let (n,): (i64,) = on_db!(&app.db, pool => sqlx::query_as("SELECT COUNT(*) FROM check_ins").fetch_one(pool).await.unwrap());
+    let (n,): (i64,) = sql("SELECT COUNT(*) FROM check_ins")
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
     assert_eq!(n, 0);
 }
 

@@ -113,7 +113,7 @@ async fn sign_in_sets_a_safe_cookie_and_sign_out_ends_the_session(backend: Backe
 
     let me = app.call(&app.client, "current_user", &[]).await;
     assert_eq!(me.status(), StatusCode::OK);
-    let me: app::api::auth::SessionUser = me.json().await.unwrap();
+    let me: app::model::auth::SessionUser = me.json().await.unwrap();
     assert_eq!(
         (me.email.as_str(), me.role, me.unit_name.as_str()),
         (MANAGER_NORTH, Role::Manager, "North")

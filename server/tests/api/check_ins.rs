@@ -7,9 +7,10 @@ use crate::helpers::{
     app_error, signed_in, Backend, Fixture, TestApp, MANAGER_NORTH, MANAGER_SOUTH, REP_N1,
     REP_N1_INDEX, REP_N2, REP_S1_INDEX,
 };
-use app::api::check_ins::{CheckInReport, CheckInSaved};
+use app::db::sql;
 use app::domain::check_in::haversine_m;
 use app::domain::{Metric, Period};
+use app::model::check_ins::{CheckInReport, CheckInSaved};
 use app::repo::metrics::Who;
 use chrono::{DateTime, Duration, Utc};
 use reqwest::{Response, StatusCode};
@@ -50,15 +51,19 @@ fn at(lat: f64, lon: f64) -> Value {
 }
 
 async fn count(app: &TestApp, sql: &str) -> i64 {
-    let (n,): (i64,) =
-        app::on_db!(&app.db, pool => sqlx::query_as(sql).fetch_one(pool).await.unwrap());
+    let (n,): (i64,) = app::db::sql(sql).fetch_one(&app.db).await.unwrap();
     n
 }
 
 async fn place_customer(app: &TestApp, id: i64, radius: Option<i32>) {
-    app::on_db!(&app.db, pool => sqlx::query(
-        "UPDATE customers SET lat = $1, lon = $2, visit_radius_m = $3 WHERE id = $4"
-    ).bind(CUSTOMER_AT.0).bind(CUSTOMER_AT.1).bind(radius).bind(id).execute(pool).await.unwrap().rows_affected());
+    sql("UPDATE customers SET lat = $1, lon = $2, visit_radius_m = $3 WHERE id = $4")
+        .bind(CUSTOMER_AT.0)
+        .bind(CUSTOMER_AT.1)
+        .bind(radius)
+        .bind(id)
+        .execute(&app.db)
+        .await
+        .unwrap();
 }
 
 async fn visits(app: &TestApp, who: Who, metric: Metric) -> Decimal {
@@ -70,9 +75,11 @@ async fn visits(app: &TestApp, who: Who, metric: Metric) -> Decimal {
 }
 
 async fn unit_path(app: &TestApp, unit_id: i64) -> String {
-    let (path,): (String,) = app::on_db!(&app.db, pool => sqlx::query_as(
-        "SELECT path FROM org_units WHERE id = $1"
-    ).bind(unit_id).fetch_one(pool).await.unwrap());
+    let (path,): (String,) = sql("SELECT path FROM org_units WHERE id = $1")
+        .bind(unit_id)
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
     path
 }
 
@@ -244,9 +251,11 @@ async fn verification_follows_the_distance_to_the_customer(backend: Backend) {
         .explain()
         .contains("no location on record"));
 
-    let stored: Vec<(String, String, Option<f64>)> = app::on_db!(&app.db, pool => sqlx::query_as(
-        "SELECT client_id, verification, distance_m FROM check_ins ORDER BY id"
-    ).fetch_all(pool).await.unwrap());
+    let stored: Vec<(String, String, Option<f64>)> =
+        sql("SELECT client_id, verification, distance_m FROM check_ins ORDER BY id")
+            .fetch_all(&app.db)
+            .await
+            .unwrap();
     let kinds: Vec<&str> = stored.iter().map(|s| s.1.as_str()).collect();
     assert_eq!(
         kinds,
@@ -424,9 +433,10 @@ async fn check_out_records_time_on_site_and_the_team_view_is_scoped(backend: Bac
             .status(),
         StatusCode::OK
     );
-    let (notes,): (String,) = app::on_db!(&app.db, pool => sqlx::query_as(
-        "SELECT notes FROM activities WHERE kind = 'visit'"
-    ).fetch_one(pool).await.unwrap());
+    let (notes,): (String,) = sql("SELECT notes FROM activities WHERE kind = 'visit'")
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
     assert_eq!(
         notes,
         "Follow-up needed. Wants a quote for 40 pallets. Send the quote by Friday."

@@ -4,10 +4,9 @@
 
 use crate::both_backends;
 use crate::helpers::*;
-use app::api::customers::{CustomerDetail, CustomerList};
-use app::api::imports::{ImportProgress, ImportReport};
 use app::domain::turnover::{Direction, Mark, TrendWindows};
-use app::on_db;
+use app::model::customers::{CustomerDetail, CustomerList};
+use app::model::imports::{ImportProgress, ImportReport};
 use chrono::{Datelike, Months, NaiveDate, Utc};
 use reqwest::StatusCode;
 
@@ -55,7 +54,7 @@ async fn report(app: &TestApp, client: &reqwest::Client, kind: &str, body: &str)
 }
 
 async fn count(app: &TestApp, sql: &str) -> i64 {
-    let (n,): (i64,) = on_db!(&app.db, pool => sqlx::query_as(sql).fetch_one(pool).await.unwrap());
+    let (n,): (i64,) = app::db::sql(sql).fetch_one(&app.db).await.unwrap();
     n
 }
 
@@ -82,7 +81,7 @@ async fn one_bad_line_stores_nothing_and_a_reimport_stores_nothing_twice(backend
         .collect();
     assert_eq!(problems, vec![(5, Some("date")), (5, Some("amount"))]);
     assert!(refused
-        .summary(app::api::imports::ImportKind::Sales)
+        .summary(app::model::imports::ImportKind::Sales)
         .contains("Nothing was imported"));
     assert_eq!(
         count(&app, "SELECT COUNT(*) FROM sales").await,
@@ -192,7 +191,7 @@ async fn unknown_customers_are_created_and_customer_files_update(backend: Backen
     assert!(r.stored);
     assert_eq!(r.new_customers, vec!["NEW-7".to_string()]);
     assert!(r
-        .summary(app::api::imports::ImportKind::Sales)
+        .summary(app::model::imports::ImportKind::Sales)
         .contains("1 unknown customer references became new customers"));
     assert_eq!(
         count(
@@ -422,7 +421,7 @@ async fn plus_minus_and_trend_lists_follow_design_and_scope(backend: Backend) {
         .await
         .customers
         .is_empty());
-    let units: Vec<app::api::pipeline::Choice> = app
+    let units: Vec<app::model::pipeline::Choice> = app
         .call(&north, "customer_units", &[])
         .await
         .json()
@@ -430,7 +429,7 @@ async fn plus_minus_and_trend_lists_follow_design_and_scope(backend: Backend) {
         .unwrap();
     let labels: Vec<&str> = units.iter().map(|u| u.label.as_str()).collect();
     assert_eq!(labels, ["North", "N1"]);
-    let rep_units: Vec<app::api::pipeline::Choice> = app
+    let rep_units: Vec<app::model::pipeline::Choice> = app
         .call(&n1, "customer_units", &[])
         .await
         .json()

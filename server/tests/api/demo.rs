@@ -1,5 +1,6 @@
 use crate::both_backends;
 use crate::helpers::*;
+use app::db::sql;
 use app::domain::Role;
 use reqwest::StatusCode;
 use server::demo::{self, DemoError};
@@ -16,12 +17,12 @@ async fn the_demo_company_loads_into_an_empty_database_once(backend: Backend) {
         .await;
     assert!(response.status().is_success(), "{}", response.status());
     let me = app.call(&client, "current_user", &[]).await;
-    let me: app::api::auth::SessionUser = me.json().await.unwrap();
+    let me: app::model::auth::SessionUser = me.json().await.unwrap();
     assert_eq!(me.role, Role::Rep);
 
     let rep_customers = app.call(&client, "customers", &[]).await;
     assert_eq!(rep_customers.status(), StatusCode::OK);
-    let rep_customers: app::api::customers::CustomerList = rep_customers.json().await.unwrap();
+    let rep_customers: app::model::customers::CustomerList = rep_customers.json().await.unwrap();
     assert_eq!(rep_customers.total, 33);
 
     let admin = app.new_session();
@@ -29,7 +30,7 @@ async fn the_demo_company_loads_into_an_empty_database_once(backend: Backend) {
         .login(&admin, demo::DEMO_ADMIN, demo::DEMO_PASSWORD)
         .await;
     assert!(response.status().is_success());
-    let all: app::api::customers::CustomerList = app
+    let all: app::model::customers::CustomerList = app
         .call(&admin, "customers", &[])
         .await
         .json()
@@ -39,27 +40,32 @@ async fn the_demo_company_loads_into_an_empty_database_once(backend: Backend) {
 
     // Three weeks of check-ins, each one a visit of its rep at its customer, of every kind;
     // the team view shows this week's.
-    let (check_ins, linked): (i64, i64) = app::on_db!(&app.db, pool => sqlx::query_as(
+    let (check_ins, linked): (i64, i64) = sql(
         "SELECT COUNT(*), COUNT(a.id) FROM check_ins ci LEFT JOIN activities a ON a.id = ci.activity_id \
          AND a.kind = 'visit' AND a.user_id = ci.user_id AND a.customer_id = ci.customer_id \
-         AND a.occurred_at = ci.device_time"
-    ).fetch_one(pool).await.unwrap());
+         AND a.occurred_at = ci.device_time",
+    )
+    .fetch_one(&app.db)
+    .await
+    .unwrap();
     assert!(check_ins > 100, "{check_ins}");
     assert_eq!(linked, check_ins);
-    let week: app::api::check_ins::CheckInReport = app
+    let week: app::model::check_ins::CheckInReport = app
         .call(&admin, "team_check_ins", &[("range", "week")])
         .await
         .json()
         .await
         .unwrap();
-    let (since,): (i64,) = app::on_db!(&app.db, pool => sqlx::query_as(
-        "SELECT COUNT(*) FROM check_ins WHERE device_time >= $1"
-    ).bind(week.from.and_hms_opt(0, 0, 0).unwrap().and_utc()).fetch_one(pool).await.unwrap());
+    let (since,): (i64,) = sql("SELECT COUNT(*) FROM check_ins WHERE device_time >= $1")
+        .bind(week.from.and_hms_opt(0, 0, 0).unwrap().and_utc())
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
     assert_eq!(week.rows.len(), usize::try_from(since).unwrap());
 
     // Targets: every agreement state, the fiscal-year cascade adds up exactly at every level,
     // and the demo rep has a proposal waiting for her answer.
-    let targets: app::api::targets::TargetList = app
+    let targets: app::model::targets::TargetList = app
         .call(&admin, "targets", &[("view", "company")])
         .await
         .json()
@@ -71,7 +77,7 @@ async fn the_demo_company_loads_into_an_empty_database_once(backend: Backend) {
             "no demo target is {status:?}"
         );
     }
-    let fiscal_year: Vec<&app::api::targets::TargetRow> = targets
+    let fiscal_year: Vec<&app::model::targets::TargetRow> = targets
         .rows
         .iter()
         .filter(|t| t.metric == app::domain::Metric::Turnover)
@@ -89,7 +95,7 @@ async fn the_demo_company_loads_into_an_empty_database_once(backend: Backend) {
         }
     }
     assert_eq!(fiscal_year.len(), 1 + 2 + 4 + 12);
-    let mine: app::api::targets::TargetList = app
+    let mine: app::model::targets::TargetList = app
         .call(&client, "targets", &[("view", "mine")])
         .await
         .json()

@@ -1,11 +1,11 @@
-use app::api::auth::SessionUser;
-use app::auth::hash_password;
-use app::db::Db;
+use app::db::{sql, Db};
 use app::domain::{OrgUnitKind, Role};
 use app::error::AppError;
+use app::model::auth::SessionUser;
 use app::repo::seed::{
     SeedCompany, SeedCustomer, SeedIds, SeedOpportunity, SeedStageChange, SeedUnit, SeedUser,
 };
+use app::service::sessions::hash_password;
 use chrono::{Duration, Utc};
 use leptos::config::LeptosOptions;
 use reqwest::{redirect::Policy, Client, Response, StatusCode};
@@ -218,7 +218,7 @@ pub async fn board(
     app: &TestApp,
     client: &reqwest::Client,
     params: &[(&str, &str)],
-) -> app::api::pipeline::Board {
+) -> app::model::pipeline::Board {
     let response = app.call(client, "board", params).await;
     assert_eq!(response.status(), reqwest::StatusCode::OK);
     response.json().await.expect("board JSON")
@@ -394,13 +394,13 @@ pub async fn target(
     let today = Utc::now().date_naive();
     let now = Utc::now();
     let admin = fx.ids.users[0];
-    let sql = format!(
+    let insert = format!(
         "INSERT INTO targets (statement, metric, value_hundredths, currency, starts_on, ends_on, {}, \
          kind, rationale, status, created_by, created_at, updated_by, updated_at) \
          VALUES ($1, $2, $3, 'EUR', $4, $5, $6, 'strategic', 'test', $7, $8, $9, $8, $9) RETURNING id",
         assignee.0
     );
-    let (id,): (i64,) = app::on_db!(&app.db, pool => sqlx::query_as(&sql)
+    let (id,): (i64,) = sql(insert)
         .bind(format!("Book € {euros}"))
         .bind(metric)
         .bind(euros * 100)
@@ -410,6 +410,8 @@ pub async fn target(
         .bind(status)
         .bind(admin)
         .bind(now)
-        .fetch_one(pool).await.expect("target"));
+        .fetch_one(&app.db)
+        .await
+        .expect("target");
     id
 }

@@ -3,10 +3,10 @@
 
 use crate::both_backends;
 use crate::helpers::*;
-use app::api::pipeline::{Board, OpportunityDetail, StageUsage};
-use app::domain::{Card, Stage};
+use app::db::sql;
+use app::domain::{Opportunity, Stage};
 use app::error::AppError;
-use app::on_db;
+use app::model::pipeline::{Board, OpportunityDetail, StageUsage};
 use reqwest::{Client, StatusCode};
 use std::collections::HashMap;
 
@@ -54,15 +54,21 @@ async fn move_card(
 
 /// (from, to) stage ids of an opportunity's history, oldest first, straight from the database.
 async fn history_rows(app: &TestApp, id: i64) -> Vec<(Option<i64>, i64)> {
-    on_db!(&app.db, pool => sqlx::query_as(
-        "SELECT from_stage_id, to_stage_id FROM stage_changes WHERE opportunity_id = $1 ORDER BY id"
-    ).bind(id).fetch_all(pool).await.expect("history"))
+    sql(
+        "SELECT from_stage_id, to_stage_id FROM stage_changes WHERE opportunity_id = $1 ORDER BY id",
+    )
+    .bind(id)
+    .fetch_all(&app.db)
+    .await
+    .expect("history")
 }
 
 async fn stored(app: &TestApp, id: i64) -> (i64, i64) {
-    on_db!(&app.db, pool => sqlx::query_as(
-        "SELECT stage_id, version FROM opportunities WHERE id = $1"
-    ).bind(id).fetch_one(pool).await.expect("opportunity"))
+    sql("SELECT stage_id, version FROM opportunities WHERE id = $1")
+        .bind(id)
+        .fetch_one(&app.db)
+        .await
+        .expect("opportunity")
 }
 
 async fn a_move_with_the_current_version_writes_exactly_one_history_row(backend: Backend) {
@@ -74,7 +80,7 @@ async fn a_move_with_the_current_version_writes_exactly_one_history_row(backend:
 
     let response = move_card(&app, &rep, id, V, fx.stage_id(NEGOTIATION), None).await;
     assert_eq!(response.status(), StatusCode::OK);
-    let card: Card = response.json().await.unwrap();
+    let card: Opportunity = response.json().await.unwrap();
     assert_eq!(
         (card.stage_id, card.version),
         (fx.stage_id(NEGOTIATION), V + 1)
@@ -215,7 +221,7 @@ async fn concurrent_moves_of_one_card_keep_history_and_stage_in_agreement(backen
             );
             assert!(!body.contains("locked"), "{body}");
             if status == StatusCode::OK {
-                let card: Card = serde_json::from_str(&body).unwrap();
+                let card: Opportunity = serde_json::from_str(&body).unwrap();
                 assert_eq!(
                     card.stage_id, stage,
                     "a confirmed move lands where it was asked to"
@@ -260,15 +266,15 @@ async fn lost_needs_a_reason_and_closes_the_opportunity(backend: Backend) {
     )
     .await;
     assert_eq!(response.status(), StatusCode::OK);
-    let card: Card = response.json().await.unwrap();
+    let card: Opportunity = response.json().await.unwrap();
     assert_eq!(card.lost_reason.as_deref(), Some("Chose a competitor"));
     assert_eq!(card.closed_on, Some(chrono::Utc::now().date_naive()));
 
     // Won closes too, and reopening clears the close date.
     let won = move_card(&app, &rep, id, V + 1, fx.stage_id(WON), None).await;
-    let won: Card = won.json().await.unwrap();
+    let won: Opportunity = won.json().await.unwrap();
     assert_eq!((won.lost_reason, won.closed_on.is_some()), (None, true));
-    let reopened: Card = move_card(&app, &rep, id, V + 2, fx.stage_id(PROPOSAL), None)
+    let reopened: Opportunity = move_card(&app, &rep, id, V + 2, fx.stage_id(PROPOSAL), None)
         .await
         .json()
         .await
@@ -416,12 +422,15 @@ async fn opportunities_are_created_edited_and_deleted_with_checks(backend: Backe
             .field(),
         Some("owner_id")
     );
-    let opportunities: (i64,) = on_db!(&app.db, pool => sqlx::query_as("SELECT COUNT(*) FROM opportunities").fetch_one(pool).await.unwrap());
+    let opportunities: (i64,) = sql("SELECT COUNT(*) FROM opportunities")
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
     assert_eq!(opportunities.0, 6, "refused input writes nothing");
 
     let created = save(&app, &rep, None, &form).await;
     assert_eq!(created.status(), StatusCode::OK);
-    let card: Card = created.json().await.unwrap();
+    let card: Opportunity = created.json().await.unwrap();
     assert_eq!(card.value.display(), "€ 48,500.50");
     assert_eq!((card.owner_name.as_str(), card.version), ("rep n1", 1));
     assert_eq!(
@@ -437,7 +446,7 @@ async fn opportunities_are_created_edited_and_deleted_with_checks(backend: Backe
     );
     let response = save(&app, &rep, Some((card.id, 1)), &edited).await;
     assert_eq!(response.status(), StatusCode::OK);
-    let card: Card = response.json().await.unwrap();
+    let card: Opportunity = response.json().await.unwrap();
     assert_eq!(
         (card.version, card.probability.map(|p| p.percent())),
         (2, Some(65))
@@ -449,7 +458,7 @@ async fn opportunities_are_created_edited_and_deleted_with_checks(backend: Backe
     let to_n2 = with(edited.clone(), "owner_id", &n2);
     let response = save(&app, &manager, Some((card.id, 2)), &to_n2).await;
     assert_eq!(response.status(), StatusCode::OK);
-    let card: Card = response.json().await.unwrap();
+    let card: Opportunity = response.json().await.unwrap();
     assert_eq!(card.owner_name, "rep n2");
     let s1 = fx.ids.users[REP_S1_INDEX].to_string();
     let outside = with(edited, "owner_id", &s1);

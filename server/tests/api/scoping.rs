@@ -2,7 +2,7 @@
 
 use crate::both_backends;
 use crate::helpers::*;
-use app::api::customers::{CustomerDetail, CustomerList};
+use app::model::customers::{CustomerDetail, CustomerList};
 use reqwest::StatusCode;
 
 both_backends!(

@@ -2,10 +2,10 @@
 
 use crate::both_backends;
 use crate::helpers::*;
-use app::api::dashboard::Dashboard;
-use app::api::targets::TargetDetail;
+use app::db::sql;
 use app::domain::forecast::{chart_days, Health, Thresholds};
-use app::on_db;
+use app::model::dashboard::Dashboard;
+use app::model::targets::TargetDetail;
 use chrono::{Duration, Utc};
 use reqwest::StatusCode;
 
@@ -16,10 +16,13 @@ both_backends!(
 );
 
 async fn snapshot_rows(app: &TestApp) -> (i64, i64) {
-    on_db!(&app.db, pool => sqlx::query_as(
+    sql(
         "SELECT COUNT(*), COUNT(DISTINCT CAST(target_id AS TEXT) || '/' || CAST(day AS TEXT)) \
-         FROM target_snapshots"
-    ).fetch_one(pool).await.expect("count"))
+         FROM target_snapshots",
+    )
+    .fetch_one(&app.db)
+    .await
+    .expect("count")
 }
 
 async fn the_snapshot_stores_one_row_per_target_and_day(backend: Backend) {
@@ -43,7 +46,12 @@ async fn the_snapshot_stores_one_row_per_target_and_day(backend: Backend) {
     assert_eq!(snapshot_rows(&app).await, (4, 4));
     assert!(app::repo::snapshots::taken(&app.db, today).await.unwrap());
     // The start-up catch-up finds today's snapshot taken and stores nothing.
-    assert_eq!(server::snapshots::catch_up(&app.db).await.unwrap(), None);
+    assert_eq!(
+        app::service::snapshots::catch_up(&app.db, chrono::Utc::now())
+            .await
+            .unwrap(),
+        None
+    );
     assert_eq!(snapshot_rows(&app).await, (4, 4));
 
     // The target page draws from them: two days of status history, and the burn-up has a
@@ -115,8 +123,12 @@ async fn the_digest_shows_what_changed_since_the_last_snapshot(backend: Backend)
 
     // And the Proposal deal has sat in its stage one day longer than its 14 rotting days.
     let proposal = fx.opportunity_id(REP_N1_INDEX, 0);
-    on_db!(&app.db, pool => sqlx::query("UPDATE opportunities SET stage_entered_at = $1 WHERE id = $2")
-        .bind(now - Duration::days(15)).bind(proposal).execute(pool).await.map(|_| ()).unwrap());
+    sql("UPDATE opportunities SET stage_entered_at = $1 WHERE id = $2")
+        .bind(now - Duration::days(15))
+        .bind(proposal)
+        .execute(&app.db)
+        .await
+        .unwrap();
 
     let d = dashboard(&app, &client).await;
     assert_eq!(d.digest.changes.len(), 1);

@@ -3,9 +3,9 @@
 
 use crate::both_backends;
 use crate::helpers::*;
-use app::api::targets::{SaveOutcome, TargetDetail, TargetList};
+use app::db::sql;
 use app::domain::{Side, TargetStatus};
-use app::on_db;
+use app::model::targets::{SaveOutcome, TargetDetail, TargetList};
 use reqwest::{Client, StatusCode};
 use rust_decimal::Decimal;
 
@@ -117,9 +117,10 @@ async fn list(app: &TestApp, client: &Client, view: &str) -> TargetList {
 
 /// (targets, events) rows in the database.
 async fn counts(app: &TestApp) -> (i64, i64) {
-    on_db!(&app.db, pool => sqlx::query_as(
-        "SELECT (SELECT COUNT(*) FROM targets), (SELECT COUNT(*) FROM target_events)"
-    ).fetch_one(pool).await.unwrap())
+    sql("SELECT (SELECT COUNT(*) FROM targets), (SELECT COUNT(*) FROM target_events)")
+        .fetch_one(&app.db)
+        .await
+        .unwrap()
 }
 
 /// The Achievable warning for an assignee with no history of the metric.

@@ -1,12 +1,12 @@
 //! One opportunity on the board.
 
 use super::drag;
-use crate::domain::{Card, Stage};
+use crate::domain::{Opportunity, Stage};
 use crate::providers::board::{refocus, use_board, DrawerTarget};
 use leptos::prelude::*;
 
 #[component]
-pub fn CardView(card: Card, pending: bool, stage: Stage) -> impl IntoView {
+pub fn CardView(card: Opportunity, pending: bool, stage: Stage) -> impl IntoView {
     let ctx = use_board();
     let id = card.id;
     let rotting = card.is_rotting(&stage, ctx.today);

@@ -2,13 +2,13 @@
 //! checking every field as the user types, and the stage history as a timeline.
 
 use crate::api::pipeline::{
-    delete_opportunity, get_opportunity, list_opportunity_customers, save_opportunity, Choice,
-    OpportunityDetail,
+    delete_opportunity, get_opportunity, list_opportunity_customers, save_opportunity,
 };
 use crate::components::form::{Field, FormErrors};
 use crate::domain::pipeline::OpportunityInput;
-use crate::domain::{Card, StageKind};
+use crate::domain::{Opportunity, StageKind};
 use crate::error::AppError;
+use crate::model::pipeline::{Choice, OpportunityDetail};
 use crate::providers::board::{use_board, BoardContext, DrawerTarget, Notice};
 use leptos::either::Either;
 use leptos::prelude::*;
@@ -88,7 +88,7 @@ async fn show_conflict(ctx: BoardContext, id: i64, message: String) {
     ctx.drawer.set(None);
 }
 
-fn input_of(card: &Card) -> OpportunityInput {
+fn input_of(card: &Opportunity) -> OpportunityInput {
     OpportunityInput {
         title: card.title.clone(),
         customer_id: card.customer_id.to_string(),

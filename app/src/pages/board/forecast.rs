@@ -4,7 +4,7 @@
 
 use crate::components::timing;
 use crate::domain::forecast::{Outlook, PipelineTarget, Thresholds, WhatIf};
-use crate::domain::smart::format_value;
+use crate::domain::number::format_value;
 use crate::providers::board::use_board;
 use leptos::either::Either;
 use leptos::prelude::*;
@@ -162,7 +162,7 @@ thread_local! {
 
 /// For the browser benchmark (`end2end/bench/forecast.bench.ts`): the milliseconds each
 /// forecast panel update took since the last call, which empties the record.
-#[cfg(feature = "hydrate")]
+#[cfg(feature = "bench-timings")]
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn forecast_timings() -> Vec<f64> {
     timing::take(&TIMINGS)
@@ -170,7 +170,7 @@ pub fn forecast_timings() -> Vec<f64> {
 
 /// For the browser benchmark: the engine alone on the same made-up pipeline as the native
 /// criterion benchmark (`cargo bench -p app --bench forecast`), in milliseconds per run.
-#[cfg(feature = "hydrate")]
+#[cfg(feature = "bench-timings")]
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn forecast_engine_timings(deals: usize, trials: u32, runs: u32) -> Vec<f64> {
     use crate::domain::forecast::{sample_pipeline, simulate, SEED};

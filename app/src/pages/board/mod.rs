@@ -10,8 +10,9 @@ mod stages;
 
 pub use stages::StagesPage;
 
-use crate::api::pipeline::{get_board, Board, Choice};
+use crate::api::pipeline::get_board;
 use crate::domain::{Stage, StageKind};
+use crate::model::pipeline::{Board, Choice};
 use crate::providers::board::{BoardContext, DrawerTarget, Notice, COLUMN_WINDOW};
 use card::CardView;
 use dialogs::{LostReasonDialog, MoveMenu};

@@ -1,10 +1,11 @@
 //! The stage editor (admins): name, order, default probability, rotting days and kind; a
 //! stage that holds opportunities is deleted only by moving them to another stage.
 
-use crate::api::pipeline::{delete_stage, list_stages, reorder_stage, save_stage, StageUsage};
+use crate::api::pipeline::{delete_stage, list_stages, reorder_stage, save_stage};
 use crate::domain::pipeline::StageInput;
 use crate::domain::StageKind;
 use crate::error::AppError;
+use crate::model::pipeline::StageUsage;
 use crate::providers::auth::use_auth;
 use leptos::either::Either;
 use leptos::prelude::*;

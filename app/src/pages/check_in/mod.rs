@@ -8,13 +8,14 @@ mod team;
 
 pub use team::TeamCheckInsPage;
 
-use crate::api::check_ins::{check_in, check_in_customers, check_out, CheckInCustomer};
+use crate::api::check_ins::{check_in, check_in_customers, check_out};
 use crate::domain::check_in::{
     check_position, distance_text, duration_text, haversine_m, CheckInInput, CheckOutInput,
     Outcome, Position, RawPosition, Verification, MAX_NEXT_STEP_CHARS, MAX_NOTES_CHARS,
 };
 use crate::domain::Role;
 use crate::error::AppError;
+use crate::model::check_ins::CheckInCustomer;
 use crate::providers::auth::use_auth;
 use chrono::Utc;
 use leptos::prelude::*;

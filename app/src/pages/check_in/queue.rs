@@ -2,9 +2,9 @@
 //! the server has it. A reload, a closed tab or a dead battery loses nothing; a resend is
 //! harmless because the server stores a client id once.
 
-use crate::api::check_ins::CheckInSaved;
 use crate::domain::check_in::{CheckInInput, CheckOutInput, Verification};
 use crate::error::AppError;
+use crate::model::check_ins::CheckInSaved;
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 

@@ -2,9 +2,10 @@
 //! or not and why, time on site, on a list and on a map drawn from the coordinates alone
 //! (no map tiles: a phone in the field, and this server, may have no network to fetch them).
 
-use crate::api::check_ins::{team_check_ins, CheckInReport, CheckInRow};
+use crate::api::check_ins::team_check_ins;
 use crate::api::customers::customer_units;
 use crate::domain::check_in::distance_text;
+use crate::model::check_ins::{CheckInReport, CheckInRow};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::Form;

@@ -2,9 +2,9 @@
 //! windows shaded, and each window's monthly run rate drawn across it, so the reason for a
 //! trend flag can be seen.
 
-use crate::api::customers::MonthTurnover;
 use crate::components::turnover::eur;
 use crate::domain::turnover::{TrendWindows, BASE_MONTHS, RECENT_MONTHS};
+use crate::model::customers::MonthTurnover;
 use chrono::NaiveDate;
 use leptos::prelude::*;
 

@@ -2,12 +2,13 @@
 //! turnover, open opportunities, recent activities, and planning a visit.
 
 use super::chart::TurnoverChart;
-use crate::api::customers::{get_customer, plan_visit, set_visit_radius, CustomerDetail};
+use crate::api::customers::{get_customer, plan_visit, set_visit_radius};
 use crate::components::turnover::{eur, percent_text, segment_label, trend_text};
 use crate::domain::period::day_label;
 use crate::domain::turnover::{Direction, Mark};
 use crate::domain::{Currency, Money};
 use crate::error::AppError;
+use crate::model::customers::CustomerDetail;
 use chrono::Utc;
 use leptos::either::Either;
 use leptos::prelude::*;

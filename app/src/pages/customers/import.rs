@@ -2,7 +2,7 @@
 //! it is; the server streams its progress back line by line (upload, checking, storing) and
 //! ends with the report: everything stored, or nothing and every bad line.
 
-use crate::api::imports::{ImportKind, ImportReport};
+use crate::model::imports::{ImportKind, ImportReport};
 use leptos::either::EitherOf3;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -190,7 +190,7 @@ fn Report(kind: ImportKind, report: ImportReport) -> impl IntoView {
 #[cfg(feature = "hydrate")]
 mod upload {
     use super::Phase;
-    use crate::api::imports::{ImportKind, ImportProgress};
+    use crate::model::imports::{ImportKind, ImportProgress};
     use leptos::prelude::*;
     use std::cell::Cell;
     use std::rc::Rc;

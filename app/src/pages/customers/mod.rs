@@ -8,14 +8,12 @@ mod import;
 pub use detail::CustomerPage;
 pub use import::ImportPage;
 
-use crate::api::customers::{
-    customer_owners, customer_units, list_customers, CustomerList, CustomerQuery, CustomerSummary,
-    Listing, SortKey,
-};
+use crate::api::customers::{customer_owners, customer_units, list_customers};
 use crate::components::turnover::{eur, percent_text, segment_label, trend_text};
 use crate::domain::period::day_label;
 use crate::domain::turnover::{Direction, Mark};
 use crate::domain::Role;
+use crate::model::customers::{CustomerList, CustomerQuery, CustomerSummary, Listing, SortKey};
 use crate::providers::auth::use_auth;
 use leptos::either::Either;
 use leptos::prelude::*;

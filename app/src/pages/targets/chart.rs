@@ -3,10 +3,10 @@
 //! the P10–P90 band for pipeline metrics, the run-rate projection otherwise. Under it the
 //! status of each daily snapshot.
 
-use crate::api::targets::{SnapshotPoint, TargetRow};
 use crate::domain::forecast::{chart_days, Pace};
+use crate::domain::number::format_value;
 use crate::domain::period::day_label;
-use crate::domain::smart::format_value;
+use crate::model::targets::{SnapshotPoint, TargetRow};
 use chrono::NaiveDate;
 use leptos::either::Either;
 use leptos::prelude::*;

@@ -3,14 +3,13 @@
 
 use super::chart::BurnUp;
 use super::{Progress, StatusTag};
-use crate::api::targets::{
-    cascade_target, get_target, transition_target, TargetDetail, TargetEvent, TargetRow,
-};
+use crate::api::targets::{cascade_target, get_target, transition_target};
 use crate::components::outlook::OutlookLine;
 use crate::domain::forecast::per_week;
-use crate::domain::smart::format_value;
+use crate::domain::number::format_value;
 use crate::domain::target::{Factor, Side, Transition};
 use crate::error::AppError;
+use crate::model::targets::{TargetDetail, TargetEvent, TargetRow};
 use leptos::either::Either;
 use leptos::prelude::*;
 use leptos::task::spawn_local;

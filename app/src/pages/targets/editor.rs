@@ -1,17 +1,16 @@
 //! The target editor: every field of a SMART target, with the five letters checked in the
 //! browser on every keystroke by the validator the server runs again on save.
 
-use crate::api::targets::{
-    get_target, save_target, target_choices, target_context, EditorChoices, SaveOutcome,
-};
+use crate::api::targets::{get_target, save_target, target_choices, target_context};
 use crate::components::form::{Field, FormErrors};
 use crate::components::timing;
 use crate::domain::metric::MetricUnit;
-use crate::domain::pipeline::FieldError;
 use crate::domain::smart::{SmartContext, SmartReport, TargetInput};
 use crate::domain::target::{Factor, Rating, TargetKind};
+use crate::domain::FieldError;
 use crate::domain::{Level, Metric, Period};
 use crate::error::AppError;
+use crate::model::targets::{EditorChoices, SaveOutcome};
 use chrono::{Duration, NaiveDate};
 use leptos::either::{Either, EitherOf3};
 use leptos::prelude::*;
@@ -133,7 +132,7 @@ thread_local! {
 
 /// For the browser benchmark (`end2end/bench/smart.bench.ts`): the milliseconds each SMART
 /// check in the editor took since the last call, which empties the record.
-#[cfg(feature = "hydrate")]
+#[cfg(feature = "bench-timings")]
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn smart_check_timings() -> Vec<f64> {
     timing::take(&CHECK_TIMINGS)

@@ -8,12 +8,13 @@ mod editor;
 pub use detail::TargetPage;
 pub use editor::{EditTargetPage, NewTargetPage};
 
-use crate::api::targets::{list_targets, TargetRow};
+use crate::api::targets::list_targets;
 use crate::components::outlook::OutlookLine;
 pub use crate::components::outlook::Progress;
-use crate::domain::smart::format_value;
+use crate::domain::number::format_value;
 use crate::domain::target::{Side, TargetKind, TargetStatus};
 use crate::domain::Horizon;
+use crate::model::targets::TargetRow;
 use chrono::NaiveDate;
 use leptos::either::Either;
 use leptos::prelude::*;

@@ -2,50 +2,23 @@
 //! byte-order mark, comma, semicolon or tab separated, decimal point or comma, ISO or German
 //! dates. Every line is checked and every problem kept with its line and column, so one report
 //! lists them all; the repository stores the lines only if there are none
-//! ([`crate::repo::import`]).
+//! ([`crate::repo::import`]). Every door (the upload, `server import`, the bulk API) calls these..
 
-use crate::api::auth::SessionUser;
-use crate::api::imports::{ImportKind, ImportProgress, ImportReport, LineError};
+use crate::model::imports::{
+    CustomerLine, ImportKind, ImportProgress, ImportReport, Importer, LineError, SaleLine,
+};
+
 use crate::db::Db;
+
 use crate::domain::turnover::{parse_amount, parse_coordinate, parse_date, Segment};
-use crate::domain::{Currency, Email, Role, Scope};
+
+use crate::domain::{Currency, Email};
+
 use crate::repo::{self, import::Progress, RepoError};
+
 use chrono::NaiveDate;
+
 use std::collections::HashMap;
-
-/// Who imports: what they may touch, and who owns customers the file leaves without an owner.
-#[derive(Clone, Debug)]
-pub struct Importer {
-    pub scope: Scope,
-    /// A manager's import keeps customers in their sight by making them theirs; an admin's
-    /// leaves them unowned until an owner is given.
-    pub default_owner: Option<i64>,
-}
-
-impl Importer {
-    /// Admins and managers import; reps do not.
-    pub fn for_user(user: &SessionUser) -> Option<Importer> {
-        match user.role {
-            Role::Rep => None,
-            Role::Manager => Some(Importer {
-                scope: user.scope(),
-                default_owner: Some(user.id),
-            }),
-            Role::Admin => Some(Importer {
-                scope: Scope::All,
-                default_owner: None,
-            }),
-        }
-    }
-
-    /// `server import …` on the command line runs with the database's full rights.
-    pub fn command_line() -> Importer {
-        Importer {
-            scope: Scope::All,
-            default_owner: None,
-        }
-    }
-}
 
 /// Reads a whole file and stores it, all or nothing, reporting progress as it goes. The
 /// reading runs on a blocking thread: a large file is a few hundred milliseconds of CPU.
@@ -55,7 +28,7 @@ pub async fn run(
     kind: ImportKind,
     bytes: Vec<u8>,
     progress: Progress,
-) -> Result<ImportReport, RepoError> {
+) -> Result<ImportReport, super::Error> {
     enum Lines {
         Customers(Parsed<CustomerLine>),
         Sales(Parsed<SaleLine>),
@@ -92,30 +65,8 @@ pub async fn run(
 
 /// Longest customer reference, name and sale reference accepted.
 pub const MAX_REF_LEN: usize = 64;
+
 pub const MAX_NAME_LEN: usize = 200;
-
-#[derive(Clone, Debug, PartialEq)]
-pub struct CustomerLine {
-    pub line: u64,
-    pub customer_ref: String,
-    pub name: String,
-    pub owner_email: Option<Email>,
-    pub segment: Segment,
-    pub location: Option<(f64, f64)>,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct SaleLine {
-    pub line: u64,
-    pub customer_ref: String,
-    pub date: NaiveDate,
-    pub amount_minor: i64,
-    pub currency: Currency,
-    pub reference: Option<String>,
-    /// What identifies the sale across imports: its reference when given, otherwise customer,
-    /// date, amount and currency with its position among identical lines of the file.
-    pub key: String,
-}
 
 /// A file read: the lines that passed, and every problem of the ones that did not.
 #[derive(Debug)]

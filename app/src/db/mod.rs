@@ -1,8 +1,13 @@
 //! The database handle: SQLite (embedded default) or Postgres, chosen by the URL.
 //!
-//! Repository functions are written once. The [`on_db!`] macro expands a body for each
-//! backend, so each arm is type-checked against its own driver while the SQL text is shared.
-//! Where the SQL must differ, the difference is a named constant in the repository module.
+//! Repository functions are written once, as plain async functions: [`sql`] builds a statement
+//! and its arguments without knowing the backend, and runs it on a [`Db`] or inside a [`Tx`]
+//! of either. Where the SQL must differ, the difference is a method here ([`Db::lock_row`],
+//! [`Db::sold_on_year_month`]) or a named constant in the repository module.
+
+mod sql;
+
+pub use sql::{sql, Bind, On, Record, Sql, Tx, Value, ValuesRow};
 
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::sqlite::{
@@ -12,7 +17,7 @@ use std::path::Path;
 use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::sync::{Mutex, OwnedMutexGuard};
+use tokio::sync::Mutex;
 
 #[derive(Clone, Debug)]
 pub enum Db {
@@ -36,23 +41,6 @@ pub enum ConnectError {
     Unreachable { url: String, source: sqlx::Error },
     #[error("cannot apply the database migrations: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
-}
-
-/// A write transaction's opening statement and, on SQLite, its turn in the write queue.
-pub struct WriteStart {
-    pub sql: &'static str,
-    _turn: Option<OwnedMutexGuard<()>>,
-}
-
-/// Runs `$body` with `$pool` bound to the concrete pool of whichever backend `$db` is.
-#[macro_export]
-macro_rules! on_db {
-    ($db:expr, $pool:ident => $body:expr) => {
-        match $db {
-            $crate::db::Db::Sqlite($pool, _) => $body,
-            $crate::db::Db::Postgres($pool) => $body,
-        }
-    };
 }
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/sqlite");
@@ -86,8 +74,8 @@ impl Db {
         }
     }
 
-    /// Starts a write: waits for this process's turn (SQLite) and gives the statement that
-    /// opens the transaction. Keep the returned value until the transaction is committed.
+    /// Starts a write transaction, after this process's turn (SQLite). Commit it with
+    /// [`Tx::commit`]; dropped uncommitted, it rolls back.
     ///
     /// SQLite has one writer at a time. Without a queue, waiting writers sleep in SQLite's busy
     /// handler (1, 2, 5 … 100 ms naps) and wake late, which made the slowest moves under load
@@ -95,16 +83,14 @@ impl Db {
     /// one commits. `BEGIN IMMEDIATE` takes the write lock up front, so a transaction that reads
     /// before it writes never fails with "database is locked" on the upgrade. Postgres locks
     /// rows, so its writers need no turn.
-    pub async fn begin_write(&self) -> WriteStart {
+    pub async fn begin_write(&self) -> Result<Tx, sqlx::Error> {
         match self {
-            Db::Sqlite(_, queue) => WriteStart {
-                sql: "BEGIN IMMEDIATE",
-                _turn: Some(queue.clone().lock_owned().await),
-            },
-            Db::Postgres(_) => WriteStart {
-                sql: "BEGIN",
-                _turn: None,
-            },
+            Db::Sqlite(pool, queue) => {
+                let turn = queue.clone().lock_owned().await;
+                let tx = pool.begin_with("BEGIN IMMEDIATE").await?;
+                Ok(Tx::sqlite(tx, turn))
+            }
+            Db::Postgres(pool) => Ok(Tx::postgres(pool.begin().await?)),
         }
     }
 
@@ -119,10 +105,7 @@ impl Db {
 
     /// Answers whether the database takes queries, for `/healthz`.
     pub async fn ping(&self) -> Result<(), sqlx::Error> {
-        on_db!(self, pool => {
-            sqlx::query("SELECT 1").execute(pool).await?;
-        });
-        Ok(())
+        sql("SELECT 1").execute(self).await.map(|_| ())
     }
 
     /// SQL for the calendar year and month (integers) of the `sales.sold_on` date.
@@ -158,7 +141,10 @@ impl Db {
     }
 
     pub async fn close(&self) {
-        on_db!(self, pool => pool.close().await)
+        match self {
+            Db::Sqlite(pool, _) => pool.close().await,
+            Db::Postgres(pool) => pool.close().await,
+        }
     }
 }
 

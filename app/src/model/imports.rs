@@ -1,6 +1,9 @@
-//! What a CSV import reports, in the browser (streamed from `POST /api/import/{kind}` as one
-//! JSON object per line) and on the command line (`server import …`).
+//! CSV imports: what kind, how far, and what was refused on which line.
 
+use crate::domain::turnover::Segment;
+use crate::domain::{Currency, Email, Role, Scope};
+use crate::model::auth::SessionUser;
+use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -143,4 +146,61 @@ pub enum ImportProgress {
     Refused {
         message: String,
     },
+}
+
+/// Who imports: what they may touch, and who owns customers the file leaves without an owner.
+#[derive(Clone, Debug)]
+pub struct Importer {
+    pub scope: Scope,
+    /// A manager's import keeps customers in their sight by making them theirs; an admin's
+    /// leaves them unowned until an owner is given.
+    pub default_owner: Option<i64>,
+}
+
+impl Importer {
+    /// Admins and managers import; reps do not.
+    pub fn for_user(user: &SessionUser) -> Option<Importer> {
+        match user.role {
+            Role::Rep => None,
+            Role::Manager => Some(Importer {
+                scope: user.scope(),
+                default_owner: Some(user.id),
+            }),
+            Role::Admin => Some(Importer {
+                scope: Scope::All,
+                default_owner: None,
+            }),
+        }
+    }
+
+    /// `server import …` on the command line runs with the database's full rights.
+    pub fn command_line() -> Importer {
+        Importer {
+            scope: Scope::All,
+            default_owner: None,
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct CustomerLine {
+    pub line: u64,
+    pub customer_ref: String,
+    pub name: String,
+    pub owner_email: Option<Email>,
+    pub segment: Segment,
+    pub location: Option<(f64, f64)>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SaleLine {
+    pub line: u64,
+    pub customer_ref: String,
+    pub date: NaiveDate,
+    pub amount_minor: i64,
+    pub currency: Currency,
+    pub reference: Option<String>,
+    /// What identifies the sale across imports: its reference when given, otherwise customer,
+    /// date, amount and currency with its position among identical lines of the file.
+    pub key: String,
 }

@@ -1,0 +1,104 @@
+//! Numbers in a metric's unit: shown the way a sales team reads them ("€ 1.2 M", "12,345",
+//! "+12 %") and read the way people type them ("250k", "1,5 M").
+
+use super::metric::{Metric, MetricUnit};
+use super::money::{Currency, Money};
+use rust_decimal::Decimal;
+use std::str::FromStr;
+
+/// Renders a target value in its metric's unit: "€ 1.2 M", "120", "12.5 %".
+pub fn format_value(metric: Metric, value: Decimal, currency: Option<Currency>) -> String {
+    match metric.unit() {
+        MetricUnit::Currency => Money::new(value.round_dp(2), currency.unwrap_or(Currency::EUR))
+            .map(|m| m.display_short())
+            .unwrap_or_else(|_| value.to_string()),
+        MetricUnit::Count => group(value.round_dp(0)),
+        MetricUnit::Percent => format!("{} %", value.round_dp(1).normalize()),
+    }
+}
+
+pub fn group(value: Decimal) -> String {
+    let text = value.normalize().to_string();
+    let (sign, digits) = text.strip_prefix('-').map_or(("", &*text), |d| ("-", d));
+    let (whole, fraction) = digits.split_once('.').unwrap_or((digits, ""));
+    let mut out = String::new();
+    for (i, c) in whole.chars().enumerate() {
+        if i > 0 && (whole.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    if !fraction.is_empty() {
+        out.push('.');
+        out.push_str(fraction);
+    }
+    format!("{sign}{out}")
+}
+
+/// The smallest step a metric's values move in: a cent, one, a tenth of a percent.
+pub fn step(metric: Metric) -> Decimal {
+    match metric.unit() {
+        MetricUnit::Currency => Decimal::new(1, 2),
+        MetricUnit::Count => Decimal::ONE,
+        MetricUnit::Percent => Decimal::new(1, 1),
+    }
+}
+
+/// `+12 %`, `-3 %`: a signed whole percentage.
+pub fn signed_pct(pct: Decimal) -> String {
+    let rounded = pct.round_dp(0).normalize();
+    if rounded.is_sign_negative() && !rounded.is_zero() {
+        format!("{rounded} %")
+    } else {
+        format!("+{} %", rounded.abs())
+    }
+}
+
+/// Parses a number as people type it: spaces and `_` ignored, a decimal comma accepted,
+/// and `k` / `M` as thousands and millions ("250k", "1,2 M").
+pub fn parse_number(text: &str) -> Result<Decimal, String> {
+    let compact: String = text
+        .trim()
+        .chars()
+        .filter(|c| !c.is_whitespace() && *c != '_')
+        .collect();
+    let (digits, factor) = match compact.chars().last() {
+        Some('k' | 'K') => (&compact[..compact.len() - 1], Decimal::from(1_000)),
+        Some('m' | 'M') => (&compact[..compact.len() - 1], Decimal::from(1_000_000)),
+        _ => (&compact[..], Decimal::ONE),
+    };
+    let canonical = digits.replace(',', ".");
+    let shape_ok = canonical.matches('.').count() <= 1
+        && canonical
+            .trim_start_matches(['-', '+'])
+            .chars()
+            .all(|c| c.is_ascii_digit() || c == '.')
+        && canonical.chars().any(|c| c.is_ascii_digit());
+    if !shape_ok {
+        return Err(format!(
+            "\"{}\" is not a number (digits, an optional decimal point, k or M)",
+            text.trim()
+        ));
+    }
+    Decimal::from_str(&canonical)
+        .ok()
+        .and_then(|d| d.checked_mul(factor))
+        .ok_or_else(|| format!("\"{}\" is too large", text.trim()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_as_people_type_them() {
+        assert_eq!(parse_number("250k").unwrap(), Decimal::from(250_000));
+        assert_eq!(parse_number("1,5 M").unwrap(), Decimal::from(1_500_000));
+        assert_eq!(parse_number("1 200 000").unwrap(), Decimal::from(1_200_000));
+        assert!(parse_number("12x").is_err());
+        assert_eq!(
+            format_value(Metric::Visits, Decimal::from(12_345), None),
+            "12,345"
+        );
+    }
+}

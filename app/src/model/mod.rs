@@ -1,0 +1,12 @@
+//! Read models: what the screens, the JSON API and the exports show, as the service layer
+//! returns them. Plain data compiled for the browser (wasm) and the server alike; they import
+//! the domain and nothing above it.
+
+pub mod auth;
+pub mod check_ins;
+pub mod customers;
+pub mod dashboard;
+pub mod imports;
+pub mod pipeline;
+pub mod targets;
+pub mod tokens;

@@ -1,0 +1,91 @@
+//! Customers: the list with turnover against last year (and its plus, minus and trend
+//! lists), one customer's page, planning a visit and the check-in radius.
+
+use super::Error;
+use crate::db::Db;
+use crate::domain::activity::PlannedVisit;
+use crate::domain::check_in::parse_radius;
+use crate::domain::Role;
+use crate::error::AppError;
+use crate::model::auth::SessionUser;
+use crate::model::customers::{CustomerDetail, CustomerFilter, CustomerList};
+use crate::model::pipeline::Choice;
+use crate::repo;
+use chrono::NaiveDate;
+
+/// The customers `user` may see as `filter` selects them, with the trend rule in force; one
+/// page of `page_size` rows, or all of them.
+#[tracing::instrument(skip(db, user), fields(user = user.id))]
+pub async fn list(
+    db: &Db,
+    user: &SessionUser,
+    filter: &CustomerFilter,
+    today: NaiveDate,
+    page_size: Option<i64>,
+) -> Result<CustomerList, Error> {
+    let rule = repo::settings::trend_rule(db).await?;
+    Ok(repo::customers::list(db, &user.scope(), filter, today, rule, page_size).await?)
+}
+
+/// People whose customers the list may be filtered by: `user`'s scope.
+#[tracing::instrument(skip(db, user), fields(user = user.id))]
+pub async fn owners(db: &Db, user: &SessionUser) -> Result<Vec<Choice>, Error> {
+    Ok(repo::customers::owners(db, &user.scope()).await?)
+}
+
+/// The org units the list may be narrowed to.
+#[tracing::instrument(skip(db, user), fields(user = user.id))]
+pub async fn units(db: &Db, user: &SessionUser) -> Result<Vec<Choice>, Error> {
+    Ok(repo::customers::units(db, &user.scope()).await?)
+}
+
+/// One customer's page, if `user` may see the customer.
+#[tracing::instrument(skip(db, user), fields(user = user.id))]
+pub async fn detail(
+    db: &Db,
+    user: &SessionUser,
+    id: i64,
+    today: NaiveDate,
+) -> Result<CustomerDetail, Error> {
+    let rule = repo::settings::trend_rule(db).await?;
+    repo::customers::detail(db, &user.scope(), id, today, rule)
+        .await?
+        .ok_or_else(|| AppError::NotFound("customer".into()).into())
+}
+
+/// Plans a visit by `user` to a customer they may see; answers the activity's id.
+#[tracing::instrument(skip(db, user, notes), fields(user = user.id))]
+pub async fn plan_visit(
+    db: &Db,
+    user: &SessionUser,
+    customer_id: i64,
+    day: &str,
+    notes: &str,
+    today: NaiveDate,
+) -> Result<i64, Error> {
+    let plan = PlannedVisit::parse(day, notes, today)?;
+    let scope = user.scope();
+    repo::customers::plan_visit(db, &scope, user.id, customer_id, plan.day, &plan.notes)
+        .await?
+        .ok_or_else(|| AppError::NotFound("customer".into()).into())
+}
+
+/// Sets a customer's check-in radius (managers in their scope, admins anywhere); empty
+/// restores the default. Answers the radius stored.
+#[tracing::instrument(skip(db, user), fields(user = user.id))]
+pub async fn set_visit_radius(
+    db: &Db,
+    user: &SessionUser,
+    customer_id: i64,
+    radius: &str,
+) -> Result<Option<i32>, Error> {
+    if user.role == Role::Rep {
+        return Err(AppError::Forbidden("check-in radius".into()).into());
+    }
+    let radius = parse_radius(radius)?;
+    if repo::customers::set_visit_radius(db, &user.scope(), customer_id, radius).await? {
+        Ok(radius)
+    } else {
+        Err(AppError::NotFound("customer".into()).into())
+    }
+}

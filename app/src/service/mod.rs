@@ -1,0 +1,80 @@
+//! The service layer: one function per use case (move an opportunity, save a target, import
+//! sales, record a check-in, list customers, …), called alike by the server functions
+//! (`api/`), the JSON API (`server/src/api_v1/`) and the exports. A service function parses
+//! what the domain parses, asks the repository for data, applies the rules that need it and
+//! answers the read model or the refusal; the doors only read their input and write their
+//! answer.
+
+pub mod activities;
+pub mod check_ins;
+pub mod customers;
+pub mod dashboard;
+pub mod imports;
+pub mod opportunities;
+pub mod sessions;
+pub mod settings;
+pub mod snapshots;
+pub mod stages;
+pub mod targets;
+pub mod tokens;
+
+use crate::domain::FieldError;
+use crate::error::AppError;
+use crate::repo::{RepoError, WriteError};
+
+/// Why a use case refused: the fields of the request that are wrong (every one of them, for
+/// the JSON API to list), or any other error. A server function answers the first field; the
+/// JSON API all of them.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("{}", first_field(.0))]
+    Fields(Vec<FieldError>),
+    #[error(transparent)]
+    App(AppError),
+}
+
+fn first_field(errors: &[FieldError]) -> String {
+    errors.first().map_or_else(
+        || "the request is invalid".into(),
+        |e| format!("{}: {}", e.field, e.message),
+    )
+}
+
+impl From<AppError> for Error {
+    fn from(err: AppError) -> Self {
+        Error::App(err)
+    }
+}
+
+impl From<RepoError> for Error {
+    fn from(err: RepoError) -> Self {
+        Error::App(err.into())
+    }
+}
+
+impl From<WriteError> for Error {
+    fn from(err: WriteError) -> Self {
+        Error::App(err.into())
+    }
+}
+
+impl From<FieldError> for Error {
+    fn from(error: FieldError) -> Self {
+        Error::Fields(vec![error])
+    }
+}
+
+impl From<Vec<FieldError>> for Error {
+    fn from(errors: Vec<FieldError>) -> Self {
+        Error::Fields(errors)
+    }
+}
+
+impl From<Error> for AppError {
+    fn from(err: Error) -> Self {
+        match err {
+            Error::Fields(errors) => AppError::from(errors),
+            Error::App(err) => err,
+        }
+    }
+}

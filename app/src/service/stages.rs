@@ -1,0 +1,51 @@
+//! The pipeline's stages: listed for everyone, changed by admins.
+
+use super::Error;
+use crate::db::Db;
+use crate::domain::pipeline::StageInput;
+use crate::domain::Stage;
+use crate::error::AppError;
+use crate::model::auth::SessionUser;
+use crate::model::pipeline::StageUsage;
+use crate::repo;
+use chrono::{DateTime, Utc};
+
+/// The stages in board order.
+#[tracing::instrument(skip(db))]
+pub async fn list(db: &Db) -> Result<Vec<Stage>, Error> {
+    Ok(repo::pipeline::stages(db).await?)
+}
+
+/// The stages with how many opportunities each holds.
+#[tracing::instrument(skip(db))]
+pub async fn usage(db: &Db) -> Result<Vec<StageUsage>, Error> {
+    Ok(repo::pipeline::stage_usage(db).await?)
+}
+
+/// Creates (`id` empty) or changes a stage.
+#[tracing::instrument(skip(db, input))]
+pub async fn save(db: &Db, id: Option<i64>, input: &StageInput) -> Result<Stage, Error> {
+    let spec = input.parse()?;
+    Ok(repo::pipeline::save_stage(db, id, &spec).await?)
+}
+
+/// Moves a stage one place earlier (`-1`) or later (`1`).
+#[tracing::instrument(skip(db))]
+pub async fn reorder(db: &Db, id: i64, direction: i32) -> Result<(), Error> {
+    if direction != -1 && direction != 1 {
+        return Err(AppError::invalid("direction", "move a stage by -1 or 1").into());
+    }
+    Ok(repo::pipeline::reorder_stage(db, id, direction).await?)
+}
+
+/// Deletes a stage, moving what it holds to `move_to` (each move recorded, by `admin`).
+#[tracing::instrument(skip(db, admin), fields(admin = admin.id))]
+pub async fn delete(
+    db: &Db,
+    admin: &SessionUser,
+    id: i64,
+    move_to: Option<i64>,
+    now: DateTime<Utc>,
+) -> Result<(), Error> {
+    Ok(repo::pipeline::delete_stage(db, id, move_to, admin.id, now).await?)
+}

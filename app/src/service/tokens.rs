@@ -1,0 +1,88 @@
+//! API tokens: listed, created and revoked by managers and admins, and resolved to the person
+//! and scope a request carrying one acts as.
+
+use super::Error;
+use crate::db::Db;
+use crate::domain::{Email, Role};
+use crate::error::AppError;
+use crate::model::auth::SessionUser;
+use crate::model::tokens::{roles_for, CreatedToken, TokenChoices, TokenRequest, TokenRow};
+use crate::repo;
+use crate::repo::tokens::TokenUser;
+use chrono::{DateTime, Utc};
+
+/// Reps have no token settings.
+fn manages_tokens(user: &SessionUser) -> Result<(), Error> {
+    if user.role == Role::Rep {
+        return Err(AppError::Forbidden("API token settings".into()).into());
+    }
+    Ok(())
+}
+
+/// Tokens `user` manages: an admin all of them, a manager the ones they created.
+#[tracing::instrument(skip(db, user), fields(user = user.id))]
+pub async fn list(db: &Db, user: &SessionUser) -> Result<Vec<TokenRow>, Error> {
+    manages_tokens(user)?;
+    Ok(repo::tokens::list(db, user).await?)
+}
+
+/// The roles, units and people a token `user` creates may act as.
+#[tracing::instrument(skip(db, user), fields(user = user.id))]
+pub async fn choices(db: &Db, user: &SessionUser) -> Result<TokenChoices, Error> {
+    manages_tokens(user)?;
+    let scope = user.scope();
+    Ok(TokenChoices {
+        roles: roles_for(user.role),
+        units: repo::customers::units(db, &scope).await?,
+        people: repo::opportunities::owner_choices(db, &scope).await?,
+    })
+}
+
+/// Creates a token; its secret is in the answer and nowhere else.
+#[tracing::instrument(skip(db, user, request), fields(user = user.id))]
+pub async fn create(
+    db: &Db,
+    user: &SessionUser,
+    request: &TokenRequest,
+    now: DateTime<Utc>,
+) -> Result<CreatedToken, Error> {
+    manages_tokens(user)?;
+    Ok(repo::tokens::create(db, user, request, now).await?)
+}
+
+/// Revokes a token at once: the next request carrying it gets 401.
+#[tracing::instrument(skip(db, user), fields(user = user.id))]
+pub async fn revoke(db: &Db, user: &SessionUser, id: i64, now: DateTime<Utc>) -> Result<(), Error> {
+    manages_tokens(user)?;
+    Ok(repo::tokens::revoke(db, user, id, now).await?)
+}
+
+/// Whom a request carrying `token` acts as; `None` for an unknown or revoked one.
+pub async fn resolve(db: &Db, token: &str) -> Result<Option<TokenUser>, Error> {
+    Ok(repo::tokens::resolve(db, token).await?)
+}
+
+/// `server api-token`: a token acting as the user `email`, with their role over their unit.
+pub async fn create_for(
+    db: &Db,
+    email: &str,
+    name: &str,
+    now: DateTime<Utc>,
+) -> Result<CreatedToken, Error> {
+    let email = Email::parse(email).map_err(|e| AppError::invalid("email", e.to_string()))?;
+    let unknown = || AppError::invalid("email", format!("there is no user {}", email.as_str()));
+    let (id, _) = repo::users::find_credentials(db, &email)
+        .await?
+        .ok_or_else(unknown)?;
+    let user = repo::users::find_session_user(db, id)
+        .await?
+        .ok_or_else(unknown)?;
+    let request = TokenRequest::parse(
+        Role::Admin,
+        name,
+        user.role.as_str(),
+        Some(user.unit_id),
+        Some(user.id),
+    )?;
+    Ok(repo::tokens::create(db, &user, &request, now).await?)
+}
