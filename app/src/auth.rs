@@ -42,16 +42,6 @@ pub async fn require_user() -> Result<SessionUser, AppError> {
         .map_err(|_| AppError::Unauthorized)
 }
 
-/// The signed-in user if they are an admin; `what` names what only admins may change.
-pub async fn require_admin(what: &str) -> Result<SessionUser, AppError> {
-    let user = require_user().await?;
-    if user.role == crate::domain::Role::Admin {
-        Ok(user)
-    } else {
-        Err(AppError::Forbidden(what.into()))
-    }
-}
-
 async fn session() -> Result<Session, AppError> {
     leptos_axum::extract::<Session>().await.map_err(|e| {
         tracing::error!(error = %e, "session layer missing");

@@ -1,5 +1,5 @@
-//! Pacer's shared crate: the pure domain core, the UI, server functions, and (with the `ssr`
-//! feature) the repository layer they call.
+//! Pacer's shared crate: the pure domain core and read models, the UI, server functions, and
+//! (with the `ssr` feature) the service layer they call, the repository and the database.
 #![recursion_limit = "512"]
 
 pub mod api;

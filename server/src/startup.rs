@@ -391,8 +391,7 @@ pub async fn api_token(database_url: &str, email: &str, name: &str) -> Result<St
     let db = Db::connect(database_url).await.map_err(|e| e.to_string())?;
     let result = app::service::tokens::create_for(&db, email, name, chrono::Utc::now())
         .await
-        .map(|created| created.token)
-        .map_err(|e| app::error::AppError::from(e).to_string());
+        .map(|created| created.token);
     db.close().await;
     result
 }

@@ -94,7 +94,7 @@ pub async fn get_trend_rule() -> Result<TrendRule, AppError> {
 #[server(endpoint = "save_trend_rule")]
 pub async fn save_trend_rule(input: TrendRuleInput) -> Result<TrendRule, AppError> {
     use crate::service::settings;
-    super::admin("save_trend_rule", "trend rule", |c| async move {
+    super::signed_in("save_trend_rule", |c| async move {
         settings::save_trend_rule(&c.db, &c.user, &input, chrono::Utc::now()).await
     })
     .await

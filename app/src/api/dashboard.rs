@@ -29,7 +29,7 @@ pub async fn get_thresholds() -> Result<Thresholds, AppError> {
 #[server(endpoint = "save_thresholds")]
 pub async fn save_thresholds(input: ThresholdsInput) -> Result<Thresholds, AppError> {
     use crate::service::settings;
-    super::admin("save_thresholds", "status thresholds", |c| async move {
+    super::signed_in("save_thresholds", |c| async move {
         settings::save_thresholds(&c.db, &c.user, &input, chrono::Utc::now()).await
     })
     .await

@@ -1,6 +1,7 @@
 //! Server functions, one module per area: the browser's door. Each reads its arguments,
-//! calls one service function through [`signed_in`] or [`admin`] (the session, the
-//! database, a tracing span and the error's HTTP status, written once) and answers.
+//! calls one service function through [`signed_in`] (the session, the database, a tracing
+//! span and the error's HTTP status, written once) and answers. Who may do what is the
+//! service's check, the same for every door.
 
 pub mod auth;
 pub mod check_ins;
@@ -11,7 +12,7 @@ pub mod targets;
 pub mod tokens;
 
 #[cfg(feature = "ssr")]
-pub use door::{admin, signed_in, Caller};
+pub use door::{signed_in, Caller};
 
 #[cfg(feature = "ssr")]
 mod door {
@@ -40,23 +41,6 @@ mod door {
     {
         auth::respond(async move {
             let user = auth::require_user().await?;
-            run(name, user, body).await
-        })
-        .await
-    }
-
-    /// The same for what only admins may do; `what` names it in the refusal.
-    pub async fn admin<T, E, Fut>(
-        name: &'static str,
-        what: &str,
-        body: impl FnOnce(Caller) -> Fut,
-    ) -> Result<T, AppError>
-    where
-        Fut: Future<Output = Result<T, E>>,
-        E: Into<AppError>,
-    {
-        auth::respond(async move {
-            let user = auth::require_admin(what).await?;
             run(name, user, body).await
         })
         .await

@@ -116,8 +116,8 @@ pub async fn list_stages() -> Result<Vec<StageUsage>, AppError> {
 #[server(endpoint = "save_stage")]
 pub async fn save_stage(id: Option<i64>, input: StageInput) -> Result<Stage, AppError> {
     use crate::service::stages;
-    super::admin("save_stage", "pipeline's stages", |c| async move {
-        stages::save(&c.db, id, &input).await
+    super::signed_in("save_stage", |c| async move {
+        stages::save(&c.db, &c.user, id, &input).await
     })
     .await
 }
@@ -126,8 +126,8 @@ pub async fn save_stage(id: Option<i64>, input: StageInput) -> Result<Stage, App
 #[server(endpoint = "reorder_stage")]
 pub async fn reorder_stage(id: i64, direction: i32) -> Result<(), AppError> {
     use crate::service::stages;
-    super::admin("reorder_stage", "pipeline's stages", |c| async move {
-        stages::reorder(&c.db, id, direction).await
+    super::signed_in("reorder_stage", |c| async move {
+        stages::reorder(&c.db, &c.user, id, direction).await
     })
     .await
 }
@@ -137,7 +137,7 @@ pub async fn reorder_stage(id: i64, direction: i32) -> Result<(), AppError> {
 #[server(endpoint = "delete_stage")]
 pub async fn delete_stage(id: i64, move_to: Option<i64>) -> Result<(), AppError> {
     use crate::service::stages;
-    super::admin("delete_stage", "pipeline's stages", |c| async move {
+    super::signed_in("delete_stage", |c| async move {
         stages::delete(&c.db, &c.user, id, move_to, chrono::Utc::now()).await
     })
     .await

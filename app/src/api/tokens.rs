@@ -33,11 +33,15 @@ pub async fn create_api_token(
     unit: Option<i64>,
     person: Option<i64>,
 ) -> Result<CreatedToken, AppError> {
-    use crate::service::tokens;
+    use crate::service::tokens::{self, TokenForm};
     super::signed_in("create_api_token", |c| async move {
-        let request =
-            crate::model::tokens::TokenRequest::parse(c.user.role, &name, &role, unit, person)?;
-        tokens::create(&c.db, &c.user, &request, chrono::Utc::now()).await
+        let form = TokenForm {
+            name,
+            role,
+            unit,
+            person,
+        };
+        tokens::create(&c.db, &c.user, &form, chrono::Utc::now()).await
     })
     .await
 }

@@ -21,7 +21,7 @@ use tokio::sync::Mutex;
 
 #[derive(Clone, Debug)]
 pub enum Db {
-    /// The pool and the queue its write transactions wait in (see [`Db::write_turn`]).
+    /// The pool and the queue its write transactions wait in (see [`Db::begin_write`]).
     Sqlite(SqlitePool, Arc<Mutex<()>>),
     Postgres(PgPool),
 }

@@ -5,8 +5,10 @@
 //! (`$1`, `$2` … in the text, then `bind`). Running it (`execute`, `fetch_all`, `fetch_one`,
 //! `fetch_optional`) on a [`Db`] or inside a [`Tx`] turns the arguments into the driver's own
 //! and decodes rows into any [`Record`] — a `#[derive(sqlx::FromRow)]` struct or a tuple —
-//! with the driver's own types. The one place that knows there are two backends is this file
-//! and [`Db`]; the repository is plain async functions a reader (and rustfmt) can follow.
+//! with the driver's own types. Running a statement on either driver happens here and only
+//! here; where the SQL text itself must differ, the repository asks [`Db`] (a few statements
+//! choose their functions by backend). The repository is plain async functions a reader (and
+//! rustfmt) can follow.
 
 use super::Db;
 use chrono::{DateTime, NaiveDate, Utc};
@@ -155,7 +157,8 @@ impl Sql {
         self
     }
 
-    /// Appends the placeholder of a new argument.
+    /// Appends the placeholder of a new argument, numbered after every argument bound so far:
+    /// bind a text's own `$1`, `$2` … before pushing more.
     pub fn push_bind(&mut self, value: impl Bind) -> &mut Sql {
         self.args.push(value.value());
         let n = self.args.len();
@@ -163,6 +166,7 @@ impl Sql {
     }
 
     /// Appends `(…), (…)` for a multi-row `INSERT … VALUES`: `row` binds one item's columns.
+    /// The caller sends at least one item (callers insert in non-empty chunks).
     pub fn push_values<I>(
         &mut self,
         items: I,
@@ -189,13 +193,19 @@ impl Sql {
         self
     }
 
-    /// Appends `a, b, c` as arguments (for `IN (…)`).
+    /// Appends `a, b, c` as arguments (for `IN (…)`); no values is `NULL`, which nothing
+    /// equals, so `IN (NULL)` matches no row instead of being invalid SQL.
     pub fn push_list<B: Bind>(&mut self, values: impl IntoIterator<Item = B>) -> &mut Sql {
-        for (i, value) in values.into_iter().enumerate() {
-            if i > 0 {
+        let mut any = false;
+        for value in values {
+            if any {
                 self.push(", ");
             }
             self.push_bind(value);
+            any = true;
+        }
+        if !any {
+            self.push("NULL");
         }
         self
     }
@@ -354,11 +364,13 @@ impl<'a> From<&'a mut Tx> for On<'a> {
     }
 }
 
-/// A write transaction from [`Db::begin_write`]: commit it, or drop it to roll back.
+/// A write transaction from [`Db::begin_write`]: [`Tx::commit`] or [`Tx::rollback`] it. Dropped
+/// without either, sqlx rolls it back in the background, after this process's write turn has
+/// been released: end it explicitly where the next writer should not wait for that.
 pub struct Tx {
     inner: Inner,
-    /// SQLite's turn in this process's write queue, held until the transaction ends (declared
-    /// after `inner`, so it is released after the transaction).
+    /// SQLite's turn in this process's write queue, held until the transaction is committed
+    /// or rolled back (declared after `inner`, so dropping a `Tx` releases it last).
     _turn: Option<OwnedMutexGuard<()>>,
 }
 
@@ -461,6 +473,13 @@ mod tests {
         );
         assert_eq!(q.args.len(), 4);
         assert_eq!(q.args[3], Value::I64(None));
+    }
+
+    #[test]
+    fn an_empty_list_matches_nothing() {
+        let mut q = sql("SELECT 1 FROM t WHERE a IN (");
+        q.push_list(Vec::<i64>::new()).push(")");
+        assert_eq!(q.text(), "SELECT 1 FROM t WHERE a IN (NULL)");
     }
 
     #[test]

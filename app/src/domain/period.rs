@@ -51,8 +51,9 @@ impl Period {
     }
 
     /// A filter's range, where either end may be left open: when both are given it is a
-    /// period, so the end may not come before the start. Every list that filters by dates
-    /// (board, opportunities, targets, customers) checks its range here.
+    /// period, so the end may not come before the start. The board and the API's opportunity
+    /// and target lists check their ranges here (the customer list, whose ends are always
+    /// set, is a [`Period`] itself).
     pub fn range(
         from: Option<NaiveDate>,
         to: Option<NaiveDate>,

@@ -1,7 +1,7 @@
 //! Targets (DESIGN.md, "Target"): who they are for, how they are rated, and the agreement
 //! workflow between the manager's side and the assignee's side.
 
-use super::Role;
+use super::{FieldError, Role};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -426,6 +426,12 @@ pub enum StepRefused {
         step: Transition,
         status: TargetStatus,
     },
+}
+
+impl From<StepRefused> for FieldError {
+    fn from(refused: StepRefused) -> Self {
+        FieldError::new("action", refused.to_string())
+    }
 }
 
 /// What a transition turns the agreement into. `Close` needs the outcome, which only the

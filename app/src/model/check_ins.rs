@@ -134,3 +134,11 @@ impl CheckInReport {
         (count("verified"), count("outside"), count("unverified"))
     }
 }
+
+/// What is stored for an activity's client id: the activity, and whether this request stored
+/// it (a resend answers with the stored one).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ActivitySaved {
+    pub id: i64,
+    pub duplicate: bool,
+}

@@ -197,7 +197,8 @@ impl CustomerQuery {
         let ytd = Period::year_to_date(today);
         let from = date("from", &self.from)?.unwrap_or(ytd.start());
         let to = date("to", &self.to)?.unwrap_or(if from > today { from } else { today });
-        let period = Period::new(from, to).map_err(|e| AppError::invalid("to", e.to_string()))?;
+        let period = Period::new(from, to)
+            .map_err(|_| AppError::invalid("to", "the end of the period is before its start"))?;
         let unit_id = given(&self.unit)
             .map(|t| {
                 t.parse::<i64>()

@@ -1,7 +1,7 @@
 //! The pipeline as the board reads it: columns, choices, stage history and stage usage.
 
 use crate::domain::forecast::{PipelineTarget, Thresholds};
-use crate::domain::{Opportunity, Period, Role, Stage};
+use crate::domain::{Opportunity, Period, PeriodError, Role, Stage};
 use crate::error::AppError;
 use crate::model::auth::SessionUser;
 use chrono::{DateTime, NaiveDate, Utc};
@@ -145,16 +145,23 @@ impl BoardQuery {
                 })
                 .transpose()
         };
-        let (from, to) = Period::range(date("from", from)?, date("to", to)?)
-            .map_err(|e| AppError::invalid("to", e.to_string()))?;
-        Ok(BoardQuery {
+        let query = BoardQuery {
             view,
             owner: id("owner", owner)?,
             customer: id("customer", customer)?,
-            from,
-            to,
+            from: date("from", from)?,
+            to: date("to", to)?,
             text: blank(text).map(str::to_lowercase),
-        })
+        };
+        Period::range(query.from, query.to).map_err(
+            |PeriodError::EndBeforeStart { start, end }| {
+                AppError::invalid(
+                    "to",
+                    format!("the close-date range ends ({end}) before it starts ({start})"),
+                )
+            },
+        )?;
+        Ok(query)
     }
 }
 

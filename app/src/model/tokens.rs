@@ -119,6 +119,13 @@ pub fn roles_for(creator: Role) -> Vec<Role> {
     }
 }
 
+/// A token resolved: its id (for rate limits) and whom it acts as.
+#[derive(Clone, Debug)]
+pub struct TokenUser {
+    pub token_id: i64,
+    pub user: crate::model::auth::SessionUser,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

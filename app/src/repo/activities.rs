@@ -5,13 +5,7 @@ use super::{Entity, RepoError, WriteError};
 use crate::db::{sql, Db};
 use crate::domain::activity::{ActivityInput, ActivityKind};
 use crate::domain::Scope;
-
-/// What is stored for a client id: the activity, and whether this request stored it.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ActivitySaved {
-    pub id: i64,
-    pub duplicate: bool,
-}
+use crate::model::check_ins::ActivitySaved;
 
 /// The activity `user_id` stored under `client_id`: client ids are each user's own.
 async fn existing(db: &Db, user_id: i64, client_id: &str) -> Result<Option<i64>, RepoError> {

@@ -462,9 +462,9 @@ pub async fn move_to_stage(
     Ok(opportunity)
 }
 
-#[tracing::instrument(skip(db, user), fields(user = user.id))]
 /// Stores a new opportunity owned by `owner` (checked by the caller), with its first stage
 /// change.
+#[tracing::instrument(skip(db, user), fields(user = user.id))]
 pub async fn create(
     db: &Db,
     user: &SessionUser,

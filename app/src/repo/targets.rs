@@ -5,7 +5,7 @@
 use super::metrics::{self, Who};
 use super::scope::push_target_filter;
 use super::{forecast, settings, snapshots, Entity, RepoError, Stale, WriteError};
-use crate::db::{sql, Db, Tx};
+use crate::db::{sql, Db, Sql, Tx};
 use crate::domain::allocation::split;
 use crate::domain::forecast::{chart_days, Thresholds};
 use crate::domain::number::{format_value, step};
@@ -26,6 +26,7 @@ use crate::model::targets::{
 };
 use chrono::{DateTime, NaiveDate, Utc};
 use rust_decimal::prelude::*;
+use std::sync::LazyLock;
 
 /// The path of the nearest unit at or above the unit at `path` (an SQL expression) that has a
 /// manager of its own: whose manager answers for a unit's target (see [`Stored::side_path`]).
@@ -42,7 +43,7 @@ struct Row {
     id: i64,
     statement: String,
     metric: String,
-    value_hundredths: i64,
+    value_hundredths: Hundredths,
     currency: Option<String>,
     baseline: Option<i64>,
     starts_on: NaiveDate,
@@ -57,7 +58,7 @@ struct Row {
     factors: String,
     status: String,
     awaiting: Option<String>,
-    counter_hundredths: Option<i64>,
+    counter_hundredths: Option<Hundredths>,
     version: i64,
     updated_by: i64,
     updated_by_name: String,
@@ -67,7 +68,7 @@ struct Row {
 }
 
 /// The SELECT every read of a [`Row`] starts with, up to (not including) its WHERE.
-fn select() -> String {
+static SELECT: LazyLock<String> = LazyLock::new(|| {
     format!(
         "SELECT t.id, t.statement, t.metric, t.value_hundredths, t.currency, \
          t.baseline, t.starts_on, t.ends_on, t.assignee_user_id, t.assignee_unit_id, \
@@ -81,7 +82,7 @@ fn select() -> String {
          JOIN users ub ON ub.id = t.updated_by",
         managed_unit("ap.path")
     )
-}
+});
 
 /// A stored target: the row the pages show and the assignee's unit path for the workflow.
 struct Stored {
@@ -152,7 +153,7 @@ impl TryFrom<Row> for Stored {
                 id: r.id,
                 statement: r.statement,
                 metric: Metric::parse(&r.metric).map_err(|_| corrupt("metric"))?,
-                value: Hundredths::from_raw(r.value_hundredths).to_decimal(),
+                value: r.value_hundredths.to_decimal(),
                 currency,
                 baseline: r.baseline.map(Decimal::from),
                 period: Period::new(r.starts_on, r.ends_on).map_err(|_| corrupt("period"))?,
@@ -164,9 +165,7 @@ impl TryFrom<Row> for Stored {
                 factors: Factors::from_code(&r.factors).ok_or_else(|| corrupt("factors"))?,
                 status: TargetStatus::parse(&r.status).ok_or_else(|| corrupt("status"))?,
                 awaiting: r.awaiting.as_deref().and_then(Side::parse),
-                counter_value: r
-                    .counter_hundredths
-                    .map(|h| Hundredths::from_raw(h).to_decimal()),
+                counter_value: r.counter_hundredths.map(Hundredths::to_decimal),
                 version: r.version,
                 actual: Decimal::ZERO,
                 outlook: None,
@@ -180,25 +179,15 @@ impl TryFrom<Row> for Stored {
     }
 }
 
-/// A value bound to a `?` of a [`fetch`] filter.
-#[derive(Clone, Debug)]
-enum Bind {
-    Id(i64),
-    Text(String),
-}
-
-/// Targets `user` may see, narrowed by the conditions `filter` writes (each starting with
-/// " AND ", values as `?` bound from `binds` in order).
+/// Targets `user` may see, narrowed by the conditions `filter` appends (each starting with
+/// " AND ", values through `push_bind`).
 async fn fetch(
     db: &Db,
     user: &SessionUser,
-    filter: impl FnOnce(&mut String),
-    binds: &[Bind],
+    filter: impl FnOnce(&mut Sql),
 ) -> Result<Vec<Stored>, RepoError> {
-    let mut extra = String::new();
-    filter(&mut extra);
     let scope = user.scope();
-    let mut qb = sql(select());
+    let mut qb = sql(SELECT.as_str());
     qb.push(" WHERE ");
     push_target_filter(
         &mut qb,
@@ -207,32 +196,19 @@ async fn fetch(
         "ap.path",
         "t.assignee_user_id",
     );
-    // `extra` holds `?` placeholders for `binds`, in order.
-    for (i, part) in extra.split('?').enumerate() {
-        match binds.get(i.wrapping_sub(1)) {
-            _ if i == 0 => {}
-            Some(Bind::Id(id)) => {
-                qb.push_bind(*id);
-            }
-            Some(Bind::Text(text)) => {
-                qb.push_bind(text.clone());
-            }
-            None => unreachable!("a `?` without a bind"),
-        }
-        qb.push(part);
-    }
+    filter(&mut qb);
     qb.push(" ORDER BY t.ends_on, t.id");
     let rows: Vec<Row> = qb.fetch_all(db).await?;
     rows.into_iter().map(Stored::try_from).collect()
 }
 
 async fn find(db: &Db, user: &SessionUser, id: i64) -> Result<Option<Stored>, RepoError> {
-    Ok(
-        fetch(db, user, |s| s.push_str(" AND t.id = ?"), &[Bind::Id(id)])
-            .await?
-            .into_iter()
-            .next(),
-    )
+    Ok(fetch(db, user, |q| {
+        q.push(" AND t.id = ").push_bind(id);
+    })
+    .await?
+    .into_iter()
+    .next())
 }
 
 /// Fills in each target's actual to date and its outlook.
@@ -278,7 +254,7 @@ pub async fn active_on(
 ) -> Result<Vec<TargetRow>, RepoError> {
     let rows: Vec<Row> = sql(format!(
         "{} WHERE t.status = 'agreed' AND t.starts_on <= $1 AND t.ends_on >= $1 ORDER BY t.id",
-        select()
+        *SELECT
     ))
     .bind(day)
     .fetch_all(db)
@@ -316,30 +292,32 @@ pub async fn list(
     query: &ListQuery,
     today: NaiveDate,
 ) -> Result<Vec<TargetRow>, RepoError> {
-    let mut binds = Vec::new();
-    let mut sql = String::new();
-    match query.view {
-        ListView::Mine => {
-            sql.push_str(" AND (t.assignee_user_id = ?");
-            binds.push(Bind::Id(user.id));
-            if user.role == Role::Manager {
-                sql.push_str(" OR t.assignee_unit_id = ?");
-                binds.push(Bind::Id(user.unit_id));
+    let stored = fetch(db, user, |q| {
+        match query.view {
+            ListView::Mine => {
+                q.push(" AND (t.assignee_user_id = ").push_bind(user.id);
+                if user.role == Role::Manager {
+                    q.push(" OR t.assignee_unit_id = ").push_bind(user.unit_id);
+                }
+                q.push(")");
             }
-            sql.push(')');
+            ListView::Team => {
+                q.push(" AND ap.path LIKE ")
+                    .push_bind(format!("{}%", user.unit_path));
+            }
+            ListView::Company => {}
         }
-        ListView::Team => {
-            sql.push_str(" AND ap.path LIKE ?");
-            binds.push(Bind::Text(format!("{}%", user.unit_path)));
+        match query.status {
+            StatusFilter::All => {}
+            StatusFilter::Active => {
+                q.push(" AND t.status = 'agreed'");
+            }
+            StatusFilter::Is(s) => {
+                q.push(format!(" AND t.status = '{}'", s.as_str()));
+            }
         }
-        ListView::Company => {}
-    }
-    match query.status {
-        StatusFilter::All => {}
-        StatusFilter::Active => sql.push_str(" AND t.status = 'agreed'"),
-        StatusFilter::Is(s) => sql.push_str(&format!(" AND t.status = '{}'", s.as_str())),
-    }
-    let stored = fetch(db, user, |s| s.push_str(&sql), &binds).await?;
+    })
+    .await?;
     let stored = stored
         .into_iter()
         .filter(|s| query.status != StatusFilter::Active || s.row.is_active(today))
@@ -367,12 +345,9 @@ pub async fn detail(
         Some(pid) => find(db, user, pid).await?.map(|p| p.row),
         None => None,
     };
-    let children = fetch(
-        db,
-        user,
-        |s| s.push_str(" AND t.parent_id = ?"),
-        &[Bind::Id(id)],
-    )
+    let children = fetch(db, user, |q| {
+        q.push(" AND t.parent_id = ").push_bind(id);
+    })
     .await?;
     let allocated = allocated(db, id, None).await?;
     let cascade_members = if side.is_some() && !stored.row.status.is_closed() {
@@ -517,12 +492,9 @@ pub async fn assignee_choices(db: &Db, user: &SessionUser) -> Result<Vec<Choice>
 /// Targets not yet closed that `user` may see: the possible parents.
 #[tracing::instrument(skip(db, user), fields(user = user.id), err)]
 pub async fn parent_choices(db: &Db, user: &SessionUser) -> Result<Vec<Choice>, RepoError> {
-    let stored = fetch(
-        db,
-        user,
-        |s| s.push_str(" AND t.status NOT IN ('achieved', 'missed')"),
-        &[],
-    )
+    let stored = fetch(db, user, |q| {
+        q.push(" AND t.status NOT IN ('achieved', 'missed')");
+    })
     .await?;
     Ok(stored
         .into_iter()
@@ -1084,7 +1056,7 @@ pub async fn transition(
         row.period.end() < today,
         achieved,
     )
-    .map_err(|e| AppError::invalid("action", e.to_string()))?;
+    .map_err(|refused| WriteError::Rule(refused.into()))?;
     let value = match (transition, row.counter_value) {
         (Transition::AcceptCounter, Some(counter)) => counter,
         _ => row.value,

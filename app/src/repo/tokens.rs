@@ -7,7 +7,7 @@ use crate::db::{sql, Db};
 use crate::domain::Role;
 use crate::error::AppError;
 use crate::model::auth::SessionUser;
-use crate::model::tokens::{CreatedToken, TokenRequest, TokenRow};
+use crate::model::tokens::{CreatedToken, TokenRequest, TokenRow, TokenUser};
 use chrono::{DateTime, Utc};
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
@@ -36,13 +36,6 @@ fn generate() -> Result<String, RepoError> {
         "{PREFIX}{}",
         bytes.iter().map(|b| format!("{b:02x}")).collect::<String>()
     ))
-}
-
-/// A token resolved: its id (for rate limits) and whom it acts as.
-#[derive(Clone, Debug)]
-pub struct TokenUser {
-    pub token_id: i64,
-    pub user: SessionUser,
 }
 
 type Cache = Mutex<HashMap<String, (Instant, TokenUser)>>;

@@ -4,8 +4,8 @@ use super::Error;
 use crate::db::Db;
 use crate::domain::activity::ActivityInput;
 use crate::model::auth::SessionUser;
+use crate::model::check_ins::ActivitySaved;
 use crate::repo;
-use crate::repo::activities::ActivitySaved;
 use chrono::{DateTime, Utc};
 
 /// Stores `input` as `user`'s activity once: a resend answers with the stored one.

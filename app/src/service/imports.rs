@@ -2,7 +2,8 @@
 //! byte-order mark, comma, semicolon or tab separated, decimal point or comma, ISO or German
 //! dates. Every line is checked and every problem kept with its line and column, so one report
 //! lists them all; the repository stores the lines only if there are none
-//! ([`crate::repo::import`]). Every door (the upload, `server import`, the bulk API) calls these..
+//! ([`crate::repo::import`]). Every door (the upload, `server import`, the bulk API) calls
+//! [`run`].
 
 use crate::model::imports::{
     CustomerLine, ImportKind, ImportProgress, ImportReport, Importer, LineError, SaleLine,
@@ -63,9 +64,9 @@ pub async fn run(
     })
 }
 
-/// Longest customer reference, name and sale reference accepted.
+/// Longest customer reference and sale reference accepted.
 pub const MAX_REF_LEN: usize = 64;
-
+/// Longest customer name accepted.
 pub const MAX_NAME_LEN: usize = 200;
 
 /// A file read: the lines that passed, and every problem of the ones that did not.

@@ -31,6 +31,19 @@ pub enum Error {
     Fields(Vec<FieldError>),
     #[error(transparent)]
     App(AppError),
+    /// The database failed: the cause is for the log (and the command line), never for a
+    /// browser or an API client.
+    #[error(transparent)]
+    Repo(RepoError),
+}
+
+/// Only admins may do it; `what` names it in the refusal.
+fn admin_only(user: &crate::model::auth::SessionUser, what: &str) -> Result<(), Error> {
+    if user.role == crate::domain::Role::Admin {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden(what.into()).into())
+    }
 }
 
 fn first_field(errors: &[FieldError]) -> String {
@@ -48,13 +61,16 @@ impl From<AppError> for Error {
 
 impl From<RepoError> for Error {
     fn from(err: RepoError) -> Self {
-        Error::App(err.into())
+        Error::Repo(err)
     }
 }
 
 impl From<WriteError> for Error {
     fn from(err: WriteError) -> Self {
-        Error::App(err.into())
+        match err {
+            WriteError::Repo(e) => Error::Repo(e),
+            other => Error::App(other.into()),
+        }
     }
 }
 
@@ -75,6 +91,7 @@ impl From<Error> for AppError {
         match err {
             Error::Fields(errors) => AppError::from(errors),
             Error::App(err) => err,
+            Error::Repo(err) => err.into(),
         }
     }
 }

@@ -3,7 +3,7 @@
 use super::Error;
 use crate::db::Db;
 use crate::domain::pipeline::{parse_lost_reason, OpportunityFields, OpportunityInput};
-use crate::domain::{Currency, FieldError, Opportunity, Role};
+use crate::domain::{Currency, Opportunity, Role};
 use crate::error::AppError;
 use crate::model::auth::SessionUser;
 use crate::model::pipeline::{Board, Choice, OpportunityDetail};
@@ -140,17 +140,17 @@ async fn check_references(
         .is_none()
     {
         let choose = "choose one of the customers you can see";
-        return Err(FieldError::new("customer_id", choose).into());
+        return Err(AppError::invalid("customer_id", choose).into());
     }
     let owner = fields.owner_id.or(current_owner).unwrap_or(user.id);
     if Some(owner) != current_owner && owner != user.id && user.role == Role::Rep {
         let only = "only a manager can give an opportunity to someone else";
-        return Err(FieldError::new("owner_id", only).into());
+        return Err(AppError::invalid("owner_id", only).into());
     }
     let owner_user = repo::users::find_session_user(db, owner).await?;
     if !owner_user.is_some_and(|u| scope.allows(owner, &u.unit_path)) {
         let choose = "choose someone in your part of the organisation";
-        return Err(FieldError::new("owner_id", choose).into());
+        return Err(AppError::invalid("owner_id", choose).into());
     }
     Ok(owner)
 }

@@ -1,7 +1,7 @@
 //! The company's settings: status thresholds and the trend-change rule. Everyone signed in
 //! reads them (they explain a status); admins change them.
 
-use super::Error;
+use super::{admin_only, Error};
 use crate::db::Db;
 use crate::domain::forecast::{Thresholds, ThresholdsInput};
 use crate::domain::turnover::{TrendRule, TrendRuleInput};
@@ -14,7 +14,7 @@ pub async fn thresholds(db: &Db) -> Result<Thresholds, Error> {
     Ok(repo::settings::thresholds(db).await?)
 }
 
-/// Changes the status thresholds, every field checked as the form does.
+/// Changes the status thresholds (admins), every field checked as the form does.
 #[tracing::instrument(skip(db, admin), fields(admin = admin.id))]
 pub async fn save_thresholds(
     db: &Db,
@@ -22,6 +22,7 @@ pub async fn save_thresholds(
     input: &ThresholdsInput,
     now: DateTime<Utc>,
 ) -> Result<Thresholds, Error> {
+    admin_only(admin, "status thresholds")?;
     let thresholds = input.parse()?;
     repo::settings::set_thresholds(db, thresholds, admin.id, now).await?;
     Ok(thresholds)
@@ -32,7 +33,7 @@ pub async fn trend_rule(db: &Db) -> Result<TrendRule, Error> {
     Ok(repo::settings::trend_rule(db).await?)
 }
 
-/// Changes the trend-change rule, every field checked as the form does.
+/// Changes the trend-change rule (admins), every field checked as the form does.
 #[tracing::instrument(skip(db, admin), fields(admin = admin.id))]
 pub async fn save_trend_rule(
     db: &Db,
@@ -40,6 +41,7 @@ pub async fn save_trend_rule(
     input: &TrendRuleInput,
     now: DateTime<Utc>,
 ) -> Result<TrendRule, Error> {
+    admin_only(admin, "trend rule")?;
     let rule = input.parse()?;
     repo::settings::set_trend_rule(db, rule, admin.id, now).await?;
     Ok(rule)

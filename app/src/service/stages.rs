@@ -1,6 +1,6 @@
 //! The pipeline's stages: listed for everyone, changed by admins.
 
-use super::Error;
+use super::{admin_only, Error};
 use crate::db::Db;
 use crate::domain::pipeline::StageInput;
 use crate::domain::Stage;
@@ -22,23 +22,33 @@ pub async fn usage(db: &Db) -> Result<Vec<StageUsage>, Error> {
     Ok(repo::pipeline::stage_usage(db).await?)
 }
 
-/// Creates (`id` empty) or changes a stage.
-#[tracing::instrument(skip(db, input))]
-pub async fn save(db: &Db, id: Option<i64>, input: &StageInput) -> Result<Stage, Error> {
+/// What admins only may change.
+const STAGES: &str = "pipeline's stages";
+
+/// Creates (`id` empty) or changes a stage (admins).
+#[tracing::instrument(skip(db, admin, input), fields(admin = admin.id))]
+pub async fn save(
+    db: &Db,
+    admin: &SessionUser,
+    id: Option<i64>,
+    input: &StageInput,
+) -> Result<Stage, Error> {
+    admin_only(admin, STAGES)?;
     let spec = input.parse()?;
     Ok(repo::pipeline::save_stage(db, id, &spec).await?)
 }
 
-/// Moves a stage one place earlier (`-1`) or later (`1`).
-#[tracing::instrument(skip(db))]
-pub async fn reorder(db: &Db, id: i64, direction: i32) -> Result<(), Error> {
+/// Moves a stage one place earlier (`-1`) or later (`1`) (admins).
+#[tracing::instrument(skip(db, admin), fields(admin = admin.id))]
+pub async fn reorder(db: &Db, admin: &SessionUser, id: i64, direction: i32) -> Result<(), Error> {
+    admin_only(admin, STAGES)?;
     if direction != -1 && direction != 1 {
         return Err(AppError::invalid("direction", "move a stage by -1 or 1").into());
     }
     Ok(repo::pipeline::reorder_stage(db, id, direction).await?)
 }
 
-/// Deletes a stage, moving what it holds to `move_to` (each move recorded, by `admin`).
+/// Deletes a stage (admins), moving what it holds to `move_to` (each move recorded).
 #[tracing::instrument(skip(db, admin), fields(admin = admin.id))]
 pub async fn delete(
     db: &Db,
@@ -47,5 +57,6 @@ pub async fn delete(
     move_to: Option<i64>,
     now: DateTime<Utc>,
 ) -> Result<(), Error> {
+    admin_only(admin, STAGES)?;
     Ok(repo::pipeline::delete_stage(db, id, move_to, admin.id, now).await?)
 }

@@ -6,9 +6,10 @@ use crate::db::Db;
 use crate::domain::{Email, Role};
 use crate::error::AppError;
 use crate::model::auth::SessionUser;
-use crate::model::tokens::{roles_for, CreatedToken, TokenChoices, TokenRequest, TokenRow};
+use crate::model::tokens::{
+    roles_for, CreatedToken, TokenChoices, TokenRequest, TokenRow, TokenUser,
+};
 use crate::repo;
-use crate::repo::tokens::TokenUser;
 use chrono::{DateTime, Utc};
 
 /// Reps have no token settings.
@@ -38,16 +39,26 @@ pub async fn choices(db: &Db, user: &SessionUser) -> Result<TokenChoices, Error>
     })
 }
 
-/// Creates a token; its secret is in the answer and nowhere else.
-#[tracing::instrument(skip(db, user, request), fields(user = user.id))]
+/// What the settings form sends to create a token.
+#[derive(Clone, Debug)]
+pub struct TokenForm {
+    pub name: String,
+    pub role: String,
+    pub unit: Option<i64>,
+    pub person: Option<i64>,
+}
+
+/// Creates a token from the form; its secret is in the answer and nowhere else.
+#[tracing::instrument(skip(db, user, form), fields(user = user.id))]
 pub async fn create(
     db: &Db,
     user: &SessionUser,
-    request: &TokenRequest,
+    form: &TokenForm,
     now: DateTime<Utc>,
 ) -> Result<CreatedToken, Error> {
     manages_tokens(user)?;
-    Ok(repo::tokens::create(db, user, request, now).await?)
+    let request = TokenRequest::parse(user.role, &form.name, &form.role, form.unit, form.person)?;
+    Ok(repo::tokens::create(db, user, &request, now).await?)
 }
 
 /// Revokes a token at once: the next request carrying it gets 401.
@@ -63,19 +74,22 @@ pub async fn resolve(db: &Db, token: &str) -> Result<Option<TokenUser>, Error> {
 }
 
 /// `server api-token`: a token acting as the user `email`, with their role over their unit.
+/// Answers the reason in a line for the terminal.
 pub async fn create_for(
     db: &Db,
     email: &str,
     name: &str,
     now: DateTime<Utc>,
-) -> Result<CreatedToken, Error> {
-    let email = Email::parse(email).map_err(|e| AppError::invalid("email", e.to_string()))?;
-    let unknown = || AppError::invalid("email", format!("there is no user {}", email.as_str()));
+) -> Result<CreatedToken, String> {
+    let email = Email::parse(email).map_err(|e| e.to_string())?;
+    let unknown = || format!("there is no user {}", email.as_str());
     let (id, _) = repo::users::find_credentials(db, &email)
-        .await?
+        .await
+        .map_err(|e| e.to_string())?
         .ok_or_else(unknown)?;
     let user = repo::users::find_session_user(db, id)
-        .await?
+        .await
+        .map_err(|e| e.to_string())?
         .ok_or_else(unknown)?;
     let request = TokenRequest::parse(
         Role::Admin,
@@ -83,6 +97,9 @@ pub async fn create_for(
         user.role.as_str(),
         Some(user.unit_id),
         Some(user.id),
-    )?;
-    Ok(repo::tokens::create(db, &user, &request, now).await?)
+    )
+    .map_err(|e| e.to_string())?;
+    repo::tokens::create(db, &user, &request, now)
+        .await
+        .map_err(|e| AppError::from(e).to_string())
 }

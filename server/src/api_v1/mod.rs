@@ -97,6 +97,7 @@ impl From<app::service::Error> for ApiError {
         match err {
             app::service::Error::Fields(errors) => opportunities::field_errors(errors),
             app::service::Error::App(err) => err.into(),
+            app::service::Error::Repo(err) => AppError::from(err).into(),
         }
     }
 }

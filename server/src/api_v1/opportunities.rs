@@ -120,7 +120,8 @@ pub async fn list(
     ApiQuery(q): ApiQuery<OpportunityQuery>,
     Paging { page, size }: Paging,
 ) -> ApiResult<OpportunityPage> {
-    Period::range(q.from, q.to).map_err(|e| AppError::invalid("to", e.to_string()))?;
+    Period::range(q.from, q.to)
+        .map_err(|_| AppError::invalid("to", "the end is before the start"))?;
     let filter = ListFilter {
         owner: q.owner,
         unit: q.unit,

@@ -161,7 +161,8 @@ pub async fn list(
     ApiQuery(q): ApiQuery<TargetQuery>,
     Paging { page, size }: Paging,
 ) -> ApiResult<TargetPage> {
-    Period::range(q.from, q.to).map_err(|e| AppError::invalid("to", e.to_string()))?;
+    Period::range(q.from, q.to)
+        .map_err(|_| AppError::invalid("to", "the end is before the start"))?;
     let assignee = match q.assignee.as_deref() {
         None => None,
         Some(text) => Some(
