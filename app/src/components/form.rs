@@ -4,6 +4,40 @@ use crate::domain::FieldError;
 use crate::error::AppError;
 use leptos::prelude::*;
 use std::collections::HashSet;
+use std::future::Future;
+
+/// A form's save as a Leptos [`Action`]: dispatch it with the form's input; its `pending()`
+/// is the busy state, its value whether the last save went through. The answer goes to
+/// `saved`, a refusal to `refused` (a form's [`FormErrors::refused`], so the right field
+/// shows it). Every form that saves through a server function uses it, instead of tracking
+/// busy and saved by hand.
+pub fn save_action<I, T, Fut>(
+    save: impl Fn(I) -> Fut + Send + Sync + 'static,
+    saved: impl Fn(T) + Clone + Send + Sync + 'static,
+    refused: impl Fn(AppError) + Clone + Send + Sync + 'static,
+) -> Action<I, bool>
+where
+    I: Clone + Send + Sync + 'static,
+    T: 'static,
+    Fut: Future<Output = Result<T, AppError>> + Send + 'static,
+{
+    Action::new(move |input: &I| {
+        let answer = save(input.clone());
+        let (saved, refused) = (saved.clone(), refused.clone());
+        async move {
+            match answer.await {
+                Ok(value) => {
+                    saved(value);
+                    true
+                }
+                Err(e) => {
+                    refused(e);
+                    false
+                }
+            }
+        }
+    })
+}
 
 /// A labelled form field with its problem underneath, tied together for screen readers.
 #[component]

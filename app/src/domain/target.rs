@@ -428,6 +428,138 @@ pub enum StepRefused {
     },
 }
 
+/// Why a target may not be saved, linked, stepped or cascaded as asked: the rules of the
+/// agreement and of the cascade, each with the form field it is about.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum TargetRule {
+    #[error("an edit must say which version it changes")]
+    VersionMissing,
+    #[error("the target is {}: it can be edited only as a draft or when changes are requested", .0.label().to_lowercase())]
+    NotEditable(TargetStatus),
+    #[error("choose someone from the list")]
+    UnknownAssignee,
+    #[error("you can set targets only for yourself and for the people and units you manage")]
+    NotYourAssignee,
+    #[error("the parent target is unknown or not visible to you")]
+    UnknownParent,
+    #[error("only the two sides of “{0}” link targets to it")]
+    NotAParentSide(String),
+    #[error("the parent target is closed")]
+    ParentClosed,
+    #[error("a target cannot contribute to itself or to one of its own contributors")]
+    Cycle,
+    #[error("the parent target is for {parent_assignee}, and {assignee} is not part of it")]
+    OutsideParent {
+        parent_assignee: String,
+        assignee: String,
+    },
+    #[error("keep the comment to {MAX_COMMENT_CHARS} characters")]
+    CommentTooLong,
+    #[error("say what should change, so the other side can answer")]
+    CommentMissing,
+    #[error("{0}")]
+    Counter(String),
+    #[error("the target is closed")]
+    CascadeClosed,
+    #[error(
+        "growth is measured against each unit's own baseline: add contributing targets one by one"
+    )]
+    CascadeGrowth,
+    #[error("a person's target has no members to share it among")]
+    CascadePerson,
+    #[error("every member of the unit already has a share of this target")]
+    CascadeCovered,
+    #[error("the children already add up to the whole target: nothing is left to share")]
+    CascadeNothingLeft,
+}
+
+/// Longest comment a step of the agreement keeps.
+pub const MAX_COMMENT_CHARS: usize = 500;
+
+impl TargetRule {
+    pub fn field(&self) -> &'static str {
+        use TargetRule::*;
+        match self {
+            VersionMissing => "version",
+            NotEditable(_) => "status",
+            UnknownAssignee | NotYourAssignee => "assignee",
+            UnknownParent | NotAParentSide(_) | ParentClosed | Cycle | OutsideParent { .. } => {
+                "parent_id"
+            }
+            CommentTooLong | CommentMissing => "comment",
+            Counter(_) => "counter",
+            CascadeClosed | CascadeGrowth | CascadePerson | CascadeCovered | CascadeNothingLeft => {
+                "target"
+            }
+        }
+    }
+}
+
+impl From<TargetRule> for FieldError {
+    fn from(rule: TargetRule) -> Self {
+        FieldError::new(rule.field(), rule.to_string())
+    }
+}
+
+impl TargetStatus {
+    /// Only a draft, or a target whose other side asked for changes, may be edited.
+    pub fn check_editable(self) -> Result<(), TargetRule> {
+        if self.is_editable() {
+            Ok(())
+        } else {
+            Err(TargetRule::NotEditable(self))
+        }
+    }
+}
+
+/// What is known of a parent a target is to contribute to.
+pub struct ParentLink<'a> {
+    /// The person linking is one of the parent's two sides.
+    pub linker_is_side: bool,
+    pub statement: &'a str,
+    pub closed: bool,
+    /// The target being edited is the parent or one of its ancestors.
+    pub would_cycle: bool,
+    /// The child's assignee is the parent's, or inside the parent's unit.
+    pub inside: bool,
+    pub parent_assignee: &'a str,
+    pub assignee: &'a str,
+}
+
+/// Whether a target may contribute to the parent described, in the order the editor names
+/// the problems.
+pub fn check_parent(link: &ParentLink<'_>) -> Result<(), TargetRule> {
+    if !link.linker_is_side {
+        return Err(TargetRule::NotAParentSide(link.statement.to_string()));
+    }
+    if link.closed {
+        return Err(TargetRule::ParentClosed);
+    }
+    if link.would_cycle {
+        return Err(TargetRule::Cycle);
+    }
+    if !link.inside {
+        return Err(TargetRule::OutsideParent {
+            parent_assignee: link.parent_assignee.to_string(),
+            assignee: link.assignee.to_string(),
+        });
+    }
+    Ok(())
+}
+
+/// A step's comment, trimmed: at most [`MAX_COMMENT_CHARS`], and required when asking for
+/// changes.
+pub fn check_comment<'a>(step: &Transition, comment: &'a str) -> Result<&'a str, TargetRule> {
+    let comment = comment.trim();
+    if comment.chars().count() > MAX_COMMENT_CHARS {
+        return Err(TargetRule::CommentTooLong);
+    }
+    if *step == Transition::RequestChanges && comment.is_empty() {
+        return Err(TargetRule::CommentMissing);
+    }
+    Ok(comment)
+}
+
 impl From<StepRefused> for FieldError {
     fn from(refused: StepRefused) -> Self {
         FieldError::new("action", refused.to_string())

@@ -1,6 +1,6 @@
 //! API tokens as the settings page lists them, and a request to create one, parsed.
 
-use crate::domain::Role;
+use crate::domain::{FieldError, Role};
 use crate::error::AppError;
 use crate::model::pipeline::Choice;
 use chrono::{DateTime, Utc};
@@ -116,6 +116,26 @@ pub fn roles_for(creator: Role) -> Vec<Role> {
         Role::Rep => Vec::new(),
         Role::Manager => vec![Role::Rep, Role::Manager],
         Role::Admin => Role::ALL.to_vec(),
+    }
+}
+
+/// Why a token's unit or person is refused: it must be inside the creator's sight, which only
+/// the database can tell.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum TokenRule {
+    #[error("choose a part of the organisation you manage")]
+    UnitOutOfSight,
+    #[error("choose a person on your team")]
+    PersonOutOfSight,
+}
+
+impl From<TokenRule> for FieldError {
+    fn from(rule: TokenRule) -> Self {
+        let field = match rule {
+            TokenRule::UnitOutOfSight => "unit",
+            TokenRule::PersonOutOfSight => "person",
+        };
+        FieldError::new(field, rule.to_string())
     }
 }
 

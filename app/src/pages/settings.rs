@@ -3,7 +3,7 @@
 
 use crate::api::customers::{get_trend_rule, save_trend_rule};
 use crate::api::dashboard::{get_thresholds, save_thresholds};
-use crate::components::form::{Field, FormErrors};
+use crate::components::form::{save_action, Field, FormErrors};
 use crate::domain::forecast::ThresholdsInput;
 use crate::domain::turnover::TrendRuleInput;
 use crate::domain::FieldError;
@@ -177,7 +177,8 @@ fn trend_form(input: TrendRuleInput, is_admin: bool) -> impl IntoView {
 }
 
 /// A settings form: every field checked as it is typed by the parser the server runs, saved
-/// through an [`Action`] (its pending state disables the button), the stored values shown back.
+/// through [`save_action`] (its pending state disables the button), the stored values shown
+/// back.
 #[component]
 fn SettingsForm<I, Fut>(input: I, is_admin: bool, settings: Settings<I, Fut>) -> impl IntoView
 where
@@ -199,17 +200,11 @@ where
     // Edited since the last save: the "saved" notice is about what the form no longer shows.
     let edited = RwSignal::new(false);
     let problems = Memo::new(move |_| form.with(parse));
-    let action = Action::new(move |input: &I| {
-        let stored = save(input.clone());
-        async move {
-            let outcome = stored.await;
-            match &outcome {
-                Ok(stored) => form.set(stored.clone()),
-                Err(e) => errors.refused(e.clone()),
-            }
-            outcome.is_ok()
-        }
-    });
+    let action = save_action(
+        save,
+        move |stored: I| form.set(stored),
+        move |e| errors.refused(e),
+    );
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         errors.try_save();

@@ -2,12 +2,11 @@
 //! over part of the organisation, see it once, and revoke it.
 
 use crate::api::tokens::{api_token_choices, create_api_token, list_api_tokens, revoke_api_token};
-use crate::components::form::{Field, FormErrors};
+use crate::components::form::{save_action, Field, FormErrors};
 use crate::domain::Role;
 use crate::model::tokens::{CreatedToken, TokenChoices, TokenRow};
 use leptos::either::Either;
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 
 #[component]
 pub fn ApiTokens() -> impl IntoView {
@@ -80,29 +79,25 @@ fn TokenForm(
     );
     let person = RwSignal::new(String::new());
     let errors = FormErrors::new();
-    let busy = RwSignal::new(false);
+    let create = save_action(
+        |(n, r, u, p): (String, String, Option<i64>, Option<i64>)| create_api_token(n, r, u, p),
+        move |token: CreatedToken| {
+            created.set(Some(token));
+            name.set(String::new());
+            refresh.update(|n| *n += 1);
+        },
+        move |e| errors.refused(e),
+    );
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         errors.try_save();
-        busy.set(true);
         let id = |text: String| text.parse::<i64>().ok();
-        let (n, r, u, p) = (
+        create.dispatch((
             name.get_untracked(),
             role.get_untracked(),
             id(unit.get_untracked()),
             id(person.get_untracked()),
-        );
-        spawn_local(async move {
-            match create_api_token(n, r, u, p).await {
-                Ok(token) => {
-                    created.set(Some(token));
-                    name.set(String::new());
-                    refresh.update(|n| *n += 1);
-                }
-                Err(e) => errors.refused(e),
-            }
-            busy.set(false);
-        });
+        ));
     };
     let message = move |field| move || errors.message(field, &[]);
     let units = choices.units.clone();
@@ -153,7 +148,7 @@ fn TokenForm(
                 _ => None,
             }}
             {move || errors.general().map(|e| view! { <p class="form-error" role="alert">{e}</p> })}
-            <button type="submit" class="button-primary" disabled=move || busy.get() data-testid="create-token">"Create token"</button>
+            <button type="submit" class="button-primary" disabled=move || create.pending().get() data-testid="create-token">"Create token"</button>
         </form>
     }
 }
@@ -174,6 +169,15 @@ fn TokenTable(rows: Vec<TokenRow>, refresh: RwSignal<u32>) -> impl IntoView {
     }
     let confirming = RwSignal::new(None::<i64>);
     let failed = RwSignal::new(None::<String>);
+    let revoking = Action::new(move |id: &i64| {
+        let id = *id;
+        async move {
+            match revoke_api_token(id).await {
+                Ok(()) => refresh.update(|n| *n += 1),
+                Err(e) => failed.set(Some(e.to_string())),
+            }
+        }
+    });
     Either::Right(view! {
         <div class="table-scroll">
             <table class="data" data-testid="token-table">
@@ -189,12 +193,7 @@ fn TokenTable(rows: Vec<TokenRow>, refresh: RwSignal<u32>) -> impl IntoView {
                                 confirming.set(Some(id));
                                 return;
                             }
-                            spawn_local(async move {
-                                match revoke_api_token(id).await {
-                                    Ok(()) => refresh.update(|n| *n += 1),
-                                    Err(e) => failed.set(Some(e.to_string())),
-                                }
-                            });
+                            revoking.dispatch(id);
                         };
                         view! {
                             <tr data-testid="token-row" data-token-id=id.to_string()>

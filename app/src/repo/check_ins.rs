@@ -6,10 +6,10 @@ use super::scope::{push_owner_filter, push_unit_filter};
 use super::{Entity, RepoError, WriteError};
 use crate::db::{sql, Db};
 use crate::domain::check_in::{
-    CheckInInput, CheckOutInput, CheckedCheckIn, Outcome, Position, Verification, DEFAULT_RADIUS_M,
+    client_id_of_another_user, CheckInInput, CheckOutInput, CheckedCheckIn, Outcome, Position,
+    Verification, DEFAULT_RADIUS_M,
 };
 use crate::domain::Scope;
-use crate::error::AppError;
 use crate::model::check_ins::{CheckInCustomer, CheckInRow, CheckInSaved};
 use chrono::{DateTime, Utc};
 
@@ -261,10 +261,7 @@ pub async fn existing(
     let Some(row) = row else { return Ok(None) };
     let row = to_row(row)?;
     if row.user_id != user_id {
-        return Err(WriteError::Refused(AppError::invalid(
-            "client_id",
-            "this check-in id belongs to another user's check-in",
-        )));
+        return Err(WriteError::Rule(client_id_of_another_user()));
     }
     let (initial,): (i64,) = sql(
         "SELECT COUNT(*) FROM activities WHERE kind = 'initial_contact' AND customer_id = $1 \
@@ -303,9 +300,7 @@ pub async fn check_out(
     let Some((_, activity_id, checked_in)) = found.filter(|f| f.0 == user_id) else {
         return Err(WriteError::NotFound(Entity::CheckIn));
     };
-    input
-        .check(checked_in, received_at)
-        .map_err(|e| WriteError::Refused(e.into()))?;
+    input.check(checked_in, received_at)?;
     let notes = input.notes.trim();
     let next_step = input.next_step.trim();
     sql(

@@ -24,6 +24,7 @@ pub mod users;
 mod values;
 
 use crate::domain::pipeline::StageRule;
+use crate::domain::target::TargetRule;
 use crate::domain::FieldError;
 use crate::error::AppError;
 use chrono::{DateTime, Utc};
@@ -48,8 +49,10 @@ impl From<RepoError> for AppError {
 /// without `err`: a refusal is an expected outcome, not an error worth a log line, and a
 /// database failure is logged where it becomes an [`AppError`].
 ///
-/// The repository answers data (`NotFound`, `Stale`); the sentence a person reads is written
-/// once, in the conversion to [`AppError`] below.
+/// The repository answers data, never a sentence of its own: `NotFound`, `Forbidden` and
+/// `Stale` are worded once, in the conversion to [`AppError`] below; a `Rule` is a domain
+/// rule's refusal (`StageRule`, `TargetRule`, `StepRefused`, a form's `FieldError`s), worded
+/// by the domain.
 #[derive(Debug, thiserror::Error)]
 pub enum WriteError {
     #[error(transparent)]
@@ -60,13 +63,13 @@ pub enum WriteError {
     /// The row changed since the version the writer read: nothing was written.
     #[error("the {} changed since the version read", .0.entity)]
     Stale(Stale),
+    /// The writer may see the row but not change it; names what.
+    #[error("no access to this {0}")]
+    Forbidden(&'static str),
     /// A domain rule checked inside the write refused it (the rule names its field and says
     /// why, in the domain's words).
     #[error("{}: {}", .0.field, .0.message)]
     Rule(FieldError),
-    /// A refusal the repository still words itself (rules not yet moved to the domain).
-    #[error("{0}")]
-    Refused(AppError),
 }
 
 /// What a write is about, as its refusals name it.
@@ -169,9 +172,19 @@ impl From<StageRule> for WriteError {
     }
 }
 
-impl From<AppError> for WriteError {
-    fn from(err: AppError) -> Self {
-        WriteError::Refused(err)
+impl From<TargetRule> for WriteError {
+    fn from(rule: TargetRule) -> Self {
+        WriteError::Rule(rule.into())
+    }
+}
+
+/// A form's problems: the first one, as a form shows it.
+impl From<Vec<FieldError>> for WriteError {
+    fn from(errors: Vec<FieldError>) -> Self {
+        match errors.into_iter().next() {
+            Some(first) => WriteError::Rule(first),
+            None => WriteError::Rule(FieldError::new("form", "the form could not be read")),
+        }
     }
 }
 
@@ -182,7 +195,7 @@ impl From<WriteError> for AppError {
             WriteError::NotFound(entity) => AppError::NotFound(entity.as_str().into()),
             WriteError::Stale(stale) => AppError::Conflict(stale.message(Utc::now())),
             WriteError::Rule(rule) => AppError::invalid(rule.field, rule.message),
-            WriteError::Refused(e) => e,
+            WriteError::Forbidden(what) => AppError::Forbidden(what.into()),
         }
     }
 }

@@ -6,7 +6,6 @@ use super::{pipeline, Entity, RepoError, Stale, WriteError};
 use crate::db::{sql, Db, Tx};
 use crate::domain::pipeline::OpportunityFields;
 use crate::domain::{Currency, Money, Opportunity, OrgUnitKind, Probability, Role, Scope, Stage};
-use crate::error::AppError;
 use crate::model::auth::SessionUser;
 use crate::model::pipeline::{Board, Choice, StageChangeView, CLOSED_DAYS_SHOWN};
 use crate::model::pipeline::{BoardQuery, ListFilter, View};
@@ -162,7 +161,7 @@ pub async fn board(
         View::Mine => None,
         View::Unit(id) => match (user.role, units.iter().find(|u| u.id == id)) {
             (Role::Rep, _) | (_, None) => {
-                return Err(AppError::Forbidden("part of the organisation".into()).into())
+                return Err(WriteError::Forbidden("part of the organisation"))
             }
             (_, Some(unit)) => Some(unit.path.clone()),
         },

@@ -13,11 +13,10 @@ use crate::domain::smart::{
     parse_value, target_date, Level, ParentSummary, SmartContext, TargetFields, TargetInput,
 };
 use crate::domain::target::{
-    apply, available, side_of, Actor, Agreement, Assignee, AssigneeAt, Factors, Side, TargetKind,
-    TargetStatus, Transition,
+    apply, available, check_comment, check_parent, side_of, Actor, Agreement, Assignee, AssigneeAt,
+    Factors, ParentLink, Side, TargetKind, TargetRule, TargetStatus, Transition,
 };
 use crate::domain::{Currency, Hundredths, Metric, Period, Role};
-use crate::error::AppError;
 use crate::model::auth::SessionUser;
 use crate::model::pipeline::Choice;
 use crate::model::targets::{
@@ -794,29 +793,14 @@ pub async fn save(
     let existing = match id {
         Some(id) => {
             let Some(stored) = find(db, user, id).await? else {
-                return Err(AppError::NotFound("target".into()).into());
+                return Err(WriteError::NotFound(Entity::Target));
             };
             if stored.side(user).is_none() {
-                return Err(AppError::Forbidden("target".into()).into());
+                return Err(WriteError::Forbidden("target"));
             }
-            let Some(version) = version else {
-                return Err(AppError::invalid(
-                    "version",
-                    "an edit must say which version it changes",
-                )
-                .into());
-            };
+            let version = version.ok_or(TargetRule::VersionMissing)?;
             check_seen(user, &stored, version)?;
-            if !stored.row.status.is_editable() {
-                return Err(AppError::invalid(
-                    "status",
-                    format!(
-                        "the target is {}: it can be edited only as a draft or when changes are requested",
-                        stored.row.status.label().to_lowercase()
-                    ),
-                )
-                .into());
-            }
+            stored.row.status.check_editable()?;
             Some(stored)
         }
         None => None,
@@ -827,11 +811,11 @@ pub async fn save(
         track_record: context.track_record.as_ref(),
         parent: context.parent.as_ref(),
     };
-    let (fields, report) = input.parse(&ctx).map_err(AppError::from)?;
+    let (fields, report) = input.parse(&ctx)?;
     let Some((assignee_name, assignee_path, side_path, assignee_is_manager)) =
         resolve(db, fields.assignee).await?
     else {
-        return Err(AppError::invalid("assignee", "choose someone from the list").into());
+        return Err(TargetRule::UnknownAssignee.into());
     };
     let at = AssigneeAt {
         assignee: fields.assignee,
@@ -839,55 +823,28 @@ pub async fn save(
         assignee_is_manager,
     };
     if side_of(&actor(user), &at).is_none() {
-        return Err(AppError::invalid(
-            "assignee",
-            "you can set targets only for yourself and for the people and units you manage",
-        )
-        .into());
+        return Err(TargetRule::NotYourAssignee.into());
     }
     if let Some(pid) = fields.parent_id {
-        let parent = find(db, user, pid).await?.ok_or_else(|| {
-            AppError::invalid(
-                "parent_id",
-                "the parent target is unknown or not visible to you",
-            )
-        })?;
-        if parent.side(user).is_none() {
-            return Err(AppError::invalid(
-                "parent_id",
-                format!(
-                    "only the two sides of “{}” link targets to it",
-                    parent.row.statement
-                ),
-            )
-            .into());
-        }
-        if parent.row.status.is_closed() {
-            return Err(AppError::invalid("parent_id", "the parent target is closed").into());
-        }
-        if let Some(id) = id {
-            if ancestors(db, pid).await?.contains(&id) {
-                return Err(AppError::invalid(
-                    "parent_id",
-                    "a target cannot contribute to itself or to one of its own contributors",
-                )
-                .into());
-            }
-        }
-        let inside = match parent.row.assignee {
-            Assignee::User(u) => fields.assignee == Assignee::User(u),
-            Assignee::Unit(_) => assignee_path.starts_with(&parent.path),
+        let parent = find(db, user, pid)
+            .await?
+            .ok_or(TargetRule::UnknownParent)?;
+        let would_cycle = match id {
+            Some(id) => ancestors(db, pid).await?.contains(&id),
+            None => false,
         };
-        if !inside {
-            return Err(AppError::invalid(
-                "parent_id",
-                format!(
-                    "the parent target is for {}, and {assignee_name} is not part of it",
-                    parent.row.assignee_name
-                ),
-            )
-            .into());
-        }
+        check_parent(&ParentLink {
+            linker_is_side: parent.side(user).is_some(),
+            statement: &parent.row.statement,
+            closed: parent.row.status.is_closed(),
+            would_cycle,
+            inside: match parent.row.assignee {
+                Assignee::User(u) => fields.assignee == Assignee::User(u),
+                Assignee::Unit(_) => assignee_path.starts_with(&parent.path),
+            },
+            parent_assignee: &parent.row.assignee_name,
+            assignee: &assignee_name,
+        })?;
     }
     if report.worst() == Level::Warning && !acknowledged {
         return Ok(SaveOutcome::NeedsAcknowledgement(Box::new(report)));
@@ -964,11 +921,7 @@ pub async fn save(
             }
             id
         }
-        _ => {
-            return Err(
-                AppError::invalid("version", "an edit must say which version it changes").into(),
-            )
-        }
+        _ => return Err(TargetRule::VersionMissing.into()),
     };
     let warnings = report.warnings();
     if !warnings.is_empty() {
@@ -1005,33 +958,20 @@ pub async fn transition(
 ) -> Result<(), WriteError> {
     let today = now.date_naive();
     let Some(stored) = find(db, user, id).await? else {
-        return Err(AppError::NotFound("target".into()).into());
+        return Err(WriteError::NotFound(Entity::Target));
     };
     let Some(side) = stored.side(user) else {
-        return Err(AppError::Forbidden("target's agreement".into()).into());
+        return Err(WriteError::Forbidden("target's agreement"));
     };
     check_seen(user, &stored, version)?;
     let row = &stored.row;
-    let comment = comment.trim();
-    if comment.chars().count() > 500 {
-        return Err(AppError::invalid("comment", "keep the comment to 500 characters").into());
-    }
-    let counter_value = if *transition == Transition::RequestChanges {
-        if comment.is_empty() {
-            return Err(AppError::invalid(
-                "comment",
-                "say what should change, so the other side can answer",
-            )
-            .into());
+    let comment = check_comment(transition, comment)?;
+    // Only a request for changes carries a counter-value, and only when one was typed.
+    let counter_value = match counter.trim() {
+        text if *transition == Transition::RequestChanges && !text.is_empty() => {
+            Some(parse_value(row.metric, text).map_err(TargetRule::Counter)?)
         }
-        match counter.trim() {
-            "" => None,
-            text => {
-                Some(parse_value(row.metric, text).map_err(|e| AppError::invalid("counter", e))?)
-            }
-        }
-    } else {
-        None
+        _ => None,
     };
     let achieved = if *transition == Transition::Close {
         let actual = metrics::actual(
@@ -1201,46 +1141,30 @@ pub async fn cascade(
     now: DateTime<Utc>,
 ) -> Result<usize, WriteError> {
     let Some(stored) = find(db, user, id).await? else {
-        return Err(AppError::NotFound("target".into()).into());
+        return Err(WriteError::NotFound(Entity::Target));
     };
     if stored.side(user).is_none() {
-        return Err(AppError::Forbidden("target".into()).into());
+        return Err(WriteError::Forbidden("target"));
     }
     check_seen(user, &stored, version)?;
     let parent = &stored.row;
     if parent.status.is_closed() {
-        return Err(AppError::invalid("target", "the target is closed").into());
+        return Err(TargetRule::CascadeClosed.into());
     }
     if parent.metric.needs_baseline() {
-        return Err(AppError::invalid(
-            "target",
-            "growth is measured against each unit's own baseline: add contributing targets one by one",
-        )
-        .into());
+        return Err(TargetRule::CascadeGrowth.into());
     }
     if matches!(parent.assignee, Assignee::User(_)) {
-        return Err(AppError::invalid(
-            "target",
-            "a person's target has no members to share it among",
-        )
-        .into());
+        return Err(TargetRule::CascadePerson.into());
     }
     let members = uncovered_members(db, &stored).await?;
     if members.is_empty() {
-        return Err(AppError::invalid(
-            "target",
-            "every member of the unit already has a share of this target",
-        )
-        .into());
+        return Err(TargetRule::CascadeCovered.into());
     }
     let values = if parent.metric.is_additive() {
         let left = parent.value - allocated(db, id, None).await?;
         if left <= Decimal::ZERO {
-            return Err(AppError::invalid(
-                "target",
-                "the children already add up to the whole target: nothing is left to share",
-            )
-            .into());
+            return Err(TargetRule::CascadeNothingLeft.into());
         }
         let mut weights = Vec::with_capacity(members.len());
         for m in &members {

@@ -5,9 +5,8 @@
 use super::{Entity, RepoError, WriteError};
 use crate::db::{sql, Db};
 use crate::domain::Role;
-use crate::error::AppError;
 use crate::model::auth::SessionUser;
-use crate::model::tokens::{CreatedToken, TokenRequest, TokenRow, TokenUser};
+use crate::model::tokens::{CreatedToken, TokenRequest, TokenRow, TokenRule, TokenUser};
 use chrono::{DateTime, Utc};
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
@@ -200,11 +199,7 @@ pub async fn create(
                 .await?;
             // A unit is in sight when a person placed there would be (no user id matches -1).
             if !path.is_some_and(|(path,)| scope.allows(-1, &path)) {
-                return Err(AppError::invalid(
-                    "unit",
-                    "choose a part of the organisation you manage",
-                )
-                .into());
+                return Err(WriteError::Rule(TokenRule::UnitOutOfSight.into()));
             }
             // The token acts as its creator, who answers for what it writes. When the
             // creator sits above the unit, new customers it sends need an owner inside it
@@ -221,7 +216,7 @@ pub async fn create(
             .await?;
             match found {
                 Some((unit, path)) if scope.allows(person, &path) => (person, unit),
-                _ => return Err(AppError::invalid("person", "choose a person on your team").into()),
+                _ => return Err(WriteError::Rule(TokenRule::PersonOutOfSight.into())),
             }
         }
     };

@@ -12,7 +12,6 @@ use crate::model::pipeline::{Choice, OpportunityDetail};
 use crate::providers::board::{use_board, BoardContext, DrawerTarget, Notice};
 use leptos::either::Either;
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 
 #[component]
 pub fn OpportunityDrawer(
@@ -131,7 +130,6 @@ fn OpportunityForm(
     let errors =
         Memo::new(move |_| input.with(|i| i.parse(&parse_stages).err().unwrap_or_default()));
     let feedback = FormErrors::new();
-    let saving = RwSignal::new(false);
     let confirm_delete = RwSignal::new(false);
     let error_for = move |field: &'static str| {
         move || errors.with(|problems| feedback.message(field, problems))
@@ -146,20 +144,14 @@ fn OpportunityForm(
             })
         }
     };
-    let save = move || {
-        feedback.try_save();
-        if !errors.with(Vec::is_empty) {
-            return;
-        }
-        saving.set(true);
-        let (id, version) = existing.unzip();
-        let form = input.get_untracked();
-        spawn_local(async move {
-            // Closing the drawer disposes this form and its signals: every write to them comes
-            // before it.
+    // Closing the drawer disposes this form and its signals: every write to them comes
+    // before it. (An action keeps its own state, so it may finish after the drawer is gone.)
+    type Save = (Option<i64>, Option<i64>, OpportunityInput);
+    let saving_action = Action::new(move |(id, version, form): &Save| {
+        let (id, version, form) = (*id, *version, form.clone());
+        async move {
             match save_opportunity(id, version, form).await {
                 Ok(card) => {
-                    saving.set(false);
                     let title = card.title.clone();
                     ctx.replace(card);
                     ctx.notice
@@ -167,43 +159,40 @@ fn OpportunityForm(
                     ctx.drawer.set(None);
                 }
                 Err(AppError::Conflict(message)) => {
-                    saving.set(false);
                     if let Some((id, _)) = existing {
                         show_conflict(ctx, id, message).await;
                     }
                 }
-                Err(e) => {
-                    saving.set(false);
-                    feedback.refused(e);
-                }
+                Err(e) => feedback.refused(e),
             }
-        });
+        }
+    });
+    let deleting = Action::new(move |&(id, version): &(i64, i64)| async move {
+        match delete_opportunity(id, version).await {
+            Ok(()) => {
+                let title = ctx.card(id).map(|c| c.title).unwrap_or_default();
+                ctx.remove(id);
+                ctx.notice
+                    .set(Some(Notice::Info(format!("Deleted \"{title}\"."))));
+                ctx.drawer.set(None);
+            }
+            Err(AppError::Conflict(message)) => show_conflict(ctx, id, message).await,
+            Err(e) => feedback.refused(e),
+        }
+    });
+    let saving = Signal::derive(move || saving_action.pending().get() || deleting.pending().get());
+    let save = move || {
+        feedback.try_save();
+        if !errors.with(Vec::is_empty) {
+            return;
+        }
+        let (id, version) = existing.unzip();
+        saving_action.dispatch((id, version, input.get_untracked()));
     };
     let delete = move || {
-        let Some((id, version)) = existing else {
-            return;
-        };
-        saving.set(true);
-        spawn_local(async move {
-            match delete_opportunity(id, version).await {
-                Ok(()) => {
-                    saving.set(false);
-                    let title = ctx.card(id).map(|c| c.title).unwrap_or_default();
-                    ctx.remove(id);
-                    ctx.notice
-                        .set(Some(Notice::Info(format!("Deleted \"{title}\"."))));
-                    ctx.drawer.set(None);
-                }
-                Err(AppError::Conflict(message)) => {
-                    saving.set(false);
-                    show_conflict(ctx, id, message).await;
-                }
-                Err(e) => {
-                    saving.set(false);
-                    feedback.refused(e);
-                }
-            }
-        });
+        if let Some(existing) = existing {
+            deleting.dispatch(existing);
+        }
     };
     let text = move |field: &'static str,
                      get: fn(&OpportunityInput) -> &String,

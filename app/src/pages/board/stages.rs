@@ -9,7 +9,6 @@ use crate::model::pipeline::StageUsage;
 use crate::providers::auth::use_auth;
 use leptos::either::Either;
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 use leptos_meta::Title;
 use leptos_router::components::A;
 
@@ -166,40 +165,40 @@ fn StageRow(
         .map(|u| (u.stage.id, u.stage.name.clone()))
         .collect();
     let move_to = RwSignal::new(same_kind.first().map(|(id, _)| *id));
-    let save = move |_| {
-        let Ok(form) = checked(&input.get_untracked()).map_err(|e| after(Err(e))) else {
-            return;
-        };
-        spawn_local(async move {
-            after(
-                save_stage(Some(id), form)
-                    .await
-                    .map(|s| format!("Saved {}.", s.name)),
-            );
-        });
-    };
-    let reorder = move |direction: i32| {
-        spawn_local(async move {
-            after(
-                reorder_stage(id, direction)
-                    .await
-                    .map(|()| "Order saved.".to_string()),
-            );
-        });
-    };
-    let delete = {
-        let name = name.clone();
-        move |_| {
-            let name = name.clone();
-            let target = (held > 0).then(|| move_to.get_untracked()).flatten();
-            spawn_local(async move {
-                after(
-                    delete_stage(id, target)
-                        .await
-                        .map(|()| format!("Deleted {name}.")),
-                );
-            });
+    let saving = Action::new(move |form: &StageInput| {
+        let form = form.clone();
+        async move {
+            let saved = save_stage(Some(id), form).await;
+            after(saved.map(|s| format!("Saved {}.", s.name)));
         }
+    });
+    let save = move |_| {
+        if let Ok(form) = checked(&input.get_untracked()).map_err(|e| after(Err(e))) {
+            saving.dispatch(form);
+        }
+    };
+    let reordering = Action::new(move |direction: &i32| {
+        let direction = *direction;
+        async move {
+            let saved = reorder_stage(id, direction).await;
+            after(saved.map(|()| "Order saved.".to_string()));
+        }
+    });
+    let reorder = move |direction: i32| {
+        reordering.dispatch(direction);
+    };
+    let deleting = {
+        let name = name.clone();
+        Action::new(move |target: &Option<i64>| {
+            let (target, name) = (*target, name.clone());
+            async move {
+                let deleted = delete_stage(id, target).await;
+                after(deleted.map(|()| format!("Deleted {name}.")));
+            }
+        })
+    };
+    let delete = move |_| {
+        deleting.dispatch((held > 0).then(|| move_to.get_untracked()).flatten());
     };
     view! {
         <tr data-testid=format!("stage-{name}")>
@@ -242,11 +241,9 @@ fn NewStage(
         kind: "open".into(),
         ..StageInput::default()
     });
-    let add = move |_| {
-        let Ok(form) = checked(&input.get_untracked()).map_err(|e| after(Err(e))) else {
-            return;
-        };
-        spawn_local(async move {
+    let adding = Action::new(move |form: &StageInput| {
+        let form = form.clone();
+        async move {
             let result = save_stage(None, form)
                 .await
                 .map(|s| format!("Added {}.", s.name));
@@ -257,7 +254,12 @@ fn NewStage(
                 });
             }
             after(result);
-        });
+        }
+    });
+    let add = move |_| {
+        if let Ok(form) = checked(&input.get_untracked()).map_err(|e| after(Err(e))) {
+            adding.dispatch(form);
+        }
     };
     view! {
         <h2>"Add a stage"</h2>

@@ -3,6 +3,7 @@
 
 use super::chart::TurnoverChart;
 use crate::api::customers::{get_customer, plan_visit, set_visit_radius};
+use crate::components::form::save_action;
 use crate::components::turnover::{eur, percent_text, segment_label, trend_text};
 use crate::domain::period::day_label;
 use crate::domain::turnover::{Direction, Mark};
@@ -12,7 +13,6 @@ use crate::model::customers::CustomerDetail;
 use chrono::Utc;
 use leptos::either::Either;
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 use leptos_meta::Title;
 use leptos_router::components::A;
 use leptos_router::hooks::use_params_map;
@@ -172,16 +172,15 @@ fn VisitRadius(customer_id: i64, radius: Option<i32>, located: bool) -> impl Int
             .unwrap_or_default(),
     );
     let error = RwSignal::new(None::<AppError>);
+    let setting = save_action(
+        move |value: String| set_visit_radius(customer_id, value),
+        move |r| radius.set(r),
+        move |e| error.set(Some(e)),
+    );
     let save = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         error.set(None);
-        let value = text.get_untracked();
-        spawn_local(async move {
-            match set_visit_radius(customer_id, value).await {
-                Ok(r) => radius.set(r),
-                Err(e) => error.set(Some(e)),
-            }
-        });
+        setting.dispatch(text.get_untracked());
     };
     let shown = move || match radius.get() {
         Some(m) => format!("{m} m"),
@@ -228,26 +227,23 @@ fn PlanVisit(
     let day = RwSignal::new(String::new());
     let notes = RwSignal::new(String::new());
     let error = RwSignal::new(None::<AppError>);
-    let busy = RwSignal::new(false);
+    let planning = save_action(
+        move |(d, n): (String, String)| plan_visit(customer_id, d, n),
+        move |_: i64| {
+            day.set(String::new());
+            notes.set(String::new());
+            on_planned();
+        },
+        move |e| error.set(Some(e)),
+    );
+    let busy = planning.pending();
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         if busy.get_untracked() {
             return;
         }
-        busy.set(true);
         error.set(None);
-        let (d, n) = (day.get_untracked(), notes.get_untracked());
-        spawn_local(async move {
-            match plan_visit(customer_id, d, n).await {
-                Ok(_) => {
-                    day.set(String::new());
-                    notes.set(String::new());
-                    on_planned();
-                }
-                Err(e) => error.set(Some(e)),
-            }
-            busy.set(false);
-        });
+        planning.dispatch((day.get_untracked(), notes.get_untracked()));
     };
     let today = Utc::now().date_naive().format("%Y-%m-%d").to_string();
     view! {

@@ -12,7 +12,6 @@ use crate::error::AppError;
 use crate::model::targets::{TargetDetail, TargetEvent, TargetRow};
 use leptos::either::Either;
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 use leptos_meta::Title;
 use leptos_router::components::A;
 use leptos_router::hooks::use_params_map;
@@ -176,13 +175,13 @@ fn Actions(
         return Either::Left(());
     }
     let (id, version) = (target.id, target.version);
-    let busy = RwSignal::new(false);
     let asking = RwSignal::new(false);
     let comment = RwSignal::new(String::new());
     let counter = RwSignal::new(String::new());
-    let run = move |transition: Transition, comment: Option<String>, counter: Option<String>| {
-        busy.set(true);
-        spawn_local(async move {
+    type Step = (Transition, Option<String>, Option<String>);
+    let stepping = Action::new(move |step: &Step| {
+        let (transition, comment, counter) = step.clone();
+        async move {
             let done = match transition {
                 Transition::Propose => {
                     "Proposed: the other side can now accept it or ask for changes."
@@ -202,9 +201,12 @@ fn Actions(
             )
             .await
             .map(|()| done.to_string());
-            busy.set(false);
             on_change(result);
-        });
+        }
+    });
+    let busy = stepping.pending();
+    let run = move |transition: Transition, comment: Option<String>, counter: Option<String>| {
+        stepping.dispatch((transition, comment, counter));
     };
     let counter_label = target
         .counter_value
@@ -300,17 +302,19 @@ fn Children(
             format!("Fully allocated: the children add up to {}.", show(t.value)),
         ))
     };
-    let busy = RwSignal::new(false);
     let (id, version) = (t.id, t.version);
-    let cascade = move |method: &'static str| {
-        busy.set(true);
-        spawn_local(async move {
-            let result = cascade_target(id, version, method.to_string())
+    let cascading = Action::new(move |method: &&'static str| {
+        let method = method.to_string();
+        async move {
+            let result = cascade_target(id, version, method)
                 .await
                 .map(|n| format!("Created {n} draft targets."));
-            busy.set(false);
             on_change(result);
-        });
+        }
+    });
+    let busy = cascading.pending();
+    let cascade = move |method: &'static str| {
+        cascading.dispatch(method);
     };
     let members = detail.cascade_members.clone();
     let can_add = detail.side.is_some() && !t.status.is_closed();

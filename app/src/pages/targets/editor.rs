@@ -14,7 +14,6 @@ use crate::model::targets::{EditorChoices, SaveOutcome};
 use chrono::{Duration, NaiveDate};
 use leptos::either::{Either, EitherOf3};
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 use leptos_meta::Title;
 use leptos_router::components::A;
 use leptos_router::hooks::{use_navigate, use_params_map, use_query_map};
@@ -200,7 +199,6 @@ fn TargetEditor(
         input.with(|i| timed_check(i, &ctx))
     });
     let feedback = FormErrors::new();
-    let saving = RwSignal::new(false);
     let acknowledged = RwSignal::new(false);
     let needs_ack = RwSignal::new(false);
     let error_for = move |field: &'static str| {
@@ -218,32 +216,36 @@ fn TargetEditor(
         false,
     );
     let navigate = use_navigate();
+    type Save = (Option<i64>, Option<i64>, TargetInput, bool);
+    let saving_action = {
+        let navigate = navigate.clone();
+        Action::new(move |(id, version, form, ack): &Save| {
+            let (id, version, form, ack) = (*id, *version, form.clone(), *ack);
+            let navigate = navigate.clone();
+            async move {
+                match save_target(id, version, form, ack).await {
+                    Ok(SaveOutcome::Saved(id)) => {
+                        navigate(&format!("/targets/{id}"), Default::default());
+                    }
+                    Ok(SaveOutcome::NeedsAcknowledgement(_)) => needs_ack.set(true),
+                    Err(e) => feedback.refused(e),
+                }
+            }
+        })
+    };
+    let saving = saving_action.pending();
     let save = move || {
         feedback.try_save();
         if !checked.with(|(_, errs)| errs.is_empty()) {
             return;
         }
-        saving.set(true);
         let (id, version) = existing.unzip();
-        let form = input.get_untracked();
-        let ack = acknowledged.get_untracked();
-        let navigate = navigate.clone();
-        spawn_local(async move {
-            match save_target(id, version, form, ack).await {
-                Ok(SaveOutcome::Saved(id)) => {
-                    saving.set(false);
-                    navigate(&format!("/targets/{id}"), Default::default());
-                }
-                Ok(SaveOutcome::NeedsAcknowledgement(_)) => {
-                    saving.set(false);
-                    needs_ack.set(true);
-                }
-                Err(e) => {
-                    saving.set(false);
-                    feedback.refused(e);
-                }
-            }
-        });
+        saving_action.dispatch((
+            id,
+            version,
+            input.get_untracked(),
+            acknowledged.get_untracked(),
+        ));
     };
     let text = move |field: &'static str,
                      get: fn(&TargetInput) -> &String,
