@@ -9,8 +9,9 @@ use std::future::Future;
 /// A form's save as a Leptos [`Action`]: dispatch it with the form's input; its `pending()`
 /// is the busy state, its value whether the last save went through. The answer goes to
 /// `saved`, a refusal to `refused` (a form's [`FormErrors::refused`], so the right field
-/// shows it). Every form that saves through a server function uses it, instead of tracking
-/// busy and saved by hand.
+/// shows it). The settings, token, visit and radius forms use it; forms whose answer needs
+/// more than a callback (the board's drawer, the target editor, the stage rows) hold an
+/// [`Action`] of their own. None tracks busy or saved by hand.
 pub fn save_action<I, T, Fut>(
     save: impl Fn(I) -> Fut + Send + Sync + 'static,
     saved: impl Fn(T) + Clone + Send + Sync + 'static,

@@ -428,6 +428,12 @@ pub enum StepRefused {
     },
 }
 
+impl From<StepRefused> for FieldError {
+    fn from(refused: StepRefused) -> Self {
+        FieldError::new("action", refused.to_string())
+    }
+}
+
 /// Why a target may not be saved, linked, stepped or cascaded as asked: the rules of the
 /// agreement and of the cascade, each with the form field it is about.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -560,12 +566,6 @@ pub fn check_comment<'a>(step: &Transition, comment: &'a str) -> Result<&'a str,
     Ok(comment)
 }
 
-impl From<StepRefused> for FieldError {
-    fn from(refused: StepRefused) -> Self {
-        FieldError::new("action", refused.to_string())
-    }
-}
-
 /// What a transition turns the agreement into. `Close` needs the outcome, which only the
 /// server can measure, so it is passed in.
 pub fn apply(
@@ -625,6 +625,83 @@ pub fn available(state: Agreement, side: Side, period_over: bool) -> Vec<Transit
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn link<'a>() -> ParentLink<'a> {
+        ParentLink {
+            linker_is_side: true,
+            statement: "Grow Nord by 10 %",
+            closed: false,
+            would_cycle: false,
+            inside: true,
+            parent_assignee: "Team Nord",
+            assignee: "Lena Schulz",
+        }
+    }
+
+    #[test]
+    fn a_parent_is_checked_in_the_order_the_editor_names_problems() {
+        assert_eq!(check_parent(&link()), Ok(()));
+        let every_problem = ParentLink {
+            linker_is_side: false,
+            closed: true,
+            would_cycle: true,
+            inside: false,
+            ..link()
+        };
+        let first = check_parent(&every_problem).unwrap_err();
+        assert_eq!(first.field(), "parent_id");
+        assert_eq!(
+            first.to_string(),
+            "only the two sides of “Grow Nord by 10 %” link targets to it"
+        );
+        let closed = ParentLink {
+            linker_is_side: true,
+            ..every_problem
+        };
+        assert_eq!(check_parent(&closed), Err(TargetRule::ParentClosed));
+        let cycle = ParentLink {
+            closed: false,
+            ..closed
+        };
+        assert_eq!(check_parent(&cycle), Err(TargetRule::Cycle));
+        let outside = ParentLink {
+            would_cycle: false,
+            ..cycle
+        };
+        assert_eq!(
+            check_parent(&outside).unwrap_err().to_string(),
+            "the parent target is for Team Nord, and Lena Schulz is not part of it"
+        );
+    }
+
+    #[test]
+    fn comments_are_kept_short_and_required_when_asking_for_changes() {
+        assert_eq!(check_comment(&Transition::Accept, "  fine  "), Ok("fine"));
+        assert_eq!(check_comment(&Transition::Accept, ""), Ok(""));
+        assert_eq!(
+            check_comment(&Transition::RequestChanges, "   "),
+            Err(TargetRule::CommentMissing)
+        );
+        let long = "x".repeat(MAX_COMMENT_CHARS + 1);
+        let refused = check_comment(&Transition::Accept, &long).unwrap_err();
+        assert_eq!(refused.field(), "comment");
+        assert_eq!(refused.to_string(), "keep the comment to 500 characters");
+    }
+
+    #[test]
+    fn only_drafts_and_requested_changes_are_editable() {
+        assert_eq!(TargetStatus::Draft.check_editable(), Ok(()));
+        assert_eq!(TargetStatus::ChangesRequested.check_editable(), Ok(()));
+        let refused = TargetStatus::Agreed.check_editable().unwrap_err();
+        assert_eq!(FieldError::from(refused).field, "status");
+        assert_eq!(
+            TargetStatus::Agreed
+                .check_editable()
+                .unwrap_err()
+                .to_string(),
+            "the target is agreed: it can be edited only as a draft or when changes are requested"
+        );
+    }
     use TargetStatus::*;
 
     fn state(status: TargetStatus, awaiting: Option<Side>, has_counter: bool) -> Agreement {

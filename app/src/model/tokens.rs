@@ -151,6 +151,20 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_unit_or_person_out_of_sight_names_its_field() {
+        let unit = FieldError::from(TokenRule::UnitOutOfSight);
+        assert_eq!(
+            (unit.field, unit.message.as_str()),
+            ("unit", "choose a part of the organisation you manage")
+        );
+        let person = FieldError::from(TokenRule::PersonOutOfSight);
+        assert_eq!(
+            (person.field, person.message.as_str()),
+            ("person", "choose a person on your team")
+        );
+    }
+
+    #[test]
     fn a_request_names_its_problem_field() {
         let field = |r: Result<TokenRequest, AppError>| r.unwrap_err().field().map(str::to_string);
         assert_eq!(

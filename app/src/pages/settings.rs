@@ -214,6 +214,7 @@ where
         edited.set(false);
         action.dispatch(form.get_untracked());
     };
+    let saving = action.pending();
     let shows_saved = move || action.value().get() == Some(true) && !edited.get();
     let several = groups.len() > 1;
     let groups = groups
@@ -268,7 +269,7 @@ where
             {move || shows_saved().then(|| view! { <p class="notice notice-info" role="status" data-testid=format!("{name}-saved")>{saved}</p> })}
             {if is_admin {
                 Either::Left(view! {
-                    <button type="submit" class="button-primary" disabled=move || action.pending().get() data-testid=format!("save-{name}")>"Save"</button>
+                    <button type="submit" class="button-primary" disabled=move || saving.get() data-testid=format!("save-{name}")>"Save"</button>
                 })
             } else {
                 Either::Right(view! { <p class="muted small">{admins_only}</p> })

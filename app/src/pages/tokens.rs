@@ -88,6 +88,7 @@ fn TokenForm(
         },
         move |e| errors.refused(e),
     );
+    let creating = create.pending();
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         errors.try_save();
@@ -148,7 +149,7 @@ fn TokenForm(
                 _ => None,
             }}
             {move || errors.general().map(|e| view! { <p class="form-error" role="alert">{e}</p> })}
-            <button type="submit" class="button-primary" disabled=move || create.pending().get() data-testid="create-token">"Create token"</button>
+            <button type="submit" class="button-primary" disabled=move || creating.get() data-testid="create-token">"Create token"</button>
         </form>
     }
 }

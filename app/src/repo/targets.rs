@@ -829,14 +829,17 @@ pub async fn save(
         let parent = find(db, user, pid)
             .await?
             .ok_or(TargetRule::UnknownParent)?;
+        let linker_is_side = parent.side(user).is_some();
+        let closed = parent.row.status.is_closed();
+        // The walk up the parents runs only when the link could otherwise stand.
         let would_cycle = match id {
-            Some(id) => ancestors(db, pid).await?.contains(&id),
-            None => false,
+            Some(id) if linker_is_side && !closed => ancestors(db, pid).await?.contains(&id),
+            _ => false,
         };
         check_parent(&ParentLink {
-            linker_is_side: parent.side(user).is_some(),
+            linker_is_side,
             statement: &parent.row.statement,
-            closed: parent.row.status.is_closed(),
+            closed,
             would_cycle,
             inside: match parent.row.assignee {
                 Assignee::User(u) => fields.assignee == Assignee::User(u),

@@ -180,7 +180,8 @@ fn OpportunityForm(
             Err(e) => feedback.refused(e),
         }
     });
-    let saving = Signal::derive(move || saving_action.pending().get() || deleting.pending().get());
+    let (save_pending, delete_pending) = (saving_action.pending(), deleting.pending());
+    let saving = Signal::derive(move || save_pending.get() || delete_pending.get());
     let save = move || {
         feedback.try_save();
         if !errors.with(Vec::is_empty) {

@@ -217,22 +217,19 @@ fn TargetEditor(
     );
     let navigate = use_navigate();
     type Save = (Option<i64>, Option<i64>, TargetInput, bool);
-    let saving_action = {
+    let saving_action = Action::new(move |(id, version, form, ack): &Save| {
+        let (id, version, form, ack) = (*id, *version, form.clone(), *ack);
         let navigate = navigate.clone();
-        Action::new(move |(id, version, form, ack): &Save| {
-            let (id, version, form, ack) = (*id, *version, form.clone(), *ack);
-            let navigate = navigate.clone();
-            async move {
-                match save_target(id, version, form, ack).await {
-                    Ok(SaveOutcome::Saved(id)) => {
-                        navigate(&format!("/targets/{id}"), Default::default());
-                    }
-                    Ok(SaveOutcome::NeedsAcknowledgement(_)) => needs_ack.set(true),
-                    Err(e) => feedback.refused(e),
+        async move {
+            match save_target(id, version, form, ack).await {
+                Ok(SaveOutcome::Saved(id)) => {
+                    navigate(&format!("/targets/{id}"), Default::default());
                 }
+                Ok(SaveOutcome::NeedsAcknowledgement(_)) => needs_ack.set(true),
+                Err(e) => feedback.refused(e),
             }
-        })
-    };
+        }
+    });
     let saving = saving_action.pending();
     let save = move || {
         feedback.try_save();
