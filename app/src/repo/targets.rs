@@ -653,6 +653,32 @@ async fn insert_event(
     Ok(())
 }
 
+/// Binds the next thirteen arguments of an INSERT or UPDATE: a target's fields, in one order
+/// (statement, metric, value, currency, baseline, start, end, assigned person or unit, parent,
+/// kind, rationale, factors).
+fn bind_fields(query: Sql, f: &TargetFields) -> Sql {
+    query
+        .bind(&f.statement)
+        .bind(f.metric.as_str())
+        .bind(Hundredths::from_decimal(f.value))
+        .bind(f.currency.map(|c| c.to_string()))
+        .bind(f.baseline.and_then(|b| b.to_i64()))
+        .bind(f.period.start())
+        .bind(f.period.end())
+        .bind(match f.assignee {
+            Assignee::User(id) => Some(id),
+            Assignee::Unit(_) => None,
+        })
+        .bind(match f.assignee {
+            Assignee::Unit(id) => Some(id),
+            Assignee::User(_) => None,
+        })
+        .bind(f.parent_id)
+        .bind(f.kind.as_str())
+        .bind(&f.rationale)
+        .bind(f.factors.code())
+}
+
 /// Inserts a target as a draft and its "created" event; answers the new id.
 async fn insert_target(
     tx: &mut Tx,
@@ -661,36 +687,18 @@ async fn insert_target(
     now: DateTime<Utc>,
     comment: Option<&str>,
 ) -> Result<i64, sqlx::Error> {
-    let (id,): (i64,) = sql(
+    let insert = sql(
         "INSERT INTO targets (statement, metric, value_hundredths, currency, baseline, starts_on, \
          ends_on, assignee_user_id, assignee_unit_id, parent_id, kind, rationale, factors, status, \
          version, created_by, created_at, updated_by, updated_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 'draft', 1, $14, $15, $14, $15) \
          RETURNING id",
-    )
-    .bind(&f.statement)
-    .bind(f.metric.as_str())
-    .bind(Hundredths::from_decimal(f.value))
-    .bind(f.currency.map(|c| c.to_string()))
-    .bind(f.baseline.and_then(|b| b.to_i64()))
-    .bind(f.period.start())
-    .bind(f.period.end())
-    .bind(match f.assignee {
-        Assignee::User(id) => Some(id),
-        Assignee::Unit(_) => None,
-    })
-    .bind(match f.assignee {
-        Assignee::Unit(id) => Some(id),
-        Assignee::User(_) => None,
-    })
-    .bind(f.parent_id)
-    .bind(f.kind.as_str())
-    .bind(&f.rationale)
-    .bind(f.factors.code())
-    .bind(user.id)
-    .bind(now)
-    .fetch_one(&mut *tx)
-    .await?;
+    );
+    let (id,): (i64,) = bind_fields(insert, f)
+        .bind(user.id)
+        .bind(now)
+        .fetch_one(&mut *tx)
+        .await?;
     insert_event(tx, id, now, user.id, "created", None, None, None, comment).await?;
     Ok(id)
 }
@@ -857,36 +865,18 @@ pub async fn save(
         (None, _, _) => insert_target(&mut tx, &fields, user, now, None).await?,
         (Some(stored), Some(id), Some(version)) => {
             lock_at_version(&mut tx, user, id, version).await?;
-            sql(
+            let update = sql(
                 "UPDATE targets SET statement = $1, metric = $2, value_hundredths = $3, currency = $4, \
                  baseline = $5, starts_on = $6, ends_on = $7, assignee_user_id = $8, assignee_unit_id = $9, \
                  parent_id = $10, kind = $11, rationale = $12, factors = $13, updated_by = $14, \
                  updated_at = $15, counter_hundredths = NULL, version = version + 1 WHERE id = $16",
-            )
-            .bind(&fields.statement)
-            .bind(fields.metric.as_str())
-            .bind(Hundredths::from_decimal(fields.value))
-            .bind(fields.currency.map(|c| c.to_string()))
-            .bind(fields.baseline.and_then(|b| b.to_i64()))
-            .bind(fields.period.start())
-            .bind(fields.period.end())
-            .bind(match fields.assignee {
-                Assignee::User(id) => Some(id),
-                Assignee::Unit(_) => None,
-            })
-            .bind(match fields.assignee {
-                Assignee::Unit(id) => Some(id),
-                Assignee::User(_) => None,
-            })
-            .bind(fields.parent_id)
-            .bind(fields.kind.as_str())
-            .bind(&fields.rationale)
-            .bind(fields.factors.code())
-            .bind(user.id)
-            .bind(now)
-            .bind(id)
-            .execute(&mut tx)
-            .await?;
+            );
+            bind_fields(update, &fields)
+                .bind(user.id)
+                .bind(now)
+                .bind(id)
+                .execute(&mut tx)
+                .await?;
             let before = described(&fields_of(&stored.row), &stored.row.assignee_name);
             let after = described(&fields, &assignee_name);
             for ((field, old), (_, new)) in before.into_iter().zip(after) {
