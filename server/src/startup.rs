@@ -325,7 +325,8 @@ pub async fn snapshot(
 ) -> Result<String, String> {
     let db = Db::connect(database_url).await.map_err(|e| e.to_string())?;
     let day = day.unwrap_or_else(|| chrono::Utc::now().date_naive());
-    let result = app::service::snapshots::take(&db, day, chrono::Utc::now()).await;
+    let now = chrono::Utc::now();
+    let result = app::service::snapshots::take(&db, day, now.date_naive(), now).await;
     db.close().await;
     let n = result.map_err(|e| format!("the snapshot of {day} failed: {e}"))?;
     Ok(format!("Snapshot of {day}: {n} active targets stored."))

@@ -2,41 +2,30 @@
 //! once per target and day — the history behind the charts and the daily digest — and the
 //! customers flagged with a trend change that day.
 
-use super::{targets, RepoError};
+use super::RepoError;
 use crate::db::{sql, Db};
 use crate::domain::forecast::Health;
 use crate::domain::turnover::Direction;
-use crate::domain::{Hundredths, Scope};
-use crate::model::customers::CustomerFilter;
-use crate::model::targets::SnapshotPoint;
+use crate::domain::Hundredths;
+use crate::model::customers::CustomerList;
+use crate::model::targets::{SnapshotPoint, TargetRow};
 use chrono::{DateTime, NaiveDate, Utc};
 use std::collections::HashMap;
 
-/// Takes the snapshot of `day` (today, or a missed day later): computes every active target
-/// as it stood at the end of that day, then stores them in one transaction. Running it again
-/// for the same day replaces that day's rows — still one row per target and day. Answers the
-/// number of targets stored.
-#[tracing::instrument(skip(db), err)]
-pub async fn take(
+/// Stores the snapshot of `day`: the active targets as they stood at the end of that day and
+/// the customers flagged with a trend change, in one transaction. Storing the same day again
+/// replaces that day's rows — still one row per target and day. Answers the number of targets
+/// stored. (`service::snapshots::take` computes what goes in.)
+#[tracing::instrument(skip(db, rows, flagged), err)]
+pub async fn store(
     db: &Db,
     day: NaiveDate,
-    today: NaiveDate,
+    rows: &[TargetRow],
+    flagged: &CustomerList,
     now: DateTime<Utc>,
 ) -> Result<usize, RepoError> {
-    // Compute first: the write transaction holds SQLite's write lock only for the inserts.
-    let rows = targets::active_on(db, day, today).await?;
-    let rule = super::settings::trend_rule(db).await?;
-    let flagged = super::customers::list(
-        db,
-        &Scope::All,
-        &CustomerFilter::trends(day),
-        day,
-        rule,
-        None,
-    )
-    .await?;
     let mut tx = db.begin_write().await?;
-    for row in &rows {
+    for row in rows {
         let Some(outlook) = &row.outlook else {
             continue;
         };

@@ -3,6 +3,8 @@
 
 use super::Error;
 use crate::db::Db;
+use crate::domain::Scope;
+use crate::model::customers::CustomerFilter;
 use crate::repo;
 use chrono::{DateTime, NaiveDate, Utc};
 
@@ -13,11 +15,24 @@ pub async fn catch_up(db: &Db, now: DateTime<Utc>) -> Result<Option<usize>, Erro
     if repo::snapshots::taken(db, today).await? {
         return Ok(None);
     }
-    take(db, today, now).await.map(Some)
+    take(db, today, today, now).await.map(Some)
 }
 
-/// Takes the snapshot of `day` (replacing that day's rows if it was taken).
+/// Takes the snapshot of `day` (today, or a missed day later, as of `today`): computes every
+/// active target as it stood at the end of that day and the customers flagged with a trend
+/// change, then stores them (replacing that day's rows if it was taken). Answers the number of
+/// targets stored.
 #[tracing::instrument(skip(db))]
-pub async fn take(db: &Db, day: NaiveDate, now: DateTime<Utc>) -> Result<usize, Error> {
-    Ok(repo::snapshots::take(db, day, now.date_naive(), now).await?)
+pub async fn take(
+    db: &Db,
+    day: NaiveDate,
+    today: NaiveDate,
+    now: DateTime<Utc>,
+) -> Result<usize, Error> {
+    // Compute first: the write transaction holds SQLite's write lock only for the inserts.
+    let rows = repo::targets::active_on(db, day, today).await?;
+    let rule = repo::settings::trend_rule(db).await?;
+    let trends = CustomerFilter::trends(day);
+    let flagged = repo::customers::list(db, &Scope::All, &trends, day, rule, None).await?;
+    Ok(repo::snapshots::store(db, day, &rows, &flagged, now).await?)
 }

@@ -33,6 +33,8 @@ pub enum DemoError {
     NotEmpty(i64),
     #[error(transparent)]
     Repo(#[from] RepoError),
+    #[error(transparent)]
+    Snapshot(#[from] app::service::Error),
     #[error("cannot hash the demo password: {0}")]
     Hash(String),
 }
@@ -86,7 +88,7 @@ pub async fn load_into_empty(db: &Db, today: NaiveDate) -> Result<DemoSummary, D
     // Two weeks of daily snapshots, so status histories and the first digest have a past.
     let now = Utc::now();
     for back in (1..=HISTORY_DAYS).rev() {
-        repo::snapshots::take(db, today - Duration::days(back), today, now).await?;
+        app::service::snapshots::take(db, today - Duration::days(back), today, now).await?;
     }
     Ok(summarise(&company))
 }

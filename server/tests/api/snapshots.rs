@@ -38,7 +38,7 @@ async fn the_snapshot_stores_one_row_per_target_and_day(backend: Backend) {
     // Taken twice for today (the start-up catch-up and the admin's command, say) and once
     // for yesterday: one row per active target and day, drafts left out.
     for day in [today, today, yesterday] {
-        let stored = app::repo::snapshots::take(&app.db, day, today, now)
+        let stored = app::service::snapshots::take(&app.db, day, today, now)
             .await
             .expect("snapshot");
         assert_eq!(stored, 2, "the two agreed targets on {day}");
@@ -96,7 +96,7 @@ async fn the_digest_shows_what_changed_since_the_last_snapshot(backend: Backend)
     .await;
     let (today, now) = (Utc::now().date_naive(), Utc::now());
     let yesterday = today - Duration::days(1);
-    app::repo::snapshots::take(&app.db, yesterday, today, now)
+    app::service::snapshots::take(&app.db, yesterday, today, now)
         .await
         .unwrap();
 
