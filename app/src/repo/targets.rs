@@ -679,6 +679,20 @@ fn bind_fields(query: Sql, f: &TargetFields) -> Sql {
         .bind(f.factors.code())
 }
 
+/// Records a changed field (its old and new value as the timeline shows them) inside the
+/// transaction that changes it.
+async fn insert_change(
+    tx: &mut Tx,
+    id: i64,
+    now: DateTime<Utc>,
+    by: i64,
+    field: &str,
+    old: Option<&str>,
+    new: Option<&str>,
+) -> Result<(), sqlx::Error> {
+    insert_event(tx, id, now, by, "changed", Some(field), old, new, None).await
+}
+
 /// Inserts a target as a draft and its "created" event; answers the new id.
 async fn insert_target(
     tx: &mut Tx,
@@ -881,16 +895,14 @@ pub async fn save(
             let after = described(&fields, &assignee_name);
             for ((field, old), (_, new)) in before.into_iter().zip(after) {
                 if old != new {
-                    insert_event(
+                    insert_change(
                         &mut tx,
                         id,
                         now,
                         user.id,
-                        "changed",
-                        Some(field),
+                        field,
                         Some(old.as_str()),
                         Some(new.as_str()),
-                        None,
                     )
                     .await?;
                 }
@@ -899,15 +911,13 @@ pub async fn save(
             // target must be proposed again.
             if let Some(counter) = stored.row.counter_value {
                 let old = exact_value(stored.row.metric, counter, stored.row.currency);
-                insert_event(
+                insert_change(
                     &mut tx,
                     id,
                     now,
                     user.id,
-                    "changed",
-                    Some("counter-value"),
+                    "counter-value",
                     Some(old.as_str()),
-                    None,
                     None,
                 )
                 .await?;
@@ -919,16 +929,14 @@ pub async fn save(
     let warnings = report.warnings();
     if !warnings.is_empty() {
         let joined = warnings.join(" · ");
-        insert_event(
+        insert_change(
             &mut tx,
             id,
             now,
             user.id,
-            "changed",
-            Some("acknowledged warnings"),
+            "acknowledged warnings",
             None,
             Some(joined.as_str()),
-            None,
         )
         .await?;
     }
@@ -1021,32 +1029,28 @@ pub async fn transition(
     .await?;
     if let Some(counter) = counter_value {
         let new = exact_value(row.metric, counter, row.currency);
-        insert_event(
+        insert_change(
             &mut tx,
             id,
             now,
             user.id,
-            "changed",
-            Some("counter-value"),
+            "counter-value",
             None,
             Some(new.as_str()),
-            None,
         )
         .await?;
     }
     if value != row.value {
         let old = exact_value(row.metric, row.value, row.currency);
         let new = exact_value(row.metric, value, row.currency);
-        insert_event(
+        insert_change(
             &mut tx,
             id,
             now,
             user.id,
-            "changed",
-            Some("value"),
+            "value",
             Some(old.as_str()),
             Some(new.as_str()),
-            None,
         )
         .await?;
     }
