@@ -4,7 +4,7 @@
 
 use crate::db::Db;
 use crate::error::AppError;
-use crate::model::auth::SessionUser;
+use crate::model::auth::{ClientAddress, SessionUser, SignedIn};
 use crate::state::AppState;
 use axum::Extension;
 use leptos::prelude::*;
@@ -13,6 +13,8 @@ use tower_sessions::Session;
 
 /// The session key holding the signed-in user's id.
 pub const USER_ID_KEY: &str = "user_id";
+/// The session key holding the user's session epoch when the session began.
+pub const EPOCH_KEY: &str = "epoch";
 
 /// Runs a server function body; on error, sets the HTTP status the error stands for.
 pub async fn respond<T>(body: impl Future<Output = Result<T, AppError>>) -> Result<T, AppError> {
@@ -21,6 +23,12 @@ pub async fn respond<T>(body: impl Future<Output = Result<T, AppError>>) -> Resu
         if let Some(options) = use_context::<leptos_axum::ResponseOptions>() {
             if let Ok(status) = axum::http::StatusCode::from_u16(err.status()) {
                 options.set_status(status);
+            }
+            if let AppError::TooManyAttempts { retry_after_secs } = err {
+                options.insert_header(
+                    axum::http::header::RETRY_AFTER,
+                    axum::http::HeaderValue::from(*retry_after_secs),
+                );
             }
         }
     }
@@ -49,14 +57,29 @@ async fn session() -> Result<Session, AppError> {
     })
 }
 
-pub async fn start_session(user_id: i64) -> Result<(), AppError> {
+pub async fn start_session(signed_in: SignedIn) -> Result<(), AppError> {
     let session = session().await?;
     // A new id on sign-in, so a session id planted before it is worth nothing.
     session.cycle_id().await.map_err(session_error)?;
     session
-        .insert(USER_ID_KEY, user_id)
+        .insert(USER_ID_KEY, signed_in.user_id)
+        .await
+        .map_err(session_error)?;
+    session
+        .insert(EPOCH_KEY, signed_in.epoch)
         .await
         .map_err(session_error)
+}
+
+/// Where the request comes from, as the server put it on the request.
+pub async fn client_address() -> Result<String, AppError> {
+    leptos_axum::extract::<Extension<ClientAddress>>()
+        .await
+        .map(|Extension(ClientAddress(address))| address)
+        .map_err(|e| {
+            tracing::error!(error = %e, "client address missing from the request");
+            AppError::Internal
+        })
 }
 
 pub async fn end_session() -> Result<(), AppError> {
@@ -68,13 +91,27 @@ fn session_error(e: tower_sessions::session::Error) -> AppError {
     AppError::Internal
 }
 
-/// Where to go after signing in: only paths inside Pacer, never another site.
+/// Where to go after signing in: only paths inside Pacer, never another site. A browser
+/// drops tabs and newlines from a URL and reads `\\` as `/`, so `/\t/evil.example` would
+/// leave Pacer: anything with a control character, a backslash, an encoded slash or
+/// backslash in the path, or two slashes at the start goes to the dashboard instead, and what is kept is
+/// visible ASCII only, so it is always a valid `Location` header.
 pub fn safe_next(next: Option<&str>) -> String {
-    match next {
-        Some(path) if path.starts_with('/') && !path.starts_with("//") && !path.contains('\\') => {
-            path.to_string()
-        }
-        _ => "/".to_string(),
+    let Some(path) = next else {
+        return "/".to_string();
+    };
+    // Encoded slashes only matter before the query: `?q=a%2Fb` is a search, not a host.
+    let lower = path.split('?').next().unwrap_or("").to_ascii_lowercase();
+    let refused = !path.starts_with('/')
+        || path.starts_with("//")
+        || path.bytes().any(|b| !(0x21..0x7f).contains(&b) || b == b'\\')
+        || ["%2f", "%5c", "%09", "%0a", "%0d", "%00"]
+            .iter()
+            .any(|encoded| lower.contains(encoded));
+    if refused {
+        "/".to_string()
+    } else {
+        path.to_string()
     }
 }
 
@@ -88,5 +125,21 @@ mod tests {
         assert_eq!(safe_next(Some("//evil.example")), "/");
         assert_eq!(safe_next(Some("https://evil.example")), "/");
         assert_eq!(safe_next(None), "/");
+        for evil in [
+            "/\t/evil.example",
+            "/\n/evil.example",
+            "\\\\evil.example",
+            "/\\evil.example",
+            "/%2F%2Fevil.example",
+            "/%2f/evil.example",
+            "/%5C%5Cevil.example",
+            "/ok\r\nSet-Cookie: x=1",
+            "/caf\u{e9}",
+            "",
+        ] {
+            assert_eq!(safe_next(Some(evil)), "/", "{evil:?}");
+        }
+        assert_eq!(safe_next(Some("/targets/3?tab=history")), "/targets/3?tab=history");
+        assert_eq!(safe_next(Some("/customers?q=a%2Fb")), "/customers?q=a%2Fb");
     }
 }

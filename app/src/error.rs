@@ -12,7 +12,7 @@ pub enum AppError {
     #[error("The e-mail address or password is wrong.")]
     BadCredentials,
     #[error(
-        "Too many failed sign-ins for this e-mail address. Try again in {retry_after_secs} s."
+        "Too many sign-in attempts from here. Try again in {retry_after_secs} s."
     )]
     TooManyAttempts { retry_after_secs: i64 },
     #[error("You do not have access to this {0}.")]

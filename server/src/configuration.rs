@@ -17,6 +17,11 @@ pub struct Settings {
     /// Requests per second each API token may make, with the burst it may save up
     /// (`PACER_API_RATE`, `PACER_API_BURST`); over it, 429 with `Retry-After`.
     pub api_rate: ApiRate,
+    /// Count sign-in attempts by the address in `X-Forwarded-For` (its last entry, the one
+    /// the proxy in front of Pacer added) instead of the connection's
+    /// (`PACER_TRUST_FORWARDED=on`; only behind a proxy that sets it, or anyone can pose as
+    /// any address).
+    pub trust_forwarded: bool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -70,6 +75,7 @@ impl Settings {
                 per_second: count("PACER_API_RATE", DEFAULT_API_RATE.per_second)?,
                 burst: count("PACER_API_BURST", DEFAULT_API_RATE.burst)?,
             },
+            trust_forwarded: flag("PACER_TRUST_FORWARDED", false)?,
         })
     }
 }

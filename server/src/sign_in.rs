@@ -4,8 +4,8 @@
 //! (`Authorization: Bearer pacer_…`): it becomes the same [`SessionUser`], so one scoping
 //! function serves people and tokens alike, and each token is held to its rate limit.
 
-use app::auth::USER_ID_KEY;
-use app::model::auth::SessionUser;
+use app::auth::{EPOCH_KEY, USER_ID_KEY};
+use app::model::auth::{SessionUser, SignedIn};
 use app::state::AppState;
 use axum::extract::{Request, State};
 use axum::http::StatusCode;
@@ -121,14 +121,22 @@ pub async fn require_sign_in(
 }
 
 async fn signed_in_user(state: &AppState, session: &Session) -> Option<SessionUser> {
-    let user_id = match session.get::<i64>(USER_ID_KEY).await {
-        Ok(id) => id?,
+    let read = async {
+        let user_id = session.get::<i64>(USER_ID_KEY).await?;
+        let epoch = session.get::<i64>(EPOCH_KEY).await?;
+        Ok::<_, tower_sessions::session::Error>(user_id.map(|user_id| SignedIn {
+            user_id,
+            epoch: epoch.unwrap_or(0),
+        }))
+    };
+    let signed_in = match read.await {
+        Ok(found) => found?,
         Err(e) => {
             tracing::warn!(error = %e, "unreadable session");
             return None;
         }
     };
-    match app::service::sessions::user(&state.db, user_id).await {
+    match app::service::sessions::user(&state.db, signed_in).await {
         Ok(user) => user,
         Err(e) => {
             tracing::error!(error = %e, "loading the signed-in user failed");

@@ -97,8 +97,12 @@ impl Application {
     }
 
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        axum::serve(self.listener, self.router)
-            .with_graceful_shutdown(async {
+        axum::serve(
+            self.listener,
+            self.router
+                .into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(async {
                 let _ = tokio::signal::ctrl_c().await;
             })
             .await?;
@@ -115,6 +119,19 @@ fn router(settings: &Settings, db: Db, sessions: DbSessionStore) -> Router {
     };
     let routes = generate_route_list(App);
 
+    // Old sign-in failures are pruned hourly, as expired sessions are.
+    let prune_db = state.db.clone();
+    tokio::spawn(async move {
+        let mut hourly = tokio::time::interval(tokio::time::Duration::from_secs(3600));
+        loop {
+            hourly.tick().await;
+            match app::service::sessions::prune_failures(&prune_db, chrono::Utc::now()).await {
+                Ok(n) if n > 0 => tracing::info!(pruned = n, "old sign-in failures pruned"),
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "pruning sign-in failures failed"),
+            }
+        }
+    });
     // Expired sessions are removed hourly; the task ends with the process.
     tokio::spawn(
         tower_sessions::session_store::ExpiredDeletion::continuously_delete_expired(
@@ -156,6 +173,10 @@ fn router(settings: &Settings, db: Db, sessions: DbSessionStore) -> Router {
             require_sign_in,
         ))
         .layer(session_layer)
+        .layer(middleware::from_fn_with_state(
+            settings.trust_forwarded,
+            client_address,
+        ))
         // Pages, wasm and board data compress well; a moved card's few hundred bytes of JSON
         // are not worth the CPU (measured in BENCHMARKS.md, pipeline load).
         // The import's progress stream is not compressed: a compressor holds lines back.
@@ -165,6 +186,32 @@ fn router(settings: &Settings, db: Db, sessions: DbSessionStore) -> Router {
             )),
         )
         .with_state(state)
+}
+
+/// Puts where the request comes from on it ([`app::model::auth::ClientAddress`]): the
+/// connection's address, or the last `X-Forwarded-For` entry when the proxy is trusted.
+async fn client_address(
+    axum::extract::State(trust_forwarded): axum::extract::State<bool>,
+    mut request: axum::extract::Request,
+    next: middleware::Next,
+) -> axum::response::Response {
+    let forwarded = trust_forwarded
+        .then(|| request.headers().get("x-forwarded-for"))
+        .flatten()
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.rsplit(',').next())
+        .and_then(|last| last.trim().parse::<std::net::IpAddr>().ok());
+    let peer = request
+        .extensions()
+        .get::<axum::extract::ConnectInfo<SocketAddr>>()
+        .map(|info| info.0.ip());
+    let address = forwarded
+        .or(peer)
+        .map_or_else(|| "unknown".to_string(), |ip| ip.to_string());
+    request
+        .extensions_mut()
+        .insert(app::model::auth::ClientAddress(address));
+    next.run(request).await
 }
 
 /// Names the browser code this server serves: a hash of its wasm ("dev" without one). Pages

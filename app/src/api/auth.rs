@@ -11,8 +11,10 @@ pub async fn login(email: String, password: String, next: Option<String>) -> Res
     use crate::service::sessions;
     auth::respond(async move {
         let db = auth::db()?;
-        let user_id = sessions::sign_in(&db, &email, &password, chrono::Utc::now()).await?;
-        auth::start_session(user_id).await?;
+        let client = auth::client_address().await?;
+        let signed_in =
+            sessions::sign_in(&db, &email, &password, &client, chrono::Utc::now()).await?;
+        auth::start_session(signed_in).await?;
         leptos_axum::redirect(&auth::safe_next(next.as_deref()));
         Ok(())
     })

@@ -21,3 +21,17 @@ impl SessionUser {
         Scope::for_user(self.id, self.role, &self.unit_path)
     }
 }
+
+/// Where a request comes from, as the sign-in throttle counts it: the peer's IP address, or
+/// the address a trusted proxy forwarded (`PACER_TRUST_FORWARDED=on`). Put on every request by
+/// the server.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ClientAddress(pub String);
+
+/// A session: whose it is and the user's session epoch when it began. Raising the epoch
+/// (new password, deactivation) ends every session that carries an older one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SignedIn {
+    pub user_id: i64,
+    pub epoch: i64,
+}

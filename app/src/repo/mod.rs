@@ -9,7 +9,7 @@ pub mod customers;
 pub mod dashboard;
 pub mod forecast;
 pub mod import;
-pub mod login_failures;
+pub mod sign_in_failures;
 pub mod metrics;
 pub mod opportunities;
 pub mod pipeline;

@@ -12,6 +12,7 @@ struct SessionUserRow {
     unit_id: i64,
     unit_name: String,
     unit_path: String,
+    session_epoch: i64,
 }
 
 impl TryFrom<SessionUserRow> for SessionUser {
@@ -30,26 +31,42 @@ impl TryFrom<SessionUserRow> for SessionUser {
 }
 
 const SESSION_USER_SELECT: &str = "SELECT u.id, u.name, u.email, u.role, \
-     o.id AS unit_id, o.name AS unit_name, o.path AS unit_path \
+     o.id AS unit_id, o.name AS unit_name, o.path AS unit_path, u.session_epoch \
      FROM users u JOIN org_units o ON o.id = u.org_unit_id";
 
-/// The signed-in user as every request sees it: identity, role and place in the org tree.
+/// The signed-in user as every request sees it (identity, role and place in the org tree),
+/// with their session epoch; `None` for a deactivated user.
 #[tracing::instrument(skip(db), err)]
-pub async fn find_session_user(db: &Db, user_id: i64) -> Result<Option<SessionUser>, RepoError> {
-    let row: Option<SessionUserRow> = sql(format!("{SESSION_USER_SELECT} WHERE u.id = $1"))
-        .bind(user_id)
-        .fetch_optional(db)
-        .await?;
-    row.map(SessionUser::try_from).transpose()
+pub async fn find_session_user(
+    db: &Db,
+    user_id: i64,
+) -> Result<Option<(SessionUser, i64)>, RepoError> {
+    let row: Option<SessionUserRow> = sql(format!(
+        "{SESSION_USER_SELECT} WHERE u.id = $1 AND u.deactivated_at IS NULL"
+    ))
+    .bind(user_id)
+    .fetch_optional(db)
+    .await?;
+    row.map(|row| {
+        let epoch = row.session_epoch;
+        SessionUser::try_from(row).map(|user| (user, epoch))
+    })
+    .transpose()
 }
 
-/// A user's id and password hash, for signing in.
+/// An active user's id, session epoch and password hash, for signing in.
 #[tracing::instrument(skip(db), err)]
-pub async fn find_credentials(db: &Db, email: &Email) -> Result<Option<(i64, String)>, RepoError> {
-    Ok(sql("SELECT id, password_hash FROM users WHERE email = $1")
-        .bind(email.as_str())
-        .fetch_optional(db)
-        .await?)
+pub async fn find_credentials(
+    db: &Db,
+    email: &Email,
+) -> Result<Option<(i64, i64, String)>, RepoError> {
+    Ok(sql(
+        "SELECT id, session_epoch, password_hash FROM users \
+         WHERE email = $1 AND deactivated_at IS NULL",
+    )
+    .bind(email.as_str())
+    .fetch_optional(db)
+    .await?)
 }
 
 #[tracing::instrument(skip(db), err)]

@@ -148,7 +148,7 @@ async fn check_references(
         return Err(AppError::invalid("owner_id", only).into());
     }
     let owner_user = repo::users::find_session_user(db, owner).await?;
-    if !owner_user.is_some_and(|u| scope.allows(owner, &u.unit_path)) {
+    if !owner_user.is_some_and(|(u, _)| scope.allows(owner, &u.unit_path)) {
         let choose = "choose someone in your part of the organisation";
         return Err(AppError::invalid("owner_id", choose).into());
     }

@@ -83,13 +83,14 @@ pub async fn create_for(
 ) -> Result<CreatedToken, String> {
     let email = Email::parse(email).map_err(|e| e.to_string())?;
     let unknown = || format!("there is no user {}", email.as_str());
-    let (id, _) = repo::users::find_credentials(db, &email)
+    let (id, _, _) = repo::users::find_credentials(db, &email)
         .await
         .map_err(|e| e.to_string())?
         .ok_or_else(unknown)?;
     let user = repo::users::find_session_user(db, id)
         .await
         .map_err(|e| e.to_string())?
+        .map(|(user, _)| user)
         .ok_or_else(unknown)?;
     let request = TokenRequest::parse(
         Role::Admin,

@@ -49,6 +49,7 @@ async fn user(app: &TestApp, id: i64) -> SessionUser {
         .await
         .unwrap()
         .unwrap()
+        .0
 }
 
 async fn token(

@@ -118,6 +118,8 @@ impl TestApp {
             secure_cookie: false,
             max_body_bytes: server::configuration::DEFAULT_MAX_BODY_BYTES,
             api_rate: server::configuration::DEFAULT_API_RATE,
+            // Tests pose as several clients by the header.
+            trust_forwarded: true,
         };
         let mut settings = settings;
         configure(&mut settings);
