@@ -39,6 +39,20 @@ enum Command {
     /// Create an API token that acts as the user with this e-mail address, with their role
     /// over their part of the organisation, and print it (it is shown only this once).
     /// Tokens with another role or scope are made on the settings page.
+    /// Create the company and its first administrator in an empty database, asking for the
+    /// password (or reading PACER_ADMIN_PASSWORD). Refused once anyone is set up: further
+    /// people are added by an administrator in Pacer.
+    CreateAdmin {
+        /// The company's name, the root of the organisation.
+        #[arg(long)]
+        company: String,
+        /// The administrator's name.
+        #[arg(long)]
+        name: String,
+        /// The administrator's e-mail address: their sign-in.
+        #[arg(long)]
+        email: String,
+    },
     ApiToken {
         /// The user the token acts as.
         #[arg(long)]
@@ -59,6 +73,11 @@ async fn main() -> ExitCode {
         Command::Snapshot { date } => snapshot(date).await,
         Command::Import { kind, file } => import(&kind, &file).await,
         Command::ApiToken { email, name } => api_token(&email, &name).await,
+        Command::CreateAdmin {
+            company,
+            name,
+            email,
+        } => create_admin(company, name, email).await,
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -107,5 +126,29 @@ async fn api_token(email: &str, name: &str) -> Result<(), String> {
     let settings = Settings::from_env().map_err(|e| e.to_string())?;
     let token = startup::api_token(&settings.database_url, email, name).await?;
     println!("{token}");
+    Ok(())
+}
+
+async fn create_admin(company: String, name: String, email: String) -> Result<(), String> {
+    let settings = Settings::from_env().map_err(|e| e.to_string())?;
+    let (password, confirm) = match std::env::var("PACER_ADMIN_PASSWORD") {
+        Ok(password) => (password.clone(), password),
+        Err(_) => {
+            let password = rpassword::prompt_password("Password for the administrator: ")
+                .map_err(|e| format!("cannot read the password: {e}"))?;
+            let confirm = rpassword::prompt_password("The same password again: ")
+                .map_err(|e| format!("cannot read the password: {e}"))?;
+            (password, confirm)
+        }
+    };
+    let form = app::service::setup::FirstAdmin {
+        company,
+        name,
+        email,
+        password,
+        confirm,
+    };
+    let summary = startup::create_admin(&settings.database_url, &form).await?;
+    println!("{summary}");
     Ok(())
 }

@@ -145,12 +145,22 @@ async fn signed_in_user(state: &AppState, session: &Session) -> Option<SessionUs
     }
 }
 
-/// What anyone may fetch: the sign-in page and its server function, health, and static files
-/// (the wasm, CSS and icons the sign-in page itself needs).
+/// What anyone may fetch: the sign-in page, the first start's setup page and the page that
+/// sets a password from a one-time link (each with its server functions, which check the
+/// link), health, and static files (the wasm, CSS and icons those pages need).
 fn is_public(path: &str) -> bool {
     matches!(
         path,
-        "/login" | "/api/login" | "/healthz" | "/api/v1/openapi.json" | "/api/v1/docs"
+        "/login"
+            | "/api/login"
+            | "/setup"
+            | "/api/setup"
+            | "/password"
+            | "/api/password_link_holder"
+            | "/api/set_password"
+            | "/healthz"
+            | "/api/v1/openapi.json"
+            | "/api/v1/docs"
     ) || path.starts_with("/pkg/")
         || (!path.starts_with("/api/")
             && path

@@ -22,6 +22,8 @@ pub enum StartupError {
     Database(#[from] ConnectError),
     #[error("cannot prepare the session store: {0}")]
     Sessions(sqlx::Error),
+    #[error("cannot prepare the first start's setup link: {0}")]
+    Setup(String),
     #[error("cannot load the demo company: {0}")]
     Demo(#[from] demo::DemoError),
     #[error("cannot listen on {addr}: {source}")]
@@ -37,6 +39,7 @@ pub struct Application {
     port: u16,
     db: Db,
     demo: Option<demo::DemoSummary>,
+    setup_link: Option<app::model::people::IssuedLink>,
 }
 
 impl Application {
@@ -49,6 +52,11 @@ impl Application {
         } else {
             None
         };
+        // A real installation's first start: one link, printed below, creates the company
+        // and its first admin. Nobody can sign in before that.
+        let setup_link = app::service::setup::link(&db, chrono::Utc::now())
+            .await
+            .map_err(|e| StartupError::Setup(e.to_string()))?;
         let sessions = DbSessionStore::new(&db)
             .await
             .map_err(StartupError::Sessions)?;
@@ -69,6 +77,7 @@ impl Application {
             port,
             db,
             demo,
+            setup_link,
         })
     }
 
@@ -80,6 +89,11 @@ impl Application {
         &self.db
     }
 
+    /// The first start's setup link (path and query), when nobody is set up yet.
+    pub fn setup_link(&self) -> Option<&str> {
+        self.setup_link.as_ref().map(|l| l.path.as_str())
+    }
+
     /// The lines a person starting Pacer needs: where it is and how to sign in.
     pub fn print_welcome(&self) {
         println!(
@@ -87,6 +101,14 @@ impl Application {
             self.port,
             self.db.backend()
         );
+        if let Some(link) = &self.setup_link {
+            println!(
+                "Nobody is set up yet. Open this link once to create the company and its first \
+                 administrator (or run `server create-admin`):\n  http://127.0.0.1:{}{}",
+                self.port, link.path
+            );
+            return;
+        }
         match &self.demo {
             Some(summary) => println!("{summary}"),
             None => println!(
@@ -442,4 +464,20 @@ pub async fn api_token(database_url: &str, email: &str, name: &str) -> Result<St
         .map(|created| created.token);
     db.close().await;
     result
+}
+
+/// `server create-admin`: the company and its first admin, in an empty database only.
+pub async fn create_admin(
+    database_url: &str,
+    form: &app::service::setup::FirstAdmin,
+) -> Result<String, String> {
+    let db = Db::connect(database_url).await.map_err(|e| e.to_string())?;
+    let result = app::service::setup::complete(&db, None, form, chrono::Utc::now()).await;
+    db.close().await;
+    result.map_err(|e| app::error::AppError::from(e).to_string())?;
+    Ok(format!(
+        "{} is set up with {} as its administrator. Start Pacer and sign in.",
+        form.company.trim(),
+        form.email.trim()
+    ))
 }

@@ -7,6 +7,7 @@ pub mod check_ins;
 pub mod customers;
 pub mod dashboard;
 pub mod imports;
+pub mod people;
 pub mod pipeline;
 pub mod targets;
 pub mod tokens;

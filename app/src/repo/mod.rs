@@ -12,6 +12,8 @@ pub mod import;
 pub mod sign_in_failures;
 pub mod metrics;
 pub mod opportunities;
+pub mod people;
+pub mod links;
 pub mod pipeline;
 pub mod scope;
 pub mod seed;
@@ -81,6 +83,7 @@ pub enum Entity {
     Customer,
     CheckIn,
     ApiToken,
+    Person,
 }
 
 impl Entity {
@@ -92,6 +95,7 @@ impl Entity {
             Entity::Customer => "customer",
             Entity::CheckIn => "check-in",
             Entity::ApiToken => "API token",
+            Entity::Person => "person",
         }
     }
 }

@@ -60,7 +60,10 @@ struct ResolveRow {
     unit_path: String,
 }
 
-/// The user a presented token acts as, or `None` for an unknown or revoked token.
+/// The user a presented token acts as, or `None` for an unknown or revoked token. A token
+/// never outlives its creator's rights: it stops when the person it acts as or its creator
+/// is deactivated, and when its creator no longer holds its role over its part of the
+/// organisation (demoted, or moved out of it).
 pub async fn resolve(db: &Db, token: &str) -> Result<Option<TokenUser>, RepoError> {
     if !token.starts_with(PREFIX) || token.len() > 128 {
         return Ok(None);
@@ -78,7 +81,14 @@ pub async fn resolve(db: &Db, token: &str) -> Result<Option<TokenUser>, RepoErro
         "SELECT t.id, t.name, t.role, t.user_id, u.email, o.id AS unit_id, o.name AS unit_name, \
          o.path AS unit_path FROM api_tokens t JOIN users u ON u.id = t.user_id \
          JOIN org_units o ON o.id = t.org_unit_id \
-         WHERE t.token_hash = $1 AND t.revoked_at IS NULL",
+         JOIN org_units uo ON uo.id = u.org_unit_id \
+         JOIN users c ON c.id = t.created_by JOIN org_units co ON co.id = c.org_unit_id \
+         WHERE t.token_hash = $1 AND t.revoked_at IS NULL \
+         AND u.deactivated_at IS NULL AND c.deactivated_at IS NULL AND ( \
+           c.role = 'admin' \
+           OR (c.role = 'manager' AND t.role <> 'admin' \
+               AND o.path LIKE co.path || '%' AND uo.path LIKE co.path || '%') \
+           OR (c.role = 'rep' AND t.role = 'rep' AND t.user_id = c.id))",
     )
     .bind(&key)
     .fetch_optional(db)
@@ -292,5 +302,13 @@ mod tests {
             hash("abc"),
             "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
         );
+    }
+}
+
+/// Drops every kept resolution in this process: someone's role, unit or standing changed, and
+/// the tokens they made or act as must be judged afresh on their next request.
+pub fn forget_resolutions() {
+    if let Ok(mut cache) = CACHE.lock() {
+        cache.clear();
     }
 }
