@@ -1,6 +1,6 @@
 use crate::components::layout::AppLayout;
 use crate::pages::{
-    BoardPage, CheckInPage, CustomerPage, CustomersPage, DashboardPage, EditTargetPage, ImportPage,
+    AccountPage, OrganisationPage, PasswordPage, PeoplePage, SetupPage, BoardPage, CheckInPage, CustomerPage, CustomersPage, DashboardPage, EditTargetPage, ImportPage,
     LoginPage, NewTargetPage, NotFoundPage, SettingsPage, StagesPage, TargetPage, TargetsPage,
     TeamCheckInsPage,
 };
@@ -41,6 +41,9 @@ lazy_page!(ImportRoute, ImportPage);
 lazy_page!(CheckInRoute, CheckInPage);
 lazy_page!(TeamCheckInsRoute, TeamCheckInsPage);
 lazy_page!(SettingsRoute, SettingsPage);
+lazy_page!(OrganisationRoute, OrganisationPage);
+lazy_page!(PeopleRoute, PeoplePage);
+lazy_page!(AccountRoute, AccountPage);
 
 /// Registers the service worker (public/sw.js) and gives the page a way to have what it has
 /// loaded kept for offline use: `pacerKeepOffline()` resolves once the worker holds it all.
@@ -106,6 +109,8 @@ pub fn App() -> impl IntoView {
         <Router>
             <Routes fallback=NotFoundPage>
                 <Route path=path!("/login") view=LoginPage />
+                <Route path=path!("/setup") view=SetupPage />
+                <Route path=path!("/password") view=PasswordPage />
                 <ParentRoute path=path!("") view=AppLayout>
                     <Route path=path!("") view={Lazy::<DashboardRoute>::new()} />
                     <Route path=path!("board") view={Lazy::<BoardRoute>::new()} />
@@ -120,6 +125,9 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("check-in") view={Lazy::<CheckInRoute>::new()} />
                     <Route path=path!("check-ins") view={Lazy::<TeamCheckInsRoute>::new()} />
                     <Route path=path!("settings") view={Lazy::<SettingsRoute>::new()} />
+                    <Route path=path!("admin/organisation") view={Lazy::<OrganisationRoute>::new()} />
+                    <Route path=path!("admin/people") view={Lazy::<PeopleRoute>::new()} />
+                    <Route path=path!("account") view={Lazy::<AccountRoute>::new()} />
                 </ParentRoute>
             </Routes>
         </Router>

@@ -56,8 +56,8 @@ pub async fn add_person(
     name: String,
     email: String,
     role: String,
-    unit: Option<i64>,
-    manager: Option<i64>,
+    unit: String,
+    manager: String,
 ) -> Result<AddedPerson, AppError> {
     use crate::service::people::{self, PersonForm};
     super::signed_in("add_person", |c| async move {
@@ -65,8 +65,8 @@ pub async fn add_person(
             name,
             email,
             role,
-            unit_id: unit,
-            manager_id: manager,
+            unit_id: chosen("unit", &unit)?,
+            manager_id: chosen("manager", &manager)?,
         };
         people::add_person(&c.db, &c.user, &form, chrono::Utc::now()).await
     })
@@ -78,8 +78,8 @@ pub async fn change_person(
     person: i64,
     name: String,
     role: String,
-    unit: Option<i64>,
-    manager: Option<i64>,
+    unit: String,
+    manager: String,
 ) -> Result<(), AppError> {
     use crate::service::people::{self, PersonForm};
     super::signed_in("change_person", |c| async move {
@@ -87,8 +87,8 @@ pub async fn change_person(
             name,
             email: String::new(),
             role,
-            unit_id: unit,
-            manager_id: manager,
+            unit_id: chosen("unit", &unit)?,
+            manager_id: chosen("manager", &manager)?,
         };
         people::change_person(&c.db, &c.user, person, &form, chrono::Utc::now()).await
     })
@@ -106,9 +106,10 @@ pub async fn get_holdings(person: i64) -> Result<Holdings, AppError> {
 
 /// Deactivates a person, handing what they hold to `successor`; answers what moved.
 #[server(endpoint = "deactivate_person")]
-pub async fn deactivate_person(person: i64, successor: Option<i64>) -> Result<Holdings, AppError> {
+pub async fn deactivate_person(person: i64, successor: String) -> Result<Holdings, AppError> {
     use crate::service::people;
     super::signed_in("deactivate_person", |c| async move {
+        let successor = chosen("successor", &successor)?;
         people::deactivate(&c.db, &c.user, person, successor, chrono::Utc::now()).await
     })
     .await
@@ -121,4 +122,16 @@ pub async fn password_link(person: i64) -> Result<IssuedLink, AppError> {
         people::reset_link(&c.db, &c.user, person, chrono::Utc::now()).await
     })
     .await
+}
+
+/// A choice from a form's list: empty is none, anything else an id.
+#[cfg(feature = "ssr")]
+fn chosen(field: &str, text: &str) -> Result<Option<i64>, crate::service::Error> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Ok(None);
+    }
+    text.parse()
+        .map(Some)
+        .map_err(|_| AppError::invalid(field, "choose one of the entries listed").into())
 }

@@ -70,8 +70,13 @@ fn UserBadge(auth: AuthContext) -> impl IntoView {
                             " · "
                             {user.unit_name.clone()}
                         </span>
+                        <a class="user-settings small" href="/account" data-testid="account-link">"Password"</a>
                         {(user.role != crate::domain::Role::Rep).then(|| view! {
+                            <a class="user-settings small" href="/admin/people" data-testid="people-link">"People"</a>
                             <a class="user-settings small" href="/settings" data-testid="settings-link">"Settings"</a>
+                        })}
+                        {(user.role == crate::domain::Role::Admin).then(|| view! {
+                            <a class="user-settings small" href="/admin/organisation" data-testid="organisation-link">"Organisation"</a>
                         })}
                     </div>
                     <ActionForm action=auth.logout attr:class="logout">

@@ -8,6 +8,8 @@ pub fn LoginPage() -> impl IntoView {
     let login = ServerAction::<Login>::new();
     let query = use_query_map();
     let next = move || query.read().get("next").unwrap_or_default();
+    let email = move || query.read().get("email").unwrap_or_default();
+    let password_set = move || query.read().get("password_set").is_some();
     let error = move || login.value().get().and_then(Result::err);
     // Signed out (or the session lapsed): the copies of the last user's customers go. Their
     // unsent check-ins stay, to be sent when they sign in again.
@@ -22,6 +24,11 @@ pub fn LoginPage() -> impl IntoView {
             <p class="login-tagline">"Agree your targets. See every day whether you are on pace."</p>
             <ActionForm action=login attr:class="card login-card">
                 <h1>"Sign in"</h1>
+                {move || password_set().then(|| view! {
+                    <p class="notice notice-info" role="status" data-testid="password-set">
+                        "Your password is saved. Sign in with it."
+                    </p>
+                })}
                 <label for="email">"E-mail"</label>
                 <input
                     id="email"
@@ -29,6 +36,7 @@ pub fn LoginPage() -> impl IntoView {
                     name="email"
                     autocomplete="username"
                     inputmode="email"
+                    prop:value=email
                     required
                 />
                 <label for="password">"Password"</label>

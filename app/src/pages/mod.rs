@@ -1,5 +1,6 @@
 //! One module per route.
 
+mod admin;
 mod board;
 mod check_in;
 mod customers;
@@ -7,9 +8,11 @@ mod dashboard;
 mod login;
 mod not_found;
 mod settings;
+mod setup;
 mod targets;
 mod tokens;
 
+pub use admin::{OrganisationPage, PeoplePage};
 pub use board::{BoardPage, StagesPage};
 pub use check_in::{forget_kept_customers, CheckInPage, TeamCheckInsPage};
 pub use customers::{CustomerPage, CustomersPage, ImportPage};
@@ -17,4 +20,5 @@ pub use dashboard::DashboardPage;
 pub use login::LoginPage;
 pub use not_found::NotFoundPage;
 pub use settings::SettingsPage;
+pub use setup::{AccountPage, PasswordPage, SetupPage};
 pub use targets::{EditTargetPage, NewTargetPage, TargetPage, TargetsPage};

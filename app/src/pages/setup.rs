@@ -1,0 +1,144 @@
+//! The pages a person meets before they are signed in for the first time: the first start's
+//! setup (company and first admin), choosing a password from a one-time link, and — signed
+//! in — changing one's own password.
+
+use crate::api::auth::{password_link_holder, ChangePassword, SetPassword, Setup};
+use crate::error::AppError;
+use crate::model::people::LinkPurpose;
+use leptos::either::Either;
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
+
+/// A refusal above a form's button.
+fn refusal(error: Option<AppError>) -> impl IntoView {
+    error.map(|e| {
+        view! {
+            <p class="form-error" role="alert" data-testid="form-error">{e.to_string()}</p>
+        }
+    })
+}
+
+/// The password fields every password form has, with what a good one is.
+#[component]
+fn NewPassword() -> impl IntoView {
+    view! {
+        <label for="password">"New password"</label>
+        <input id="password" type="password" name="password" autocomplete="new-password"
+            minlength="10" required />
+        <p class="small muted">
+            "At least 10 characters. A few unrelated words are easy to remember and hard to guess; common passwords are refused."
+        </p>
+        <label for="confirm">"The same password again"</label>
+        <input id="confirm" type="password" name="confirm" autocomplete="new-password" required />
+    }
+}
+
+#[component]
+pub fn SetupPage() -> impl IntoView {
+    let setup = ServerAction::<Setup>::new();
+    let query = use_query_map();
+    let token = move || query.read().get("token").unwrap_or_default();
+    view! {
+        <Title text="Set up Pacer" />
+        <main class="login">
+            <div class="login-brand">
+                <span class="brand-mark" aria-hidden="true">"▲"</span>
+                "Pacer"
+            </div>
+            <p class="login-tagline">"Create your company and its first administrator. This link works once."</p>
+            <ActionForm action=setup attr:class="card login-card" attr:data-testid="setup-form">
+                <h1>"Set up Pacer"</h1>
+                <input type="hidden" name="token" prop:value=token />
+                <label for="company">"Company"</label>
+                <input id="company" name="company" autocomplete="organization" required />
+                <label for="name">"Your name"</label>
+                <input id="name" name="name" autocomplete="name" required />
+                <label for="email">"Your e-mail address"</label>
+                <input id="email" type="email" name="email" autocomplete="username" required />
+                <NewPassword />
+                {move || refusal(setup.value().get().and_then(Result::err))}
+                <button type="submit" class="button-primary" disabled=move || setup.pending().get()>
+                    "Create the company"
+                </button>
+            </ActionForm>
+        </main>
+    }
+}
+
+/// Choosing a password from an invitation or reset link.
+#[component]
+pub fn PasswordPage() -> impl IntoView {
+    let set = ServerAction::<SetPassword>::new();
+    let query = use_query_map();
+    let token = move || query.read().get("token").unwrap_or_default();
+    let holder = Resource::new(token, password_link_holder);
+    view! {
+        <Title text="Choose your password" />
+        <main class="login">
+            <div class="login-brand">
+                <span class="brand-mark" aria-hidden="true">"▲"</span>
+                "Pacer"
+            </div>
+            <Suspense fallback=|| view! { <p class="muted">"Checking the link…"</p> }>
+                {move || Suspend::new(async move {
+                    match holder.await {
+                        Ok(Some(holder)) => Either::<_, AnyView>::Left(view! {
+                            <ActionForm action=set attr:class="card login-card" attr:data-testid="password-form">
+                                <h1>{match holder.purpose {
+                                    LinkPurpose::Reset => "Choose a new password",
+                                    _ => "Welcome to Pacer",
+                                }}</h1>
+                                <p>{holder.name.clone()} " · " <span data-testid="link-email">{holder.email.clone()}</span></p>
+                                <input type="hidden" name="token" prop:value=token />
+                                <NewPassword />
+                                {move || refusal(set.value().get().and_then(Result::err))}
+                                <button type="submit" class="button-primary" disabled=move || set.pending().get()>
+                                    "Save the password"
+                                </button>
+                            </ActionForm>
+                        }.into_any()),
+                        Ok(None) => Either::Right(view! {
+                            <div class="card login-card" role="alert" data-testid="link-gone">
+                                <h1>"This link does not work any more"</h1>
+                                <p>"It was used already or has expired. Ask your administrator for a new one, or "
+                                    <a href="/login">"sign in"</a> "."</p>
+                            </div>
+                        }.into_any()),
+                        Err(e) => Either::Right(view! {
+                            <div class="card login-card" role="alert"><p>{e.to_string()}</p></div>
+                        }.into_any()),
+                    }
+                })}
+            </Suspense>
+        </main>
+    }
+}
+
+/// Every signed-in person's own account: their password.
+#[component]
+pub fn AccountPage() -> impl IntoView {
+    let change = ServerAction::<ChangePassword>::new();
+    let done = move || change.value().get().is_some_and(|r| r.is_ok());
+    view! {
+        <Title text="Your account" />
+        <section class="card narrow" data-testid="account">
+            <h1>"Your password"</h1>
+            <p class="muted">"Changing it signs you out everywhere else."</p>
+            <ActionForm action=change attr:class="stacked-form" attr:data-testid="change-password-form">
+                <label for="current">"Current password"</label>
+                <input id="current" type="password" name="current" autocomplete="current-password" required />
+                <NewPassword />
+                {move || refusal(change.value().get().and_then(Result::err))}
+                {move || done().then(|| view! {
+                    <p class="notice notice-info" role="status" data-testid="password-changed">
+                        "Your password is changed. Other sessions are signed out."
+                    </p>
+                })}
+                <button type="submit" class="button-primary" disabled=move || change.pending().get()>
+                    "Change the password"
+                </button>
+            </ActionForm>
+        </section>
+    }
+}
