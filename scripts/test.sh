@@ -88,6 +88,13 @@ echo "    $("${CHROMIUM_PATH:-/usr/bin/chromium}" --version 2>/dev/null) · Play
 PORT=$(free_port)
 export PACER_URL="http://127.0.0.1:$PORT"
 serve "sqlite://$WORK/e2e.db" "$PORT" "$WORK/server.log"
+# A second, empty installation (no demo) for the first-start test: it prints its setup link.
+FRESH_PORT=$(free_port)
+export PACER_FRESH_URL="http://127.0.0.1:$FRESH_PORT"
+PACER_DEMO=off serve "sqlite://$WORK/fresh.db" "$FRESH_PORT" "$WORK/fresh-server.log"
+PACER_SETUP_LINK=$(grep -o '/setup?token=[0-9a-f]*' "$WORK/fresh-server.log" | tail -n 1)
+export PACER_SETUP_LINK
+[ -n "$PACER_SETUP_LINK" ] || { echo "The empty installation printed no setup link:"; cat "$WORK/fresh-server.log"; exit 1; }
 (cd end2end && npx playwright test) || { echo "--- server log ---"; tail -n 50 "$WORK/server.log"; exit 1; }
 done_step
 

@@ -120,10 +120,12 @@ pub async fn move_unit(tx: &mut Tx, unit: &UnitRow, parent: &UnitRow) -> Result<
         .bind(unit.id)
         .execute(&mut *tx)
         .await?;
-    let old_len = unit.path.len() as i64;
+    // substr counts from 1; Postgres wants an integer, not a bigint.
+    let rest_from = i32::try_from(unit.path.len() + 1)
+        .map_err(|_| RepoError::Corrupt(format!("org_units.path of {} is too long", unit.id)))?;
     sql("UPDATE org_units SET path = $1 || substr(path, $2) WHERE path LIKE $3")
         .bind(new_path)
-        .bind(old_len + 1)
+        .bind(rest_from)
         .bind(format!("{}%", unit.path))
         .execute(&mut *tx)
         .await?;

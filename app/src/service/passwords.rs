@@ -1,7 +1,7 @@
 //! Passwords: what a new one must be, changing one's own, and setting one through a one-time
 //! link (invitation or reset). Every change ends the person's other sessions.
 
-use super::sessions::{check_password, hash_password};
+use super::sessions::{check_password, hash_new_password as hash};
 use super::Error;
 use crate::db::Db;
 use crate::domain::FieldError;
@@ -128,21 +128,6 @@ pub async fn set_with_link(
         .await?;
     tx.commit().await.map_err(repo::RepoError::from)?;
     Ok(holder.email)
-}
-
-/// Hashes off the async threads.
-pub(super) async fn hash(password: &str) -> Result<String, Error> {
-    let password = password.to_string();
-    tokio::task::spawn_blocking(move || hash_password(&password))
-        .await
-        .map_err(|e| {
-            tracing::error!(error = %e, "hashing panicked");
-            Error::App(AppError::Internal)
-        })?
-        .map_err(|e| {
-            tracing::error!(error = %e, "hashing failed");
-            Error::App(AppError::Internal)
-        })
 }
 
 #[cfg(test)]

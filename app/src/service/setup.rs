@@ -2,7 +2,8 @@
 //! first admin, through the one-time setup link the server prints or `server create-admin`.
 //! Once anyone exists, neither works again.
 
-use super::passwords::{check_new, hash};
+use super::passwords::check_new;
+use super::sessions::hash_new_password as hash;
 use super::Error;
 use crate::db::Db;
 use crate::domain::{Email, FieldError, OrgUnitKind, Role};

@@ -2,6 +2,7 @@ use crate::both_backends;
 use crate::helpers::*;
 use app::domain::Role;
 use app::error::AppError;
+use futures::StreamExt;
 use reqwest::StatusCode;
 
 both_backends!(
@@ -12,6 +13,9 @@ both_backends!(
     repeated_failures_are_slowed_down,
     sign_in_sets_a_safe_cookie_and_sign_out_ends_the_session,
     sign_in_is_case_insensitive_and_checks_input,
+    parallel_guesses_for_one_address_each_count,
+    a_flood_from_one_client_is_refused_while_health_and_the_owner_go_on,
+    next_never_leaves_pacer_and_never_panics,
 );
 
 async fn health_check_answers(backend: Backend) {
@@ -160,4 +164,205 @@ async fn sign_in_is_case_insensitive_and_checks_input(backend: Backend) {
     assert_eq!(response.headers()["location"], "/");
     let response = login_then("/customers").await;
     assert_eq!(response.headers()["location"], "/customers");
+}
+
+async fn parallel_guesses_for_one_address_each_count(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    Fixture::load(&app.db).await;
+    let guesses = (0..40).map(|n| {
+        let app = &app;
+        async move {
+            let client = app.new_session();
+            let guess = format!("guess number {n}");
+            let form = [("email", REP_N1), ("password", guess.as_str())];
+            app.login_from(&client, "203.0.113.7", &form).await
+        }
+    });
+    let responses = futures::future::join_all(guesses).await;
+    let evaluated = responses
+        .iter()
+        .filter(|r| r.status() == StatusCode::UNAUTHORIZED)
+        .count();
+    let refused: Vec<_> = responses
+        .iter()
+        .filter(|r| r.status() == StatusCode::TOO_MANY_REQUESTS)
+        .collect();
+    let allowed = app::service::sessions::PER_ADDRESS.free as usize;
+    assert!(evaluated <= allowed, "{evaluated} of 40 parallel guesses had their password checked");
+    assert_eq!(evaluated + refused.len(), 40);
+    for response in refused {
+        let wait: i64 = response.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+        assert!(wait >= 1);
+    }
+    // The owner, from their own client, is not locked out by the guessing.
+    let owner = app.new_session();
+    let form = [("email", REP_N1), ("password", PASSWORD)];
+    assert!(app.login_from(&owner, "198.51.100.20", &form).await.status().is_success());
+}
+
+/// The real server binary in a process of its own (so its memory is its own), on an empty
+/// database of `backend` with one admin created by `server create-admin`.
+struct ServerProcess {
+    child: std::process::Child,
+    address: String,
+    _dir: Option<tempfile::TempDir>,
+}
+
+impl Drop for ServerProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl ServerProcess {
+    async fn start(backend: Backend) -> ServerProcess {
+        use std::io::BufRead;
+        let (url, dir) = fresh_database(backend).await;
+        let command = |args: &[&str]| {
+            let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_server"));
+            c.args(args)
+                .env("DATABASE_URL", &url)
+                .env("PACER_DEMO", "off")
+                .env("PACER_TRUST_FORWARDED", "on")
+                .env("PACER_ADMIN_PASSWORD", PASSWORD)
+                .env("LEPTOS_OUTPUT_NAME", "pacer")
+                .env("LEPTOS_SITE_ROOT", "target/site")
+                .env("LEPTOS_SITE_PKG_DIR", "pkg")
+                .env("LEPTOS_SITE_ADDR", "127.0.0.1:0")
+                .env("RUST_LOG", "error");
+            c
+        };
+        let created = command(&["create-admin", "--company", "Flood Ltd", "--name", "Owner", "--email", ADMIN])
+            .output()
+            .expect("server create-admin runs");
+        assert!(created.status.success(), "{}", String::from_utf8_lossy(&created.stderr));
+        let mut child = command(&[])
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .expect("server starts");
+        let stdout = child.stdout.take().expect("stdout");
+        let address = tokio::task::spawn_blocking(move || {
+            let mut lines = std::io::BufReader::new(stdout).lines();
+            let address = lines
+                .by_ref()
+                .map_while(Result::ok)
+                .find_map(|l| {
+                    l.strip_prefix("Pacer is running at ")
+                        .and_then(|rest| rest.split_whitespace().next())
+                        .map(str::to_string)
+                })
+                .expect("the server prints its address");
+            // Keep draining, so the server never blocks on a full pipe.
+            std::thread::spawn(move || lines.for_each(drop));
+            address
+        })
+        .await
+        .unwrap();
+        ServerProcess {
+            child,
+            address,
+            _dir: dir,
+        }
+    }
+
+    fn rss_kib(&self) -> u64 {
+        std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
+            .ok()
+            .and_then(|s| {
+                s.lines()
+                    .find(|l| l.starts_with("VmRSS:"))
+                    .and_then(|l| l.split_whitespace().nth(1))
+                    .and_then(|n| n.parse().ok())
+            })
+            .expect("the server's RSS")
+    }
+
+    async fn login(&self, from: &str, email: &str, password: &str) -> StatusCode {
+        reqwest::Client::new()
+            .post(format!("{}/api/login", self.address))
+            .header("x-forwarded-for", from)
+            .form(&[("email", email), ("password", password)])
+            .send()
+            .await
+            .expect("request")
+            .status()
+    }
+}
+
+async fn a_flood_from_one_client_is_refused_while_health_and_the_owner_go_on(backend: Backend) {
+    let server = ServerProcess::start(backend).await;
+    // Warm up: the first password check builds its tables.
+    server.login("192.0.2.9", "warm@example.test", "warm up").await;
+    let rss_before = server.rss_kib();
+    let flood = futures::stream::iter(0..500)
+        .map(|n| {
+            let server = &server;
+            async move {
+                let email = format!("random{n}@example.test");
+                server.login("203.0.113.66", &email, "letmein").await
+            }
+        })
+        .buffer_unordered(50)
+        .collect::<Vec<_>>();
+    let probe = async {
+        let client = reqwest::Client::new();
+        let mut slowest = std::time::Duration::ZERO;
+        let mut owner = None;
+        let mut peak = 0;
+        for round in 0..10 {
+            tokio::time::sleep(std::time::Duration::from_millis(30)).await;
+            let started = std::time::Instant::now();
+            let health = client.get(format!("{}/healthz", server.address)).send().await.unwrap();
+            assert_eq!(health.status(), StatusCode::OK);
+            slowest = slowest.max(started.elapsed());
+            peak = peak.max(server.rss_kib());
+            if round == 3 {
+                owner = Some(server.login("198.51.100.21", ADMIN, PASSWORD).await);
+            }
+        }
+        (slowest, owner, peak)
+    };
+    let (statuses, (slowest, owner, peak)) = tokio::join!(flood, probe);
+    let too_many = statuses.iter().filter(|s| **s == StatusCode::TOO_MANY_REQUESTS).count();
+    let checked = statuses.iter().filter(|s| **s == StatusCode::UNAUTHORIZED).count();
+    let rss_after = server.rss_kib();
+    eprintln!(
+        "flood ({backend:?}): {checked} checked, {too_many} refused, /healthz slowest {slowest:?}, \
+         RSS {rss_before} → peak {peak} → {rss_after} KiB"
+    );
+    assert!(too_many >= 400, "only {too_many} of 500 refused");
+    assert!(checked <= 60, "{checked} passwords checked for one client");
+    assert!(slowest < std::time::Duration::from_millis(100), "/healthz took {slowest:?}");
+    assert!(
+        owner.is_some_and(|s| s.is_success()),
+        "the rightful owner signs in from their own client during the flood: {owner:?}"
+    );
+    // Memory stays bounded: one password check (19 MiB) at a time, never one per request.
+    let peak = peak.max(rss_after);
+    assert!(peak < rss_before + 64 * 1024, "RSS grew {rss_before} → {peak} KiB");
+}
+
+async fn next_never_leaves_pacer_and_never_panics(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    Fixture::load(&app.db).await;
+    for next in [
+        "/\t/evil.example",
+        "/%2F%2Fevil.example",
+        "\\\\evil.example",
+        "/\\evil.example",
+        "/\n/evil.example",
+        "/ok\r\nLocation: https://evil.example",
+        "https://evil.example",
+    ] {
+        let client = app.new_session();
+        let form = [("email", REP_N1), ("password", PASSWORD), ("next", next)];
+        let response = app.login_from(&client, "192.0.2.1", &form).await;
+        assert!(response.status().is_success(), "{next:?}: {}", response.status());
+        assert_eq!(response.headers()["location"], "/", "{next:?}");
+    }
+    // The gate's own redirect to the sign-in page keeps a path with a tab or newline encoded.
+    let response = app.get(&app.client, "/customers?q=a%09b").await;
+    let location = response.headers()["location"].to_str().unwrap().to_string();
+    assert!(location.starts_with("/login?next=/customers"), "{location}");
 }

@@ -89,6 +89,8 @@ pub fn leptos_options() -> LeptosOptions {
 pub struct TestApp {
     pub address: String,
     pub db: Db,
+    /// The first start's setup link (path and query), when the database was empty.
+    pub setup_link: Option<String>,
     pub client: Client,
     _dir: Option<tempfile::TempDir>,
 }
@@ -128,10 +130,12 @@ impl TestApp {
             .expect("application starts");
         let address = format!("http://127.0.0.1:{}", app.port());
         let db = app.db().clone();
+        let setup_link = app.setup_link().map(str::to_string);
         tokio::spawn(app.run_until_stopped());
         TestApp {
             address,
             db,
+            setup_link,
             client: new_client(),
             _dir: dir,
         }
@@ -178,6 +182,22 @@ impl TestApp {
         form.extend(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())));
         let pairs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
         self.call(client, endpoint, &pairs).await
+    }
+
+    /// Signs in from the client address `from` (the test server trusts `X-Forwarded-For`).
+    pub async fn login_from(
+        &self,
+        client: &Client,
+        from: &str,
+        form: &[(&str, &str)],
+    ) -> Response {
+        client
+            .post(format!("{}/api/login", self.address))
+            .header("x-forwarded-for", from)
+            .form(form)
+            .send()
+            .await
+            .expect("request")
     }
 
     pub async fn login(&self, client: &Client, email: &str, password: &str) -> Response {

@@ -9,6 +9,7 @@ mod check_ins;
 mod customers;
 mod demo;
 mod forecast;
+mod people;
 mod pipeline;
 mod scoping;
 mod snapshots;
