@@ -1,7 +1,8 @@
 use crate::components::layout::AppLayout;
 use crate::pages::{
-    AccountPage, OrganisationPage, PasswordPage, PeoplePage, SetupPage, BoardPage, CheckInPage, CustomerPage, CustomersPage, DashboardPage, EditTargetPage, ImportPage,
-    LoginPage, NewTargetPage, NotFoundPage, SettingsPage, StagesPage, TargetPage, TargetsPage,
+    AccountPage, BoardPage, CheckInPage, CustomerPage, CustomersPage, DashboardPage,
+    EditTargetPage, ImportPage, LoginPage, NewTargetPage, NotFoundPage, OrganisationPage,
+    PasswordPage, PeoplePage, SettingsPage, SetupPage, StagesPage, TargetPage, TargetsPage,
     TeamCheckInsPage,
 };
 use leptos::prelude::*;

@@ -104,7 +104,9 @@ pub fn safe_next(next: Option<&str>) -> String {
     let lower = path.split('?').next().unwrap_or("").to_ascii_lowercase();
     let refused = !path.starts_with('/')
         || path.starts_with("//")
-        || path.bytes().any(|b| !(0x21..0x7f).contains(&b) || b == b'\\')
+        || path
+            .bytes()
+            .any(|b| !(0x21..0x7f).contains(&b) || b == b'\\')
         || ["%2f", "%5c", "%09", "%0a", "%0d", "%00"]
             .iter()
             .any(|encoded| lower.contains(encoded));
@@ -139,7 +141,10 @@ mod tests {
         ] {
             assert_eq!(safe_next(Some(evil)), "/", "{evil:?}");
         }
-        assert_eq!(safe_next(Some("/targets/3?tab=history")), "/targets/3?tab=history");
+        assert_eq!(
+            safe_next(Some("/targets/3?tab=history")),
+            "/targets/3?tab=history"
+        );
         assert_eq!(safe_next(Some("/customers?q=a%2Fb")), "/customers?q=a%2Fb");
     }
 }

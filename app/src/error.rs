@@ -11,9 +11,7 @@ pub enum AppError {
     Unauthorized,
     #[error("The e-mail address or password is wrong.")]
     BadCredentials,
-    #[error(
-        "Too many sign-in attempts from here. Try again in {retry_after_secs} s."
-    )]
+    #[error("Too many sign-in attempts from here. Try again in {retry_after_secs} s.")]
     TooManyAttempts { retry_after_secs: i64 },
     #[error("You do not have access to this {0}.")]
     Forbidden(String),

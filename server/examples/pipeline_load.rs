@@ -73,6 +73,7 @@ async fn main() {
         secure_cookie: false,
         max_body_bytes: server::configuration::DEFAULT_MAX_BODY_BYTES,
         api_rate: server::configuration::DEFAULT_API_RATE,
+        trust_forwarded: false,
     };
     let app = Application::build(settings)
         .await

@@ -125,9 +125,9 @@ impl Application {
                 .into_make_service_with_connect_info::<SocketAddr>(),
         )
         .with_graceful_shutdown(async {
-                let _ = tokio::signal::ctrl_c().await;
-            })
-            .await?;
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await?;
         self.db.close().await;
         Ok(())
     }

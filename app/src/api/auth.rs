@@ -81,7 +81,11 @@ pub async fn password_link_holder(token: String) -> Result<Option<LinkHolder>, A
 
 /// Sets a password through an invitation or reset link; then the person signs in.
 #[server(endpoint = "set_password")]
-pub async fn set_password(token: String, password: String, confirm: String) -> Result<(), AppError> {
+pub async fn set_password(
+    token: String,
+    password: String,
+    confirm: String,
+) -> Result<(), AppError> {
     use crate::auth;
     use crate::service::passwords;
     auth::respond(async move {
@@ -104,9 +108,15 @@ pub async fn change_password(
 ) -> Result<(), AppError> {
     use crate::service::passwords;
     super::signed_in("change_password", |c| async move {
-        let signed_in =
-            passwords::change_own(&c.db, &c.user, &current, &password, &confirm, chrono::Utc::now())
-                .await?;
+        let signed_in = passwords::change_own(
+            &c.db,
+            &c.user,
+            &current,
+            &password,
+            &confirm,
+            chrono::Utc::now(),
+        )
+        .await?;
         crate::auth::start_session(signed_in).await?;
         Ok::<_, AppError>(())
     })

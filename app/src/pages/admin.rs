@@ -3,8 +3,8 @@
 //! new password link, and deactivated with what they hold handed over.
 
 use crate::api::people::{
-    get_organisation, AddPerson, ChangePerson, CloseUnit, CreateUnit, DeactivatePerson,
-    MoveUnit, PasswordLink, RenameUnit,
+    get_organisation, AddPerson, ChangePerson, CloseUnit, CreateUnit, DeactivatePerson, MoveUnit,
+    PasswordLink, RenameUnit,
 };
 use crate::domain::{OrgUnitKind, Role};
 use crate::error::AppError;
@@ -255,7 +255,11 @@ fn unit_options(org: &Organisation, selected: Option<i64>) -> impl IntoView {
         .collect_view()
 }
 
-fn manager_options(org: &Organisation, selected: Option<i64>, except: Option<i64>) -> impl IntoView {
+fn manager_options(
+    org: &Organisation,
+    selected: Option<i64>,
+    except: Option<i64>,
+) -> impl IntoView {
     let managers: Vec<&PersonRow> = org
         .people
         .iter()

@@ -49,8 +49,10 @@ pub async fn issue(
             .await?;
     }
     let token = random_hex(32)?;
-    sql("INSERT INTO one_time_links (token_hash, purpose, user_id, created_by, created_at, \
-         expires_at) VALUES ($1, $2, $3, $4, $5, $6)")
+    sql(
+        "INSERT INTO one_time_links (token_hash, purpose, user_id, created_by, created_at, \
+         expires_at) VALUES ($1, $2, $3, $4, $5, $6)",
+    )
     .bind(hash(&token))
     .bind(purpose.as_str())
     .bind(user_id)

@@ -51,7 +51,8 @@ pub async fn units(db: &Db, scope: &Scope) -> Result<Vec<UnitRow>, RepoError> {
     match scope {
         Scope::All => {}
         Scope::Subtree { unit_path } => {
-            q.push(" WHERE o.path LIKE ").push_bind(format!("{unit_path}%"));
+            q.push(" WHERE o.path LIKE ")
+                .push_bind(format!("{unit_path}%"));
         }
         Scope::Own { .. } => {
             q.push(" WHERE 1 = 0");
@@ -146,8 +147,7 @@ pub async fn close_unit(tx: &mut Tx, id: i64, now: DateTime<Utc>) -> Result<(), 
 #[tracing::instrument(skip(tx), err)]
 pub async fn unit_blockers(tx: &mut Tx, unit: &UnitRow) -> Result<(i64, i64, i64), RepoError> {
     let like = format!("{}%", unit.path);
-    let (people, units, targets): (i64, i64, i64) = sql(
-        "SELECT \
+    let (people, units, targets): (i64, i64, i64) = sql("SELECT \
          (SELECT COUNT(*) FROM users u JOIN org_units o ON o.id = u.org_unit_id \
           WHERE o.path LIKE $1 AND u.deactivated_at IS NULL), \
          (SELECT COUNT(*) FROM org_units o WHERE o.path LIKE $1 AND o.id <> $2 \
@@ -156,8 +156,7 @@ pub async fn unit_blockers(tx: &mut Tx, unit: &UnitRow) -> Result<(i64, i64, i64
           LEFT JOIN users u ON u.id = t.assignee_user_id \
           LEFT JOIN org_units uo ON uo.id = u.org_unit_id \
           WHERE (o.path LIKE $1 OR uo.path LIKE $1) \
-          AND t.status NOT IN ('achieved', 'missed'))",
-    )
+          AND t.status NOT IN ('achieved', 'missed'))")
     .bind(like)
     .bind(unit.id)
     .fetch_one(&mut *tx)
@@ -306,14 +305,12 @@ pub async fn other_active_admins(tx: &mut Tx, except: i64) -> Result<i64, RepoEr
 /// What `user_id` holds: open opportunities, customers, running targets.
 #[tracing::instrument(skip(db), err)]
 pub async fn holdings(db: &Db, user_id: i64) -> Result<Holdings, RepoError> {
-    let (open_opportunities, customers, running_targets): (i64, i64, i64) = sql(
-        "SELECT \
+    let (open_opportunities, customers, running_targets): (i64, i64, i64) = sql("SELECT \
          (SELECT COUNT(*) FROM opportunities p JOIN stages s ON s.id = p.stage_id \
           WHERE p.owner_id = $1 AND s.kind = 'open'), \
          (SELECT COUNT(*) FROM customers WHERE owner_id = $1), \
          (SELECT COUNT(*) FROM targets WHERE assignee_user_id = $1 \
-          AND status NOT IN ('achieved', 'missed'))",
-    )
+          AND status NOT IN ('achieved', 'missed'))")
     .bind(user_id)
     .fetch_one(db)
     .await?;
@@ -350,24 +347,26 @@ pub async fn hand_over(
         .bind(from.id)
         .execute(&mut *tx)
         .await?;
-    let targets: Vec<(i64,)> = sql(
-        "SELECT id FROM targets WHERE assignee_user_id = $1 \
-         AND status NOT IN ('achieved', 'missed') ORDER BY id",
-    )
+    let targets: Vec<(i64,)> = sql("SELECT id FROM targets WHERE assignee_user_id = $1 \
+         AND status NOT IN ('achieved', 'missed') ORDER BY id")
     .bind(from.id)
     .fetch_all(&mut *tx)
     .await?;
     for (target,) in &targets {
-        sql("UPDATE targets SET assignee_user_id = $1, version = version + 1, updated_at = $2, \
-             updated_by = $3 WHERE id = $4")
+        sql(
+            "UPDATE targets SET assignee_user_id = $1, version = version + 1, updated_at = $2, \
+             updated_by = $3 WHERE id = $4",
+        )
         .bind(to.id)
         .bind(now)
         .bind(by)
         .bind(*target)
         .execute(&mut *tx)
         .await?;
-        sql("INSERT INTO target_events (target_id, at, by_user_id, kind, field, old_value, \
-             new_value, comment) VALUES ($1, $2, $3, 'changed', 'assignee', $4, $5, $6)")
+        sql(
+            "INSERT INTO target_events (target_id, at, by_user_id, kind, field, old_value, \
+             new_value, comment) VALUES ($1, $2, $3, 'changed', 'assignee', $4, $5, $6)",
+        )
         .bind(*target)
         .bind(now)
         .bind(by)
@@ -430,11 +429,10 @@ pub async fn password_hash(db: &Db, id: i64) -> Result<Option<String>, RepoError
 /// Whether nobody has been set up yet: no installation row and no users.
 #[tracing::instrument(skip(db), err)]
 pub async fn is_empty(db: &Db) -> Result<bool, RepoError> {
-    let (installed, users): (i64, i64) = sql(
-        "SELECT (SELECT COUNT(*) FROM installation), (SELECT COUNT(*) FROM users)",
-    )
-    .fetch_one(db)
-    .await?;
+    let (installed, users): (i64, i64) =
+        sql("SELECT (SELECT COUNT(*) FROM installation), (SELECT COUNT(*) FROM users)")
+            .fetch_one(db)
+            .await?;
     Ok(installed == 0 && users == 0)
 }
 
@@ -476,8 +474,10 @@ pub async fn audit(
     before: Option<serde_json::Value>,
     after: Option<serde_json::Value>,
 ) -> Result<(), RepoError> {
-    sql("INSERT INTO audit_log (at, actor_id, entity, entity_id, action, before, after) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7)")
+    sql(
+        "INSERT INTO audit_log (at, actor_id, entity, entity_id, action, before, after) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
     .bind(at)
     .bind(actor)
     .bind(entity)

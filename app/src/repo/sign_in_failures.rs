@@ -39,8 +39,10 @@ pub async fn swap(
 ) -> Result<bool, RepoError> {
     let done = match seen {
         None => {
-            sql("INSERT INTO sign_in_failures (email, client, failures, last_failure_at, \
-                 blocked_until) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (email, client) DO NOTHING")
+            sql(
+                "INSERT INTO sign_in_failures (email, client, failures, last_failure_at, \
+                 blocked_until) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (email, client) DO NOTHING",
+            )
             .bind(email)
             .bind(client)
             .bind(next.failures)
@@ -50,8 +52,10 @@ pub async fn swap(
             .await?
         }
         Some(seen) => {
-            sql("UPDATE sign_in_failures SET failures = $1, last_failure_at = $2, \
-                 blocked_until = $3 WHERE email = $4 AND client = $5 AND failures = $6")
+            sql(
+                "UPDATE sign_in_failures SET failures = $1, last_failure_at = $2, \
+                 blocked_until = $3 WHERE email = $4 AND client = $5 AND failures = $6",
+            )
             .bind(next.failures)
             .bind(next.last_failure_at)
             .bind(next.blocked_until)

@@ -287,6 +287,14 @@ pub async fn revoke(
     Ok(())
 }
 
+/// Drops every kept resolution in this process: someone's role, unit or standing changed, and
+/// the tokens they made or act as must be judged afresh on their next request.
+pub fn forget_resolutions() {
+    if let Ok(mut cache) = CACHE.lock() {
+        cache.clear();
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -302,13 +310,5 @@ mod tests {
             hash("abc"),
             "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
         );
-    }
-}
-
-/// Drops every kept resolution in this process: someone's role, unit or standing changed, and
-/// the tokens they made or act as must be judged afresh on their next request.
-pub fn forget_resolutions() {
-    if let Ok(mut cache) = CACHE.lock() {
-        cache.clear();
     }
 }

@@ -60,10 +60,8 @@ pub async fn find_credentials(
     db: &Db,
     email: &Email,
 ) -> Result<Option<(i64, i64, String)>, RepoError> {
-    Ok(sql(
-        "SELECT id, session_epoch, password_hash FROM users \
-         WHERE email = $1 AND deactivated_at IS NULL",
-    )
+    Ok(sql("SELECT id, session_epoch, password_hash FROM users \
+         WHERE email = $1 AND deactivated_at IS NULL")
     .bind(email.as_str())
     .fetch_optional(db)
     .await?)

@@ -35,7 +35,10 @@ pub fn check_new(password: &str, confirm: &str, about: &[&str]) -> Result<(), Fi
     }
     let mut words: Vec<&str> = Vec::new();
     for text in about {
-        words.extend(text.split(|c: char| !c.is_alphanumeric()).filter(|w| w.len() > 2));
+        words.extend(
+            text.split(|c: char| !c.is_alphanumeric())
+                .filter(|w| w.len() > 2),
+        );
     }
     let entropy = zxcvbn::zxcvbn(password, &words);
     if u8::from(entropy.score()) < 3 {
@@ -75,8 +78,17 @@ pub async fn change_own(
     let hash = hash(new).await?;
     let mut tx = db.begin_write().await.map_err(repo::RepoError::from)?;
     let epoch = repo::people::set_password(&mut tx, user.id, &hash).await?;
-    repo::people::audit(&mut tx, now, Some(user.id), "user", user.id, "changed password", None, None)
-        .await?;
+    repo::people::audit(
+        &mut tx,
+        now,
+        Some(user.id),
+        "user",
+        user.id,
+        "changed password",
+        None,
+        None,
+    )
+    .await?;
     tx.commit().await.map_err(repo::RepoError::from)?;
     Ok(SignedIn {
         user_id: user.id,
@@ -124,8 +136,17 @@ pub async fn set_with_link(
         return Err(FieldError::new("token", LINK_GONE).into());
     };
     repo::people::set_password(&mut tx, user_id, &hash).await?;
-    repo::people::audit(&mut tx, now, Some(user_id), "user", user_id, "set password by link", None, None)
-        .await?;
+    repo::people::audit(
+        &mut tx,
+        now,
+        Some(user_id),
+        "user",
+        user_id,
+        "set password by link",
+        None,
+        None,
+    )
+    .await?;
     tx.commit().await.map_err(repo::RepoError::from)?;
     Ok(holder.email)
 }
@@ -143,7 +164,11 @@ mod tests {
             let refused = check_new(common, common, &[]).unwrap_err();
             assert_eq!(refused.field, "password", "{common}");
         }
-        let own = check_new("annaschmidt1", "annaschmidt1", &["Anna Schmidt", "anna@acme.test"]);
+        let own = check_new(
+            "annaschmidt1",
+            "annaschmidt1",
+            &["Anna Schmidt", "anna@acme.test"],
+        );
         assert!(own.is_err());
     }
 

@@ -9,7 +9,9 @@ use crate::db::Db;
 use crate::domain::{Email, FieldError, OrgUnitKind, Role};
 use crate::error::AppError;
 use crate::model::auth::SessionUser;
-use crate::model::people::{AddedPerson, Holdings, IssuedLink, LinkPurpose, Organisation, PersonRow, UnitRow};
+use crate::model::people::{
+    AddedPerson, Holdings, IssuedLink, LinkPurpose, Organisation, PersonRow, UnitRow,
+};
 use crate::repo;
 use crate::repo::people::{PersonFields, NO_PASSWORD};
 use crate::repo::{RepoError, WriteError};
@@ -82,11 +84,33 @@ pub async fn create_unit(
     let mut tx = begin(db).await?;
     let parent = open_unit(&mut tx, parent_id, "parent").await?;
     let Some(kind) = parent.kind.child_kind() else {
-        return Err(FieldError::new("parent", "teams have no units below them: choose a business unit").into());
+        return Err(FieldError::new(
+            "parent",
+            "teams have no units below them: choose a business unit",
+        )
+        .into());
     };
     let id = repo::people::insert_unit(&mut tx, Some(&parent), &name, kind).await?;
-    let created = UnitRow { id, parent_id: Some(parent.id), name, kind, path: String::new(), closed: false, people: 0 };
-    repo::people::audit(&mut tx, now, Some(user.id), "org_unit", id, &format!("opened {}", kind.label().to_lowercase()), None, Some(unit_json(&created))).await?;
+    let created = UnitRow {
+        id,
+        parent_id: Some(parent.id),
+        name,
+        kind,
+        path: String::new(),
+        closed: false,
+        people: 0,
+    };
+    repo::people::audit(
+        &mut tx,
+        now,
+        Some(user.id),
+        "org_unit",
+        id,
+        &format!("opened {}", kind.label().to_lowercase()),
+        None,
+        Some(unit_json(&created)),
+    )
+    .await?;
     commit(tx).await?;
     Ok(id)
 }
@@ -103,7 +127,17 @@ pub async fn rename_unit(
     let mut tx = begin(db).await?;
     let unit = open_unit(&mut tx, id, "unit").await?;
     repo::people::rename_unit(&mut tx, id, &name).await?;
-    repo::people::audit(&mut tx, now, Some(user.id), "org_unit", id, "renamed", Some(json!({ "name": unit.name })), Some(json!({ "name": name }))).await?;
+    repo::people::audit(
+        &mut tx,
+        now,
+        Some(user.id),
+        "org_unit",
+        id,
+        "renamed",
+        Some(json!({ "name": unit.name })),
+        Some(json!({ "name": name })),
+    )
+    .await?;
     commit(tx).await
 }
 
@@ -120,7 +154,11 @@ pub async fn move_unit(
     let mut tx = begin(db).await?;
     let unit = open_unit(&mut tx, id, "unit").await?;
     if unit.kind != OrgUnitKind::Team {
-        return Err(FieldError::new("unit", "only teams move: business units sit under the company").into());
+        return Err(FieldError::new(
+            "unit",
+            "only teams move: business units sit under the company",
+        )
+        .into());
     }
     let parent = open_unit(&mut tx, parent_id, "parent").await?;
     if parent.kind != OrgUnitKind::BusinessUnit {
@@ -130,13 +168,28 @@ pub async fn move_unit(
         return Ok(());
     }
     repo::people::move_unit(&mut tx, &unit, &parent).await?;
-    repo::people::audit(&mut tx, now, Some(user.id), "org_unit", id, "moved", Some(json!({ "parent_id": unit.parent_id })), Some(json!({ "parent_id": parent.id, "parent": parent.name }))).await?;
+    repo::people::audit(
+        &mut tx,
+        now,
+        Some(user.id),
+        "org_unit",
+        id,
+        "moved",
+        Some(json!({ "parent_id": unit.parent_id })),
+        Some(json!({ "parent_id": parent.id, "parent": parent.name })),
+    )
+    .await?;
     commit(tx).await
 }
 
 /// Closes a unit that no longer has active people, open units or running targets below it;
 /// otherwise says what keeps it open.
-pub async fn close_unit(db: &Db, user: &SessionUser, id: i64, now: DateTime<Utc>) -> Result<(), Error> {
+pub async fn close_unit(
+    db: &Db,
+    user: &SessionUser,
+    id: i64,
+    now: DateTime<Utc>,
+) -> Result<(), Error> {
     admin_only(user, "organisation")?;
     let mut tx = begin(db).await?;
     let unit = open_unit(&mut tx, id, "unit").await?;
@@ -166,7 +219,17 @@ pub async fn close_unit(db: &Db, user: &SessionUser, id: i64, now: DateTime<Utc>
         .into());
     }
     repo::people::close_unit(&mut tx, id, now).await?;
-    repo::people::audit(&mut tx, now, Some(user.id), "org_unit", id, "closed", Some(unit_json(&unit)), None).await?;
+    repo::people::audit(
+        &mut tx,
+        now,
+        Some(user.id),
+        "org_unit",
+        id,
+        "closed",
+        Some(unit_json(&unit)),
+        None,
+    )
+    .await?;
     commit(tx).await
 }
 
@@ -192,7 +255,9 @@ async fn parse_person(
     person_id: Option<i64>,
 ) -> Result<PersonFields, Error> {
     let mut errors = Vec::new();
-    let name = parse_name("name", &form.name).map_err(|e| errors.push(e)).ok();
+    let name = parse_name("name", &form.name)
+        .map_err(|e| errors.push(e))
+        .ok();
     let email = Email::parse(&form.email)
         .map_err(|e| errors.push(FieldError::new("email", e.to_string())))
         .ok();
@@ -227,13 +292,15 @@ async fn parse_person(
         }
     }
     match (name, email, role, unit_id) {
-        (Some(name), Some(email), Some(role), Some(unit_id)) if errors.is_empty() => Ok(PersonFields {
-            name,
-            email: email.as_str().to_string(),
-            role,
-            unit_id,
-            manager_id: form.manager_id,
-        }),
+        (Some(name), Some(email), Some(role), Some(unit_id)) if errors.is_empty() => {
+            Ok(PersonFields {
+                name,
+                email: email.as_str().to_string(),
+                role,
+                unit_id,
+                manager_id: form.manager_id,
+            })
+        }
         _ => Err(errors.into()),
     }
 }
@@ -267,7 +334,17 @@ pub async fn add_person(
         Some(now + Duration::days(INVITE_DAYS)),
     )
     .await?;
-    repo::people::audit(&mut tx, now, Some(user.id), "user", id, "added", None, Some(person_json(&fields))).await?;
+    repo::people::audit(
+        &mut tx,
+        now,
+        Some(user.id),
+        "user",
+        id,
+        "added",
+        None,
+        Some(person_json(&fields)),
+    )
+    .await?;
     commit(tx).await?;
     Ok(AddedPerson { id, link })
 }
@@ -288,18 +365,39 @@ pub async fn change_person(
         .await?
         .ok_or(WriteError::NotFound(repo::Entity::Person))?;
     if !before.active {
-        return Err(FieldError::new("person", "this person has left; their record is kept as it was").into());
+        return Err(FieldError::new(
+            "person",
+            "this person has left; their record is kept as it was",
+        )
+        .into());
     }
-    let form = PersonForm { email: before.email.clone(), ..form.clone() };
+    let form = PersonForm {
+        email: before.email.clone(),
+        ..form.clone()
+    };
     let fields = parse_person(&mut tx, &form, Some(id)).await?;
     if before.role == Role::Admin
         && fields.role != Role::Admin
         && repo::people::other_active_admins(&mut tx, id).await? == 0
     {
-        return Err(FieldError::new("role", "Pacer needs at least one administrator: make someone else one first").into());
+        return Err(FieldError::new(
+            "role",
+            "Pacer needs at least one administrator: make someone else one first",
+        )
+        .into());
     }
     repo::people::update_person(&mut tx, id, &fields).await?;
-    repo::people::audit(&mut tx, now, Some(user.id), "user", id, "changed", Some(row_json(&before)), Some(person_json(&fields))).await?;
+    repo::people::audit(
+        &mut tx,
+        now,
+        Some(user.id),
+        "user",
+        id,
+        "changed",
+        Some(row_json(&before)),
+        Some(person_json(&fields)),
+    )
+    .await?;
     commit(tx).await
 }
 
@@ -321,7 +419,11 @@ pub async fn deactivate(
 ) -> Result<Holdings, Error> {
     admin_only(user, "people")?;
     if id == user.id {
-        return Err(FieldError::new("person", "you cannot deactivate yourself: ask another administrator").into());
+        return Err(FieldError::new(
+            "person",
+            "you cannot deactivate yourself: ask another administrator",
+        )
+        .into());
     }
     let mut tx = begin(db).await?;
     let (leaver, _) = repo::people::person(&mut tx, id)
@@ -378,7 +480,12 @@ pub async fn deactivate(
 
 /// Issues a password reset link for an active person (the admin passes it on); their
 /// earlier links stop working. Their current password works until they use the link.
-pub async fn reset_link(db: &Db, user: &SessionUser, id: i64, now: DateTime<Utc>) -> Result<IssuedLink, Error> {
+pub async fn reset_link(
+    db: &Db,
+    user: &SessionUser,
+    id: i64,
+    now: DateTime<Utc>,
+) -> Result<IssuedLink, Error> {
     admin_only(user, "people")?;
     let mut tx = begin(db).await?;
     let (person, _) = repo::people::person(&mut tx, id)
@@ -387,13 +494,35 @@ pub async fn reset_link(db: &Db, user: &SessionUser, id: i64, now: DateTime<Utc>
     if !person.active {
         return Err(FieldError::new("person", "this person has left").into());
     }
-    let purpose = if person.has_password { LinkPurpose::Reset } else { LinkPurpose::Invite };
+    let purpose = if person.has_password {
+        LinkPurpose::Reset
+    } else {
+        LinkPurpose::Invite
+    };
     let expires = match purpose {
         LinkPurpose::Invite => now + Duration::days(INVITE_DAYS),
         _ => now + Duration::hours(RESET_HOURS),
     };
-    let link = repo::links::issue(&mut tx, purpose, Some(id), Some(user.id), now, Some(expires)).await?;
-    repo::people::audit(&mut tx, now, Some(user.id), "user", id, "issued password link", None, None).await?;
+    let link = repo::links::issue(
+        &mut tx,
+        purpose,
+        Some(id),
+        Some(user.id),
+        now,
+        Some(expires),
+    )
+    .await?;
+    repo::people::audit(
+        &mut tx,
+        now,
+        Some(user.id),
+        "user",
+        id,
+        "issued password link",
+        None,
+        None,
+    )
+    .await?;
     commit(tx).await?;
     Ok(link)
 }

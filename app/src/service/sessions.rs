@@ -211,7 +211,8 @@ pub fn next_failures(
     throttle: Throttle,
     now: DateTime<Utc>,
 ) -> Result<Failures, DateTime<Utc>> {
-    let current = row.filter(|r| now - r.last_failure_at < Duration::seconds(throttle.forget_after_secs));
+    let current =
+        row.filter(|r| now - r.last_failure_at < Duration::seconds(throttle.forget_after_secs));
     if let Some(until) = current.and_then(|r| r.blocked_until) {
         if until > now {
             return Err(until);
@@ -293,7 +294,12 @@ fn verify_password(password: &str, hash: &str) -> bool {
             memory.resize(blocks, argon2::Block::new());
         }
         argon2
-            .hash_password_into_with_memory(password.as_bytes(), salt, &mut out, &mut memory[..blocks])
+            .hash_password_into_with_memory(
+                password.as_bytes(),
+                salt,
+                &mut out,
+                &mut memory[..blocks],
+            )
             .is_ok()
     });
     // Output compares in constant time.
@@ -321,9 +327,18 @@ mod tests {
     #[test]
     fn failures_slow_down_then_cap() {
         assert_eq!(wait_after_failures(4, PER_ADDRESS), None);
-        assert_eq!(wait_after_failures(5, PER_ADDRESS), Some(Duration::seconds(15)));
-        assert_eq!(wait_after_failures(6, PER_ADDRESS), Some(Duration::seconds(30)));
-        assert_eq!(wait_after_failures(60, PER_ADDRESS), Some(Duration::seconds(900)));
+        assert_eq!(
+            wait_after_failures(5, PER_ADDRESS),
+            Some(Duration::seconds(15))
+        );
+        assert_eq!(
+            wait_after_failures(6, PER_ADDRESS),
+            Some(Duration::seconds(30))
+        );
+        assert_eq!(
+            wait_after_failures(60, PER_ADDRESS),
+            Some(Duration::seconds(900))
+        );
     }
 
     #[test]
@@ -346,6 +361,11 @@ mod tests {
         assert_eq!(sixth.blocked_until, Some(now + Duration::seconds(46)));
         // A day later it all starts again.
         let later = now + Duration::hours(25);
-        assert_eq!(next_failures(Some(&sixth), PER_ADDRESS, later).unwrap().failures, 1);
+        assert_eq!(
+            next_failures(Some(&sixth), PER_ADDRESS, later)
+                .unwrap()
+                .failures,
+            1
+        );
     }
 }

@@ -80,11 +80,18 @@ pub async fn complete(
     let company = parse_name("company", &form.company)?;
     let name = parse_name("name", &form.name)?;
     let email = Email::parse(&form.email).map_err(|e| FieldError::new("email", e.to_string()))?;
-    check_new(&form.password, &form.confirm, &[&name, email.as_str(), &company])?;
+    check_new(
+        &form.password,
+        &form.confirm,
+        &[&name, email.as_str(), &company],
+    )?;
     let hash = hash(&form.password).await?;
     let mut tx = db.begin_write().await.map_err(repo::RepoError::from)?;
     if let Some(token) = token {
-        if repo::links::take(&mut tx, token, true, now).await?.is_none() {
+        if repo::links::take(&mut tx, token, true, now)
+            .await?
+            .is_none()
+        {
             return Err(AppError::Conflict(SETUP_LINK_GONE.into()).into());
         }
     }

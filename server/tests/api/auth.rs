@@ -188,16 +188,27 @@ async fn parallel_guesses_for_one_address_each_count(backend: Backend) {
         .filter(|r| r.status() == StatusCode::TOO_MANY_REQUESTS)
         .collect();
     let allowed = app::service::sessions::PER_ADDRESS.free as usize;
-    assert!(evaluated <= allowed, "{evaluated} of 40 parallel guesses had their password checked");
+    assert!(
+        evaluated <= allowed,
+        "{evaluated} of 40 parallel guesses had their password checked"
+    );
     assert_eq!(evaluated + refused.len(), 40);
     for response in refused {
-        let wait: i64 = response.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+        let wait: i64 = response.headers()["retry-after"]
+            .to_str()
+            .unwrap()
+            .parse()
+            .unwrap();
         assert!(wait >= 1);
     }
     // The owner, from their own client, is not locked out by the guessing.
     let owner = app.new_session();
     let form = [("email", REP_N1), ("password", PASSWORD)];
-    assert!(app.login_from(&owner, "198.51.100.20", &form).await.status().is_success());
+    assert!(app
+        .login_from(&owner, "198.51.100.20", &form)
+        .await
+        .status()
+        .is_success());
 }
 
 /// The real server binary in a process of its own (so its memory is its own), on an empty
@@ -233,10 +244,22 @@ impl ServerProcess {
                 .env("RUST_LOG", "error");
             c
         };
-        let created = command(&["create-admin", "--company", "Flood Ltd", "--name", "Owner", "--email", ADMIN])
-            .output()
-            .expect("server create-admin runs");
-        assert!(created.status.success(), "{}", String::from_utf8_lossy(&created.stderr));
+        let created = command(&[
+            "create-admin",
+            "--company",
+            "Flood Ltd",
+            "--name",
+            "Owner",
+            "--email",
+            ADMIN,
+        ])
+        .output()
+        .expect("server create-admin runs");
+        assert!(
+            created.status.success(),
+            "{}",
+            String::from_utf8_lossy(&created.stderr)
+        );
         let mut child = command(&[])
             .stdout(std::process::Stdio::piped())
             .spawn()
@@ -293,7 +316,9 @@ impl ServerProcess {
 async fn a_flood_from_one_client_is_refused_while_health_and_the_owner_go_on(backend: Backend) {
     let server = ServerProcess::start(backend).await;
     // Warm up: the first password check builds its tables.
-    server.login("192.0.2.9", "warm@example.test", "warm up").await;
+    server
+        .login("192.0.2.9", "warm@example.test", "warm up")
+        .await;
     let rss_before = server.rss_kib();
     let flood = futures::stream::iter(0..500)
         .map(|n| {
@@ -313,7 +338,11 @@ async fn a_flood_from_one_client_is_refused_while_health_and_the_owner_go_on(bac
         for round in 0..10 {
             tokio::time::sleep(std::time::Duration::from_millis(30)).await;
             let started = std::time::Instant::now();
-            let health = client.get(format!("{}/healthz", server.address)).send().await.unwrap();
+            let health = client
+                .get(format!("{}/healthz", server.address))
+                .send()
+                .await
+                .unwrap();
             assert_eq!(health.status(), StatusCode::OK);
             slowest = slowest.max(started.elapsed());
             peak = peak.max(server.rss_kib());
@@ -324,8 +353,14 @@ async fn a_flood_from_one_client_is_refused_while_health_and_the_owner_go_on(bac
         (slowest, owner, peak)
     };
     let (statuses, (slowest, owner, peak)) = tokio::join!(flood, probe);
-    let too_many = statuses.iter().filter(|s| **s == StatusCode::TOO_MANY_REQUESTS).count();
-    let checked = statuses.iter().filter(|s| **s == StatusCode::UNAUTHORIZED).count();
+    let too_many = statuses
+        .iter()
+        .filter(|s| **s == StatusCode::TOO_MANY_REQUESTS)
+        .count();
+    let checked = statuses
+        .iter()
+        .filter(|s| **s == StatusCode::UNAUTHORIZED)
+        .count();
     let rss_after = server.rss_kib();
     eprintln!(
         "flood ({backend:?}): {checked} checked, {too_many} refused, /healthz slowest {slowest:?}, \
@@ -333,14 +368,20 @@ async fn a_flood_from_one_client_is_refused_while_health_and_the_owner_go_on(bac
     );
     assert!(too_many >= 400, "only {too_many} of 500 refused");
     assert!(checked <= 60, "{checked} passwords checked for one client");
-    assert!(slowest < std::time::Duration::from_millis(100), "/healthz took {slowest:?}");
+    assert!(
+        slowest < std::time::Duration::from_millis(100),
+        "/healthz took {slowest:?}"
+    );
     assert!(
         owner.is_some_and(|s| s.is_success()),
         "the rightful owner signs in from their own client during the flood: {owner:?}"
     );
     // Memory stays bounded: one password check (19 MiB) at a time, never one per request.
     let peak = peak.max(rss_after);
-    assert!(peak < rss_before + 64 * 1024, "RSS grew {rss_before} → {peak} KiB");
+    assert!(
+        peak < rss_before + 64 * 1024,
+        "RSS grew {rss_before} → {peak} KiB"
+    );
 }
 
 async fn next_never_leaves_pacer_and_never_panics(backend: Backend) {
@@ -358,7 +399,11 @@ async fn next_never_leaves_pacer_and_never_panics(backend: Backend) {
         let client = app.new_session();
         let form = [("email", REP_N1), ("password", PASSWORD), ("next", next)];
         let response = app.login_from(&client, "192.0.2.1", &form).await;
-        assert!(response.status().is_success(), "{next:?}: {}", response.status());
+        assert!(
+            response.status().is_success(),
+            "{next:?}: {}",
+            response.status()
+        );
         assert_eq!(response.headers()["location"], "/", "{next:?}");
     }
     // The gate's own redirect to the sign-in page keeps a path with a tab or newline encoded.

@@ -185,12 +185,7 @@ impl TestApp {
     }
 
     /// Signs in from the client address `from` (the test server trusts `X-Forwarded-For`).
-    pub async fn login_from(
-        &self,
-        client: &Client,
-        from: &str,
-        form: &[(&str, &str)],
-    ) -> Response {
+    pub async fn login_from(&self, client: &Client, from: &str, form: &[(&str, &str)]) -> Response {
         client
             .post(format!("{}/api/login", self.address))
             .header("x-forwarded-for", from)

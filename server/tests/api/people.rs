@@ -22,21 +22,33 @@ both_backends!(
 const GOOD: &str = "plum orchard bicycle lantern";
 
 fn token_of(link: &str) -> String {
-    link.split_once("token=").expect("a token in the link").1.to_string()
+    link.split_once("token=")
+        .expect("a token in the link")
+        .1
+        .to_string()
 }
 
 async fn users(app: &TestApp) -> i64 {
-    let (n,): (i64,) = sql("SELECT COUNT(*) FROM users").fetch_one(&app.db).await.unwrap();
+    let (n,): (i64,) = sql("SELECT COUNT(*) FROM users")
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
     n
 }
 
 async fn the_first_admin_is_set_up_once_and_never_again(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    let link = app.setup_link.clone().expect("an empty database prints a setup link");
+    let link = app
+        .setup_link
+        .clone()
+        .expect("an empty database prints a setup link");
     assert!(link.starts_with("/setup?token="), "{link}");
     let token = token_of(&link);
     // Nobody can sign in before it is used, and the setup page is open to anyone with it.
-    assert_eq!(app.get(&app.client, "/").await.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        app.get(&app.client, "/").await.status(),
+        StatusCode::SEE_OTHER
+    );
     assert_eq!(app.get(&app.client, &link).await.status(), StatusCode::OK);
 
     let form = |password: &'static str, token: String| {
@@ -70,9 +82,16 @@ async fn the_first_admin_is_set_up_once_and_never_again(backend: Backend) {
 
     let (admin, done) = post(form(GOOD, token.clone())).await;
     assert!(done.status().is_success(), "{}", done.status());
-    let me: app::model::auth::SessionUser =
-        app.call(&admin, "current_user", &[]).await.json().await.unwrap();
-    assert_eq!((me.email.as_str(), me.role, me.unit_name.as_str()), ("ann@acme.test", Role::Admin, "Acme Sales"));
+    let me: app::model::auth::SessionUser = app
+        .call(&admin, "current_user", &[])
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        (me.email.as_str(), me.role, me.unit_name.as_str()),
+        ("ann@acme.test", Role::Admin, "Acme Sales")
+    );
 
     // The link works once.
     let (_, again) = post(form(GOOD, token)).await;
@@ -90,11 +109,18 @@ async fn the_first_admin_is_set_up_once_and_never_again(backend: Backend) {
         matches!(refused.map_err(AppError::from), Err(AppError::Conflict(_))),
         "a second create-admin must be refused"
     );
-    assert!(app::service::setup::link(&app.db, chrono::Utc::now()).await.unwrap().is_none());
+    assert!(app::service::setup::link(&app.db, chrono::Utc::now())
+        .await
+        .unwrap()
+        .is_none());
     assert_eq!(users(&app).await, 1);
     // The admin signs in with the password they chose.
     let client = app.new_session();
-    assert!(app.login(&client, "ann@acme.test", GOOD).await.status().is_success());
+    assert!(app
+        .login(&client, "ann@acme.test", GOOD)
+        .await
+        .status()
+        .is_success());
 }
 
 async fn organisation_changes_are_recorded_and_closing_says_why_not(backend: Backend) {
@@ -103,30 +129,66 @@ async fn organisation_changes_are_recorded_and_closing_says_why_not(backend: Bac
     let admin = signed_in(&app, ADMIN).await;
     let company = fx.ids.units[0].to_string();
     let west: i64 = app
-        .call(&admin, "create_unit", &[("parent", company.as_str()), ("name", "West")])
+        .call(
+            &admin,
+            "create_unit",
+            &[("parent", company.as_str()), ("name", "West")],
+        )
         .await
         .json()
         .await
         .unwrap();
     let west = west.to_string();
-    let response = app.call(&admin, "create_unit", &[("parent", west.as_str()), ("name", "W1")]).await;
+    let response = app
+        .call(
+            &admin,
+            "create_unit",
+            &[("parent", west.as_str()), ("name", "W1")],
+        )
+        .await;
     assert_eq!(response.status(), StatusCode::OK);
     let w1: i64 = response.json().await.unwrap();
     // A team has no units below it.
-    let response = app.call(&admin, "create_unit", &[("parent", w1.to_string().as_str()), ("name", "X")]).await;
+    let response = app
+        .call(
+            &admin,
+            "create_unit",
+            &[("parent", w1.to_string().as_str()), ("name", "X")],
+        )
+        .await;
     assert_eq!(app_error(response).await.field(), Some("parent"));
     let response = app
-        .call(&admin, "rename_unit", &[("unit", w1.to_string().as_str()), ("name", "West One")])
+        .call(
+            &admin,
+            "rename_unit",
+            &[("unit", w1.to_string().as_str()), ("name", "West One")],
+        )
         .await;
     assert_eq!(response.status(), StatusCode::OK);
 
     // Team N1 moves to West: the North manager no longer sees its reps' customers.
     let manager = signed_in(&app, MANAGER_NORTH).await;
-    let before: serde_json::Value = app.call(&manager, "customers", &[]).await.json().await.unwrap();
+    let before: serde_json::Value = app
+        .call(&manager, "customers", &[])
+        .await
+        .json()
+        .await
+        .unwrap();
     let n1 = fx.ids.units[3].to_string();
-    let response = app.call(&admin, "move_unit", &[("unit", n1.as_str()), ("parent", west.as_str())]).await;
+    let response = app
+        .call(
+            &admin,
+            "move_unit",
+            &[("unit", n1.as_str()), ("parent", west.as_str())],
+        )
+        .await;
     assert_eq!(response.status(), StatusCode::OK);
-    let after: serde_json::Value = app.call(&manager, "customers", &[]).await.json().await.unwrap();
+    let after: serde_json::Value = app
+        .call(&manager, "customers", &[])
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_ne!(before, after, "the manager's sight follows the move");
     let (path,): (String,) = sql("SELECT path FROM org_units WHERE id = $1")
         .bind(fx.ids.units[3])
@@ -136,22 +198,48 @@ async fn organisation_changes_are_recorded_and_closing_says_why_not(backend: Bac
     assert_eq!(path, format!("/{}/{west}/{n1}/", fx.ids.units[0]));
 
     // West still has team N1 and its two reps: closing it is refused with the reason.
-    let response = app.call(&admin, "close_unit", &[("unit", west.as_str())]).await;
+    let response = app
+        .call(&admin, "close_unit", &[("unit", west.as_str())])
+        .await;
     assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let message = app_error(response).await.to_string();
-    assert!(message.contains("2 active people") && message.contains("open team"), "{message}");
+    assert!(
+        message.contains("2 active people") && message.contains("open team"),
+        "{message}"
+    );
     // The empty team closes; a rep may not change the organisation at all.
-    let response = app.call(&admin, "close_unit", &[("unit", w1.to_string().as_str())]).await;
+    let response = app
+        .call(&admin, "close_unit", &[("unit", w1.to_string().as_str())])
+        .await;
     assert_eq!(response.status(), StatusCode::OK);
     let rep = signed_in(&app, REP_N1).await;
-    let response = app.call(&rep, "create_unit", &[("parent", company.as_str()), ("name", "Mine")]).await;
+    let response = app
+        .call(
+            &rep,
+            "create_unit",
+            &[("parent", company.as_str()), ("name", "Mine")],
+        )
+        .await;
     assert_eq!(response.status(), StatusCode::FORBIDDEN);
 
     // Every change is in the audit trail: who, when, before and after.
-    let org: app::model::people::Organisation =
-        app.call(&admin, "organisation", &[]).await.json().await.unwrap();
+    let org: app::model::people::Organisation = app
+        .call(&admin, "organisation", &[])
+        .await
+        .json()
+        .await
+        .unwrap();
     let actions: Vec<&str> = org.changes.iter().map(|c| c.action.as_str()).collect();
-    assert_eq!(actions, ["closed", "moved", "renamed", "opened team", "opened business unit"]);
+    assert_eq!(
+        actions,
+        [
+            "closed",
+            "moved",
+            "renamed",
+            "opened team",
+            "opened business unit"
+        ]
+    );
     let renamed = &org.changes[2];
     assert_eq!(renamed.actor.as_deref(), Some("admin"));
     assert!(renamed.before.as_deref().unwrap().contains("W1"));
@@ -191,32 +279,68 @@ async fn a_person_is_invited_chooses_a_password_and_signs_in(backend: Backend) {
 
     // Before choosing a password, nobody can sign in as them.
     let client = app.new_session();
-    assert_eq!(app.login(&client, "nina@example.test", "!").await.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        app.login(&client, "nina@example.test", "!").await.status(),
+        StatusCode::UNAUTHORIZED
+    );
     // The link greets them; a weak password is refused; a good one is saved.
     let token = token_of(&added.link.path);
     let holder: Option<app::model::people::LinkHolder> = app
-        .call(&client, "password_link_holder", &[("token", token.as_str())])
+        .call(
+            &client,
+            "password_link_holder",
+            &[("token", token.as_str())],
+        )
         .await
         .json()
         .await
         .unwrap();
     assert_eq!(holder.unwrap().email, "nina@example.test");
     let weak = app
-        .call(&client, "set_password", &[("token", token.as_str()), ("password", "ninanina12"), ("confirm", "ninanina12")])
+        .call(
+            &client,
+            "set_password",
+            &[
+                ("token", token.as_str()),
+                ("password", "ninanina12"),
+                ("confirm", "ninanina12"),
+            ],
+        )
         .await;
     assert_eq!(weak.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let set = app
-        .call(&client, "set_password", &[("token", token.as_str()), ("password", GOOD), ("confirm", GOOD)])
+        .call(
+            &client,
+            "set_password",
+            &[
+                ("token", token.as_str()),
+                ("password", GOOD),
+                ("confirm", GOOD),
+            ],
+        )
         .await;
     assert!(set.status().is_success(), "{}", set.status());
     // Used once: the link is gone.
     let again = app
-        .call(&client, "set_password", &[("token", token.as_str()), ("password", GOOD), ("confirm", GOOD)])
+        .call(
+            &client,
+            "set_password",
+            &[
+                ("token", token.as_str()),
+                ("password", GOOD),
+                ("confirm", GOOD),
+            ],
+        )
         .await;
     assert_eq!(app_error(again).await.field(), Some("token"));
     let response = app.login(&client, "nina@example.test", GOOD).await;
     assert!(response.status().is_success());
-    let me: app::model::auth::SessionUser = app.call(&client, "current_user", &[]).await.json().await.unwrap();
+    let me: app::model::auth::SessionUser = app
+        .call(&client, "current_user", &[])
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!((me.role, me.unit_name.as_str()), (Role::Rep, "N1"));
 }
 
@@ -236,36 +360,94 @@ async fn a_leaver_hands_over_everything_or_nothing(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let fx = Fixture::load(&app.db).await;
     let (leaver, heir) = (fx.ids.users[REP_N1_INDEX], fx.ids.users[REP_N2_INDEX]);
-    target(&app, &fx, ("assignee_user_id", leaver), "bookings", 50_000, "agreed").await;
+    target(
+        &app,
+        &fx,
+        ("assignee_user_id", leaver),
+        "bookings",
+        50_000,
+        "agreed",
+    )
+    .await;
     let admin = signed_in(&app, ADMIN).await;
     let leaver_s = leaver.to_string();
     assert_eq!(holdings_of(&app, leaver).await, (2, 3, 1));
     let heir_before = holdings_of(&app, heir).await;
 
     // Without an heir, nothing changes and the admin is told what they hold.
-    let response = app.call(&admin, "deactivate_person", &[("person", leaver_s.as_str()), ("successor", "")]).await;
+    let response = app
+        .call(
+            &admin,
+            "deactivate_person",
+            &[("person", leaver_s.as_str()), ("successor", "")],
+        )
+        .await;
     assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let message = app_error(response).await.to_string();
-    assert!(message.contains("2 open opportunities, 3 customers and 1 running targets"), "{message}");
+    assert!(
+        message.contains("2 open opportunities, 3 customers and 1 running targets"),
+        "{message}"
+    );
     // An heir who has left is refused the same way.
-    let (gone,): (i64,) = sql("SELECT id FROM users WHERE email = $1").bind(REP_S1).fetch_one(&app.db).await.unwrap();
-    sql("UPDATE users SET deactivated_at = $1 WHERE id = $2").bind(chrono::Utc::now()).bind(gone).execute(&app.db).await.unwrap();
+    let (gone,): (i64,) = sql("SELECT id FROM users WHERE email = $1")
+        .bind(REP_S1)
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+    sql("UPDATE users SET deactivated_at = $1 WHERE id = $2")
+        .bind(chrono::Utc::now())
+        .bind(gone)
+        .execute(&app.db)
+        .await
+        .unwrap();
     let response = app
-        .call(&admin, "deactivate_person", &[("person", leaver_s.as_str()), ("successor", gone.to_string().as_str())])
+        .call(
+            &admin,
+            "deactivate_person",
+            &[
+                ("person", leaver_s.as_str()),
+                ("successor", gone.to_string().as_str()),
+            ],
+        )
         .await;
     assert_eq!(app_error(response).await.field(), Some("successor"));
-    assert_eq!(holdings_of(&app, leaver).await, (2, 3, 1), "a refusal moves nothing");
-    assert!(app.login(&app.new_session(), REP_N1, PASSWORD).await.status().is_success());
+    assert_eq!(
+        holdings_of(&app, leaver).await,
+        (2, 3, 1),
+        "a refusal moves nothing"
+    );
+    assert!(app
+        .login(&app.new_session(), REP_N1, PASSWORD)
+        .await
+        .status()
+        .is_success());
 
     let response = app
-        .call(&admin, "deactivate_person", &[("person", leaver_s.as_str()), ("successor", heir.to_string().as_str())])
+        .call(
+            &admin,
+            "deactivate_person",
+            &[
+                ("person", leaver_s.as_str()),
+                ("successor", heir.to_string().as_str()),
+            ],
+        )
         .await;
     assert_eq!(response.status(), StatusCode::OK);
     let moved: app::model::people::Holdings = response.json().await.unwrap();
-    assert_eq!((moved.open_opportunities, moved.customers, moved.running_targets), (2, 3, 1));
+    assert_eq!(
+        (
+            moved.open_opportunities,
+            moved.customers,
+            moved.running_targets
+        ),
+        (2, 3, 1)
+    );
     assert_eq!(holdings_of(&app, leaver).await, (0, 0, 0));
     let heir_after = holdings_of(&app, heir).await;
-    assert_eq!(heir_after, (heir_before.0 + 2, heir_before.1 + 3, heir_before.2 + 1));
+    assert_eq!(
+        heir_after,
+        (heir_before.0 + 2, heir_before.1 + 3, heir_before.2 + 1)
+    );
     // Their history stays: the stage changes they made still name them.
     let (history,): (i64,) = sql("SELECT COUNT(*) FROM stage_changes WHERE changed_by = $1")
         .bind(leaver)
@@ -274,12 +456,11 @@ async fn a_leaver_hands_over_everything_or_nothing(backend: Backend) {
         .unwrap();
     assert!(history > 0);
     // The target's history says who took it over.
-    let (comment,): (Option<String>,) = sql(
-        "SELECT comment FROM target_events WHERE field = 'assignee' ORDER BY id DESC LIMIT 1",
-    )
-    .fetch_one(&app.db)
-    .await
-    .unwrap();
+    let (comment,): (Option<String>,) =
+        sql("SELECT comment FROM target_events WHERE field = 'assignee' ORDER BY id DESC LIMIT 1")
+            .fetch_one(&app.db)
+            .await
+            .unwrap();
     assert!(comment.unwrap().contains("handed over to rep n2"));
 }
 
@@ -304,21 +485,37 @@ async fn a_deactivated_person_and_their_token_stop_at_once(backend: Backend) {
         }
     };
     assert_eq!(api(token.clone()).await, StatusCode::OK);
-    assert_eq!(app.call(&rep, "current_user", &[]).await.status(), StatusCode::OK);
+    assert_eq!(
+        app.call(&rep, "current_user", &[]).await.status(),
+        StatusCode::OK
+    );
     let admin = signed_in(&app, ADMIN).await;
     let person = fx.ids.users[REP_N2_INDEX].to_string();
     let heir = fx.ids.users[REP_N1_INDEX].to_string();
     let response = app
-        .call(&admin, "deactivate_person", &[("person", person.as_str()), ("successor", heir.as_str())])
+        .call(
+            &admin,
+            "deactivate_person",
+            &[("person", person.as_str()), ("successor", heir.as_str())],
+        )
         .await;
     assert_eq!(response.status(), StatusCode::OK);
-    assert_eq!(app.call(&rep, "current_user", &[]).await.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        app.call(&rep, "current_user", &[]).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
     assert_eq!(api(token).await, StatusCode::UNAUTHORIZED);
     let response = app.login(&app.new_session(), REP_N2, PASSWORD).await;
     assert_eq!(app_error(response).await, AppError::BadCredentials);
     // Nobody deactivates themselves, and the last admin stays.
     let me = fx.ids.users[0].to_string();
-    let response = app.call(&admin, "deactivate_person", &[("person", me.as_str()), ("successor", "")]).await;
+    let response = app
+        .call(
+            &admin,
+            "deactivate_person",
+            &[("person", me.as_str()), ("successor", "")],
+        )
+        .await;
     assert_eq!(app_error(response).await.field(), Some("person"));
 }
 
@@ -343,14 +540,28 @@ async fn a_demoted_managers_token_no_longer_reads_their_unit(backend: Backend) {
     let response = customers(token.clone()).await;
     assert_eq!(response.status(), StatusCode::OK);
     let body: serde_json::Value = response.json().await.unwrap();
-    assert_eq!(body["items"].as_array().unwrap().len(), 6, "North's two reps' customers");
+    assert_eq!(
+        body["items"].as_array().unwrap().len(),
+        6,
+        "North's two reps' customers"
+    );
 
     // The admin makes the North manager a rep: their manager token stops reading North.
     let admin = signed_in(&app, ADMIN).await;
     let manager = fx.ids.users[1].to_string();
     let north = fx.ids.units[1].to_string();
     let response = app
-        .call(&admin, "change_person", &[("person", manager.as_str()), ("name", "manager north"), ("role", "rep"), ("unit", north.as_str()), ("manager", "")])
+        .call(
+            &admin,
+            "change_person",
+            &[
+                ("person", manager.as_str()),
+                ("name", "manager north"),
+                ("role", "rep"),
+                ("unit", north.as_str()),
+                ("manager", ""),
+            ],
+        )
         .await;
     assert_eq!(response.status(), StatusCode::OK);
     assert_eq!(customers(token).await.status(), StatusCode::UNAUTHORIZED);
@@ -358,7 +569,17 @@ async fn a_demoted_managers_token_no_longer_reads_their_unit(backend: Backend) {
     let me = fx.ids.users[0].to_string();
     let company = fx.ids.units[0].to_string();
     let response = app
-        .call(&admin, "change_person", &[("person", me.as_str()), ("name", "admin"), ("role", "manager"), ("unit", company.as_str()), ("manager", "")])
+        .call(
+            &admin,
+            "change_person",
+            &[
+                ("person", me.as_str()),
+                ("name", "admin"),
+                ("role", "manager"),
+                ("unit", company.as_str()),
+                ("manager", ""),
+            ],
+        )
         .await;
     assert_eq!(app_error(response).await.field(), Some("role"));
 }
@@ -372,31 +593,80 @@ async fn changing_or_resetting_a_password_ends_other_sessions(backend: Backend) 
         let app = &app;
         let here = here.clone();
         async move {
-            app.call(&here, "change_password", &[("current", current), ("password", new), ("confirm", new)])
-                .await
+            app.call(
+                &here,
+                "change_password",
+                &[("current", current), ("password", new), ("confirm", new)],
+            )
+            .await
         }
     };
-    assert_eq!(app_error(change("wrong one", GOOD).await).await.field(), Some("current"));
-    assert_eq!(app_error(change(PASSWORD, "1234567890").await).await.field(), Some("password"));
+    assert_eq!(
+        app_error(change("wrong one", GOOD).await).await.field(),
+        Some("current")
+    );
+    assert_eq!(
+        app_error(change(PASSWORD, "1234567890").await)
+            .await
+            .field(),
+        Some("password")
+    );
     assert_eq!(change(PASSWORD, GOOD).await.status(), StatusCode::OK);
     // This session goes on; the other one is over; only the new password works.
-    assert_eq!(app.call(&here, "current_user", &[]).await.status(), StatusCode::OK);
-    assert_eq!(app.call(&elsewhere, "current_user", &[]).await.status(), StatusCode::UNAUTHORIZED);
-    assert_eq!(app.login(&app.new_session(), REP_N1, PASSWORD).await.status(), StatusCode::UNAUTHORIZED);
-    assert!(app.login(&app.new_session(), REP_N1, GOOD).await.status().is_success());
+    assert_eq!(
+        app.call(&here, "current_user", &[]).await.status(),
+        StatusCode::OK
+    );
+    assert_eq!(
+        app.call(&elsewhere, "current_user", &[]).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        app.login(&app.new_session(), REP_N1, PASSWORD)
+            .await
+            .status(),
+        StatusCode::UNAUTHORIZED
+    );
+    assert!(app
+        .login(&app.new_session(), REP_N1, GOOD)
+        .await
+        .status()
+        .is_success());
 
     // An admin issues a reset link: the old password works until the link is used.
     let admin = signed_in(&app, ADMIN).await;
     let other = signed_in(&app, REP_N2).await;
     let person = fx.ids.users[REP_N2_INDEX].to_string();
-    let link: app::model::people::IssuedLink =
-        app.call(&admin, "password_link", &[("person", person.as_str())]).await.json().await.unwrap();
-    assert_eq!(app.call(&other, "current_user", &[]).await.status(), StatusCode::OK);
+    let link: app::model::people::IssuedLink = app
+        .call(&admin, "password_link", &[("person", person.as_str())])
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        app.call(&other, "current_user", &[]).await.status(),
+        StatusCode::OK
+    );
     let token = token_of(&link.path);
     let response = app
-        .call(&app.new_session(), "set_password", &[("token", token.as_str()), ("password", GOOD), ("confirm", GOOD)])
+        .call(
+            &app.new_session(),
+            "set_password",
+            &[
+                ("token", token.as_str()),
+                ("password", GOOD),
+                ("confirm", GOOD),
+            ],
+        )
         .await;
     assert!(response.status().is_success(), "{}", response.status());
-    assert_eq!(app.call(&other, "current_user", &[]).await.status(), StatusCode::UNAUTHORIZED);
-    assert!(app.login(&app.new_session(), REP_N2, GOOD).await.status().is_success());
+    assert_eq!(
+        app.call(&other, "current_user", &[]).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+    assert!(app
+        .login(&app.new_session(), REP_N2, GOOD)
+        .await
+        .status()
+        .is_success());
 }
