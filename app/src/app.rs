@@ -45,6 +45,8 @@ lazy_page!(SettingsRoute, SettingsPage);
 lazy_page!(OrganisationRoute, OrganisationPage);
 lazy_page!(PeopleRoute, PeoplePage);
 lazy_page!(AccountRoute, AccountPage);
+lazy_page!(SetupRoute, SetupPage);
+lazy_page!(PasswordRoute, PasswordPage);
 
 /// Registers the service worker (public/sw.js) and gives the page a way to have what it has
 /// loaded kept for offline use: `pacerKeepOffline()` resolves once the worker holds it all.
@@ -110,8 +112,8 @@ pub fn App() -> impl IntoView {
         <Router>
             <Routes fallback=NotFoundPage>
                 <Route path=path!("/login") view=LoginPage />
-                <Route path=path!("/setup") view=SetupPage />
-                <Route path=path!("/password") view=PasswordPage />
+                <Route path=path!("/setup") view={Lazy::<SetupRoute>::new()} />
+                <Route path=path!("/password") view={Lazy::<PasswordRoute>::new()} />
                 <ParentRoute path=path!("") view=AppLayout>
                     <Route path=path!("") view={Lazy::<DashboardRoute>::new()} />
                     <Route path=path!("board") view={Lazy::<BoardRoute>::new()} />

@@ -32,7 +32,7 @@ pub async fn upload(
         return refuse(
             StatusCode::NOT_FOUND,
             "not_found",
-            "Pacer imports customers or sales: POST to /api/import/customers or /api/import/sales.",
+            "Pacer imports customers, sales or people: POST to /api/import/customers, /api/import/sales or /api/import/people.",
         );
     };
     let Some(importer) = Importer::for_user(&user) else {
@@ -47,6 +47,9 @@ pub async fn upload(
     // The import finishes even if the browser goes away: it is one transaction either way.
     tokio::spawn(async move {
         let last = match import::run(&db, &importer, kind, body.to_vec(), tx.clone()).await {
+            Err(app::service::Error::App(refused)) => ImportProgress::Refused {
+                message: refused.to_string(),
+            },
             Ok(report) => {
                 tracing::info!(
                     kind = kind.as_str(),

@@ -27,11 +27,13 @@ enum Command {
         date: Option<chrono::NaiveDate>,
     },
     /// Import a CSV file of customers (customer_ref, name, segment; optional owner_email,
-    /// lat, lon) or sales (customer_ref, date, amount; optional currency, reference). All lines
-    /// or none: a file with a bad line stores nothing and lists every problem.
+    /// lat, lon), sales (customer_ref, date, amount; optional currency, reference) or people
+    /// (email, name, role, unit; optional manager_email — each gets a link to choose their
+    /// password, printed). All lines or none: a file with a bad line stores nothing and lists
+    /// every problem.
     Import {
         /// What the file holds.
-        #[arg(value_parser = ["customers", "sales"])]
+        #[arg(value_parser = ["customers", "sales", "people"])]
         kind: String,
         /// The CSV file (UTF-8, comma or semicolon separated).
         file: std::path::PathBuf,

@@ -410,7 +410,7 @@ pub async fn import(
 ) -> Result<String, String> {
     use app::model::imports::{ImportKind, ImportProgress};
     let kind = ImportKind::parse(kind)
-        .ok_or_else(|| format!("cannot import \"{kind}\": write customers or sales"))?;
+        .ok_or_else(|| format!("cannot import \"{kind}\": write customers, sales or people"))?;
     let bytes = std::fs::read(file).map_err(|e| format!("cannot read {}: {e}", file.display()))?;
     let db = Db::connect(database_url).await.map_err(|e| e.to_string())?;
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
@@ -443,6 +443,12 @@ pub async fn import(
         out.push(format!(
             "New customers: {}",
             report.new_customers.join(", ")
+        ));
+    }
+    for invitation in &report.invitations {
+        out.push(format!(
+            "  {} <{}>: {}",
+            invitation.name, invitation.email, invitation.path
         ));
     }
     out.extend(report.errors.iter().map(|e| format!("  {e}")));

@@ -12,6 +12,8 @@ use std::fmt;
 pub enum ImportKind {
     Customers,
     Sales,
+    /// People (admins only): e-mail, name, role, unit path, manager's e-mail.
+    People,
 }
 
 impl ImportKind {
@@ -19,6 +21,7 @@ impl ImportKind {
         match text {
             "customers" => Some(ImportKind::Customers),
             "sales" => Some(ImportKind::Sales),
+            "people" => Some(ImportKind::People),
             _ => None,
         }
     }
@@ -27,6 +30,7 @@ impl ImportKind {
         match self {
             ImportKind::Customers => "customers",
             ImportKind::Sales => "sales",
+            ImportKind::People => "people",
         }
     }
 
@@ -37,6 +41,7 @@ impl ImportKind {
                 &["customer_ref", "name", "segment"],
                 &["owner_email", "lat", "lon"],
             ),
+            ImportKind::People => (&["email", "name", "role", "unit"], &["manager_email"]),
             ImportKind::Sales => (
                 &["customer_ref", "date", "amount"],
                 &["currency", "reference"],
@@ -84,6 +89,29 @@ pub struct ImportReport {
     pub new_customers: Vec<String>,
     /// How the file was read (delimiter, ignored columns, other currencies).
     pub notes: Vec<String>,
+    /// People imported: the one-time link each chooses their password with, to pass on.
+    #[serde(default)]
+    pub invitations: Vec<Invitation>,
+}
+
+/// A person an import added, with the link to pass on.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Invitation {
+    pub email: String,
+    pub name: String,
+    pub path: String,
+}
+
+/// One line of a people file, checked.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PersonLine {
+    pub line: u64,
+    pub email: Email,
+    pub name: String,
+    pub role: Role,
+    /// Unit names from the top: `North/Field team` (the company's name may lead or not).
+    pub unit: Vec<String>,
+    pub manager_email: Option<Email>,
 }
 
 impl ImportReport {
@@ -108,6 +136,12 @@ impl ImportReport {
                 "Imported {} lines of {what}: {} new, {} changed, {} already there.",
                 self.lines, self.created, self.updated, self.unchanged
             );
+            if !self.invitations.is_empty() {
+                s = format!(
+                    "Imported {} people. Pass each their link below: with it they choose their password.",
+                    self.invitations.len()
+                );
+            }
             if !self.new_customers.is_empty() {
                 s.push_str(&format!(
                     " {} unknown customer references became new customers named by their reference.",
@@ -152,6 +186,10 @@ pub enum ImportProgress {
 #[derive(Clone, Debug)]
 pub struct Importer {
     pub scope: Scope,
+    /// Who imports (none on the command line): named as the creator of invitations.
+    pub actor: Option<i64>,
+    /// Only an admin imports people.
+    pub admin: bool,
     /// A manager's import keeps customers in their sight by making them theirs; an admin's
     /// leaves them unowned until an owner is given.
     pub default_owner: Option<i64>,
@@ -164,10 +202,14 @@ impl Importer {
             Role::Rep => None,
             Role::Manager => Some(Importer {
                 scope: user.scope(),
+                actor: Some(user.id),
+                admin: false,
                 default_owner: Some(user.id),
             }),
             Role::Admin => Some(Importer {
                 scope: Scope::All,
+                actor: Some(user.id),
+                admin: true,
                 default_owner: None,
             }),
         }
@@ -177,6 +219,8 @@ impl Importer {
     pub fn command_line() -> Importer {
         Importer {
             scope: Scope::All,
+            actor: None,
+            admin: true,
             default_owner: None,
         }
     }

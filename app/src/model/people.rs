@@ -86,6 +86,9 @@ impl Holdings {
     }
 }
 
+/// How long an invitation link works, in days.
+pub const INVITE_DAYS: i64 = 14;
+
 /// What a one-time link is for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

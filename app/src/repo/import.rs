@@ -6,10 +6,10 @@ use super::scope::push_owner_filter;
 use super::RepoError;
 use crate::db::{sql, Db};
 use crate::domain::turnover::Segment;
-use crate::domain::Scope;
-use crate::model::imports::{CustomerLine, Importer, SaleLine};
+use crate::domain::{Role, Scope};
+use crate::model::imports::{CustomerLine, Importer, Invitation, PersonLine, SaleLine};
 use crate::model::imports::{ImportProgress, ImportReport, LineError};
-use chrono::{Datelike, Utc};
+use chrono::{DateTime, Datelike, Utc};
 use std::collections::HashMap;
 
 /// Rows per INSERT: 7 binds a row stays far below both databases' bind limits.
@@ -68,7 +68,8 @@ pub async fn customers(
     let scope = &importer.scope;
     let mut tx = db.begin_write().await?;
     let users: Vec<UserRow> = sql(
-        "SELECT u.id, u.email, o.path AS unit_path FROM users u JOIN org_units o ON o.id = u.org_unit_id",
+        "SELECT u.id, u.email, o.path AS unit_path FROM users u JOIN org_units o ON o.id = u.org_unit_id \
+         WHERE u.deactivated_at IS NULL",
     )
     .fetch_all(&mut tx)
     .await?;
@@ -382,6 +383,175 @@ pub async fn sales(
         updated,
         unchanged: total - created - updated,
         new_customers: new_refs.iter().map(|r| r.to_string()).collect(),
+        ..ImportReport::default()
+    })
+}
+
+#[derive(sqlx::FromRow)]
+struct UnitName {
+    id: i64,
+    parent_id: Option<i64>,
+    name: String,
+    closed_at: Option<DateTime<Utc>>,
+}
+
+#[derive(sqlx::FromRow)]
+struct Account {
+    id: i64,
+    email: String,
+    role: String,
+    deactivated_at: Option<DateTime<Utc>>,
+}
+
+/// People from a file, all or none: each line's unit found by its path of names (with or
+/// without the company's name first), no address already in Pacer, a manager who is an active
+/// manager or admin (in Pacer already, or a line of the same file). Each person gets an
+/// invitation link, and the import is in the audit trail.
+pub async fn people(
+    db: &Db,
+    importer: &Importer,
+    lines: &[PersonLine],
+    now: DateTime<Utc>,
+) -> Result<ImportReport, RepoError> {
+    let mut tx = db.begin_write().await?;
+    let units: Vec<UnitName> = sql("SELECT id, parent_id, name, closed_at FROM org_units")
+        .fetch_all(&mut tx)
+        .await?;
+    let accounts: Vec<Account> = sql("SELECT id, email, role, deactivated_at FROM users")
+        .fetch_all(&mut tx)
+        .await?;
+    let by_id: HashMap<i64, &UnitName> = units.iter().map(|u| (u.id, u)).collect();
+    // Every unit under its path of lower-case names, from the company down and without it.
+    let mut by_path: HashMap<Vec<String>, &UnitName> = HashMap::new();
+    for unit in &units {
+        let mut names = vec![unit.name.trim().to_lowercase()];
+        let mut at = unit.parent_id.and_then(|p| by_id.get(&p));
+        while let Some(parent) = at {
+            names.push(parent.name.trim().to_lowercase());
+            at = parent.parent_id.and_then(|p| by_id.get(&p));
+        }
+        names.reverse();
+        if names.len() > 1 {
+            by_path.insert(names[1..].to_vec(), unit);
+        }
+        by_path.insert(names, unit);
+    }
+    let existing: HashMap<&str, &Account> =
+        accounts.iter().map(|a| (a.email.as_str(), a)).collect();
+    let in_file: HashMap<&str, &PersonLine> = lines.iter().map(|l| (l.email.as_str(), l)).collect();
+    let mut errors = Vec::new();
+    let mut placed: Vec<(&PersonLine, i64)> = Vec::new();
+    for l in lines {
+        if existing.contains_key(l.email.as_str()) {
+            errors.push(line_error(
+                l.line,
+                "email",
+                format!("{} already has an account in Pacer", l.email.as_str()),
+            ));
+        }
+        let path: Vec<String> = l.unit.iter().map(|n| n.to_lowercase()).collect();
+        match by_path.get(&path) {
+            Some(unit) if unit.closed_at.is_none() => placed.push((l, unit.id)),
+            Some(_) => errors.push(line_error(
+                l.line,
+                "unit",
+                format!("{} is closed", l.unit.join("/")),
+            )),
+            None => errors.push(line_error(
+                l.line,
+                "unit",
+                format!(
+                    "there is no unit {}: write the names from the top, like North/Field team",
+                    l.unit.join("/")
+                ),
+            )),
+        }
+        if let Some(manager) = &l.manager_email {
+            let manages = match (
+                existing.get(manager.as_str()),
+                in_file.get(manager.as_str()),
+            ) {
+                (Some(a), _) => a.deactivated_at.is_none() && a.role != "rep",
+                (None, Some(m)) => m.role != Role::Rep && m.email != l.email,
+                (None, None) => false,
+            };
+            if !manages {
+                errors.push(line_error(
+                    l.line,
+                    "manager_email",
+                    format!(
+                        "{} is not an active manager or administrator in Pacer or in this file",
+                        manager.as_str()
+                    ),
+                ));
+            }
+        }
+    }
+    if !errors.is_empty() {
+        return Ok(ImportReport::refused(
+            lines.len() as u64,
+            errors,
+            Vec::new(),
+        ));
+    }
+    let mut ids: HashMap<&str, i64> = accounts.iter().map(|a| (a.email.as_str(), a.id)).collect();
+    let mut invitations = Vec::with_capacity(lines.len());
+    for (l, unit_id) in &placed {
+        let fields = super::people::PersonFields {
+            name: l.name.clone(),
+            email: l.email.as_str().to_string(),
+            role: l.role,
+            unit_id: *unit_id,
+            manager_id: None,
+        };
+        let id = super::people::insert_person(&mut tx, &fields, super::people::NO_PASSWORD, now)
+            .await
+            .map_err(|e| match e {
+                super::WriteError::Repo(e) => e,
+                other => RepoError::Corrupt(other.to_string()),
+            })?;
+        ids.insert(l.email.as_str(), id);
+        let link = super::links::issue(
+            &mut tx,
+            crate::model::people::LinkPurpose::Invite,
+            Some(id),
+            importer.actor,
+            now,
+            Some(now + chrono::Duration::days(crate::model::people::INVITE_DAYS)),
+        )
+        .await?;
+        super::people::audit(
+            &mut tx,
+            now,
+            importer.actor,
+            "user",
+            id,
+            "added (import)",
+            None,
+            Some(serde_json::json!({ "name": l.name, "email": l.email.as_str(), "role": l.role.as_str(), "unit_id": unit_id })),
+        )
+        .await?;
+        invitations.push(Invitation {
+            email: l.email.as_str().to_string(),
+            name: l.name.clone(),
+            path: link.path,
+        });
+    }
+    for l in lines {
+        if let Some(manager) = &l.manager_email {
+            sql("UPDATE users SET manager_id = $1 WHERE id = $2")
+                .bind(ids[manager.as_str()])
+                .bind(ids[l.email.as_str()])
+                .execute(&mut tx)
+                .await?;
+        }
+    }
+    tx.commit().await?;
+    Ok(ImportReport {
+        lines: lines.len() as u64,
+        stored: true,
+        created: lines.len() as u64,
+        invitations,
         ..ImportReport::default()
     })
 }

@@ -6,7 +6,8 @@
 //! [`run`].
 
 use crate::model::imports::{
-    CustomerLine, ImportKind, ImportProgress, ImportReport, Importer, LineError, SaleLine,
+    CustomerLine, ImportKind, ImportProgress, ImportReport, Importer, LineError, PersonLine,
+    SaleLine,
 };
 
 use crate::db::Db;
@@ -33,6 +34,10 @@ pub async fn run(
     enum Lines {
         Customers(Parsed<CustomerLine>),
         Sales(Parsed<SaleLine>),
+        People(Parsed<PersonLine>),
+    }
+    if kind == ImportKind::People && !importer.admin {
+        return Err(crate::error::AppError::Forbidden("import of people".into()).into());
     }
     let reading = progress.clone();
     let lines = tokio::task::spawn_blocking(move || {
@@ -42,6 +47,7 @@ pub async fn run(
         match kind {
             ImportKind::Customers => Lines::Customers(customers(&bytes, &mut tick)),
             ImportKind::Sales => Lines::Sales(sales(&bytes, &mut tick)),
+            ImportKind::People => Lines::People(people(&bytes, &mut tick)),
         }
     })
     .await
@@ -55,6 +61,11 @@ pub async fn run(
             p.notes,
             repo::import::sales(db, importer, &p.rows, &progress).await?,
         ),
+        Lines::People(p) if p.errors.is_empty() => (
+            p.notes,
+            repo::import::people(db, importer, &p.rows, chrono::Utc::now()).await?,
+        ),
+        Lines::People(p) => return Ok(ImportReport::refused(p.lines, p.errors, p.notes)),
         Lines::Customers(p) => return Ok(ImportReport::refused(p.lines, p.errors, p.notes)),
         Lines::Sales(p) => return Ok(ImportReport::refused(p.lines, p.errors, p.notes)),
     };
@@ -148,6 +159,64 @@ pub fn customers(bytes: &[u8], progress: &mut dyn FnMut(u64)) -> Parsed<Customer
                 owner_email,
                 segment,
                 location,
+            }),
+            _ => Err(errors),
+        }
+    })
+}
+
+/// A people file: each line's address, name, role and unit path checked; addresses twice in
+/// the file refused. Whether the unit and the manager exist is the repository's check, inside
+/// the write.
+pub fn people(bytes: &[u8], progress: &mut dyn FnMut(u64)) -> Parsed<PersonLine> {
+    let mut seen: HashMap<String, u64> = HashMap::new();
+    read(bytes, ImportKind::People, progress, |line, f| {
+        let mut errors = Vec::new();
+        let email = Email::parse(f.get("email"))
+            .map_err(|e| errors.push(err(line, "email", e.to_string())))
+            .ok();
+        if let Some(email) = &email {
+            if let Some(first) = seen.insert(email.as_str().to_string(), line) {
+                errors.push(err(
+                    line,
+                    "email",
+                    format!("{} is already on line {first}", email.as_str()),
+                ));
+            }
+        }
+        let name = super::setup::parse_name("name", f.get("name"))
+            .map_err(|e| errors.push(err(line, "name", e.message)))
+            .ok();
+        let role = crate::domain::Role::parse(f.get("role"))
+            .map_err(|e| errors.push(err(line, "role", e.to_string())))
+            .ok();
+        let unit: Vec<String> = f
+            .get("unit")
+            .split(['/', '>'])
+            .map(|part| part.trim().to_string())
+            .filter(|part| !part.is_empty())
+            .collect();
+        if unit.is_empty() {
+            errors.push(err(
+                line,
+                "unit",
+                "is empty: write the unit from the top, like North/Field team",
+            ));
+        }
+        let manager_email = match f.get("manager_email").trim() {
+            "" => None,
+            text => Email::parse(text)
+                .map_err(|e| errors.push(err(line, "manager_email", e.to_string())))
+                .ok(),
+        };
+        match (email, name, role, errors.is_empty()) {
+            (Some(email), Some(name), Some(role), true) => Ok(PersonLine {
+                line,
+                email,
+                name,
+                role,
+                unit,
+                manager_email,
             }),
             _ => Err(errors),
         }

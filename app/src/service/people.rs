@@ -18,8 +18,7 @@ use crate::repo::{RepoError, WriteError};
 use chrono::{DateTime, Duration, Utc};
 use serde_json::json;
 
-/// How long an invitation link works.
-pub const INVITE_DAYS: i64 = 14;
+pub use crate::model::people::INVITE_DAYS;
 /// How long a reset link works.
 pub const RESET_HOURS: i64 = 24;
 /// Changes listed on the organisation page.

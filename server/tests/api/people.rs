@@ -17,6 +17,7 @@ both_backends!(
     a_deactivated_person_and_their_token_stop_at_once,
     a_demoted_managers_token_no_longer_reads_their_unit,
     changing_or_resetting_a_password_ends_other_sessions,
+    people_are_imported_all_or_nothing_with_line_errors,
 );
 
 const GOOD: &str = "plum orchard bicycle lantern";
@@ -669,4 +670,119 @@ async fn changing_or_resetting_a_password_ends_other_sessions(backend: Backend) 
         .await
         .status()
         .is_success());
+}
+
+async fn people_import(
+    app: &TestApp,
+    client: &reqwest::Client,
+    body: &str,
+) -> app::model::imports::ImportProgress {
+    let response = client
+        .post(format!("{}/api/import/people", app.address))
+        .header("content-type", "text/csv")
+        .body(body.to_string())
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(response.status(), StatusCode::OK);
+    let text = response.text().await.unwrap();
+    serde_json::from_str(text.lines().last().expect("a last line")).unwrap()
+}
+
+async fn people_are_imported_all_or_nothing_with_line_errors(backend: Backend) {
+    use app::model::imports::ImportProgress;
+    let app = TestApp::spawn(backend).await;
+    Fixture::load(&app.db).await;
+    let admin = signed_in(&app, ADMIN).await;
+    let before = users(&app).await;
+    // Every problem, by line and column; nothing stored.
+    let bad = "email;name;role;unit;manager_email\n\
+               kim@example.test;Kim Keller;rep;North/N1;manager.north@example.test\n\
+               kim@example.test;Kim Again;rep;North/N1;\n\
+               rep.n1@example.test;Taken;rep;North/N1;\n\
+               lou@example.test;Lou;boss;North/Nowhere;rep.n2@example.test\n";
+    let ImportProgress::Done { report } = people_import(&app, &admin, bad).await else {
+        panic!("expected a report");
+    };
+    assert!(!report.stored);
+    let found: Vec<(u64, Option<&str>)> = report
+        .errors
+        .iter()
+        .map(|e| (e.line, e.column.as_deref()))
+        .collect();
+    assert_eq!(
+        found,
+        [(3, Some("email")), (5, Some("role"))],
+        "{:?}",
+        report.errors
+    );
+    assert_eq!(users(&app).await, before);
+    // The unit and the manager are checked against the database once the lines read well.
+    let unknown = "email,name,role,unit,manager_email\n\
+                   lou@example.test,Lou,rep,North/Nowhere,rep.n2@example.test\n\
+                   rep.n1@example.test,Taken,rep,North/N1,\n";
+    let ImportProgress::Done { report } = people_import(&app, &admin, unknown).await else {
+        panic!("expected a report");
+    };
+    let found: Vec<(u64, Option<&str>)> = report
+        .errors
+        .iter()
+        .map(|e| (e.line, e.column.as_deref()))
+        .collect();
+    assert_eq!(
+        found,
+        [
+            (2, Some("unit")),
+            (2, Some("manager_email")),
+            (3, Some("email"))
+        ],
+        "{:?}",
+        report.errors
+    );
+    assert_eq!(users(&app).await, before);
+
+    // A good file: a new manager and her rep (managed by her, a line of the same file), with
+    // the company's name leading the path or not.
+    let good = "email,name,role,unit,manager_email\n\
+                mia@example.test,Mia Manager,manager,Example Ltd/South,\n\
+                sam@example.test,Sam Rep,rep,South/S1,mia@example.test\n";
+    let ImportProgress::Done { report } = people_import(&app, &admin, good).await else {
+        panic!("expected a report");
+    };
+    assert!(report.stored, "{:?}", report.errors);
+    assert_eq!(report.invitations.len(), 2);
+    assert_eq!(users(&app).await, before + 2);
+    let (manager,): (Option<String>,) = sql(
+        "SELECT m.email FROM users u JOIN users m ON m.id = u.manager_id WHERE u.email = 'sam@example.test'",
+    )
+    .fetch_one(&app.db)
+    .await
+    .unwrap();
+    assert_eq!(manager.as_deref(), Some("mia@example.test"));
+    // Sam chooses his password with his link and signs in.
+    let token = token_of(&report.invitations[1].path);
+    let client = app.new_session();
+    let set = app
+        .call(
+            &client,
+            "set_password",
+            &[
+                ("token", token.as_str()),
+                ("password", GOOD),
+                ("confirm", GOOD),
+            ],
+        )
+        .await;
+    assert!(set.status().is_success());
+    assert!(app
+        .login(&client, "sam@example.test", GOOD)
+        .await
+        .status()
+        .is_success());
+    // A manager may not import people.
+    let manager = signed_in(&app, MANAGER_NORTH).await;
+    let ImportProgress::Refused { message } = people_import(&app, &manager, good).await else {
+        panic!("a manager's people import must be refused");
+    };
+    assert!(message.contains("import of people"), "{message}");
 }

@@ -87,6 +87,10 @@ pub fn ImportPage() -> impl IntoView {
                         <input type="radio" name="kind" value="customers" prop:checked=move || kind.get() == ImportKind::Customers on:change=move |_| kind.set(ImportKind::Customers) />
                         " Customers"
                     </label>
+                    <label>
+                        <input type="radio" name="kind" value="people" prop:checked=move || kind.get() == ImportKind::People on:change=move |_| kind.set(ImportKind::People) />
+                        " People (administrators; the unit as North/Field team)"
+                    </label>
                 </fieldset>
                 <p class="muted" data-testid="import-columns">{columns}</p>
                 <label>
@@ -163,6 +167,22 @@ fn Report(kind: ImportKind, report: ImportReport) -> impl IntoView {
                         if new_customers > 20 { format!(" and {} more", new_customers - 20) } else { String::new() }
                     )}
                 </p>
+            })}
+            {(!report.invitations.is_empty()).then(|| view! {
+                <div class="table-scroll">
+                    <table class="table" data-testid="import-invitations">
+                        <thead><tr><th>"Name"</th><th>"E-mail"</th><th>"Link to pass on (works once, 14 days)"</th></tr></thead>
+                        <tbody>
+                            {report.invitations.iter().map(|i| view! {
+                                <tr>
+                                    <td>{i.name.clone()}</td>
+                                    <td>{i.email.clone()}</td>
+                                    <td><code>{i.path.clone()}</code></td>
+                                </tr>
+                            }).collect_view()}
+                        </tbody>
+                    </table>
+                </div>
             })}
             {(!report.errors.is_empty()).then(|| view! {
                 <div class="table-scroll">
