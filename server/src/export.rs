@@ -24,9 +24,9 @@ pub async fn customers(
     Query(query): Query<CustomerQuery>,
 ) -> Response {
     let today = chrono::Utc::now().date_naive();
-    let filter = match query.parse(today) {
+    let filter = match app::service::customers::filter(&state.db, &query, today).await {
         Ok(f) => f,
-        Err(e) => return error(e),
+        Err(e) => return error(e.into()),
     };
     let list = match app::service::customers::list(&state.db, &user, &filter, today, None).await {
         Ok(list) => list,

@@ -14,7 +14,7 @@ pub async fn list_customers(
     use crate::service::customers;
     super::signed_in("list_customers", |c| async move {
         let today = chrono::Utc::now().date_naive();
-        let filter = query.parse(today)?;
+        let filter = customers::filter(&c.db, &query, today).await?;
         customers::list(
             &c.db,
             &c.user,

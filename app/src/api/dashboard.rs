@@ -34,3 +34,35 @@ pub async fn save_thresholds(input: ThresholdsInput) -> Result<Thresholds, AppEr
     })
     .await
 }
+
+/// The company's calendar and defaults.
+#[server(endpoint = "company_settings")]
+pub async fn get_company_settings() -> Result<crate::model::company::CompanySettings, AppError> {
+    use crate::service::settings;
+    super::signed_in("company_settings", |c| async move {
+        settings::company(&c.db).await
+    })
+    .await
+}
+
+/// Saves the company's calendar and defaults (admins).
+#[server(endpoint = "save_company_settings")]
+pub async fn save_company_settings(
+    #[server(flatten)] input: crate::model::company::CompanyInput,
+) -> Result<crate::model::company::CompanySettings, AppError> {
+    use crate::service::settings::{self, CompanyForm};
+    super::signed_in("save_company_settings", |c| async move {
+        let form = CompanyForm {
+            working: [
+                &input.mon, &input.tue, &input.wed, &input.thu, &input.fri, &input.sat, &input.sun,
+            ]
+            .map(Option::is_some),
+            fiscal_year_start_month: input.fiscal_year_start_month,
+            holidays: input.holidays,
+            currency: input.currency,
+            locale: input.locale,
+        };
+        settings::save_company(&c.db, &c.user, &form, chrono::Utc::now()).await
+    })
+    .await
+}

@@ -5,6 +5,7 @@
 //! Amounts are `Decimal` at the edges and whole hundredths inside (cents for money, hundredths
 //! of a visit for counts), so the simulation adds integers and never rounds money.
 
+use super::calendar::Calendar;
 use super::number::format_value;
 use super::period::{day_label, working_days_between, Period};
 use super::pipeline::{Opportunity, Stage, StageKind};
@@ -49,7 +50,8 @@ fn mul_div(a: i64, b: i64, c: i64) -> i64 {
     i64::try_from(q).unwrap_or(if q < 0 { i64::MIN } else { i64::MAX })
 }
 
-/// Where a target stands today, by the working-day clock (Mon–Fri).
+/// Where a target stands today, by the company's working-day clock ([`Calendar`]: its working
+/// weekdays, without its public holidays).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Pace {
     pub target: Decimal,
@@ -65,9 +67,15 @@ pub struct Pace {
 
 impl Pace {
     /// `as_of` counts as elapsed: the figures are those at the end of that day.
-    pub fn at(target: Decimal, actual: Decimal, period: Period, as_of: NaiveDate) -> Pace {
-        let total_days = period.working_days();
-        let elapsed_days = period.working_days_elapsed(as_of);
+    pub fn at(
+        target: Decimal,
+        actual: Decimal,
+        period: Period,
+        as_of: NaiveDate,
+        calendar: &Calendar,
+    ) -> Pace {
+        let total_days = calendar.working_days(period);
+        let elapsed_days = calendar.working_days_elapsed(period, as_of);
         let (t, a) = (hundredths(target), hundredths(actual));
         let expected = mul_div(t, elapsed_days, total_days);
         let projection = if elapsed_days == 0 || elapsed_days >= total_days {
@@ -623,6 +631,7 @@ impl PipelineTarget {
         today: NaiveDate,
         what_if: Option<WhatIf>,
         thresholds: &Thresholds,
+        calendar: &Calendar,
     ) -> Outlook {
         let (won, open) = self.pipeline(cards, stages, today, what_if);
         pipeline_outlook(
@@ -634,6 +643,7 @@ impl PipelineTarget {
             &open,
             today,
             thresholds,
+            calendar,
         )
     }
 }
@@ -649,9 +659,10 @@ pub fn pipeline_outlook(
     open: &[OpenOpportunity],
     today: NaiveDate,
     thresholds: &Thresholds,
+    calendar: &Calendar,
 ) -> Outlook {
     let band = simulate(won, open, target, TRIALS, SEED);
-    let pace = Pace::at(target, won, period, today);
+    let pace = Pace::at(target, won, period, today, calendar);
     let health = if won >= target {
         Health::OnTrack
     } else {
@@ -686,6 +697,7 @@ pub fn pipeline_outlook(
 }
 
 /// The outlook of a run-rate target (turnover, visits, contacts, customers) from its actual.
+#[allow(clippy::too_many_arguments)]
 pub fn run_rate_outlook(
     metric: Metric,
     currency: Option<Currency>,
@@ -694,8 +706,9 @@ pub fn run_rate_outlook(
     actual: Decimal,
     today: NaiveDate,
     thresholds: &Thresholds,
+    calendar: &Calendar,
 ) -> Outlook {
-    let pace = Pace::at(target, actual, period, today);
+    let pace = Pace::at(target, actual, period, today, calendar);
     let health = if actual >= target || pace.elapsed_days == 0 {
         Health::OnTrack
     } else {
@@ -860,7 +873,13 @@ mod tests {
     fn pace_counts_working_days_only() {
         // June 2026: 1 June is a Monday; 22 working days.
         let june = Period::new(day(2026, 6, 1), day(2026, 6, 30)).unwrap();
-        let pace = Pace::at(d("22000"), d("6000"), june, day(2026, 6, 7)); // a Sunday
+        let pace = Pace::at(
+            d("22000"),
+            d("6000"),
+            june,
+            day(2026, 6, 7),
+            &Calendar::default(),
+        ); // a Sunday
         assert_eq!((pace.elapsed_days, pace.total_days), (5, 22));
         assert_eq!(pace.expected, d("5000.00"));
         assert_eq!(pace.projection, d("26400.00"));
@@ -871,14 +890,14 @@ mod tests {
     #[test]
     fn pace_before_and_after_the_period() {
         let q = Period::new(day(2026, 7, 1), day(2026, 9, 30)).unwrap();
-        let before = Pace::at(d("100"), d("0"), q, day(2026, 6, 30));
+        let before = Pace::at(d("100"), d("0"), q, day(2026, 6, 30), &Calendar::default());
         assert_eq!(
             (before.elapsed_days, before.expected, before.projection),
             (0, d("0"), d("0"))
         );
         assert_eq!(before.total_days, 66);
         assert_eq!(before.needed_per_week(), Some(d("7.58")));
-        let after = Pace::at(d("100"), d("80"), q, day(2026, 10, 5));
+        let after = Pace::at(d("100"), d("80"), q, day(2026, 10, 5), &Calendar::default());
         assert_eq!(after.expected, d("100"));
         assert_eq!(after.projection, d("80"));
         assert_eq!(after.needed_per_week(), None);
@@ -1095,7 +1114,14 @@ mod tests {
         assert_eq!(won, d("35000"));
         assert_eq!(open.len(), 3);
         let thresholds = Thresholds::default();
-        let before = target.outlook(&cards, &stages, today, None, &thresholds);
+        let before = target.outlook(
+            &cards,
+            &stages,
+            today,
+            None,
+            &thresholds,
+            &Calendar::default(),
+        );
         let band = before.band.unwrap();
         assert_eq!(band.weighted, d("68500.00")); // 35 000 + 22 500 + 10 000 + 1 000
                                                   // Reaching €80 k needs both large deals: 75 % × 50 % ≈ 38 %.
@@ -1111,7 +1137,14 @@ mod tests {
             card_id: 1,
             stage_id: 3,
         });
-        let after = target.outlook(&cards, &stages, today, dragged, &thresholds);
+        let after = target.outlook(
+            &cards,
+            &stages,
+            today,
+            dragged,
+            &thresholds,
+            &Calendar::default(),
+        );
         let band_after = after.band.unwrap();
         assert_eq!(band_after.won, d("65000"));
         assert!(band_after.p_hit > band.p_hit);
@@ -1124,6 +1157,7 @@ mod tests {
                 stage_id: 4,
             }),
             &thresholds,
+            &Calendar::default(),
         );
         assert_eq!(lost.band.unwrap().open, d("24000.00"));
         assert_eq!(lost.health, Health::OffTrack);
@@ -1145,6 +1179,7 @@ mod tests {
             d("20"),
             day(2026, 5, 15),
             &Thresholds::default(),
+            &Calendar::default(),
         );
         assert_eq!(outlook.pace.elapsed_days, 33);
         assert_eq!(outlook.health, Health::OffTrack);
@@ -1160,6 +1195,7 @@ mod tests {
             d("31"),
             day(2026, 5, 15),
             &Thresholds::default(),
+            &Calendar::default(),
         );
         assert_eq!((fine.health, fine.warning), (Health::OnTrack, None));
     }

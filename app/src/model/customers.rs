@@ -172,8 +172,13 @@ fn given(text: &Option<String>) -> Option<&str> {
 }
 
 impl CustomerQuery {
-    /// The filter, or the first field that cannot be read and why.
-    pub fn parse(&self, today: NaiveDate) -> Result<CustomerFilter, AppError> {
+    /// The filter, or the first field that cannot be read and why. Without dates the period
+    /// is the company's fiscal year to date.
+    pub fn parse(
+        &self,
+        today: NaiveDate,
+        calendar: &crate::domain::calendar::Calendar,
+    ) -> Result<CustomerFilter, AppError> {
         let date = |field: &str, text: &Option<String>| -> Result<Option<NaiveDate>, AppError> {
             given(text)
                 .map(|t| {
@@ -194,7 +199,7 @@ impl CustomerQuery {
                 })
                 .transpose()
         };
-        let ytd = Period::year_to_date(today);
+        let ytd = calendar.year_to_date(today);
         let from = date("from", &self.from)?.unwrap_or(ytd.start());
         let to = date("to", &self.to)?.unwrap_or(if from > today { from } else { today });
         let period = Period::new(from, to)

@@ -4,6 +4,7 @@
 
 pub mod auth;
 pub mod check_ins;
+pub mod company;
 pub mod customers;
 pub mod dashboard;
 pub mod imports;

@@ -21,6 +21,8 @@ pub struct Board {
     /// The bookings and won-opportunities targets this view answers to, for the forecast panel.
     pub forecasts: Vec<PipelineTarget>,
     pub thresholds: Thresholds,
+    /// The company calendar the pace counts working days by.
+    pub calendar: crate::domain::calendar::Calendar,
     pub stages: Vec<Stage>,
     pub cards: Vec<Opportunity>,
     /// The server's date: rotting and overdue markers are computed against it on both sides.

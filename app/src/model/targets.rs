@@ -115,6 +115,8 @@ pub struct TargetDetail {
     ///
     /// [`chart_days`]: crate::domain::forecast::chart_days
     pub burn_up: Vec<(NaiveDate, Decimal)>,
+    /// The company calendar the chart's expected line counts working days by.
+    pub calendar: crate::domain::calendar::Calendar,
 }
 
 /// One day's snapshot of a target.
@@ -142,6 +144,8 @@ pub struct TargetList {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EditorChoices {
     pub today: NaiveDate,
+    /// The company calendar: the quick picks' quarters and years follow its fiscal year.
+    pub calendar: crate::domain::calendar::Calendar,
     /// People and units this user may set a target for ("user-7", "unit-3").
     pub assignees: Vec<Choice>,
     /// Open targets this user may see, as possible parents.

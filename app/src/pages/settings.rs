@@ -2,8 +2,11 @@
 //! and the rule that flags a customer's trend change; (managers and admins) API tokens.
 
 use crate::api::customers::{get_trend_rule, save_trend_rule};
-use crate::api::dashboard::{get_thresholds, save_thresholds};
+use crate::api::dashboard::{
+    get_company_settings, get_thresholds, save_thresholds, SaveCompanySettings,
+};
 use crate::components::form::{save_action, Field, FormErrors};
+use crate::domain::calendar::WEEKDAYS;
 use crate::domain::forecast::ThresholdsInput;
 use crate::domain::turnover::TrendRuleInput;
 use crate::domain::FieldError;
@@ -20,8 +23,28 @@ pub fn SettingsPage() -> impl IntoView {
     let thresholds = Resource::new(|| (), |()| get_thresholds());
     let trend_rule = Resource::new(|| (), |()| get_trend_rule());
     let auth = use_auth();
+    let save_company = ServerAction::<SaveCompanySettings>::new();
+    let company = Resource::new(
+        move || save_company.version().get(),
+        |_| get_company_settings(),
+    );
     view! {
         <Title text="Settings" />
+        <section class="card" data-testid="company-settings">
+            <h1>"Company calendar"</h1>
+            <p class="muted">
+                "Pace and expected-to-date count working days: the weekdays ticked here, without the public holidays. Quarters, this year and year to date follow the fiscal year."
+            </p>
+            <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    let is_admin = auth.user.await.is_ok_and(|u| u.role == Role::Admin);
+                    match company.await {
+                        Ok(c) => Either::Left(company_form(c, is_admin, save_company)),
+                        Err(e) => Either::Right(view! { <p class="form-error" role="alert">{e.to_string()}</p> }),
+                    }
+                })}
+            </Transition>
+        </section>
         <section class="card">
             <h1>"Forecast status"</h1>
             <p class="muted">
@@ -275,5 +298,59 @@ where
                 Either::Right(view! { <p class="muted small">{admins_only}</p> })
             }}
         </form>
+    }
+}
+
+const MONTHS: [&str; 12] = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+];
+
+fn company_form(
+    company: crate::model::company::CompanySettings,
+    is_admin: bool,
+    save: ServerAction<SaveCompanySettings>,
+) -> impl IntoView {
+    let refused = move || save.value().get().and_then(Result::err);
+    let saved = move || save.value().get().is_some_and(|r| r.is_ok());
+    let month = company.calendar.fiscal_start_month();
+    let working = company.calendar.working_weekdays();
+    view! {
+        <ActionForm action=save attr:class="stacked-form" attr:data-testid="company-form">
+            <fieldset disabled=!is_admin>
+                <label for="fiscal-start">"The fiscal year starts in"</label>
+                <select id="fiscal-start" name="fiscal_year_start_month">
+                    {MONTHS.iter().enumerate().map(|(i, name)| {
+                        let m = i as u32 + 1;
+                        view! { <option value=m.to_string() selected=m == month>{*name}</option> }
+                    }).collect_view()}
+                </select>
+                <p>"Working days"</p>
+                <div class="weekdays">
+                    {WEEKDAYS.iter().enumerate().map(|(i, (_, key, label))| view! {
+                        <label><input type="checkbox" name=*key checked=working[i] />" " {*label}</label>
+                    }).collect_view()}
+                </div>
+                <label for="holidays">"Public holidays (one per line: 2026-12-25 Christmas Day)"</label>
+                <textarea id="holidays" name="holidays" rows="6">{company.holidays_text()}</textarea>
+                <label for="currency">"Default currency"</label>
+                <input id="currency" name="currency" value=company.currency.clone() maxlength="3" />
+                <label for="locale">"Default locale"</label>
+                <input id="locale" name="locale" value=company.locale.clone() />
+                {move || refused().map(|e| view! { <p class="form-error" role="alert" data-testid="company-error">{e.to_string()}</p> })}
+                {move || saved().then(|| view! { <p class="notice notice-info" role="status">"Saved."</p> })}
+                {is_admin.then(|| view! { <button type="submit" class="button-primary">"Save the calendar"</button> })}
+            </fieldset>
+        </ActionForm>
     }
 }

@@ -317,7 +317,7 @@ pub async fn detail(
     today: NaiveDate,
     rule: TrendRule,
 ) -> Result<Option<CustomerDetail>, RepoError> {
-    let (period, earlier) = comparison(Period::year_to_date(today));
+    let (period, earlier) = comparison(super::settings::calendar(db).await?.year_to_date(today));
     let spans = Spans {
         period,
         earlier,

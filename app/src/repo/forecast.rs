@@ -4,6 +4,7 @@
 use super::metrics::{measure, Who};
 use super::RepoError;
 use crate::db::{sql, Db};
+use crate::domain::calendar::Calendar;
 use crate::domain::forecast::{
     pipeline_outlook, run_rate_outlook, OpenOpportunity, Outlook, PipelineTarget, Thresholds,
 };
@@ -196,6 +197,7 @@ pub async fn outlook(
     day: NaiveDate,
     today: NaiveDate,
     thresholds: &Thresholds,
+    calendar: &Calendar,
 ) -> Result<Option<Outlook>, RepoError> {
     let (metric, period) = (target.metric, target.period);
     if period.start() > day {
@@ -223,6 +225,7 @@ pub async fn outlook(
                 &open,
                 day,
                 thresholds,
+                calendar,
             )
         } else {
             run_rate_outlook(
@@ -233,6 +236,7 @@ pub async fn outlook(
                 target.actual,
                 day,
                 thresholds,
+                calendar,
             )
         },
     ))

@@ -242,6 +242,7 @@ pub async fn board(
     Ok(Board {
         forecasts,
         thresholds: super::settings::thresholds(db).await?,
+        calendar: super::settings::calendar(db).await?,
         stages,
         cards,
         today,

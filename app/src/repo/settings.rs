@@ -3,9 +3,11 @@
 
 use super::RepoError;
 use crate::db::{sql, Db};
+use crate::domain::calendar::Calendar;
 use crate::domain::forecast::Thresholds;
 use crate::domain::turnover::TrendRule;
-use chrono::{DateTime, Utc};
+use crate::model::company::{CompanySettings, Holiday};
+use chrono::{DateTime, NaiveDate, Utc};
 
 /// The thresholds in force: the stored ones, else DESIGN.md's defaults.
 #[tracing::instrument(skip(db), err)]
@@ -97,6 +99,101 @@ pub async fn set_trend_rule(
     .bind(at)
     .execute(&mut tx)
     .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// The company's settings: the stored ones, else the default calendar (calendar year, Monday
+/// to Friday), no holidays, EUR and en-GB.
+#[tracing::instrument(skip(db), err)]
+pub async fn company(db: &Db) -> Result<CompanySettings, RepoError> {
+    let row: Option<(i32, String, String, String)> = sql(
+        "SELECT fiscal_year_start_month, working_days, currency, locale \
+         FROM company_settings WHERE id = 1",
+    )
+    .fetch_optional(db)
+    .await?;
+    let holidays: Vec<(NaiveDate, String)> = sql("SELECT day, name FROM holidays ORDER BY day")
+        .fetch_all(db)
+        .await?;
+    let holidays: Vec<Holiday> = holidays
+        .into_iter()
+        .map(|(day, name)| Holiday { day, name })
+        .collect();
+    let Some((month, days, currency, locale)) = row else {
+        let calendar = Calendar::new(
+            1,
+            Calendar::default().working_weekdays(),
+            holidays.iter().map(|h| h.day).collect(),
+        )
+        .map_err(|e| RepoError::Corrupt(e.to_string()))?;
+        return Ok(CompanySettings {
+            calendar,
+            holidays,
+            ..CompanySettings::default()
+        });
+    };
+    let mut working = [false; 7];
+    for (i, c) in days.chars().take(7).enumerate() {
+        working[i] = c == '1';
+    }
+    let calendar = Calendar::new(
+        u32::try_from(month).unwrap_or(1),
+        working,
+        holidays.iter().map(|h| h.day).collect(),
+    )
+    .map_err(|e| RepoError::Corrupt(format!("company_settings: {e}")))?;
+    Ok(CompanySettings {
+        calendar,
+        holidays,
+        currency,
+        locale,
+    })
+}
+
+/// The company calendar the pace and the periods follow.
+pub async fn calendar(db: &Db) -> Result<Calendar, RepoError> {
+    Ok(company(db).await?.calendar)
+}
+
+/// Stores checked company settings, the holidays replaced as a whole.
+#[tracing::instrument(skip(db, settings), err)]
+pub async fn set_company(
+    db: &Db,
+    settings: &CompanySettings,
+    by: i64,
+    at: DateTime<Utc>,
+) -> Result<(), RepoError> {
+    let days: String = settings
+        .calendar
+        .working_weekdays()
+        .iter()
+        .map(|w| if *w { '1' } else { '0' })
+        .collect();
+    let mut tx = db.begin_write().await?;
+    sql("INSERT INTO company_settings \
+         (id, fiscal_year_start_month, working_days, currency, locale, updated_by, updated_at) \
+         VALUES (1, $1, $2, $3, $4, $5, $6) ON CONFLICT (id) DO UPDATE SET \
+         fiscal_year_start_month = excluded.fiscal_year_start_month, \
+         working_days = excluded.working_days, currency = excluded.currency, \
+         locale = excluded.locale, updated_by = excluded.updated_by, \
+         updated_at = excluded.updated_at")
+    .bind(i32::try_from(settings.calendar.fiscal_start_month()).unwrap_or(1))
+    .bind(days)
+    .bind(&settings.currency)
+    .bind(&settings.locale)
+    .bind(by)
+    .bind(at)
+    .execute(&mut tx)
+    .await?;
+    sql("DELETE FROM holidays").execute(&mut tx).await?;
+    for holiday in &settings.holidays {
+        sql("INSERT INTO holidays (day, name) VALUES ($1, $2)")
+            .bind(holiday.day)
+            .bind(&holiday.name)
+            .execute(&mut tx)
+            .await?;
+    }
     tx.commit().await?;
     Ok(())
 }

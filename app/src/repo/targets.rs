@@ -217,9 +217,10 @@ async fn with_actuals(
     today: NaiveDate,
 ) -> Result<Vec<TargetRow>, RepoError> {
     let thresholds = settings::thresholds(db).await?;
+    let calendar = settings::calendar(db).await?;
     let mut rows = Vec::with_capacity(stored.len());
     for s in stored {
-        rows.push(measured(db, &s, today, today, &thresholds).await?);
+        rows.push(measured(db, &s, today, today, &thresholds, &calendar).await?);
     }
     Ok(rows)
 }
@@ -231,6 +232,7 @@ async fn measured(
     day: NaiveDate,
     today: NaiveDate,
     thresholds: &Thresholds,
+    calendar: &crate::domain::calendar::Calendar,
 ) -> Result<TargetRow, RepoError> {
     let mut row = s.row.clone();
     if row.period.start() <= day {
@@ -238,7 +240,8 @@ async fn measured(
         let so_far = Period::new(row.period.start(), day).expect("start <= day <= end");
         row.actual =
             metrics::actual(db, row.metric, &s.who(), so_far, row.currency, row.baseline).await?;
-        row.outlook = forecast::outlook(db, &row, &s.who(), day, today, thresholds).await?;
+        row.outlook =
+            forecast::outlook(db, &row, &s.who(), day, today, thresholds, calendar).await?;
     }
     Ok(row)
 }
@@ -259,10 +262,11 @@ pub async fn active_on(
     .fetch_all(db)
     .await?;
     let thresholds = settings::thresholds(db).await?;
+    let calendar = settings::calendar(db).await?;
     let mut measured_rows = Vec::with_capacity(rows.len());
     for row in rows {
         let stored = Stored::try_from(row)?;
-        measured_rows.push(measured(db, &stored, day, today, &thresholds).await?);
+        measured_rows.push(measured(db, &stored, day, today, &thresholds, &calendar).await?);
     }
     Ok(measured_rows)
 }
@@ -363,6 +367,7 @@ pub async fn detail(
     let burn_up = burn_up(db, &stored, &chart_days(stored.row.period, today)).await?;
     let mut rows = with_actuals(db, vec![stored], today).await?;
     Ok(Some(TargetDetail {
+        calendar: settings::calendar(db).await?,
         target: rows.remove(0),
         today,
         side,

@@ -27,6 +27,17 @@ pub async fn list(
     Ok(repo::customers::list(db, &user.scope(), filter, today, rule, page_size).await?)
 }
 
+/// A list's filter from what the door read: the dates default to the company's fiscal year to
+/// date.
+pub async fn filter(
+    db: &Db,
+    query: &crate::model::customers::CustomerQuery,
+    today: NaiveDate,
+) -> Result<CustomerFilter, Error> {
+    let calendar = repo::settings::calendar(db).await?;
+    Ok(query.parse(today, &calendar)?)
+}
+
 /// People whose customers the list may be filtered by: `user`'s scope.
 #[tracing::instrument(skip(db, user), fields(user = user.id))]
 pub async fn owners(db: &Db, user: &SessionUser) -> Result<Vec<Choice>, Error> {

@@ -45,6 +45,7 @@ pub async fn editor_choices(
     today: NaiveDate,
 ) -> Result<EditorChoices, Error> {
     Ok(EditorChoices {
+        calendar: repo::settings::calendar(db).await?,
         today,
         assignees: repo::targets::assignee_choices(db, user).await?,
         parents: repo::targets::parent_choices(db, user).await?,

@@ -173,7 +173,7 @@ async fn customer_page(
         page: Some(page.to_string()),
         ..CustomerQuery::default()
     };
-    let filter = query.parse(today)?;
+    let filter = app::service::customers::filter(&state.db, &query, today).await?;
     let CustomerList {
         total, customers, ..
     } = app::service::customers::list(&state.db, user, &filter, today, Some(i64::from(size)))

@@ -38,7 +38,7 @@ async fn the_forecast_panel_counts_every_deal_of_the_target_once(backend: Backen
         (Decimal::ZERO, 0)
     );
     let band = t
-        .outlook(&b.cards, &b.stages, b.today, None, &thresholds)
+        .outlook(&b.cards, &b.stages, b.today, None, &thresholds, &b.calendar)
         .band
         .unwrap();
     assert_eq!(
@@ -54,7 +54,14 @@ async fn the_forecast_panel_counts_every_deal_of_the_target_once(backend: Backen
         stage_id: won_stage,
     });
     let dragged = t
-        .outlook(&b.cards, &b.stages, b.today, what_if, &thresholds)
+        .outlook(
+            &b.cards,
+            &b.stages,
+            b.today,
+            what_if,
+            &thresholds,
+            &b.calendar,
+        )
         .band
         .unwrap();
     assert_eq!(
@@ -78,7 +85,7 @@ async fn the_forecast_panel_counts_every_deal_of_the_target_once(backend: Backen
     let b = board(&app, &client, &[]).await;
     let t = &b.forecasts[0];
     let band = t
-        .outlook(&b.cards, &b.stages, b.today, None, &thresholds)
+        .outlook(&b.cards, &b.stages, b.today, None, &thresholds, &b.calendar)
         .band
         .unwrap();
     assert_eq!(
@@ -92,7 +99,7 @@ async fn the_forecast_panel_counts_every_deal_of_the_target_once(backend: Backen
         let b = board(&app, &client, &[("q", q)]).await;
         let t = &b.forecasts[0];
         let band = t
-            .outlook(&b.cards, &b.stages, b.today, None, &thresholds)
+            .outlook(&b.cards, &b.stages, b.today, None, &thresholds, &b.calendar)
             .band
             .unwrap();
         assert_eq!(
@@ -161,7 +168,14 @@ async fn a_view_shows_only_its_own_running_targets(backend: Backend) {
     assert_eq!(owners, vec![rep_n1, fx.ids.users[REP_N2_INDEX]]);
     // Won opportunities count deals, not money: four open deals in the team, none won.
     let band = t
-        .outlook(&b.cards, &b.stages, b.today, None, &Thresholds::default())
+        .outlook(
+            &b.cards,
+            &b.stages,
+            b.today,
+            None,
+            &Thresholds::default(),
+            &b.calendar,
+        )
         .band
         .unwrap();
     assert_eq!(band.open, Decimal::from(4));

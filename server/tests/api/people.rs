@@ -7,6 +7,7 @@ use crate::helpers::*;
 use app::db::sql;
 use app::domain::Role;
 use app::error::AppError;
+use chrono::Datelike;
 use reqwest::StatusCode;
 
 both_backends!(
@@ -18,6 +19,8 @@ both_backends!(
     a_demoted_managers_token_no_longer_reads_their_unit,
     changing_or_resetting_a_password_ends_other_sessions,
     people_are_imported_all_or_nothing_with_line_errors,
+    holidays_slow_the_expected_pace,
+    a_fiscal_year_from_april_shifts_quarters_and_year_to_date,
 );
 
 const GOOD: &str = "plum orchard bicycle lantern";
@@ -785,4 +788,147 @@ async fn people_are_imported_all_or_nothing_with_line_errors(backend: Backend) {
         panic!("a manager's people import must be refused");
     };
     assert!(message.contains("import of people"), "{message}");
+}
+
+fn day(y: i32, m: u32, d: u32) -> chrono::NaiveDate {
+    chrono::NaiveDate::from_ymd_opt(y, m, d).unwrap()
+}
+
+async fn save_company(
+    app: &TestApp,
+    admin: &reqwest::Client,
+    month: &str,
+    holidays: &str,
+) -> reqwest::Response {
+    let mut form = vec![
+        ("fiscal_year_start_month", month),
+        ("holidays", holidays),
+        ("currency", "EUR"),
+        ("locale", "de-DE"),
+    ];
+    for weekday in ["mon", "tue", "wed", "thu", "fri"] {
+        form.push((weekday, "on"));
+    }
+    app.call(admin, "save_company_settings", &form).await
+}
+
+async fn holidays_slow_the_expected_pace(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let fx = Fixture::load(&app.db).await;
+    let admin = signed_in(&app, ADMIN).await;
+    // 100 visits in December 2026, agreed. By Friday 11 December 9 of its 23 weekdays have
+    // passed: 39.13 visits expected. With 24, 25 and 31 December as holidays (26 December,
+    // a Saturday, changes nothing) 9 of 20 working days have passed: 45 expected.
+    let rep = fx.ids.users[REP_N1_INDEX];
+    let now = chrono::Utc::now();
+    let (target,): (i64,) = sql(
+        "INSERT INTO targets (statement, metric, value_hundredths, currency, starts_on, ends_on, \
+         assignee_user_id, kind, rationale, status, created_by, created_at, updated_by, updated_at) \
+         VALUES ('100 visits in December', 'visits', 10000, NULL, $1, $2, $3, 'operational', \
+         'test', 'agreed', $4, $5, $4, $5) RETURNING id",
+    )
+    .bind(day(2026, 12, 1))
+    .bind(day(2026, 12, 31))
+    .bind(rep)
+    .bind(fx.ids.users[0])
+    .bind(now)
+    .fetch_one(&app.db)
+    .await
+    .unwrap();
+    let expected_on_11th = |app: &TestApp| {
+        let db = app.db.clone();
+        async move {
+            app::service::snapshots::take(&db, day(2026, 12, 11), day(2027, 1, 15), now)
+                .await
+                .unwrap();
+            let (expected,): (i64,) = sql(
+                "SELECT expected_hundredths FROM target_snapshots WHERE target_id = $1 AND day = $2",
+            )
+            .bind(target)
+            .bind(day(2026, 12, 11))
+            .fetch_one(&db)
+            .await
+            .unwrap();
+            expected
+        }
+    };
+    assert_eq!(expected_on_11th(&app).await, 3913);
+    let response = save_company(
+        &app,
+        &admin,
+        "1",
+        "2026-12-24 Christmas Eve\n2026-12-25 Christmas Day\n26.12.2026 Boxing Day\n2026-12-31 New Year's Eve",
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(expected_on_11th(&app).await, 4500);
+    // A bad line is named, and nothing changes.
+    let response = save_company(
+        &app,
+        &admin,
+        "1",
+        "2026-12-24 Christmas Eve\n2026-13-01 Nonsense",
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let error = app_error(response).await;
+    assert_eq!(error.field(), Some("holidays"));
+    assert!(error.to_string().contains("line 2"), "{error}");
+    assert_eq!(expected_on_11th(&app).await, 4500);
+    // Reps may read the calendar but not change it.
+    let rep = signed_in(&app, REP_N1).await;
+    assert_eq!(
+        save_company(&app, &rep, "1", "").await.status(),
+        StatusCode::FORBIDDEN
+    );
+}
+
+async fn a_fiscal_year_from_april_shifts_quarters_and_year_to_date(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    Fixture::load(&app.db).await;
+    let admin = signed_in(&app, ADMIN).await;
+    let today = chrono::Utc::now().date_naive();
+    let list = |client: reqwest::Client| {
+        let app = &app;
+        async move {
+            let list: app::model::customers::CustomerList = app
+                .call(&client, "customers", &[])
+                .await
+                .json()
+                .await
+                .unwrap();
+            list
+        }
+    };
+    let calendar_year = list(admin.clone()).await;
+    assert_eq!(calendar_year.filter.period.start(), day(today.year(), 1, 1));
+    assert_eq!(
+        save_company(&app, &admin, "4", "").await.status(),
+        StatusCode::OK
+    );
+    let fiscal = list(admin.clone()).await;
+    let april = if today.month() >= 4 {
+        day(today.year(), 4, 1)
+    } else {
+        day(today.year() - 1, 4, 1)
+    };
+    assert_eq!(
+        fiscal.filter.period.start(),
+        april,
+        "year to date starts with the fiscal year"
+    );
+    assert_eq!(fiscal.filter.period.end(), today);
+    let settings: app::model::company::CompanySettings = app
+        .call(&admin, "company_settings", &[])
+        .await
+        .json()
+        .await
+        .unwrap();
+    let q = settings.calendar.quarter_of(day(2027, 2, 10));
+    assert_eq!((q.start(), q.end()), (day(2027, 1, 1), day(2027, 3, 31)));
+    assert_eq!(
+        settings.calendar.year_of(day(2027, 2, 10)).start(),
+        day(2026, 4, 1)
+    );
+    assert_eq!(settings.locale, "de-DE");
 }

@@ -12,7 +12,12 @@ use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::Decimal;
 
 #[component]
-pub fn ForecastPanel(targets: Vec<PipelineTarget>, thresholds: Thresholds) -> impl IntoView {
+pub fn ForecastPanel(
+    targets: Vec<PipelineTarget>,
+    thresholds: Thresholds,
+    calendar: crate::domain::calendar::Calendar,
+) -> impl IntoView {
+    let calendar = StoredValue::new(calendar);
     let ctx = use_board();
     if targets.is_empty() {
         return Either::Left(view! {
@@ -35,7 +40,7 @@ pub fn ForecastPanel(targets: Vec<PipelineTarget>, thresholds: Thresholds) -> im
         <section class="forecast-panel" data-testid="forecast-panel" aria-label="Forecast against targets">
             {targets
                 .into_iter()
-                .map(|target| view! { <ForecastRow target thresholds what_if /> })
+                .map(|target| view! { <ForecastRow target thresholds calendar what_if /> })
                 .collect_view()}
         </section>
     })
@@ -45,6 +50,7 @@ pub fn ForecastPanel(targets: Vec<PipelineTarget>, thresholds: Thresholds) -> im
 fn ForecastRow(
     target: PipelineTarget,
     thresholds: Thresholds,
+    calendar: StoredValue<crate::domain::calendar::Calendar>,
     what_if: Memo<Option<WhatIf>>,
 ) -> impl IntoView {
     let ctx = use_board();
@@ -65,7 +71,9 @@ fn ForecastRow(
             stages.with_value(|stages| {
                 target.with_value(|t| {
                     timing::timed(&TIMINGS, || {
-                        t.outlook(cards, stages, today, what_if, &thresholds)
+                        calendar.with_value(|calendar| {
+                            t.outlook(cards, stages, today, what_if, &thresholds, calendar)
+                        })
                     })
                 })
             })

@@ -48,6 +48,7 @@ pub fn BurnUp(
     burn_up: Vec<(NaiveDate, Decimal)>,
     history: Vec<SnapshotPoint>,
     today: NaiveDate,
+    calendar: crate::domain::calendar::Calendar,
 ) -> impl IntoView {
     let period = target.period;
     let show = move |v: Decimal| format_value(target.metric, v, target.currency);
@@ -74,7 +75,12 @@ pub fn BurnUp(
     // The expected line over the whole period, at the same spacing as the actual's points.
     let expected: Vec<String> = chart_days(period, period.end())
         .into_iter()
-        .map(|d| scale.point(d, Pace::at(target.value, Decimal::ZERO, period, d).expected))
+        .map(|d| {
+            scale.point(
+                d,
+                Pace::at(target.value, Decimal::ZERO, period, d, &calendar).expected,
+            )
+        })
         .collect();
     let actual: Vec<String> = burn_up.iter().map(|(d, v)| scale.point(*d, *v)).collect();
     let last = burn_up.last().copied();

@@ -127,7 +127,7 @@ fn TargetView(
             <section class="card" data-testid="target-progress-chart">
                 <h2>"Progress over the period"</h2>
                 <WeeklyPace target=t.clone() />
-                <BurnUp target=t.clone() burn_up=detail.burn_up.clone() history=detail.history.clone() today />
+                <BurnUp target=t.clone() burn_up=detail.burn_up.clone() history=detail.history.clone() today calendar=detail.calendar.clone() />
             </section>
         })}
         <Children detail=detail.clone() on_change />

@@ -4,6 +4,7 @@
 use crate::api::targets::{get_target, save_target, target_choices, target_context};
 use crate::components::form::{Field, FormErrors};
 use crate::components::timing;
+use crate::domain::calendar::Calendar;
 use crate::domain::metric::MetricUnit;
 use crate::domain::smart::{SmartContext, SmartReport, TargetInput};
 use crate::domain::target::{Factor, Rating, TargetKind};
@@ -37,7 +38,7 @@ pub fn NewTargetPage() -> impl IntoView {
                 match loaded.await {
                     Ok((choices, parent)) => {
                         let today = choices.today;
-                        let quarter = Period::quarter_of(today);
+                        let quarter = choices.calendar.quarter_of(today);
                         let initial = match parent {
                             // A child starts as its parent: same metric, unit, period and kind.
                             Some(detail) => {
@@ -137,11 +138,12 @@ pub fn smart_check_timings() -> Vec<f64> {
     timing::take(&CHECK_TIMINGS)
 }
 
-/// The period quick picks: this and next month and quarter, this and next (fiscal) year.
-fn quick_periods(today: NaiveDate) -> Vec<(&'static str, Period)> {
+/// The period quick picks: this and next month and quarter, this and next year, quarters
+/// and years as the company's fiscal year has them.
+fn quick_periods(today: NaiveDate, calendar: &Calendar) -> Vec<(&'static str, Period)> {
     let month = Period::month_of(today);
-    let quarter = Period::quarter_of(today);
-    let year = Period::year_of(today);
+    let quarter = calendar.quarter_of(today);
+    let year = calendar.year_of(today);
     vec![
         ("This month", month),
         (
@@ -151,10 +153,13 @@ fn quick_periods(today: NaiveDate) -> Vec<(&'static str, Period)> {
         ("This quarter", quarter),
         (
             "Next quarter",
-            Period::quarter_of(quarter.end() + Duration::days(1)),
+            calendar.quarter_of(quarter.end() + Duration::days(1)),
         ),
         ("This year", year),
-        ("Next year", Period::year_of(year.end() + Duration::days(1))),
+        (
+            "Next year",
+            calendar.year_of(year.end() + Duration::days(1)),
+        ),
     ]
 }
 
@@ -344,7 +349,7 @@ fn TargetEditor(
                     <fieldset class="period">
                         <legend>"Period"</legend>
                         <div class="quick-picks" role="group" aria-label="Quick picks">
-                            {quick_periods(today)
+                            {quick_periods(today, &choices.calendar)
                                 .into_iter()
                                 .map(|(label, period)| {
                                     view! {
