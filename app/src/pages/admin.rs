@@ -372,3 +372,18 @@ fn PeopleTable(
         })}
     }
 }
+
+/// `/admin/organisation`, `/admin/people` and `/account`, one lazily loaded chunk.
+#[component]
+pub fn AdminPages() -> impl IntoView {
+    let path = leptos_router::hooks::use_location()
+        .pathname
+        .get_untracked();
+    if path.ends_with("/organisation") {
+        view! { <OrganisationPage /> }.into_any()
+    } else if path.ends_with("/people") {
+        view! { <PeoplePage /> }.into_any()
+    } else {
+        view! { <super::setup::AccountPage /> }.into_any()
+    }
+}

@@ -12,7 +12,7 @@ mod setup;
 mod targets;
 mod tokens;
 
-pub use admin::{OrganisationPage, PeoplePage};
+pub use admin::AdminPages;
 pub use board::{BoardPage, StagesPage};
 pub use check_in::{forget_kept_customers, CheckInPage, TeamCheckInsPage};
 pub use customers::{CustomerPage, CustomersPage, ImportPage};
@@ -20,5 +20,5 @@ pub use dashboard::DashboardPage;
 pub use login::LoginPage;
 pub use not_found::NotFoundPage;
 pub use settings::SettingsPage;
-pub use setup::{AccountPage, PasswordPage, SetupPage};
+pub use setup::WelcomePages;
 pub use targets::{EditTargetPage, NewTargetPage, TargetPage, TargetsPage};

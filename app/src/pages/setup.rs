@@ -142,3 +142,17 @@ pub fn AccountPage() -> impl IntoView {
         </section>
     }
 }
+
+/// `/setup` and `/password`, one lazily loaded chunk.
+#[component]
+pub fn WelcomePages() -> impl IntoView {
+    if leptos_router::hooks::use_location()
+        .pathname
+        .get_untracked()
+        .starts_with("/setup")
+    {
+        view! { <SetupPage /> }.into_any()
+    } else {
+        view! { <PasswordPage /> }.into_any()
+    }
+}
