@@ -14,6 +14,11 @@ async function signedIn(browser: Browser, email: string): Promise<Page> {
 
 const letter = (page: Page, l: string) => page.getByTestId(`smart-${l}`);
 
+// One after the other: the first moves a target of the same manager through "changes
+// requested", which the second lists and exports; side by side, a target could enter or leave
+// the filter between the list and the export.
+test.describe.configure({ mode: 'serial' });
+
 test('a manager drafts a SMART target, the rep counters and the manager accepts the counter', async ({ browser }) => {
   const manager = await signedIn(browser, DEMO_MANAGER.email);
   await manager.goto('/targets/new');

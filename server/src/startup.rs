@@ -229,11 +229,26 @@ async fn client_address(
         .map(|info| info.0.ip());
     let address = forwarded
         .or(peer)
-        .map_or_else(|| "unknown".to_string(), |ip| ip.to_string());
+        .map_or_else(|| "unknown".to_string(), client_key);
     request
         .extensions_mut()
         .insert(app::model::auth::ClientAddress(address));
     next.run(request).await
+}
+
+/// An address as the sign-in throttle counts it: IPv4 as it is, IPv6 by its /64 (one host
+/// commonly holds a whole /64, and would otherwise be a new client for every guess).
+fn client_key(ip: std::net::IpAddr) -> String {
+    match ip {
+        std::net::IpAddr::V4(v4) => v4.to_string(),
+        std::net::IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => v4.to_string(),
+            None => {
+                let s = v6.segments();
+                format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+            }
+        },
+    }
 }
 
 /// Names the browser code this server serves: a hash of its wasm ("dev" without one). Pages
@@ -486,4 +501,23 @@ pub async fn create_admin(
         form.company.trim(),
         form.email.trim()
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::client_key;
+
+    #[test]
+    fn ipv6_clients_are_counted_by_their_64() {
+        let a: std::net::IpAddr = "2001:db8:1:2:aaaa::1".parse().unwrap();
+        let b: std::net::IpAddr = "2001:db8:1:2:ffff:1:2:3".parse().unwrap();
+        let other: std::net::IpAddr = "2001:db8:1:3::1".parse().unwrap();
+        assert_eq!(client_key(a), client_key(b));
+        assert_ne!(client_key(a), client_key(other));
+        assert_eq!(client_key("203.0.113.7".parse().unwrap()), "203.0.113.7");
+        assert_eq!(
+            client_key("::ffff:203.0.113.7".parse().unwrap()),
+            "203.0.113.7"
+        );
+    }
 }

@@ -49,7 +49,7 @@ pub fn SetupPage() -> impl IntoView {
             <p class="login-tagline">"Create your company and its first administrator. This link works once."</p>
             <ActionForm action=setup attr:class="card login-card" attr:data-testid="setup-form">
                 <h1>"Set up Pacer"</h1>
-                <input type="hidden" name="token" prop:value=token />
+                <input type="hidden" name="token" value=token />
                 <label for="company">"Company"</label>
                 <input id="company" name="company" autocomplete="organization" required />
                 <label for="name">"Your name"</label>
@@ -90,7 +90,7 @@ pub fn PasswordPage() -> impl IntoView {
                                     _ => "Welcome to Pacer",
                                 }}</h1>
                                 <p>{holder.name.clone()} " · " <span data-testid="link-email">{holder.email.clone()}</span></p>
-                                <input type="hidden" name="token" prop:value=token />
+                                <input type="hidden" name="token" value=token />
                                 <NewPassword />
                                 {move || refusal(set.value().get().and_then(Result::err))}
                                 <button type="submit" class="button-primary" disabled=move || set.pending().get()>

@@ -422,7 +422,7 @@ pub async fn people(
         .await?;
     let by_id: HashMap<i64, &UnitName> = units.iter().map(|u| (u.id, u)).collect();
     // Every unit under its path of lower-case names, from the company down and without it.
-    let mut by_path: HashMap<Vec<String>, &UnitName> = HashMap::new();
+    let mut by_path: HashMap<Vec<String>, Vec<&UnitName>> = HashMap::new();
     for unit in &units {
         let mut names = vec![unit.name.trim().to_lowercase()];
         let mut at = unit.parent_id.and_then(|p| by_id.get(&p));
@@ -432,9 +432,9 @@ pub async fn people(
         }
         names.reverse();
         if names.len() > 1 {
-            by_path.insert(names[1..].to_vec(), unit);
+            by_path.entry(names[1..].to_vec()).or_default().push(unit);
         }
-        by_path.insert(names, unit);
+        by_path.entry(names).or_default().push(unit);
     }
     let existing: HashMap<&str, &Account> =
         accounts.iter().map(|a| (a.email.as_str(), a)).collect();
@@ -450,14 +450,24 @@ pub async fn people(
             ));
         }
         let path: Vec<String> = l.unit.iter().map(|n| n.to_lowercase()).collect();
-        match by_path.get(&path) {
-            Some(unit) if unit.closed_at.is_none() => placed.push((l, unit.id)),
-            Some(_) => errors.push(line_error(
+        let found = by_path.get(&path).map(Vec::as_slice).unwrap_or_default();
+        let open: Vec<&&UnitName> = found.iter().filter(|u| u.closed_at.is_none()).collect();
+        match (open.as_slice(), found.is_empty()) {
+            ([unit], _) => placed.push((l, unit.id)),
+            ([_, _, ..], _) => errors.push(line_error(
+                l.line,
+                "unit",
+                format!(
+                    "{} names more than one unit: write the names from the company down",
+                    l.unit.join("/")
+                ),
+            )),
+            ([], false) => errors.push(line_error(
                 l.line,
                 "unit",
                 format!("{} is closed", l.unit.join("/")),
             )),
-            None => errors.push(line_error(
+            ([], true) => errors.push(line_error(
                 l.line,
                 "unit",
                 format!(

@@ -41,6 +41,13 @@ pub async fn issue(
     now: DateTime<Utc>,
     expires_at: Option<DateTime<Utc>>,
 ) -> Result<IssuedLink, RepoError> {
+    if purpose == LinkPurpose::Setup {
+        // Only the link printed last works: an old log line is worth nothing.
+        sql("UPDATE one_time_links SET used_at = $1 WHERE purpose = 'setup' AND used_at IS NULL")
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+    }
     if let Some(user_id) = user_id {
         sql("UPDATE one_time_links SET used_at = $1 WHERE user_id = $2 AND used_at IS NULL")
             .bind(now)

@@ -3,7 +3,7 @@
 
 use super::scope::push_owner_filter;
 use super::{RepoError, WriteError};
-use crate::db::{sql, Db, Tx};
+use crate::db::{sql, Db, On, Tx};
 use crate::domain::org::child_path;
 use crate::domain::{FieldError, OrgUnitKind, Role, Scope};
 use crate::model::people::{AuditEntry, Holdings, PersonRow, UnitRow};
@@ -215,12 +215,16 @@ pub async fn people(db: &Db, scope: &Scope) -> Result<Vec<PersonRow>, RepoError>
 /// One person with their unit's path, locked for the rest of the transaction.
 #[tracing::instrument(skip(tx), err)]
 pub async fn person(tx: &mut Tx, id: i64) -> Result<Option<(PersonRow, String)>, RepoError> {
+    let lock = tx.lock_row();
+    sql(format!("SELECT id FROM users WHERE id = $1{lock}"))
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
     let row: Option<PersonRecord> = sql(format!("{PERSON_SELECT} WHERE u.id = $1"))
         .bind(id)
         .fetch_optional(&mut *tx)
         .await?;
     let Some(row) = row else { return Ok(None) };
-    let lock = tx.lock_row();
     let (path,): (String,) = sql(format!(
         "SELECT o.path FROM org_units o WHERE o.id = $1{lock}"
     ))
@@ -290,21 +294,24 @@ pub async fn update_person(tx: &mut Tx, id: i64, fields: &PersonFields) -> Resul
     Ok(())
 }
 
-/// Active admins other than `except`.
+/// Active admins other than `except`, locked for the rest of the transaction: two admins
+/// demoting each other at once cannot leave none.
 #[tracing::instrument(skip(tx), err)]
 pub async fn other_active_admins(tx: &mut Tx, except: i64) -> Result<i64, RepoError> {
-    let (n,): (i64,) = sql(
-        "SELECT COUNT(*) FROM users WHERE role = 'admin' AND deactivated_at IS NULL AND id <> $1",
-    )
+    let lock = tx.lock_row();
+    let admins: Vec<(i64,)> = sql(format!(
+        "SELECT id FROM users WHERE role = 'admin' AND deactivated_at IS NULL AND id <> $1{lock}"
+    ))
     .bind(except)
-    .fetch_one(&mut *tx)
+    .fetch_all(&mut *tx)
     .await?;
-    Ok(n)
+    Ok(admins.len() as i64)
 }
 
-/// What `user_id` holds: open opportunities, customers, running targets.
-#[tracing::instrument(skip(db), err)]
-pub async fn holdings(db: &Db, user_id: i64) -> Result<Holdings, RepoError> {
+/// What `user_id` holds: open opportunities, customers, running targets (read on the pool or
+/// inside a transaction).
+#[tracing::instrument(skip(on), err)]
+pub async fn holdings<'a>(on: impl Into<On<'a>>, user_id: i64) -> Result<Holdings, RepoError> {
     let (open_opportunities, customers, running_targets): (i64, i64, i64) = sql("SELECT \
          (SELECT COUNT(*) FROM opportunities p JOIN stages s ON s.id = p.stage_id \
           WHERE p.owner_id = $1 AND s.kind = 'open'), \
@@ -312,7 +319,7 @@ pub async fn holdings(db: &Db, user_id: i64) -> Result<Holdings, RepoError> {
          (SELECT COUNT(*) FROM targets WHERE assignee_user_id = $1 \
           AND status NOT IN ('achieved', 'missed'))")
     .bind(user_id)
-    .fetch_one(db)
+    .fetch_one(on)
     .await?;
     Ok(Holdings {
         open_opportunities,

@@ -80,13 +80,16 @@ pub async fn clear(db: &Db, email: &str, client: &str) -> Result<(), RepoError> 
     Ok(())
 }
 
-/// Takes back one counted attempt (it turned out to be a success).
+/// Takes back one counted attempt (it turned out to be a success), and the wait it started
+/// when it was the one that reached `free`.
 #[tracing::instrument(skip(db), err)]
-pub async fn give_back(db: &Db, email: &str, client: &str) -> Result<(), RepoError> {
-    sql("UPDATE sign_in_failures SET failures = failures - 1 \
+pub async fn give_back(db: &Db, email: &str, client: &str, free: i32) -> Result<(), RepoError> {
+    sql("UPDATE sign_in_failures SET failures = failures - 1, \
+         blocked_until = CASE WHEN failures - 1 >= $3 THEN blocked_until ELSE NULL END \
          WHERE email = $1 AND client = $2 AND failures > 0")
     .bind(email)
     .bind(client)
+    .bind(free)
     .execute(db)
     .await?;
     Ok(())

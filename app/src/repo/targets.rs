@@ -463,14 +463,17 @@ pub async fn assignee_choices(db: &Db, user: &SessionUser) -> Result<Vec<Choice>
         user.unit_path.clone()
     };
     let pattern = format!("{prefix}%");
-    let units: Vec<(i64, String, String)> =
-        sql("SELECT id, name, kind FROM org_units WHERE path LIKE $1 ORDER BY path")
-            .bind(&pattern)
-            .fetch_all(db)
-            .await?;
+    let units: Vec<(i64, String, String)> = sql(
+        "SELECT id, name, kind FROM org_units WHERE path LIKE $1 AND closed_at IS NULL \
+             ORDER BY path",
+    )
+    .bind(&pattern)
+    .fetch_all(db)
+    .await?;
     let users: Vec<(i64, String, String)> = sql(
         "SELECT u.id, u.name, o.name FROM users u JOIN org_units o ON o.id = u.org_unit_id \
-         WHERE o.path LIKE $1 AND u.role <> 'admin' ORDER BY u.name",
+         WHERE o.path LIKE $1 AND u.role <> 'admin' AND u.deactivated_at IS NULL \
+         ORDER BY u.name",
     )
     .bind(&pattern)
     .fetch_all(db)

@@ -434,7 +434,7 @@ pub async fn deactivate(
     if leaver.role == Role::Admin && repo::people::other_active_admins(&mut tx, id).await? == 0 {
         return Err(FieldError::new("person", "Pacer needs at least one administrator").into());
     }
-    let held = repo::people::holdings(db, id).await?;
+    let held = repo::people::holdings(&mut tx, id).await?;
     let moved = match successor {
         Some(to) => {
             let successor = repo::people::person(&mut tx, to).await?;

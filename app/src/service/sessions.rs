@@ -141,15 +141,19 @@ pub async fn sign_in(
     count_attempt(db, ANY_ADDRESS, client, PER_CLIENT, now).await?;
     count_attempt(db, email.as_str(), client, PER_ADDRESS, now).await?;
     let credentials = repo::users::find_credentials(db, &email).await?;
+    // Someone invited who has not chosen a password yet is checked against the dummy hash
+    // too: the same time as an unknown address, the same answer.
     let (found, hash) = match credentials {
-        Some((id, epoch, hash)) => (Some(SignedIn { user_id: id, epoch }), hash),
-        None => (None, DUMMY_HASH.clone()),
+        Some((id, epoch, hash)) if hash != repo::people::NO_PASSWORD => {
+            (Some(SignedIn { user_id: id, epoch }), hash)
+        }
+        _ => (None, DUMMY_HASH.clone()),
     };
     let verified = check_password(password, hash).await?;
     match (found, verified) {
         (Some(session), true) => {
             repo::sign_in_failures::clear(db, email.as_str(), client).await?;
-            repo::sign_in_failures::give_back(db, ANY_ADDRESS, client).await?;
+            repo::sign_in_failures::give_back(db, ANY_ADDRESS, client, PER_CLIENT.free).await?;
             Ok(session)
         }
         _ => Err(AppError::BadCredentials.into()),

@@ -77,6 +77,16 @@ pub async fn complete(
     form: &FirstAdmin,
     now: DateTime<Utc>,
 ) -> Result<SignedIn, Error> {
+    // The link and the need first: without them nobody gets to spend the password workers.
+    if !needed(db).await? {
+        return Err(AppError::Conflict(ALREADY_SET_UP.into()).into());
+    }
+    if let Some(token) = token {
+        let link = repo::links::find(db, token, now).await?;
+        if !matches!(link, Some((LinkPurpose::Setup, None))) {
+            return Err(AppError::Conflict(SETUP_LINK_GONE.into()).into());
+        }
+    }
     let company = parse_name("company", &form.company)?;
     let name = parse_name("name", &form.name)?;
     let email = Email::parse(&form.email).map_err(|e| FieldError::new("email", e.to_string()))?;
