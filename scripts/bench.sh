@@ -6,9 +6,11 @@
 #   4. in Chromium (Playwright): frames during a drag over that 2 000-card board, the forecast
 #      engine and panel in wasm, and the SMART check per keystroke in the target editor;
 #   5. the forecast engine natively (criterion), to set beside the wasm figure;
-#   6. authenticated reads of the JSON API (wrk), on SQLite and on Postgres.
+#   6. authenticated reads of the JSON API (wrk), on SQLite and on Postgres;
+#   7. signing in while 200 attempts a second for random addresses arrive (the server binary
+#      in its own process, its RSS sampled), from one address and from many.
 # BENCH_ONLY="moves api" runs only those parts (moves, postgres, customers, browser, engine,
-# api); the release build always runs, and browser drags the board that moves builds.
+# api, signin); the release build always runs, and browser drags the board that moves builds.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -49,7 +51,13 @@ start_pg() {
 echo "==> Release build"
 # With the timing hooks the browser benchmarks read (not in the wasm `make run` serves).
 cargo leptos build --release --split --lib-features bench-timings
-cargo build --release -p server --example pipeline_load --example turnover_lists
+cargo build --release -p server --example pipeline_load --example turnover_lists --example sign_in_load
+
+if wanted signin; then
+echo "==> Sign-in under attack: 10 people signing in, 200 attempts/s for random addresses"
+"$TARGET_DIR/release/examples/sign_in_load" --server "$TARGET_DIR/release/server" --attack-from one --seconds "$SECONDS_PER_RUN"
+"$TARGET_DIR/release/examples/sign_in_load" --server "$TARGET_DIR/release/server" --attack-from many --seconds "$SECONDS_PER_RUN"
+fi
 
 LOAD="$TARGET_DIR/release/examples/pipeline_load"
 if wanted moves; then
