@@ -71,6 +71,36 @@ pub async fn start_session(signed_in: SignedIn) -> Result<(), AppError> {
         .map_err(session_error)
 }
 
+/// The cookie naming a device its owner signed in from before.
+pub const DEVICE_COOKIE: &str = "pacer_device";
+
+/// The device cookie's token on this request, if any.
+pub async fn device_cookie() -> Option<String> {
+    let headers = leptos_axum::extract::<axum::http::HeaderMap>().await.ok()?;
+    headers
+        .get_all(axum::http::header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(name, _)| *name == DEVICE_COOKIE)
+        .map(|(_, value)| value.to_string())
+}
+
+/// Sets the device cookie: a year, only sent to the sign-in, never readable by scripts.
+pub fn remember_device(token: &str) {
+    let cookie = format!(
+        "{DEVICE_COOKIE}={token}; Path=/api/login; Max-Age=31536000; HttpOnly; SameSite=Lax"
+    );
+    match (
+        use_context::<leptos_axum::ResponseOptions>(),
+        axum::http::HeaderValue::from_str(&cookie),
+    ) {
+        (Some(options), Ok(value)) => options.append_header(axum::http::header::SET_COOKIE, value),
+        _ => tracing::warn!("could not set the device cookie"),
+    }
+}
+
 /// Where the request comes from, as the server put it on the request.
 pub async fn client_address() -> Result<String, AppError> {
     leptos_axum::extract::<Extension<ClientAddress>>()

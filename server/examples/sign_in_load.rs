@@ -127,16 +127,19 @@ async fn main() {
         .pool_max_idle_per_host(64)
         .build()
         .expect("client");
-    // One sign-in each first: the password worker's memory is in place before measuring.
+    // Each person on their own device (cookies kept), signed in once before: Pacer knows the
+    // device, and the password worker's memory is in place before measuring.
+    let devices: Vec<Client> = (0..args.rightful)
+        .map(|_| {
+            Client::builder()
+                .cookie_store(true)
+                .build()
+                .expect("client")
+        })
+        .collect();
     for (i, email) in PEOPLE.iter().enumerate().take(args.rightful) {
-        login(
-            &client,
-            &address,
-            &format!("198.51.100.{i}"),
-            email,
-            "pacer-demo",
-        )
-        .await;
+        let from = format!("198.51.100.{i}");
+        login(&devices[i], &address, &from, email, "pacer-demo").await;
     }
     let rss_start = rss_kib(pid);
     let deadline = Instant::now() + Duration::from_secs(args.seconds);
@@ -185,7 +188,7 @@ async fn main() {
         .take(args.rightful)
         .enumerate()
         .map(|(i, email)| {
-            let (client, address) = (client.clone(), address.clone());
+            let (client, address) = (devices[i].clone(), address.clone());
             tokio::spawn(async move {
                 let mut times = Vec::new();
                 let mut refused = 0u64;

@@ -13,9 +13,14 @@ pub async fn login(email: String, password: String, next: Option<String>) -> Res
     auth::respond(async move {
         let db = auth::db()?;
         let client = auth::client_address().await?;
+        let device = auth::device_cookie().await;
+        let now = chrono::Utc::now();
         let signed_in =
-            sessions::sign_in(&db, &email, &password, &client, chrono::Utc::now()).await?;
-        auth::start_session(signed_in).await?;
+            sessions::sign_in(&db, &email, &password, &client, device.as_deref(), now).await?;
+        auth::start_session(signed_in.session).await?;
+        if let Some(token) = signed_in.new_device {
+            auth::remember_device(&token);
+        }
         leptos_axum::redirect(&auth::safe_next(next.as_deref()));
         Ok(())
     })

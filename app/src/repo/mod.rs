@@ -7,6 +7,7 @@ pub mod activities;
 pub mod check_ins;
 pub mod customers;
 pub mod dashboard;
+pub mod devices;
 pub mod forecast;
 pub mod import;
 pub mod links;

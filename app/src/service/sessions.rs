@@ -46,6 +46,16 @@ pub const PER_CLIENT: Throttle = Throttle {
 
 /// The address key under which a client's failures over all addresses are counted.
 const ANY_ADDRESS: &str = "*";
+/// The client key of attempts from a device the address's owner signed in from before.
+const KNOWN_DEVICE: &str = "known device";
+
+/// A sign-in that went through: the session to start, and a device token for the cookie when
+/// the device was new.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SignedInNow {
+    pub session: SignedIn,
+    pub new_device: Option<String>,
+}
 
 /// Where argon2 runs: a few threads of its own (one per core but one), fed by a short queue.
 /// Each check takes 19 MiB; on threads of their own that memory is reused check after check,
@@ -53,35 +63,52 @@ const ANY_ADDRESS: &str = "*";
 /// (measured: 30 checks in a flood grew the server by 220 MB). A full queue is answered at
 /// once: a flood of sign-ins waits in no line and holds no memory.
 struct Argon2Workers {
-    jobs: std::sync::mpsc::SyncSender<Box<dyn FnOnce() + Send>>,
+    jobs: std::sync::mpsc::SyncSender<Job>,
+    /// Known devices' checks, taken before any in `jobs`.
+    first: std::sync::mpsc::SyncSender<Job>,
 }
+
+type Job = Box<dyn FnOnce() + Send>;
 
 /// Checks waiting for a worker before further ones are told to come back.
 const ARGON2_QUEUE: usize = 32;
 
 static ARGON2: LazyLock<Argon2Workers> = LazyLock::new(|| {
-    let (jobs, queue) = std::sync::mpsc::sync_channel::<Box<dyn FnOnce() + Send>>(ARGON2_QUEUE);
-    let queue = std::sync::Arc::new(std::sync::Mutex::new(queue));
+    use std::sync::mpsc::{sync_channel, RecvTimeoutError, TryRecvError};
+    let (jobs, queue) = sync_channel::<Job>(ARGON2_QUEUE);
+    let (first, first_queue) = sync_channel::<Job>(ARGON2_QUEUE);
+    let queues = std::sync::Arc::new(std::sync::Mutex::new((first_queue, queue)));
     let cores = std::thread::available_parallelism().map_or(1, usize::from);
     for n in 0..cores.saturating_sub(1).max(1) {
-        let queue = queue.clone();
+        let queues = queues.clone();
         let spawned = std::thread::Builder::new()
             .name(format!("argon2-{n}"))
             .spawn(move || loop {
-                let job = match queue.lock() {
-                    Ok(queue) => queue.recv(),
-                    Err(_) => return,
+                let job = {
+                    let Ok(queues) = queues.lock() else { return };
+                    match queues.0.try_recv() {
+                        Ok(job) => Some(job),
+                        Err(TryRecvError::Disconnected) => return,
+                        // A short wait on the other lane, so a known device's check waits
+                        // for at most one other.
+                        Err(TryRecvError::Empty) => {
+                            match queues.1.recv_timeout(std::time::Duration::from_millis(5)) {
+                                Ok(job) => Some(job),
+                                Err(RecvTimeoutError::Timeout) => None,
+                                Err(RecvTimeoutError::Disconnected) => return,
+                            }
+                        }
+                    }
                 };
-                match job {
-                    Ok(job) => job(),
-                    Err(_) => return,
+                if let Some(job) = job {
+                    job();
                 }
             });
         if let Err(e) = spawned {
             tracing::error!(error = %e, "cannot start a password worker");
         }
     }
-    Argon2Workers { jobs }
+    Argon2Workers { jobs, first }
 });
 
 /// Runs `work` (a password hash or check) on the argon2 workers; refused at once when their
@@ -89,11 +116,20 @@ static ARGON2: LazyLock<Argon2Workers> = LazyLock::new(|| {
 async fn on_argon2_worker<T: Send + 'static>(
     work: impl FnOnce() -> T + Send + 'static,
 ) -> Result<T, Error> {
+    on_argon2_lane(work, false).await
+}
+
+/// Runs `work` on the argon2 workers, in the known devices' lane when `first`.
+async fn on_argon2_lane<T: Send + 'static>(
+    work: impl FnOnce() -> T + Send + 'static,
+    first: bool,
+) -> Result<T, Error> {
     let (answer, answered) = tokio::sync::oneshot::channel();
     let job: Box<dyn FnOnce() + Send> = Box::new(move || {
         let _ = answer.send(work());
     });
-    match ARGON2.jobs.try_send(job) {
+    let lane = if first { &ARGON2.first } else { &ARGON2.jobs };
+    match lane.try_send(job) {
         Ok(()) => {}
         Err(std::sync::mpsc::TrySendError::Full(_)) => {
             return Err(AppError::TooManyAttempts {
@@ -127,20 +163,35 @@ pub async fn user(db: &Db, session: SignedIn) -> Result<Option<SessionUser>, Err
 /// Checks the credentials of a sign-in from `client` and returns the session to start.
 /// Unknown address and wrong password give the same answer in the same time. Every attempt
 /// is counted before its password is checked; a success takes its count back.
+///
+/// An attempt from a device the address's owner signed in from before (`device`, the
+/// cookie's token) is not held up by others: it skips the per-client limit, is counted apart
+/// from the guesses at this address, and has its own lane to the password check.
 pub async fn sign_in(
     db: &Db,
     email: &str,
     password: &str,
     client: &str,
+    device: Option<&str>,
     now: DateTime<Utc>,
-) -> Result<SignedIn, Error> {
+) -> Result<SignedInNow, Error> {
     let email = Email::parse(email).map_err(|e| AppError::invalid("email", e.to_string()))?;
     if password.is_empty() {
         return Err(AppError::invalid("password", "password is empty").into());
     }
-    count_attempt(db, ANY_ADDRESS, client, PER_CLIENT, now).await?;
-    count_attempt(db, email.as_str(), client, PER_ADDRESS, now).await?;
     let credentials = repo::users::find_credentials(db, &email).await?;
+    let device_owner = match device {
+        Some(token) => repo::devices::owner(db, token).await?,
+        None => None,
+    };
+    let known_device = device_owner.is_some() && device_owner == credentials.as_ref().map(|c| c.0);
+    let client = if known_device {
+        KNOWN_DEVICE
+    } else {
+        count_attempt(db, ANY_ADDRESS, client, PER_CLIENT, now).await?;
+        client
+    };
+    count_attempt(db, email.as_str(), client, PER_ADDRESS, now).await?;
     // Someone invited who has not chosen a password yet is checked against the dummy hash
     // too: the same time as an unknown address, the same answer.
     let (found, hash) = match credentials {
@@ -149,12 +200,20 @@ pub async fn sign_in(
         }
         _ => (None, DUMMY_HASH.clone()),
     };
-    let verified = check_password(password, hash).await?;
+    let verified = check_in_lane(password, hash, known_device).await?;
     match (found, verified) {
         (Some(session), true) => {
             repo::sign_in_failures::clear(db, email.as_str(), client).await?;
-            repo::sign_in_failures::give_back(db, ANY_ADDRESS, client, PER_CLIENT.free).await?;
-            Ok(session)
+            let new_device = if known_device {
+                None
+            } else {
+                repo::sign_in_failures::give_back(db, ANY_ADDRESS, client, PER_CLIENT.free).await?;
+                Some(repo::devices::remember(db, session.user_id, now).await?)
+            };
+            Ok(SignedInNow {
+                session,
+                new_device,
+            })
         }
         _ => Err(AppError::BadCredentials.into()),
     }
@@ -162,8 +221,12 @@ pub async fn sign_in(
 
 /// Checks `password` against `hash` on the argon2 workers.
 pub async fn check_password(password: &str, hash: String) -> Result<bool, Error> {
+    check_in_lane(password, hash, false).await
+}
+
+async fn check_in_lane(password: &str, hash: String, first: bool) -> Result<bool, Error> {
     let password = password.to_string();
-    on_argon2_worker(move || verify_password(&password, &hash)).await
+    on_argon2_lane(move || verify_password(&password, &hash), first).await
 }
 
 /// Hashes a new password on the argon2 workers.

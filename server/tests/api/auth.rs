@@ -16,6 +16,7 @@ both_backends!(
     parallel_guesses_for_one_address_each_count,
     a_flood_from_one_client_is_refused_while_health_and_the_owner_go_on,
     next_never_leaves_pacer_and_never_panics,
+    a_known_device_signs_in_while_its_address_is_throttled,
 );
 
 async fn health_check_answers(backend: Backend) {
@@ -105,11 +106,13 @@ async fn sign_in_sets_a_safe_cookie_and_sign_out_ends_the_session(backend: Backe
     Fixture::load(&app.db).await;
     let response = app.login(&app.client, MANAGER_NORTH, PASSWORD).await;
     assert!(response.status().is_success(), "{}", response.status());
-    let cookie = response.headers()["set-cookie"]
-        .to_str()
-        .unwrap()
-        .to_string();
-    assert!(cookie.starts_with("pacer_session="), "{cookie}");
+    let cookie = response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().to_string())
+        .find(|c| c.starts_with("pacer_session="))
+        .expect("a session cookie");
     assert!(cookie.contains("HttpOnly"), "{cookie}");
     assert!(cookie.contains("SameSite=Lax"), "{cookie}");
     // The app is told where to go next.
@@ -410,4 +413,52 @@ async fn next_never_leaves_pacer_and_never_panics(backend: Backend) {
     let response = app.get(&app.client, "/customers?q=a%09b").await;
     let location = response.headers()["location"].to_str().unwrap().to_string();
     assert!(location.starts_with("/login?next=/customers"), "{location}");
+}
+
+async fn a_known_device_signs_in_while_its_address_is_throttled(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    Fixture::load(&app.db).await;
+    let office = "203.0.113.80";
+    // The owner signs in once from the office: the device is remembered.
+    let owner = app.new_session();
+    let form = [("email", REP_N1), ("password", PASSWORD)];
+    let first = app.login_from(&owner, office, &form).await;
+    assert!(first.status().is_success());
+    let cookies: Vec<String> = first
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().to_string())
+        .collect();
+    let device = cookies
+        .iter()
+        .find(|c| c.starts_with("pacer_device="))
+        .expect("a device cookie");
+    assert!(
+        device.contains("HttpOnly") && device.contains("Path=/api/login"),
+        "{device}"
+    );
+    // Someone at the same address guesses at random addresses until the address waits.
+    for n in 0..35 {
+        let email = format!("guess{n}@example.test");
+        let guess = [("email", email.as_str()), ("password", "letmein")];
+        app.login_from(&app.new_session(), office, &guess).await;
+    }
+    // A device Pacer does not know waits, even with the right password…
+    let stranger = app.new_session();
+    let other = [("email", REP_N2), ("password", PASSWORD)];
+    let refused = app.login_from(&stranger, office, &other).await;
+    assert_eq!(refused.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert!(refused.headers().contains_key("retry-after"));
+    // …the owner's known device does not.
+    assert!(app
+        .login_from(&owner, office, &form)
+        .await
+        .status()
+        .is_success());
+    // The device counts for its owner only: another address from it waits like a stranger.
+    assert_eq!(
+        app.login_from(&owner, office, &other).await.status(),
+        StatusCode::TOO_MANY_REQUESTS
+    );
 }
