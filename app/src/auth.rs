@@ -121,6 +121,20 @@ fn session_error(e: tower_sessions::session::Error) -> AppError {
     AppError::Internal
 }
 
+/// Percent-encodes a value for a URL's query: unreserved characters and `/` stay as they are
+/// (so a `next=/customers` stays readable), everything else is `%XX`.
+pub fn encode_query_value(value: &str) -> String {
+    value
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
 /// Where to go after signing in: only paths inside Pacer, never another site. A browser
 /// drops tabs and newlines from a URL and reads `\\` as `/`, so `/\t/evil.example` would
 /// leave Pacer: anything with a control character, a backslash, an encoded slash or

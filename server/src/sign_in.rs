@@ -115,7 +115,7 @@ pub async fn require_sign_in(
     let target = if wanted == "/" {
         "/login".to_string()
     } else {
-        format!("/login?next={}", encode_query_value(wanted))
+        format!("/login?next={}", app::auth::encode_query_value(wanted))
     };
     Redirect::to(&target).into_response()
 }
@@ -169,18 +169,6 @@ fn is_public(path: &str) -> bool {
                 .is_some_and(|last| last.contains('.')))
 }
 
-fn encode_query_value(value: &str) -> String {
-    value
-        .bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -214,7 +202,7 @@ mod tests {
     #[test]
     fn next_is_encoded() {
         assert_eq!(
-            encode_query_value("/customers?q=a b&x=1"),
+            app::auth::encode_query_value("/customers?q=a b&x=1"),
             "/customers%3Fq%3Da%20b%26x%3D1"
         );
     }

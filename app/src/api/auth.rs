@@ -98,7 +98,10 @@ pub async fn set_password(
         let email =
             passwords::set_with_link(&db, &token, &password, &confirm, chrono::Utc::now()).await?;
         let _ = auth::end_session().await;
-        leptos_axum::redirect(&format!("/login?password_set=1&email={}", encode(&email)));
+        leptos_axum::redirect(&format!(
+            "/login?password_set=1&email={}",
+            auth::encode_query_value(&email)
+        ));
         Ok(())
     })
     .await
@@ -126,18 +129,4 @@ pub async fn change_password(
         Ok::<_, AppError>(())
     })
     .await
-}
-
-/// Percent-encodes a query value (everything but unreserved characters).
-#[cfg(feature = "ssr")]
-fn encode(value: &str) -> String {
-    value
-        .bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
