@@ -32,7 +32,6 @@ pub async fn customers(
         Ok(list) => list,
         Err(e) => return error(e.into()),
     };
-    let mut out = csv::Writer::from_writer(Vec::new());
     let header = [
         "customer_ref",
         "name",
@@ -54,39 +53,37 @@ pub async fn customers(
         list.filter.period.start().to_string(),
         list.filter.period.end().to_string(),
     );
-    let mut rows = vec![out.write_record(header)];
+    let mut sheet = Sheet::new(header);
     for c in &list.customers {
         let d = c.deviation;
         let trend = c.trend.as_ref();
-        rows.push(
-            out.write_record([
-                c.external_ref.clone().unwrap_or_default(),
-                c.name.clone(),
-                c.segment.clone(),
-                c.owner_name.clone().unwrap_or_default(),
-                period.0.clone(),
-                period.1.clone(),
-                amount(d.actual_minor),
-                amount(d.expected_minor),
-                amount(d.delta_minor),
-                d.pct.map(|p| p.to_string()).unwrap_or_default(),
-                d.mark.map(Mark::label).unwrap_or_default().to_string(),
-                trend
-                    .map(|t| match t.direction {
-                        Direction::Up => "up",
-                        Direction::Down => "down",
-                    })
-                    .unwrap_or_default()
-                    .to_string(),
-                trend.map(|t| t.change_pct.to_string()).unwrap_or_default(),
-                trend
-                    .map(|t| amount(t.recent_per_month_minor))
-                    .unwrap_or_default(),
-                trend
-                    .map(|t| amount(t.base_per_month_minor))
-                    .unwrap_or_default(),
-            ]),
-        );
+        sheet.row([
+            c.external_ref.clone().unwrap_or_default(),
+            c.name.clone(),
+            c.segment.clone(),
+            c.owner_name.clone().unwrap_or_default(),
+            period.0.clone(),
+            period.1.clone(),
+            amount(d.actual_minor),
+            amount(d.expected_minor),
+            amount(d.delta_minor),
+            d.pct.map(|p| p.to_string()).unwrap_or_default(),
+            d.mark.map(Mark::label).unwrap_or_default().to_string(),
+            trend
+                .map(|t| match t.direction {
+                    Direction::Up => "up",
+                    Direction::Down => "down",
+                })
+                .unwrap_or_default()
+                .to_string(),
+            trend.map(|t| t.change_pct.to_string()).unwrap_or_default(),
+            trend
+                .map(|t| amount(t.recent_per_month_minor))
+                .unwrap_or_default(),
+            trend
+                .map(|t| amount(t.base_per_month_minor))
+                .unwrap_or_default(),
+        ]);
     }
     let name = format!(
         "customers-{}-{}-{}.csv",
@@ -94,31 +91,100 @@ pub async fn customers(
         period.0,
         period.1
     );
-    download(&name, out, rows)
+    sheet.download(&name)
 }
 
-/// The finished CSV as a download named `name`.
-fn download(name: &str, out: csv::Writer<Vec<u8>>, rows: Vec<Result<(), csv::Error>>) -> Response {
-    let body = match (
-        rows.into_iter().collect::<Result<Vec<_>, _>>(),
-        out.into_inner(),
-    ) {
-        (Ok(_), Ok(body)) => body,
-        _ => return error(AppError::Internal),
-    };
-    (
-        [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{name}\""),
-            ),
-        ],
-        body,
-    )
-        .into_response()
+/// A CSV on its way to a spreadsheet. Every cell goes through [`neutralise`] here, so no
+/// export can forget it.
+struct Sheet {
+    out: csv::Writer<Vec<u8>>,
+    failed: bool,
 }
 
+impl Sheet {
+    fn new<const N: usize>(header: [&str; N]) -> Sheet {
+        let mut sheet = Sheet {
+            out: csv::Writer::from_writer(Vec::new()),
+            failed: false,
+        };
+        sheet.row(header);
+        sheet
+    }
+
+    fn row<S: AsRef<str>>(&mut self, cells: impl IntoIterator<Item = S>) {
+        let cells = cells
+            .into_iter()
+            .map(|c| neutralise(c.as_ref()).into_owned());
+        self.failed |= self.out.write_record(cells).is_err();
+    }
+
+    /// The finished CSV as a download named `name`.
+    fn download(self, name: &str) -> Response {
+        let body = match self.out.into_inner() {
+            Ok(body) if !self.failed => body,
+            _ => return error(AppError::Internal),
+        };
+        (
+            [
+                (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+                (
+                    header::CONTENT_DISPOSITION,
+                    format!("attachment; filename=\"{name}\""),
+                ),
+            ],
+            body,
+        )
+            .into_response()
+    }
+}
+
+/// A cell a spreadsheet shows as text, never runs: text beginning with `=`, `+`, `-`, `@`, a
+/// tab or a carriage return gets a leading apostrophe (OWASP's advice for CSV injection).
+/// Numbers we wrote ("-12.50") stay numbers.
+fn neutralise(cell: &str) -> std::borrow::Cow<'_, str> {
+    let risky = cell.starts_with(['=', '+', '-', '@', '\t', '\r']);
+    if risky && !is_plain_number(cell) {
+        format!("'{cell}").into()
+    } else {
+        cell.into()
+    }
+}
+
+/// `-12`, `-12.50`: a sign, digits, at most one decimal point.
+fn is_plain_number(cell: &str) -> bool {
+    let digits = cell.strip_prefix(['-', '+']).unwrap_or(cell);
+    let mut parts = digits.splitn(2, '.');
+    let whole = parts.next().unwrap_or("");
+    let fraction = parts.next();
+    !whole.is_empty()
+        && whole.bytes().all(|b| b.is_ascii_digit())
+        && fraction.is_none_or(|f| !f.is_empty() && f.bytes().all(|b| b.is_ascii_digit()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::neutralise;
+
+    #[test]
+    fn formulas_become_text_and_numbers_stay_numbers() {
+        for risky in [
+            "=HYPERLINK(\"http://x\")",
+            "+1+2",
+            "-1+2",
+            "@SUM(A1)",
+            "\tx",
+            "\rx",
+            "-",
+            "-.5",
+            "=1",
+        ] {
+            assert_eq!(neutralise(risky), format!("'{risky}"), "{risky:?}");
+        }
+        for plain in ["-12.50", "-3", "+4", "12", "Acme", "", "a=b", " =1"] {
+            assert_eq!(neutralise(plain), plain, "{plain:?}");
+        }
+    }
+}
 /// The team check-ins page's query: `range=today|week`, `unit` (empty: all the viewer sees).
 #[derive(serde::Deserialize)]
 pub struct CheckInExport {
@@ -155,7 +221,6 @@ pub async fn check_ins(
             Ok(report) => report,
             Err(e) => return error(e.into()),
         };
-    let mut out = csv::Writer::from_writer(Vec::new());
     let header = [
         "checked_in_utc",
         "received_utc",
@@ -174,39 +239,37 @@ pub async fn check_ins(
         "notes",
         "next_step",
     ];
-    let mut written = vec![out.write_record(header)];
+    let mut sheet = Sheet::new(header);
     let time = |t: chrono::DateTime<chrono::Utc>| t.format("%Y-%m-%dT%H:%M:%SZ").to_string();
     let number =
         |x: Option<f64>, places: usize| x.map(|x| format!("{x:.places$}")).unwrap_or_default();
     for r in &rows {
         let (distance, reason) = r.verification.columns();
-        written.push(
-            out.write_record([
-                time(r.device_time),
-                time(r.received_at),
-                r.checked_out_at.map(time).unwrap_or_default(),
-                r.minutes_on_site()
-                    .map(|m| m.to_string())
-                    .unwrap_or_default(),
-                r.user_name.clone(),
-                r.customer_id.to_string(),
-                r.customer_name.clone(),
-                r.verification.as_str().to_string(),
-                number(distance, 0),
-                reason.unwrap_or_default().to_string(),
-                number(r.position.map(|p| p.lat), 5),
-                number(r.position.map(|p| p.lon), 5),
-                number(r.position.map(|p| p.accuracy_m), 0),
-                r.outcome
-                    .map(|o| o.as_str())
-                    .unwrap_or_default()
-                    .to_string(),
-                r.notes.clone(),
-                r.next_step.clone(),
-            ]),
-        );
+        sheet.row([
+            time(r.device_time),
+            time(r.received_at),
+            r.checked_out_at.map(time).unwrap_or_default(),
+            r.minutes_on_site()
+                .map(|m| m.to_string())
+                .unwrap_or_default(),
+            r.user_name.clone(),
+            r.customer_id.to_string(),
+            r.customer_name.clone(),
+            r.verification.as_str().to_string(),
+            number(distance, 0),
+            reason.unwrap_or_default().to_string(),
+            number(r.position.map(|p| p.lat), 5),
+            number(r.position.map(|p| p.lon), 5),
+            number(r.position.map(|p| p.accuracy_m), 0),
+            r.outcome
+                .map(|o| o.as_str())
+                .unwrap_or_default()
+                .to_string(),
+            r.notes.clone(),
+            r.next_step.clone(),
+        ]);
     }
-    download(&format!("check-ins-{from}-{to}.csv"), out, written)
+    sheet.download(&format!("check-ins-{from}-{to}.csv"))
 }
 
 /// Every opportunity the board shows for the same query, one row each, column by column.
@@ -223,7 +286,6 @@ pub async fn opportunities(
         },
         Err(e) => return error(e),
     };
-    let mut out = csv::Writer::from_writer(Vec::new());
     let header = [
         "id",
         "title",
@@ -241,7 +303,7 @@ pub async fn opportunities(
         "lost_reason",
         "days_in_stage",
     ];
-    let mut written = vec![out.write_record(header)];
+    let mut sheet = Sheet::new(header);
     for stage in &board.stages {
         for card in board.cards.iter().filter(|c| c.stage_id == stage.id) {
             let probability = card.probability_in(stage);
@@ -249,30 +311,28 @@ pub async fn opportunities(
                 * rust_decimal::Decimal::from(probability.percent())
                 / rust_decimal::Decimal::from(100))
             .round_dp(2);
-            written.push(
-                out.write_record([
-                    card.id.to_string(),
-                    card.title.clone(),
-                    card.customer_id.to_string(),
-                    card.customer_name.clone(),
-                    card.owner_name.clone(),
-                    stage.name.clone(),
-                    stage.kind.as_str().to_string(),
-                    format!("{:.2}", card.value.amount()),
-                    card.value.currency().as_str().to_string(),
-                    probability.percent().to_string(),
-                    format!("{weighted:.2}"),
-                    card.expected_close_on.to_string(),
-                    card.closed_on.map(|d| d.to_string()).unwrap_or_default(),
-                    card.lost_reason.clone().unwrap_or_default(),
-                    (today - card.stage_entered_at.date_naive())
-                        .num_days()
-                        .to_string(),
-                ]),
-            );
+            sheet.row([
+                card.id.to_string(),
+                card.title.clone(),
+                card.customer_id.to_string(),
+                card.customer_name.clone(),
+                card.owner_name.clone(),
+                stage.name.clone(),
+                stage.kind.as_str().to_string(),
+                format!("{:.2}", card.value.amount()),
+                card.value.currency().as_str().to_string(),
+                probability.percent().to_string(),
+                format!("{weighted:.2}"),
+                card.expected_close_on.to_string(),
+                card.closed_on.map(|d| d.to_string()).unwrap_or_default(),
+                card.lost_reason.clone().unwrap_or_default(),
+                (today - card.stage_entered_at.date_naive())
+                    .num_days()
+                    .to_string(),
+            ]);
         }
     }
-    download(&format!("opportunities-{today}.csv"), out, written)
+    sheet.download(&format!("opportunities-{today}.csv"))
 }
 
 /// The targets list's query (`view`, `status`).
@@ -296,7 +356,6 @@ pub async fn targets(
         },
         Err(e) => return error(e),
     };
-    let mut out = csv::Writer::from_writer(Vec::new());
     let header = [
         "id",
         "statement",
@@ -317,41 +376,39 @@ pub async fn targets(
         "health",
         "warning",
     ];
-    let mut written = vec![out.write_record(header)];
+    let mut sheet = Sheet::new(header);
     for row in &rows {
         let outlook = row.outlook.as_ref();
         let band = outlook.and_then(|o| o.band.as_ref());
         let decimal = |d: Option<rust_decimal::Decimal>| {
             d.map(|d| d.round_dp(2).to_string()).unwrap_or_default()
         };
-        written.push(
-            out.write_record([
-                row.id.to_string(),
-                row.statement.clone(),
-                row.metric.as_str().to_string(),
-                row.assignee_name.clone(),
-                row.period.start().to_string(),
-                row.period.end().to_string(),
-                row.status_label(today).to_string(),
-                decimal(Some(row.value)),
-                row.currency
-                    .map(|c| c.as_str().to_string())
-                    .unwrap_or_default(),
-                decimal(Some(row.actual)),
-                decimal(outlook.map(|o| o.pace.expected)),
-                decimal(outlook.map(|o| o.pace.projection)),
-                decimal(band.map(|b| b.p10)),
-                decimal(band.map(|b| b.p50)),
-                decimal(band.map(|b| b.p90)),
-                band.map(|b| format!("{:.0}", b.p_hit * 100.0))
-                    .unwrap_or_default(),
-                outlook
-                    .map(|o| o.health.as_str())
-                    .unwrap_or_default()
-                    .to_string(),
-                outlook.and_then(|o| o.warning.clone()).unwrap_or_default(),
-            ]),
-        );
+        sheet.row([
+            row.id.to_string(),
+            row.statement.clone(),
+            row.metric.as_str().to_string(),
+            row.assignee_name.clone(),
+            row.period.start().to_string(),
+            row.period.end().to_string(),
+            row.status_label(today).to_string(),
+            decimal(Some(row.value)),
+            row.currency
+                .map(|c| c.as_str().to_string())
+                .unwrap_or_default(),
+            decimal(Some(row.actual)),
+            decimal(outlook.map(|o| o.pace.expected)),
+            decimal(outlook.map(|o| o.pace.projection)),
+            decimal(band.map(|b| b.p10)),
+            decimal(band.map(|b| b.p50)),
+            decimal(band.map(|b| b.p90)),
+            band.map(|b| format!("{:.0}", b.p_hit * 100.0))
+                .unwrap_or_default(),
+            outlook
+                .map(|o| o.health.as_str())
+                .unwrap_or_default()
+                .to_string(),
+            outlook.and_then(|o| o.warning.clone()).unwrap_or_default(),
+        ]);
     }
-    download(&format!("targets-{today}.csv"), out, written)
+    sheet.download(&format!("targets-{today}.csv"))
 }

@@ -109,7 +109,10 @@ pub async fn delete_opportunity(id: i64, version: i64) -> Result<(), AppError> {
 #[server(endpoint = "stages")]
 pub async fn list_stages() -> Result<Vec<StageUsage>, AppError> {
     use crate::service::stages;
-    super::signed_in("list_stages", |c| async move { stages::usage(&c.db).await }).await
+    super::signed_in("list_stages", |c| async move {
+        stages::usage(&c.db, &c.user).await
+    })
+    .await
 }
 
 /// Creates (`id` empty) or changes a stage. Admins only.

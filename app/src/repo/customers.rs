@@ -360,50 +360,58 @@ pub async fn detail(
             m.amount_minor += amount;
         }
     }
-    let opportunities: Vec<CustomerOpportunity> = sql(
+    // What hangs off a visible customer is still owned by someone: the same rule decides.
+    let mut qb = sql(
         "SELECT o.id, o.title, s.name, o.value_minor, o.currency, o.expected_close_on, u.name \
          FROM opportunities o JOIN stages s ON s.id = o.stage_id JOIN users u ON u.id = o.owner_id \
-         WHERE o.customer_id = $1 AND s.kind = 'open' ORDER BY o.expected_close_on, o.id",
-    )
-    .bind(id)
-    .fetch_all::<(i64, String, String, i64, String, NaiveDate, String)>(db)
-    .await?
-    .into_iter()
-    .map(
-        |(id, title, stage, value_minor, currency, expected_close_on, owner_name)| {
-            CustomerOpportunity {
-                id,
-                title,
-                stage,
-                value_minor,
-                currency,
-                expected_close_on,
-                owner_name,
-            }
-        },
-    )
-    .collect();
-    let activities: Vec<ActivityLine> = sql(
+         WHERE o.customer_id = ",
+    );
+    qb.push_bind(id).push(" AND s.kind = 'open' AND ");
+    push_owner_filter(&mut qb, scope, "o.owner_id");
+    qb.push(" ORDER BY o.expected_close_on, o.id");
+    let opportunities: Vec<CustomerOpportunity> = qb
+        .fetch_all::<(i64, String, String, i64, String, NaiveDate, String)>(db)
+        .await?
+        .into_iter()
+        .map(
+            |(id, title, stage, value_minor, currency, expected_close_on, owner_name)| {
+                CustomerOpportunity {
+                    id,
+                    title,
+                    stage,
+                    value_minor,
+                    currency,
+                    expected_close_on,
+                    owner_name,
+                }
+            },
+        )
+        .collect();
+    let mut qb = sql(
         "SELECT a.id, a.kind, u.name, a.occurred_at, a.notes, a.planned FROM activities a \
-         JOIN users u ON u.id = a.user_id WHERE a.customer_id = $1 \
-         ORDER BY a.planned DESC, CASE WHEN a.planned THEN a.occurred_at END ASC, \
+         JOIN users u ON u.id = a.user_id WHERE a.customer_id = ",
+    );
+    qb.push_bind(id).push(" AND ");
+    push_owner_filter(&mut qb, scope, "a.user_id");
+    qb.push(
+        " ORDER BY a.planned DESC, CASE WHEN a.planned THEN a.occurred_at END ASC, \
          a.occurred_at DESC, a.id DESC LIMIT 20",
-    )
-    .bind(id)
-    .fetch_all::<(i64, String, String, chrono::DateTime<Utc>, String, bool)>(db)
-    .await?
-    .into_iter()
-    .map(
-        |(id, kind, user_name, occurred_at, notes, planned)| ActivityLine {
-            id,
-            kind,
-            user_name,
-            occurred_at,
-            notes,
-            planned,
-        },
-    )
-    .collect();
+    );
+    let activities: Vec<ActivityLine> = qb
+        .fetch_all::<(i64, String, String, chrono::DateTime<Utc>, String, bool)>(db)
+        .await?
+        .into_iter()
+        .map(
+            |(id, kind, user_name, occurred_at, notes, planned)| ActivityLine {
+                id,
+                kind,
+                user_name,
+                occurred_at,
+                notes,
+                planned,
+            },
+        )
+        .collect();
     Ok(Some(CustomerDetail {
         customer: row.summary(rule),
         lat,

@@ -1,10 +1,11 @@
 //! Stages of the pipeline. Pacer has one pipeline per company (the first one); stages are
 //! archived rather than deleted so every opportunity's history keeps their names.
 
+use super::scope::push_owner_filter;
 use super::{Entity, RepoError, WriteError};
 use crate::db::{sql, Db, On, Tx};
 use crate::domain::pipeline::{check_stage_kinds, StageRule, StageSpec};
-use crate::domain::{Probability, Stage, StageKind};
+use crate::domain::{Probability, Scope, Stage, StageKind};
 use crate::model::pipeline::StageUsage;
 use chrono::{DateTime, Utc};
 
@@ -76,11 +77,11 @@ pub async fn find_stage(db: &Db, id: i64) -> Result<Option<Stage>, RepoError> {
 }
 
 #[tracing::instrument(skip(db), err)]
-pub async fn stage_usage(db: &Db) -> Result<Vec<StageUsage>, RepoError> {
-    let counts: Vec<(i64, i64)> =
-        sql("SELECT stage_id, COUNT(*) FROM opportunities GROUP BY stage_id")
-            .fetch_all(db)
-            .await?;
+pub async fn stage_usage(db: &Db, scope: &Scope) -> Result<Vec<StageUsage>, RepoError> {
+    let mut qb = sql("SELECT o.stage_id, COUNT(*) FROM opportunities o WHERE ");
+    push_owner_filter(&mut qb, scope, "o.owner_id");
+    qb.push(" GROUP BY o.stage_id");
+    let counts: Vec<(i64, i64)> = qb.fetch_all(db).await?;
     Ok(stages(db)
         .await?
         .into_iter()

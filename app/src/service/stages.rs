@@ -16,10 +16,10 @@ pub async fn list(db: &Db) -> Result<Vec<Stage>, Error> {
     Ok(repo::pipeline::stages(db).await?)
 }
 
-/// The stages with how many opportunities each holds.
-#[tracing::instrument(skip(db))]
-pub async fn usage(db: &Db) -> Result<Vec<StageUsage>, Error> {
-    Ok(repo::pipeline::stage_usage(db).await?)
+/// The stages with how many of the opportunities `user` may see each holds.
+#[tracing::instrument(skip(db, user), fields(user = user.id))]
+pub async fn usage(db: &Db, user: &SessionUser) -> Result<Vec<StageUsage>, Error> {
+    Ok(repo::pipeline::stage_usage(db, &user.scope()).await?)
 }
 
 /// What admins only may change.

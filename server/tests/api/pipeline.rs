@@ -20,6 +20,7 @@ both_backends!(
     opportunities_are_created_edited_and_deleted_with_checks,
     admins_edit_stages_and_a_stage_in_use_is_not_dropped,
     the_csv_export_lists_what_the_board_shows,
+    exported_cells_never_run_as_formulas,
 );
 
 /// The version of a fixture opportunity in Proposal: one per history row (Lead, Qualified,
@@ -706,4 +707,54 @@ async fn the_csv_export_lists_what_the_board_shows(backend: Backend) {
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     let (status, body) = export(signed_in(&app, REP_N2).await, "?from=someday").await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+}
+
+async fn exported_cells_never_run_as_formulas(backend: Backend) {
+    let (app, fx) = fixture_app(backend).await;
+    let deal = fx.opportunity_id(REP_N1_INDEX, 0);
+    sql("UPDATE opportunities SET title = $1 WHERE id = $2")
+        .bind("=HYPERLINK(\"http://evil.test\",\"Open\")")
+        .bind(deal)
+        .execute(&app.db)
+        .await
+        .unwrap();
+    sql("UPDATE customers SET name = $1 WHERE id = $2")
+        .bind("@SUM(1+1)*cmd|' /C calc'!A0")
+        .bind(fx.customer_id(REP_N1_INDEX, 0))
+        .execute(&app.db)
+        .await
+        .unwrap();
+    let rep = signed_in(&app, REP_N1).await;
+    let text = |path: &'static str| {
+        let (app, rep) = (&app, &rep);
+        async move {
+            let response = app.get(rep, path).await;
+            assert_eq!(response.status(), StatusCode::OK, "{path}");
+            response.text().await.unwrap()
+        }
+    };
+    let opportunities = text("/api/export/opportunities.csv").await;
+    assert!(
+        opportunities.contains(",\"'=HYPERLINK(\"\"http://evil.test\"\",\"\"Open\"\")\","),
+        "{opportunities}"
+    );
+    assert!(
+        opportunities.contains(",'@SUM(1+1)*cmd|' /C calc'!A0,"),
+        "{opportunities}"
+    );
+    let customers = text("/api/export/customers.csv?list=all").await;
+    assert!(
+        customers.contains(",'@SUM(1+1)*cmd|' /C calc'!A0,"),
+        "{customers}"
+    );
+    for body in [&opportunities, &customers] {
+        for line in body.lines() {
+            assert!(
+                !line
+                    .split(',')
+                    .any(|cell| cell.trim_start_matches('"').starts_with(['=', '@'])),
+                "{line}"
+            );
+        }
+    }
 }

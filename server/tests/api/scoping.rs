@@ -2,7 +2,9 @@
 
 use crate::both_backends;
 use crate::helpers::*;
+use app::db::sql;
 use app::model::customers::{CustomerDetail, CustomerList};
+use app::model::pipeline::StageUsage;
 use reqwest::StatusCode;
 
 both_backends!(
@@ -11,6 +13,8 @@ both_backends!(
     a_manager_sees_their_subtree_only,
     an_admin_sees_everything,
     customer_search_stays_inside_the_scope,
+    a_customer_page_lists_only_the_opportunities_and_notes_the_viewer_may_see,
+    stage_counts_cover_only_what_the_viewer_may_see,
 );
 
 async fn customers_of(app: &TestApp, email: &str, search: Option<&str>) -> CustomerList {
@@ -103,4 +107,85 @@ async fn customer_search_stays_inside_the_scope(backend: Backend) {
     );
     let found = customers_of(&app, REP_S1, Some("CUSTOMER 5")).await;
     assert_eq!(found.total, 3);
+}
+
+async fn a_customer_page_lists_only_the_opportunities_and_notes_the_viewer_may_see(
+    backend: Backend,
+) {
+    let app = TestApp::spawn(backend).await;
+    let fx = Fixture::load(&app.db).await;
+    // Rep n1's customer also has a deal of rep n2 (same team) and one of rep s1 (another
+    // unit), and each of them left a note there.
+    let customer = fx.customer_id(REP_N1_INDEX, 0);
+    for (owner, opportunity) in [
+        (REP_N2_INDEX, fx.opportunity_id(REP_N2_INDEX, 0)),
+        (REP_S1_INDEX, fx.opportunity_id(REP_S1_INDEX, 0)),
+    ] {
+        sql("UPDATE opportunities SET customer_id = $1 WHERE id = $2")
+            .bind(customer)
+            .bind(opportunity)
+            .execute(&app.db)
+            .await
+            .unwrap();
+        sql(
+            "INSERT INTO activities (kind, customer_id, user_id, occurred_at, notes) \
+             VALUES ('visit', $1, $2, $3, $4)",
+        )
+        .bind(customer)
+        .bind(fx.ids.users[owner])
+        .bind(chrono::Utc::now())
+        .bind(format!("note of user {owner}"))
+        .execute(&app.db)
+        .await
+        .unwrap();
+    }
+    let seen = |email: &'static str| {
+        let app = &app;
+        async move {
+            let client = signed_in(app, email).await;
+            let response = app
+                .call(&client, "customer", &[("id", &customer.to_string())])
+                .await;
+            assert_eq!(response.status(), StatusCode::OK, "{email}");
+            let detail: CustomerDetail = response.json().await.unwrap();
+            let mut deals: Vec<String> =
+                detail.opportunities.into_iter().map(|o| o.title).collect();
+            deals.sort();
+            let notes: Vec<String> = detail.activities.into_iter().map(|a| a.notes).collect();
+            (deals, notes)
+        }
+    };
+    let (deals, notes) = seen(REP_N1).await;
+    assert_eq!(deals, ["Deal 3-0"], "a rep sees their own deals only");
+    assert!(notes.is_empty(), "and none of the others' notes: {notes:?}");
+
+    let (deals, notes) = seen(MANAGER_NORTH).await;
+    assert_eq!(
+        deals,
+        ["Deal 3-0", "Deal 4-0"],
+        "North's manager: North's deals"
+    );
+    assert_eq!(notes, ["note of user 4"]);
+
+    let (deals, notes) = seen(ADMIN).await;
+    assert_eq!(deals, ["Deal 3-0", "Deal 4-0", "Deal 5-0"]);
+    assert_eq!(notes.len(), 2);
+}
+
+async fn stage_counts_cover_only_what_the_viewer_may_see(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    Fixture::load(&app.db).await;
+    let total = |email: &'static str| {
+        let app = &app;
+        async move {
+            let client = signed_in(app, email).await;
+            let response = app.call(&client, "stages", &[]).await;
+            assert_eq!(response.status(), StatusCode::OK);
+            let stages: Vec<StageUsage> = response.json().await.unwrap();
+            stages.iter().map(|s| s.opportunities).sum::<i64>()
+        }
+    };
+    assert_eq!(total(REP_N1).await, 2);
+    assert_eq!(total(MANAGER_NORTH).await, 4);
+    assert_eq!(total(ADMIN).await, 6);
 }
