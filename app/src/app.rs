@@ -76,8 +76,38 @@ if ('serviceWorker' in navigator) {
 /// serves): the service worker keeps pages and files per build.
 pub static BUILD_ID: std::sync::OnceLock<String> = std::sync::OnceLock::new();
 
+/// What a Pacer page may load and run: its own files and wasm, inline scripts only with this
+/// response's nonce (the service worker's start-up and Leptos's hydration), no frames around
+/// it. Style attributes stay allowed: two bars set their width that way, and a style cannot
+/// run code. Without a nonce (a JSON answer, a file) no inline script runs at all.
+#[cfg(feature = "ssr")]
+pub fn content_security_policy(nonce: Option<&str>) -> String {
+    let inline = nonce.map(|n| format!(" 'nonce-{n}'")).unwrap_or_default();
+    format!(
+        "default-src 'self'; script-src 'self'{inline} 'wasm-unsafe-eval'; \
+         style-src 'self'{inline}; style-src-attr 'unsafe-inline'; img-src 'self' data:; \
+         object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+    )
+}
+
+/// Sends the page's policy with this response's nonce.
+#[cfg(feature = "ssr")]
+fn send_content_security_policy() {
+    use leptos::nonce::use_nonce;
+    let (Some(nonce), Some(response)) =
+        (use_nonce(), use_context::<leptos_axum::ResponseOptions>())
+    else {
+        return;
+    };
+    if let Ok(value) = axum::http::HeaderValue::from_str(&content_security_policy(Some(&nonce))) {
+        response.insert_header(axum::http::header::CONTENT_SECURITY_POLICY, value);
+    }
+}
+
 /// The HTML document around the app, rendered on the server.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    send_content_security_policy();
     view! {
         <!DOCTYPE html>
         <html lang="en" data-build=BUILD_ID.get().map_or("dev", String::as_str)>
@@ -88,7 +118,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
                 <link rel="manifest" href="/manifest.webmanifest" />
                 <link rel="apple-touch-icon" href="/favicon.svg" />
-                <script inner_html=SERVICE_WORKER_SCRIPT></script>
+                <script nonce=leptos::nonce::use_nonce() inner_html=SERVICE_WORKER_SCRIPT></script>
                 <AutoReload options=options.clone() />
                 <HydrationScripts options />
                 <MetaTags />

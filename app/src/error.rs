@@ -15,6 +15,9 @@ pub enum AppError {
     TooManyAttempts { retry_after_secs: i64 },
     #[error("You do not have access to this {0}.")]
     Forbidden(String),
+    /// A state change sent from a page that is not Pacer's own (another site's form).
+    #[error("This request did not come from a Pacer page, so it was refused. Reload Pacer and try again.")]
+    CrossSite,
     #[error("This {0} does not exist or is not visible to you.")]
     NotFound(String),
     #[error("{field}: {message}")]
@@ -43,7 +46,7 @@ impl AppError {
         match self {
             AppError::Unauthorized | AppError::BadCredentials => 401,
             AppError::TooManyAttempts { .. } => 429,
-            AppError::Forbidden(_) => 403,
+            AppError::Forbidden(_) | AppError::CrossSite => 403,
             AppError::NotFound(_) => 404,
             AppError::Invalid { .. } => 422,
             AppError::Conflict(_) => 409,

@@ -65,3 +65,31 @@ test.describe('on a phone', () => {
     await expectNoHorizontalScroll(page);
   });
 });
+
+test.describe('with the service worker', () => {
+  test.use({ serviceWorkers: 'allow' });
+
+  test('the content security policy lets every page hydrate and blocks nothing of ours', async ({ page }) => {
+    const violations: string[] = [];
+    page.on('console', (message) => {
+      if (/Content Security Policy/i.test(message.text())) violations.push(message.text());
+    });
+    await page.addInitScript(() => {
+      document.addEventListener('securitypolicyviolation', (event) => {
+        console.error(`Content Security Policy violation: ${event.violatedDirective} ${event.blockedURI}`);
+      });
+    });
+    const response = await page.goto('/login');
+    expect(response?.headers()['content-security-policy']).toContain("frame-ancestors 'none'");
+    await signIn(page, DEMO_REP.email);
+    await expect(page).toHaveURL(/\/$/);
+    for (const path of ['/board', '/targets', '/customers', '/check-in']) {
+      await page.goto(path);
+      await waitForHydration(page);
+    }
+    // The inline script (run by its nonce) registered the service worker.
+    expect(await page.evaluate(() => typeof (window as any).pacerKeepOffline)).toBe('function');
+    expect(await page.evaluate(() => navigator.serviceWorker.ready.then(() => true))).toBe(true);
+    expect(violations).toEqual([]);
+  });
+});

@@ -6,6 +6,7 @@ pub mod api_v1;
 pub mod configuration;
 pub mod demo;
 pub mod export;
+pub mod guard;
 pub mod import;
 pub mod session_store;
 pub mod sign_in;

@@ -196,8 +196,18 @@ fn router(settings: &Settings, db: Db, sessions: DbSessionStore) -> Router {
         ))
         .layer(session_layer)
         .layer(middleware::from_fn_with_state(
+            crate::guard::OwnOrigin {
+                trust_forwarded: settings.trust_forwarded,
+            },
+            crate::guard::refuse_cross_site,
+        ))
+        .layer(middleware::from_fn_with_state(
             settings.trust_forwarded,
             client_address,
+        ))
+        .layer(middleware::from_fn_with_state(
+            settings.secure_cookie,
+            crate::guard::security_headers,
         ))
         // Pages, wasm and board data compress well; a moved card's few hundred bytes of JSON
         // are not worth the CPU (measured in BENCHMARKS.md, pipeline load).

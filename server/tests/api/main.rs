@@ -9,6 +9,7 @@ mod check_ins;
 mod customers;
 mod demo;
 mod forecast;
+mod hardening;
 mod people;
 mod pipeline;
 mod scoping;

@@ -104,7 +104,10 @@ pub fn classify(error: &AppError) -> Retry {
         AppError::Transport(_)
         | AppError::Internal
         | AppError::Unauthorized
-        | AppError::TooManyAttempts { .. } => Retry::Later,
+        | AppError::TooManyAttempts { .. }
+        // Our own page refused as another site's: a proxy set up wrong, fixed by an admin;
+        // the check-in must not be dropped meanwhile.
+        | AppError::CrossSite => Retry::Later,
         // The server read it and said no: it would say no again.
         AppError::Invalid { .. }
         | AppError::NotFound(_)

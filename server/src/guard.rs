@@ -1,0 +1,202 @@
+//! What every response promises the browser, and which requests may change anything.
+//!
+//! **Same origin for state changes.** A POST, PUT, PATCH or DELETE must come from a Pacer page:
+//! the browser's `Sec-Fetch-Site` says `same-origin` (or `none`: typed by the person), or,
+//! from browsers that do not send it, the `Origin` (else the `Referer`) names the host the
+//! request was sent to. Anything else — another site's form, a sibling subdomain, an
+//! `Origin: null` sandbox — is refused with 403 before a session or a body is looked at.
+//! A request with none of the three headers is not from a browser (browsers send `Origin`
+//! on every cross-origin POST), so it cannot ride on someone's cookie and passes. The JSON
+//! API with `Authorization: Bearer` is exempt: a browser cannot attach that header to
+//! another site's request. This is the check Go's `http.CrossOriginProtection` makes.
+//!
+//! **Headers.** Every response says `nosniff`, a strict referrer policy and no framing; the
+//! page shell sends its Content-Security-Policy with its nonce (`app::content_security_policy`),
+//! everything else gets the same policy without one; HSTS when cookies are Secure (HTTPS).
+
+use crate::api_error;
+use app::error::AppError;
+use axum::extract::{Request, State};
+use axum::http::{header, HeaderMap, HeaderValue, Method};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+
+/// How the server knows which host it is: the `Host` header, or `X-Forwarded-Host` from a
+/// trusted proxy (`PACER_TRUST_FORWARDED=on`).
+#[derive(Clone, Copy)]
+pub struct OwnOrigin {
+    pub trust_forwarded: bool,
+}
+
+pub async fn refuse_cross_site(
+    State(own): State<OwnOrigin>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let changes_state = !matches!(
+        *request.method(),
+        Method::GET | Method::HEAD | Method::OPTIONS
+    );
+    if !changes_state || bearer(request.headers()) || same_origin(request.headers(), own) {
+        return next.run(request).await;
+    }
+    tracing::warn!(
+        path = request.uri().path(),
+        origin = ?request.headers().get(header::ORIGIN),
+        site = ?request.headers().get("sec-fetch-site"),
+        "cross-site state change refused"
+    );
+    refusal(request.uri().path())
+}
+
+fn bearer(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("Bearer "))
+}
+
+fn same_origin(headers: &HeaderMap, own: OwnOrigin) -> bool {
+    let text = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+    match text("sec-fetch-site") {
+        Some("same-origin" | "none") => return true,
+        // The browser itself says the page is elsewhere.
+        Some(_) => return false,
+        None => {}
+    }
+    let claimed = match (text("origin"), text("referer")) {
+        (Some(origin), _) => origin,
+        (None, Some(referer)) => referer,
+        (None, None) => return true,
+    };
+    let host = own
+        .trust_forwarded
+        .then(|| text("x-forwarded-host"))
+        .flatten()
+        .or_else(|| text("host"));
+    match (authority(claimed), host) {
+        (Some(claimed), Some(host)) => claimed.eq_ignore_ascii_case(host.trim()),
+        _ => false,
+    }
+}
+
+/// `host[:port]` of an origin or URL (`https://pacer.example:8443/x` → `pacer.example:8443`);
+/// `None` for `null` and anything without a scheme.
+fn authority(url: &str) -> Option<&str> {
+    let (scheme, rest) = url.split_once("://")?;
+    if !matches!(scheme, "http" | "https") {
+        return None;
+    }
+    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    Some(&rest[..end]).filter(|a| !a.is_empty() && !a.contains('@'))
+}
+
+/// 403 in the shape the caller reads: a server function's error for `/api/<function>`, the
+/// JSON error body for the plain endpoints, the import and the JSON API.
+fn refusal(path: &str) -> Response {
+    let plain = ["/api/v1/", "/api/import/", "/api/export/"];
+    let server_fn = path.starts_with("/api/") && !plain.iter().any(|p| path.starts_with(p));
+    if !server_fn {
+        return api_error::from_app(AppError::CrossSite);
+    }
+    let body = serde_json::to_string(&AppError::CrossSite).unwrap_or_default();
+    (
+        axum::http::StatusCode::FORBIDDEN,
+        [
+            (header::CONTENT_TYPE, "application/json"),
+            // Marks the answer as a server function's error, as the framework's own do.
+            (
+                header::HeaderName::from_static("serverfnerror"),
+                "cross-site",
+            ),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+/// Puts the security headers on every response.
+pub async fn security_headers(State(https): State<bool>, request: Request, next: Next) -> Response {
+    let mut response = next.run(request).await;
+    let headers = response.headers_mut();
+    let fixed = [
+        (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        (header::REFERRER_POLICY, "strict-origin-when-cross-origin"),
+        (header::X_FRAME_OPTIONS, "DENY"),
+    ];
+    for (name, value) in fixed {
+        headers.insert(name, HeaderValue::from_static(value));
+    }
+    if !headers.contains_key(header::CONTENT_SECURITY_POLICY) {
+        if let Ok(policy) = HeaderValue::from_str(&app::app::content_security_policy(None)) {
+            headers.insert(header::CONTENT_SECURITY_POLICY, policy);
+        }
+    }
+    if https {
+        headers.insert(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=31536000"),
+        );
+    }
+    response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(pairs: &[(&'static str, &'static str)]) -> HeaderMap {
+        let mut map = HeaderMap::new();
+        for (k, v) in pairs {
+            map.insert(*k, HeaderValue::from_static(v));
+        }
+        map
+    }
+
+    const OWN: OwnOrigin = OwnOrigin {
+        trust_forwarded: false,
+    };
+
+    #[test]
+    fn pacer_pages_pass_and_other_sites_do_not() {
+        let host = ("host", "pacer.example:3000");
+        for ok in [
+            vec![host, ("sec-fetch-site", "same-origin")],
+            vec![host, ("origin", "http://pacer.example:3000")],
+            vec![host, ("origin", "https://PACER.example:3000")],
+            vec![host, ("referer", "http://pacer.example:3000/board?x=1")],
+            vec![host],
+        ] {
+            assert!(same_origin(&headers(&ok), OWN), "{ok:?}");
+        }
+        for refused in [
+            vec![host, ("sec-fetch-site", "same-site")],
+            vec![host, ("sec-fetch-site", "cross-site")],
+            vec![host, ("origin", "null")],
+            vec![host, ("origin", "http://evil.example")],
+            vec![host, ("origin", "http://pacer.example:3000.evil.example")],
+            vec![host, ("origin", "http://sub.pacer.example:3000")],
+            vec![host, ("referer", "http://evil.example/pacer.example:3000")],
+            vec![host, ("referer", "http://pacer.example:3000@evil.example/")],
+            vec![("origin", "http://pacer.example:3000")],
+        ] {
+            assert!(!same_origin(&headers(&refused), OWN), "{refused:?}");
+        }
+    }
+
+    #[test]
+    fn a_trusted_proxy_names_the_public_host() {
+        let proxied = headers(&[
+            ("host", "127.0.0.1:3000"),
+            ("x-forwarded-host", "pacer.example"),
+            ("origin", "https://pacer.example"),
+        ]);
+        assert!(!same_origin(&proxied, OWN));
+        assert!(same_origin(
+            &proxied,
+            OwnOrigin {
+                trust_forwarded: true
+            }
+        ));
+    }
+}
