@@ -9,15 +9,6 @@ use serde::{Deserialize, Serialize};
 /// The radius a visit is verified within when the customer has none of its own.
 pub const DEFAULT_RADIUS_M: f64 = 300.0;
 
-/// The refusal of a client id another user's check-in already has: client ids are each
-/// user's own, so a resend can never answer with someone else's check-in.
-pub fn client_id_of_another_user() -> FieldError {
-    FieldError::new(
-        "client_id",
-        "this check-in id belongs to another user's check-in",
-    )
-}
-
 /// A customer's check-in radius as a manager types it: whole metres from 10 to 10 000, or
 /// empty for the default.
 pub fn parse_radius(text: &str) -> Result<Option<i32>, FieldError> {

@@ -19,6 +19,7 @@ pub mod period;
 pub mod pipeline;
 pub mod probability;
 pub mod role;
+pub mod search;
 pub mod smart;
 pub mod target;
 pub mod turnover;

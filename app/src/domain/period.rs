@@ -1,8 +1,34 @@
 use chrono::{Datelike, Months, NaiveDate, Weekday};
 use serde::{Deserialize, Serialize};
 use std::fmt;
+use std::ops::RangeInclusive;
 
-/// A span of calendar days, both ends included: a target's period, a report's range.
+/// The years a date Pacer is given may fall in (targets, close dates, filters): wide enough
+/// for any plan, narrow enough that every date arithmetic on it (a year back, the months
+/// around it) stays representable in both databases.
+pub const YEARS: RangeInclusive<i32> = 2000..=2100;
+
+/// A day as typed (`YYYY-MM-DD`, within [`YEARS`]), or why not in plain words.
+pub fn parse_day(text: &str) -> Result<NaiveDate, String> {
+    let text = text.trim();
+    NaiveDate::parse_from_str(text, "%Y-%m-%d")
+        .map_err(|_| format!("\"{text}\" is not a date (use YYYY-MM-DD)"))
+        .and_then(within_years)
+}
+
+/// `day` if it lies within [`YEARS`], or why not in plain words.
+pub fn within_years(day: NaiveDate) -> Result<NaiveDate, String> {
+    if YEARS.contains(&day.year()) {
+        Ok(day)
+    } else {
+        Err(format!(
+            "{day} is outside the years {}–{}",
+            YEARS.start(),
+            YEARS.end()
+        ))
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(try_from = "RawPeriod", into = "RawPeriod")]
 pub struct Period {
@@ -212,6 +238,27 @@ impl fmt::Display for Period {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn days_outside_the_years_are_refused_in_words() {
+        assert_eq!(
+            super::parse_day(" 2026-03-01 "),
+            Ok(chrono::NaiveDate::from_ymd_opt(2026, 3, 1).unwrap())
+        );
+        for (text, reason) in [
+            ("-0001-01-01", "outside the years 2000–2100"),
+            ("+10000-01-01", ""),
+            ("10000-01-01", ""),
+            ("1999-12-31", "outside the years 2000–2100"),
+            ("2101-01-01", "outside the years 2000–2100"),
+            ("2026-02-30", "is not a date"),
+        ] {
+            // Five-digit years: chrono reads some, refuses others; refused either way.
+            let e = super::parse_day(text).unwrap_err();
+            assert!(e.contains(reason), "{text}: {e}");
+            assert!(e.contains("outside the years") || e.contains("is not a date"));
+        }
+    }
+
     use super::*;
     use proptest::prelude::*;
 

@@ -439,27 +439,17 @@ impl OpportunityInput {
                 None
             }
         });
-        let expected_close_on =
-            match NaiveDate::parse_from_str(self.expected_close_on.trim(), "%Y-%m-%d") {
-                Ok(date) => Some(date),
-                Err(_) if self.expected_close_on.trim().is_empty() => {
-                    errors.push(FieldError::new(
-                        "expected_close_on",
-                        "enter the expected close date",
-                    ));
-                    None
-                }
-                Err(_) => {
-                    errors.push(FieldError::new(
-                        "expected_close_on",
-                        format!(
-                            "\"{}\" is not a date (use YYYY-MM-DD)",
-                            self.expected_close_on.trim()
-                        ),
-                    ));
-                    None
-                }
-            };
+        let expected_close_on = if self.expected_close_on.trim().is_empty() {
+            errors.push(FieldError::new(
+                "expected_close_on",
+                "enter the expected close date",
+            ));
+            None
+        } else {
+            super::period::parse_day(&self.expected_close_on)
+                .map_err(|e| errors.push(FieldError::new("expected_close_on", e)))
+                .ok()
+        };
         let stage = parse_id(&self.stage_id).and_then(|id| stages.iter().find(|s| s.id == id));
         if stage.is_none() {
             errors.push(FieldError::new(

@@ -203,10 +203,7 @@ pub struct TargetFields {
     pub factors: Factors,
 }
 
-/// The years a target's period may fall in: wide enough for any plan, narrow enough that
-/// every date arithmetic on it (a year back, the months around it) stays representable in
-/// both databases.
-pub const YEARS: std::ops::RangeInclusive<i32> = 2000..=2100;
+pub use super::period::YEARS;
 
 /// A target date as typed (YYYY-MM-DD, within [`YEARS`]), or `None`.
 pub fn target_date(text: &str) -> Option<NaiveDate> {

@@ -322,19 +322,30 @@ impl TrendRule {
     /// [`TrendRule::flags`] as a SQL condition over two integer expressions (the window sums).
     pub fn sql(&self, recent: &str, base: &str) -> String {
         let (rm, bm) = (RECENT_MONTHS, BASE_MONTHS);
-        let change = format!("ABS({recent} * {bm} - {base} * {rm})");
+        let change = change_sql(recent, base);
         format!(
-            "({base} > 0 AND {change} * 100 >= {pct} * {base} * {rm} AND {change} >= {min})",
+            "({base} > 0 AND {change} * 100 >= {pct} * CAST({base} AS NUMERIC) * {rm} \
+             AND {change} >= {min})",
             pct = self.min_change_pct,
             min = i128::from(self.min_change_minor) * i128::from(rm * bm),
         )
     }
 }
 
+/// The change of the monthly run rate between `recent` and `base`, scaled to whole numbers
+/// (`|recent · base months − base · recent months|`), in SQL. Exact decimals: turnover near
+/// the top of the integer range must not overflow Postgres's 64-bit integers (SQLite turns an
+/// overflowing integer into a float instead of failing).
+pub fn change_sql(recent: &str, base: &str) -> String {
+    let (rm, bm) = (RECENT_MONTHS, BASE_MONTHS);
+    format!("ABS(CAST({recent} AS NUMERIC) * {bm} - CAST({base} AS NUMERIC) * {rm})")
+}
+
 /// A sum spread over `months`, rounded to the nearest minor unit.
 fn per_month(sum_minor: i64, months: u32) -> i64 {
-    let months = i64::from(months);
-    (sum_minor * 2 + months * sum_minor.signum()) / (months * 2)
+    // In i128: twice a sum near the top of i64 does not fit it; the result always does.
+    let (sum, months) = (i128::from(sum_minor), i128::from(months));
+    i64::try_from((sum * 2 + months * sum.signum()) / (months * 2)).unwrap_or(sum_minor)
 }
 
 /// A client type (the seed's distinction): price clients buy on price, relationship clients on

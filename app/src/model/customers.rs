@@ -38,6 +38,10 @@ pub struct CustomerList {
     pub page_size: i64,
 }
 
+/// The last page number a list is asked for: a million pages of customers is more than any
+/// company has, and its offset stays far inside the integer range.
+pub const MAX_PAGE: i64 = 1_000_000;
+
 /// How many customers one page of the list shows.
 pub const CUSTOMER_PAGE_SIZE: i64 = 100;
 
@@ -182,20 +186,9 @@ impl CustomerQuery {
         let date = |field: &str, text: &Option<String>| -> Result<Option<NaiveDate>, AppError> {
             given(text)
                 .map(|t| {
-                    let day = NaiveDate::parse_from_str(t, "%Y-%m-%d").map_err(|_| {
-                        AppError::invalid(field, format!("\"{t}\" is not a date (YYYY-MM-DD)"))
-                    })?;
-                    // A year and more around the period is summed: keep it in dates both
-                    // databases hold.
-                    let years = crate::domain::smart::YEARS;
-                    if years.contains(&chrono::Datelike::year(&day)) {
-                        Ok(day)
-                    } else {
-                        Err(AppError::invalid(
-                            field,
-                            format!("{t} is outside the years {}–{}", years.start(), years.end()),
-                        ))
-                    }
+                    // A year and more around the period is summed: the years keep it in
+                    // dates both databases hold.
+                    crate::domain::period::parse_day(t).map_err(|e| AppError::invalid(field, e))
                 })
                 .transpose()
         };
@@ -223,9 +216,15 @@ impl CustomerQuery {
             .map_err(|e| AppError::invalid("list", e))?;
         let sort = SortKey::parse(given(&self.sort).unwrap_or(""))
             .map_err(|e| AppError::invalid("sort", e))?;
+        let search = crate::domain::search::parse_search(self.search.as_deref().unwrap_or(""))
+            .map_err(|e| AppError::invalid("search", e))?;
         let page = given(&self.page)
             .map(|t| match t.parse::<i64>() {
-                Ok(n) if n >= 1 => Ok(n - 1),
+                Ok(n) if (1..=MAX_PAGE).contains(&n) => Ok(n - 1),
+                Ok(n) if n > MAX_PAGE => Err(AppError::invalid(
+                    "page",
+                    format!("page {n} is past the end of any list (at most {MAX_PAGE})"),
+                )),
                 _ => Err(AppError::invalid(
                     "page",
                     format!("\"{t}\" is not a page number"),
@@ -234,7 +233,7 @@ impl CustomerQuery {
             .transpose()?
             .unwrap_or(0);
         Ok(CustomerFilter {
-            search: given(&self.search).map(str::to_string),
+            search,
             unit_id,
             owner_id,
             segment,

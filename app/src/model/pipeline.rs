@@ -1,6 +1,7 @@
 //! The pipeline as the board reads it: columns, choices, stage history and stage usage.
 
 use crate::domain::forecast::{PipelineTarget, Thresholds};
+use crate::domain::period::parse_day;
 use crate::domain::{Opportunity, Period, PeriodError, Role, Stage};
 use crate::error::AppError;
 use crate::model::auth::SessionUser;
@@ -140,11 +141,7 @@ impl BoardQuery {
         };
         let date = |field: &str, value: Option<&str>| -> Result<Option<NaiveDate>, AppError> {
             blank(value)
-                .map(|v| {
-                    NaiveDate::parse_from_str(v, "%Y-%m-%d").map_err(|_| {
-                        AppError::invalid(field, format!("\"{v}\" is not a date (use YYYY-MM-DD)"))
-                    })
-                })
+                .map(|v| parse_day(v).map_err(|e| AppError::invalid(field, e)))
                 .transpose()
         };
         let query = BoardQuery {
@@ -153,7 +150,9 @@ impl BoardQuery {
             customer: id("customer", customer)?,
             from: date("from", from)?,
             to: date("to", to)?,
-            text: blank(text).map(str::to_lowercase),
+            text: crate::domain::search::parse_search(text.unwrap_or(""))
+                .map_err(|e| AppError::invalid("q", e))?
+                .map(|t| t.to_lowercase()),
         };
         Period::range(query.from, query.to).map_err(
             |PeriodError::EndBeforeStart { start, end }| {

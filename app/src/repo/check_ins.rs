@@ -6,8 +6,7 @@ use super::scope::{push_owner_filter, push_unit_filter};
 use super::{Entity, RepoError, WriteError};
 use crate::db::{sql, Db};
 use crate::domain::check_in::{
-    client_id_of_another_user, CheckInInput, CheckOutInput, CheckedCheckIn, Outcome, Position,
-    Verification, DEFAULT_RADIUS_M,
+    CheckInInput, CheckOutInput, CheckedCheckIn, Outcome, Position, Verification, DEFAULT_RADIUS_M,
 };
 use crate::domain::Scope;
 use crate::model::check_ins::{CheckInCustomer, CheckInRow, CheckInSaved};
@@ -180,7 +179,7 @@ pub async fn record(
         "INSERT INTO check_ins (client_id, user_id, customer_id, activity_id, device_time, \
          received_at, lat, lon, accuracy_m, distance_m, verification, reason) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) \
-         ON CONFLICT (client_id) DO NOTHING RETURNING id",
+         ON CONFLICT (user_id, client_id) DO NOTHING RETURNING id",
     )
     .bind(client_id)
     .bind(user_id)
@@ -247,22 +246,22 @@ pub async fn record(
     })
 }
 
-/// The check-in stored under `client_id`, answered as a duplicate; refused when it is
-/// another user's.
+/// `user_id`'s check-in stored under `client_id` (client ids are each user's own), answered
+/// as a duplicate.
 pub async fn existing(
     db: &Db,
     user_id: i64,
     client_id: &str,
 ) -> Result<Option<CheckInSaved>, WriteError> {
-    let row: Option<StoredRow> = sql(format!("{SELECT_ROW} WHERE ci.client_id = $1"))
-        .bind(client_id)
-        .fetch_optional(db)
-        .await?;
+    let row: Option<StoredRow> = sql(format!(
+        "{SELECT_ROW} WHERE ci.user_id = $1 AND ci.client_id = $2"
+    ))
+    .bind(user_id)
+    .bind(client_id)
+    .fetch_optional(db)
+    .await?;
     let Some(row) = row else { return Ok(None) };
     let row = to_row(row)?;
-    if row.user_id != user_id {
-        return Err(WriteError::Rule(client_id_of_another_user()));
-    }
     let (initial,): (i64,) = sql(
         "SELECT COUNT(*) FROM activities WHERE kind = 'initial_contact' AND customer_id = $1 \
          AND user_id = $2 AND occurred_at = $3",
@@ -291,13 +290,13 @@ pub async fn check_out(
     received_at: DateTime<Utc>,
 ) -> Result<(), WriteError> {
     let mut tx = db.begin_write().await?;
-    let found: Option<(i64, i64, DateTime<Utc>)> =
-        sql("SELECT user_id, activity_id, device_time FROM check_ins WHERE client_id = $1")
+    let found: Option<(i64, DateTime<Utc>)> =
+        sql("SELECT activity_id, device_time FROM check_ins WHERE user_id = $1 AND client_id = $2")
+            .bind(user_id)
             .bind(&input.client_id)
             .fetch_optional(&mut tx)
             .await?;
-    // Another user's check-in is as good as none.
-    let Some((_, activity_id, checked_in)) = found.filter(|f| f.0 == user_id) else {
+    let Some((activity_id, checked_in)) = found else {
         return Err(WriteError::NotFound(Entity::CheckIn));
     };
     input.check(checked_in, received_at)?;
@@ -305,12 +304,13 @@ pub async fn check_out(
     let next_step = input.next_step.trim();
     sql(
         "UPDATE check_ins SET outcome = $1, notes = $2, next_step = $3, \
-         checked_out_at = COALESCE(checked_out_at, $4) WHERE client_id = $5",
+         checked_out_at = COALESCE(checked_out_at, $4) WHERE user_id = $5 AND client_id = $6",
     )
     .bind(input.outcome.map(Outcome::as_str))
     .bind(notes)
     .bind(next_step)
     .bind(input.device_time)
+    .bind(user_id)
     .bind(&input.client_id)
     .execute(&mut tx)
     .await?;

@@ -8,8 +8,7 @@ use super::turnover::months_sql;
 use super::RepoError;
 use crate::db::{sql, Db, Sql};
 use crate::domain::turnover::{
-    comparison, Deviation, Direction, MonthCut, Trend, TrendRule, TrendWindows, BASE_MONTHS,
-    RECENT_MONTHS,
+    change_sql, comparison, Deviation, Direction, MonthCut, Trend, TrendRule, TrendWindows,
 };
 use crate::domain::{Currency, Period, Scope};
 use crate::model::customers::{
@@ -191,16 +190,16 @@ fn listing_sql(listing: Listing, rule: TrendRule) -> (String, String) {
         Listing::All => ("1 = 1".into(), "LOWER(name) ASC, id ASC".into()),
         Listing::Plus => (
             "actual > expected".into(),
-            "actual - expected DESC, id ASC".into(),
+            "CAST(actual AS NUMERIC) - expected DESC, id ASC".into(),
         ),
         Listing::Minus => (
             "actual < expected".into(),
-            "actual - expected ASC, id ASC".into(),
+            "CAST(actual AS NUMERIC) - expected ASC, id ASC".into(),
         ),
         Listing::Trend => (
             rule.sql("recent", "base"),
             // Largest change of the monthly run rate first, either way.
-            format!("ABS(recent * {BASE_MONTHS} - base * {RECENT_MONTHS}) DESC, id ASC"),
+            format!("{} DESC, id ASC", change_sql("recent", "base")),
         ),
     }
 }
@@ -211,8 +210,11 @@ fn order_sql(sort: SortKey, descending: bool) -> Option<String> {
         SortKey::Name => "LOWER(name)",
         SortKey::Actual => "actual",
         SortKey::Expected => "expected",
-        SortKey::Deviation => "actual - expected",
-        SortKey::Percent => "CASE WHEN expected > 0 THEN (actual - expected) * 1000 / expected END",
+        // Exact decimals: a difference of two large sums overflows 64-bit integers.
+        SortKey::Deviation => "CAST(actual AS NUMERIC) - expected",
+        SortKey::Percent => {
+            "CASE WHEN expected > 0 THEN (CAST(actual AS NUMERIC) - expected) * 1000 / expected END"
+        }
     };
     let direction = if descending { "DESC" } else { "ASC" };
     Some(format!("{column} {direction} NULLS LAST, id ASC"))

@@ -120,6 +120,11 @@ pub async fn list(
     ApiQuery(q): ApiQuery<OpportunityQuery>,
     Paging { page, size }: Paging,
 ) -> ApiResult<OpportunityPage> {
+    for (field, day) in [("from", q.from), ("to", q.to)] {
+        if let Some(day) = day {
+            app::domain::period::within_years(day).map_err(|e| AppError::invalid(field, e))?;
+        }
+    }
     Period::range(q.from, q.to)
         .map_err(|_| AppError::invalid("to", "the end is before the start"))?;
     let filter = ListFilter {

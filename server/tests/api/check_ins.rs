@@ -355,7 +355,8 @@ async fn bad_check_ins_are_refused_by_field_and_store_nothing(backend: Backend) 
     assert_eq!(count(&app, "SELECT COUNT(*) FROM check_ins").await, 0);
     assert_eq!(count(&app, "SELECT COUNT(*) FROM activities").await, 0);
 
-    // Signed out: refused. Another rep reusing an id: refused by field, nothing changes.
+    // Signed out: refused. Another rep whose phone made the same id: ids are each user's
+    // own, so theirs is a check-in of its own, not a duplicate of (or a refusal by) this one.
     let anonymous = app.new_session();
     assert_eq!(
         post(&app, &anonymous, "check_in", good.clone())
@@ -368,15 +369,26 @@ async fn bad_check_ins_are_refused_by_field_and_store_nothing(backend: Backend) 
         StatusCode::OK
     );
     let other = signed_in(&app, REP_N2).await;
-    let mut stolen = good.clone();
-    stolen["customer_id"] = json!(fx.customer_id(REP_N1_INDEX + 1, 0));
-    let response = post(&app, &other, "check_in", stolen).await;
-    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    assert_eq!(app_error(response).await.field(), Some("client_id"));
-    assert_eq!(count(&app, "SELECT COUNT(*) FROM check_ins").await, 1);
+    let mut same_id = good.clone();
+    same_id["customer_id"] = json!(fx.customer_id(REP_N1_INDEX + 1, 0));
+    let response = post(&app, &other, "check_in", same_id.clone()).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let saved: Value = response.json().await.unwrap();
+    assert_eq!(saved["duplicate"], json!(false), "{saved}");
+    let again: Value = post(&app, &other, "check_in", same_id)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        again["duplicate"],
+        json!(true),
+        "a resend is still a resend"
+    );
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM check_ins").await, 2);
     assert_eq!(
         count(&app, "SELECT COUNT(*) FROM activities WHERE kind = 'visit'").await,
-        1
+        2
     );
 }
 

@@ -9,6 +9,7 @@ use reqwest::{Client, StatusCode};
 both_backends!(
     state_changes_from_other_sites_are_refused,
     pages_carry_a_content_security_policy_with_their_nonce,
+    bad_input_gets_a_clear_4xx_never_a_500,
 );
 
 /// Posts `form` to `path` with extra `headers`, as a browser on another page would.
@@ -166,4 +167,107 @@ async fn pages_carry_a_content_security_policy_with_their_nonce(backend: Backend
         page.headers()["strict-transport-security"],
         "max-age=31536000"
     );
+}
+
+/// The field a 422 names, or the status when it is not a 422.
+async fn refused_field(response: reqwest::Response) -> Result<String, StatusCode> {
+    let status = response.status();
+    if status != StatusCode::UNPROCESSABLE_ENTITY {
+        return Err(status);
+    }
+    let body: serde_json::Value = response.json().await.unwrap();
+    // A server function's error ({"Invalid": {field, …}}) or the API's ({"error": {field}}).
+    let field = body["Invalid"]["field"]
+        .as_str()
+        .or(body["error"]["field"].as_str())
+        .unwrap_or_default();
+    Ok(field.to_string())
+}
+
+async fn bad_input_gets_a_clear_4xx_never_a_500(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    Fixture::load(&app.db).await;
+    let admin = signed_in(&app, ADMIN).await;
+
+    // Turnover near the top of what one sale may be, many times over: 300 sales of almost a
+    // trillion euros in the recent months and a year before. The trend and deviation
+    // arithmetic must not overflow 64-bit integers on either database.
+    let today = chrono::Utc::now().date_naive();
+    let mut file = String::from("customer_ref,date,amount,reference\n");
+    for n in 0..300 {
+        let day = if n < 200 {
+            today - chrono::Days::new(40)
+        } else {
+            today - chrono::Days::new(250)
+        };
+        file.push_str(&format!("Customer-3-0,{day},999999999999.99,BIG-{n}\n"));
+    }
+    let upload = admin
+        .post(format!("{}/api/import/sales", app.address))
+        .header("content-type", "text/csv")
+        .body(file)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(upload.status(), StatusCode::OK);
+    let progress = upload.text().await.unwrap();
+    assert!(progress.contains("\"stored\":true"), "{progress}");
+    for list in ["all", "plus", "minus", "trend"] {
+        for sort in ["", "actual", "expected", "deviation", "percent"] {
+            let path = format!("/api/export/customers.csv?list={list}&sort={sort}");
+            let response = app.get(&admin, &path).await;
+            assert_eq!(response.status(), StatusCode::OK, "{path}");
+            let response = app
+                .call(&admin, "customers", &[("list", list), ("sort", sort)])
+                .await;
+            assert_eq!(response.status(), StatusCode::OK, "{list} {sort}");
+        }
+    }
+    let api = app.get(&admin, "/api/v1/customers?list=trend").await;
+    assert_eq!(api.status(), StatusCode::OK);
+
+    // A page number whose offset would wrap around.
+    for page in ["9223372036854775807", "4611686018427387904", "1000001"] {
+        let response = app.call(&admin, "customers", &[("page", page)]).await;
+        assert_eq!(refused_field(response).await, Ok("page".into()), "{page}");
+    }
+
+    // Years no filter means: negative, five digits, out of range.
+    for day in ["-0001-01-01", "+10000-01-01", "10000-01-01", "1066-10-14"] {
+        for field in ["from", "to"] {
+            let board = app.call(&admin, "board", &[(field, day)]).await;
+            assert_eq!(
+                refused_field(board).await,
+                Ok(field.into()),
+                "board {field}={day}"
+            );
+            let customers = app.call(&admin, "customers", &[(field, day)]).await;
+            assert_eq!(
+                refused_field(customers).await,
+                Ok(field.into()),
+                "customers {field}={day}"
+            );
+        }
+    }
+    let api = app
+        .get(&admin, "/api/v1/opportunities?from=%2B10000-01-01")
+        .await;
+    assert!(api.status().is_client_error(), "{}", api.status());
+    let api = app.get(&admin, "/api/v1/opportunities?to=1066-10-14").await;
+    assert_eq!(refused_field(api).await, Ok("to".into()));
+
+    // A 100 KB search (SQLite refuses LIKE patterns over 50 000 bytes).
+    let long = "x".repeat(100_000);
+    let customers = app.call(&admin, "customers", &[("search", &long)]).await;
+    assert_eq!(refused_field(customers).await, Ok("search".into()));
+    let board = app.call(&admin, "board", &[("q", &long)]).await;
+    assert_eq!(refused_field(board).await, Ok("q".into()));
+    // (A URL holds at most 64 KB; 60 000 characters still make a pattern SQLite refuses.)
+    let api = app
+        .get(
+            &admin,
+            &format!("/api/v1/customers?search={}", &long[..60_000]),
+        )
+        .await;
+    assert_eq!(refused_field(api).await, Ok("search".into()));
 }

@@ -268,39 +268,56 @@ pub fn remove_prefixed(prefix: &str) {
     let _ = prefix;
 }
 
-/// A fresh client id (random, UUID-shaped), made on the phone when the rep checks in.
+/// A fresh client id, made on the phone when the rep checks in: a version-4 UUID from the
+/// browser's cryptographic generator (`crypto.getRandomValues`, which unlike `randomUUID`
+/// also works on a plain-HTTP intranet address), so two of one rep's visits never share one.
 pub fn new_client_id() -> String {
-    let mut id = String::with_capacity(36);
-    for (i, len) in [8, 4, 4, 4, 12].into_iter().enumerate() {
-        if i > 0 {
-            id.push('-');
-        }
-        for _ in 0..len {
-            id.push(char::from_digit(random_hex_digit(), 16).unwrap_or('0'));
-        }
-    }
-    id
+    let mut bytes = [0u8; 16];
+    fill_random(&mut bytes);
+    bytes[6] = (bytes[6] & 0x0f) | 0x40;
+    bytes[8] = (bytes[8] & 0x3f) | 0x80;
+    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    format!(
+        "{}-{}-{}-{}-{}",
+        &hex[0..8],
+        &hex[8..12],
+        &hex[12..16],
+        &hex[16..20],
+        &hex[20..32]
+    )
 }
 
 #[cfg(feature = "hydrate")]
-fn random_hex_digit() -> u32 {
-    (js_sys::Math::random() * 16.0) as u32 % 16
+fn fill_random(bytes: &mut [u8]) {
+    let filled = web_sys::window()
+        .and_then(|w| w.crypto().ok())
+        .is_some_and(|c| c.get_random_values_with_u8_array(bytes).is_ok());
+    if !filled {
+        // Every browser that runs wasm has Web Crypto; should one not, the id is still
+        // unique on this phone (clock and a counter), just guessable.
+        fill_from_clock(bytes, js_sys::Date::now() as u64);
+    }
 }
 
-/// On the server (and in tests) ids come from a xorshift seeded by the clock.
+/// On the server and in unit tests (no browser): the clock and a counter.
 #[cfg(not(feature = "hydrate"))]
-fn random_hex_digit() -> u32 {
+fn fill_random(bytes: &mut [u8]) {
+    fill_from_clock(bytes, Utc::now().timestamp_nanos_opt().unwrap_or(1) as u64);
+}
+
+/// Distinct ids from `now` and a per-process counter, spread by SplitMix64.
+fn fill_from_clock(bytes: &mut [u8], now: u64) {
     use std::sync::atomic::{AtomicU64, Ordering};
-    static STATE: AtomicU64 = AtomicU64::new(0);
-    let mut x = STATE.load(Ordering::Relaxed);
-    if x == 0 {
-        x = Utc::now().timestamp_nanos_opt().unwrap_or(1) as u64 | 1;
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let mut x = now ^ COUNTER.fetch_add(1, Ordering::Relaxed).rotate_left(32);
+    for chunk in bytes.chunks_mut(8) {
+        x = x.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = x;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^= z >> 31;
+        chunk.copy_from_slice(&z.to_le_bytes()[..chunk.len()]);
     }
-    x ^= x << 13;
-    x ^= x >> 7;
-    x ^= x << 17;
-    STATE.store(x, Ordering::Relaxed);
-    (x % 16) as u32
 }
 
 #[cfg(test)]
@@ -323,6 +340,18 @@ mod tests {
                 reason: "location permission denied".into(),
             },
         )
+    }
+
+    #[test]
+    fn client_ids_are_version_4_uuids_and_never_repeat() {
+        let ids: std::collections::HashSet<String> = (0..10_000).map(|_| new_client_id()).collect();
+        assert_eq!(ids.len(), 10_000);
+        for id in ids.iter().take(50) {
+            assert!(check_client_id(id).is_ok(), "{id}");
+            assert_eq!(id.len(), 36);
+            assert_eq!(&id[14..15], "4", "{id}");
+            assert!("89ab".contains(&id[19..20]), "{id}");
+        }
     }
 
     #[test]
