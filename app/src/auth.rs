@@ -15,6 +15,18 @@ use tower_sessions::Session;
 pub const USER_ID_KEY: &str = "user_id";
 /// The session key holding the user's session epoch when the session began.
 pub const EPOCH_KEY: &str = "epoch";
+/// The session key holding when the person signed in (Unix seconds): no session outlives
+/// [`MAX_SESSION_AGE_SECS`], however busy.
+pub const SIGNED_IN_AT_KEY: &str = "signed_in_at";
+/// The session key holding when the session's inactivity deadline was last pushed back.
+pub const SEEN_AT_KEY: &str = "seen_at";
+/// A session ends this long after its last request…
+pub const IDLE_SECS: i64 = 7 * 24 * 3600;
+/// …and at the latest this long after signing in.
+pub const MAX_SESSION_AGE_SECS: i64 = 30 * 24 * 3600;
+/// How often a working session's deadline is pushed back (one write per hour, not per
+/// request).
+pub const REFRESH_SECS: i64 = 3600;
 
 /// Runs a server function body; on error, sets the HTTP status the error stands for.
 pub async fn respond<T>(body: impl Future<Output = Result<T, AppError>>) -> Result<T, AppError> {
@@ -67,6 +79,15 @@ pub async fn start_session(signed_in: SignedIn) -> Result<(), AppError> {
         .map_err(session_error)?;
     session
         .insert(EPOCH_KEY, signed_in.epoch)
+        .await
+        .map_err(session_error)?;
+    let now = chrono::Utc::now().timestamp();
+    session
+        .insert(SIGNED_IN_AT_KEY, now)
+        .await
+        .map_err(session_error)?;
+    session
+        .insert(SEEN_AT_KEY, now)
         .await
         .map_err(session_error)
 }

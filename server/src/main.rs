@@ -38,9 +38,12 @@ enum Command {
         /// The CSV file (UTF-8, comma or semicolon separated).
         file: std::path::PathBuf,
     },
-    /// Create an API token that acts as the user with this e-mail address, with their role
-    /// over their part of the organisation, and print it (it is shown only this once).
-    /// Tokens with another role or scope are made on the settings page.
+    /// Copy the live SQLite database named by DATABASE_URL to FILE, consistently, while
+    /// Pacer runs (PostgreSQL: use pg_dump, see the README).
+    Backup {
+        /// The new file to write (refused if it exists).
+        file: std::path::PathBuf,
+    },
     /// Create the company and its first administrator in an empty database, asking for the
     /// password (or reading PACER_ADMIN_PASSWORD). Refused once anyone is set up: further
     /// people are added by an administrator in Pacer.
@@ -55,6 +58,9 @@ enum Command {
         #[arg(long)]
         email: String,
     },
+    /// Create an API token that acts as the user with this e-mail address, with their role
+    /// over their part of the organisation, and print it (it is shown only this once).
+    /// Tokens with another role or scope are made on the settings page.
     ApiToken {
         /// The user the token acts as.
         #[arg(long)]
@@ -74,6 +80,7 @@ async fn main() -> ExitCode {
         Command::SeedDemo => seed_demo().await,
         Command::Snapshot { date } => snapshot(date).await,
         Command::Import { kind, file } => import(&kind, &file).await,
+        Command::Backup { file } => backup(&file).await,
         Command::ApiToken { email, name } => api_token(&email, &name).await,
         Command::CreateAdmin {
             company,
@@ -114,6 +121,12 @@ async fn snapshot(date: Option<chrono::NaiveDate>) -> Result<(), String> {
     let settings = Settings::from_env().map_err(|e| e.to_string())?;
     let summary = startup::snapshot(&settings.database_url, date).await?;
     println!("{summary}");
+    Ok(())
+}
+
+async fn backup(file: &std::path::Path) -> Result<(), String> {
+    let settings = Settings::from_env().map_err(|e| e.to_string())?;
+    println!("{}", startup::backup(&settings.database_url, file).await?);
     Ok(())
 }
 

@@ -4,7 +4,9 @@
 //! (`Authorization: Bearer pacer_…`): it becomes the same [`SessionUser`], so one scoping
 //! function serves people and tokens alike, and each token is held to its rate limit.
 
-use app::auth::{EPOCH_KEY, USER_ID_KEY};
+use app::auth::{
+    EPOCH_KEY, MAX_SESSION_AGE_SECS, REFRESH_SECS, SEEN_AT_KEY, SIGNED_IN_AT_KEY, USER_ID_KEY,
+};
 use app::model::auth::{SessionUser, SignedIn};
 use app::state::AppState;
 use axum::extract::{Request, State};
@@ -124,6 +126,10 @@ async fn signed_in_user(state: &AppState, session: &Session) -> Option<SessionUs
     let read = async {
         let user_id = session.get::<i64>(USER_ID_KEY).await?;
         let epoch = session.get::<i64>(EPOCH_KEY).await?;
+        if user_id.is_some() && !still_valid(session, chrono::Utc::now().timestamp()).await? {
+            session.flush().await?;
+            return Ok(None);
+        }
         Ok::<_, tower_sessions::session::Error>(user_id.map(|user_id| SignedIn {
             user_id,
             epoch: epoch.unwrap_or(0),
@@ -143,6 +149,29 @@ async fn signed_in_user(state: &AppState, session: &Session) -> Option<SessionUs
             None
         }
     }
+}
+
+/// Whether a signed-in session may go on at `now`: not past its absolute age. A session in
+/// use has its inactivity deadline pushed back (tower-sessions moves it only when the session
+/// is saved, and a session that is only read is never saved): once per [`REFRESH_SECS`],
+/// marking it changed so the layer stores it with a new deadline and sends the cookie again.
+async fn still_valid(session: &Session, now: i64) -> Result<bool, tower_sessions::session::Error> {
+    // Sessions from before these keys count from now.
+    let signed_in_at = match session.get::<i64>(SIGNED_IN_AT_KEY).await? {
+        Some(at) => at,
+        None => {
+            session.insert(SIGNED_IN_AT_KEY, now).await?;
+            now
+        }
+    };
+    if now - signed_in_at > MAX_SESSION_AGE_SECS {
+        return Ok(false);
+    }
+    let seen_at = session.get::<i64>(SEEN_AT_KEY).await?.unwrap_or(0);
+    if now - seen_at >= REFRESH_SECS {
+        session.insert(SEEN_AT_KEY, now).await?;
+    }
+    Ok(true)
 }
 
 /// What anyone may fetch: the sign-in page, the first start's setup page and the page that

@@ -166,7 +166,9 @@ fn router(settings: &Settings, db: Db, sessions: DbSessionStore) -> Router {
         .with_http_only(true)
         .with_same_site(SameSite::Lax)
         .with_secure(settings.secure_cookie)
-        .with_expiry(Expiry::OnInactivity(time::Duration::days(7)));
+        .with_expiry(Expiry::OnInactivity(time::Duration::seconds(
+            app::auth::IDLE_SECS,
+        )));
 
     Router::new()
         .route("/healthz", get(healthz))
@@ -410,6 +412,24 @@ pub async fn seed_demo(database_url: &str) -> Result<demo::DemoSummary, StartupE
     let result = demo::load_into_empty(&db, chrono::Local::now().date_naive()).await;
     db.close().await;
     Ok(result?)
+}
+
+/// `server backup FILE`: a consistent copy of the live SQLite database, taken while Pacer
+/// runs; says how large it is and how long it took.
+pub async fn backup(database_url: &str, file: &std::path::Path) -> Result<String, String> {
+    let db = Db::connect(database_url).await.map_err(|e| e.to_string())?;
+    let started = std::time::Instant::now();
+    let result = db.backup_into(file).await;
+    db.close().await;
+    result.map_err(|e| e.to_string())?;
+    let bytes = std::fs::metadata(file).map(|m| m.len()).unwrap_or(0);
+    Ok(format!(
+        "Backed up to {} ({:.1} MB in {:.1} s). Restore: stop Pacer, put this file where \
+         DATABASE_URL points (removing its -wal and -shm files), start Pacer.",
+        file.display(),
+        bytes as f64 / 1_000_000.0,
+        started.elapsed().as_secs_f64()
+    ))
 }
 
 /// `server snapshot`: takes the daily snapshot of `day` (default today) now.

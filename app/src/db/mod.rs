@@ -140,6 +140,23 @@ impl Db {
         Ok(())
     }
 
+    /// Writes a consistent copy of a live SQLite database to `file` (`VACUUM INTO`: one read
+    /// transaction, so writers carry on and the copy holds every write committed before it
+    /// began). Postgres has its own tools for this; the error says which.
+    pub async fn backup_into(&self, file: &Path) -> Result<(), BackupError> {
+        let Db::Sqlite(pool, _) = self else {
+            return Err(BackupError::Postgres);
+        };
+        if file.exists() {
+            return Err(BackupError::Exists(file.display().to_string()));
+        }
+        sqlx::query("VACUUM INTO $1")
+            .bind(file.display().to_string())
+            .execute(pool)
+            .await?;
+        Ok(())
+    }
+
     pub async fn close(&self) {
         match self {
             Db::Sqlite(pool, _) => pool.close().await,
@@ -148,12 +165,34 @@ impl Db {
     }
 }
 
+#[derive(Debug, thiserror::Error)]
+pub enum BackupError {
+    #[error(
+        "this database is PostgreSQL: back it up with pg_dump (see the README's Backups section)"
+    )]
+    Postgres,
+    #[error("{0} already exists: name a new file, so no backup is overwritten")]
+    Exists(String),
+    #[error("the copy failed: {0}")]
+    Sqlite(#[from] sqlx::Error),
+}
+
+/// How SQLite syncs a commit. FULL by default: with WAL it syncs the log at every commit, so an
+/// acknowledged write survives power loss (NORMAL, the old setting, could lose about the last
+/// second of them). `PACER_SQLITE_SYNCHRONOUS=normal` trades that for speed (BENCHMARKS.md).
+fn synchronous() -> SqliteSynchronous {
+    match std::env::var("PACER_SQLITE_SYNCHRONOUS").as_deref() {
+        Ok("normal") => SqliteSynchronous::Normal,
+        _ => SqliteSynchronous::Full,
+    }
+}
+
 async fn connect_sqlite(url: &str) -> Result<SqlitePool, ConnectError> {
     let options = SqliteConnectOptions::from_str(url)
         .map_err(|e| ConnectError::Malformed(e.to_string()))?
         .create_if_missing(true)
         .journal_mode(SqliteJournalMode::Wal)
-        .synchronous(SqliteSynchronous::Normal)
+        .synchronous(synchronous())
         .foreign_keys(true)
         .busy_timeout(Duration::from_secs(10))
         // Checkpoints run in the background (below), not inside the commit that happens to

@@ -74,7 +74,8 @@ pub async fn store(
     let stored = i64::try_from(rows.len()).unwrap_or(i64::MAX);
     sql(
         "INSERT INTO snapshot_runs (day, taken_at, targets) VALUES ($1, $2, $3) \
-         ON CONFLICT (day) DO UPDATE SET taken_at = excluded.taken_at, targets = excluded.targets",
+         ON CONFLICT (day) DO UPDATE SET taken_at = excluded.taken_at, targets = excluded.targets, \
+         runs = snapshot_runs.runs + 1",
     )
     .bind(day)
     .bind(now)
@@ -83,6 +84,29 @@ pub async fn store(
     .await?;
     tx.commit().await?;
     Ok(rows.len())
+}
+
+/// How long a claim on a day's snapshot holds: an instance that died while taking it leaves
+/// its claim, which another takes over after this long.
+const CLAIM_HOLDS_MINUTES: i64 = 10;
+
+/// Claims the taking of `day`'s snapshot for this instance: `false` when another instance
+/// claimed it within the last [`CLAIM_HOLDS_MINUTES`].
+#[tracing::instrument(skip(db), err)]
+pub async fn claim(db: &Db, day: NaiveDate, now: DateTime<Utc>) -> Result<bool, RepoError> {
+    let mut tx = db.begin_write().await?;
+    let claimed: Option<(NaiveDate,)> = sql(
+        "INSERT INTO snapshot_claims (day, claimed_at) VALUES ($1, $2) \
+         ON CONFLICT (day) DO UPDATE SET claimed_at = excluded.claimed_at \
+         WHERE snapshot_claims.claimed_at < $3 RETURNING day",
+    )
+    .bind(day)
+    .bind(now)
+    .bind(now - chrono::Duration::minutes(CLAIM_HOLDS_MINUTES))
+    .fetch_optional(&mut tx)
+    .await?;
+    tx.commit().await?;
+    Ok(claimed.is_some())
 }
 
 /// Whether the snapshot of `day` has been taken.

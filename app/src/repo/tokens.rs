@@ -1,9 +1,12 @@
 //! API tokens: created with 32 random bytes, stored as their SHA-256, resolved to the
 //! [`SessionUser`] they act as. Resolutions are kept for [`CACHE_TTL`], so a busy integration
-//! costs no lookup per request; revoking drops the kept one at once in this process.
+//! costs one primary-key read per request instead of the join that judges a token; each is
+//! kept under the database's token generation, which every change that can end a token's
+//! rights bumps ([`bump_generation`]), so a revocation on one instance stops the token on
+//! every instance at its next request.
 
 use super::{Entity, RepoError, WriteError};
-use crate::db::{sql, Db};
+use crate::db::{sql, Db, Tx};
 use crate::domain::Role;
 use crate::model::auth::SessionUser;
 use crate::model::tokens::{CreatedToken, TokenRequest, TokenRow, TokenRule, TokenUser};
@@ -16,8 +19,8 @@ use std::time::{Duration, Instant};
 /// What every token starts with, so secret scanners and people recognise one.
 pub const PREFIX: &str = "pacer_";
 
-/// How long a resolved token is trusted without asking the database again. Another server
-/// process sees a revocation after at most this long; this one at once.
+/// How long a resolved token is kept (and how often its "last used" is written), as long as
+/// the token generation has not moved.
 pub const CACHE_TTL: Duration = Duration::from_secs(30);
 
 fn hash(token: &str) -> String {
@@ -37,7 +40,7 @@ fn generate() -> Result<String, RepoError> {
     ))
 }
 
-type Cache = Mutex<HashMap<String, (Instant, TokenUser)>>;
+type Cache = Mutex<HashMap<String, (Instant, i64, TokenUser)>>;
 static CACHE: LazyLock<Cache> = LazyLock::new(Default::default);
 /// Hashes revoked by this process: a lookup that read the row just before the revoke
 /// committed must not put the token back into the cache.
@@ -72,8 +75,9 @@ pub async fn resolve(db: &Db, token: &str) -> Result<Option<TokenUser>, RepoErro
     if revoked_here(&key) {
         return Ok(None);
     }
-    if let Some((at, found)) = CACHE.lock().ok().and_then(|c| c.get(&key).cloned()) {
-        if at.elapsed() < CACHE_TTL {
+    let generation = generation(db).await?;
+    if let Some((at, kept_under, found)) = CACHE.lock().ok().and_then(|c| c.get(&key).cloned()) {
+        if at.elapsed() < CACHE_TTL && kept_under == generation {
             return Ok(Some(found));
         }
     }
@@ -117,9 +121,9 @@ pub async fn resolve(db: &Db, token: &str) -> Result<Option<TokenUser>, RepoErro
     if let Ok(mut cache) = CACHE.lock() {
         // Expired entries go when the cache grows; live tokens are few.
         if cache.len() > 10_000 {
-            cache.retain(|_, (at, _)| at.elapsed() < CACHE_TTL);
+            cache.retain(|_, (at, _, _)| at.elapsed() < CACHE_TTL);
         }
-        cache.insert(key, (Instant::now(), found.clone()));
+        cache.insert(key, (Instant::now(), generation, found.clone()));
     }
     // "Last used" is as fresh as the cache: written once per lookup, not per request.
     let db = db.clone();
@@ -273,6 +277,7 @@ pub async fn revoke(
             .bind(id)
             .execute(&mut tx)
             .await?;
+        bump_generation(&mut tx).await?;
     }
     tx.commit().await?;
     let Some((key,)) = found else {
@@ -287,12 +292,22 @@ pub async fn revoke(
     Ok(())
 }
 
-/// Drops every kept resolution in this process: someone's role, unit or standing changed, and
-/// the tokens they made or act as must be judged afresh on their next request.
-pub fn forget_resolutions() {
-    if let Ok(mut cache) = CACHE.lock() {
-        cache.clear();
-    }
+/// The current token generation.
+async fn generation(db: &Db) -> Result<i64, RepoError> {
+    let (generation,): (i64,) =
+        sql("SELECT CAST(generation AS BIGINT) FROM token_generation WHERE id = 1")
+            .fetch_one(db)
+            .await?;
+    Ok(generation)
+}
+
+/// Moves the token generation on, inside the transaction that changes a token or someone's
+/// role, unit or standing: once it commits, every instance judges every token afresh.
+pub async fn bump_generation(tx: &mut Tx) -> Result<(), RepoError> {
+    sql("UPDATE token_generation SET generation = generation + 1 WHERE id = 1")
+        .execute(tx)
+        .await?;
+    Ok(())
 }
 
 #[cfg(test)]

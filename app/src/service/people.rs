@@ -50,10 +50,10 @@ async fn begin(db: &Db) -> Result<crate::db::Tx, Error> {
     Ok(db.begin_write().await.map_err(RepoError::from)?)
 }
 
-async fn commit(tx: crate::db::Tx) -> Result<(), Error> {
+async fn commit(mut tx: crate::db::Tx) -> Result<(), Error> {
+    // Roles, units and standing changed: API tokens are judged afresh, on every instance.
+    repo::tokens::bump_generation(&mut tx).await?;
     tx.commit().await.map_err(RepoError::from)?;
-    // Roles, units and standing changed: API tokens are judged afresh.
-    repo::tokens::forget_resolutions();
     Ok(())
 }
 

@@ -8,11 +8,13 @@ use crate::model::customers::CustomerFilter;
 use crate::repo;
 use chrono::{DateTime, NaiveDate, Utc};
 
-/// Takes today's snapshot unless it has been taken; answers how many targets it stored.
+/// Takes today's snapshot unless it has been taken or another instance is taking it; answers
+/// how many targets it stored.
 #[tracing::instrument(skip(db))]
 pub async fn catch_up(db: &Db, now: DateTime<Utc>) -> Result<Option<usize>, Error> {
     let today = now.date_naive();
-    if repo::snapshots::taken(db, today).await? {
+    // Several instances wake after midnight: the one whose claim lands takes it.
+    if repo::snapshots::taken(db, today).await? || !repo::snapshots::claim(db, today, now).await? {
         return Ok(None);
     }
     take(db, today, today, now).await.map(Some)

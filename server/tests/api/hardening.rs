@@ -3,6 +3,7 @@
 
 use crate::both_backends;
 use crate::helpers::*;
+use app::db::sql;
 use app::error::AppError;
 use reqwest::{Client, StatusCode};
 
@@ -10,6 +11,7 @@ both_backends!(
     state_changes_from_other_sites_are_refused,
     pages_carry_a_content_security_policy_with_their_nonce,
     bad_input_gets_a_clear_4xx_never_a_500,
+    sessions_stay_alive_while_used_and_end_at_their_maximum_age,
 );
 
 /// Posts `form` to `path` with extra `headers`, as a browser on another page would.
@@ -270,4 +272,146 @@ async fn bad_input_gets_a_clear_4xx_never_a_500(backend: Backend) {
         )
         .await;
     assert_eq!(refused_field(api).await, Ok("search".into()));
+}
+
+/// The session id a sign-in response set.
+fn session_id(response: &reqwest::Response) -> tower_sessions::session::Id {
+    let cookie = response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find_map(|v| v.strip_prefix("pacer_session="))
+        .expect("a session cookie");
+    let id = cookie.split(';').next().unwrap_or_default();
+    id.parse().expect("a session id")
+}
+
+async fn sessions_stay_alive_while_used_and_end_at_their_maximum_age(backend: Backend) {
+    use tower_sessions::SessionStore;
+    let app = TestApp::spawn(backend).await;
+    Fixture::load(&app.db).await;
+    let store = server::session_store::DbSessionStore::new(&app.db)
+        .await
+        .unwrap();
+    let client = app.new_session();
+    let signed_in = app.login(&client, REP_N1, PASSWORD).await;
+    assert_eq!(signed_in.status(), StatusCode::OK);
+    let id = session_id(&signed_in);
+    let now = time::OffsetDateTime::now_utc();
+    let unix = |t: time::OffsetDateTime| serde_json::json!(t.unix_timestamp());
+
+    // Someone working in Pacer: the deadline was last pushed back two hours ago and runs out
+    // in a minute. Their next request pushes it a week ahead.
+    let mut record = store.load(&id).await.unwrap().expect("stored");
+    record
+        .data
+        .insert("seen_at".into(), unix(now - time::Duration::hours(2)));
+    record.expiry_date = now + time::Duration::minutes(1);
+    store.save(&record).await.unwrap();
+    let me = app.call(&client, "current_user", &[]).await;
+    assert_eq!(me.status(), StatusCode::OK);
+    let record = store.load(&id).await.unwrap().expect("still stored");
+    assert!(
+        record.expiry_date > now + time::Duration::days(6),
+        "the deadline moved: {}",
+        record.expiry_date
+    );
+
+    // Signed in 31 days ago: however busy, the session ends and is gone.
+    let mut record = record;
+    record
+        .data
+        .insert("signed_in_at".into(), unix(now - time::Duration::days(31)));
+    store.save(&record).await.unwrap();
+    let me = app.call(&client, "current_user", &[]).await;
+    assert_eq!(me.status(), StatusCode::UNAUTHORIZED);
+    assert!(store.load(&id).await.unwrap().is_none(), "deleted");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_backup_under_write_load_holds_every_write_acknowledged_before_it_began() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let fx = Fixture::load(&app.db).await;
+    let rep = signed_in(&app, REP_N1).await;
+    let deal = fx.opportunity_id(REP_N1_INDEX, 0);
+    let stages = [fx.stage_id(PROPOSAL), fx.stage_id(QUALIFIED)];
+    // A rep moves one card back and forth as fast as the server answers; each answer is an
+    // acknowledged write whose version is recorded.
+    let acknowledged = std::sync::Arc::new(std::sync::atomic::AtomicI64::new(3));
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let load = {
+        let (app_address, rep, acknowledged, stop) = (
+            app.address.clone(),
+            rep.clone(),
+            acknowledged.clone(),
+            stop.clone(),
+        );
+        tokio::spawn(async move {
+            use std::sync::atomic::Ordering;
+            let mut version = 3;
+            while !stop.load(Ordering::Relaxed) {
+                let to = stages[usize::try_from(version % 2).unwrap()].to_string();
+                let response = rep
+                    .post(format!("{app_address}/api/move_opportunity"))
+                    .form(&[
+                        ("id", deal.to_string()),
+                        ("version", version.to_string()),
+                        ("stage_id", to),
+                    ])
+                    .send()
+                    .await
+                    .unwrap();
+                assert_eq!(response.status(), StatusCode::OK);
+                version += 1;
+                acknowledged.store(version, Ordering::SeqCst);
+            }
+            version
+        })
+    };
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("backup.db");
+    let before = acknowledged.load(std::sync::atomic::Ordering::SeqCst);
+    app.db
+        .backup_into(&file)
+        .await
+        .expect("the backup is taken");
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let last = load.await.unwrap();
+    assert!(
+        last > before + 5,
+        "writes went on during the backup: {before} → {last}"
+    );
+
+    // Taking it again onto the same file is refused, not overwritten.
+    let again = app.db.backup_into(&file).await.unwrap_err();
+    assert!(again.to_string().contains("already exists"), "{again}");
+
+    // Restored: the copy opens as a Pacer database and holds every acknowledged move from
+    // before the backup began, its history in step with its version.
+    let restored = app::db::Db::connect(&format!("sqlite://{}", file.display()))
+        .await
+        .unwrap();
+    let (integrity,): (String,) = sql("PRAGMA integrity_check")
+        .fetch_one(&restored)
+        .await
+        .unwrap();
+    assert_eq!(integrity, "ok");
+    let (version,): (i64,) = sql("SELECT version FROM opportunities WHERE id = $1")
+        .bind(deal)
+        .fetch_one(&restored)
+        .await
+        .unwrap();
+    let (history,): (i64,) = sql("SELECT COUNT(*) FROM stage_changes WHERE opportunity_id = $1")
+        .bind(deal)
+        .fetch_one(&restored)
+        .await
+        .unwrap();
+    assert!(
+        version >= before,
+        "acknowledged before the backup: {before}, in it: {version}"
+    );
+    assert_eq!(history, version, "one history row per version");
 }

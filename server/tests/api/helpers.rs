@@ -214,7 +214,7 @@ impl TestApp {
     }
 }
 
-fn new_client() -> Client {
+pub fn new_client() -> Client {
     Client::builder()
         .cookie_store(true)
         .redirect(Policy::none())
@@ -431,4 +431,119 @@ pub async fn target(
         .await
         .expect("target");
     id
+}
+
+/// The real server binary in a process of its own (its memory, caches and tasks its own): on
+/// an empty database of `backend` with one admin created by `server create-admin`, or on a
+/// database another one uses.
+pub struct ServerProcess {
+    child: std::process::Child,
+    pub address: String,
+    _dir: Option<tempfile::TempDir>,
+}
+
+impl Drop for ServerProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl ServerProcess {
+    pub async fn start(backend: Backend) -> ServerProcess {
+        let (url, dir) = fresh_database(backend).await;
+        let created = server_command(
+            &url,
+            &[
+                "create-admin",
+                "--company",
+                "Flood Ltd",
+                "--name",
+                "Owner",
+                "--email",
+                ADMIN,
+            ],
+        )
+        .output()
+        .expect("server create-admin runs");
+        assert!(
+            created.status.success(),
+            "{}",
+            String::from_utf8_lossy(&created.stderr)
+        );
+        let mut server = Self::on(&url).await;
+        server._dir = dir;
+        server
+    }
+
+    /// Another server process on the database at `url` (migrated by the first one started).
+    pub async fn on(url: &str) -> ServerProcess {
+        use std::io::BufRead;
+        let mut child = server_command(url, &[])
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .expect("server starts");
+        let stdout = child.stdout.take().expect("stdout");
+        let address = tokio::task::spawn_blocking(move || {
+            let mut lines = std::io::BufReader::new(stdout).lines();
+            let address = lines
+                .by_ref()
+                .map_while(Result::ok)
+                .find_map(|l| {
+                    l.strip_prefix("Pacer is running at ")
+                        .and_then(|rest| rest.split_whitespace().next())
+                        .map(str::to_string)
+                })
+                .expect("the server prints its address");
+            // Keep draining, so the server never blocks on a full pipe.
+            std::thread::spawn(move || lines.for_each(drop));
+            address
+        })
+        .await
+        .unwrap();
+        ServerProcess {
+            child,
+            address,
+            _dir: None,
+        }
+    }
+
+    pub fn rss_kib(&self) -> u64 {
+        std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
+            .ok()
+            .and_then(|s| {
+                s.lines()
+                    .find(|l| l.starts_with("VmRSS:"))
+                    .and_then(|l| l.split_whitespace().nth(1))
+                    .and_then(|n| n.parse().ok())
+            })
+            .expect("the server's RSS")
+    }
+
+    pub async fn login(&self, from: &str, email: &str, password: &str) -> StatusCode {
+        reqwest::Client::new()
+            .post(format!("{}/api/login", self.address))
+            .header("x-forwarded-for", from)
+            .form(&[("email", email), ("password", password)])
+            .send()
+            .await
+            .expect("request")
+            .status()
+    }
+}
+
+/// The release server binary, set up as the tests run it, on the database at `url`.
+fn server_command(url: &str, args: &[&str]) -> std::process::Command {
+    let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_server"));
+    c.args(args)
+        .env("DATABASE_URL", url)
+        .env("PACER_DEMO", "off")
+        .env("PACER_TRUST_FORWARDED", "on")
+        .env("PACER_ADMIN_PASSWORD", PASSWORD)
+        .env("LEPTOS_OUTPUT_NAME", "pacer")
+        .env("LEPTOS_SITE_ROOT", "target/site")
+        .env("LEPTOS_SITE_PKG_DIR", "pkg")
+        .env("LEPTOS_SITE_ADDR", "127.0.0.1:0")
+        .env("RUST_LOG", "error");
+    c
 }

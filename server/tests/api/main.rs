@@ -10,6 +10,7 @@ mod customers;
 mod demo;
 mod forecast;
 mod hardening;
+mod instances;
 mod people;
 mod pipeline;
 mod scoping;

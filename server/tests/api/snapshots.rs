@@ -13,6 +13,7 @@ both_backends!(
     the_snapshot_stores_one_row_per_target_and_day,
     the_digest_shows_what_changed_since_the_last_snapshot,
     only_admins_change_the_thresholds_and_bad_values_name_the_field,
+    several_instances_take_the_daily_snapshot_once,
 );
 
 async fn snapshot_rows(app: &TestApp) -> (i64, i64) {
@@ -214,4 +215,44 @@ async fn only_admins_change_the_thresholds_and_bad_values_name_the_field(backend
     assert_eq!(response.json::<Thresholds>().await.unwrap(), expected);
     // The board's forecast panel works with them too.
     assert_eq!(board(&app, &manager, &[]).await.thresholds, expected);
+}
+
+async fn several_instances_take_the_daily_snapshot_once(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let fx = Fixture::load(&app.db).await;
+    let rep = ("assignee_user_id", fx.ids.users[REP_N1_INDEX]);
+    target(&app, &fx, rep, "bookings", 25_000, "agreed").await;
+    // Tomorrow just after midnight, three instances wake at once (today's was taken at start).
+    let now = Utc::now() + Duration::days(1);
+    let catch_up = || app::service::snapshots::catch_up(&app.db, now);
+    let (a, b, c) = tokio::join!(catch_up(), catch_up(), catch_up());
+    let taken: Vec<_> = [a, b, c]
+        .into_iter()
+        .map(Result::unwrap)
+        .flatten()
+        .collect();
+    assert_eq!(taken, vec![1], "one instance took it, for the one target");
+    let (runs,): (i64,) = sql("SELECT CAST(runs AS BIGINT) FROM snapshot_runs WHERE day = $1")
+        .bind(now.date_naive())
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(runs, 1);
+    // A claim left by an instance that died is taken over ten minutes on.
+    let later = now + Duration::days(1);
+    app::repo::snapshots::claim(&app.db, later.date_naive(), later)
+        .await
+        .unwrap();
+    assert_eq!(
+        app::service::snapshots::catch_up(&app.db, later + Duration::minutes(5))
+            .await
+            .unwrap(),
+        None
+    );
+    assert_eq!(
+        app::service::snapshots::catch_up(&app.db, later + Duration::minutes(11))
+            .await
+            .unwrap(),
+        Some(1)
+    );
 }
