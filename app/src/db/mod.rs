@@ -7,7 +7,7 @@
 
 mod sql;
 
-pub use sql::{sql, Bind, On, Record, Sql, Tx, Value, ValuesRow};
+pub use sql::{sql, Bind, On, Record, Serial, Sql, Tx, Value, ValuesRow};
 
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::sqlite::{

@@ -379,6 +379,14 @@ enum Inner {
     Postgres(Transaction<'static, Postgres>),
 }
 
+/// What [`Tx::serialize`] can hold: one Postgres advisory lock each (the number is the key).
+#[derive(Clone, Copy, Debug)]
+pub enum Serial {
+    /// Imports: each reads what exists (customer references, owners, customer-years) and
+    /// writes by it, so two at once would each miss the other's rows and overwrite them.
+    Import = 0x5041_4345_0001,
+}
+
 impl Tx {
     pub(super) fn sqlite(tx: Transaction<'static, Sqlite>, turn: OwnedMutexGuard<()>) -> Tx {
         Tx {
@@ -407,6 +415,18 @@ impl Tx {
             Inner::Sqlite(tx) => tx.rollback().await,
             Inner::Postgres(tx) => tx.rollback().await,
         }
+    }
+
+    /// Waits until no other transaction holds `lock`, and holds it until this one ends, on
+    /// every instance. SQLite needs nothing: its writers already take turns.
+    pub async fn serialize(&mut self, lock: Serial) -> Result<(), sqlx::Error> {
+        if let Inner::Postgres(tx) = &mut self.inner {
+            sqlx::query("SELECT pg_advisory_xact_lock($1)")
+                .bind(lock as i64)
+                .execute(&mut **tx)
+                .await?;
+        }
+        Ok(())
     }
 
     /// See [`Db::lock_row`].

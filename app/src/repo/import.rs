@@ -4,7 +4,7 @@
 
 use super::scope::push_owner_filter;
 use super::RepoError;
-use crate::db::{sql, Db};
+use crate::db::{sql, Db, Serial};
 use crate::domain::turnover::Segment;
 use crate::domain::{Role, Scope};
 use crate::model::imports::{CustomerLine, Importer, Invitation, PersonLine, SaleLine};
@@ -67,6 +67,7 @@ pub async fn customers(
 ) -> Result<ImportReport, RepoError> {
     let scope = &importer.scope;
     let mut tx = db.begin_write().await?;
+    tx.serialize(Serial::Import).await?;
     let users: Vec<UserRow> = sql(
         "SELECT u.id, u.email, o.path AS unit_path FROM users u JOIN org_units o ON o.id = u.org_unit_id \
          WHERE u.deactivated_at IS NULL",
@@ -216,6 +217,7 @@ pub async fn sales(
 ) -> Result<ImportReport, RepoError> {
     let scope = &importer.scope;
     let mut tx = db.begin_write().await?;
+    tx.serialize(Serial::Import).await?;
     // Which known customers the importer may touch: the one scoping rule, in SQL.
     let mut qb = sql("SELECT c.id, c.external_ref, CASE WHEN ");
     push_owner_filter(&mut qb, scope, "c.owner_id");
@@ -414,6 +416,7 @@ pub async fn people(
     now: DateTime<Utc>,
 ) -> Result<ImportReport, RepoError> {
     let mut tx = db.begin_write().await?;
+    tx.serialize(Serial::Import).await?;
     let units: Vec<UnitName> = sql("SELECT id, parent_id, name, closed_at FROM org_units")
         .fetch_all(&mut tx)
         .await?;

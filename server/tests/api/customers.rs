@@ -17,6 +17,7 @@ both_backends!(
     imports_are_scoped_by_role,
     plus_minus_and_trend_lists_follow_design_and_scope,
     planning_a_visit,
+    concurrent_imports_never_overwrite_another_units_customer,
 );
 
 async fn import(
@@ -604,4 +605,49 @@ async fn planning_a_visit(backend: Backend) {
     assert_eq!(past.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(app_error(past).await.field(), Some("day"));
     assert_eq!(count(&app, "SELECT COUNT(*) FROM activities").await, 1);
+}
+
+async fn concurrent_imports_never_overwrite_another_units_customer(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    Fixture::load(&app.db).await;
+    let north = signed_in(&app, MANAGER_NORTH).await;
+    let south = signed_in(&app, MANAGER_SOUTH).await;
+    // Each manager imports a file naming the same new reference for one of their own reps,
+    // at the same moment, with enough other lines that the two transactions overlap.
+    let file = |unit: &str, owner: &str, round: usize| {
+        let mut f =
+            format!("customer_ref,name,owner_email,segment\nRACE-{round},{unit}'s,{owner},price\n");
+        for i in 0..2_000 {
+            f.push_str(&format!("{unit}-{round}-{i},Filler,{owner},price\n"));
+        }
+        f
+    };
+    for round in 0..3 {
+        let (north_file, south_file) = (file("North", REP_N1, round), file("South", REP_S1, round));
+        let (a, b) = tokio::join!(
+            report(&app, &north, "customers", &north_file),
+            report(&app, &south, "customers", &south_file),
+        );
+        assert!(
+            a.stored != b.stored,
+            "exactly one of the two is stored: {:?} / {:?}",
+            a.errors.first(),
+            b.errors.first()
+        );
+        let (refused, winner_owner) = if a.stored { (b, REP_N1) } else { (a, REP_S1) };
+        assert!(
+            refused.errors[0].reason.contains("another unit"),
+            "{:?}",
+            refused.errors
+        );
+        let (owner,): (String,) = app::db::sql(
+            "SELECT u.email FROM customers c JOIN users u ON u.id = c.owner_id \
+             WHERE c.external_ref = $1",
+        )
+        .bind(format!("RACE-{round}"))
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+        assert_eq!(owner, winner_owner, "the stored import's owner stands");
+    }
 }
