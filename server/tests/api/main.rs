@@ -9,6 +9,7 @@ mod check_ins;
 mod customers;
 mod demo;
 mod forecast;
+mod fuzz;
 mod hardening;
 mod instances;
 mod people;
