@@ -379,12 +379,21 @@ enum Inner {
     Postgres(Transaction<'static, Postgres>),
 }
 
-/// What [`Tx::serialize`] can hold: one Postgres advisory lock each (the number is the key).
+/// What [`Tx::serialize`] can hold: one Postgres advisory lock each.
 #[derive(Clone, Copy, Debug)]
 pub enum Serial {
     /// Imports: each reads what exists (customer references, owners, customer-years) and
     /// writes by it, so two at once would each miss the other's rows and overwrite them.
-    Import = 0x5041_4345_0001,
+    Import,
+}
+
+impl Serial {
+    /// The advisory lock's key ("PACE" and a number).
+    fn key(self) -> i64 {
+        match self {
+            Serial::Import => 0x5041_4345_0001,
+        }
+    }
 }
 
 impl Tx {
@@ -422,7 +431,7 @@ impl Tx {
     pub async fn serialize(&mut self, lock: Serial) -> Result<(), sqlx::Error> {
         if let Inner::Postgres(tx) = &mut self.inner {
             sqlx::query("SELECT pg_advisory_xact_lock($1)")
-                .bind(lock as i64)
+                .bind(lock.key())
                 .execute(&mut **tx)
                 .await?;
         }

@@ -6,6 +6,7 @@ mod helpers;
 mod api_v1;
 mod auth;
 mod check_ins;
+mod crash;
 mod customers;
 mod demo;
 mod forecast;
