@@ -8,7 +8,9 @@
 //! A request with none of the three headers is not from a browser (browsers send `Origin`
 //! on every cross-origin POST), so it cannot ride on someone's cookie and passes. The JSON
 //! API with `Authorization: Bearer` is exempt: a browser cannot attach that header to
-//! another site's request. This is the check Go's `http.CrossOriginProtection` makes.
+//! another site's request — only where tokens are taken (the API and the exports; anywhere
+//! else the cookie decides, so the check applies). This is the check Go's
+//! `http.CrossOriginProtection` makes.
 //!
 //! **Headers.** Every response says `nosniff`, a strict referrer policy and no framing; the
 //! page shell sends its Content-Security-Policy with its nonce (`app::content_security_policy`),
@@ -37,7 +39,8 @@ pub async fn refuse_cross_site(
         *request.method(),
         Method::GET | Method::HEAD | Method::OPTIONS
     );
-    if !changes_state || bearer(request.headers()) || same_origin(request.headers(), own) {
+    let token = bearer(request.headers()) && crate::sign_in::takes_tokens(request.uri().path());
+    if !changes_state || token || same_origin(request.headers(), own) {
         return next.run(request).await;
     }
     tracing::warn!(
@@ -53,7 +56,8 @@ fn bearer(headers: &HeaderMap) -> bool {
     headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("Bearer "))
+        .and_then(|v| v.split_once(' '))
+        .is_some_and(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
 }
 
 fn same_origin(headers: &HeaderMap, own: OwnOrigin) -> bool {

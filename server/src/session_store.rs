@@ -41,7 +41,13 @@ impl SessionStore for DbSessionStore {
         }
     }
 
+    /// Saves a session that still exists. tower-sessions creates new ones through
+    /// [`SessionStore::create`]; a save is a request that loaded the session earlier, and
+    /// must not put back one that was signed out (another tab, another instance) meanwhile.
     async fn save(&self, record: &Record) -> session_store::Result<()> {
+        if self.load(&record.id).await?.is_none() {
+            return Ok(());
+        }
         match self {
             DbSessionStore::Sqlite(s) => s.save(record).await,
             DbSessionStore::Postgres(s) => s.save(record).await,

@@ -40,7 +40,7 @@ impl Gate {
 }
 
 /// Paths an API token opens: the JSON API and the CSV exports, not the pages.
-fn takes_tokens(path: &str) -> bool {
+pub fn takes_tokens(path: &str) -> bool {
     path.starts_with("/api/v1/") || path.starts_with("/api/export/")
 }
 

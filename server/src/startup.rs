@@ -417,11 +417,10 @@ pub async fn seed_demo(database_url: &str) -> Result<demo::DemoSummary, StartupE
 /// `server backup FILE`: a consistent copy of the live SQLite database, taken while Pacer
 /// runs; says how large it is and how long it took.
 pub async fn backup(database_url: &str, file: &std::path::Path) -> Result<String, String> {
-    let db = Db::connect(database_url).await.map_err(|e| e.to_string())?;
     let started = std::time::Instant::now();
-    let result = db.backup_into(file).await;
-    db.close().await;
-    result.map_err(|e| e.to_string())?;
+    Db::backup_url(database_url, file)
+        .await
+        .map_err(|e| e.to_string())?;
     let bytes = std::fs::metadata(file).map(|m| m.len()).unwrap_or(0);
     Ok(format!(
         "Backed up to {} ({:.1} MB in {:.1} s). Restore: stop Pacer, put this file where \

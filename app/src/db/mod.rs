@@ -157,6 +157,31 @@ impl Db {
         Ok(())
     }
 
+    /// `server backup`: copies the SQLite database at `url` to `file` without creating,
+    /// migrating or writing to it (a read-only connection), so a wrong `DATABASE_URL` is an
+    /// error rather than a backup of a new, empty database.
+    pub async fn backup_url(url: &str, file: &Path) -> Result<(), BackupError> {
+        if !url.starts_with("sqlite:") {
+            return Err(BackupError::Postgres);
+        }
+        let options = SqliteConnectOptions::from_str(url)
+            .map_err(|e| BackupError::Sqlite(sqlx::Error::Configuration(e.into())))?
+            .create_if_missing(false)
+            .read_only(true);
+        let path = options.get_filename().to_path_buf();
+        if !path.exists() {
+            return Err(BackupError::NoDatabase(path.display().to_string()));
+        }
+        let pool = SqlitePoolOptions::new()
+            .max_connections(1)
+            .connect_with(options)
+            .await?;
+        let db = Db::Sqlite(pool, Arc::new(Mutex::new(())));
+        let result = db.backup_into(file).await;
+        db.close().await;
+        result
+    }
+
     pub async fn close(&self) {
         match self {
             Db::Sqlite(pool, _) => pool.close().await,
@@ -173,6 +198,8 @@ pub enum BackupError {
     Postgres,
     #[error("{0} already exists: name a new file, so no backup is overwritten")]
     Exists(String),
+    #[error("there is no database at {0}: check DATABASE_URL")]
+    NoDatabase(String),
     #[error("the copy failed: {0}")]
     Sqlite(#[from] sqlx::Error),
 }

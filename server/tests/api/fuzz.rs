@@ -8,14 +8,23 @@ use reqwest::StatusCode;
 
 both_backends!(no_input_makes_a_server_function_fail_with_a_5xx);
 
-/// `(endpoint, argument names)` of every `#[server(endpoint = "…")]` function.
-fn server_functions() -> Vec<(String, Vec<String>)> {
+/// A server function as the fuzzer sees it.
+struct Function {
+    endpoint: String,
+    arguments: Vec<String>,
+    /// Takes a JSON body (`input = Json`) rather than a form.
+    json: bool,
+}
+
+/// Every `#[server(endpoint = "…")]` function.
+fn server_functions() -> Vec<Function> {
     let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../app/src/api");
     let mut found = Vec::new();
     for entry in std::fs::read_dir(dir).expect("the api sources") {
         let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
         for part in text.split("endpoint = \"").skip(1) {
             let endpoint = part.split('"').next().unwrap().to_string();
+            let json = part.split(']').next().unwrap_or("").contains("Json");
             let Some(start) = part.find("pub async fn ") else {
                 continue;
             };
@@ -40,10 +49,15 @@ fn server_functions() -> Vec<(String, Vec<String>)> {
                 .map(|a| a.trim().to_string())
                 .filter(|a| !a.is_empty() && !a.starts_with('#'))
                 .collect();
-            found.push((endpoint, arguments));
+            found.push(Function {
+                endpoint,
+                arguments,
+                json,
+            });
         }
     }
     assert!(found.len() > 40, "the parser found the server functions");
+    assert!(found.iter().any(|f| f.json), "and the JSON ones among them");
     found
 }
 
@@ -135,6 +149,22 @@ impl Rng {
         from[self.next() % from.len()]
     }
 
+    /// A JSON value: text, a number, null, or an object of known fields.
+    fn json(&mut self, depth: u32) -> serde_json::Value {
+        match self.next() % 6 {
+            0 => serde_json::Value::Null,
+            1 => serde_json::json!(self.pick(VALUES).parse::<f64>().unwrap_or(-1.5)),
+            2 | 3 if depth == 0 => {
+                let mut object = serde_json::Map::new();
+                for _ in 0..self.next() % 8 {
+                    object.insert(self.pick(FIELDS).to_string(), self.json(depth + 1));
+                }
+                serde_json::Value::Object(object)
+            }
+            _ => serde_json::Value::String(self.value()),
+        }
+    }
+
     fn value(&mut self) -> String {
         match self.next() % 20 {
             0 => "x".repeat(5_000 + self.next() % 60_000),
@@ -156,12 +186,24 @@ async fn no_input_makes_a_server_function_fail_with_a_5xx(backend: Backend) {
     for email in [ADMIN, MANAGER_NORTH, REP_N1] {
         let client = signed_in(&app, email).await;
         for round in 0..30 {
-            for (endpoint, arguments) in &functions {
+            for function in &functions {
+                let Function {
+                    endpoint,
+                    arguments,
+                    json,
+                } = function;
                 if LEFT_OUT.contains(&endpoint.as_str()) {
                     continue;
                 }
                 let mut form: Vec<(String, String)> = Vec::new();
+                let mut body = serde_json::Map::new();
                 for argument in arguments {
+                    if *json {
+                        if !rng.next().is_multiple_of(6) {
+                            body.insert(argument.clone(), rng.json(0));
+                        }
+                        continue;
+                    }
                     match rng.next() % 6 {
                         // Left out: a missing argument.
                         0 => {}
@@ -179,12 +221,17 @@ async fn no_input_makes_a_server_function_fail_with_a_5xx(backend: Backend) {
                 for _ in 0..rng.next() % 3 {
                     form.push((rng.pick(FIELDS).to_string(), rng.value()));
                 }
-                let response = client
-                    .post(format!("{}/api/{endpoint}", app.address))
-                    .form(&form)
-                    .send()
-                    .await
-                    .expect("an answer");
+                let request = client.post(format!("{}/api/{endpoint}", app.address));
+                let request = if *json {
+                    form = vec![(
+                        "json".into(),
+                        serde_json::Value::Object(body.clone()).to_string(),
+                    )];
+                    request.json(&body)
+                } else {
+                    request.form(&form)
+                };
+                let response = request.send().await.expect("an answer");
                 requests += 1;
                 let status = response.status();
                 let shown: Vec<(String, String)> = form

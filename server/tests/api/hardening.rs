@@ -369,7 +369,19 @@ async fn a_backup_under_write_load_holds_every_write_acknowledged_before_it_bega
             version
         })
     };
-    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let moved_past = |n: i64| {
+        let acknowledged = acknowledged.clone();
+        async move {
+            for _ in 0..1_200 {
+                if acknowledged.load(std::sync::atomic::Ordering::SeqCst) > n {
+                    return;
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+            }
+            panic!("the moves stopped before version {n}");
+        }
+    };
+    moved_past(10).await;
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("backup.db");
     let before = acknowledged.load(std::sync::atomic::Ordering::SeqCst);
@@ -377,13 +389,33 @@ async fn a_backup_under_write_load_holds_every_write_acknowledged_before_it_bega
         .backup_into(&file)
         .await
         .expect("the backup is taken");
-    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    let at_the_end = acknowledged.load(std::sync::atomic::Ordering::SeqCst);
+    moved_past(at_the_end + 5).await;
     stop.store(true, std::sync::atomic::Ordering::Relaxed);
     let last = load.await.unwrap();
     assert!(
-        last > before + 5,
-        "writes went on during the backup: {before} → {last}"
+        last > at_the_end,
+        "writes went on after the backup: {before} → {last}"
     );
+
+    // The command does the same from outside, read-only.
+    let by_command = dir.path().join("by-command.db");
+    let said = server::startup::backup(&app.url, &by_command)
+        .await
+        .unwrap();
+    assert!(said.starts_with("Backed up to"), "{said}");
+    assert!(by_command.metadata().unwrap().len() > 0);
+
+    // `server backup` with a DATABASE_URL naming no database says so, and creates nothing.
+    let nowhere = dir.path().join("nowhere.db");
+    let missing = server::startup::backup(
+        &format!("sqlite://{}", nowhere.display()),
+        &dir.path().join("copy.db"),
+    )
+    .await
+    .unwrap_err();
+    assert!(missing.contains("no database at"), "{missing}");
+    assert!(!nowhere.exists() && !dir.path().join("copy.db").exists());
 
     // Taking it again onto the same file is refused, not overwritten.
     let again = app.db.backup_into(&file).await.unwrap_err();

@@ -89,6 +89,8 @@ pub fn leptos_options() -> LeptosOptions {
 pub struct TestApp {
     pub address: String,
     pub db: Db,
+    /// The database's URL, for what opens it apart from the server (the backup command).
+    pub url: String,
     /// The first start's setup link (path and query), when the database was empty.
     pub setup_link: Option<String>,
     pub client: Client,
@@ -135,6 +137,7 @@ impl TestApp {
         TestApp {
             address,
             db,
+            url: database_url,
             setup_link,
             client: new_client(),
             _dir: dir,

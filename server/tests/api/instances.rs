@@ -30,10 +30,10 @@ async fn sign_in(client: &Client, server: &ServerProcess, email: &str) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_instances_on_one_postgres_behave_as_one() {
     let (url, _dir) = fresh_database(Backend::Postgres).await;
-    let a = ServerProcess::on(&url).await;
     let db = Db::connect(&url).await.unwrap();
     let fx = Fixture::load(&db).await;
-    let b = ServerProcess::on(&url).await;
+    // Both start at once: both look for today's snapshot at start-up.
+    let (a, b) = tokio::join!(ServerProcess::on(&url), ServerProcess::on(&url));
 
     // A session made on one works on the other; signing out on one ends it on both. (One
     // cookie jar: the two listen on one host, as behind a load balancer.)
@@ -130,7 +130,7 @@ async fn two_instances_on_one_postgres_behave_as_one() {
     assert_eq!(version, 3 + 10);
     assert_eq!(history, version);
 
-    // Both started and looked for today's snapshot: it was taken once.
+    // Both started at once and looked for today's snapshot: it was taken once.
     let (runs,): (i64,) = sql("SELECT CAST(runs AS BIGINT) FROM snapshot_runs WHERE day = $1")
         .bind(Utc::now().date_naive())
         .fetch_one(&db)

@@ -105,7 +105,11 @@ fn CheckInScreen(
 
     // After hydration: read the phone's queue, follow the network, send what waits.
     Effect::new(move |_| {
-        visits.set(queue::prune(queue::load(&key), Utc::now()));
+        let now = Utc::now();
+        visits.set(queue::confirm_recent(
+            queue::prune(queue::load(&key), now),
+            now,
+        ));
         online.set(navigator_online());
         sync.kick();
         keep_for_offline(offline_ready);

@@ -1,6 +1,8 @@
 //! The phone's visits: every check-in (and its check-out) waits here, in `localStorage`, until
 //! the server has it. A reload, a closed tab or a dead battery loses nothing; a resend is
-//! harmless because the server stores a client id once.
+//! harmless because the server stores a client id once. The day's synced visits are sent once
+//! more each time the page opens ([`confirm_recent`]): should the server have lost an
+//! acknowledged write (a restore from backup, a disk that lied), the phone puts it back.
 
 use crate::domain::check_in::{CheckInInput, CheckOutInput, Verification};
 use crate::error::AppError;
@@ -46,6 +48,10 @@ pub struct Visit {
     pub initial_contact: bool,
     pub check_out: Option<CheckOutInput>,
     pub check_out_sync: Sync,
+    /// Synced, but to be sent once more to confirm the server still has it; the badge keeps
+    /// saying "synced" meanwhile.
+    #[serde(default)]
+    pub confirm: bool,
 }
 
 impl Visit {
@@ -58,6 +64,7 @@ impl Visit {
             initial_contact: false,
             check_out: None,
             check_out_sync: Sync::NEW,
+            confirm: false,
         }
     }
 
@@ -78,6 +85,7 @@ impl Visit {
         match (&self.check_in_sync, &self.check_out, &self.check_out_sync) {
             (Sync::Waiting { .. }, _, _) => Some(Message::CheckIn(self.check_in.clone())),
             (Sync::Synced, Some(out), Sync::Waiting { .. }) => Some(Message::CheckOut(out.clone())),
+            (Sync::Synced, _, _) if self.confirm => Some(Message::CheckIn(self.check_in.clone())),
             _ => None,
         }
     }
@@ -141,6 +149,20 @@ pub fn record_outcome(
     let Some(visit) = visits.iter_mut().find(|v| v.id() == client_id) else {
         return;
     };
+    if visit.confirm && visit.check_in_sync == Sync::Synced {
+        // A confirming resend: the server's answer (stored, or stored again) ends it, and so
+        // does a refusal (the customer went to someone else since): the visit was accepted
+        // once and stays synced. Only a failure to reach the server tries again later.
+        let reached = outcome.as_ref().err().map(classify) != Some(Retry::Later);
+        if reached {
+            visit.confirm = false;
+            if let Ok(Some(saved)) = outcome {
+                visit.verification = saved.verification;
+                visit.initial_contact = saved.initial_contact;
+            }
+        }
+        return;
+    }
     let sync = match message {
         Message::CheckIn(_) => &mut visit.check_in_sync,
         Message::CheckOut(_) => &mut visit.check_out_sync,
@@ -180,6 +202,18 @@ pub fn prune(visits: Vec<Visit>, now: DateTime<Utc>) -> Vec<Visit> {
                 || now - v.check_in.device_time < Duration::days(2)
         })
         .collect()
+}
+
+/// Marks the synced check-ins of the last day to be sent once more (see the module's note).
+pub fn confirm_recent(mut visits: Vec<Visit>, now: DateTime<Utc>) -> Vec<Visit> {
+    for visit in &mut visits {
+        if visit.check_in_sync == Sync::Synced
+            && now - visit.check_in.device_time < Duration::days(1)
+        {
+            visit.confirm = true;
+        }
+    }
+    visits
 }
 
 /// The `localStorage` key of a user's visits: a shared phone keeps each rep's apart.
@@ -402,6 +436,50 @@ mod tests {
         assert!(visits[0].state().is_waiting());
         record_outcome(&mut visits, &id, &out, Ok(None));
         assert_eq!(visits[0].state(), &Sync::Synced);
+    }
+
+    #[test]
+    fn the_days_synced_check_ins_are_sent_once_more_and_stay_synced() {
+        let mut visits = vec![visit(60), visit(60 * 30)];
+        let ids: Vec<String> = visits.iter().map(|v| v.id().to_string()).collect();
+        for (v, id) in visits.iter_mut().zip(&ids) {
+            let message = v.next_message().unwrap();
+            record_outcome(std::slice::from_mut(v), id, &message, Ok(None));
+        }
+        assert!(visits.iter().all(|v| v.next_message().is_none()));
+
+        // The page opens again: today's is resent, yesterday's (30 h ago) is not.
+        let mut visits = confirm_recent(visits, Utc::now());
+        let resend = visits[0].next_message().unwrap();
+        assert!(matches!(resend, Message::CheckIn(_)));
+        assert_eq!(
+            visits[0].state(),
+            &Sync::Synced,
+            "the badge still says synced"
+        );
+        assert_eq!(visits[1].next_message(), None);
+
+        // No network: it stays to be confirmed, still synced.
+        let offline = Err(AppError::Transport("Failed to fetch".into()));
+        record_outcome(&mut visits, &ids[0], &resend, offline);
+        assert_eq!(visits[0].state(), &Sync::Synced);
+        assert!(visits[0].next_message().is_some());
+        // The server answers (a duplicate, or stored anew): confirmed.
+        record_outcome(&mut visits, &ids[0], &resend, Ok(None));
+        assert_eq!(visits[0].next_message(), None);
+
+        // A refusal of a confirmation (the customer moved to another rep) is not a refusal of
+        // the visit, which the server accepted once.
+        let mut visits = confirm_recent(visits, Utc::now());
+        let resend = visits[0].next_message().unwrap();
+        record_outcome(
+            &mut visits,
+            &ids[0],
+            &resend,
+            Err(AppError::NotFound("customer".into())),
+        );
+        assert_eq!(visits[0].state(), &Sync::Synced);
+        assert_eq!(visits[0].next_message(), None);
     }
 
     #[test]
