@@ -7,24 +7,12 @@
 use crate::both_backends;
 use crate::helpers::*;
 use app::db::{sql, Db};
-use reqwest::{Client, StatusCode};
+use reqwest::StatusCode;
 use serde_json::json;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 both_backends!(every_acknowledged_write_survives_a_kill);
-
-async fn sign_in(address: &str, email: &str) -> Client {
-    let client = new_client();
-    let response = client
-        .post(format!("{address}/api/login"))
-        .form(&[("email", email), ("password", PASSWORD)])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), StatusCode::OK, "{email}");
-    client
-}
 
 /// What the server answered as done, as the clients saw it.
 #[derive(Default)]
@@ -41,8 +29,8 @@ async fn every_acknowledged_write_survives_a_kill(backend: Backend) {
     let db = Db::connect(&url).await.unwrap();
     let fx = Fixture::load(&db).await;
     let address = server.address.clone();
-    let rep = sign_in(&address, REP_N1).await;
-    let admin = sign_in(&address, ADMIN).await;
+    let rep = signed_in_at(&address, REP_N1).await;
+    let admin = signed_in_at(&address, ADMIN).await;
     let acked = Arc::new(Mutex::new(Acknowledged::default()));
 
     // Moves: each of the rep's cards goes back and forth as fast as answered.

@@ -535,6 +535,20 @@ impl ServerProcess {
     }
 }
 
+/// A new browser (its own cookie jar) signed in as `email` at the server at `address`; the
+/// jar's cookie works on any server on the same host, as behind a load balancer.
+pub async fn signed_in_at(address: &str, email: &str) -> Client {
+    let client = new_client();
+    let response = client
+        .post(format!("{address}/api/login"))
+        .form(&[("email", email), ("password", PASSWORD)])
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(response.status(), StatusCode::OK, "sign-in of {email}");
+    client
+}
+
 /// The release server binary, set up as the tests run it, on the database at `url`.
 fn server_command(url: &str, args: &[&str]) -> std::process::Command {
     let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_server"));

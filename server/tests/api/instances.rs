@@ -17,16 +17,6 @@ async fn current_user(client: &Client, server: &ServerProcess) -> StatusCode {
         .status()
 }
 
-async fn sign_in(client: &Client, server: &ServerProcess, email: &str) {
-    let response = client
-        .post(format!("{}/api/login", server.address))
-        .form(&[("email", email), ("password", PASSWORD)])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), StatusCode::OK, "{email}");
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_instances_on_one_postgres_behave_as_one() {
     let (url, _dir) = fresh_database(Backend::Postgres).await;
@@ -37,8 +27,7 @@ async fn two_instances_on_one_postgres_behave_as_one() {
 
     // A session made on one works on the other; signing out on one ends it on both. (One
     // cookie jar: the two listen on one host, as behind a load balancer.)
-    let browser = new_client();
-    sign_in(&browser, &a, REP_N1).await;
+    let browser = signed_in_at(&a.address, REP_N1).await;
     assert_eq!(current_user(&browser, &b).await, StatusCode::OK);
     let out = browser
         .post(format!("{}/api/logout", a.address))
@@ -78,8 +67,7 @@ async fn two_instances_on_one_postgres_behave_as_one() {
         }
     };
     assert_eq!(read(&b).await, StatusCode::OK);
-    let admin_browser = new_client();
-    sign_in(&admin_browser, &a, ADMIN).await;
+    let admin_browser = signed_in_at(&a.address, ADMIN).await;
     let revoked = admin_browser
         .post(format!("{}/api/revoke_api_token", a.address))
         .form(&[("id", created.id.to_string())])
@@ -92,8 +80,7 @@ async fn two_instances_on_one_postgres_behave_as_one() {
 
     // One card moved through both at once, ten times: each time exactly one move wins, and
     // the history matches the card.
-    let rep = new_client();
-    sign_in(&rep, &a, REP_N1).await;
+    let rep = signed_in_at(&a.address, REP_N1).await;
     let deal = fx.opportunity_id(REP_N1_INDEX, 0);
     let open = [LEAD, QUALIFIED, PROPOSAL, NEGOTIATION].map(|s| fx.stage_id(s));
     for _ in 0..10 {
