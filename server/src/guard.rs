@@ -14,7 +14,8 @@
 //!
 //! **Headers.** Every response says `nosniff`, a strict referrer policy and no framing; the
 //! page shell sends its Content-Security-Policy with its nonce (`app::content_security_policy`),
-//! everything else gets the same policy without one; HSTS when cookies are Secure (HTTPS).
+//! everything else gets the same policy without one; HSTS and `Secure` on every cookie when
+//! `PACER_SECURE_COOKIE` says Pacer is behind HTTPS.
 
 use crate::api_error;
 use app::error::AppError;
@@ -141,8 +142,28 @@ pub async fn security_headers(State(https): State<bool>, request: Request, next:
             header::STRICT_TRANSPORT_SECURITY,
             HeaderValue::from_static("max-age=31536000"),
         );
+        secure_cookies(headers);
     }
     response
+}
+
+/// Marks every cookie Pacer sets `Secure` behind HTTPS: the session cookie is already, the
+/// device cookie the sign-in sets is made here, and so is any cookie added later.
+fn secure_cookies(headers: &mut HeaderMap) {
+    let cookies: Vec<HeaderValue> = headers
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .map(|value| match value.to_str() {
+            Ok(text) if !text.to_ascii_lowercase().contains("; secure") => {
+                HeaderValue::from_str(&format!("{text}; Secure")).unwrap_or_else(|_| value.clone())
+            }
+            _ => value.clone(),
+        })
+        .collect();
+    headers.remove(header::SET_COOKIE);
+    for cookie in cookies {
+        headers.append(header::SET_COOKIE, cookie);
+    }
 }
 
 #[cfg(test)]
@@ -186,6 +207,32 @@ mod tests {
         ] {
             assert!(!same_origin(&headers(&refused), OWN), "{refused:?}");
         }
+    }
+
+    #[test]
+    fn every_cookie_is_made_secure() {
+        let mut map = HeaderMap::new();
+        map.append(
+            header::SET_COOKIE,
+            HeaderValue::from_static("pacer_device=ab; Path=/api/login; HttpOnly; SameSite=Lax"),
+        );
+        map.append(
+            header::SET_COOKIE,
+            HeaderValue::from_static("pacer_session=x; HttpOnly; Secure; Path=/"),
+        );
+        secure_cookies(&mut map);
+        let cookies: Vec<&str> = map
+            .get_all(header::SET_COOKIE)
+            .iter()
+            .map(|v| v.to_str().unwrap())
+            .collect();
+        assert_eq!(
+            cookies,
+            [
+                "pacer_device=ab; Path=/api/login; HttpOnly; SameSite=Lax; Secure",
+                "pacer_session=x; HttpOnly; Secure; Path=/"
+            ]
+        );
     }
 
     #[test]

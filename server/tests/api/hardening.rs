@@ -162,13 +162,30 @@ async fn pages_carry_a_content_security_policy_with_their_nonce(backend: Backend
     let policy = json.headers()["content-security-policy"].to_str().unwrap();
     assert!(!policy.contains("nonce-") && policy.contains("script-src 'self'"));
 
-    // Behind HTTPS (Secure cookies), browsers are told to stay on it.
+    // Behind HTTPS (Secure cookies), browsers are told to stay on it, and every cookie a
+    // sign-in sets (the session's, the device's) is Secure.
     let https = TestApp::spawn_configured(backend, false, |s| s.secure_cookie = true).await;
     let page = https.get(&https.new_session(), "/login").await;
     assert_eq!(
         page.headers()["strict-transport-security"],
         "max-age=31536000"
     );
+    Fixture::load(&https.db).await;
+    let signed_in = https.login(&https.new_session(), REP_N1, PASSWORD).await;
+    assert_eq!(signed_in.status(), StatusCode::OK);
+    let cookies: Vec<&str> = signed_in
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap())
+        .collect();
+    assert!(
+        cookies.iter().any(|c| c.starts_with("pacer_device=")),
+        "{cookies:?}"
+    );
+    for cookie in &cookies {
+        assert!(cookie.to_ascii_lowercase().contains("; secure"), "{cookie}");
+    }
 }
 
 /// The field a 422 names, or the status when it is not a 422.
