@@ -40,7 +40,7 @@ pub async fn refuse_cross_site(
         *request.method(),
         Method::GET | Method::HEAD | Method::OPTIONS
     );
-    let token = bearer(request.headers()) && crate::sign_in::takes_tokens(request.uri().path());
+    let token = crate::sign_in::api_token(&request).is_some();
     if !changes_state || token || same_origin(request.headers(), own) {
         return next.run(request).await;
     }
@@ -51,14 +51,6 @@ pub async fn refuse_cross_site(
         "cross-site state change refused"
     );
     refusal(request.uri().path())
-}
-
-fn bearer(headers: &HeaderMap) -> bool {
-    headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split_once(' '))
-        .is_some_and(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
 }
 
 fn same_origin(headers: &HeaderMap, own: OwnOrigin) -> bool {

@@ -39,8 +39,22 @@ impl Gate {
     }
 }
 
+/// The API token a request carries (`Authorization: Bearer …`, any case) on a path that takes
+/// tokens; `None` elsewhere, where the session decides. The sign-in gate and the cross-site
+/// check read it the same way.
+pub fn api_token(request: &Request) -> Option<&str> {
+    request
+        .headers()
+        .get(axum::http::header::AUTHORIZATION)
+        .and_then(|h| h.to_str().ok())
+        .and_then(|h| h.split_once(' '))
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+        .map(|(_, token)| token.trim())
+        .filter(|_| takes_tokens(request.uri().path()))
+}
+
 /// Paths an API token opens: the JSON API and the CSV exports, not the pages.
-pub fn takes_tokens(path: &str) -> bool {
+fn takes_tokens(path: &str) -> bool {
     path.starts_with("/api/v1/") || path.starts_with("/api/export/")
 }
 
@@ -57,14 +71,7 @@ pub async fn require_sign_in(
     }
     // A Bearer token on the API or an export; any other Authorization (a proxy's Basic, a
     // token on a page) leaves the request to the session, as if it were not there.
-    let bearer = request
-        .headers()
-        .get(axum::http::header::AUTHORIZATION)
-        .and_then(|h| h.to_str().ok())
-        .and_then(|h| h.split_once(' '))
-        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
-        .map(|(_, token)| token.trim().to_string())
-        .filter(|_| takes_tokens(request.uri().path()));
+    let bearer = api_token(&request).map(str::to_string);
     if let Some(token) = bearer {
         let token = token.as_str();
         let found = match app::service::tokens::resolve(&state.db, token).await {
