@@ -54,6 +54,16 @@ pub fn db() -> Result<Db, AppError> {
     })
 }
 
+/// The database signing in writes to ([`Db::connect_sign_in`]).
+pub fn sign_in_db() -> Result<Db, AppError> {
+    use_context::<AppState>()
+        .map(|s| s.sign_in_db)
+        .ok_or_else(|| {
+            tracing::error!("AppState missing from server function context");
+            AppError::Internal
+        })
+}
+
 /// The signed-in user, put on the request by the server's sign-in middleware.
 pub async fn require_user() -> Result<SessionUser, AppError> {
     leptos_axum::extract::<Extension<SessionUser>>()

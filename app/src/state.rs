@@ -9,6 +9,9 @@ use leptos::config::LeptosOptions;
 pub struct AppState {
     pub leptos_options: LeptosOptions,
     pub db: Db,
+    /// Where signing in writes (sessions, failed sign-ins, known devices): see
+    /// [`Db::connect_sign_in`]. The same handle as `db` on Postgres.
+    pub sign_in_db: Db,
 }
 
 impl FromRef<AppState> for LeptosOptions {

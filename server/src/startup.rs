@@ -38,6 +38,7 @@ pub struct Application {
     router: Router,
     port: u16,
     db: Db,
+    sign_in_db: Db,
     demo: Option<demo::DemoSummary>,
     setup_link: Option<app::model::people::IssuedLink>,
 }
@@ -57,12 +58,13 @@ impl Application {
         let setup_link = app::service::setup::link(&db, chrono::Utc::now())
             .await
             .map_err(|e| StartupError::Setup(e.to_string()))?;
-        let sessions = DbSessionStore::new(&db)
+        let sign_in_db = db.connect_sign_in().await?;
+        let sessions = DbSessionStore::new(&sign_in_db)
             .await
             .map_err(StartupError::Sessions)?;
         crate::snapshots::spawn_daily(db.clone());
         let _ = app::BUILD_ID.set(build_id(&settings.leptos_options));
-        let router = router(&settings, db.clone(), sessions);
+        let router = router(&settings, db.clone(), sign_in_db.clone(), sessions);
         let addr = settings.leptos_options.site_addr;
         let listener = TcpListener::bind(addr)
             .await
@@ -76,6 +78,7 @@ impl Application {
             router,
             port,
             db,
+            sign_in_db,
             demo,
             setup_link,
         })
@@ -87,6 +90,11 @@ impl Application {
 
     pub fn db(&self) -> &Db {
         &self.db
+    }
+
+    /// Where signing in writes ([`Db::connect_sign_in`]).
+    pub fn sign_in_db(&self) -> &Db {
+        &self.sign_in_db
     }
 
     /// The first start's setup link (path and query), when nobody is set up yet.
@@ -128,21 +136,23 @@ impl Application {
             let _ = tokio::signal::ctrl_c().await;
         })
         .await?;
+        self.sign_in_db.close().await;
         self.db.close().await;
         Ok(())
     }
 }
 
-fn router(settings: &Settings, db: Db, sessions: DbSessionStore) -> Router {
+fn router(settings: &Settings, db: Db, sign_in_db: Db, sessions: DbSessionStore) -> Router {
     let leptos_options = settings.leptos_options.clone();
     let state = AppState {
         leptos_options: leptos_options.clone(),
         db,
+        sign_in_db,
     };
     let routes = generate_route_list(App);
 
     // Old sign-in failures are pruned hourly, as expired sessions are.
-    let prune_db = state.db.clone();
+    let prune_db = state.sign_in_db.clone();
     tokio::spawn(async move {
         let mut hourly = tokio::time::interval(tokio::time::Duration::from_secs(3600));
         loop {

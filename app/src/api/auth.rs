@@ -12,11 +12,17 @@ pub async fn login(email: String, password: String, next: Option<String>) -> Res
     use crate::service::sessions;
     auth::respond(async move {
         let db = auth::db()?;
+        let sign_in_db = auth::sign_in_db()?;
         let client = auth::client_address().await?;
         let device = auth::device_cookie().await;
         let now = chrono::Utc::now();
-        let signed_in =
-            sessions::sign_in(&db, &email, &password, &client, device.as_deref(), now).await?;
+        let attempt = sessions::Attempt {
+            email: &email,
+            password: &password,
+            client: &client,
+            device: device.as_deref(),
+        };
+        let signed_in = sessions::sign_in(&db, &sign_in_db, attempt, now).await?;
         auth::start_session(signed_in.session).await?;
         if let Some(token) = signed_in.new_device {
             auth::remember_device(&token);

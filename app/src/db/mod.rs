@@ -45,6 +45,8 @@ pub enum ConnectError {
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/sqlite");
 static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/postgres");
+static SQLITE_SIGN_IN_MIGRATIONS: sqlx::migrate::Migrator =
+    sqlx::migrate!("../migrations/sqlite-sign-in");
 
 impl Db {
     /// Opens the database named by `url` and applies pending migrations.
@@ -58,6 +60,45 @@ impl Db {
         };
         db.migrate().await?;
         Ok(db)
+    }
+
+    /// The database signing in writes to: sessions, failed sign-ins, known devices.
+    ///
+    /// On SQLite a file of its own next to the main one (`pacer.db` → `pacer.sign-in.db`), with
+    /// its own pool and write queue. SQLite has one writer per file: an import holds the main
+    /// file's write lock for as long as it runs (50 s for a million lines, BENCHMARKS.md), and a
+    /// sign-in that had to write there waited out the busy timeout and failed. Nothing in it
+    /// refers to the main file's rows by constraint, so losing it costs everyone one sign-in and
+    /// nothing else. Postgres locks rows, not the database: it keeps these tables with the rest
+    /// and this is the same handle.
+    pub async fn connect_sign_in(&self) -> Result<Db, ConnectError> {
+        let Db::Sqlite(main, _) = self else {
+            return Ok(self.clone());
+        };
+        let main_options = main.connect_options();
+        let main_file = main_options.get_filename();
+        let Some(file) = sign_in_file(main_file) else {
+            // An in-memory database has no neighbour to put a file next to.
+            return Ok(self.clone());
+        };
+        let fresh = !file.exists();
+        let options = (*main_options).clone().filename(&file);
+        let pool = open_sqlite(options, 4)
+            .await
+            .map_err(|source| ConnectError::Unreachable {
+                url: file.display().to_string(),
+                source,
+            })?;
+        SQLITE_SIGN_IN_MIGRATIONS.run(&pool).await?;
+        if fresh && main_file.exists() {
+            carry_over_sign_in(&pool, main_file)
+                .await
+                .map_err(|source| ConnectError::Unreachable {
+                    url: file.display().to_string(),
+                    source,
+                })?;
+        }
+        Ok(Db::Sqlite(pool, Arc::new(Mutex::new(()))))
     }
 
     pub async fn migrate(&self) -> Result<(), sqlx::migrate::MigrateError> {
@@ -214,6 +255,76 @@ fn synchronous() -> SqliteSynchronous {
     }
 }
 
+/// Where the sign-in file of the SQLite database at `main` lives, unless `main` is in memory.
+fn sign_in_file(main: &Path) -> Option<std::path::PathBuf> {
+    let name = main.file_name()?.to_str()?;
+    if name.is_empty() || name.starts_with(':') {
+        return None;
+    }
+    let name = match name.rsplit_once('.') {
+        Some((stem, extension)) if !stem.is_empty() => format!("{stem}.sign-in.{extension}"),
+        _ => format!("{name}.sign-in"),
+    };
+    Some(main.with_file_name(name))
+}
+
+/// Copies sessions, known devices and failed sign-ins out of the main file the first time the
+/// sign-in file is made (installations from before it existed), so nobody is signed out and no
+/// throttle is reset by the upgrade. The session table is the one tower-sessions' SQLite store
+/// makes (its `migrate` creates it only if missing).
+async fn carry_over_sign_in(pool: &SqlitePool, main: &Path) -> Result<(), sqlx::Error> {
+    let mut conn = pool.acquire().await?;
+    sqlx::query("ATTACH DATABASE $1 AS main_file")
+        .bind(main.display().to_string())
+        .execute(&mut *conn)
+        .await?;
+    let copied = async {
+        let tables: Vec<(String,)> = sqlx::query_as(
+            "SELECT name FROM main_file.sqlite_master WHERE type = 'table' \
+             AND name IN ('tower_sessions', 'known_devices', 'sign_in_failures')",
+        )
+        .fetch_all(&mut *conn)
+        .await?;
+        let has = |t: &str| tables.iter().any(|(name,)| name == t);
+        let mut tx = sqlx::Connection::begin(&mut *conn).await?;
+        if has("tower_sessions") {
+            sqlx::query(
+                "CREATE TABLE IF NOT EXISTS tower_sessions \
+                 (id TEXT PRIMARY KEY NOT NULL, data BLOB NOT NULL, expiry_date INTEGER NOT NULL)",
+            )
+            .execute(&mut *tx)
+            .await?;
+            sqlx::query("INSERT INTO tower_sessions SELECT id, data, expiry_date FROM main_file.tower_sessions")
+                .execute(&mut *tx)
+                .await?;
+        }
+        if has("known_devices") {
+            sqlx::query(
+                "INSERT INTO known_devices (token_hash, user_id, created_at) \
+                 SELECT token_hash, user_id, created_at FROM main_file.known_devices",
+            )
+            .execute(&mut *tx)
+            .await?;
+        }
+        if has("sign_in_failures") {
+            sqlx::query(
+                "INSERT INTO sign_in_failures \
+                 (email, client, failures, last_failure_at, blocked_until) \
+                 SELECT email, client, failures, last_failure_at, blocked_until \
+                 FROM main_file.sign_in_failures",
+            )
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await
+    }
+    .await;
+    sqlx::query("DETACH DATABASE main_file")
+        .execute(&mut *conn)
+        .await?;
+    copied
+}
+
 async fn connect_sqlite(url: &str) -> Result<SqlitePool, ConnectError> {
     let options = SqliteConnectOptions::from_str(url)
         .map_err(|e| ConnectError::Malformed(e.to_string()))?
@@ -235,15 +346,24 @@ async fn connect_sqlite(url: &str) -> Result<SqlitePool, ConnectError> {
             })?;
         }
     }
-    let pool = SqlitePoolOptions::new()
-        .max_connections(8)
-        .acquire_timeout(Duration::from_secs(10))
-        .connect_with(options)
+    open_sqlite(options, 8)
         .await
         .map_err(|source| ConnectError::Unreachable {
             url: url.to_string(),
             source,
-        })?;
+        })
+}
+
+/// A pool of `connections` on one SQLite file, checkpointed in the background.
+async fn open_sqlite(
+    options: SqliteConnectOptions,
+    connections: u32,
+) -> Result<SqlitePool, sqlx::Error> {
+    let pool = SqlitePoolOptions::new()
+        .max_connections(connections)
+        .acquire_timeout(Duration::from_secs(10))
+        .connect_with(options)
+        .await?;
     tokio::spawn(checkpoint_continuously(pool.clone()));
     Ok(pool)
 }
@@ -300,7 +420,26 @@ pub fn redact(url: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::redact;
+    use super::{redact, sign_in_file};
+    use std::path::{Path, PathBuf};
+
+    #[test]
+    fn the_sign_in_file_sits_next_to_the_main_one() {
+        let beside = |p: &str| sign_in_file(Path::new(p));
+        assert_eq!(
+            beside("data/pacer.db"),
+            Some(PathBuf::from("data/pacer.sign-in.db"))
+        );
+        assert_eq!(
+            beside("/srv/pacer"),
+            Some(PathBuf::from("/srv/pacer.sign-in"))
+        );
+        assert_eq!(
+            beside("/srv/.pacer"),
+            Some(PathBuf::from("/srv/.pacer.sign-in"))
+        );
+        assert_eq!(beside(":memory:"), None);
+    }
 
     #[test]
     fn passwords_never_reach_messages() {

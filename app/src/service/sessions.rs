@@ -160,6 +160,16 @@ pub async fn user(db: &Db, session: SignedIn) -> Result<Option<SessionUser>, Err
         .map(|(user, _)| user))
 }
 
+/// What a sign-in attempt brings: the address and password typed, the client it came from,
+/// and the token of the device cookie, if any.
+#[derive(Clone, Copy, Debug)]
+pub struct Attempt<'a> {
+    pub email: &'a str,
+    pub password: &'a str,
+    pub client: &'a str,
+    pub device: Option<&'a str>,
+}
+
 /// Checks the credentials of a sign-in from `client` and returns the session to start.
 /// Unknown address and wrong password give the same answer in the same time. Every attempt
 /// is counted before its password is checked; a success takes its count back.
@@ -167,31 +177,39 @@ pub async fn user(db: &Db, session: SignedIn) -> Result<Option<SessionUser>, Err
 /// An attempt from a device the address's owner signed in from before (`device`, the
 /// cookie's token) is not held up by others: it skips the per-client limit, is counted apart
 /// from the guesses at this address, and has its own lane to the password check.
+///
+/// The person is read from `db`; the counts and devices are written to `sign_in_db`
+/// ([`Db::connect_sign_in`]), so a long import holding `db`'s write lock does not hold up
+/// a sign-in.
 pub async fn sign_in(
     db: &Db,
-    email: &str,
-    password: &str,
-    client: &str,
-    device: Option<&str>,
+    sign_in_db: &Db,
+    attempt: Attempt<'_>,
     now: DateTime<Utc>,
 ) -> Result<SignedInNow, Error> {
+    let Attempt {
+        email,
+        password,
+        client,
+        device,
+    } = attempt;
     let email = Email::parse(email).map_err(|e| AppError::invalid("email", e.to_string()))?;
     if password.is_empty() {
         return Err(AppError::invalid("password", "password is empty").into());
     }
     let credentials = repo::users::find_credentials(db, &email).await?;
     let device_owner = match device {
-        Some(token) => repo::devices::owner(db, token).await?,
+        Some(token) => repo::devices::owner(sign_in_db, token).await?,
         None => None,
     };
     let known_device = device_owner.is_some() && device_owner == credentials.as_ref().map(|c| c.0);
     let client = if known_device {
         KNOWN_DEVICE
     } else {
-        count_attempt(db, ANY_ADDRESS, client, PER_CLIENT, now).await?;
+        count_attempt(sign_in_db, ANY_ADDRESS, client, PER_CLIENT, now).await?;
         client
     };
-    count_attempt(db, email.as_str(), client, PER_ADDRESS, now).await?;
+    count_attempt(sign_in_db, email.as_str(), client, PER_ADDRESS, now).await?;
     // Someone invited who has not chosen a password yet is checked against the dummy hash
     // too: the same time as an unknown address, the same answer.
     let (found, hash) = match credentials {
@@ -203,12 +221,13 @@ pub async fn sign_in(
     let verified = check_in_lane(password, hash, known_device).await?;
     match (found, verified) {
         (Some(session), true) => {
-            repo::sign_in_failures::clear(db, email.as_str(), client).await?;
+            repo::sign_in_failures::clear(sign_in_db, email.as_str(), client).await?;
             let new_device = if known_device {
                 None
             } else {
-                repo::sign_in_failures::give_back(db, ANY_ADDRESS, client, PER_CLIENT.free).await?;
-                Some(repo::devices::remember(db, session.user_id, now).await?)
+                repo::sign_in_failures::give_back(sign_in_db, ANY_ADDRESS, client, PER_CLIENT.free)
+                    .await?;
+                Some(repo::devices::remember(sign_in_db, session.user_id, now).await?)
             };
             Ok(SignedInNow {
                 session,
@@ -304,7 +323,8 @@ pub fn wait_after_failures(failures: i32, throttle: Throttle) -> Option<Duration
     })
 }
 
-/// Forgets failures older than [`KEEP_FAILURES`]; the server runs it every hour.
+/// Forgets failures older than [`KEEP_FAILURES`] (in the sign-in database); the server runs
+/// it every hour.
 pub async fn prune_failures(db: &Db, now: DateTime<Utc>) -> Result<u64, Error> {
     Ok(repo::sign_in_failures::prune(db, now - KEEP_FAILURES).await?)
 }

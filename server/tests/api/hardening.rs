@@ -12,6 +12,7 @@ both_backends!(
     pages_carry_a_content_security_policy_with_their_nonce,
     bad_input_gets_a_clear_4xx_never_a_500,
     sessions_stay_alive_while_used_and_end_at_their_maximum_age,
+    signing_in_works_while_an_import_holds_the_write_lock,
 );
 
 /// Posts `form` to `path` with extra `headers`, as a browser on another page would.
@@ -308,7 +309,7 @@ async fn sessions_stay_alive_while_used_and_end_at_their_maximum_age(backend: Ba
     use tower_sessions::SessionStore;
     let app = TestApp::spawn(backend).await;
     Fixture::load(&app.db).await;
-    let store = server::session_store::DbSessionStore::new(&app.db)
+    let store = server::session_store::DbSessionStore::new(&app.sign_in_db)
         .await
         .unwrap();
     let client = app.new_session();
@@ -463,4 +464,110 @@ async fn a_backup_under_write_load_holds_every_write_acknowledged_before_it_bega
         "acknowledged before the backup: {before}, in it: {version}"
     );
     assert_eq!(history, version, "one history row per version");
+}
+
+/// What an import in progress holds, taken the way the import takes it: the server's own
+/// write turn and (SQLite) the main file's write lock, (Postgres) the import lock; on Postgres
+/// also the tables an import writes, locked against every other writer.
+async fn hold_the_write_lock(app: &TestApp, backend: Backend) -> app::db::Tx {
+    let mut tx = app.db.begin_write().await.unwrap();
+    tx.serialize(app::db::Serial::Import).await.unwrap();
+    let lock = match backend {
+        Backend::Sqlite => "UPDATE customers SET name = name",
+        Backend::Postgres => "LOCK TABLE customers, sales, opportunities IN EXCLUSIVE MODE",
+    };
+    sql(lock).execute(&mut tx).await.unwrap();
+    tx
+}
+
+/// `request`'s answer, unless it waits more than 4 s (the import's lock).
+async fn soon(
+    what: &str,
+    request: impl std::future::Future<Output = reqwest::Response>,
+) -> reqwest::Response {
+    tokio::time::timeout(std::time::Duration::from_secs(4), request)
+        .await
+        .unwrap_or_else(|_| panic!("{what} waited more than 4 s for the import's lock"))
+}
+
+/// Sign-in, its failures, the session's use and sign-out write only to the sign-in database:
+/// a long import holding the main database's write lock (50 s for a million lines) does not
+/// make them wait. Before the sign-in file, each of these waited SQLite's 10 s busy timeout
+/// and answered 500 "database is locked".
+async fn signing_in_works_while_an_import_holds_the_write_lock(backend: Backend) {
+    use std::time::{Duration, Instant};
+    let app = TestApp::spawn(backend).await;
+    Fixture::load(&app.db).await;
+    let lock = hold_the_write_lock(&app, backend).await;
+    let started = Instant::now();
+
+    let wrong = app.new_session();
+    let refused = soon("a wrong password", app.login(&wrong, REP_N1, "wrong")).await;
+    assert_eq!(refused.status(), StatusCode::UNAUTHORIZED);
+
+    let client = app.new_session();
+    let signed_in = soon("signing in", app.login(&client, REP_N1, PASSWORD)).await;
+    assert_eq!(signed_in.status(), StatusCode::OK);
+    let me = soon("a request", app.call(&client, "current_user", &[])).await;
+    assert_eq!(me.status(), StatusCode::OK, "{}", me.text().await.unwrap());
+    // The device is known now: signing in again from it (its own lane) works too.
+    let again = soon("a known device", app.login(&client, REP_N1, PASSWORD)).await;
+    assert_eq!(again.status(), StatusCode::OK);
+    let out = soon("signing out", app.call(&client, "logout", &[])).await;
+    assert!(out.status().is_success() || out.status().is_redirection());
+    let after = app.call(&client, "current_user", &[]).await;
+    assert_eq!(after.status(), StatusCode::UNAUTHORIZED);
+    assert!(started.elapsed() < Duration::from_secs(8));
+    drop(lock);
+}
+
+/// An installation from before the sign-in file kept sessions, known devices and failed
+/// sign-ins in the main file: the first start with the sign-in file carries them over, so
+/// nobody is signed out and no throttle resets; later starts copy nothing again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn upgrading_to_the_sign_in_file_keeps_everyone_signed_in() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}/pacer.db", dir.path().display());
+    let main = app::db::Db::connect(&url).await.unwrap();
+    let fx = Fixture::load(&main).await;
+    let user = fx.ids.users[REP_N1_INDEX];
+    for statement in [
+        "CREATE TABLE tower_sessions (id TEXT PRIMARY KEY NOT NULL, data BLOB NOT NULL, \
+         expiry_date INTEGER NOT NULL)",
+        "INSERT INTO tower_sessions VALUES ('s1', x'00', 4102444800)",
+        "INSERT INTO sign_in_failures VALUES ('a@b.test', '10.0.0.1', 3, \
+         '2026-12-01T00:00:00Z', NULL)",
+    ] {
+        sql(statement).execute(&main).await.unwrap();
+    }
+    sql("INSERT INTO known_devices VALUES ('d1', $1, '2026-12-01T00:00:00Z')")
+        .bind(user)
+        .execute(&main)
+        .await
+        .unwrap();
+
+    let count = |db: &app::db::Db, table: &'static str| {
+        let db = db.clone();
+        async move {
+            let (n,): (i64,) = sql(format!("SELECT COUNT(*) FROM {table}"))
+                .fetch_one(&db)
+                .await
+                .unwrap();
+            n
+        }
+    };
+    let sign_in_db = main.connect_sign_in().await.unwrap();
+    assert!(dir.path().join("pacer.sign-in.db").exists());
+    for table in ["tower_sessions", "known_devices", "sign_in_failures"] {
+        assert_eq!(count(&sign_in_db, table).await, 1, "{table} carried over");
+    }
+    sign_in_db.close().await;
+    // The next start finds the file and copies nothing twice.
+    let again = main.connect_sign_in().await.unwrap();
+    assert_eq!(count(&again, "known_devices").await, 1);
+    let (owner,): (i64,) = sql("SELECT user_id FROM known_devices WHERE token_hash = 'd1'")
+        .fetch_one(&again)
+        .await
+        .unwrap();
+    assert_eq!(owner, user);
 }

@@ -89,6 +89,8 @@ pub fn leptos_options() -> LeptosOptions {
 pub struct TestApp {
     pub address: String,
     pub db: Db,
+    /// Where signing in writes: a file of its own on SQLite, `db` on Postgres.
+    pub sign_in_db: Db,
     /// The database's URL, for what opens it apart from the server (the backup command).
     pub url: String,
     /// The first start's setup link (path and query), when the database was empty.
@@ -132,11 +134,13 @@ impl TestApp {
             .expect("application starts");
         let address = format!("http://127.0.0.1:{}", app.port());
         let db = app.db().clone();
+        let sign_in_db = app.sign_in_db().clone();
         let setup_link = app.setup_link().map(str::to_string);
         tokio::spawn(app.run_until_stopped());
         TestApp {
             address,
             db,
+            sign_in_db,
             url: database_url,
             setup_link,
             client: new_client(),
