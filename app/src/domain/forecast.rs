@@ -6,6 +6,7 @@
 //! of a visit for counts), so the simulation adds integers and never rounds money.
 
 use super::calendar::Calendar;
+use super::calibration::{Calibration, DealNow};
 use super::number::format_value;
 use super::period::{day_label, working_days_between, Period};
 use super::pipeline::{Opportunity, Stage, StageKind};
@@ -142,6 +143,31 @@ impl Band {
     }
 }
 
+/// What the history adds to the deals' own chances (see [`super::calibration`]): a shock
+/// shared by every deal of the period, and business not yet in the pipeline.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Uncertainty {
+    /// Standard deviation of the shared shock, on the log scale of every deal's chance (and
+    /// of the business still to come); 0 for none. Shocks average out to no change.
+    pub shared_sd: f64,
+    /// The same for the business still to come; both shocks come from one draw.
+    pub new_sd: f64,
+    /// Deals expected to be created and won before the period ends.
+    pub new_deals: f64,
+    /// What such a deal is worth, in hundredths of the target's unit, resampled.
+    pub new_values: Vec<i64>,
+}
+
+impl Uncertainty {
+    /// Only the deals' own chances: the forecast without history.
+    pub const NONE: Uncertainty = Uncertainty {
+        shared_sd: 0.0,
+        new_sd: 0.0,
+        new_deals: 0.0,
+        new_values: Vec::new(),
+    };
+}
+
 /// Each open deal is won with its probability, independently; `trials` such outcomes, seeded
 /// with `seed`, give the 10th, 50th and 90th percentile of won + newly won and the share of
 /// outcomes that reach `target`.
@@ -152,11 +178,24 @@ pub fn simulate(
     trials: u32,
     seed: u64,
 ) -> Band {
+    simulate_with(won, open, &Uncertainty::NONE, target, trials, seed)
+}
+
+/// [`simulate`] with the history's [`Uncertainty`]: in each trial one shared shock scales
+/// every deal's chance, and new deals arrive as a Poisson number of resampled values.
+pub fn simulate_with(
+    won: Decimal,
+    open: &[OpenOpportunity],
+    extra: &Uncertainty,
+    target: Decimal,
+    trials: u32,
+    seed: u64,
+) -> Band {
     let Outcomes {
         mut totals,
         open_sum,
         weighted,
-    } = outcomes(won, open, trials, seed);
+    } = outcomes(won, open, extra, trials, seed);
     let target = hundredths(target);
     let hits = totals.iter().filter(|&&t| t >= target).count();
     totals.sort_unstable();
@@ -184,13 +223,30 @@ struct Outcomes {
     weighted: i64,
 }
 
-fn outcomes(won: Decimal, open: &[OpenOpportunity], trials: u32, seed: u64) -> Outcomes {
+/// Shared shocks are drawn from this many equally likely values (the normal's quantiles at
+/// the middle of each slice), so each trial still compares integers against thresholds.
+const SHOCKS: usize = 16;
+
+/// One shock's view of the deals: thresholds of the exact ones, the remainder, new deals.
+struct Shocked {
+    exact: Vec<(i64, u32)>,
+    rest: Option<Remainder>,
+    new_deals: f64,
+}
+
+fn outcomes(
+    won: Decimal,
+    open: &[OpenOpportunity],
+    extra: &Uncertainty,
+    trials: u32,
+    seed: u64,
+) -> Outcomes {
     let won = hundredths(won);
     let mut sure = 0i64;
     let mut open_sum = 0i64;
     let mut weighted = 0i128;
-    // (value, threshold): a deal is won when a uniform u32 falls below its threshold.
-    let mut uncertain: Vec<(i64, u32)> = Vec::with_capacity(open.len());
+    // (value, percent) of every deal that may go either way.
+    let mut uncertain: Vec<(i64, u8)> = Vec::with_capacity(open.len());
     for deal in open {
         let value = hundredths(deal.value).max(0);
         let p = deal.probability.min(100);
@@ -199,24 +255,63 @@ fn outcomes(won: Decimal, open: &[OpenOpportunity], trials: u32, seed: u64) -> O
         match p {
             0 => {}
             100 => sure = sure.saturating_add(value),
-            p => uncertain.push((value, threshold(p))),
+            p => uncertain.push((value, p)),
         }
     }
+    // One order whatever order the deals came in, so every screen draws the same numbers.
+    uncertain.sort_unstable_by(|a, b| b.cmp(a));
     let base = won.saturating_add(sure);
-    let (exact, rest) = if uncertain.len() >= 2 * EXACT_DEALS {
-        uncertain.sort_unstable_by_key(|deal| std::cmp::Reverse(deal.0));
-        let (exact, rest) = uncertain.split_at(EXACT_DEALS);
-        (exact, Some(Remainder::of(rest)))
+    let split = if uncertain.len() >= 2 * EXACT_DEALS {
+        EXACT_DEALS
     } else {
-        (&uncertain[..], None)
+        uncertain.len()
     };
+    let (sd, new_sd) = (
+        extra.shared_sd.clamp(0.0, 3.0),
+        extra.new_sd.clamp(0.0, 3.0),
+    );
+    // log-normal multipliers with mean 1: a shock moves chances, it does not raise them.
+    let shocks: Vec<(f64, f64)> = if sd > 0.0 || new_sd > 0.0 {
+        let z: Vec<f64> = (0..SHOCKS)
+            .map(|k| normal_quantile((k as f64 + 0.5) / SHOCKS as f64))
+            .collect();
+        // The slices' middles spread a little less than the normal: scaled to variance 1.
+        let spread = libm::sqrt(z.iter().map(|z| z * z).sum::<f64>() / SHOCKS as f64);
+        z.iter()
+            .map(|z| z / spread)
+            .map(|z| (sd * z - sd * sd / 2.0, new_sd * z - new_sd * new_sd / 2.0))
+            .collect()
+    } else {
+        vec![(0.0, 0.0)]
+    };
+    let views: Vec<Shocked> = shocks
+        .iter()
+        .map(|&(shift, new_shift)| {
+            let deals: Vec<(i64, u32)> = uncertain
+                .iter()
+                .map(|&(value, p)| (value, shifted_threshold(p, shift)))
+                .collect();
+            let (exact, rest) = deals.split_at(split);
+            Shocked {
+                exact: exact.to_vec(),
+                rest: (!rest.is_empty()).then(|| Remainder::of(rest)),
+                new_deals: extra.new_deals.max(0.0) * libm::exp(new_shift),
+            }
+        })
+        .collect();
+    let new_values = &extra.new_values;
     let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
     let totals = (0..trials.max(1))
         .map(|_| {
+            let view = if views.len() > 1 {
+                &views[(rng.next_u64() % views.len() as u64) as usize]
+            } else {
+                &views[0]
+            };
             let mut total = base;
             // Two deals per 64 random bits, and no branch: a won/lost branch is a coin toss
             // the processor cannot predict, and mispredicting it cost more than the draw.
-            let mut pairs = exact.chunks_exact(2);
+            let mut pairs = view.exact.chunks_exact(2);
             for pair in &mut pairs {
                 let r = rng.next_u64();
                 total += pair[0].0 & -i64::from((r as u32) < pair[0].1);
@@ -225,8 +320,14 @@ fn outcomes(won: Decimal, open: &[OpenOpportunity], trials: u32, seed: u64) -> O
             if let [(value, below)] = pairs.remainder() {
                 total += value & -i64::from((rng.next_u64() as u32) < *below);
             }
-            if let Some(rest) = &rest {
+            if let Some(rest) = &view.rest {
                 total += rest.draw(&mut rng);
+            }
+            if view.new_deals > 0.0 && !new_values.is_empty() {
+                for _ in 0..poisson(view.new_deals, &mut rng) {
+                    let pick = (rng.next_u64() % new_values.len() as u64) as usize;
+                    total = total.saturating_add(new_values[pick].max(0));
+                }
             }
             total
         })
@@ -245,11 +346,90 @@ fn threshold(percent: u8) -> u32 {
     ((u64::from(percent) << 32) / 100) as u32
 }
 
-/// Many small deals summed as one normal draw, kept within what they can add up to.
+/// The threshold of `percent` times `e^shift` (at most certain).
+fn shifted_threshold(percent: u8, shift: f64) -> u32 {
+    if shift == 0.0 {
+        return threshold(percent);
+    }
+    let p = f64::from(percent) / 100.0 * libm::exp(shift);
+    (p * 4_294_967_296.0).clamp(0.0, 4_294_967_295.0) as u32
+}
+
+/// The standard normal's quantile at `p` (Acklam's rational approximation, relative error
+/// below 1.2 × 10⁻⁹), with `libm` so both platforms agree.
+fn normal_quantile(p: f64) -> f64 {
+    const A: [f64; 6] = [
+        -3.969_683_028_665_376e1,
+        2.209_460_984_245_205e2,
+        -2.759_285_104_469_687e2,
+        1.383_577_518_672_69e2,
+        -3.066_479_806_614_716e1,
+        2.506_628_277_459_239,
+    ];
+    const B: [f64; 5] = [
+        -5.447_609_879_822_406e1,
+        1.615_858_368_580_409e2,
+        -1.556_989_798_598_866e2,
+        6.680_131_188_771_972e1,
+        -1.328_068_155_288_572e1,
+    ];
+    const C: [f64; 6] = [
+        -7.784_894_002_430_293e-3,
+        -3.223_964_580_411_365e-1,
+        -2.400_758_277_161_838,
+        -2.549_732_539_343_734,
+        4.374_664_141_464_968,
+        2.938_163_982_698_783,
+    ];
+    const D: [f64; 4] = [
+        7.784_695_709_041_462e-3,
+        3.224_671_290_700_398e-1,
+        2.445_134_137_142_996,
+        3.754_408_661_907_416,
+    ];
+    let p = p.clamp(1e-12, 1.0 - 1e-12);
+    let tail = |q: f64| {
+        (((((C[0] * q + C[1]) * q + C[2]) * q + C[3]) * q + C[4]) * q + C[5])
+            / ((((D[0] * q + D[1]) * q + D[2]) * q + D[3]) * q + 1.0)
+    };
+    if p < 0.02425 {
+        tail(libm::sqrt(-2.0 * libm::log(p)))
+    } else if p > 1.0 - 0.02425 {
+        -tail(libm::sqrt(-2.0 * libm::log(1.0 - p)))
+    } else {
+        let q = p - 0.5;
+        let r = q * q;
+        (((((A[0] * r + A[1]) * r + A[2]) * r + A[3]) * r + A[4]) * r + A[5]) * q
+            / (((((B[0] * r + B[1]) * r + B[2]) * r + B[3]) * r + B[4]) * r + 1.0)
+    }
+}
+
+/// A Poisson draw with mean `mean`: Knuth's product of uniforms up to 30, the normal with a
+/// continuity correction above.
+fn poisson(mean: f64, rng: &mut Xoshiro256PlusPlus) -> u64 {
+    if mean > 30.0 {
+        let x = mean + libm::sqrt(mean) * standard_normal(rng);
+        return libm::round(x).max(0.0) as u64;
+    }
+    let limit = libm::exp(-mean);
+    let unit = |x: u64| ((x >> 11) as f64 + 1.0) * (1.0 / 9_007_199_254_740_992.0);
+    let (mut n, mut product) = (0u64, unit(rng.next_u64()));
+    while product > limit && n < 1_000 {
+        n += 1;
+        product *= unit(rng.next_u64());
+    }
+    n
+}
+
+/// Many small deals summed as one normal draw, kept within what they can add up to. When
+/// every deal is worth the same (a count of won opportunities) the draw is rounded to a
+/// whole number of deals — the continuity correction, without which P(hit) of a count came
+/// out a few points low.
 struct Remainder {
     mean: f64,
     sd: f64,
     max: i64,
+    unit: Option<i64>,
 }
 
 impl Remainder {
@@ -262,18 +442,25 @@ impl Remainder {
             variance += v * v * p * (1.0 - p);
             max = max.saturating_add(value);
         }
+        let unit = deals
+            .first()
+            .map(|d| d.0)
+            .filter(|&v| v > 0 && deals.iter().all(|d| d.0 == v));
         Remainder {
             mean,
             sd: variance.sqrt(),
             max,
+            unit,
         }
     }
 
     fn draw(&self, rng: &mut Xoshiro256PlusPlus) -> i64 {
         let z = standard_normal(rng);
-        (self.mean + self.sd * z)
-            .round()
-            .clamp(0.0, self.max as f64) as i64
+        let x = (self.mean + self.sd * z).clamp(0.0, self.max as f64);
+        match self.unit {
+            Some(unit) => libm::round(x / unit as f64) as i64 * unit,
+            None => libm::round(x) as i64,
+        }
     }
 }
 
@@ -535,7 +722,7 @@ pub struct Outlook {
 
 /// A bookings or won-opportunities target as the board's forecast panel holds it: which
 /// cards count (their owners), and what the server counted that the board does not show.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct PipelineTarget {
     pub id: i64,
     pub statement: String,
@@ -548,8 +735,11 @@ pub struct PipelineTarget {
     pub owners: Vec<i64>,
     /// Won in the period by opportunities the board does not show.
     pub won_elsewhere: Decimal,
-    /// Open opportunities closing in the period that the board does not show.
+    /// Open opportunities closing in the period (or overdue) that the board does not show,
+    /// with the chance the server gave each.
     pub open_elsewhere: Vec<OpenOpportunity>,
+    /// What the history adds: the shared shock and business still to come.
+    pub uncertainty: Uncertainty,
 }
 
 /// A card shown in another stage than its own: the drag in progress, before the drop.
@@ -575,14 +765,17 @@ impl PipelineTarget {
         }
     }
 
-    /// Won so far and the open deals in the period among `cards` (a drag's `what_if` applied)
-    /// plus what the board does not show. A card dropped on Won now counts as won today.
+    /// Won so far and the open deals due in the period (or overdue) among `cards` (a drag's
+    /// `what_if` applied) plus what the board does not show, each with the chance
+    /// `calibration` gives it. A card dropped on Won now counts as won today; a card dropped
+    /// on another open stage has just entered it, at that stage's chance.
     pub fn pipeline(
         &self,
         cards: &[Opportunity],
         stages: &[Stage],
         today: NaiveDate,
         what_if: Option<WhatIf>,
+        calibration: &Calibration,
     ) -> (Decimal, Vec<OpenOpportunity>) {
         let mut won = self.won_elsewhere;
         let mut open = self.open_elsewhere.clone();
@@ -606,15 +799,28 @@ impl PipelineTarget {
                         won += value;
                     }
                 }
-                StageKind::Open if self.period.contains(card.expected_close_on) => {
-                    let probability = if moved.is_some() {
-                        stage.probability
-                    } else {
-                        card.probability_in(stage)
+                StageKind::Open if card.expected_close_on <= self.period.end() => {
+                    let deal = DealNow {
+                        overridden: if moved.is_some() {
+                            None
+                        } else {
+                            card.probability
+                        },
+                        entered_on: if moved.is_some() {
+                            today
+                        } else {
+                            card.stage_entered_at.date_naive()
+                        },
+                        due_on: card.expected_close_on,
                     };
                     open.push(OpenOpportunity {
                         value,
-                        probability: probability.percent(),
+                        probability: calibration.deal_percent(
+                            stage,
+                            deal,
+                            today,
+                            self.period.end(),
+                        ),
                         stage: stage.name.clone(),
                     });
                 }
@@ -624,6 +830,7 @@ impl PipelineTarget {
         (won, open)
     }
 
+    #[allow(clippy::too_many_arguments)]
     pub fn outlook(
         &self,
         cards: &[Opportunity],
@@ -632,8 +839,9 @@ impl PipelineTarget {
         what_if: Option<WhatIf>,
         thresholds: &Thresholds,
         calendar: &Calendar,
+        calibration: &Calibration,
     ) -> Outlook {
-        let (won, open) = self.pipeline(cards, stages, today, what_if);
+        let (won, open) = self.pipeline(cards, stages, today, what_if, calibration);
         pipeline_outlook(
             self.metric,
             self.currency,
@@ -641,6 +849,7 @@ impl PipelineTarget {
             self.period,
             won,
             &open,
+            &self.uncertainty,
             today,
             thresholds,
             calendar,
@@ -657,11 +866,12 @@ pub fn pipeline_outlook(
     period: Period,
     won: Decimal,
     open: &[OpenOpportunity],
+    extra: &Uncertainty,
     today: NaiveDate,
     thresholds: &Thresholds,
     calendar: &Calendar,
 ) -> Outlook {
-    let band = simulate(won, open, target, TRIALS, SEED);
+    let band = simulate_with(won, open, extra, target, TRIALS, SEED);
     let pace = Pace::at(target, won, period, today, calendar);
     let health = if won >= target {
         Health::OnTrack
@@ -993,7 +1203,7 @@ mod tests {
 
     /// The mean of the simulated outcomes.
     fn mean_of(open: &[OpenOpportunity], trials: u32) -> f64 {
-        let totals = outcomes(Decimal::ZERO, open, trials, SEED).totals;
+        let totals = outcomes(Decimal::ZERO, open, &Uncertainty::NONE, trials, SEED).totals;
         totals.iter().map(|&t| t as f64 / 100.0).sum::<f64>() / totals.len() as f64
     }
 
@@ -1109,8 +1319,11 @@ mod tests {
             owners: vec![7],
             won_elsewhere: d("25000"),
             open_elsewhere: vec![deal("4000", 25)],
+            uncertainty: Uncertainty::NONE,
         };
-        let (won, open) = target.pipeline(&cards, &stages, today, None);
+        // No history: the configured probabilities.
+        let nominal = Calibration::nominal(&stages, today);
+        let (won, open) = target.pipeline(&cards, &stages, today, None, &nominal);
         assert_eq!(won, d("35000"));
         assert_eq!(open.len(), 3);
         let thresholds = Thresholds::default();
@@ -1121,6 +1334,7 @@ mod tests {
             None,
             &thresholds,
             &Calendar::default(),
+            &nominal,
         );
         let band = before.band.unwrap();
         assert_eq!(band.weighted, d("68500.00")); // 35 000 + 22 500 + 10 000 + 1 000
@@ -1144,6 +1358,7 @@ mod tests {
             dragged,
             &thresholds,
             &Calendar::default(),
+            &nominal,
         );
         let band_after = after.band.unwrap();
         assert_eq!(band_after.won, d("65000"));
@@ -1158,6 +1373,7 @@ mod tests {
             }),
             &thresholds,
             &Calendar::default(),
+            &nominal,
         );
         assert_eq!(lost.band.unwrap().open, d("24000.00"));
         assert_eq!(lost.health, Health::OffTrack);
@@ -1248,6 +1464,99 @@ mod tests {
             let band = simulate(Decimal::ZERO, &open, exact, 300, seed);
             prop_assert_eq!((band.p10, band.p50, band.p90, band.weighted), (exact, exact, exact, exact));
             prop_assert_eq!(band.p_hit, 1.0);
+        }
+    }
+
+    /// P(X ≥ k) for X the number won among `n` deals of chance `p`, exactly.
+    fn binomial_at_least(n: u32, p: f64, k: u32) -> f64 {
+        let mut term = (1.0 - p).powi(n as i32); // P(X = 0)
+        let mut below = 0.0;
+        for x in 0..k {
+            below += term;
+            term *= f64::from(n - x) / f64::from(x + 1) * p / (1.0 - p);
+        }
+        1.0 - below
+    }
+
+    #[test]
+    fn a_count_of_many_deals_matches_the_exact_distribution_within_a_point() {
+        // 200 deals of 30 %: the engine draws 64 exactly and the rest as one normal term,
+        // rounded to whole deals (the continuity correction).
+        for (n, p, k) in [
+            (200u32, 30u8, 60u32),
+            (200, 30, 66),
+            (150, 10, 16),
+            (300, 75, 230),
+        ] {
+            let open: Vec<OpenOpportunity> = (0..n).map(|_| deal("1", p)).collect();
+            let band = simulate(Decimal::ZERO, &open, Decimal::from(k), TRIALS, SEED);
+            let exact = binomial_at_least(n, f64::from(p) / 100.0, k);
+            assert!(
+                (band.p_hit - exact).abs() <= 0.01 + 0.01,
+                "{n} deals of {p} %, at least {k}: simulated {:.4}, exact {exact:.4}",
+                band.p_hit
+            );
+        }
+    }
+
+    #[test]
+    fn the_shared_shock_and_new_business_widen_the_band_honestly() {
+        let open = sample_pipeline(300);
+        let target = d("5000000");
+        let alone = simulate(Decimal::ZERO, &open, target, TRIALS, SEED);
+        let shocked = simulate_with(
+            Decimal::ZERO,
+            &open,
+            &Uncertainty {
+                shared_sd: 0.6,
+                ..Uncertainty::NONE
+            },
+            target,
+            TRIALS,
+            SEED,
+        );
+        assert!(shocked.p90 - shocked.p10 > (alone.p90 - alone.p10) * d("1.5"));
+        let more = simulate_with(
+            Decimal::ZERO,
+            &open,
+            &Uncertainty {
+                shared_sd: 0.0,
+                new_sd: 0.0,
+                new_deals: 20.0,
+                new_values: vec![1_000_000],
+            },
+            target,
+            TRIALS,
+            SEED,
+        );
+        // Twenty deals of €10 000 on average: about €200 k more at the median.
+        let added = more.p50 - alone.p50;
+        assert!((d("150000")..d("250000")).contains(&added), "{added}");
+    }
+
+    proptest! {
+        #[test]
+        fn any_order_of_the_same_deals_gives_the_same_numbers(
+            deals in proptest::collection::vec((1i64..1_000_000, 1u8..100), 1..300),
+            sd in 0.0f64..1.0,
+            seed in any::<u64>(),
+        ) {
+            let open: Vec<OpenOpportunity> = deals
+                .iter()
+                .map(|&(v, p)| OpenOpportunity { value: Decimal::new(v, 2), probability: p, stage: String::new() })
+                .collect();
+            let mut shuffled = open.clone();
+            let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
+            use rand_core::RngCore as _;
+            for i in (1..shuffled.len()).rev() {
+                shuffled.swap(i, (rng.next_u64() % (i as u64 + 1)) as usize);
+            }
+            let extra = Uncertainty { shared_sd: sd, new_sd: sd * 2.0, new_deals: 2.0, new_values: vec![50_000, 70_000] };
+            let target = Decimal::new(deals.iter().map(|d| d.0).sum::<i64>() / 3, 2);
+            let a = simulate_with(Decimal::ZERO, &open, &extra, target, 2_000, SEED);
+            let b = simulate_with(Decimal::ZERO, &shuffled, &extra, target, 2_000, SEED);
+            prop_assert_eq!(a, b);
+            prop_assert!(a.p10 <= a.p50 && a.p50 <= a.p90);
         }
     }
 }

@@ -6,6 +6,7 @@
 pub mod activity;
 pub mod allocation;
 pub mod calendar;
+pub mod calibration;
 pub mod check_in;
 pub mod email;
 pub mod field_error;

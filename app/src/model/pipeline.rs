@@ -17,10 +17,13 @@ pub struct Choice {
 }
 
 /// What the board shows, as filtered by the URL.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Board {
     /// The bookings and won-opportunities targets this view answers to, for the forecast panel.
     pub forecasts: Vec<PipelineTarget>,
+    /// What the forecast learned from the company's history, for the chances of cards
+    /// while one is dragged.
+    pub calibration: crate::domain::calibration::Calibration,
     pub thresholds: Thresholds,
     /// The company calendar the pace counts working days by.
     pub calendar: crate::domain::calendar::Calendar,

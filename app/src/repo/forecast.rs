@@ -5,8 +5,10 @@ use super::metrics::{measure, Who};
 use super::RepoError;
 use crate::db::{sql, Db};
 use crate::domain::calendar::Calendar;
+use crate::domain::calibration::{Calibration, DealNow};
 use crate::domain::forecast::{
     pipeline_outlook, run_rate_outlook, OpenOpportunity, Outlook, PipelineTarget, Thresholds,
+    Uncertainty,
 };
 use crate::domain::metric::ForecastMethod;
 use crate::domain::{Currency, Metric, Opportunity, Period, Stage};
@@ -33,7 +35,7 @@ type PipelineTargetRow = (
 /// unit's) that run today and are agreed or being agreed, with what the board does not show:
 /// deals won in the period before the board's window, and open deals closing in the period
 /// that a filter hides.
-#[tracing::instrument(skip(db, cards, stages), err)]
+#[tracing::instrument(skip(db, cards, stages, calibration), err)]
 pub async fn board_targets(
     db: &Db,
     me: i64,
@@ -41,6 +43,7 @@ pub async fn board_targets(
     today: NaiveDate,
     cards: &[Opportunity],
     stages: &[Stage],
+    calibration: &Calibration,
 ) -> Result<Vec<PipelineTarget>, RepoError> {
     let (column, id) = match view {
         View::Mine => ("t.assignee_user_id", me),
@@ -72,6 +75,18 @@ pub async fn board_targets(
             (None, None) => return Err(corrupt("no assignee")),
         };
         let owners = owners(db, &who).await?;
+        let uncertainty = calibration.uncertainty(
+            metric == Metric::WonOpportunities,
+            owners.len(),
+            today,
+            period.end(),
+        );
+        let open = Open {
+            who: &who,
+            metric,
+            currency,
+            period,
+        };
         let mut target = PipelineTarget {
             id,
             statement,
@@ -82,11 +97,12 @@ pub async fn board_targets(
             period,
             owners,
             won_elsewhere: Decimal::ZERO,
-            open_elsewhere: open_deals(db, &who, metric, currency, period, None, &on_board).await?,
+            open_elsewhere: open_deals(db, &open, today, None, &on_board, calibration).await?,
+            uncertainty,
         };
         // Won in the period, less what the board's own won cards already count.
         let won = measure(db, metric, &who, period, currency).await?;
-        let (on_board_won, _) = target.pipeline(cards, stages, today, None);
+        let (on_board_won, _) = target.pipeline(cards, stages, today, None, calibration);
         target.won_elsewhere = won - on_board_won;
         targets.push(target);
     }
@@ -117,19 +133,38 @@ async fn owners(db: &Db, who: &Who) -> Result<Vec<i64>, RepoError> {
     })
 }
 
-/// Open opportunities of `who` closing in `period` that are not on the board. With `as_of`
-/// (a past day, for a snapshot taken late) the deals open on that day instead: those still
-/// open and those closed after it, each with the probability of the stage it was in then.
-async fn open_deals(
-    db: &Db,
-    who: &Who,
+/// Whose open deals a target counts, in which unit, for which period.
+struct Open<'a> {
+    who: &'a Who,
     metric: Metric,
     currency: Option<Currency>,
     period: Period,
+}
+
+type OpenRow = (
+    i64,
+    i64,
+    String,
+    Option<i32>,
+    i64,
+    String,
+    DateTime<Utc>,
+    NaiveDate,
+);
+
+/// Open opportunities of `who` due by the end of `period` (overdue ones too: won in the
+/// period, they count for it) that are not on the board, each with the chance `calibration`
+/// gives it on `day`. With `as_of` (a past day, for a snapshot taken late) the deals open on
+/// that day instead: those still open and those closed after it, in the stage they were in.
+async fn open_deals(
+    db: &Db,
+    open: &Open<'_>,
+    day: NaiveDate,
     as_of: Option<NaiveDate>,
     on_board: &HashSet<i64>,
+    calibration: &Calibration,
 ) -> Result<Vec<OpenOpportunity>, RepoError> {
-    let owner = match who {
+    let owner = match open.who {
         Who::User(_) => "o.owner_id = $1".to_string(),
         Who::Subtree(_) => "o.owner_id IN (SELECT wu.id FROM users wu JOIN org_units wo \
                             ON wo.id = wu.org_unit_id WHERE wo.path LIKE $1)"
@@ -137,49 +172,68 @@ async fn open_deals(
     };
     let text = match as_of {
         None => format!(
-            "SELECT o.id, o.value_minor, o.currency, COALESCE(o.probability, s.probability), s.name \
+            "SELECT o.id, o.value_minor, o.currency, o.probability, s.id, s.name, \
+             o.stage_entered_at, o.expected_close_on \
              FROM opportunities o JOIN stages s ON s.id = o.stage_id \
-             WHERE s.kind = 'open' AND {owner} AND o.expected_close_on >= $2 AND o.expected_close_on <= $3"
+             WHERE s.kind = 'open' AND {owner} AND o.expected_close_on <= $2 ORDER BY o.id"
         ),
         // The stage on the day: the last change before the next day began.
         Some(_) => format!(
-            "SELECT o.id, o.value_minor, o.currency, COALESCE(o.probability, hs.probability), hs.name \
+            "SELECT o.id, o.value_minor, o.currency, o.probability, hs.id, hs.name, \
+             COALESCE((SELECT sc.changed_at FROM stage_changes sc \
+                 WHERE sc.opportunity_id = o.id AND sc.changed_at < $3 \
+                 ORDER BY sc.changed_at DESC, sc.id DESC LIMIT 1), o.created_at), \
+             o.expected_close_on \
              FROM opportunities o JOIN stages s ON s.id = o.stage_id \
              JOIN stages hs ON hs.id = COALESCE((SELECT sc.to_stage_id FROM stage_changes sc \
-                 WHERE sc.opportunity_id = o.id AND sc.changed_at < $4 \
+                 WHERE sc.opportunity_id = o.id AND sc.changed_at < $3 \
                  ORDER BY sc.changed_at DESC, sc.id DESC LIMIT 1), o.stage_id) \
-             WHERE (s.kind = 'open' OR o.closed_on > $5) AND hs.kind = 'open' AND o.created_at < $4 \
-             AND {owner} AND o.expected_close_on >= $2 AND o.expected_close_on <= $3"
+             WHERE (s.kind = 'open' OR o.closed_on > $4) AND hs.kind = 'open' AND o.created_at < $3 \
+             AND {owner} AND o.expected_close_on <= $2 ORDER BY o.id"
         ),
     };
     let query = sql(text);
-    let query = match who {
+    let query = match open.who {
         Who::User(id) => query.bind(*id),
         Who::Subtree(path) => query.bind(format!("{path}%")),
     };
-    let query = query.bind(period.start()).bind(period.end());
+    let query = query.bind(open.period.end());
     let query = match as_of {
         None => query,
         Some(day) => query
             .bind(start_of(day.succ_opt().unwrap_or(day)))
             .bind(day),
     };
-    let rows: Vec<(i64, i64, String, i32, String)> = query.fetch_all(db).await?;
+    let rows: Vec<OpenRow> = query.fetch_all(db).await?;
+    let stages = super::pipeline::stages(db).await?;
     Ok(rows
         .into_iter()
         .filter(|(id, ..)| !on_board.contains(id))
-        .filter_map(|(_, minor, deal_currency, probability, stage)| {
-            let value = match metric {
-                Metric::WonOpportunities => Decimal::ONE,
-                _ if currency.is_some_and(|c| c.as_str() != deal_currency) => return None,
-                _ => Decimal::new(minor, 2),
-            };
-            Some(OpenOpportunity {
-                value,
-                probability: u8::try_from(probability.clamp(0, 100)).unwrap_or(0),
-                stage,
-            })
-        })
+        .filter_map(
+            |(_, minor, deal_currency, overridden, stage_id, stage, entered, due)| {
+                let value = match open.metric {
+                    Metric::WonOpportunities => Decimal::ONE,
+                    _ if open.currency.is_some_and(|c| c.as_str() != deal_currency) => return None,
+                    _ => Decimal::new(minor, 2),
+                };
+                let deal = DealNow {
+                    overridden: overridden
+                        .and_then(|p| crate::domain::Probability::parse(i64::from(p)).ok()),
+                    entered_on: entered.date_naive(),
+                    due_on: due,
+                };
+                // A stage archived since still has its chance in the calibration, if any.
+                let probability = match stages.iter().find(|s| s.id == stage_id) {
+                    Some(s) => calibration.deal_percent(s, deal, day, open.period.end()),
+                    None => deal.overridden.map_or(0, |p| p.percent()),
+                };
+                Some(OpenOpportunity {
+                    value,
+                    probability,
+                    stage,
+                })
+            },
+        )
         .collect())
 }
 
@@ -188,8 +242,10 @@ fn start_of(day: NaiveDate) -> DateTime<Utc> {
 }
 
 /// Where `target` will land, as of `day` (its `actual` measured up to that day): the pace,
-/// for bookings and won opportunities the simulated range over the deals open that day, the
-/// status and the warning. `None` before the period starts.
+/// for bookings and won opportunities the simulated range over the deals open that day with
+/// the chances `calibration` gives them, the status and the warning. `None` before the
+/// period starts.
+#[allow(clippy::too_many_arguments)]
 pub async fn outlook(
     db: &Db,
     target: &TargetRow,
@@ -198,6 +254,7 @@ pub async fn outlook(
     today: NaiveDate,
     thresholds: &Thresholds,
     calendar: &Calendar,
+    calibration: &Calibration,
 ) -> Result<Option<Outlook>, RepoError> {
     let (metric, period) = (target.metric, target.period);
     if period.start() > day {
@@ -206,16 +263,20 @@ pub async fn outlook(
     Ok(Some(
         if matches!(metric.forecast_method(), ForecastMethod::Pipeline) {
             let as_of = (day < today).then_some(day);
-            let open = open_deals(
-                db,
+            let scope = Open {
                 who,
                 metric,
-                target.currency,
+                currency: target.currency,
                 period,
-                as_of,
-                &HashSet::new(),
-            )
-            .await?;
+            };
+            let open = open_deals(db, &scope, day, as_of, &HashSet::new(), calibration).await?;
+            let owners = owners(db, who).await?.len();
+            let extra: Uncertainty = calibration.uncertainty(
+                metric == Metric::WonOpportunities,
+                owners,
+                day,
+                period.end(),
+            );
             pipeline_outlook(
                 metric,
                 target.currency,
@@ -223,6 +284,7 @@ pub async fn outlook(
                 period,
                 target.actual,
                 &open,
+                &extra,
                 day,
                 thresholds,
                 calendar,

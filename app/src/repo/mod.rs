@@ -4,6 +4,7 @@
 //! [`Db`]: crate::db::Db
 
 pub mod activities;
+pub mod calibration;
 pub mod check_ins;
 pub mod customers;
 pub mod dashboard;

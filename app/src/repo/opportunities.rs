@@ -237,10 +237,20 @@ pub async fn board(
             .map(|c| c.name),
         None => None,
     };
-    let forecasts =
-        super::forecast::board_targets(db, user.id, query.view, today, &cards, &stages).await?;
+    let calibration = super::calibration::current(db, today).await?;
+    let forecasts = super::forecast::board_targets(
+        db,
+        user.id,
+        query.view,
+        today,
+        &cards,
+        &stages,
+        &calibration,
+    )
+    .await?;
     Ok(Board {
         forecasts,
+        calibration,
         thresholds: super::settings::thresholds(db).await?,
         calendar: super::settings::calendar(db).await?,
         stages,
@@ -487,9 +497,30 @@ pub async fn create(
         .fetch_one(&mut tx)
         .await?;
     insert_stage_change(&mut tx, id, None, stage.id, now, user.id).await?;
+    insert_close_date(&mut tx, id, fields.expected_close_on, now).await?;
     let opportunity = opportunity_in_tx(&mut tx, id).await?;
     tx.commit().await?;
     Ok(opportunity)
+}
+
+/// Records the expected close date `id` has from `now` on: the forecast learns slippage from
+/// whether deals closed by the date they then had (`domain::calibration`).
+async fn insert_close_date(
+    tx: &mut Tx,
+    id: i64,
+    date: NaiveDate,
+    now: DateTime<Utc>,
+) -> Result<(), sqlx::Error> {
+    sql(
+        "INSERT INTO close_date_changes (opportunity_id, changed_at, expected_close_on) \
+         VALUES ($1, $2, $3)",
+    )
+    .bind(id)
+    .bind(now)
+    .bind(date)
+    .execute(tx)
+    .await?;
+    Ok(())
 }
 
 /// Saves every field of an opportunity the user saw at `version`, owned by `owner` (checked
@@ -508,6 +539,10 @@ pub async fn update(
     let mut tx = db.begin_write().await?;
     let from_stage = lock_at_version(&mut tx, user, id, version).await?;
     let moved = from_stage != stage.id;
+    let (due,): (NaiveDate,) = sql("SELECT expected_close_on FROM opportunities WHERE id = $1")
+        .bind(id)
+        .fetch_one(&mut tx)
+        .await?;
     let update = sql(
             "UPDATE opportunities SET title = $1, customer_id = $2, owner_id = $3, value_minor = $4, \
              currency = $5, expected_close_on = $6, stage_id = $7, probability = $8, lost_reason = $9, \
@@ -526,6 +561,9 @@ pub async fn update(
     if moved {
         insert_stage_change(&mut tx, id, Some(from_stage), stage.id, now, user.id).await?;
     }
+    if due != fields.expected_close_on {
+        insert_close_date(&mut tx, id, fields.expected_close_on, now).await?;
+    }
     let opportunity = opportunity_in_tx(&mut tx, id).await?;
     tx.commit().await?;
     Ok(opportunity)
@@ -536,10 +574,12 @@ pub async fn update(
 pub async fn delete(db: &Db, user: &SessionUser, id: i64, version: i64) -> Result<(), WriteError> {
     let mut tx = db.begin_write().await?;
     lock_at_version(&mut tx, user, id, version).await?;
-    sql("DELETE FROM stage_changes WHERE opportunity_id = $1")
-        .bind(id)
-        .execute(&mut tx)
-        .await?;
+    for history in ["stage_changes", "close_date_changes"] {
+        sql(format!("DELETE FROM {history} WHERE opportunity_id = $1"))
+            .bind(id)
+            .execute(&mut tx)
+            .await?;
+    }
     sql("DELETE FROM opportunities WHERE id = $1")
         .bind(id)
         .execute(&mut tx)

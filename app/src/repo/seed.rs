@@ -325,6 +325,24 @@ pub async fn insert(db: &Db, company: &SeedCompany) -> Result<SeedIds, RepoError
         qb.execute(&mut tx).await?;
     }
 
+    // The close dates as known: each deal's present one, from its creation.
+    let dates: Vec<(i64, &SeedOpportunity)> = ids
+        .opportunities
+        .iter()
+        .copied()
+        .zip(&company.opportunities)
+        .collect();
+    for chunk in dates.chunks(BATCH) {
+        let mut qb =
+            sql("INSERT INTO close_date_changes (opportunity_id, changed_at, expected_close_on) ");
+        qb.push_values(chunk, |row, (id, o)| {
+            row.push_bind(*id)
+                .push_bind(o.created_at)
+                .push_bind(o.expected_close_on);
+        });
+        qb.execute(&mut tx).await?;
+    }
+
     for chunk in company.activities.chunks(BATCH) {
         let mut qb =
             sql("INSERT INTO activities (kind, customer_id, user_id, occurred_at, notes) ");

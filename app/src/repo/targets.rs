@@ -216,13 +216,30 @@ async fn with_actuals(
     stored: Vec<Stored>,
     today: NaiveDate,
 ) -> Result<Vec<TargetRow>, RepoError> {
-    let thresholds = settings::thresholds(db).await?;
-    let calendar = settings::calendar(db).await?;
+    let rules = Rules::load(db, today).await?;
     let mut rows = Vec::with_capacity(stored.len());
     for s in stored {
-        rows.push(measured(db, &s, today, today, &thresholds, &calendar).await?);
+        rows.push(measured(db, &s, today, today, &rules).await?);
     }
     Ok(rows)
+}
+
+/// What every outlook of a request is judged by: the status thresholds, the company
+/// calendar, and what the forecast learned today.
+struct Rules {
+    thresholds: Thresholds,
+    calendar: crate::domain::calendar::Calendar,
+    calibration: crate::domain::calibration::Calibration,
+}
+
+impl Rules {
+    async fn load(db: &Db, today: NaiveDate) -> Result<Rules, RepoError> {
+        Ok(Rules {
+            thresholds: settings::thresholds(db).await?,
+            calendar: settings::calendar(db).await?,
+            calibration: super::calibration::current(db, today).await?,
+        })
+    }
 }
 
 /// `s` as it stood at the end of `day`: its actual up to that day and its outlook then.
@@ -231,8 +248,7 @@ async fn measured(
     s: &Stored,
     day: NaiveDate,
     today: NaiveDate,
-    thresholds: &Thresholds,
-    calendar: &crate::domain::calendar::Calendar,
+    rules: &Rules,
 ) -> Result<TargetRow, RepoError> {
     let mut row = s.row.clone();
     if row.period.start() <= day {
@@ -240,8 +256,17 @@ async fn measured(
         let so_far = Period::new(row.period.start(), day).expect("start <= day <= end");
         row.actual =
             metrics::actual(db, row.metric, &s.who(), so_far, row.currency, row.baseline).await?;
-        row.outlook =
-            forecast::outlook(db, &row, &s.who(), day, today, thresholds, calendar).await?;
+        row.outlook = forecast::outlook(
+            db,
+            &row,
+            &s.who(),
+            day,
+            today,
+            &rules.thresholds,
+            &rules.calendar,
+            &rules.calibration,
+        )
+        .await?;
     }
     Ok(row)
 }
@@ -261,12 +286,11 @@ pub async fn active_on(
     .bind(day)
     .fetch_all(db)
     .await?;
-    let thresholds = settings::thresholds(db).await?;
-    let calendar = settings::calendar(db).await?;
+    let rules = Rules::load(db, today).await?;
     let mut measured_rows = Vec::with_capacity(rows.len());
     for row in rows {
         let stored = Stored::try_from(row)?;
-        measured_rows.push(measured(db, &stored, day, today, &thresholds, &calendar).await?);
+        measured_rows.push(measured(db, &stored, day, today, &rules).await?);
     }
     Ok(measured_rows)
 }

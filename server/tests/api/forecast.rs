@@ -37,10 +37,7 @@ async fn the_forecast_panel_counts_every_deal_of_the_target_once(backend: Backen
         (t.won_elsewhere, t.open_elsewhere.len()),
         (Decimal::ZERO, 0)
     );
-    let band = t
-        .outlook(&b.cards, &b.stages, b.today, None, &thresholds, &b.calendar)
-        .band
-        .unwrap();
+    let band = band_of(&b, t, None, &thresholds);
     assert_eq!(
         (band.won, band.weighted),
         (Decimal::ZERO, Decimal::new(1_000_000, 2))
@@ -53,17 +50,7 @@ async fn the_forecast_panel_counts_every_deal_of_the_target_once(backend: Backen
         card_id: proposal,
         stage_id: won_stage,
     });
-    let dragged = t
-        .outlook(
-            &b.cards,
-            &b.stages,
-            b.today,
-            what_if,
-            &thresholds,
-            &b.calendar,
-        )
-        .band
-        .unwrap();
+    let dragged = band_of(&b, t, what_if, &thresholds);
     assert_eq!(
         (dragged.won, dragged.weighted),
         (Decimal::from(10_000), Decimal::from(15_000))
@@ -84,10 +71,7 @@ async fn the_forecast_panel_counts_every_deal_of_the_target_once(backend: Backen
     assert_eq!(response.status(), StatusCode::OK);
     let b = board(&app, &client, &[]).await;
     let t = &b.forecasts[0];
-    let band = t
-        .outlook(&b.cards, &b.stages, b.today, None, &thresholds, &b.calendar)
-        .band
-        .unwrap();
+    let band = band_of(&b, t, None, &thresholds);
     assert_eq!(
         (band.won, band.weighted),
         (Decimal::from(10_000), Decimal::from(15_000))
@@ -98,10 +82,7 @@ async fn the_forecast_panel_counts_every_deal_of_the_target_once(backend: Backen
     for q in ["Deal 3-0", "Deal 3-1", "nothing matches this"] {
         let b = board(&app, &client, &[("q", q)]).await;
         let t = &b.forecasts[0];
-        let band = t
-            .outlook(&b.cards, &b.stages, b.today, None, &thresholds, &b.calendar)
-            .band
-            .unwrap();
+        let band = band_of(&b, t, None, &thresholds);
         assert_eq!(
             (band.won, band.weighted),
             (Decimal::from(10_000), Decimal::from(15_000)),
@@ -167,17 +148,7 @@ async fn a_view_shows_only_its_own_running_targets(backend: Backend) {
     owners.sort_unstable();
     assert_eq!(owners, vec![rep_n1, fx.ids.users[REP_N2_INDEX]]);
     // Won opportunities count deals, not money: four open deals in the team, none won.
-    let band = t
-        .outlook(
-            &b.cards,
-            &b.stages,
-            b.today,
-            None,
-            &Thresholds::default(),
-            &b.calendar,
-        )
-        .band
-        .unwrap();
+    let band = band_of(&b, t, None, &Thresholds::default());
     assert_eq!(band.open, Decimal::from(4));
     assert_eq!(band.weighted, Decimal::new(150, 2)); // 2 × 50 % + 2 × 25 %
 
@@ -187,4 +158,24 @@ async fn a_view_shows_only_its_own_running_targets(backend: Backend) {
         .await
         .forecasts
         .is_empty());
+}
+
+/// The band the board's forecast panel shows for `t`, with a card held over a column.
+fn band_of(
+    b: &app::model::pipeline::Board,
+    t: &app::domain::forecast::PipelineTarget,
+    what_if: Option<WhatIf>,
+    thresholds: &app::domain::forecast::Thresholds,
+) -> app::domain::forecast::Band {
+    t.outlook(
+        &b.cards,
+        &b.stages,
+        b.today,
+        what_if,
+        thresholds,
+        &b.calendar,
+        &b.calibration,
+    )
+    .band
+    .expect("pipeline targets have a band")
 }

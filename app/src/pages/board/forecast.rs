@@ -16,8 +16,10 @@ pub fn ForecastPanel(
     targets: Vec<PipelineTarget>,
     thresholds: Thresholds,
     calendar: crate::domain::calendar::Calendar,
+    calibration: crate::domain::calibration::Calibration,
 ) -> impl IntoView {
     let calendar = StoredValue::new(calendar);
+    let calibration = StoredValue::new(calibration);
     let ctx = use_board();
     if targets.is_empty() {
         return Either::Left(view! {
@@ -40,7 +42,7 @@ pub fn ForecastPanel(
         <section class="forecast-panel" data-testid="forecast-panel" aria-label="Forecast against targets">
             {targets
                 .into_iter()
-                .map(|target| view! { <ForecastRow target thresholds calendar what_if /> })
+                .map(|target| view! { <ForecastRow target thresholds calendar calibration what_if /> })
                 .collect_view()}
         </section>
     })
@@ -51,6 +53,7 @@ fn ForecastRow(
     target: PipelineTarget,
     thresholds: Thresholds,
     calendar: StoredValue<crate::domain::calendar::Calendar>,
+    calibration: StoredValue<crate::domain::calibration::Calibration>,
     what_if: Memo<Option<WhatIf>>,
 ) -> impl IntoView {
     let ctx = use_board();
@@ -72,7 +75,17 @@ fn ForecastRow(
                 target.with_value(|t| {
                     timing::timed(&TIMINGS, || {
                         calendar.with_value(|calendar| {
-                            t.outlook(cards, stages, today, what_if, &thresholds, calendar)
+                            calibration.with_value(|calibration| {
+                                t.outlook(
+                                    cards,
+                                    stages,
+                                    today,
+                                    what_if,
+                                    &thresholds,
+                                    calendar,
+                                    calibration,
+                                )
+                            })
                         })
                     })
                 })
