@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { demoUser, signIn, waitForHydration } from './fixtures/actions';
+import { DEMO_MANAGER, demoUser, signIn, waitForHydration } from './fixtures/actions';
 import { column, columnCount, dragWithMouse } from './fixtures/board';
 
 // Issue #5: the forecast panel is computed in the browser. A card dragged over Won shows the
@@ -62,4 +62,32 @@ test('the forecast moves with a card dragged into Won before the server answers'
   await page.reload();
   await waitForHydration(page);
   await expect(page.getByTestId('forecast').getByTestId('forecast-won')).toHaveText(wonAfter);
+});
+
+// Issue #19: the forecast learns from the company's history. A card shows its stage's
+// probability and, beside it, what the history says of deals like it; the settings page shows
+// a manager what was learned, stage by stage.
+test('cards show the stage and the learned probability, and managers see what was learned', async ({ page }) => {
+  await signIn(page, demoUser('Nadine Wolf'));
+  await expect(page).toHaveURL(/\/$/);
+  await page.goto('/board');
+  await waitForHydration(page);
+  const learned = page.getByTestId('card-learned');
+  await expect(learned.first()).toBeVisible();
+  await expect(learned.first()).toHaveText(/^history \d{1,3} %$/);
+  // The card's label says both to a screen reader.
+  const card = page.locator('[data-card-id]').filter({ has: learned }).first();
+  await expect(card).toHaveAttribute('aria-label', /\d+ % \(history says \d+ %\)/);
+
+  await page.context().clearCookies();
+  await signIn(page, DEMO_MANAGER.email);
+  await expect(page).toHaveURL(/\/$/);
+  await page.goto('/settings');
+  await waitForHydration(page);
+  const calibration = page.getByTestId('calibration');
+  await expect(calibration.getByTestId('calibration-stage')).toHaveCount(4);
+  await expect(calibration.getByTestId('calibration-stage').first()).toContainText('Lead');
+  await expect(calibration.getByTestId('calibration-shared')).toContainText('Whole months moved together');
+  // Only admins may have it learn again.
+  await expect(calibration.getByTestId('relearn')).toHaveCount(0);
 });

@@ -25,6 +25,27 @@ pub async fn get_thresholds() -> Result<Thresholds, AppError> {
     .await
 }
 
+/// What the forecast learned from the company's history (managers and admins).
+#[server(endpoint = "calibration")]
+pub async fn get_calibration() -> Result<crate::model::calibration::CalibrationReport, AppError> {
+    use crate::service::forecast;
+    super::signed_in("get_calibration", |c| async move {
+        forecast::calibration(&c.db, &c.user, chrono::Utc::now().date_naive()).await
+    })
+    .await
+}
+
+/// Learns the calibration again now, from the whole history (admins).
+#[server(endpoint = "relearn_calibration")]
+pub async fn relearn_calibration() -> Result<crate::model::calibration::CalibrationReport, AppError>
+{
+    use crate::service::forecast;
+    super::signed_in("relearn_calibration", |c| async move {
+        forecast::relearn(&c.db, &c.user, chrono::Utc::now().date_naive()).await
+    })
+    .await
+}
+
 /// Changes the status thresholds. Admins only; every field checked as the form does.
 #[server(endpoint = "save_thresholds")]
 pub async fn save_thresholds(input: ThresholdsInput) -> Result<Thresholds, AppError> {

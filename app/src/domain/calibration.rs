@@ -490,6 +490,11 @@ fn shared_spread(deals: &[DealHistory], calibration: &Calibration) -> (f64, f64)
     (open.sd(), new.sd())
 }
 
+/// The widest shared shock believed: a factor whose log has standard deviation 1 already
+/// makes a period's business 2.7 times as likely to halve as a calm one; beyond it the
+/// estimate is noise from a short or lumpy history.
+const MAX_SHARED_SD: f64 = 1.0;
+
 /// Sums for the method of moments: σ² = Σ(surprise² − own variance) ÷ Σ expected².
 #[derive(Default)]
 struct Moments {
@@ -509,7 +514,7 @@ impl Moments {
         if self.periods < 6 || self.scale <= 0.0 {
             return 0.0;
         }
-        libm::sqrt((self.excess / self.scale).max(0.0)).min(1.5)
+        libm::sqrt((self.excess / self.scale).max(0.0)).min(MAX_SHARED_SD)
     }
 }
 

@@ -3,6 +3,7 @@
 //! the domain and nothing above it.
 
 pub mod auth;
+pub mod calibration;
 pub mod check_ins;
 pub mod company;
 pub mod customers;

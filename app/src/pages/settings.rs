@@ -61,6 +61,11 @@ pub fn SettingsPage() -> impl IntoView {
             </Transition>
         </section>
         {move || Suspend::new(async move {
+            let role = auth.user.await.map(|u| u.role).ok();
+            role.filter(|r| *r != Role::Rep)
+                .map(|r| view! { <LearnedForecast is_admin=r == Role::Admin /> })
+        })}
+        {move || Suspend::new(async move {
             auth.user.await.is_ok_and(|u| u.role != Role::Rep).then(|| view! { <super::tokens::ApiTokens /> })
         })}
         <section class="card">
@@ -78,6 +83,96 @@ pub fn SettingsPage() -> impl IntoView {
                 })}
             </Transition>
         </section>
+    }
+}
+
+/// What the forecast learned from the company's history, stage by stage against the
+/// configured probabilities (managers and admins).
+#[component]
+fn LearnedForecast(is_admin: bool) -> impl IntoView {
+    let relearn = ServerAction::<crate::api::dashboard::RelearnCalibration>::new();
+    let report = Resource::new(
+        move || relearn.version().get(),
+        |_| crate::api::dashboard::get_calibration(),
+    );
+    view! {
+        <section class="card" data-testid="calibration">
+            <h1>"What the forecast learned"</h1>
+            <Show when=move || is_admin>
+                <ActionForm action=relearn attr:class="inline-form">
+                    <button type="submit" class="button secondary" data-testid="relearn">
+                        "Learn again now"
+                    </button>
+                    <span class="muted">" Pacer learns every morning; after importing history, learn now."</span>
+                </ActionForm>
+            </Show>
+            <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    match report.await {
+                        Ok(r) => Either::Left(calibration_view(r)),
+                        Err(e) => Either::Right(view! { <p class="form-error" role="alert">{e.to_string()}</p> }),
+                    }
+                })}
+            </Transition>
+        </section>
+    }
+}
+
+fn calibration_view(r: crate::model::calibration::CalibrationReport) -> impl IntoView {
+    let per_quarter = format!(
+        "{}.{}",
+        r.new_per_person_quarter_tenths / 10,
+        r.new_per_person_quarter_tenths % 10
+    );
+    view! {
+        <p class="muted">
+            {format!(
+                "Learned on {} from {} opportunities and every move they made. A chance is how often deals in that stage and situation were won within a month or a quarter; the configured probability counts as {} deals of evidence, so a stage with little history stays close to it. The forecast uses these chances unless the owner set one for the deal.",
+                crate::domain::period::day_label(r.as_of),
+                r.deals,
+                r.prior_deals,
+            )}
+        </p>
+        <div class="table-scroll">
+            <table class="table" data-testid="calibration-stages">
+                <thead>
+                    <tr>
+                        <th scope="col">"Stage"</th>
+                        <th scope="col">"Configured"</th>
+                        <th scope="col">"Won within a month"</th>
+                        <th scope="col">"…within a quarter"</th>
+                        <th scope="col">"…when overdue"</th>
+                        <th scope="col">"…when idle"</th>
+                        <th scope="col">"Reached it: won / lost"</th>
+                    </tr>
+                </thead>
+                <tbody>
+                    {r.stages
+                        .into_iter()
+                        .map(|s| {
+                            let idle = format!("idle: more than {} days in the stage", s.idle_after_days);
+                            view! {
+                                <tr data-testid="calibration-stage">
+                                    <th scope="row">{s.name}</th>
+                                    <td>{format!("{} %", s.configured)}</td>
+                                    <td>{format!("{} %", s.month)}</td>
+                                    <td data-testid="calibration-quarter">{format!("{} %", s.quarter)}</td>
+                                    <td>{format!("{} %", s.overdue_quarter)}</td>
+                                    <td title=idle>{format!("{} %", s.idle_quarter)}</td>
+                                    <td>{format!("{} / {}", s.reached_won, s.reached_lost)}</td>
+                                </tr>
+                            }
+                        })
+                        .collect_view()}
+                </tbody>
+            </table>
+        </div>
+        <p class="muted" data-testid="calibration-shared">
+            {format!(
+                "Whole months moved together by about ± {} % (open deals) and ± {} % (business not yet in the pipeline), so team and company ranges are wider than deal-by-deal chances alone would make them. Each person wins about {per_quarter} deals a quarter that were not in the pipeline, or not due, when it began.",
+                r.shared_percent, r.new_shared_percent,
+            )}
+        </p>
     }
 }
 

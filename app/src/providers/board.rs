@@ -34,6 +34,8 @@ pub enum DrawerTarget {
 #[derive(Clone, Copy)]
 pub struct BoardContext {
     pub stages: StoredValue<Vec<Stage>>,
+    /// What the forecast learned: the chances cards show beside their stage's.
+    pub calibration: StoredValue<crate::domain::calibration::Calibration>,
     pub today: NaiveDate,
     pub cards: RwSignal<Vec<Opportunity>>,
     /// Cards whose move the server has not answered yet.
@@ -61,6 +63,7 @@ impl BoardContext {
         let drag = RwSignal::new(None::<Drag>);
         let context = BoardContext {
             stages: StoredValue::new(board.stages.clone()),
+            calibration: StoredValue::new(board.calibration.clone()),
             today: board.today,
             cards: RwSignal::new(board.cards.clone()),
             pending: RwSignal::new(HashSet::new()),

@@ -15,7 +15,7 @@ pub async fn current(db: &Db, today: NaiveDate) -> Result<Calibration, RepoError
     if let Some(stored) = stored(db, today).await? {
         return Ok(stored);
     }
-    relearn(db, today).await
+    relearn(db, today, false).await
 }
 
 /// What was learned on `day`, if it was.
@@ -31,19 +31,25 @@ pub async fn stored(db: &Db, day: NaiveDate) -> Result<Option<Calibration>, Repo
     .transpose()
 }
 
-/// Learns from the whole history as of `today` and stores the result (the first one stored
-/// for a day stays: two instances learning at once store one).
+/// Learns from the whole history as of `today` and stores the result. Without `replace`
+/// the first one stored for a day stays (two instances learning at once store one); with
+/// it (an admin asked, after importing history) the new one replaces it.
 #[tracing::instrument(skip(db), err)]
-pub async fn relearn(db: &Db, today: NaiveDate) -> Result<Calibration, RepoError> {
+pub async fn relearn(db: &Db, today: NaiveDate, replace: bool) -> Result<Calibration, RepoError> {
     let stages = super::pipeline::stages(db).await?;
     let calibration = learn_now(db, &stages, today).await?;
     let body = serde_json::to_string(&calibration)
         .map_err(|e| RepoError::Corrupt(format!("calibration: {e}")))?;
+    let on_conflict = if replace {
+        "DO UPDATE SET body = excluded.body, computed_at = excluded.computed_at"
+    } else {
+        "DO NOTHING"
+    };
     let mut tx = db.begin_write().await?;
-    sql(
+    sql(format!(
         "INSERT INTO calibrations (as_of, body, computed_at) VALUES ($1, $2, $3) \
-         ON CONFLICT (as_of) DO NOTHING",
-    )
+         ON CONFLICT (as_of) {on_conflict}"
+    ))
     .bind(today)
     .bind(body)
     .bind(Utc::now())

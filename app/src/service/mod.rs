@@ -9,6 +9,7 @@ pub mod activities;
 pub mod check_ins;
 pub mod customers;
 pub mod dashboard;
+pub mod forecast;
 pub mod imports;
 pub mod opportunities;
 pub mod passwords;

@@ -5,6 +5,7 @@ mod helpers;
 
 mod api_v1;
 mod auth;
+mod calibration;
 mod check_ins;
 mod crash;
 mod customers;

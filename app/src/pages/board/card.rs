@@ -14,13 +14,32 @@ pub fn CardView(card: Opportunity, pending: bool, stage: Stage) -> impl IntoView
     let days = card.days_in_stage(ctx.today);
     let probability = card.probability_in(&stage).percent();
     let overridden = card.probability.is_some() && !stage.kind.is_closed();
+    // What the history says of deals like this one: won within a quarter, in its situation.
+    let learned = (!stage.kind.is_closed())
+        .then(|| {
+            ctx.calibration.with_value(|c| {
+                let deal = crate::domain::calibration::DealNow {
+                    overridden: None,
+                    entered_on: card.stage_entered_at.date_naive(),
+                    due_on: card.expected_close_on,
+                };
+                c.deal_percent(
+                    &stage,
+                    deal,
+                    ctx.today,
+                    ctx.today + chrono::Duration::days(91),
+                )
+            })
+        })
+        .filter(|learned| *learned != probability);
     let label = format!(
-        "{}, {}, {}, closing {}, {} %, in {}",
+        "{}, {}, {}, closing {}, {} %{}, in {}",
         card.title,
         card.customer_name,
         card.value.display(),
         card.expected_close_on.format("%-d %b %Y"),
         probability,
+        learned.map_or(String::new(), |l| format!(" (history says {l} %)")),
         stage.name
     );
     let on_keydown = move |ev: leptos::ev::KeyboardEvent| {
@@ -115,6 +134,18 @@ pub fn CardView(card: Opportunity, pending: bool, stage: Stage) -> impl IntoView
                 >
                     {format!("{probability} %")}
                 </span>
+                {learned
+                    .map(|l| {
+                        view! {
+                            <span
+                                class="opp-learned"
+                                data-testid="card-learned"
+                                title="History says: deals in this stage and situation were won within a quarter this often"
+                            >
+                                {format!("history {l} %")}
+                            </span>
+                        }
+                    })}
                 <time datetime=card.expected_close_on.to_string() class:late=overdue>
                     {card.expected_close_on.format("%-d %b %Y").to_string()}
                 </time>
