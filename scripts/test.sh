@@ -60,10 +60,10 @@ cargo leptos build --release --frontend-only --split
 done_step
 
 # The budget: every page's initial load within the shell's 400 KB (issue #2); routes are split
-# chunks, and the heaviest (the board) with the initial load within 710 KB (BENCHMARKS.md).
+# chunks, and the heaviest (the board) with the initial load within 720 KB (BENCHMARKS.md).
 # It exists to catch a jump, so it sits close to the measured size.
-step "Size of the release wasm + JS (limits: 400 KB initial, 710 KB with a route's chunks, gzipped)"
-scripts/wasm-size.sh --check 400 710
+step "Size of the release wasm + JS (limits: 400 KB initial, 720 KB with a route's chunks, gzipped)"
+scripts/wasm-size.sh --check 400 720
 done_step
 
 step "Starting a throwaway PostgreSQL cluster"

@@ -113,54 +113,90 @@ pub struct StageCalibration {
     pub name: String,
     /// The configured probability, percent.
     pub configured: u8,
-    /// Days after which a deal counts as idle in it.
-    pub idle_after_days: i64,
     /// Per horizon: all observations in the stage.
     pub stage: Vec<Tally>,
     /// Per situation (on time / idle / overdue / overdue and idle), per horizon.
     pub situations: Vec<Vec<Tally>>,
-    /// Per situation, per horizon: the learned chance of being won within it, 0–1.
-    pub chances: Vec<Vec<f64>>,
     /// Deals that reached the stage and were later won / lost (for the page).
     pub reached_won: u32,
     pub reached_lost: u32,
 }
 
-/// Everything learned, for one company as of one day.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct Calibration {
-    pub as_of: NaiveDate,
-    pub deals: u32,
-    pub stages: Vec<StageCalibration>,
-    /// The spread of a per-period shock shared by all deals: the standard deviation of the
-    /// log of the factor every chance of a period is multiplied by.
-    pub shared_sd: f64,
-    /// The same for the business still to come, which moves more with the market (it must
-    /// be created and pass every stage within the period); the two move together.
-    pub new_sd: f64,
-    /// Per horizon: deals won within it that a target counted no chance for on its first day
-    /// (created later, or then due after the horizon), per active owner.
-    pub new_per_owner: Vec<f64>,
-    /// Values (hundredths) of the latest such deals, for resampling.
-    pub new_values: Vec<i64>,
+/// The learned chances: all a board needs to give each card its chance (the rest of the
+/// calibration stays on the server, so the browser's code and data stay small).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Chances {
+    pub stages: Vec<StageChances>,
 }
 
-impl Calibration {
-    /// What is known with no history: the configured probabilities, no shared shock, no new
-    /// deals — exactly the forecast before calibration.
-    pub fn nominal(stages: &[Stage], as_of: NaiveDate) -> Calibration {
-        learn(&[], stages, as_of)
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct StageChances {
+    pub stage_id: i64,
+    /// Days after which a deal counts as idle in it.
+    pub idle_after_days: i64,
+    /// Per situation (on time / idle / overdue / overdue and idle), per horizon: the learned
+    /// chance of being won within it, 0–1.
+    #[serde(with = "micro::rows")]
+    pub by_situation: Vec<Vec<f64>>,
+}
+
+/// Fractions cross the wire to the board as whole millionths: the browser then parses no
+/// floating-point text (that parser alone was 8 KB of the board's wasm), and because the server
+/// rounds the same way before it uses them, both sides compute with the very same numbers.
+pub mod micro {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    /// `x` to the nearest millionth, as the wire carries it.
+    pub fn round(x: f64) -> f64 {
+        libm::round(x * 1e6) / 1e6
     }
 
-    fn stage(&self, stage_id: i64) -> Option<&StageCalibration> {
-        self.stages.iter().find(|s| s.stage_id == stage_id)
+    fn whole(x: f64) -> i64 {
+        libm::round(x * 1e6) as i64
     }
 
+    pub fn serialize<S: Serializer>(x: &f64, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_i64(whole(*x))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
+        Ok(i64::deserialize(d)? as f64 / 1e6)
+    }
+
+    /// The same for rows of fractions.
+    pub mod rows {
+        use super::whole;
+        use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+        pub fn serialize<S: Serializer>(rows: &[Vec<f64>], s: S) -> Result<S::Ok, S::Error> {
+            let whole: Vec<Vec<i64>> = rows
+                .iter()
+                .map(|row| row.iter().map(|x| whole(*x)).collect())
+                .collect();
+            whole.serialize(s)
+        }
+
+        pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<Vec<f64>>, D::Error> {
+            let whole = Vec::<Vec<i64>>::deserialize(d)?;
+            Ok(whole
+                .into_iter()
+                .map(|row| row.into_iter().map(|x| x as f64 / 1e6).collect())
+                .collect())
+        }
+    }
+}
+
+impl Chances {
     /// The chance, 0–1, that a deal in `situation` is won within `days` days.
     pub fn chance(&self, situation: Situation, days: i64) -> Option<f64> {
-        let stage = self.stage(situation.stage_id)?;
+        let stage = self
+            .stages
+            .iter()
+            .find(|s| s.stage_id == situation.stage_id)?;
         let idle = situation.days_in_stage > stage.idle_after_days;
-        let row = &stage.chances[situation_index(situation.days_overdue > 0, idle)];
+        let row = stage
+            .by_situation
+            .get(situation_index(situation.days_overdue > 0, idle))?;
         Some(interpolate(row, days))
     }
 
@@ -168,11 +204,6 @@ impl Calibration {
     pub fn percent(&self, situation: Situation, days: i64) -> Option<u8> {
         self.chance(situation, days)
             .map(|p| (p * 100.0).round().clamp(0.0, 100.0) as u8)
-    }
-
-    /// Deals expected to be created and won by `owners` people within `days` days.
-    pub fn new_deals(&self, owners: usize, days: i64) -> f64 {
-        interpolate(&self.new_per_owner, days) * owners as f64
     }
 
     /// The chance, percent, a target ending `end` counts for an open deal in `stage` on
@@ -196,6 +227,60 @@ impl Calibration {
         self.percent(situation, days_left(today, end))
             .unwrap_or(stage.probability.percent())
     }
+}
+
+/// Everything learned, for one company as of one day.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Calibration {
+    pub as_of: NaiveDate,
+    pub deals: u32,
+    pub stages: Vec<StageCalibration>,
+    pub chances: Chances,
+    /// The spread of a per-period shock shared by all deals: the standard deviation of the
+    /// log of the factor every chance of a period is multiplied by.
+    pub shared_sd: f64,
+    /// The same for the business still to come, which moves more with the market (it must
+    /// be created and pass every stage within the period); the two move together.
+    pub new_sd: f64,
+    /// Per horizon: deals won within it that a target counted no chance for on its first day
+    /// (created later, or then due after the horizon), per active owner.
+    pub new_per_owner: Vec<f64>,
+    /// Values (hundredths) of the latest such deals, for resampling.
+    pub new_values: Vec<i64>,
+}
+
+impl Calibration {
+    /// What is known with no history: the configured probabilities, no shared shock, no new
+    /// deals — exactly the forecast before calibration.
+    pub fn nominal(stages: &[Stage], as_of: NaiveDate) -> Calibration {
+        learn(&[], stages, as_of)
+    }
+
+    /// The chance, 0–1, that a deal in `situation` is won within `days` days.
+    pub fn chance(&self, situation: Situation, days: i64) -> Option<f64> {
+        self.chances.chance(situation, days)
+    }
+
+    /// The chance in whole percent.
+    pub fn percent(&self, situation: Situation, days: i64) -> Option<u8> {
+        self.chances.percent(situation, days)
+    }
+
+    /// Deals expected to be created and won by `owners` people within `days` days.
+    pub fn new_deals(&self, owners: usize, days: i64) -> f64 {
+        interpolate(&self.new_per_owner, days) * owners as f64
+    }
+
+    /// See [`Chances::deal_percent`].
+    pub fn deal_percent(
+        &self,
+        stage: &Stage,
+        deal: DealNow,
+        today: NaiveDate,
+        end: NaiveDate,
+    ) -> u8 {
+        self.chances.deal_percent(stage, deal, today, end)
+    }
 
     /// What a target ending `end`, counting the deals of `owners` people, gets beyond its
     /// open deals: the shared shock and the business still to come (each worth 1 when
@@ -208,9 +293,9 @@ impl Calibration {
         end: NaiveDate,
     ) -> Uncertainty {
         Uncertainty {
-            shared_sd: self.shared_sd,
-            new_sd: self.new_sd,
-            new_deals: self.new_deals(owners, days_left(today, end)),
+            shared_sd: micro::round(self.shared_sd),
+            new_sd: micro::round(self.new_sd),
+            new_deals: micro::round(self.new_deals(owners, days_left(today, end))),
             new_values: if counts_deals {
                 vec![100]
             } else {
@@ -353,6 +438,7 @@ pub fn learn(deals: &[DealHistory], stages: &[Stage], as_of: NaiveDate) -> Calib
     }
 
     let mut calibrated = Vec::with_capacity(open.len());
+    let mut chances = Chances::default();
     for (i, stage) in open.iter().enumerate() {
         let prior = f64::from(stage.probability.percent()) / 100.0;
         let stage_rates = monotone(
@@ -360,7 +446,7 @@ pub fn learn(deals: &[DealHistory], stages: &[Stage], as_of: NaiveDate) -> Calib
                 .iter()
                 .map(|t| (t.shrunk(prior), t.observed + PRIOR_DEALS)),
         );
-        let chances: Vec<Vec<f64>> = cell_tallies[i]
+        let by_situation: Vec<Vec<f64>> = cell_tallies[i]
             .iter()
             .map(|cell| {
                 monotone(
@@ -368,18 +454,24 @@ pub fn learn(deals: &[DealHistory], stages: &[Stage], as_of: NaiveDate) -> Calib
                         .zip(&stage_rates)
                         .map(|(t, &rate)| (t.shrunk(rate), t.observed + PRIOR_DEALS)),
                 )
+                .into_iter()
+                .map(micro::round)
+                .collect()
             })
             .collect();
         calibrated.push(StageCalibration {
             stage_id: stage.id,
             name: stage.name.clone(),
             configured: stage.probability.percent(),
-            idle_after_days: idle_after[i],
             stage: stage_tallies[i].clone(),
             situations: cell_tallies[i].clone(),
-            chances,
             reached_won: reached[i].0,
             reached_lost: reached[i].1,
+        });
+        chances.stages.push(StageChances {
+            stage_id: stage.id,
+            idle_after_days: idle_after[i],
+            by_situation,
         });
     }
     let (new_per_owner, new_values) = new_business(deals, &observation_days, as_of);
@@ -387,6 +479,7 @@ pub fn learn(deals: &[DealHistory], stages: &[Stage], as_of: NaiveDate) -> Calib
         as_of,
         deals: counted,
         stages: calibrated,
+        chances,
         shared_sd: 0.0,
         new_sd: 0.0,
         new_per_owner,

@@ -58,14 +58,15 @@ impl From<&Calibration> for CalibrationReport {
             stages: c
                 .stages
                 .iter()
-                .map(|s| StageReport {
+                .zip(&c.chances.stages)
+                .map(|(s, chances)| StageReport {
                     name: s.name.clone(),
                     configured: s.configured,
                     month: percent(s.stage_id, false, 0, 30),
                     quarter: percent(s.stage_id, false, 0, 91),
                     overdue_quarter: percent(s.stage_id, true, 0, 91),
-                    idle_quarter: percent(s.stage_id, false, s.idle_after_days + 1, 91),
-                    idle_after_days: s.idle_after_days,
+                    idle_quarter: percent(s.stage_id, false, chances.idle_after_days + 1, 91),
+                    idle_after_days: chances.idle_after_days,
                     reached_won: s.reached_won,
                     reached_lost: s.reached_lost,
                 })

@@ -21,9 +21,9 @@ pub struct Choice {
 pub struct Board {
     /// The bookings and won-opportunities targets this view answers to, for the forecast panel.
     pub forecasts: Vec<PipelineTarget>,
-    /// What the forecast learned from the company's history, for the chances of cards
+    /// What the forecast learned from the company's history: the chances of cards, also
     /// while one is dragged.
-    pub calibration: crate::domain::calibration::Calibration,
+    pub chances: crate::domain::calibration::Chances,
     pub thresholds: Thresholds,
     /// The company calendar the pace counts working days by.
     pub calendar: crate::domain::calendar::Calendar,

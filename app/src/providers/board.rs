@@ -35,7 +35,7 @@ pub enum DrawerTarget {
 pub struct BoardContext {
     pub stages: StoredValue<Vec<Stage>>,
     /// What the forecast learned: the chances cards show beside their stage's.
-    pub calibration: StoredValue<crate::domain::calibration::Calibration>,
+    pub chances: StoredValue<crate::domain::calibration::Chances>,
     pub today: NaiveDate,
     pub cards: RwSignal<Vec<Opportunity>>,
     /// Cards whose move the server has not answered yet.
@@ -63,7 +63,7 @@ impl BoardContext {
         let drag = RwSignal::new(None::<Drag>);
         let context = BoardContext {
             stages: StoredValue::new(board.stages.clone()),
-            calibration: StoredValue::new(board.calibration.clone()),
+            chances: StoredValue::new(board.chances.clone()),
             today: board.today,
             cards: RwSignal::new(board.cards.clone()),
             pending: RwSignal::new(HashSet::new()),

@@ -5,10 +5,10 @@ use super::metrics::{measure, Who};
 use super::RepoError;
 use crate::db::{sql, Db};
 use crate::domain::calendar::Calendar;
-use crate::domain::calibration::{Calibration, DealNow};
+use crate::domain::calibration::{Calibration, Chances, DealNow};
 use crate::domain::forecast::{
-    pipeline_outlook, run_rate_outlook, OpenOpportunity, Outlook, PipelineTarget, Thresholds,
-    Uncertainty,
+    growth_outlook, pipeline_outlook, run_rate_outlook, GrowthSoFar, OpenOpportunity, Outlook,
+    PipelineTarget, Thresholds, Uncertainty,
 };
 use crate::domain::metric::ForecastMethod;
 use crate::domain::{Currency, Metric, Opportunity, Period, Stage};
@@ -97,12 +97,13 @@ pub async fn board_targets(
             period,
             owners,
             won_elsewhere: Decimal::ZERO,
-            open_elsewhere: open_deals(db, &open, today, None, &on_board, calibration).await?,
+            open_elsewhere: open_deals(db, &open, today, None, &on_board, &calibration.chances)
+                .await?,
             uncertainty,
         };
         // Won in the period, less what the board's own won cards already count.
         let won = measure(db, metric, &who, period, currency).await?;
-        let (on_board_won, _) = target.pipeline(cards, stages, today, None, calibration);
+        let (on_board_won, _) = target.pipeline(cards, stages, today, None, &calibration.chances);
         target.won_elsewhere = won - on_board_won;
         targets.push(target);
     }
@@ -162,7 +163,7 @@ async fn open_deals(
     day: NaiveDate,
     as_of: Option<NaiveDate>,
     on_board: &HashSet<i64>,
-    calibration: &Calibration,
+    chances: &Chances,
 ) -> Result<Vec<OpenOpportunity>, RepoError> {
     let owner = match open.who {
         Who::User(_) => "o.owner_id = $1".to_string(),
@@ -224,7 +225,7 @@ async fn open_deals(
                 };
                 // A stage archived since still has its chance in the calibration, if any.
                 let probability = match stages.iter().find(|s| s.id == stage_id) {
-                    Some(s) => calibration.deal_percent(s, deal, day, open.period.end()),
+                    Some(s) => chances.deal_percent(s, deal, day, open.period.end()),
                     None => deal.overridden.map_or(0, |p| p.percent()),
                 };
                 Some(OpenOpportunity {
@@ -269,7 +270,15 @@ pub async fn outlook(
                 currency: target.currency,
                 period,
             };
-            let open = open_deals(db, &scope, day, as_of, &HashSet::new(), calibration).await?;
+            let open = open_deals(
+                db,
+                &scope,
+                day,
+                as_of,
+                &HashSet::new(),
+                &calibration.chances,
+            )
+            .await?;
             let owners = owners(db, who).await?.len();
             let extra: Uncertainty = calibration.uncertainty(
                 metric == Metric::WonOpportunities,
@@ -289,6 +298,17 @@ pub async fn outlook(
                 thresholds,
                 calendar,
             )
+        } else if metric == Metric::CustomerGrowthPct {
+            let so_far = growth_so_far(db, target, who, day).await?;
+            growth_outlook(
+                metric,
+                target.value,
+                period,
+                so_far,
+                day,
+                thresholds,
+                calendar,
+            )
         } else {
             run_rate_outlook(
                 metric,
@@ -302,4 +322,40 @@ pub async fn outlook(
             )
         },
     ))
+}
+
+/// Customers active in `target`'s period up to `day`, its baseline, and the share of the
+/// same period a year earlier whose customers had bought by the same day.
+async fn growth_so_far(
+    db: &Db,
+    target: &TargetRow,
+    who: &Who,
+    day: NaiveDate,
+) -> Result<GrowthSoFar, RepoError> {
+    let (metric, period) = (target.metric, target.period);
+    let count = |from: NaiveDate, to: NaiveDate| async move {
+        match Period::new(from, to) {
+            Ok(p) => measure(db, metric, who, p, target.currency).await,
+            Err(_) => Ok(Decimal::ZERO),
+        }
+    };
+    let active = count(period.start(), day.min(period.end())).await?;
+    let year_before = |d: NaiveDate| d.checked_sub_months(chrono::Months::new(12));
+    let seen_share = match (
+        year_before(period.start()),
+        year_before(period.end()),
+        year_before(day.min(period.end())),
+    ) {
+        (Some(start), Some(end), Some(same_day)) => {
+            let whole = count(start, end).await?;
+            let by_then = count(start, same_day).await?;
+            (whole > Decimal::ZERO).then(|| by_then / whole)
+        }
+        _ => None,
+    };
+    Ok(GrowthSoFar {
+        base: target.baseline.unwrap_or_default(),
+        active,
+        seen_share,
+    })
 }

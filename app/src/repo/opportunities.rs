@@ -250,7 +250,7 @@ pub async fn board(
     .await?;
     Ok(Board {
         forecasts,
-        calibration,
+        chances: calibration.chances,
         thresholds: super::settings::thresholds(db).await?,
         calendar: super::settings::calendar(db).await?,
         stages,

@@ -101,7 +101,7 @@ async fn a_history_of_lost_proposals_lowers_their_chance_everywhere(backend: Bac
     // for far less than half its value now. The same numbers come from the server's
     // calibration as the browser's.
     let rep_id = fx.ids.users[REP_N1_INDEX];
-    target(
+    let target_id = target(
         &app,
         &fx,
         ("assignee_user_id", rep_id),
@@ -119,7 +119,7 @@ async fn a_history_of_lost_proposals_lowers_their_chance_everywhere(backend: Bac
             None,
             &app::domain::forecast::Thresholds::default(),
             &b.calendar,
-            &b.calibration,
+            &b.chances,
         )
         .band
         .expect("a band");
@@ -128,7 +128,15 @@ async fn a_history_of_lost_proposals_lowers_their_chance_everywhere(backend: Bac
         band.weighted <= rust_decimal::Decimal::from(7_000),
         "{band:?}"
     );
-    assert_eq!(b.calibration.as_of, b.today);
+    // One forecast everywhere: the target's page says what the board's panel says.
+    let detail: app::model::targets::TargetDetail = app
+        .call(&rep, "target", &[("id", &target_id.to_string())])
+        .await
+        .json()
+        .await
+        .unwrap();
+    let page_band = detail.target.outlook.and_then(|o| o.band).expect("a band");
+    assert_eq!(page_band, band);
 
     // Learned once a day and stored: a second read is the same calibration.
     let again: CalibrationReport = app

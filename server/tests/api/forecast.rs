@@ -174,7 +174,7 @@ fn band_of(
         what_if,
         thresholds,
         &b.calendar,
-        &b.calibration,
+        &b.chances,
     )
     .band
     .expect("pipeline targets have a band")

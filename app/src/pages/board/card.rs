@@ -17,7 +17,7 @@ pub fn CardView(card: Opportunity, pending: bool, stage: Stage) -> impl IntoView
     // What the history says of deals like this one: won within a quarter, in its situation.
     let learned = (!stage.kind.is_closed())
         .then(|| {
-            ctx.calibration.with_value(|c| {
+            ctx.chances.with_value(|c| {
                 let deal = crate::domain::calibration::DealNow {
                     overridden: None,
                     entered_on: card.stage_entered_at.date_naive(),

@@ -16,10 +16,10 @@ pub fn ForecastPanel(
     targets: Vec<PipelineTarget>,
     thresholds: Thresholds,
     calendar: crate::domain::calendar::Calendar,
-    calibration: crate::domain::calibration::Calibration,
+    chances: crate::domain::calibration::Chances,
 ) -> impl IntoView {
     let calendar = StoredValue::new(calendar);
-    let calibration = StoredValue::new(calibration);
+    let chances = StoredValue::new(chances);
     let ctx = use_board();
     if targets.is_empty() {
         return Either::Left(view! {
@@ -42,7 +42,7 @@ pub fn ForecastPanel(
         <section class="forecast-panel" data-testid="forecast-panel" aria-label="Forecast against targets">
             {targets
                 .into_iter()
-                .map(|target| view! { <ForecastRow target thresholds calendar calibration what_if /> })
+                .map(|target| view! { <ForecastRow target thresholds calendar chances what_if /> })
                 .collect_view()}
         </section>
     })
@@ -53,7 +53,7 @@ fn ForecastRow(
     target: PipelineTarget,
     thresholds: Thresholds,
     calendar: StoredValue<crate::domain::calendar::Calendar>,
-    calibration: StoredValue<crate::domain::calibration::Calibration>,
+    chances: StoredValue<crate::domain::calibration::Chances>,
     what_if: Memo<Option<WhatIf>>,
 ) -> impl IntoView {
     let ctx = use_board();
@@ -75,7 +75,7 @@ fn ForecastRow(
                 target.with_value(|t| {
                     timing::timed(&TIMINGS, || {
                         calendar.with_value(|calendar| {
-                            calibration.with_value(|calibration| {
+                            chances.with_value(|chances| {
                                 t.outlook(
                                     cards,
                                     stages,
@@ -83,7 +83,7 @@ fn ForecastRow(
                                     what_if,
                                     &thresholds,
                                     calendar,
-                                    calibration,
+                                    chances,
                                 )
                             })
                         })

@@ -91,7 +91,7 @@ fn BoardView(board: Board) -> impl IntoView {
                 </div>
             </div>
             <Filters board=board.clone() />
-            <ForecastPanel targets=board.forecasts.clone() thresholds=board.thresholds calendar=board.calendar.clone() calibration=board.calibration.clone() />
+            <ForecastPanel targets=board.forecasts.clone() thresholds=board.thresholds calendar=board.calendar.clone() chances=board.chances.clone() />
             <NoticeBar />
             <p id="board-keys" class="sr-only">
                 "Left and right arrow keys move the card to the previous or next stage; M opens the Move to menu; Enter opens the opportunity."
