@@ -21,3 +21,9 @@ CREATE TABLE known_devices (
     created_at   TEXT NOT NULL
 );
 CREATE INDEX known_devices_user ON known_devices(user_id);
+
+-- One row once sessions, devices and failures have been moved over from the main file (an
+-- installation from before this file); until then every start tries again.
+CREATE TABLE carried_over (
+    done INTEGER PRIMARY KEY CHECK (done = 1)
+);

@@ -81,7 +81,6 @@ impl Db {
             // An in-memory database has no neighbour to put a file next to.
             return Ok(self.clone());
         };
-        let fresh = !file.exists();
         let options = (*main_options).clone().filename(&file);
         let pool = open_sqlite(options, 4)
             .await
@@ -90,7 +89,14 @@ impl Db {
                 source,
             })?;
         SQLITE_SIGN_IN_MIGRATIONS.run(&pool).await?;
-        if fresh && main_file.exists() {
+        let (done,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM carried_over")
+            .fetch_one(&pool)
+            .await
+            .map_err(|source| ConnectError::Unreachable {
+                url: file.display().to_string(),
+                source,
+            })?;
+        if done == 0 && main_file.exists() {
             carry_over_sign_in(&pool, main_file)
                 .await
                 .map_err(|source| ConnectError::Unreachable {
@@ -268,17 +274,19 @@ fn sign_in_file(main: &Path) -> Option<std::path::PathBuf> {
     Some(main.with_file_name(name))
 }
 
-/// Copies sessions, known devices and failed sign-ins out of the main file the first time the
-/// sign-in file is made (installations from before it existed), so nobody is signed out and no
-/// throttle is reset by the upgrade. The session table is the one tower-sessions' SQLite store
-/// makes (its `migrate` creates it only if missing).
+/// Moves sessions, known devices and failed sign-ins out of the main file into the sign-in
+/// file (installations from before it existed), so nobody is signed out and no throttle is
+/// reset by the upgrade. Copy (rows already there are kept), then empty the main file's
+/// tables, then mark it done: interrupted anywhere, the next start finishes it, and a sign-in
+/// file deleted later never brings back sessions signed out since. The session table is the
+/// one tower-sessions' SQLite store makes (its `migrate` creates it only if missing).
 async fn carry_over_sign_in(pool: &SqlitePool, main: &Path) -> Result<(), sqlx::Error> {
     let mut conn = pool.acquire().await?;
     sqlx::query("ATTACH DATABASE $1 AS main_file")
         .bind(main.display().to_string())
         .execute(&mut *conn)
         .await?;
-    let copied = async {
+    let moved = async {
         let tables: Vec<(String,)> = sqlx::query_as(
             "SELECT name FROM main_file.sqlite_master WHERE type = 'table' \
              AND name IN ('tower_sessions', 'known_devices', 'sign_in_failures')",
@@ -286,43 +294,52 @@ async fn carry_over_sign_in(pool: &SqlitePool, main: &Path) -> Result<(), sqlx::
         .fetch_all(&mut *conn)
         .await?;
         let has = |t: &str| tables.iter().any(|(name,)| name == t);
-        let mut tx = sqlx::Connection::begin(&mut *conn).await?;
+        let mut copy = Vec::new();
         if has("tower_sessions") {
             sqlx::query(
                 "CREATE TABLE IF NOT EXISTS tower_sessions \
                  (id TEXT PRIMARY KEY NOT NULL, data BLOB NOT NULL, expiry_date INTEGER NOT NULL)",
             )
-            .execute(&mut *tx)
+            .execute(&mut *conn)
             .await?;
-            sqlx::query("INSERT INTO tower_sessions SELECT id, data, expiry_date FROM main_file.tower_sessions")
-                .execute(&mut *tx)
-                .await?;
+            copy.push((
+                "tower_sessions",
+                "INSERT OR IGNORE INTO tower_sessions \
+                 SELECT id, data, expiry_date FROM main_file.tower_sessions",
+            ));
         }
         if has("known_devices") {
-            sqlx::query(
-                "INSERT INTO known_devices (token_hash, user_id, created_at) \
+            copy.push((
+                "known_devices",
+                "INSERT OR IGNORE INTO known_devices (token_hash, user_id, created_at) \
                  SELECT token_hash, user_id, created_at FROM main_file.known_devices",
-            )
-            .execute(&mut *tx)
-            .await?;
+            ));
         }
         if has("sign_in_failures") {
-            sqlx::query(
-                "INSERT INTO sign_in_failures \
+            copy.push((
+                "sign_in_failures",
+                "INSERT OR IGNORE INTO sign_in_failures \
                  (email, client, failures, last_failure_at, blocked_until) \
                  SELECT email, client, failures, last_failure_at, blocked_until \
                  FROM main_file.sign_in_failures",
-            )
-            .execute(&mut *tx)
-            .await?;
+            ));
         }
-        tx.commit().await
+        for (table, statement) in copy {
+            sqlx::query(statement).execute(&mut *conn).await?;
+            sqlx::query(&format!("DELETE FROM main_file.{table}"))
+                .execute(&mut *conn)
+                .await?;
+        }
+        sqlx::query("INSERT OR IGNORE INTO carried_over (done) VALUES (1)")
+            .execute(&mut *conn)
+            .await
+            .map(|_| ())
     }
     .await;
     sqlx::query("DETACH DATABASE main_file")
         .execute(&mut *conn)
         .await?;
-    copied
+    moved
 }
 
 async fn connect_sqlite(url: &str) -> Result<SqlitePool, ConnectError> {

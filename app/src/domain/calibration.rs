@@ -27,7 +27,7 @@ use chrono::{Datelike, NaiveDate};
 use serde::{Deserialize, Serialize};
 
 /// The horizons (days ahead) at which chances are learned; between two, the chance is
-/// interpolated linearly, below the first it is the first's.
+/// interpolated linearly, below the first in proportion to the days.
 pub const HORIZONS: [u16; 13] = [7, 14, 21, 30, 45, 61, 76, 91, 122, 152, 182, 273, 365];
 /// What the prior is worth, in observations (a Beta(k·p, k·(1−p)) prior).
 pub const PRIOR_DEALS: f64 = 20.0;
@@ -245,7 +245,8 @@ pub struct Calibration {
     /// Per horizon: deals won within it that a target counted no chance for on its first day
     /// (created later, or then due after the horizon), per active owner.
     pub new_per_owner: Vec<f64>,
-    /// Values (hundredths) of the latest such deals, for resampling.
+    /// What such a deal is worth (hundredths): the distribution of the latest 256 as 16
+    /// equally likely values, or their mean with fewer than 32 — never one deal's value.
     pub new_values: Vec<i64>,
 }
 
@@ -328,8 +329,10 @@ fn interpolate(row: &[f64], days: i64) -> f64 {
         return 0.0;
     }
     let days_f = days as f64;
-    if days_f <= f64::from(HORIZONS[0]) {
-        return row[0];
+    let first = f64::from(HORIZONS[0]);
+    if days_f <= first {
+        // Fewer days, fewer wins: a deal's last day in a period is not a whole week.
+        return row[0] * days_f / first;
     }
     for i in 1..HORIZONS.len().min(row.len()) {
         let (a, b) = (f64::from(HORIZONS[i - 1]), f64::from(HORIZONS[i]));
@@ -693,12 +696,40 @@ fn new_business(
         (rate, o)
     }));
     values.sort_unstable_by(|a, b| b.cmp(a));
-    let values = values
+    let latest: Vec<i64> = values
         .into_iter()
         .take(NEW_DEAL_VALUES)
         .map(|(_, v)| v)
         .collect();
-    (rates, values)
+    (rates, value_quantiles(latest))
+}
+
+/// How many values stand for the distribution of deal values sent to every board.
+const VALUE_QUANTILES: usize = 16;
+
+/// The distribution of `values` as [`VALUE_QUANTILES`] equally likely values, each the mean
+/// of its slice of at least two deals; with fewer than 32 values the mean of all (at least
+/// five), else nothing. Every board gets this with its forecast, so it must never show one
+/// deal's value of someone outside the viewer's scope.
+fn value_quantiles(mut values: Vec<i64>) -> Vec<i64> {
+    let mean = |v: &[i64]| {
+        let sum: i128 = v.iter().map(|&x| i128::from(x)).sum();
+        i64::try_from(sum / v.len().max(1) as i128).unwrap_or(i64::MAX)
+    };
+    if values.len() < 5 {
+        return Vec::new();
+    }
+    if values.len() < VALUE_QUANTILES * 2 {
+        return vec![mean(&values)];
+    }
+    values.sort_unstable();
+    (0..VALUE_QUANTILES)
+        .map(|k| {
+            let slice = &values
+                [k * values.len() / VALUE_QUANTILES..(k + 1) * values.len() / VALUE_QUANTILES];
+            mean(slice)
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -758,7 +789,7 @@ mod tests {
     #[test]
     fn with_no_history_the_learned_chance_is_the_configured_one() {
         let c = Calibration::nominal(&stages(), day(2026, 6, 1));
-        for days in [1, 7, 20, 45, 91, 200, 400] {
+        for days in [7, 20, 45, 91, 200, 400] {
             assert_eq!(c.percent(on_time(1), days), Some(10));
             assert_eq!(c.percent(on_time(2), days), Some(50));
         }
@@ -800,6 +831,23 @@ mod tests {
             learn(&deals, &stages(), as_of),
             learn(&known, &stages(), as_of)
         );
+    }
+
+    #[test]
+    fn boards_get_the_spread_of_deal_values_never_one_deal() {
+        assert_eq!(value_quantiles(vec![]), Vec::<i64>::new());
+        // Too few to hide one: nothing.
+        assert_eq!(value_quantiles(vec![100, 200, 600]), Vec::<i64>::new());
+        // A few: their mean only.
+        assert_eq!(value_quantiles(vec![100, 200, 600, 300, 300]), vec![300]);
+        // Many: sixteen slices of the distribution, in order, each an average of its slice
+        // (here sixteen deals each, none of them a deal's own value).
+        let many: Vec<i64> = (1..=256).rev().map(|v| v * 1_000).collect();
+        let q = value_quantiles(many.clone());
+        assert_eq!(q.len(), 16);
+        assert!(q.windows(2).all(|w| w[0] <= w[1]));
+        assert_eq!((q[0], q[15]), (8_500, 248_500));
+        assert!(q.iter().all(|v| !many.contains(v)));
     }
 
     proptest! {

@@ -303,6 +303,18 @@ fn outcomes(
         })
         .collect();
     let new_values = &extra.new_values;
+    let count = new_values.len().max(1) as f64;
+    let value_mean = new_values.iter().map(|&v| v.max(0) as f64).sum::<f64>() / count;
+    let value_sd = libm::sqrt(
+        new_values
+            .iter()
+            .map(|&v| {
+                let d = v.max(0) as f64 - value_mean;
+                d * d
+            })
+            .sum::<f64>()
+            / count,
+    );
     let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
     let totals = (0..trials.max(1))
         .map(|_| {
@@ -327,9 +339,18 @@ fn outcomes(
                 total += rest.draw(&mut rng);
             }
             if view.new_deals > 0.0 && !new_values.is_empty() {
-                for _ in 0..poisson(view.new_deals, &mut rng) {
-                    let pick = (rng.next_u64() % new_values.len() as u64) as usize;
-                    total = total.saturating_add(new_values[pick].max(0));
+                let n = poisson(view.new_deals, &mut rng);
+                if n <= EXACT_DEALS as u64 {
+                    for _ in 0..n {
+                        let pick = (rng.next_u64() % new_values.len() as u64) as usize;
+                        total = total.saturating_add(new_values[pick].max(0));
+                    }
+                } else {
+                    // Many new deals: their sum as one normal draw, so a company-wide target
+                    // costs no more per trial than a rep's.
+                    let n = n as f64;
+                    let sum = n * value_mean + libm::sqrt(n) * value_sd * standard_normal(&mut rng);
+                    total = total.saturating_add(libm::round(sum.max(0.0)) as i64);
                 }
             }
             total

@@ -59,13 +59,27 @@ pub async fn relearn(db: &Db, today: NaiveDate, replace: bool) -> Result<Calibra
     Ok(stored(db, today).await?.unwrap_or(calibration))
 }
 
+/// Forgets what was learned (a stage's settings changed): the next forecast learns again.
+#[tracing::instrument(skip(db), err)]
+pub async fn forget(db: &Db) -> Result<(), RepoError> {
+    let mut tx = db.begin_write().await?;
+    sql("DELETE FROM calibrations").execute(&mut tx).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
 /// Learns as of `today` without storing (the backfill of past days, the page's "as of").
 pub async fn learn_now(
     db: &Db,
     stages: &[Stage],
     today: NaiveDate,
 ) -> Result<Calibration, RepoError> {
-    Ok(learn(&history(db).await?, stages, today))
+    let history = history(db).await?;
+    let stages = stages.to_vec();
+    // Seconds of arithmetic for a large history: off the async workers.
+    tokio::task::spawn_blocking(move || learn(&history, &stages, today))
+        .await
+        .map_err(|e| RepoError::Corrupt(format!("learning the calibration stopped: {e}")))
 }
 
 type DealRow = (

@@ -77,7 +77,7 @@ pub async fn board_targets(
         let owners = owners(db, &who).await?;
         let uncertainty = calibration.uncertainty(
             metric == Metric::WonOpportunities,
-            owners.len(),
+            active_owners(db, &who, today).await?,
             today,
             period.end(),
         );
@@ -132,6 +132,34 @@ async fn owners(db: &Db, who: &Who) -> Result<Vec<i64>, RepoError> {
             rows.into_iter().map(|(id,)| id).collect()
         }
     })
+}
+
+/// People among `who` who created a deal in the year before `day`: what the business still
+/// to come is learned per (`domain::calibration`), so what it is scaled by — not managers,
+/// admins or people who left.
+async fn active_owners(db: &Db, who: &Who, day: NaiveDate) -> Result<usize, RepoError> {
+    let owner = match who {
+        Who::User(_) => "o.owner_id = $1",
+        Who::Subtree(_) => {
+            "o.owner_id IN (SELECT wu.id FROM users wu JOIN org_units wo \
+             ON wo.id = wu.org_unit_id WHERE wo.path LIKE $1)"
+        }
+    };
+    let query = sql(format!(
+        "SELECT COUNT(DISTINCT o.owner_id) FROM opportunities o WHERE {owner} \
+         AND o.created_at > $2 AND o.created_at < $3"
+    ));
+    let query = match who {
+        Who::User(id) => query.bind(*id),
+        Who::Subtree(path) => query.bind(format!("{path}%")),
+    };
+    let year_before = day - chrono::Duration::days(365);
+    let (n,): (i64,) = query
+        .bind(start_of(year_before.succ_opt().unwrap_or(year_before)))
+        .bind(start_of(day.succ_opt().unwrap_or(day)))
+        .fetch_one(db)
+        .await?;
+    Ok(usize::try_from(n).unwrap_or(0))
 }
 
 /// Whose open deals a target counts, in which unit, for which period.
@@ -279,7 +307,7 @@ pub async fn outlook(
                 &calibration.chances,
             )
             .await?;
-            let owners = owners(db, who).await?.len();
+            let owners = active_owners(db, who, day).await?;
             let extra: Uncertainty = calibration.uncertainty(
                 metric == Metric::WonOpportunities,
                 owners,

@@ -35,7 +35,10 @@ pub async fn save(
 ) -> Result<Stage, Error> {
     admin_only(admin, STAGES)?;
     let spec = input.parse()?;
-    Ok(repo::pipeline::save_stage(db, id, &spec).await?)
+    let stage = repo::pipeline::save_stage(db, id, &spec).await?;
+    // The learned chances lean on the configured ones: the next forecast learns again.
+    repo::calibration::forget(db).await?;
+    Ok(stage)
 }
 
 /// Moves a stage one place earlier (`-1`) or later (`1`) (admins).
@@ -58,5 +61,7 @@ pub async fn delete(
     now: DateTime<Utc>,
 ) -> Result<(), Error> {
     admin_only(admin, STAGES)?;
-    Ok(repo::pipeline::delete_stage(db, id, move_to, admin.id, now).await?)
+    repo::pipeline::delete_stage(db, id, move_to, admin.id, now).await?;
+    repo::calibration::forget(db).await?;
+    Ok(())
 }

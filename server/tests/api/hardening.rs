@@ -561,8 +561,17 @@ async fn upgrading_to_the_sign_in_file_keeps_everyone_signed_in() {
     for table in ["tower_sessions", "known_devices", "sign_in_failures"] {
         assert_eq!(count(&sign_in_db, table).await, 1, "{table} carried over");
     }
+    // Moved, not copied: the main file keeps none, so a sign-in file deleted later brings
+    // back no session signed out since.
+    for table in ["tower_sessions", "known_devices", "sign_in_failures"] {
+        assert_eq!(
+            count(&main, table).await,
+            0,
+            "{table} left in the main file"
+        );
+    }
     sign_in_db.close().await;
-    // The next start finds the file and copies nothing twice.
+    // The next start finds it done and copies nothing twice.
     let again = main.connect_sign_in().await.unwrap();
     assert_eq!(count(&again, "known_devices").await, 1);
     let (owner,): (i64,) = sql("SELECT user_id FROM known_devices WHERE token_hash = 'd1'")
