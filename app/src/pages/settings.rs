@@ -60,13 +60,15 @@ pub fn SettingsPage() -> impl IntoView {
                 })}
             </Transition>
         </section>
+        // Managers' and admins' sections, behind one wait for who is signed in.
         {move || Suspend::new(async move {
             let role = auth.user.await.map(|u| u.role).ok();
-            role.filter(|r| *r != Role::Rep)
-                .map(|r| view! { <LearnedForecast is_admin=r == Role::Admin /> })
-        })}
-        {move || Suspend::new(async move {
-            auth.user.await.is_ok_and(|u| u.role != Role::Rep).then(|| view! { <super::tokens::ApiTokens /> })
+            role.filter(|r| *r != Role::Rep).map(|r| {
+                view! {
+                    <LearnedForecast is_admin=r == Role::Admin />
+                    <super::tokens::ApiTokens />
+                }
+            })
         })}
         <section class="card">
             <h1>"Customer trend changes"</h1>
