@@ -1,4 +1,5 @@
-import { expect, Page, test } from '@playwright/test';
+import { Page } from '@playwright/test';
+import { expect, test } from './fixtures/test';
 import { DEMO_MANAGER, demoUser, signIn, waitForHydration } from './fixtures/actions';
 import { column, columnCount, dragWithMouse, dragWithTouch, expectPersistedIn, firstCardIn } from './fixtures/board';
 import { expectNoHorizontalScroll } from './fixtures/checks';

@@ -1,4 +1,5 @@
-import { Browser, BrowserContext, devices, expect, Page, test } from '@playwright/test';
+import { Browser, BrowserContext, devices, Page } from '@playwright/test';
+import { expect, test } from './fixtures/test';
 import { DEMO_MANAGER, demoUser, signIn, waitForHydration } from './fixtures/actions';
 import { NetworkDoor } from './fixtures/network';
 

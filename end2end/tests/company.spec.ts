@@ -1,4 +1,5 @@
-import { expect, Page, test } from '@playwright/test';
+import { Page } from '@playwright/test';
+import { expect, test } from './fixtures/test';
 import { waitForHydration } from './fixtures/actions';
 
 // A fresh, empty installation (PACER_DEMO=off), started by scripts/test.sh beside the demo one:

@@ -1,4 +1,4 @@
-import { expect, test } from '@playwright/test';
+import { expect, test } from './fixtures/test';
 import { DEMO_MANAGER, DEMO_REP, signIn, waitForHydration } from './fixtures/actions';
 
 const ADMIN = 'sabine.krueger@pacer.demo';

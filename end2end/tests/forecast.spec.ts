@@ -1,5 +1,5 @@
-import { expect, test } from '@playwright/test';
-import { DEMO_MANAGER, demoUser, signIn, waitForHydration } from './fixtures/actions';
+import { expect, test } from './fixtures/test';
+import { DEMO_MANAGER, DEMO_REP, demoUser, signIn, waitForHydration } from './fixtures/actions';
 import { column, columnCount, dragWithMouse } from './fixtures/board';
 
 // Issue #5: the forecast panel is computed in the browser. A card dragged over Won shows the
@@ -90,4 +90,66 @@ test('cards show the stage and the learned probability, and managers see what wa
   await expect(calibration.getByTestId('calibration-shared')).toContainText('Whole months moved together');
   // Only admins may have it learn again.
   await expect(calibration.getByTestId('relearn')).toHaveCount(0);
+});
+
+// Issue #19: every metric has a range. Lena's visits this quarter get P10–P90 and a chance
+// from how the same stretches went before, drawn as a band, not a straight line.
+test('the target page shows a band for a visits target', async ({ page }) => {
+  await signIn(page, DEMO_REP.email);
+  await expect(page).toHaveURL(/\/$/);
+  await page.goto('/targets');
+  await waitForHydration(page);
+  await page.getByRole('link', { name: /^Lena Schulz: 105 customer visits in Q4/ }).first().click();
+  await expect(page).toHaveURL(/\/targets\/\d+$/);
+  await expect(page.getByTestId('pace').first()).toContainText(/P10–P90 [\d,]+ – [\d,]+ · \d{1,3} % chance to reach it/);
+  await expect(page.getByTestId('burnup-band')).toBeVisible();
+  await expect(page.getByTestId('burnup-projection')).toHaveCount(0);
+});
+
+// Issue #19: forecast calls. The rep calls her own quarter; her manager sees the call beside
+// Pacer's forecast on the team's target and calls the team, starting from the calls added up.
+test('a rep submits a call and the manager sees it beside the model', async ({ browser }) => {
+  const rep = await browser.newPage();
+  await signIn(rep, DEMO_REP.email);
+  await expect(rep).toHaveURL(/\/$/);
+  await rep.goto('/targets');
+  await waitForHydration(rep);
+  await rep.getByRole('link', { name: /^Lena Schulz: book € 67 k of new business in Q4/ }).first().click();
+  await expect(rep).toHaveURL(/\/targets\/\d+$/);
+  await waitForHydration(rep);
+  const calls = rep.getByTestId('calls');
+  await expect(calls.getByTestId('model-forecast')).toContainText('% chance');
+  const form = calls.getByTestId('call-form');
+  // A best case below the commit is refused under the field, before anything is sent.
+  await form.getByLabel('Commit (sure to reach)').fill('60k');
+  await form.getByLabel('Best case').fill('50k');
+  await form.getByTestId('submit-call').click();
+  await expect(form.getByTestId('error-best_case')).toContainText('cannot be below the commit');
+  await form.getByLabel('Best case').fill('80k');
+  await form.getByLabel('Why (optional)').fill('Two proposals with Hansa Metall');
+  await form.getByTestId('submit-call').click();
+  await expect(rep.getByTestId('target-notice')).toContainText('Your call is saved');
+  await expect(calls.getByTestId('call-latest')).toContainText(/commit € 60 k, best case € 80 k/);
+  await expect(calls.getByTestId('call-latest')).toContainText('Two proposals with Hansa Metall');
+
+  const manager = await browser.newPage();
+  await signIn(manager, DEMO_MANAGER.email);
+  await expect(manager).toHaveURL(/\/$/);
+  await manager.goto('/targets?view=team');
+  await waitForHydration(manager);
+  await manager.getByRole('link', { name: /^Industry North: book € 268 k in Q4/ }).first().click();
+  await expect(manager).toHaveURL(/\/targets\/\d+$/);
+  await waitForHydration(manager);
+  const team = manager.getByTestId('team-calls');
+  const lena = team.getByTestId('team-call-row').filter({ hasText: 'Lena Schulz' });
+  await expect(lena).toContainText("€ 60 k");
+  await expect(lena).toContainText('% chance');
+  await expect(team.getByTestId('team-calls-sum')).toContainText('1 of 3 called');
+  // The manager's form starts from the team's calls added up, and the adjusted call is kept.
+  const managerForm = manager.getByTestId('call-form');
+  await expect(managerForm.getByLabel('Commit (sure to reach)')).toHaveValue('60000');
+  await managerForm.getByLabel('Commit (sure to reach)').fill('200k');
+  await managerForm.getByLabel('Best case').fill('260k');
+  await managerForm.getByTestId('submit-call').click();
+  await expect(manager.getByTestId('calls').getByTestId('call-latest')).toContainText(/by Julia Hoffmann .*commit € 200 k/);
 });

@@ -1,4 +1,5 @@
-import { Browser, expect, Page, test } from '@playwright/test';
+import { Browser, Page } from '@playwright/test';
+import { expect, test } from './fixtures/test';
 import { DEMO_MANAGER, demoUser, signIn, waitForHydration } from './fixtures/actions';
 
 // The demo's next-quarter negotiations involve Lena, Jonas, Katrin and Florian; these tests

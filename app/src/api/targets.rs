@@ -100,6 +100,18 @@ pub async fn save_target(
     .await
 }
 
+/// The signed-in person's forecast call on a target: commit and best case.
+#[server(endpoint = "target_call")]
+pub async fn submit_call(
+    id: i64,
+    input: crate::domain::call::CallInput,
+) -> Result<crate::model::calls::ForecastCall, AppError> {
+    super::signed_in("submit_call", |c| async move {
+        crate::service::calls::submit(&c.db, &c.user, id, &input, chrono::Utc::now()).await
+    })
+    .await
+}
+
 /// A step of the agreement workflow on a target the user saw at `version`.
 #[server(endpoint = "target_transition")]
 pub async fn transition_target(

@@ -155,6 +155,15 @@ impl Db {
         sql("SELECT 1").execute(self).await.map(|_| ())
     }
 
+    /// SQL for the UTC calendar day of a timestamp column, as a date (`YYYY-MM-DD`).
+    pub fn utc_day(&self, column: &str) -> String {
+        match self {
+            // Timestamps are stored as RFC 3339 text in UTC ("2026-01-02T10:54:00+00:00").
+            Db::Sqlite(..) => format!("substr({column}, 1, 10)"),
+            Db::Postgres(_) => format!("CAST(({column} AT TIME ZONE 'UTC') AS DATE)"),
+        }
+    }
+
     /// SQL for the calendar year and month (integers) of the `sales.sold_on` date.
     pub fn sold_on_year_month(&self) -> (&'static str, &'static str) {
         match self {

@@ -925,7 +925,10 @@ pub fn pipeline_outlook(
     }
 }
 
-/// The outlook of a run-rate target (turnover, visits, contacts, customers) from its actual.
+/// The outlook of a run-rate target (turnover, visits, contacts, customers) from its actual
+/// and, when the history allows one, its range ([`super::run_rate::band`]): with a range the
+/// status comes from the chance to reach the target, as for bookings; without one, from the
+/// pace.
 #[allow(clippy::too_many_arguments)]
 pub fn run_rate_outlook(
     metric: Metric,
@@ -933,6 +936,7 @@ pub fn run_rate_outlook(
     target: Decimal,
     period: Period,
     actual: Decimal,
+    band: Option<Band>,
     today: NaiveDate,
     thresholds: &Thresholds,
     calendar: &Calendar,
@@ -941,17 +945,29 @@ pub fn run_rate_outlook(
     let health = if actual >= target || pace.elapsed_days == 0 {
         Health::OnTrack
     } else {
-        thresholds.by_pace(pace.projection, target)
+        match &band {
+            Some(b) => thresholds.by_chance(b.p_hit),
+            None => thresholds.by_pace(pace.projection, target),
+        }
     };
     let warning = (health != Health::OnTrack).then(|| {
         let show = |v: Decimal| format_value(metric, v, currency);
-        let lead = format!(
-            "At this pace {} by {}, {} short of {}",
-            show(pace.projection),
-            day_label(period.end()),
-            show(target - pace.projection),
-            show(target),
-        );
+        let lead = match &band {
+            Some(b) => format!(
+                "{} % chance to reach {}: the same weeks in past years point to {} by {}",
+                b.p_hit_percent(),
+                show(target),
+                show(b.p50),
+                day_label(period.end()),
+            ),
+            None => format!(
+                "At this pace {} by {}, {} short of {}",
+                show(pace.projection),
+                day_label(period.end()),
+                show(target - pace.projection),
+                show(target),
+            ),
+        };
         match pace.needed_per_week() {
             Some(week) => format!(
                 "{lead}: {} a week until {} closes the gap.",
@@ -963,7 +979,7 @@ pub fn run_rate_outlook(
     });
     Outlook {
         pace,
-        band: None,
+        band,
         health,
         warning,
     }
@@ -1490,6 +1506,7 @@ mod tests {
             d("60"),
             q2,
             d("20"),
+            None,
             day(2026, 5, 15),
             &Thresholds::default(),
             &Calendar::default(),
@@ -1506,6 +1523,7 @@ mod tests {
             d("60"),
             q2,
             d("31"),
+            None,
             day(2026, 5, 15),
             &Thresholds::default(),
             &Calendar::default(),
@@ -1676,6 +1694,7 @@ mod tests {
             d("5"),
             q,
             d("-80"),
+            None,
             today,
             &thresholds,
             &calendar,

@@ -4,6 +4,7 @@
 
 pub mod auth;
 pub mod calibration;
+pub mod calls;
 pub mod check_ins;
 pub mod company;
 pub mod customers;

@@ -117,6 +117,8 @@ pub struct TargetDetail {
     pub burn_up: Vec<(NaiveDate, Decimal)>,
     /// The company calendar the chart's expected line counts working days by.
     pub calendar: crate::domain::calendar::Calendar,
+    /// People's calls on this target and on its children.
+    pub calls: crate::model::calls::TargetCalls,
 }
 
 /// One day's snapshot of a target.

@@ -60,16 +60,20 @@ pub fn SettingsPage() -> impl IntoView {
                 })}
             </Transition>
         </section>
-        // Managers' and admins' sections, behind one wait for who is signed in.
-        {move || Suspend::new(async move {
-            let role = auth.user.await.map(|u| u.role).ok();
-            role.filter(|r| *r != Role::Rep).map(|r| {
-                view! {
-                    <LearnedForecast is_admin=r == Role::Admin />
-                    <super::tokens::ApiTokens />
-                }
-            })
-        })}
+        // Managers' and admins' sections, behind one wait for who is signed in. The wait sits in
+        // a Transition: a Suspend outside one is streamed with a script that carries no CSP nonce
+        // (tachys 0.2), which the browser blocks, and the page never hydrates.
+        <Transition fallback=|| ()>
+            {move || Suspend::new(async move {
+                let role = auth.user.await.map(|u| u.role).ok();
+                role.filter(|r| *r != Role::Rep).map(|r| {
+                    view! {
+                        <LearnedForecast is_admin=r == Role::Admin />
+                        <super::tokens::ApiTokens />
+                    }
+                })
+            })}
+        </Transition>
         <section class="card">
             <h1>"Customer trend changes"</h1>
             <p class="muted">

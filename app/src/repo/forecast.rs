@@ -338,18 +338,45 @@ pub async fn outlook(
                 calendar,
             )
         } else {
+            let band = run_rate_band(db, target, who, day).await?;
             run_rate_outlook(
                 metric,
                 target.currency,
                 target.value,
                 period,
                 target.actual,
+                band,
                 day,
                 thresholds,
                 calendar,
             )
         },
     ))
+}
+
+/// The range of a run-rate target from the daily history of its metric up to `day`
+/// ([`crate::domain::run_rate`]); `None` for metrics that do not add up by day or without
+/// enough history.
+async fn run_rate_band(
+    db: &Db,
+    target: &TargetRow,
+    who: &Who,
+    day: NaiveDate,
+) -> Result<Option<crate::domain::forecast::Band>, RepoError> {
+    use crate::domain::run_rate::{band, Daily, LEVEL_DAYS, SEASON_WEEKS, YEARS_BACK};
+    if !target.metric.is_additive() {
+        return Ok(None);
+    }
+    let reach = 364 * YEARS_BACK + 7 * SEASON_WEEKS + LEVEL_DAYS;
+    let from = day - chrono::Duration::days(reach);
+    let days = super::metrics::daily(db, target.metric, who, from, day, target.currency).await?;
+    // The history starts with the first day anything was recorded for these people: the
+    // days before are unknown (before the company's data, before someone joined), not quiet.
+    let Some(first) = days.iter().map(|(d, _)| *d).min() else {
+        return Ok(None);
+    };
+    let history = Daily::new(first, day, days);
+    Ok(band(&history, target.period, target.actual, target.value))
 }
 
 /// Customers active in `target`'s period up to `day`, its baseline, and the share of the

@@ -36,6 +36,15 @@ fn bind_who(query: Sql, who: &Who) -> Sql {
     }
 }
 
+/// The activity kind a visits or initial-contacts metric counts.
+fn activity_kind(metric: Metric) -> &'static str {
+    if metric == Metric::Visits {
+        "visit"
+    } else {
+        "initial_contact"
+    }
+}
+
 /// The raw measure of `metric` in `period`: cents for money, a count otherwise; for
 /// customer growth, the number of active customers (the growth is computed against a baseline).
 #[tracing::instrument(skip(db), err)]
@@ -94,11 +103,7 @@ pub async fn measure(
             Decimal::from(n)
         }
         Metric::Visits | Metric::InitialContacts => {
-            let kind = if metric == Metric::Visits {
-                "visit"
-            } else {
-                "initial_contact"
-            };
+            let kind = activity_kind(metric);
             let text = format!(
                 "SELECT COUNT(*) FROM activities a WHERE a.kind = $4 AND NOT a.planned AND {} \
                  AND a.occurred_at >= $2 AND a.occurred_at < $3",
@@ -162,6 +167,81 @@ pub async fn measure(
             Decimal::from(n)
         }
     })
+}
+
+/// `metric`'s totals day by day from `from` to `to` (both included), for the range of a
+/// run-rate target ([`crate::domain::run_rate`]): money in the target's currency (whole units),
+/// counts as counts; days without any are left out. Empty for metrics that do not add up day
+/// by day (customer growth, turnover per existing customer) and for pipeline metrics.
+#[tracing::instrument(skip(db), err)]
+pub async fn daily(
+    db: &Db,
+    metric: Metric,
+    who: &Who,
+    from: NaiveDate,
+    to: NaiveDate,
+    currency: Option<Currency>,
+) -> Result<Vec<(NaiveDate, f64)>, RepoError> {
+    let currency = currency.unwrap_or(Currency::EUR).as_str().to_string();
+    let rows: Vec<(NaiveDate, i64)> = match metric {
+        Metric::Turnover => {
+            let text = format!(
+                "SELECT s.sold_on, CAST(SUM(s.amount_minor) AS BIGINT) FROM sales s \
+                 JOIN customers c ON c.id = s.customer_id WHERE {} \
+                 AND s.sold_on >= $2 AND s.sold_on <= $3 AND s.currency = $4 GROUP BY s.sold_on",
+                owner("c.owner_id", who)
+            );
+            bind_who(sql(text), who)
+                .bind(from)
+                .bind(to)
+                .bind(&currency)
+                .fetch_all(db)
+                .await?
+        }
+        Metric::Visits | Metric::InitialContacts => {
+            let kind = activity_kind(metric);
+            let text = format!(
+                "SELECT {day}, CAST(COUNT(*) AS BIGINT) FROM activities a WHERE a.kind = $4 \
+                 AND NOT a.planned AND {} AND a.occurred_at >= $2 AND a.occurred_at < $3 GROUP BY {day}",
+                owner("a.user_id", who),
+                day = db.utc_day("a.occurred_at"),
+            );
+            let at = |d: NaiveDate| Utc.from_utc_datetime(&d.and_time(Default::default()));
+            bind_who(sql(text), who)
+                .bind(at(from))
+                .bind(at(to.succ_opt().unwrap_or(to)))
+                .bind(kind)
+                .fetch_all(db)
+                .await?
+        }
+        Metric::NewCustomers => {
+            let text = format!(
+                "SELECT f.first_sale, CAST(COUNT(*) AS BIGINT) FROM \
+                 (SELECT MIN(s.sold_on) AS first_sale FROM sales s JOIN customers c ON c.id = s.customer_id \
+                  WHERE {} GROUP BY s.customer_id) f \
+                 WHERE f.first_sale >= $2 AND f.first_sale <= $3 GROUP BY f.first_sale",
+                owner("c.owner_id", who)
+            );
+            bind_who(sql(text), who)
+                .bind(from)
+                .bind(to)
+                .fetch_all(db)
+                .await?
+        }
+        Metric::Bookings
+        | Metric::WonOpportunities
+        | Metric::TurnoverPerExistingCustomer
+        | Metric::CustomerGrowthPct => Vec::new(),
+    };
+    let unit = if metric == Metric::Turnover {
+        100.0
+    } else {
+        1.0
+    };
+    Ok(rows
+        .into_iter()
+        .map(|(day, n)| (day, n as f64 / unit))
+        .collect())
 }
 
 /// The figure a target is compared with: the measure, or for customer growth the percentage

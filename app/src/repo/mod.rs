@@ -5,6 +5,7 @@
 
 pub mod activities;
 pub mod calibration;
+pub mod calls;
 pub mod check_ins;
 pub mod customers;
 pub mod dashboard;

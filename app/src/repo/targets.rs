@@ -18,6 +18,7 @@ use crate::domain::target::{
 };
 use crate::domain::{Currency, Hundredths, Metric, Period, Role};
 use crate::model::auth::SessionUser;
+use crate::model::calls::TargetCalls;
 use crate::model::pipeline::Choice;
 use crate::model::targets::{
     EditorContext, ListQuery, ListView, SaveOutcome, StatusFilter, TargetDetail, TargetEvent,
@@ -386,6 +387,12 @@ pub async fn detail(
     } else {
         Vec::new()
     };
+    let child_ids: Vec<i64> = children.iter().map(|c| c.row.id).collect();
+    let calls = TargetCalls {
+        can_call: may_call(&stored, side, today),
+        history: super::calls::history(db, id).await?,
+        children: super::calls::latest(db, &child_ids).await?,
+    };
     let events = events(db, id).await?;
     let history = snapshots::history(db, id).await?;
     let burn_up = burn_up(db, &stored, &chart_days(stored.row.period, today)).await?;
@@ -404,7 +411,32 @@ pub async fn detail(
         events,
         history,
         burn_up,
+        calls,
     }))
+}
+
+/// Whether the viewer on `side` may call `target` now: its assignee (a rep for their own
+/// target, the unit's manager for the unit's), while the agreed target's period runs.
+fn may_call(target: &Stored, side: Option<Side>, today: NaiveDate) -> bool {
+    side == Some(Side::Assignee)
+        && target.row.status == TargetStatus::Agreed
+        && target.row.period.end() >= today
+}
+
+/// A target `user` may see, measured as of `today`, if `user` may call it now.
+#[tracing::instrument(skip(db, user), fields(user = user.id), err)]
+pub async fn callable(
+    db: &Db,
+    user: &SessionUser,
+    id: i64,
+    today: NaiveDate,
+) -> Result<Option<(TargetRow, bool)>, RepoError> {
+    let Some(stored) = find(db, user, id).await? else {
+        return Ok(None);
+    };
+    let allowed = may_call(&stored, stored.side(user), today);
+    let mut rows = with_actuals(db, vec![stored], today).await?;
+    Ok(Some((rows.remove(0), allowed)))
 }
 
 async fn events(db: &Db, id: i64) -> Result<Vec<TargetEvent>, RepoError> {

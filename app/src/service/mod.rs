@@ -6,6 +6,7 @@
 //! answer.
 
 pub mod activities;
+pub mod calls;
 pub mod check_ins;
 pub mod customers;
 pub mod dashboard;

@@ -6,6 +6,7 @@ mod helpers;
 mod api_v1;
 mod auth;
 mod calibration;
+mod calls;
 mod check_ins;
 mod crash;
 mod customers;

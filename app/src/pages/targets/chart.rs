@@ -1,6 +1,6 @@
 //! The burn-up chart of a target (our own SVG, no chart library): the target line, the
 //! expected-to-date line, the actual day by day, and where the forecast says the period ends —
-//! the P10–P90 band for pipeline metrics, the run-rate projection otherwise. Under it the
+//! the P10–P90 band where the forecast has a range, the straight-line projection otherwise. Under it the
 //! status of each daily snapshot.
 
 use crate::domain::forecast::{chart_days, Pace};

@@ -130,6 +130,7 @@ fn TargetView(
                 <BurnUp target=t.clone() burn_up=detail.burn_up.clone() history=detail.history.clone() today calendar=detail.calendar.clone() />
             </section>
         })}
+        <super::calls::Calls detail=detail.clone() on_change />
         <Children detail=detail.clone() on_change />
         <Timeline events=detail.events.clone() />
     }
@@ -139,8 +140,10 @@ fn TargetView(
 #[component]
 fn WeeklyPace(target: TargetRow) -> impl IntoView {
     let outlook = target.outlook.clone()?;
-    if outlook.band.is_some()
-        || outlook.pace.remaining_days() == 0
+    if matches!(
+        target.metric.forecast_method(),
+        crate::domain::metric::ForecastMethod::Pipeline
+    ) || outlook.pace.remaining_days() == 0
         || outlook.pace.elapsed_days == 0
     {
         return None;

@@ -1,6 +1,7 @@
 //! Targets: the list (mine / my team's / the company's, grouped by horizon and kind), the
 //! editor with the live SMART check, and one target with its agreement workflow.
 
+mod calls;
 mod chart;
 mod detail;
 mod editor;

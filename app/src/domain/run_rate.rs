@@ -1,0 +1,353 @@
+//! The range of a run-rate target (turnover, visits, initial contacts, new customers): where
+//! the rest of the period will land, read from how the same stretch of the calendar went
+//! before.
+//!
+//! A straight line through the period so far has no range and no season: it calls a quiet
+//! August "off track" every year and says nothing about how sure it is. Here the rest of the
+//! period is compared with *analogues*: the same days one, two and three years back (shifted by
+//! whole weeks, up to three either way, so weekdays line up, the nearer counting more), each scaled by how the last quarter
+//! before today compares with the quarter before that analogue (the level now against the level
+//! then). Without a year of history the analogues are the most recent stretches of the same
+//! length. Each analogue is one possible rest of the period; a Gaussian kernel over them (width
+//! by Silverman's rule) turns the handful into a smooth distribution, so P10, P50, P90 and the
+//! chance to reach the target are not stuck on the few values seen.
+//!
+//! Whole stretches are resampled, never single days or weeks: a slow month is usually slow
+//! throughout, and summing independent days would make the range far too narrow.
+
+use super::forecast::Band;
+use super::period::Period;
+use chrono::{Duration, NaiveDate};
+use rust_decimal::prelude::*;
+
+/// Days before a stretch that say how busy it was then: about a quarter.
+pub const LEVEL_DAYS: i64 = 91;
+/// Years back searched for the same season.
+pub const YEARS_BACK: i64 = 3;
+/// Weeks either side of the same season; the nearer, the more an analogue counts.
+pub const SEASON_WEEKS: i64 = 3;
+/// Recent stretches used without a year of history.
+pub const MAX_RECENT: i64 = 26;
+/// Fewer analogues than this give no range (the pace alone is shown).
+pub const MIN_ANALOGUES: usize = 6;
+/// How far the level now may differ from the level then: a quarter to four times.
+const RATIO_LIMIT: f64 = 4.0;
+
+/// A metric's totals day by day, from `first` up to and including `last` (the day the
+/// forecast is made). Days without a value count as zero.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Daily {
+    first: NaiveDate,
+    values: Vec<f64>,
+}
+
+impl Daily {
+    /// The totals of `days` (days outside `first..=last` are ignored).
+    pub fn new(
+        first: NaiveDate,
+        last: NaiveDate,
+        days: impl IntoIterator<Item = (NaiveDate, f64)>,
+    ) -> Daily {
+        let len = usize::try_from((last - first).num_days() + 1).unwrap_or(0);
+        let mut values = vec![0.0; len];
+        for (day, value) in days {
+            if let Some(slot) = usize::try_from((day - first).num_days())
+                .ok()
+                .and_then(|i| values.get_mut(i))
+            {
+                *slot += value;
+            }
+        }
+        Daily { first, values }
+    }
+
+    /// The sum of `days` days from `from`, when all of them lie inside the history.
+    fn sum(&self, from: NaiveDate, days: i64) -> Option<f64> {
+        let start = usize::try_from((from - self.first).num_days()).ok()?;
+        let end = start.checked_add(usize::try_from(days).ok()?)?;
+        self.values.get(start..end).map(|v| v.iter().sum())
+    }
+
+    fn last(&self) -> NaiveDate {
+        self.first + Duration::days(self.values.len() as i64 - 1)
+    }
+}
+
+/// What the rest of a period may add, one value per analogue, already scaled to today's
+/// level, with how much each counts. Empty when the history holds too few analogues.
+pub fn analogues(history: &Daily, rest_from: NaiveDate, rest_days: i64) -> Vec<(f64, f64)> {
+    if rest_days <= 0 || history.values.is_empty() {
+        return Vec::new();
+    }
+    let today = history.last();
+    let level_now = match history.sum(today - Duration::days(LEVEL_DAYS - 1), LEVEL_DAYS) {
+        Some(v) => v,
+        None => return Vec::new(),
+    };
+    // (the stretch's sum, the level before it, its weight)
+    let stretch = |start: NaiveDate, weight: f64| -> Option<(f64, f64, f64)> {
+        // Only what was known today: the stretch must have ended by then.
+        if start + Duration::days(rest_days - 1) > today {
+            return None;
+        }
+        Some((
+            history.sum(start, rest_days)?,
+            history.sum(start - Duration::days(LEVEL_DAYS), LEVEL_DAYS)?,
+            weight,
+        ))
+    };
+    let seasonal: Vec<(f64, f64, f64)> = (1..=YEARS_BACK)
+        .flat_map(|year| (-SEASON_WEEKS..=SEASON_WEEKS).map(move |week| (year, week)))
+        .filter_map(|(year, week)| {
+            let weight = (SEASON_WEEKS + 1 - week.abs()) as f64;
+            stretch(rest_from - Duration::days(364 * year + 7 * week), weight)
+        })
+        .collect();
+    let chosen = if seasonal.len() >= MIN_ANALOGUES {
+        seasonal
+    } else {
+        // The most recent stretches of the same length that ended by today, a week apart.
+        let weeks_back = (rest_days + 6) / 7;
+        (weeks_back..weeks_back + MAX_RECENT)
+            .filter_map(|w| stretch(rest_from - Duration::days(7 * w), 1.0))
+            .collect()
+    };
+    if chosen.len() < MIN_ANALOGUES {
+        return Vec::new();
+    }
+    // A few events in a quarter make a wild ratio: both levels get a tenth of the typical level.
+    let typical = chosen.iter().map(|(_, level, _)| level).sum::<f64>() / chosen.len() as f64;
+    let soften = (typical * 0.1).max(f64::MIN_POSITIVE);
+    chosen
+        .into_iter()
+        .map(|(sum, level_then, weight)| {
+            let ratio = ((level_now + soften) / (level_then + soften))
+                .clamp(1.0 / RATIO_LIMIT, RATIO_LIMIT);
+            (sum * ratio, weight)
+        })
+        .collect()
+}
+
+/// The smoothed distribution of the rest of the period: one normal kernel per analogue, all
+/// of one width (Silverman's rule on the weighted analogues), never below zero.
+struct Smoothed {
+    centres: Vec<(f64, f64)>,
+    total: f64,
+    width: f64,
+}
+
+impl Smoothed {
+    fn new(centres: Vec<(f64, f64)>) -> Smoothed {
+        let total: f64 = centres.iter().map(|(_, w)| w).sum();
+        let effective = total.powi(2) / centres.iter().map(|(_, w)| w * w).sum::<f64>();
+        let mean = centres.iter().map(|(c, w)| c * w).sum::<f64>() / total;
+        let variance = centres
+            .iter()
+            .map(|(c, w)| w * (c - mean).powi(2))
+            .sum::<f64>()
+            / total
+            * effective
+            / (effective - 1.0).max(1.0);
+        let sd = variance.sqrt();
+        let mut sorted: Vec<f64> = centres.iter().map(|(c, _)| *c).collect();
+        sorted.sort_by(f64::total_cmp);
+        let iqr = quantile_sorted(&sorted, 0.75) - quantile_sorted(&sorted, 0.25);
+        let spread = if iqr > 0.0 { sd.min(iqr / 1.34) } else { sd };
+        // Identical analogues still leave some doubt: a twentieth of their level.
+        let width = (1.06 * spread * effective.powf(-0.2))
+            .max(mean.abs() * 0.05)
+            .max(1e-9);
+        Smoothed {
+            centres,
+            total,
+            width,
+        }
+    }
+
+    /// P(rest ≥ x), zero below zero.
+    fn above(&self, x: f64) -> f64 {
+        if x <= 0.0 {
+            return 1.0;
+        }
+        self.centres
+            .iter()
+            .map(|(c, w)| w * 0.5 * libm::erfc((x - c) / (self.width * std::f64::consts::SQRT_2)))
+            .sum::<f64>()
+            / self.total
+    }
+
+    /// The value the rest stays below with probability `p` (bisection on the mixture).
+    fn quantile(&self, p: f64) -> f64 {
+        let mut lo = 0.0_f64;
+        let mut hi = self.centres.iter().map(|(c, _)| *c).fold(0.0, f64::max) + 8.0 * self.width;
+        if 1.0 - self.above(f64::MIN_POSITIVE) >= p {
+            return 0.0;
+        }
+        for _ in 0..80 {
+            let mid = (lo + hi) / 2.0;
+            if 1.0 - self.above(mid) < p {
+                lo = mid;
+            } else {
+                hi = mid;
+            }
+        }
+        (lo + hi) / 2.0
+    }
+}
+
+fn quantile_sorted(sorted: &[f64], p: f64) -> f64 {
+    let at = p * (sorted.len() - 1) as f64;
+    let (i, frac) = (at.floor() as usize, at.fract());
+    let next = sorted.get(i + 1).copied().unwrap_or(sorted[i]);
+    sorted[i] + (next - sorted[i]) * frac
+}
+
+/// The range of a run-rate target of `target` in `period`, `actual` reached by the end of
+/// `history`'s last day: `None` when the period is over or the history has too few analogues
+/// (then only the pace is shown). Values are in the metric's unit, rounded to hundredths.
+pub fn band(history: &Daily, period: Period, actual: Decimal, target: Decimal) -> Option<Band> {
+    let today = history.last();
+    let rest_from = today.succ_opt()?.max(period.start());
+    let rest_days = (period.end() - rest_from).num_days() + 1;
+    if rest_days <= 0 {
+        return None;
+    }
+    let samples = analogues(history, rest_from, rest_days);
+    if samples.is_empty() {
+        return None;
+    }
+    let trials = samples.len() as u32;
+    let smoothed = Smoothed::new(samples);
+    let done = actual.to_f64().unwrap_or(0.0);
+    let gap = target.to_f64().unwrap_or(0.0) - done;
+    let money = |rest: f64| actual + Decimal::from_f64(rest).unwrap_or_default().round_dp(2);
+    let (p10, p50, p90) = (
+        money(smoothed.quantile(0.1)),
+        money(smoothed.quantile(0.5)),
+        money(smoothed.quantile(0.9)),
+    );
+    Some(Band {
+        won: actual,
+        open: Decimal::ZERO,
+        weighted: p50,
+        p10,
+        p50,
+        p90,
+        p_hit: if gap <= 0.0 { 1.0 } else { smoothed.above(gap) },
+        trials,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn day(s: &str) -> NaiveDate {
+        s.parse().unwrap()
+    }
+
+    fn steady(first: &str, last: &str, per_day: f64) -> Daily {
+        let (first, last) = (day(first), day(last));
+        Daily::new(
+            first,
+            last,
+            first
+                .iter_days()
+                .take_while(|d| *d <= last)
+                .map(|d| (d, per_day)),
+        )
+    }
+
+    #[test]
+    fn a_steady_history_centres_on_its_rate() {
+        let history = steady("2023-01-01", "2026-03-31", 10.0);
+        let q2 = Period::new(day("2026-04-01"), day("2026-06-30")).unwrap();
+        let band = band(&history, q2, Decimal::ZERO, Decimal::from(910)).unwrap();
+        assert_eq!(band.p50, Decimal::from(910));
+        assert!(band.p10 <= band.p50 && band.p50 <= band.p90);
+        assert!((band.p_hit - 0.5).abs() < 0.05, "{}", band.p_hit);
+    }
+
+    #[test]
+    fn too_little_history_gives_no_range() {
+        let history = steady("2026-03-01", "2026-03-31", 10.0);
+        let q2 = Period::new(day("2026-04-01"), day("2026-06-30")).unwrap();
+        assert_eq!(band(&history, q2, Decimal::ZERO, Decimal::from(900)), None);
+    }
+
+    #[test]
+    fn the_future_is_never_read() {
+        // A history that ends today; a huge value after today must change nothing.
+        let mut days: Vec<(NaiveDate, f64)> = day("2024-01-01")
+            .iter_days()
+            .take_while(|d| *d <= day("2026-05-15"))
+            .map(|d| (d, 5.0))
+            .collect();
+        let q2 = Period::new(day("2026-04-01"), day("2026-06-30")).unwrap();
+        let before = band(
+            &Daily::new(day("2024-01-01"), day("2026-05-15"), days.clone()),
+            q2,
+            Decimal::from(200),
+            Decimal::from(500),
+        );
+        days.push((day("2026-05-20"), 1e9));
+        let after = band(
+            &Daily::new(day("2024-01-01"), day("2026-05-15"), days),
+            q2,
+            Decimal::from(200),
+            Decimal::from(500),
+        );
+        assert_eq!(before, after);
+    }
+
+    #[test]
+    fn the_season_comes_back() {
+        // Every December is three times as busy as the rest of the year.
+        let (first, last) = (day("2022-01-01"), day("2025-11-30"));
+        let history = Daily::new(
+            first,
+            last,
+            first.iter_days().take_while(|d| *d <= last).map(|d| {
+                (
+                    d,
+                    if d.format("%m").to_string() == "12" {
+                        30.0
+                    } else {
+                        10.0
+                    },
+                )
+            }),
+        );
+        let december = Period::new(day("2025-12-01"), day("2025-12-31")).unwrap();
+        let band = band(&history, december, Decimal::ZERO, Decimal::from(600)).unwrap();
+        // A straight line through November would say 310; December's history says about 930
+        // (the analogues a week or three off reach into November and January: about 700).
+        assert!(band.p50 > Decimal::from(600), "{band:?}");
+        assert!(band.p_hit > 0.6, "{band:?}");
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn percentiles_are_ordered(
+            values in proptest::collection::vec(0.0f64..1000.0, 400..1200),
+            actual in 0u32..5000,
+            target in 0u32..20000,
+            offset in 0i64..90,
+        ) {
+            let first = day("2023-01-01");
+            let last = first + Duration::days(values.len() as i64 - 1);
+            let history = Daily::new(
+                first,
+                last,
+                values.iter().enumerate().map(|(i, v)| (first + Duration::days(i as i64), *v)),
+            );
+            let start = last - Duration::days(offset);
+            let period = Period::new(start, start + Duration::days(120)).unwrap();
+            if let Some(b) = band(&history, period, Decimal::from(actual), Decimal::from(target)) {
+                proptest::prop_assert!(Decimal::from(actual) <= b.p10);
+                proptest::prop_assert!(b.p10 <= b.p50 && b.p50 <= b.p90);
+                proptest::prop_assert!((0.0..=1.0).contains(&b.p_hit));
+            }
+        }
+    }
+}
