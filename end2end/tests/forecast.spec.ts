@@ -1,4 +1,4 @@
-import { expect, test } from './fixtures/test';
+import { expect, test, watch } from './fixtures/test';
 import { DEMO_MANAGER, DEMO_REP, demoUser, signIn, waitForHydration } from './fixtures/actions';
 import { column, columnCount, dragWithMouse } from './fixtures/board';
 
@@ -108,8 +108,7 @@ test('the target page shows a band for a visits target', async ({ page }) => {
 
 // Issue #19: forecast calls. The rep calls her own quarter; her manager sees the call beside
 // Pacer's forecast on the team's target and calls the team, starting from the calls added up.
-test('a rep submits a call and the manager sees it beside the model', async ({ browser }) => {
-  const rep = await browser.newPage();
+test('a rep submits a call and the manager sees it beside the model', async ({ page: rep, browser, pageProblems }) => {
   await signIn(rep, DEMO_REP.email);
   await expect(rep).toHaveURL(/\/$/);
   await rep.goto('/targets');
@@ -132,7 +131,9 @@ test('a rep submits a call and the manager sees it beside the model', async ({ b
   await expect(calls.getByTestId('call-latest')).toContainText(/commit € 60 k, best case € 80 k/);
   await expect(calls.getByTestId('call-latest')).toContainText('Two proposals with Hansa Metall');
 
-  const manager = await browser.newPage();
+  const managerContext = await browser.newContext();
+  watch(managerContext, pageProblems);
+  const manager = await managerContext.newPage();
   await signIn(manager, DEMO_MANAGER.email);
   await expect(manager).toHaveURL(/\/$/);
   await manager.goto('/targets?view=team');
@@ -152,4 +153,5 @@ test('a rep submits a call and the manager sees it beside the model', async ({ b
   await managerForm.getByLabel('Best case').fill('260k');
   await managerForm.getByTestId('submit-call').click();
   await expect(manager.getByTestId('calls').getByTestId('call-latest')).toContainText(/by Julia Hoffmann .*commit € 200 k/);
+  await managerContext.close();
 });

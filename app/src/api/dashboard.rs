@@ -46,6 +46,24 @@ pub async fn relearn_calibration() -> Result<crate::model::calibration::Calibrat
     .await
 }
 
+/// How the forecasts of closed periods did (managers and admins, over what they may see).
+#[server(endpoint = "accuracy")]
+pub async fn get_accuracy() -> Result<crate::domain::accuracy::AccuracyReport, AppError> {
+    super::signed_in("get_accuracy", |c| async move {
+        crate::service::accuracy::report(&c.db, &c.user, chrono::Utc::now().date_naive()).await
+    })
+    .await
+}
+
+/// Computes the snapshots of past periods the accuracy report needs (admins).
+#[server(endpoint = "backfill_accuracy")]
+pub async fn backfill_accuracy() -> Result<crate::domain::accuracy::Backfilled, AppError> {
+    super::signed_in("backfill_accuracy", |c| async move {
+        crate::service::accuracy::backfill(&c.db, &c.user, chrono::Utc::now()).await
+    })
+    .await
+}
+
 /// Changes the status thresholds. Admins only; every field checked as the form does.
 #[server(endpoint = "save_thresholds")]
 pub async fn save_thresholds(input: ThresholdsInput) -> Result<Thresholds, AppError> {

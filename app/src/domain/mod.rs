@@ -3,6 +3,7 @@
 //! The same functions run on the server (the final word) and in the browser (instant feedback),
 //! so nothing in here may depend on either side's runtime.
 
+pub mod accuracy;
 pub mod activity;
 pub mod allocation;
 pub mod calendar;

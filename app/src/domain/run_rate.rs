@@ -28,10 +28,13 @@ pub const YEARS_BACK: i64 = 3;
 pub const SEASON_WEEKS: i64 = 3;
 /// Recent stretches used without a year of history.
 pub const MAX_RECENT: i64 = 26;
-/// Fewer analogues than this give no range (the pace alone is shown).
+/// Fewer analogues than this give no range (the pace alone is shown); so do fewer than two
+/// independent looks (a single past season, however many shifts of it).
 pub const MIN_ANALOGUES: usize = 6;
-/// How far the level now may differ from the level then: a quarter to four times.
-const RATIO_LIMIT: f64 = 4.0;
+/// How far the level now may differ from the level then: a tenth to ten times (a book that
+/// lost its key account really is a fraction of what it was; the softening below keeps a few
+/// events from making wild ratios).
+const RATIO_LIMIT: f64 = 10.0;
 
 /// A metric's totals day by day, from `first` up to and including `last` (the day the
 /// forecast is made). Days without a value count as zero.
@@ -73,73 +76,118 @@ impl Daily {
     }
 }
 
-/// What the rest of a period may add, one value per analogue, already scaled to today's
-/// level, with how much each counts. Empty when the history holds too few analogues.
-pub fn analogues(history: &Daily, rest_from: NaiveDate, rest_days: i64) -> Vec<(f64, f64)> {
+/// What the rest of a period may add: one value per analogue, already scaled to today's
+/// level, with how much each counts; and how many independent looks at the future they are
+/// (the shifts of one year overlap almost entirely: one year is one look; recent stretches a
+/// week apart overlap too: as many looks as non-overlapping stretches fit).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Analogues {
+    pub values: Vec<(f64, f64)>,
+    pub independent: f64,
+}
+
+/// The analogues of the `rest_days` days from `rest_from`; empty when the history holds too
+/// few (fewer than [`MIN_ANALOGUES`], or fewer than two independent looks). Seasonal analogues
+/// compare levels over [`LEVEL_DAYS`]; recent ones, which know nothing of the season, over
+/// `recent_level_days` (the period so far, at least four weeks), so the season the period is in
+/// sets their level.
+pub fn analogues(
+    history: &Daily,
+    rest_from: NaiveDate,
+    rest_days: i64,
+    recent_level_days: i64,
+) -> Analogues {
     if rest_days <= 0 || history.values.is_empty() {
-        return Vec::new();
+        return Analogues::default();
     }
     let today = history.last();
-    let level_now = match history.sum(today - Duration::days(LEVEL_DAYS - 1), LEVEL_DAYS) {
-        Some(v) => v,
-        None => return Vec::new(),
-    };
     // (the stretch's sum, the level before it, its weight)
-    let stretch = |start: NaiveDate, weight: f64| -> Option<(f64, f64, f64)> {
+    let stretch = |start: NaiveDate, weight: f64, level_days: i64| -> Option<(f64, f64, f64)> {
         // Only what was known today: the stretch must have ended by then.
         if start + Duration::days(rest_days - 1) > today {
             return None;
         }
         Some((
             history.sum(start, rest_days)?,
-            history.sum(start - Duration::days(LEVEL_DAYS), LEVEL_DAYS)?,
+            history.sum(start - Duration::days(level_days), level_days)?,
             weight,
         ))
     };
+    let mut years = std::collections::BTreeSet::new();
     let seasonal: Vec<(f64, f64, f64)> = (1..=YEARS_BACK)
         .flat_map(|year| (-SEASON_WEEKS..=SEASON_WEEKS).map(move |week| (year, week)))
         .filter_map(|(year, week)| {
             let weight = (SEASON_WEEKS + 1 - week.abs()) as f64;
-            stretch(rest_from - Duration::days(364 * year + 7 * week), weight)
+            let found = stretch(
+                rest_from - Duration::days(364 * year + 7 * week),
+                weight,
+                LEVEL_DAYS,
+            );
+            if found.is_some() {
+                years.insert(year);
+            }
+            found
         })
         .collect();
-    let chosen = if seasonal.len() >= MIN_ANALOGUES {
-        seasonal
+    // The shifts of one year span six weeks: as many independent looks as stretches of this
+    // length fit in the span (a month: 2.4 a year; three quarters of a quarter: 1.6).
+    let per_year = (1.0 + (14 * SEASON_WEEKS) as f64 / rest_days as f64).min(7.0);
+    let (chosen, independent, level_days) = if seasonal.len() >= MIN_ANALOGUES && years.len() >= 2 {
+        (seasonal, years.len() as f64 * per_year, LEVEL_DAYS)
     } else {
         // The most recent stretches of the same length that ended by today, a week apart.
+        let level_days = recent_level_days.clamp(28, LEVEL_DAYS);
         let weeks_back = (rest_days + 6) / 7;
-        (weeks_back..weeks_back + MAX_RECENT)
-            .filter_map(|w| stretch(rest_from - Duration::days(7 * w), 1.0))
-            .collect()
+        let recent: Vec<(f64, f64, f64)> = (weeks_back..weeks_back + MAX_RECENT)
+            .filter_map(|w| stretch(rest_from - Duration::days(7 * w), 1.0, level_days))
+            .collect();
+        let span = 7 * (recent.len() as i64 - 1).max(0) + rest_days;
+        (recent, span as f64 / rest_days as f64, level_days)
     };
-    if chosen.len() < MIN_ANALOGUES {
-        return Vec::new();
+    if chosen.len() < MIN_ANALOGUES || independent < 2.0 {
+        return Analogues::default();
     }
+    // Credit notes can make a stretch's turnover negative: a level is never below nothing.
+    let level_now = match history.sum(today - Duration::days(level_days - 1), level_days) {
+        Some(v) => v.max(0.0),
+        None => return Analogues::default(),
+    };
     // A few events in a quarter make a wild ratio: both levels get a tenth of the typical level.
     let typical = chosen.iter().map(|(_, level, _)| level).sum::<f64>() / chosen.len() as f64;
     let soften = (typical * 0.1).max(f64::MIN_POSITIVE);
-    chosen
+    let values = chosen
         .into_iter()
         .map(|(sum, level_then, weight)| {
-            let ratio = ((level_now + soften) / (level_then + soften))
+            let ratio = ((level_now + soften) / (level_then.max(0.0) + soften))
                 .clamp(1.0 / RATIO_LIMIT, RATIO_LIMIT);
             (sum * ratio, weight)
         })
-        .collect()
+        .collect();
+    Analogues {
+        values,
+        independent,
+    }
 }
 
 /// The smoothed distribution of the rest of the period: one normal kernel per analogue, all
-/// of one width (Silverman's rule on the weighted analogues), never below zero.
+/// of one width (Silverman's rule, counting only the independent looks), never below zero
+/// unless an analogue was (credit notes).
 struct Smoothed {
     centres: Vec<(f64, f64)>,
     total: f64,
     width: f64,
+    floor: f64,
 }
 
 impl Smoothed {
-    fn new(centres: Vec<(f64, f64)>) -> Smoothed {
+    fn new(analogues: Analogues) -> Smoothed {
+        let Analogues {
+            values: centres,
+            independent,
+        } = analogues;
         let total: f64 = centres.iter().map(|(_, w)| w).sum();
-        let effective = total.powi(2) / centres.iter().map(|(_, w)| w * w).sum::<f64>();
+        let effective =
+            (total.powi(2) / centres.iter().map(|(_, w)| w * w).sum::<f64>()).min(independent);
         let mean = centres.iter().map(|(c, w)| c * w).sum::<f64>() / total;
         let variance = centres
             .iter()
@@ -157,16 +205,18 @@ impl Smoothed {
         let width = (1.06 * spread * effective.powf(-0.2))
             .max(mean.abs() * 0.05)
             .max(1e-9);
+        let floor = centres.iter().map(|(c, _)| *c).fold(0.0, f64::min);
         Smoothed {
             centres,
             total,
             width,
+            floor,
         }
     }
 
-    /// P(rest ≥ x), zero below zero.
+    /// P(rest ≥ x); everything lies at or above the floor.
     fn above(&self, x: f64) -> f64 {
-        if x <= 0.0 {
+        if x <= self.floor {
             return 1.0;
         }
         self.centres
@@ -178,10 +228,11 @@ impl Smoothed {
 
     /// The value the rest stays below with probability `p` (bisection on the mixture).
     fn quantile(&self, p: f64) -> f64 {
-        let mut lo = 0.0_f64;
+        let mut lo = self.floor;
         let mut hi = self.centres.iter().map(|(c, _)| *c).fold(0.0, f64::max) + 8.0 * self.width;
-        if 1.0 - self.above(f64::MIN_POSITIVE) >= p {
-            return 0.0;
+        // The mass the kernels put below the floor sits on it.
+        if 1.0 - self.above(self.floor + self.width * 1e-9) >= p {
+            return self.floor;
         }
         for _ in 0..80 {
             let mid = (lo + hi) / 2.0;
@@ -212,11 +263,12 @@ pub fn band(history: &Daily, period: Period, actual: Decimal, target: Decimal) -
     if rest_days <= 0 {
         return None;
     }
-    let samples = analogues(history, rest_from, rest_days);
-    if samples.is_empty() {
+    let so_far = (rest_from - period.start()).num_days();
+    let samples = analogues(history, rest_from, rest_days, so_far);
+    if samples.values.is_empty() {
         return None;
     }
-    let trials = samples.len() as u32;
+    let trials = samples.values.len() as u32;
     let smoothed = Smoothed::new(samples);
     let done = actual.to_f64().unwrap_or(0.0);
     let gap = target.to_f64().unwrap_or(0.0) - done;
@@ -233,7 +285,7 @@ pub fn band(history: &Daily, period: Period, actual: Decimal, target: Decimal) -
         p10,
         p50,
         p90,
-        p_hit: if gap <= 0.0 { 1.0 } else { smoothed.above(gap) },
+        p_hit: smoothed.above(gap),
         trials,
     })
 }

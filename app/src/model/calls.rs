@@ -24,7 +24,7 @@ pub struct TargetCalls {
     /// Whether the viewer may call this target now: its assignee (a rep for their own target,
     /// the unit's manager for the unit's), while the agreed target's period runs.
     pub can_call: bool,
-    /// Every call on this target, newest first.
+    /// Every call on this target, newest first (only for the parties to it and admins).
     pub history: Vec<ForecastCall>,
     /// The latest call on each child target shown on the page (the team's calls).
     pub children: Vec<ForecastCall>,

@@ -1,5 +1,6 @@
 //! One module per route.
 
+mod accuracy;
 mod admin;
 mod board;
 mod check_in;

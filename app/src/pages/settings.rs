@@ -69,6 +69,7 @@ pub fn SettingsPage() -> impl IntoView {
                 role.filter(|r| *r != Role::Rep).map(|r| {
                     view! {
                         <LearnedForecast is_admin=r == Role::Admin />
+                        <super::accuracy::ForecastAccuracy is_admin=r == Role::Admin />
                         <super::tokens::ApiTokens />
                     }
                 })

@@ -37,12 +37,12 @@ fn call(r: Row) -> ForecastCall {
     }
 }
 
-/// Every call on `target`, newest first.
+/// Every call on `target`, newest (last stored) first.
 #[tracing::instrument(skip(db), err)]
 pub async fn history(db: &Db, target: i64) -> Result<Vec<ForecastCall>, RepoError> {
     let rows: Vec<Row> = sql(format!(
         "SELECT {COLUMNS} FROM forecast_calls c JOIN users u ON u.id = c.made_by \
-         WHERE c.target_id = $1 ORDER BY c.made_at DESC, c.id DESC"
+         WHERE c.target_id = $1 ORDER BY c.id DESC"
     ))
     .bind(target)
     .fetch_all(db)
@@ -50,7 +50,19 @@ pub async fn history(db: &Db, target: i64) -> Result<Vec<ForecastCall>, RepoErro
     Ok(rows.into_iter().map(call).collect())
 }
 
-/// The latest call on each of `targets` that has one, in no particular order.
+/// The call `id`, if it exists.
+#[tracing::instrument(skip(db), err)]
+pub async fn by_id(db: &Db, id: i64) -> Result<Option<ForecastCall>, RepoError> {
+    let row: Option<Row> = sql(format!(
+        "SELECT {COLUMNS} FROM forecast_calls c JOIN users u ON u.id = c.made_by WHERE c.id = $1"
+    ))
+    .bind(id)
+    .fetch_optional(db)
+    .await?;
+    Ok(row.map(call))
+}
+
+/// The latest call (the last stored) on each of `targets` that has one, in no particular order.
 #[tracing::instrument(skip(db, targets), err)]
 pub async fn latest(db: &Db, targets: &[i64]) -> Result<Vec<ForecastCall>, RepoError> {
     if targets.is_empty() {

@@ -372,8 +372,16 @@ async fn run_rate_band(
     let days = super::metrics::daily(db, target.metric, who, from, day, target.currency).await?;
     // The history starts with the first day anything was recorded for these people: the
     // days before are unknown (before the company's data, before someone joined), not quiet.
+    // (A first value within a month of the window's start means the data reaches further back:
+    // the window starts the history then, so a quiet first week or a sparse metric loses
+    // nothing.)
     let Some(first) = days.iter().map(|(d, _)| *d).min() else {
         return Ok(None);
+    };
+    let first = if first - from <= chrono::Duration::days(31) {
+        from
+    } else {
+        first
     };
     let history = Daily::new(first, day, days);
     Ok(band(&history, target.period, target.actual, target.value))

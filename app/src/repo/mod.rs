@@ -3,6 +3,7 @@
 //!
 //! [`Db`]: crate::db::Db
 
+pub mod accuracy;
 pub mod activities;
 pub mod calibration;
 pub mod calls;

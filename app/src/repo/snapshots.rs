@@ -33,8 +33,10 @@ pub async fn store(
         sql(
             "INSERT INTO target_snapshots (target_id, day, actual_hundredths, expected_hundredths, \
              projection_hundredths, p10_hundredths, p50_hundredths, p90_hundredths, p_hit_permille, \
-             health, warning, taken_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) \
+             health, warning, taken_at, weighted_hundredths) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) \
              ON CONFLICT (target_id, day) DO UPDATE SET actual_hundredths = excluded.actual_hundredths, \
+             weighted_hundredths = excluded.weighted_hundredths, \
              expected_hundredths = excluded.expected_hundredths, \
              projection_hundredths = excluded.projection_hundredths, \
              p10_hundredths = excluded.p10_hundredths, p50_hundredths = excluded.p50_hundredths, \
@@ -53,6 +55,15 @@ pub async fn store(
         .bind(outlook.health.as_str())
         .bind(outlook.warning.as_deref())
         .bind(now)
+        .bind(
+            band.filter(|_| {
+                matches!(
+                    row.metric.forecast_method(),
+                    crate::domain::metric::ForecastMethod::Pipeline
+                )
+            })
+            .map(|b| Hundredths::from_decimal(b.weighted)),
+        )
         .execute(&mut tx)
         .await?;
     }

@@ -280,20 +280,75 @@ pub async fn active_on(
     day: NaiveDate,
     today: NaiveDate,
 ) -> Result<Vec<TargetRow>, RepoError> {
+    // A past day (a backfill) also has the targets closed since as achieved or missed: they
+    // were agreed then. Its forecasts use what could have been learned by that day.
+    let statuses = if day < today {
+        "'agreed', 'achieved', 'missed'"
+    } else {
+        "'agreed'"
+    };
     let rows: Vec<Row> = sql(format!(
-        "{} WHERE t.status = 'agreed' AND t.starts_on <= $1 AND t.ends_on >= $1 ORDER BY t.id",
+        "{} WHERE t.status IN ({statuses}) AND t.starts_on <= $1 AND t.ends_on >= $1 ORDER BY t.id",
         *SELECT
     ))
     .bind(day)
     .fetch_all(db)
     .await?;
-    let rules = Rules::load(db, today).await?;
+    let rules = Rules::load(db, day.min(today)).await?;
     let mut measured_rows = Vec::with_capacity(rows.len());
     for row in rows {
         let stored = Stored::try_from(row)?;
         measured_rows.push(measured(db, &stored, day, today, &rules).await?);
     }
     Ok(measured_rows)
+}
+
+/// The targets `user` may see whose period ended between `from` and yesterday and that were
+/// agreed (agreed, achieved or missed), with whose results they count: what the accuracy
+/// report scores. (Their actual is not measured here: see [`super::accuracy::observations`].)
+#[tracing::instrument(skip(db, user), fields(user = user.id), err)]
+pub async fn closed(
+    db: &Db,
+    user: &SessionUser,
+    from: NaiveDate,
+    today: NaiveDate,
+) -> Result<Vec<(TargetRow, Who)>, RepoError> {
+    let stored = fetch(db, user, |q| {
+        q.push(" AND t.status IN ('agreed', 'achieved', 'missed') AND t.ends_on < ")
+            .push_bind(today)
+            .push(" AND t.ends_on >= ")
+            .push_bind(from);
+    })
+    .await?;
+    Ok(stored
+        .into_iter()
+        .map(|s| {
+            let who = s.who();
+            (s.row, who)
+        })
+        .collect())
+}
+
+/// The periods of every agreed target (agreed, achieved or missed) that ended between `from`
+/// and yesterday, whoever's: the days an admin's backfill computes.
+#[tracing::instrument(skip(db), err)]
+pub async fn closed_periods(
+    db: &Db,
+    from: NaiveDate,
+    today: NaiveDate,
+) -> Result<Vec<Period>, RepoError> {
+    let rows: Vec<(NaiveDate, NaiveDate)> = sql(
+        "SELECT DISTINCT starts_on, ends_on FROM targets WHERE status IN ('agreed', 'achieved', 'missed') \
+         AND ends_on < $1 AND ends_on >= $2",
+    )
+    .bind(today)
+    .bind(from)
+    .fetch_all(db)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(start, end)| Period::new(start, end).ok())
+        .collect())
 }
 
 /// The actual at the end of each of `days`: the burn-up chart's line.
@@ -388,10 +443,16 @@ pub async fn detail(
         Vec::new()
     };
     let child_ids: Vec<i64> = children.iter().map(|c| c.row.id).collect();
-    let calls = TargetCalls {
-        can_call: may_call(&stored, side, today),
-        history: super::calls::history(db, id).await?,
-        children: super::calls::latest(db, &child_ids).await?,
+    // Calls are between the parties to a target (and admins): a rep looking at the team's
+    // target sees neither the manager's call nor the other reps'.
+    let calls = if side.is_some() || user.role == Role::Admin {
+        TargetCalls {
+            can_call: may_call(&stored, side, today),
+            history: super::calls::history(db, id).await?,
+            children: super::calls::latest(db, &child_ids).await?,
+        }
+    } else {
+        TargetCalls::default()
     };
     let events = events(db, id).await?;
     let history = snapshots::history(db, id).await?;

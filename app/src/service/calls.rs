@@ -37,7 +37,8 @@ pub async fn submit(
         .outlook
         .as_ref()
         .map(|o| Hundredths::from_decimal(o.band.map_or(o.pace.projection, |b| b.p50)));
-    repo::calls::insert(db, id, user.id, &call, model_p50, now).await?;
-    let history = repo::calls::history(db, id).await?;
-    Ok(history.into_iter().next().ok_or(AppError::Internal)?)
+    let stored = repo::calls::insert(db, id, user.id, &call, model_p50, now).await?;
+    Ok(repo::calls::by_id(db, stored)
+        .await?
+        .ok_or(AppError::Internal)?)
 }

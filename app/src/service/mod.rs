@@ -5,6 +5,7 @@
 //! answers the read model or the refusal; the doors only read their input and write their
 //! answer.
 
+pub mod accuracy;
 pub mod activities;
 pub mod calls;
 pub mod check_ins;

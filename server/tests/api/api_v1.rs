@@ -1390,9 +1390,14 @@ async fn a_chunked_body_over_the_limit_is_refused(backend: Backend) {
         .header("Content-Type", "application/json")
         .body(reqwest::Body::wrap_stream(futures::stream::iter(chunks)))
         .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), StatusCode::PAYLOAD_TOO_LARGE);
+        .await;
+    // The server answers 413 and closes; when it closes before the client has read the answer
+    // (a race on a loaded machine), the client sees the connection cut instead. Either way,
+    // nothing may be stored.
+    match response {
+        Ok(response) => assert_eq!(response.status(), StatusCode::PAYLOAD_TOO_LARGE),
+        Err(e) => assert!(e.is_request() || e.is_body(), "{e:?}"),
+    }
     let (n,): (i64,) = sql("SELECT COUNT(*) FROM check_ins")
         .fetch_one(&app.db)
         .await

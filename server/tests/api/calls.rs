@@ -181,10 +181,20 @@ async fn reps_call_their_targets_and_the_manager_adjusts_the_roll_up(backend: Ba
         ]
     );
     assert_eq!(page.calls.history[0].note, "Less from N2");
-    // The rep sees their own call, and not the manager's call on the unit.
+    // The rep sees their own call; the unit's target, where they are no party, shows them no
+    // calls at all (neither the manager's nor the other reps').
     let page = detail(&app, &rep, mine).await;
     assert_eq!(page.calls.history.len(), 1);
     assert!(page.calls.children.is_empty());
+    let unit = app
+        .call(&rep, "target", &[("id", &north.to_string())])
+        .await;
+    if unit.status() == StatusCode::OK {
+        let unit: TargetDetail = unit.json().await.unwrap();
+        assert_eq!(unit.calls, app::model::calls::TargetCalls::default());
+    } else {
+        assert_eq!(unit.status(), StatusCode::NOT_FOUND);
+    }
     // Once the period is over, nobody calls it any more.
     sql("UPDATE targets SET ends_on = $1 WHERE id = $2")
         .bind(Utc::now().date_naive() - Duration::days(1))

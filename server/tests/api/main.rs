@@ -3,6 +3,7 @@
 
 mod helpers;
 
+mod accuracy;
 mod api_v1;
 mod auth;
 mod calibration;

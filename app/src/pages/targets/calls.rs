@@ -39,9 +39,11 @@ pub fn Calls(
     let t = detail.target.clone();
     let calls = detail.calls.clone();
     let show = move |v: Decimal| format_value(t.metric, v, t.currency);
+    // The team: the children over the same period (months under a quarter do not add up to it).
     let team: Vec<(TargetRow, Option<ForecastCall>)> = detail
         .children
         .iter()
+        .filter(|c| c.period == t.period)
         .map(|c| {
             let call = calls.children.iter().find(|k| k.target_id == c.id).cloned();
             (c.clone(), call)
