@@ -7,6 +7,8 @@
 # Prints the path of the file. PACER_DATASETS overrides the directory.
 set -euo pipefail
 DIR=${PACER_DATASETS:-/var/cache/pacer/datasets}
+# Beside the build cache when that is writable, else in the user's own cache.
+mkdir -p "$DIR" 2>/dev/null && [ -w "$DIR" ] || DIR=${XDG_CACHE_HOME:-$HOME/.cache}/pacer/datasets
 FILE="$DIR/CDNOW_master.txt"
 WHEEL=Lifetimes-0.11.3-py3-none-any.whl
 WHEEL_SHA256=261e3dc89977c2b60767ca6728aaa29d429de0c814635070a749c36555895da8

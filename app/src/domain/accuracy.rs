@@ -37,8 +37,9 @@ pub struct Observation {
     pub p50: Decimal,
     pub band: Option<(Decimal, Decimal)>,
     pub p_hit: Option<f64>,
-    /// The plain method's point.
-    pub plain: Decimal,
+    /// The plain method's point (none for a pipeline target snapshotted before the weighted
+    /// pipeline was kept).
+    pub plain: Option<Decimal>,
     /// The latest call made by then: commit and best case.
     pub call: Option<(Decimal, Decimal)>,
 }
@@ -87,12 +88,18 @@ pub struct AccuracyReport {
     pub overall: Option<Row>,
 }
 
-/// What an admin's backfill did: the past days it computed and the target snapshots stored.
+/// What an admin's backfill did: the past days it computed, the target snapshots stored, and
+/// the days still to compute (a backfill computes at most [`BACKFILL_DAYS`] per request).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Backfilled {
     pub days: u32,
     pub snapshots: u32,
+    pub remaining: u32,
 }
+
+/// Past days one backfill request computes (each learns the calibration of its day and
+/// measures every target then running): the rest waits for the next press.
+pub const BACKFILL_DAYS: usize = 24;
 
 /// How far back the report looks, and the backfill computes: two years of closed periods.
 pub const YEARS_BACK: u32 = 2;
@@ -119,7 +126,8 @@ impl Tally {
     ) {
         self.n += 1;
         if outcome.abs() > f64::EPSILON {
-            self.ape += (point - outcome).abs() / outcome.abs();
+            // One near-empty outcome must not drown the rest: an error counts at most 1 000 %.
+            self.ape += ((point - outcome).abs() / outcome.abs()).min(10.0);
             self.ape_n += 1;
         }
         if let Some((low, high)) = range {
@@ -163,8 +171,11 @@ fn row(period: Period, percent: u8, observations: &[&Observation]) -> Row {
             o.band.map(|(low, high)| (f(low), f(high))),
             o.p_hit,
         );
-        let plain_hit = if o.plain >= o.target { 1.0 } else { 0.0 };
-        plain.add(outcome, target, f(o.plain), None, Some(plain_hit));
+        if let Some(point) = o.plain {
+            // Its Brier score over the same forecasts as Pacer's (those with a chance).
+            let plain_hit = o.p_hit.map(|_| if point >= o.target { 1.0 } else { 0.0 });
+            plain.add(outcome, target, f(point), None, plain_hit);
+        }
         if let Some((commit, best)) = o.call {
             calls.add(outcome, target, f(commit), Some((f(commit), f(best))), None);
         }
@@ -264,7 +275,7 @@ mod tests {
             p50: Decimal::from(p50),
             band: Some((Decimal::from(p50 - 10), Decimal::from(p50 + 10))),
             p_hit: Some(p_hit),
-            plain: Decimal::from(p50 + 30),
+            plain: Some(Decimal::from(p50 + 30)),
             call: call.map(|(c, b)| (Decimal::from(c), Decimal::from(b))),
         };
         let report = report(&[o(110, 100, 0.5, Some((90, 120))), o(80, 100, 0.5, None)]);

@@ -46,8 +46,12 @@ pub fn ForecastAccuracy(is_admin: bool) -> impl IntoView {
                     </button>
                     <span class="muted small" data-testid="backfill-result">
                         {move || backfill.value().get().map(|r: Result<_, AppError>| match r {
+                            Ok(done) if done.remaining > 0 => format!(
+                                " Computed {} past days ({} target snapshots) from the history as it stood then; {} more to go: press again.",
+                                done.days, done.snapshots, done.remaining
+                            ),
                             Ok(done) => format!(
-                                " Computed {} past days ({} target snapshots) from the history as it stood then.",
+                                " Computed {} past days ({} target snapshots) from the history as it stood then; nothing is missing now.",
                                 done.days, done.snapshots
                             ),
                             Err(e) => format!(" {e}"),
@@ -128,7 +132,7 @@ fn row_view(row: Row, overall: bool) -> impl IntoView {
         <tr data-testid=if overall { "accuracy-overall" } else { "accuracy-row" }>
             <th scope="row">{if overall { "All closed periods".to_string() } else { period.to_string() }}</th>
             <td>{if overall { "25, 50, 75 %".to_string() } else { format!("{percent} %") }}</td>
-            <td class="num">{format!("{targets} ({reached})")}</td>
+            <td class="num">{if overall { format!("{targets} forecasts ({reached})") } else { format!("{targets} ({reached})") }}</td>
             <td class="num">{tenths(mape_tenths)}</td>
             <td class="num">{pct(inside_pct)}</td>
             <td class="num">{brier(brier_milli)}</td>

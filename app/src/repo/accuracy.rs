@@ -5,6 +5,7 @@ use super::metrics::Who;
 use super::RepoError;
 use crate::db::{sql, Db};
 use crate::domain::accuracy::{checkpoint, checkpoints_and_end, Observation, CHECKPOINTS};
+use crate::domain::metric::ForecastMethod;
 use crate::domain::Hundredths;
 use crate::model::targets::TargetRow;
 use chrono::{DateTime, NaiveDate, Utc};
@@ -20,30 +21,33 @@ type SnapshotRow = (
     Option<i64>,
     Option<i32>,
     Option<i64>,
+    DateTime<Utc>,
 );
 
-/// One observation per target of `targets` and checkpoint that has a snapshot that day. The
-/// outcome is the actual of the snapshot on the period's last day, or measured when there is
-/// none.
+/// One observation per target of `targets` and checkpoint that has a snapshot that day (a
+/// checkpoint on the last day is no forecast). The outcome is the actual of the snapshot on the
+/// period's last day when it was taken after that day had ended (a backfill), else measured: the
+/// live snapshot is taken just after midnight and misses that day's results. Calls count only
+/// for targets the reader is a party to (`.2`).
 #[tracing::instrument(skip(db, targets), err)]
 pub async fn observations(
     db: &Db,
-    targets: &[(TargetRow, Who)],
+    targets: &[(TargetRow, Who, bool)],
 ) -> Result<Vec<Observation>, RepoError> {
     if targets.is_empty() {
         return Ok(Vec::new());
     }
     let days: BTreeSet<NaiveDate> = targets
         .iter()
-        .flat_map(|(t, _)| checkpoints_and_end(t.period))
+        .flat_map(|(t, ..)| checkpoints_and_end(t.period))
         .collect();
     let mut snapshots: HashMap<(i64, NaiveDate), SnapshotRow> = HashMap::new();
     for ids in targets.chunks(500) {
         let mut q = sql(
             "SELECT target_id, day, actual_hundredths, projection_hundredths, p10_hundredths, p50_hundredths, \
-             p90_hundredths, p_hit_permille, weighted_hundredths FROM target_snapshots WHERE target_id IN (",
+             p90_hundredths, p_hit_permille, weighted_hundredths, taken_at FROM target_snapshots WHERE target_id IN (",
         );
-        q.push_list(ids.iter().map(|(t, _)| t.id));
+        q.push_list(ids.iter().map(|(t, ..)| t.id));
         q.push(") AND day IN (");
         q.push_list(days.iter().copied());
         q.push(")");
@@ -58,7 +62,7 @@ pub async fn observations(
             "SELECT target_id, made_at, commit_hundredths, best_case_hundredths FROM forecast_calls \
              WHERE target_id IN (",
         );
-        q.push_list(ids.iter().map(|(t, _)| t.id));
+        q.push_list(ids.iter().map(|(t, ..)| t.id));
         q.push(") ORDER BY id");
         let rows: Vec<(i64, DateTime<Utc>, i64, i64)> = q.fetch_all(db).await?;
         for (target, at, commit, best) in rows {
@@ -67,21 +71,26 @@ pub async fn observations(
     }
     let d = |h: i64| Hundredths::from_raw(h).to_decimal();
     let mut observations = Vec::new();
-    for (t, who) in targets {
+    for (t, who, party) in targets {
+        let day_after_end = t.period.end().succ_opt().unwrap_or(t.period.end());
         let outcome = match snapshots.get(&(t.id, t.period.end())) {
-            Some(end) => d(end.2),
-            None => {
+            Some(end) if end.9.date_naive() >= day_after_end => d(end.2),
+            _ => {
                 super::metrics::actual(db, t.metric, who, t.period, t.currency, t.baseline).await?
             }
         };
+        let pipeline = matches!(t.metric.forecast_method(), ForecastMethod::Pipeline);
         for percent in CHECKPOINTS {
             let day = checkpoint(t.period, percent);
-            let Some(&(_, _, _, projection, p10, p50, p90, p_hit, weighted)) =
+            if day >= t.period.end() {
+                continue;
+            }
+            let Some(&(_, _, _, projection, p10, p50, p90, p_hit, weighted, _)) =
                 snapshots.get(&(t.id, day))
             else {
                 continue;
             };
-            let call = calls.get(&t.id).and_then(|list| {
+            let call = calls.get(&t.id).filter(|_| *party).and_then(|list| {
                 list.iter()
                     .rev()
                     .find(|(at, ..)| at.date_naive() <= day)
@@ -95,7 +104,11 @@ pub async fn observations(
                 p50: p50.map_or_else(|| d(projection), d),
                 band: p10.zip(p90).map(|(low, high)| (d(low), d(high))),
                 p_hit: p_hit.map(|p| f64::from(p) / 1000.0),
-                plain: weighted.map_or_else(|| d(projection), d),
+                plain: match weighted {
+                    Some(w) => Some(d(w)),
+                    None if pipeline => None,
+                    None => Some(d(projection)),
+                },
                 call,
             });
         }

@@ -212,13 +212,17 @@ async fn open_deals(
              COALESCE((SELECT sc.changed_at FROM stage_changes sc \
                  WHERE sc.opportunity_id = o.id AND sc.changed_at < $3 \
                  ORDER BY sc.changed_at DESC, sc.id DESC LIMIT 1), o.created_at), \
-             o.expected_close_on \
+             {due} \
              FROM opportunities o JOIN stages s ON s.id = o.stage_id \
              JOIN stages hs ON hs.id = COALESCE((SELECT sc.to_stage_id FROM stage_changes sc \
                  WHERE sc.opportunity_id = o.id AND sc.changed_at < $3 \
                  ORDER BY sc.changed_at DESC, sc.id DESC LIMIT 1), o.stage_id) \
              WHERE (s.kind = 'open' OR o.closed_on > $4) AND hs.kind = 'open' AND o.created_at < $3 \
-             AND {owner} AND o.expected_close_on <= $2 ORDER BY o.id"
+             AND {owner} AND {due} <= $2 ORDER BY o.id",
+            // The close date on the day, as recorded then (not the one it has now).
+            due = "COALESCE((SELECT cd.expected_close_on FROM close_date_changes cd \
+                 WHERE cd.opportunity_id = o.id AND cd.changed_at < $3 \
+                 ORDER BY cd.changed_at DESC, cd.id DESC LIMIT 1), o.expected_close_on)"
         ),
     };
     let query = sql(text);

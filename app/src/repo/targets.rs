@@ -304,15 +304,16 @@ pub async fn active_on(
 }
 
 /// The targets `user` may see whose period ended between `from` and yesterday and that were
-/// agreed (agreed, achieved or missed), with whose results they count: what the accuracy
-/// report scores. (Their actual is not measured here: see [`super::accuracy::observations`].)
+/// agreed (agreed, achieved or missed), with whose results they count and whether `user` is a
+/// party to it (or an admin: who may see its calls): what the accuracy report scores. (Their
+/// actual is not measured here: see [`super::accuracy::observations`].)
 #[tracing::instrument(skip(db, user), fields(user = user.id), err)]
 pub async fn closed(
     db: &Db,
     user: &SessionUser,
     from: NaiveDate,
     today: NaiveDate,
-) -> Result<Vec<(TargetRow, Who)>, RepoError> {
+) -> Result<Vec<(TargetRow, Who, bool)>, RepoError> {
     let stored = fetch(db, user, |q| {
         q.push(" AND t.status IN ('agreed', 'achieved', 'missed') AND t.ends_on < ")
             .push_bind(today)
@@ -323,8 +324,9 @@ pub async fn closed(
     Ok(stored
         .into_iter()
         .map(|s| {
+            let party = s.side(user).is_some() || user.role == Role::Admin;
             let who = s.who();
-            (s.row, who)
+            (s.row, who, party)
         })
         .collect())
 }

@@ -4,7 +4,7 @@
 use super::Error;
 use crate::db::Db;
 use crate::domain::accuracy::{
-    checkpoints_and_end, report as score, AccuracyReport, Backfilled, YEARS_BACK,
+    checkpoints_and_end, report as score, AccuracyReport, Backfilled, BACKFILL_DAYS, YEARS_BACK,
 };
 use crate::domain::Role;
 use crate::error::AppError;
@@ -36,8 +36,9 @@ pub async fn report(
 
 /// Computes the snapshots the report needs that were never taken (admins): for every agreed
 /// target whose period ended in the last two years, the days at 25, 50 and 75 % of it and its
-/// last day, each
-/// as it stood at the end of that day, from what the database records up to then.
+/// last day, each as it stood at the end of that day, from what the database records up to
+/// then — the latest days first, at most [`BACKFILL_DAYS`] a request (the answer says how many
+/// remain).
 #[tracing::instrument(skip(db, user), fields(user = user.id))]
 pub async fn backfill(
     db: &Db,
@@ -54,11 +55,18 @@ pub async fn backfill(
         .flat_map(|p| checkpoints_and_end(*p))
         .filter(|d| *d < today)
         .collect();
-    let mut done = Backfilled::default();
-    for day in repo::accuracy::missing_days(db, &days).await? {
+    let missing = repo::accuracy::missing_days(db, &days).await?;
+    let mut done = Backfilled {
+        remaining: u32::try_from(missing.len().saturating_sub(BACKFILL_DAYS)).unwrap_or(u32::MAX),
+        ..Backfilled::default()
+    };
+    // The most recent first: the latest periods are the ones people look at.
+    for day in missing.into_iter().rev().take(BACKFILL_DAYS) {
         let stored = super::snapshots::take(db, day, today, now).await?;
         done.days += 1;
-        done.snapshots += u32::try_from(stored).unwrap_or(u32::MAX);
+        done.snapshots = done
+            .snapshots
+            .saturating_add(u32::try_from(stored).unwrap_or(u32::MAX));
     }
     Ok(done)
 }
