@@ -3,6 +3,7 @@
 //! span and the error's HTTP status, written once) and answers. Who may do what is the
 //! service's check, the same for every door.
 
+pub mod activities;
 pub mod auth;
 pub mod check_ins;
 pub mod customers;

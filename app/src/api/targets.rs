@@ -112,6 +112,22 @@ pub async fn submit_call(
     .await
 }
 
+/// The customers and deals that close a target's gap, ranked; with the phone's position the
+/// nearest first.
+#[server(endpoint = "target_candidates")]
+pub async fn target_candidates(
+    id: i64,
+    lat: Option<f64>,
+    lon: Option<f64>,
+) -> Result<crate::model::candidates::Candidates, AppError> {
+    use crate::service::candidates;
+    super::signed_in("target_candidates", |c| async move {
+        let near = candidates::Near::parse(lat, lon);
+        candidates::for_target(&c.db, &c.user, id, near, chrono::Utc::now()).await
+    })
+    .await
+}
+
 /// A step of the agreement workflow on a target the user saw at `version`.
 #[server(endpoint = "target_transition")]
 pub async fn transition_target(

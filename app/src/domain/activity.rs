@@ -1,7 +1,8 @@
-//! Activities another system records through the API (a call logged in the phone system, a
-//! meeting from the calendar): each with a client id, so a resend stores nothing twice.
+//! Activities a rep records (a call, a meeting, an e-mail, an initial contact — from the
+//! customer page, the dashboard, the phone or another system through the API): each with a
+//! client id, so a resend stores nothing twice; with an outcome and a next step due on a day.
 
-use super::check_in::{check_client_id, MAX_NOTES_CHARS};
+use super::check_in::{check_client_id, MAX_NEXT_STEP_CHARS, MAX_NOTES_CHARS};
 use super::FieldError;
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
@@ -14,16 +15,90 @@ pub enum ActivityKind {
     Call,
     Meeting,
     InitialContact,
+    Email,
 }
 
 impl ActivityKind {
+    /// What a rep logs by hand (a visit is made by checking in, or planned).
+    pub const LOGGED: [ActivityKind; 4] = [
+        ActivityKind::Call,
+        ActivityKind::Meeting,
+        ActivityKind::Email,
+        ActivityKind::InitialContact,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             ActivityKind::Visit => "visit",
             ActivityKind::Call => "call",
             ActivityKind::Meeting => "meeting",
             ActivityKind::InitialContact => "initial_contact",
+            ActivityKind::Email => "email",
         }
+    }
+
+    pub fn parse(text: &str) -> Option<ActivityKind> {
+        [ActivityKind::Visit]
+            .into_iter()
+            .chain(ActivityKind::LOGGED)
+            .find(|k| k.as_str() == text)
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            ActivityKind::Visit => "Visit",
+            ActivityKind::Call => "Call",
+            ActivityKind::Meeting => "Meeting",
+            ActivityKind::InitialContact => "Initial contact",
+            ActivityKind::Email => "E-mail",
+        }
+    }
+}
+
+/// How a call, meeting or e-mail went.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ActivityOutcome {
+    Reached,
+    NotReached,
+    FollowUp,
+    OrderTaken,
+    NotInterested,
+}
+
+impl ActivityOutcome {
+    pub const ALL: [ActivityOutcome; 5] = [
+        ActivityOutcome::Reached,
+        ActivityOutcome::NotReached,
+        ActivityOutcome::FollowUp,
+        ActivityOutcome::OrderTaken,
+        ActivityOutcome::NotInterested,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ActivityOutcome::Reached => "reached",
+            ActivityOutcome::NotReached => "not_reached",
+            ActivityOutcome::FollowUp => "follow_up",
+            ActivityOutcome::OrderTaken => "order_taken",
+            ActivityOutcome::NotInterested => "not_interested",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            ActivityOutcome::Reached => "Spoke to them",
+            ActivityOutcome::NotReached => "Could not reach them",
+            ActivityOutcome::FollowUp => "Follow-up agreed",
+            ActivityOutcome::OrderTaken => "Order taken",
+            ActivityOutcome::NotInterested => "Not interested",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<ActivityOutcome> {
+        ActivityOutcome::ALL
+            .into_iter()
+            .find(|o| o.as_str() == text)
     }
 }
 
@@ -35,7 +110,17 @@ pub struct ActivityInput {
     pub occurred_at: DateTime<Utc>,
     #[serde(default)]
     pub notes: String,
+    #[serde(default)]
+    pub outcome: Option<ActivityOutcome>,
+    /// What happens next ("send the quote"); given with `next_step_due`.
+    #[serde(default)]
+    pub next_step: String,
+    #[serde(default)]
+    pub next_step_due: Option<NaiveDate>,
 }
+
+/// A next step is due at most this far after the activity.
+pub const MAX_NEXT_STEP_DAYS: i64 = 366;
 
 /// Activities may be recorded this far back (a quarter's catch-up) and no later than a few
 /// minutes ahead of the server's clock.
@@ -64,6 +149,40 @@ impl ActivityInput {
                 "notes",
                 format!("at most {MAX_NOTES_CHARS} characters"),
             ));
+        }
+        let step = self.next_step.trim();
+        if step.chars().count() > MAX_NEXT_STEP_CHARS {
+            errors.push(FieldError::new(
+                "next_step",
+                format!("at most {MAX_NEXT_STEP_CHARS} characters"),
+            ));
+        }
+        match (step.is_empty(), self.next_step_due) {
+            (false, None) => errors.push(FieldError::new(
+                "next_step_due",
+                "give the day the next step is due",
+            )),
+            (true, Some(_)) => errors.push(FieldError::new(
+                "next_step",
+                "say what the next step is, or clear its due date",
+            )),
+            // Against a time that is itself wrong, the due day cannot be judged.
+            (false, Some(_)) if errors.iter().any(|e| e.field == "occurred_at") => {}
+            (false, Some(due)) => {
+                let from = self.occurred_at.date_naive();
+                if due < from {
+                    errors.push(FieldError::new(
+                        "next_step_due",
+                        "is before the activity: a next step comes after it",
+                    ));
+                } else if due > from + Duration::days(MAX_NEXT_STEP_DAYS) {
+                    errors.push(FieldError::new(
+                        "next_step_due",
+                        "is more than a year after the activity",
+                    ));
+                }
+            }
+            (true, None) => {}
         }
         if errors.is_empty() {
             Ok(())
@@ -118,6 +237,62 @@ mod tests {
             kind: ActivityKind::Call,
             occurred_at: "2026-11-20T10:00:00Z".parse().unwrap(),
             notes: "Called about the spring order.".into(),
+            outcome: Some(ActivityOutcome::FollowUp),
+            next_step: "Send the quote".into(),
+            next_step_due: Some("2026-11-27".parse().unwrap()),
+        }
+    }
+
+    #[test]
+    fn a_next_step_has_a_text_and_a_day_after_the_activity() {
+        let now: DateTime<Utc> = "2026-11-29T12:00:00Z".parse().unwrap();
+        let field = |i: ActivityInput| -> Vec<&'static str> {
+            i.check(now)
+                .err()
+                .unwrap_or_default()
+                .into_iter()
+                .map(|e| e.field)
+                .collect()
+        };
+        let no_day = ActivityInput {
+            next_step_due: None,
+            ..input()
+        };
+        assert_eq!(field(no_day), ["next_step_due"]);
+        let no_text = ActivityInput {
+            next_step: "  ".into(),
+            ..input()
+        };
+        assert_eq!(field(no_text), ["next_step"]);
+        let before = ActivityInput {
+            next_step_due: Some("2026-11-19".parse().unwrap()),
+            ..input()
+        };
+        assert_eq!(field(before), ["next_step_due"]);
+        let too_far = ActivityInput {
+            next_step_due: Some("2027-11-22".parse().unwrap()),
+            ..input()
+        };
+        assert_eq!(field(too_far), ["next_step_due"]);
+        let none = ActivityInput {
+            next_step: String::new(),
+            next_step_due: None,
+            outcome: None,
+            ..input()
+        };
+        assert_eq!(field(none), Vec::<&str>::new());
+    }
+
+    #[test]
+    fn kinds_and_outcomes_read_back() {
+        for k in [ActivityKind::Visit]
+            .into_iter()
+            .chain(ActivityKind::LOGGED)
+        {
+            assert_eq!(ActivityKind::parse(k.as_str()), Some(k));
+        }
+        for o in ActivityOutcome::ALL {
+            assert_eq!(ActivityOutcome::parse(o.as_str()), Some(o));
         }
     }
 

@@ -328,7 +328,30 @@ mod tests {
     }
 
     #[test]
-    fn the_future_is_never_read() {
+    fn every_analogue_had_ended_by_today() {
+        // Five a day, every day: each analogue is a whole stretch that had ended by today (a
+        // stretch reaching past today, or counting unknown days as nothing, would sum less),
+        // with three years of history (seasons) and with one (recent stretches).
+        for first in [day("2023-01-01"), day("2025-09-01")] {
+            let today = day("2026-05-15");
+            let history = Daily::new(
+                first,
+                today,
+                first
+                    .iter_days()
+                    .take_while(|d| *d <= today)
+                    .map(|d| (d, 5.0)),
+            );
+            let found = analogues(&history, day("2026-05-16"), 46, 45);
+            assert!(found.values.len() >= MIN_ANALOGUES, "{first}");
+            for (value, _) in found.values {
+                assert!((value - 230.0).abs() < 1e-6, "{first}: {value}");
+            }
+        }
+    }
+
+    #[test]
+    fn days_after_today_are_dropped() {
         // A history that ends today; a huge value after today must change nothing.
         let mut days: Vec<(NaiveDate, f64)> = day("2024-01-01")
             .iter_days()

@@ -137,7 +137,7 @@ impl CheckInReport {
 
 /// What is stored for an activity's client id: the activity, and whether this request stored
 /// it (a resend answers with the stored one).
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ActivitySaved {
     pub id: i64,
     pub duplicate: bool,

@@ -255,6 +255,7 @@ pub struct MonthTurnover {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
 pub struct ActivityLine {
     pub id: i64,
     pub kind: String,
@@ -262,6 +263,23 @@ pub struct ActivityLine {
     pub occurred_at: DateTime<Utc>,
     pub notes: String,
     pub planned: bool,
+    pub outcome: Option<String>,
+    pub next_step: String,
+    pub next_step_due: Option<NaiveDate>,
+    pub next_step_done: bool,
+}
+
+/// A next step a rep promised, due by a day, until it is ticked off.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
+pub struct NextStep {
+    /// The activity it came from.
+    pub id: i64,
+    pub customer_id: i64,
+    pub customer: String,
+    pub kind: String,
+    pub next_step: String,
+    pub next_step_due: NaiveDate,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -13,6 +13,8 @@ pub struct Dashboard {
     pub mine: Vec<TargetRow>,
     /// Managers and admins: the other active targets of their unit and below, worst first.
     pub team: Option<Vec<TargetRow>>,
+    /// My next steps due today or overdue, oldest first.
+    pub next_steps: Vec<crate::model::customers::NextStep>,
 }
 
 /// What changed since the last snapshot before today ("since yesterday").

@@ -5,6 +5,7 @@
 pub mod auth;
 pub mod calibration;
 pub mod calls;
+pub mod candidates;
 pub mod check_ins;
 pub mod company;
 pub mod customers;

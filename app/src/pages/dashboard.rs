@@ -1,11 +1,16 @@
 //! The landing page after sign-in: what changed since yesterday, my targets with status and
 //! pace, and for managers their team's targets with who is off track.
 
+use crate::api::activities::complete_next_step;
+use crate::api::customers::list_customers;
 use crate::api::dashboard::get_dashboard;
+use crate::components::log_activity::LogActivity;
 use crate::components::outlook::{HealthTag, OutlookLine, Progress};
 use crate::components::turnover::trend_text;
+use crate::domain::activity::ActivityKind;
 use crate::domain::forecast::Health;
 use crate::domain::period::day_label;
+use crate::model::customers::{CustomerQuery, NextStep};
 use crate::model::dashboard::{Dashboard, Digest, RottenOpportunity, StatusChange, TrendChange};
 use crate::model::targets::TargetRow;
 use crate::providers::auth::use_auth;
@@ -48,6 +53,8 @@ pub fn DashboardPage() -> impl IntoView {
 fn DashboardView(d: Dashboard) -> impl IntoView {
     view! {
         <DigestCard digest=d.digest today=d.today />
+        <NextStepsCard steps=d.next_steps today=d.today />
+        <LogWorkCard />
         <section class="card" data-testid="my-targets">
             <div class="section-head">
                 <h2>"My targets"</h2>
@@ -251,5 +258,134 @@ fn TargetList(rows: Vec<TargetRow>, show_assignee: bool) -> impl IntoView {
                 })
                 .collect_view()}
         </ul>
+    }
+}
+
+/// My next steps due today or overdue, each ticked off with one click.
+#[component]
+fn NextStepsCard(steps: Vec<NextStep>, today: chrono::NaiveDate) -> impl IntoView {
+    (!steps.is_empty()).then(|| {
+        let n = steps.len();
+        view! {
+            <section class="card" data-testid="next-steps">
+                <h2>{format!("{n} next {} due", if n == 1 { "step" } else { "steps" })}</h2>
+                <ul class="digest-list">
+                    {steps.into_iter().map(|s| view! { <NextStepItem s today /> }).collect_view()}
+                </ul>
+            </section>
+        }
+    })
+}
+
+#[component]
+fn NextStepItem(s: NextStep, today: chrono::NaiveDate) -> impl IntoView {
+    let done = RwSignal::new(false);
+    let error = RwSignal::new(None::<String>);
+    let id = s.id;
+    let complete = Action::new(move |_: &()| async move {
+        match complete_next_step(id).await {
+            Ok(()) => done.set(true),
+            Err(e) => error.set(Some(e.to_string())),
+        }
+    });
+    let due = if s.next_step_due < today {
+        format!("overdue since {}", day_label(s.next_step_due))
+    } else {
+        "due today".to_string()
+    };
+    let kind = ActivityKind::parse(&s.kind).map_or("Activity", ActivityKind::label);
+    view! {
+        <li class="digest-item next-step-item" class:done=move || done.get() data-testid="next-step" data-activity-id=id>
+            <div class="digest-head">
+                <A href=format!("/customers/{}", s.customer_id)><strong>{s.customer.clone()}</strong></A>
+                <span>{s.next_step.clone()}</span>
+                <span class="muted small">{format!("{due} · after a {}", kind.to_lowercase())}</span>
+                <button
+                    type="button"
+                    class="button-quiet small"
+                    data-testid="next-step-done"
+                    disabled=move || done.get() || complete.pending().get()
+                    on:click=move |_| { complete.dispatch(()); }
+                >
+                    {move || if done.get() { "Done ✓" } else { "Done" }}
+                </button>
+            </div>
+            {move || error.get().map(|e| view! { <p class="form-error" role="alert">{e}</p> })}
+        </li>
+    }
+}
+
+/// A call, meeting or e-mail made away from a customer's page: find the customer, log it.
+#[component]
+fn LogWorkCard() -> impl IntoView {
+    let search = RwSignal::new(String::new());
+    let chosen = RwSignal::new(None::<(i64, String)>);
+    let found = Resource::new(
+        move || search.get().trim().to_string(),
+        |text| async move {
+            if text.chars().count() < 2 {
+                return Ok(Vec::new());
+            }
+            let query = CustomerQuery {
+                search: Some(text),
+                ..CustomerQuery::default()
+            };
+            list_customers(query).await.map(|l| {
+                l.customers
+                    .into_iter()
+                    .take(8)
+                    .map(|c| (c.id, c.name, c.city))
+                    .collect::<Vec<_>>()
+            })
+        },
+    );
+    view! {
+        <section class="card" data-testid="log-work">
+            <details>
+                <summary><h2 class="inline-heading">"Log a call, meeting or e-mail"</h2></summary>
+                {move || match chosen.get() {
+                    Some((id, name)) => view! {
+                        <p>
+                            <strong data-testid="log-work-customer">{name}</strong>
+                            " "
+                            <button type="button" class="button-quiet small" on:click=move |_| chosen.set(None)>"Other customer"</button>
+                        </p>
+                        <LogActivity customer_id=id on_logged=|| () />
+                    }.into_any(),
+                    None => view! {
+                        <label class="field">
+                            "Customer"
+                            <input
+                                type="search"
+                                data-testid="log-work-search"
+                                placeholder="Name, town or reference"
+                                prop:value=move || search.get()
+                                on:input=move |ev| search.set(event_target_value(&ev))
+                            />
+                        </label>
+                        <Transition fallback=|| ()>
+                            {move || Suspend::new(async move {
+                                match found.await {
+                                    Ok(list) => view! {
+                                        <ul class="pick-list" data-testid="log-work-results">
+                                            {list.into_iter().map(|(id, name, city)| {
+                                                let label = match city {
+                                                    Some(city) => format!("{name} · {city}"),
+                                                    None => name.clone(),
+                                                };
+                                                view! {
+                                                    <li><button type="button" class="button-quiet" on:click=move |_| chosen.set(Some((id, name.clone())))>{label}</button></li>
+                                                }
+                                            }).collect_view()}
+                                        </ul>
+                                    }.into_any(),
+                                    Err(e) => view! { <p class="form-error" role="alert">{e.to_string()}</p> }.into_any(),
+                                }
+                            })}
+                        </Transition>
+                    }.into_any(),
+                }}
+            </details>
+        </section>
     }
 }

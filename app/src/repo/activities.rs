@@ -1,4 +1,5 @@
-//! Activities recorded through the API: stored once per client id.
+//! Activities reps record (and other systems through the API): stored once per client id;
+//! their next steps until they are done.
 
 use super::scope::push_owner_filter;
 use super::{Entity, RepoError, WriteError};
@@ -6,6 +7,8 @@ use crate::db::{sql, Db};
 use crate::domain::activity::{ActivityInput, ActivityKind};
 use crate::domain::Scope;
 use crate::model::check_ins::ActivitySaved;
+use crate::model::customers::NextStep;
+use chrono::{DateTime, NaiveDate, Utc};
 
 /// The activity `user_id` stored under `client_id`: client ids are each user's own.
 async fn existing(db: &Db, user_id: i64, client_id: &str) -> Result<Option<i64>, RepoError> {
@@ -43,8 +46,9 @@ pub async fn record(
         return Err(WriteError::NotFound(Entity::Customer));
     }
     let row: Option<(i64,)> = sql(
-        "INSERT INTO activities (kind, customer_id, user_id, occurred_at, notes, client_id) \
-         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (user_id, client_id) DO NOTHING RETURNING id",
+        "INSERT INTO activities (kind, customer_id, user_id, occurred_at, notes, client_id, \
+         outcome, next_step, next_step_due) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
+         ON CONFLICT (user_id, client_id) DO NOTHING RETURNING id",
     )
     .bind(input.kind.as_str())
     .bind(input.customer_id)
@@ -52,6 +56,9 @@ pub async fn record(
     .bind(input.occurred_at)
     .bind(input.notes.trim())
     .bind(&input.client_id)
+    .bind(input.outcome.map(|o| o.as_str()))
+    .bind(input.next_step.trim())
+    .bind(input.next_step_due)
     .fetch_optional(&mut tx)
     .await?;
     if row.is_some() && input.kind == ActivityKind::InitialContact {
@@ -83,4 +90,43 @@ pub async fn record(
                 )))
             }),
     }
+}
+
+/// `user_id`'s next steps not yet done and due by `by` (overdue first, then by customer).
+pub async fn next_steps_due(
+    db: &Db,
+    user_id: i64,
+    by: NaiveDate,
+) -> Result<Vec<NextStep>, RepoError> {
+    let rows: Vec<NextStep> = sql(
+        "SELECT a.id, a.customer_id, c.name AS customer, a.kind, a.next_step, a.next_step_due \
+         FROM activities a JOIN customers c ON c.id = a.customer_id \
+         WHERE a.user_id = $1 AND a.next_step_done_at IS NULL AND a.next_step_due IS NOT NULL \
+         AND a.next_step_due <= $2 ORDER BY a.next_step_due, c.name, a.id LIMIT 50",
+    )
+    .bind(user_id)
+    .bind(by)
+    .fetch_all(db)
+    .await?;
+    Ok(rows)
+}
+
+/// Ticks off `user_id`'s next step on activity `id`; false when there is no such open step
+/// of theirs (someone else's, or done before).
+pub async fn complete_next_step(
+    db: &Db,
+    user_id: i64,
+    id: i64,
+    now: DateTime<Utc>,
+) -> Result<bool, RepoError> {
+    let done = sql(
+        "UPDATE activities SET next_step_done_at = $1 WHERE id = $2 AND user_id = $3 \
+         AND next_step_due IS NOT NULL AND next_step_done_at IS NULL",
+    )
+    .bind(now)
+    .bind(id)
+    .bind(user_id)
+    .execute(db)
+    .await?;
+    Ok(done == 1)
 }

@@ -16,7 +16,7 @@ use crate::model::customers::{
     CustomerSummary, Listing, MonthTurnover, SortKey, CHART_MONTHS,
 };
 use crate::model::pipeline::Choice;
-use chrono::{Datelike, Months, NaiveDate, Utc};
+use chrono::{Datelike, Months, NaiveDate};
 
 /// One row as the database returns it; [`CustomerSummary`] is what the user sees of it.
 #[derive(sqlx::FromRow)]
@@ -390,8 +390,9 @@ pub async fn detail(
         )
         .collect();
     let mut qb = sql(
-        "SELECT a.id, a.kind, u.name, a.occurred_at, a.notes, a.planned FROM activities a \
-         JOIN users u ON u.id = a.user_id WHERE a.customer_id = ",
+        "SELECT a.id, a.kind, u.name AS user_name, a.occurred_at, a.notes, a.planned, a.outcome, \
+         a.next_step, a.next_step_due, a.next_step_done_at IS NOT NULL AS next_step_done \
+         FROM activities a JOIN users u ON u.id = a.user_id WHERE a.customer_id = ",
     );
     qb.push_bind(id).push(" AND ");
     push_owner_filter(&mut qb, scope, "a.user_id");
@@ -399,21 +400,7 @@ pub async fn detail(
         " ORDER BY a.planned DESC, CASE WHEN a.planned THEN a.occurred_at END ASC, \
          a.occurred_at DESC, a.id DESC LIMIT 20",
     );
-    let activities: Vec<ActivityLine> = qb
-        .fetch_all::<(i64, String, String, chrono::DateTime<Utc>, String, bool)>(db)
-        .await?
-        .into_iter()
-        .map(
-            |(id, kind, user_name, occurred_at, notes, planned)| ActivityLine {
-                id,
-                kind,
-                user_name,
-                occurred_at,
-                notes,
-                planned,
-            },
-        )
-        .collect();
+    let activities: Vec<ActivityLine> = qb.fetch_all(db).await?;
     Ok(Some(CustomerDetail {
         customer: row.summary(rule),
         lat,

@@ -70,6 +70,7 @@ pub async fn load(db: &Db, user: &SessionUser, today: NaiveDate) -> Result<Dashb
             trends,
         },
         mine,
+        next_steps: Vec::new(),
         team,
     })
 }

@@ -7,6 +7,7 @@ pub mod accuracy;
 pub mod activities;
 pub mod calibration;
 pub mod calls;
+pub mod candidates;
 pub mod check_ins;
 pub mod customers;
 pub mod dashboard;

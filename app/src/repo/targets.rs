@@ -331,6 +331,23 @@ pub async fn closed(
         .collect())
 }
 
+/// The target `id` if `user` may see it, measured today, with whose results it counts: what
+/// its candidates (the customers and deals that close its gap) are drawn from.
+#[tracing::instrument(skip(db, user), fields(user = user.id), err)]
+pub async fn measured_with_assignee(
+    db: &Db,
+    user: &SessionUser,
+    id: i64,
+    today: NaiveDate,
+) -> Result<Option<(TargetRow, Who)>, RepoError> {
+    let Some(stored) = find(db, user, id).await? else {
+        return Ok(None);
+    };
+    let who = stored.who();
+    let mut rows = with_actuals(db, vec![stored], today).await?;
+    Ok(Some((rows.remove(0), who)))
+}
+
 /// The periods of every agreed target (agreed, achieved or missed) that ended between `from`
 /// and yesterday, whoever's: the days an admin's backfill computes.
 #[tracing::instrument(skip(db), err)]

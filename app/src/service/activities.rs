@@ -3,10 +3,12 @@
 use super::Error;
 use crate::db::Db;
 use crate::domain::activity::ActivityInput;
+use crate::error::AppError;
 use crate::model::auth::SessionUser;
 use crate::model::check_ins::ActivitySaved;
+use crate::model::customers::NextStep;
 use crate::repo;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 
 /// Stores `input` as `user`'s activity once: a resend answers with the stored one.
 #[tracing::instrument(skip(db, user, input), fields(user = user.id, client_id = %input.client_id))]
@@ -18,4 +20,27 @@ pub async fn record(
 ) -> Result<ActivitySaved, Error> {
     input.check(now)?;
     Ok(repo::activities::record(db, &user.scope(), user.id, input).await?)
+}
+
+/// `user`'s own next steps not yet done and due by `today` (overdue ones too).
+pub async fn next_steps_due(
+    db: &Db,
+    user: &SessionUser,
+    today: NaiveDate,
+) -> Result<Vec<NextStep>, Error> {
+    Ok(repo::activities::next_steps_due(db, user.id, today).await?)
+}
+
+/// Ticks off one of `user`'s own next steps.
+pub async fn complete_next_step(
+    db: &Db,
+    user: &SessionUser,
+    id: i64,
+    now: DateTime<Utc>,
+) -> Result<(), Error> {
+    if repo::activities::complete_next_step(db, user.id, id, now).await? {
+        Ok(())
+    } else {
+        Err(AppError::NotFound("open next step".into()).into())
+    }
 }

@@ -27,7 +27,7 @@ pub async fn submit(
         .ok_or_else(|| AppError::NotFound("target".into()))?;
     if !allowed {
         return Err(AppError::Forbidden(
-            "call: only the target's own person (or, for a unit's target, its manager) calls it, while the agreed target's period runs"
+            "forecast call. Only the target's own person (for a unit's target, its manager) calls it, while the agreed period runs"
                 .into(),
         )
         .into());

@@ -3,14 +3,14 @@
 //! with what is stored.
 
 use super::{ApiError, ApiJson};
-use app::domain::activity::{ActivityInput, ActivityKind};
+use app::domain::activity::{ActivityInput, ActivityKind, ActivityOutcome};
 use app::domain::check_in::{CheckInInput, RawPosition};
 use app::model::auth::SessionUser;
 use app::state::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::{Extension, Json};
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -30,6 +30,17 @@ pub enum ActivityKindParam {
     Call,
     Meeting,
     InitialContact,
+    Email,
+}
+
+#[derive(Clone, Copy, Debug, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ActivityOutcomeParam {
+    Reached,
+    NotReached,
+    FollowUp,
+    OrderTaken,
+    NotInterested,
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -44,6 +55,13 @@ pub struct ActivityWrite {
     pub occurred_at: DateTime<Utc>,
     #[schema(max_length = 2000)]
     pub notes: Option<String>,
+    /// How it went.
+    pub outcome: Option<ActivityOutcomeParam>,
+    /// What happens next; given with `next_step_due`.
+    #[schema(max_length = 500)]
+    pub next_step: Option<String>,
+    /// The day the next step is due: on or after the activity, within a year.
+    pub next_step_due: Option<NaiveDate>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -54,8 +72,8 @@ pub struct ActivitySaved {
     pub duplicate: bool,
 }
 
-/// Records an activity of the caller at a customer they may see; visits, calls, meetings
-/// and initial contacts count toward the targets on those metrics at once. 201 when stored,
+/// Records an activity of the caller at a customer they may see, with how it went and the
+/// next step; visits and initial contacts count toward the targets on those metrics at once. 201 when stored,
 /// 200 when the id was stored before.
 #[utoipa::path(post, path = "/api/v1/activities", operation_id = "create_activity", tag = "activities", request_body = ActivityWrite,
     responses((status = 201, description = "Stored", body = ActivitySaved),
@@ -73,9 +91,19 @@ pub async fn create(
             ActivityKindParam::Call => ActivityKind::Call,
             ActivityKindParam::Meeting => ActivityKind::Meeting,
             ActivityKindParam::InitialContact => ActivityKind::InitialContact,
+            ActivityKindParam::Email => ActivityKind::Email,
         },
         occurred_at: body.occurred_at,
         notes: body.notes.unwrap_or_default(),
+        outcome: body.outcome.map(|o| match o {
+            ActivityOutcomeParam::Reached => ActivityOutcome::Reached,
+            ActivityOutcomeParam::NotReached => ActivityOutcome::NotReached,
+            ActivityOutcomeParam::FollowUp => ActivityOutcome::FollowUp,
+            ActivityOutcomeParam::OrderTaken => ActivityOutcome::OrderTaken,
+            ActivityOutcomeParam::NotInterested => ActivityOutcome::NotInterested,
+        }),
+        next_step: body.next_step.unwrap_or_default(),
+        next_step_due: body.next_step_due,
     };
     let saved = app::service::activities::record(&state.db, &user, &input, Utc::now()).await?;
     Ok((

@@ -51,6 +51,7 @@ fault (`sales[3].amount`); bulk writes list every problem in `details`."
         targets::TargetView,
         targets::TargetStatusParam,
         activities::ActivityKindParam,
+        activities::ActivityOutcomeParam,
     )),
     tags(
         (name = "account", description = "Who the caller is"),

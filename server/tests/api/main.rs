@@ -22,3 +22,4 @@ mod scoping;
 mod snapshots;
 mod startup;
 mod targets;
+mod work;

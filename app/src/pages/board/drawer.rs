@@ -122,6 +122,10 @@ fn OpportunityForm(
             expected_close_on: (ctx.today + chrono::Duration::days(30)).to_string(),
             stage_id: stages.first().map(|s| s.id.to_string()).unwrap_or_default(),
             owner_id: me.to_string(),
+            // From a warning's "Create an opportunity": the customer of the board's filter.
+            customer_id: leptos_router::hooks::use_query_map()
+                .with_untracked(|q| q.get("customer"))
+                .unwrap_or_default(),
             ..OpportunityInput::default()
         },
     };

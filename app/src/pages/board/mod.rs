@@ -65,6 +65,14 @@ fn BoardView(board: Board) -> impl IntoView {
     let can_edit_stages = board.can_edit_stages;
     // The export takes the board's own query: it lists what the board shows.
     let location = leptos_router::hooks::use_location();
+    // A warning's "Create an opportunity" (`?customer=…&new=1`) opens the drawer once the
+    // page is live.
+    let open_new = use_query_map().with_untracked(|q| q.get("new").is_some());
+    Effect::new(move |_| {
+        if open_new {
+            ctx.drawer.set(Some(DrawerTarget::New));
+        }
+    });
     view! {
         <section class="board-page">
             <div class="section-head">

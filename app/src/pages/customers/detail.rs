@@ -4,12 +4,14 @@
 use super::chart::TurnoverChart;
 use crate::api::customers::{get_customer, plan_visit, set_visit_radius};
 use crate::components::form::save_action;
+use crate::components::log_activity::LogActivity;
 use crate::components::turnover::{eur, percent_text, segment_label, trend_text};
+use crate::domain::activity::{ActivityKind, ActivityOutcome};
 use crate::domain::period::day_label;
 use crate::domain::turnover::{Direction, Mark};
 use crate::domain::{Currency, Money};
 use crate::error::AppError;
-use crate::model::customers::CustomerDetail;
+use crate::model::customers::{ActivityLine, CustomerDetail};
 use chrono::Utc;
 use leptos::either::Either;
 use leptos::prelude::*;
@@ -46,6 +48,8 @@ fn CustomerView(
     d: CustomerDetail,
     on_planned: impl Fn() + Send + Sync + Copy + 'static,
 ) -> impl IntoView {
+    // A warning's "Log a call" lands here with the form open.
+    let log_open = leptos_router::hooks::use_query_map().with_untracked(|q| q.get("log").is_some());
     let c = d.customer;
     let dev = c.deviation;
     let segment = segment_label(&c.segment);
@@ -133,27 +137,12 @@ fn CustomerView(
                 <h2>"Visits and contacts"</h2>
             </div>
             <PlanVisit customer_id=c.id on_planned />
+            <details class="log-activity-toggle" id="log-activity" open=log_open>
+                <summary class="button-quiet" data-testid="log-activity-open">"Log a call, meeting or e-mail"</summary>
+                <LogActivity customer_id=c.id on_logged=on_planned />
+            </details>
             <ul class="activity-list" data-testid="customer-activities">
-                {d.activities.into_iter().map(|a| {
-                    let kind = match a.kind.as_str() {
-                        "visit" => "Visit",
-                        "call" => "Call",
-                        "initial_contact" => "Initial contact",
-                        "meeting" => "Meeting",
-                        other => other,
-                    }.to_string();
-                    let when = if a.planned {
-                        format!("planned for {}", day_label(a.occurred_at.date_naive()))
-                    } else {
-                        format!("{} {}", day_label(a.occurred_at.date_naive()), a.occurred_at.format("%H:%M"))
-                    };
-                    view! {
-                        <li class:planned=a.planned data-testid=if a.planned { "planned-visit" } else { "activity" }>
-                            <strong>{kind}</strong>" · "{when}" · "{a.user_name}
-                            {(!a.notes.is_empty()).then(|| view! { <p class="muted">{a.notes.clone()}</p> })}
-                        </li>
-                    }
-                }).collect_view()}
+                {d.activities.into_iter().map(|a| view! { <ActivityItem a /> }).collect_view()}
             </ul>
         </section>
     }
@@ -247,7 +236,7 @@ fn PlanVisit(
     };
     let today = Utc::now().date_naive().format("%Y-%m-%d").to_string();
     view! {
-        <form class="plan-visit" on:submit=submit data-testid="plan-visit">
+        <form class="plan-visit" id="plan-visit" on:submit=submit data-testid="plan-visit">
             <label>
                 "Plan a visit on"
                 <input
@@ -272,5 +261,37 @@ fn PlanVisit(
             <button type="submit" class="button-primary" disabled=move || busy.get()>"Plan visit"</button>
             {move || error.get().map(|e| view! { <p class="form-error" role="alert" data-testid="plan-error">{e.to_string()}</p> })}
         </form>
+    }
+}
+
+/// One line of the customer's history: what, when, who, how it went, notes, and the next step.
+#[component]
+fn ActivityItem(a: ActivityLine) -> impl IntoView {
+    let kind =
+        ActivityKind::parse(&a.kind).map_or_else(|| a.kind.clone(), |k| k.label().to_string());
+    let when = if a.planned {
+        format!("planned for {}", day_label(a.occurred_at.date_naive()))
+    } else {
+        format!(
+            "{} {}",
+            day_label(a.occurred_at.date_naive()),
+            a.occurred_at.format("%H:%M")
+        )
+    };
+    let outcome = a
+        .outcome
+        .as_deref()
+        .and_then(ActivityOutcome::parse)
+        .map(|o| format!(" · {}", o.label()));
+    let next = a.next_step_due.map(|due| {
+        let text = format!("Next: {} — due {}", a.next_step, day_label(due));
+        view! { <p class="next-step" class:done=a.next_step_done data-testid="activity-next-step">{text}{a.next_step_done.then_some(" ✓ done")}</p> }
+    });
+    view! {
+        <li class:planned=a.planned data-testid=if a.planned { "planned-visit" } else { "activity" }>
+            <strong>{kind}</strong>" · "{when}" · "{a.user_name.clone()}{outcome}
+            {(!a.notes.is_empty()).then(|| view! { <p class="muted">{a.notes.clone()}</p> })}
+            {next}
+        </li>
     }
 }

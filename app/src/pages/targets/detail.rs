@@ -130,6 +130,9 @@ fn TargetView(
                 <BurnUp target=t.clone() burn_up=detail.burn_up.clone() history=detail.history.clone() today calendar=detail.calendar.clone() />
             </section>
         })}
+        {(t.period.start() <= today && today <= t.period.end() && t.outlook.is_some()).then(|| view! {
+            <super::candidates::GapCandidates target=t.clone() />
+        })}
         <super::calls::Calls detail=detail.clone() on_change />
         <Children detail=detail.clone() on_change />
         <Timeline events=detail.events.clone() />

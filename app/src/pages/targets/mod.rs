@@ -2,6 +2,7 @@
 //! editor with the live SMART check, and one target with its agreement workflow.
 
 mod calls;
+mod candidates;
 mod chart;
 mod detail;
 mod editor;

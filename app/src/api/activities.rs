@@ -1,0 +1,30 @@
+//! The work reps record: a call, meeting, e-mail or initial contact at a customer (JSON, stored
+//! once per client id, so the phone may resend until it hears back), and ticking off a next
+//! step.
+
+use crate::domain::activity::ActivityInput;
+use crate::error::AppError;
+use crate::model::check_ins::ActivitySaved;
+use leptos::prelude::*;
+use leptos::server_fn::codec::Json;
+
+/// Records the user's activity at a customer they may see; it counts toward their targets at
+/// once (an initial contact toward initial contacts). The same client id again stores nothing.
+#[server(endpoint = "log_activity", input = Json)]
+pub async fn log_activity(input: ActivityInput) -> Result<ActivitySaved, AppError> {
+    use crate::service::activities;
+    super::signed_in("log_activity", |c| async move {
+        activities::record(&c.db, &c.user, &input, chrono::Utc::now()).await
+    })
+    .await
+}
+
+/// Ticks off one of the user's own next steps.
+#[server(endpoint = "complete_next_step")]
+pub async fn complete_next_step(id: i64) -> Result<(), AppError> {
+    use crate::service::activities;
+    super::signed_in("complete_next_step", |c| async move {
+        activities::complete_next_step(&c.db, &c.user, id, chrono::Utc::now()).await
+    })
+    .await
+}
