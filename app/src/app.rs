@@ -1,8 +1,8 @@
 use crate::components::layout::AppLayout;
 use crate::pages::{
     AdminPages, BoardPage, CheckInPage, CustomerPage, CustomersPage, DashboardPage, EditTargetPage,
-    ImportPage, LoginPage, NewTargetPage, NotFoundPage, SettingsPage, StagesPage, TargetPage,
-    TargetsPage, TeamCheckInsPage, WelcomePages,
+    ImportPage, LoginPage, NewProspectPage, NewTargetPage, NotFoundPage, SettingsPage, StagesPage,
+    TargetPage, TargetsPage, TeamCheckInsPage, WelcomePages,
 };
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
@@ -38,6 +38,7 @@ lazy_page!(EditTargetRoute, EditTargetPage);
 lazy_page!(CustomersRoute, CustomersPage);
 lazy_page!(CustomerRoute, CustomerPage);
 lazy_page!(ImportRoute, ImportPage);
+lazy_page!(NewProspectRoute, NewProspectPage);
 lazy_page!(CheckInRoute, CheckInPage);
 lazy_page!(TeamCheckInsRoute, TeamCheckInsPage);
 lazy_page!(SettingsRoute, SettingsPage);
@@ -153,6 +154,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("targets/:id/edit") view={Lazy::<EditTargetRoute>::new()} />
                     <Route path=path!("customers") view={Lazy::<CustomersRoute>::new()} />
                     <Route path=path!("customers/import") view={Lazy::<ImportRoute>::new()} />
+                    <Route path=path!("customers/new") view={Lazy::<NewProspectRoute>::new()} />
                     <Route path=path!("customers/:id") view={Lazy::<CustomerRoute>::new()} />
                     <Route path=path!("check-in") view={Lazy::<CheckInRoute>::new()} />
                     <Route path=path!("check-ins") view={Lazy::<TeamCheckInsRoute>::new()} />

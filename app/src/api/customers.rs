@@ -69,6 +69,19 @@ pub async fn plan_visit(customer_id: i64, day: String, notes: String) -> Result<
     .await
 }
 
+/// Creates a prospect (a customer without turnover yet) owned by the user. Customers of the
+/// same name in the same town are flagged first, and nothing is saved until `confirmed`.
+#[server(endpoint = "create_prospect")]
+pub async fn create_prospect(
+    input: crate::domain::prospect::ProspectInput,
+) -> Result<crate::model::customers::ProspectSaved, AppError> {
+    use crate::service::customers;
+    super::signed_in("create_prospect", |c| async move {
+        customers::create_prospect(&c.db, &c.user, &input, chrono::Utc::now()).await
+    })
+    .await
+}
+
 /// Sets the check-in radius of a customer in the manager's scope (an admin's: any); an empty
 /// `radius` restores the default.
 #[server(endpoint = "set_visit_radius")]

@@ -21,6 +21,7 @@ pub mod org;
 pub mod period;
 pub mod pipeline;
 pub mod probability;
+pub mod prospect;
 pub mod role;
 pub mod run_rate;
 pub mod search;

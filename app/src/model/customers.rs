@@ -313,3 +313,25 @@ pub struct CustomerDetail {
     /// Planned visits first (soonest first), then the latest activities.
     pub activities: Vec<ActivityLine>,
 }
+
+/// A customer a new prospect may duplicate, as the user may see it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Lookalike {
+    pub id: i64,
+    pub name: String,
+    pub city: Option<String>,
+}
+
+/// What saving a prospect did.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ProspectSaved {
+    Created {
+        id: i64,
+    },
+    /// Nothing was saved: customers of that name in that town exist. `hidden` more belong to
+    /// people the user does not cover (their names are not shown).
+    LooksLike {
+        visible: Vec<Lookalike>,
+        hidden: usize,
+    },
+}

@@ -16,7 +16,7 @@ mod tokens;
 pub use admin::AdminPages;
 pub use board::{BoardPage, StagesPage};
 pub use check_in::{forget_kept_customers, CheckInPage, TeamCheckInsPage};
-pub use customers::{CustomerPage, CustomersPage, ImportPage};
+pub use customers::{CustomerPage, CustomersPage, ImportPage, NewProspectPage};
 pub use dashboard::DashboardPage;
 pub use login::LoginPage;
 pub use not_found::NotFoundPage;

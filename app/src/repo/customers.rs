@@ -517,3 +517,62 @@ pub async fn find(db: &Db, scope: &Scope, id: i64) -> Result<Option<Visible>, Re
     push_owner_filter(&mut qb, scope, "c.owner_id");
     Ok(qb.fetch_optional(db).await?)
 }
+
+/// A stored customer a new prospect may duplicate.
+#[derive(Debug, sqlx::FromRow)]
+pub struct Namesake {
+    pub id: i64,
+    pub name: String,
+    pub city: Option<String>,
+}
+
+/// Customers whose name contains `word` (a name's first telling word, lower case), of those
+/// `scope` may see or — with `None` — of the whole company.
+#[tracing::instrument(skip(db), err)]
+pub async fn namesakes(
+    db: &Db,
+    scope: Option<&Scope>,
+    word: &str,
+) -> Result<Vec<Namesake>, RepoError> {
+    // Umlauts may be stored spelled either way: "mueller" also finds "Müller". (A name key's
+    // words hold letters, digits and dots only: nothing LIKE treats specially.)
+    let pattern = |w: &str| format!("%{w}%");
+    let spelled = word
+        .replace("ae", "ä")
+        .replace("oe", "ö")
+        .replace("ue", "ü");
+    let mut qb = sql("SELECT c.id, c.name, c.city FROM customers c WHERE (LOWER(c.name) LIKE ");
+    qb.push_bind(pattern(word))
+        .push(" OR LOWER(c.name) LIKE ")
+        .push_bind(pattern(&spelled))
+        .push(")");
+    if let Some(scope) = scope {
+        qb.push(" AND ");
+        push_owner_filter(&mut qb, scope, "c.owner_id");
+    }
+    qb.push(" ORDER BY c.id LIMIT 500");
+    Ok(qb.fetch_all(db).await?)
+}
+
+/// Stores a prospect owned by `owner_id`; its id.
+#[tracing::instrument(skip(db, prospect), err)]
+pub async fn insert_prospect(
+    db: &Db,
+    owner_id: i64,
+    prospect: &crate::domain::prospect::Prospect,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<i64, RepoError> {
+    let (id,): (i64,) = sql(
+        "INSERT INTO customers (name, owner_id, segment, city, potential_minor, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+    )
+    .bind(prospect.name.as_str())
+    .bind(owner_id)
+    .bind(prospect.segment.as_str())
+    .bind(prospect.city.as_deref())
+    .bind(prospect.potential_minor)
+    .bind(now)
+    .fetch_one(db)
+    .await?;
+    Ok(id)
+}

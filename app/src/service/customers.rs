@@ -1,17 +1,20 @@
 //! Customers: the list with turnover against last year (and its plus, minus and trend
-//! lists), one customer's page, planning a visit and the check-in radius.
+//! lists), one customer's page, planning a visit, the check-in radius, and new prospects.
 
 use super::Error;
 use crate::db::Db;
 use crate::domain::activity::PlannedVisit;
 use crate::domain::check_in::parse_radius;
+use crate::domain::prospect::{self, ProspectInput};
 use crate::domain::Role;
 use crate::error::AppError;
 use crate::model::auth::SessionUser;
-use crate::model::customers::{CustomerDetail, CustomerFilter, CustomerList};
+use crate::model::customers::{
+    CustomerDetail, CustomerFilter, CustomerList, Lookalike, ProspectSaved,
+};
 use crate::model::pipeline::Choice;
 use crate::repo;
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 
 /// The customers `user` may see as `filter` selects them, with the trend rule in force; one
 /// page of `page_size` rows, or all of them.
@@ -99,4 +102,41 @@ pub async fn set_visit_radius(
     } else {
         Err(AppError::NotFound("customer".into()).into())
     }
+}
+
+/// Creates a prospect owned by `user`; unless `input.confirmed`, flags customers of the same
+/// name in the same town first and saves nothing.
+#[tracing::instrument(skip(db, user, input), fields(user = user.id))]
+pub async fn create_prospect(
+    db: &Db,
+    user: &SessionUser,
+    input: &ProspectInput,
+    now: DateTime<Utc>,
+) -> Result<ProspectSaved, Error> {
+    let prospect = input.parse()?;
+    if !input.confirmed {
+        if let Some(word) = prospect::first_word(&prospect.name) {
+            let alike = |rows: Vec<repo::customers::Namesake>| -> Vec<repo::customers::Namesake> {
+                rows.into_iter()
+                    .filter(|r| prospect::looks_alike(&prospect, &r.name, r.city.as_deref()))
+                    .collect()
+            };
+            let all = alike(repo::customers::namesakes(db, None, &word).await?);
+            if !all.is_empty() {
+                let visible: Vec<Lookalike> =
+                    alike(repo::customers::namesakes(db, Some(&user.scope()), &word).await?)
+                        .into_iter()
+                        .map(|r| Lookalike {
+                            id: r.id,
+                            name: r.name,
+                            city: r.city,
+                        })
+                        .collect();
+                let hidden = all.len() - visible.len();
+                return Ok(ProspectSaved::LooksLike { visible, hidden });
+            }
+        }
+    }
+    let id = repo::customers::insert_prospect(db, user.id, &prospect, now).await?;
+    Ok(ProspectSaved::Created { id })
 }

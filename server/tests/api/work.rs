@@ -20,6 +20,7 @@ both_backends!(
     an_activity_sent_five_times_concurrently_is_stored_once_and_counts_at_once,
     next_steps_are_due_on_the_dashboard_and_ticked_off_by_their_owner,
     candidates_close_the_gap_for_each_metric_and_drop_off_when_acted_on,
+    reps_create_prospects_and_duplicates_are_flagged_first,
 );
 
 async fn log(app: &TestApp, client: &reqwest::Client, input: Value) -> Response {
@@ -391,4 +392,133 @@ async fn candidates_close_the_gap_for_each_metric_and_drop_off_when_acted_on(bac
         )
         .await;
     assert_eq!(hidden.status(), StatusCode::NOT_FOUND);
+}
+
+async fn prospect(
+    app: &TestApp,
+    client: &reqwest::Client,
+    name: &str,
+    city: &str,
+    confirmed: bool,
+) -> Response {
+    app.call(
+        client,
+        "create_prospect",
+        &[
+            ("input[name]", name),
+            ("input[city]", city),
+            ("input[segment]", "relationship"),
+            ("input[potential]", "120000"),
+            ("input[confirmed]", if confirmed { "true" } else { "false" }),
+        ],
+    )
+    .await
+}
+
+async fn reps_create_prospects_and_duplicates_are_flagged_first(backend: Backend) {
+    use app::model::customers::ProspectSaved;
+    let app = TestApp::spawn(backend).await;
+    let fx = Fixture::load(&app.db).await;
+    let rep = signed_in(&app, REP_N1).await;
+    let colleague = signed_in(&app, REP_S1).await;
+    let created: ProspectSaved = prospect(&app, &rep, "Müller Metallbau GmbH", "Hamburg", false)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let ProspectSaved::Created { id } = created else {
+        panic!("a new name is saved at once: {created:?}")
+    };
+    let (owner, potential): (i64, Option<i64>) =
+        sql("SELECT owner_id, potential_minor FROM customers WHERE id = $1")
+            .bind(id)
+            .fetch_one(&app.db)
+            .await
+            .unwrap();
+    assert_eq!(
+        (owner, potential),
+        (fx.ids.users[REP_N1_INDEX], Some(12_000_000))
+    );
+
+    // The same firm spelled another way, in the same town: flagged, nothing saved.
+    let before = count(&app, "SELECT COUNT(*) FROM customers").await;
+    let again: ProspectSaved = prospect(
+        &app,
+        &rep,
+        "Mueller Metallbau GmbH & Co. KG",
+        "hamburg",
+        false,
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    match again {
+        ProspectSaved::LooksLike { visible, hidden } => {
+            assert_eq!(visible.iter().map(|c| c.id).collect::<Vec<_>>(), vec![id]);
+            assert_eq!(hidden, 0);
+        }
+        other => panic!("flagged, not {other:?}"),
+    }
+    // A colleague in another team is told it exists, not whose it is.
+    let theirs: ProspectSaved = prospect(&app, &colleague, "Müller Metallbau", "Hamburg", false)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        theirs,
+        ProspectSaved::LooksLike {
+            visible: Vec::new(),
+            hidden: 1
+        }
+    );
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM customers").await, before);
+    // Another town is another firm; a confirmed save goes through.
+    let bremen: ProspectSaved = prospect(&app, &rep, "Müller Metallbau GmbH", "Bremen", false)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        matches!(bremen, ProspectSaved::Created { .. }),
+        "{bremen:?}"
+    );
+    let confirmed: ProspectSaved = prospect(&app, &colleague, "Müller Metallbau", "Hamburg", true)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        matches!(confirmed, ProspectSaved::Created { .. }),
+        "{confirmed:?}"
+    );
+
+    // Bad fields are named; the new prospect is a candidate for initial contacts.
+    let bad = prospect(&app, &rep, "x", "", false).await;
+    assert_eq!(bad.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    match app_error(bad).await {
+        AppError::Invalid { field, .. } => assert_eq!(field, "name"),
+        other => panic!("a field error, not {other:?}"),
+    }
+    let contacts = target(
+        &app,
+        &fx,
+        ("assignee_user_id", fx.ids.users[REP_N1_INDEX]),
+        "initial_contacts",
+        5,
+        "agreed",
+    )
+    .await;
+    let found = candidates(&app, &rep, contacts).await;
+    let never: Vec<_> = found
+        .items
+        .iter()
+        .filter(|c| c.reason == Reason::NeverContacted)
+        .collect();
+    assert!(never.iter().any(|c| c.customer_id == id), "{never:?}");
+    // Prospects with a potential come before the customers without one.
+    assert_eq!(never[0].untapped_minor, Some(12_000_000));
+    assert_eq!(never[1].untapped_minor, Some(12_000_000));
+    assert!(never[2..].iter().all(|c| c.untapped_minor.is_none()));
 }

@@ -309,6 +309,11 @@ fn CheckInScreen(
                 prop:value=move || search.get()
                 on:input=move |ev| search.set(event_target_value(&ev))
             />
+            <p class="small muted">
+                "Not in the list? "
+                <a href="/customers/new" data-testid="checkin-new-prospect">"Add a prospect"</a>
+                " (needs a connection)."
+            </p>
             {move || match customers.get() {
                 Err(e) => view! { <p class="alert">{e.to_string()}</p> }.into_any(),
                 Ok(list) => {

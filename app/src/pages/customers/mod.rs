@@ -4,9 +4,11 @@
 mod chart;
 mod detail;
 mod import;
+mod new;
 
 pub use detail::CustomerPage;
 pub use import::ImportPage;
+pub use new::NewProspectPage;
 
 use crate::api::customers::{customer_owners, customer_units, list_customers};
 use crate::components::turnover::{eur, percent_text, segment_label, trend_text};
@@ -121,16 +123,19 @@ pub fn CustomersPage() -> impl IntoView {
         <section class="card">
             <div class="section-head">
                 <h1>"Customers"</h1>
-                <Suspense>
-                    {move || Suspend::new(async move {
-                        let may_import = matches!(role.await, Some(Role::Admin | Role::Manager));
-                        may_import.then(|| view! {
-                            <A href="/customers/import" attr:class="button-quiet" attr:data-testid="import-link">
-                                "Import CSV"
-                            </A>
-                        })
-                    })}
-                </Suspense>
+                <div class="head-actions">
+                    <A href="/customers/new" attr:class="button-quiet" attr:data-testid="new-prospect">"New prospect"</A>
+                    <Suspense>
+                        {move || Suspend::new(async move {
+                            let may_import = matches!(role.await, Some(Role::Admin | Role::Manager));
+                            may_import.then(|| view! {
+                                <A href="/customers/import" attr:class="button-quiet" attr:data-testid="import-link">
+                                    "Import CSV"
+                                </A>
+                            })
+                        })}
+                    </Suspense>
+                </div>
             </div>
             <nav class="tabs" aria-label="Customer lists">
                 {move || {

@@ -1,0 +1,184 @@
+//! A prospect: a customer without turnover yet, created by a rep (DESIGN.md), with an estimated
+//! annual potential. Before it is saved, customers of the same name in the same town are
+//! flagged: "Müller GmbH, Hamburg" and "Mueller GmbH & Co. KG" in Hamburg are one firm.
+
+use super::turnover::Segment;
+use super::{Currency, FieldError, Money};
+use serde::{Deserialize, Serialize};
+
+pub const MAX_NAME_CHARS: usize = 200;
+pub const MAX_CITY_CHARS: usize = 100;
+
+/// The form as typed.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ProspectInput {
+    pub name: String,
+    pub city: String,
+    /// `price` or `relationship`.
+    pub segment: String,
+    /// Estimated annual potential in euros; empty when unknown.
+    pub potential: String,
+    /// The user saw the possible duplicates and saves anyway.
+    pub confirmed: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Prospect {
+    pub name: String,
+    pub city: Option<String>,
+    pub segment: Segment,
+    pub potential_minor: Option<i64>,
+}
+
+impl ProspectInput {
+    pub fn parse(&self) -> Result<Prospect, Vec<FieldError>> {
+        let mut errors = Vec::new();
+        let name = self.name.split_whitespace().collect::<Vec<_>>().join(" ");
+        if name.chars().count() < 2 {
+            errors.push(FieldError::new("name", "give the company's name"));
+        } else if name.chars().count() > MAX_NAME_CHARS {
+            errors.push(FieldError::new("name", "at most 200 characters"));
+        }
+        let city = self.city.split_whitespace().collect::<Vec<_>>().join(" ");
+        if city.chars().count() > MAX_CITY_CHARS {
+            errors.push(FieldError::new("city", "at most 100 characters"));
+        }
+        let segment = match Segment::parse(&self.segment) {
+            Ok(s) => Some(s),
+            Err(_) => {
+                errors.push(FieldError::new(
+                    "segment",
+                    "choose price client or relationship client",
+                ));
+                None
+            }
+        };
+        let potential_minor = match self.potential.trim() {
+            "" => None,
+            text => match Money::parse(text.trim_start_matches('€'), Currency::EUR) {
+                Ok(m) if !m.amount().is_sign_negative() => Some(m.minor_units()),
+                Ok(_) => {
+                    errors.push(FieldError::new("potential", "cannot be negative"));
+                    None
+                }
+                Err(e) => {
+                    errors.push(FieldError::new("potential", e.to_string()));
+                    None
+                }
+            },
+        };
+        match (errors.is_empty(), segment) {
+            (true, Some(segment)) => Ok(Prospect {
+                name,
+                city: (!city.is_empty()).then_some(city),
+                segment,
+                potential_minor,
+            }),
+            _ => Err(errors),
+        }
+    }
+}
+
+/// Legal forms and filler that do not tell two firms apart.
+const NOISE: [&str; 14] = [
+    "gmbh",
+    "ag",
+    "kg",
+    "ohg",
+    "ug",
+    "ek",
+    "e.k",
+    "co",
+    "mbh",
+    "haftungsbeschränkt",
+    "ltd",
+    "inc",
+    "und",
+    "the",
+];
+
+/// A company name reduced to what tells firms apart: lower case, umlauts spelled out, legal
+/// forms, "&", "+" and punctuation dropped.
+pub fn name_key(name: &str) -> String {
+    let lowered = name
+        .to_lowercase()
+        .replace('ä', "ae")
+        .replace('ö', "oe")
+        .replace('ü', "ue")
+        .replace('ß', "ss");
+    lowered
+        .split(|c: char| !c.is_alphanumeric() && c != '.')
+        .map(|w| w.trim_matches('.'))
+        .filter(|w| !w.is_empty() && !NOISE.contains(w))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// The first word of [`name_key`], for the database to narrow the search.
+pub fn first_word(name: &str) -> Option<String> {
+    name_key(name)
+        .split(' ')
+        .next()
+        .filter(|w| !w.is_empty())
+        .map(str::to_string)
+}
+
+/// Whether a stored customer (`name`, `city`) looks like the new prospect: the same name key,
+/// in the same town (or either without a town).
+pub fn looks_alike(prospect: &Prospect, name: &str, city: Option<&str>) -> bool {
+    let same_town = match (&prospect.city, city) {
+        (Some(a), Some(b)) => name_key(a) == name_key(b),
+        _ => true,
+    };
+    same_town && name_key(&prospect.name) == name_key(name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn input(name: &str, city: &str) -> ProspectInput {
+        ProspectInput {
+            name: name.into(),
+            city: city.into(),
+            segment: "relationship".into(),
+            potential: "120000".into(),
+            confirmed: false,
+        }
+    }
+
+    #[test]
+    fn the_same_firm_spelled_another_way_is_flagged() {
+        let p = input("Müller GmbH", " Hamburg ").parse().unwrap();
+        assert_eq!(p.city.as_deref(), Some("Hamburg"));
+        assert_eq!(p.potential_minor, Some(12_000_000));
+        assert!(looks_alike(&p, "Mueller GmbH & Co. KG", Some("hamburg")));
+        assert!(looks_alike(&p, "MÜLLER", None));
+        assert!(!looks_alike(&p, "Müller GmbH", Some("Bremen")));
+        assert!(!looks_alike(&p, "Müller Bau GmbH", Some("Hamburg")));
+        assert_eq!(first_word("Müller Bau GmbH").as_deref(), Some("mueller"));
+    }
+
+    #[test]
+    fn bad_fields_are_named() {
+        let bad = ProspectInput {
+            name: " x ".into(),
+            segment: "vip".into(),
+            potential: "12a".into(),
+            ..ProspectInput::default()
+        };
+        let fields: Vec<_> = bad
+            .parse()
+            .unwrap_err()
+            .into_iter()
+            .map(|e| e.field)
+            .collect();
+        assert_eq!(fields, ["name", "segment", "potential"]);
+        let negative = ProspectInput {
+            potential: "-5".into(),
+            ..input("Acme", "")
+        };
+        assert_eq!(negative.parse().unwrap_err()[0].field, "potential");
+    }
+}
