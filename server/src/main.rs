@@ -58,6 +58,16 @@ enum Command {
         #[arg(long)]
         email: String,
     },
+    /// Show one person's daily digest for a day (what changed since the day before, their
+    /// next steps due), and mail it when PACER_SMTP_URL is set.
+    Digest {
+        /// The day, YYYY-MM-DD (default: today).
+        #[arg(long)]
+        date: Option<chrono::NaiveDate>,
+        /// The person's e-mail address.
+        #[arg(long)]
+        email: String,
+    },
     /// Create an API token that acts as the user with this e-mail address, with their role
     /// over their part of the organisation, and print it (it is shown only this once).
     /// Tokens with another role or scope are made on the settings page.
@@ -81,6 +91,7 @@ async fn main() -> ExitCode {
         Command::Snapshot { date } => snapshot(date).await,
         Command::Import { kind, file } => import(&kind, &file).await,
         Command::Backup { file } => backup(&file).await,
+        Command::Digest { date, email } => digest(date, &email).await,
         Command::ApiToken { email, name } => api_token(&email, &name).await,
         Command::CreateAdmin {
             company,
@@ -121,6 +132,37 @@ async fn snapshot(date: Option<chrono::NaiveDate>) -> Result<(), String> {
     let settings = Settings::from_env().map_err(|e| e.to_string())?;
     let summary = startup::snapshot(&settings.database_url, date).await?;
     println!("{summary}");
+    Ok(())
+}
+
+async fn digest(date: Option<chrono::NaiveDate>, email: &str) -> Result<(), String> {
+    let settings = Settings::from_env().map_err(|e| e.to_string())?;
+    let mailer = server::mail::Mailer::from_env().map_err(|e| e.to_string())?;
+    let base = settings
+        .public_url
+        .clone()
+        .unwrap_or_else(|| format!("http://{}", settings.leptos_options.site_addr));
+    let db = app::db::Db::connect(&settings.database_url)
+        .await
+        .map_err(|e| e.to_string())?;
+    let user = app::repo::digest::user_by_email(&db, email)
+        .await
+        .map_err(|e| e.to_string())?
+        .ok_or_else(|| format!("nobody active signs in as {email}"))?;
+    let now = chrono::Utc::now();
+    let day = date.unwrap_or_else(|| now.date_naive());
+    let digest = app::service::digest::build(&db, &user, day, now)
+        .await
+        .map_err(|e| app::error::AppError::from(e).to_string())?;
+    let mail = digest.mail(&base);
+    println!("Subject: {}\n\n{}", mail.subject, mail.text);
+    match mailer {
+        Some(mailer) => {
+            mailer.send(&user.name, &user.email, mail).await?;
+            println!("Mailed to {}.", user.email);
+        }
+        None => println!("(PACER_SMTP_URL is not set: nothing was mailed.)"),
+    }
     Ok(())
 }
 

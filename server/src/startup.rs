@@ -26,6 +26,8 @@ pub enum StartupError {
     Setup(String),
     #[error("cannot load the demo company: {0}")]
     Demo(#[from] demo::DemoError),
+    #[error(transparent)]
+    Mail(#[from] crate::mail::MailSettingsError),
     #[error("cannot listen on {addr}: {source}")]
     Bind {
         addr: SocketAddr,
@@ -73,6 +75,14 @@ impl Application {
             .local_addr()
             .map_err(|source| StartupError::Bind { addr, source })?
             .port();
+        // The daily digest by mail, when an SMTP server is named (else it stays in the app).
+        if let Some(mailer) = crate::mail::Mailer::from_env()? {
+            let base = settings
+                .public_url
+                .clone()
+                .unwrap_or_else(|| format!("http://127.0.0.1:{port}"));
+            crate::digest::spawn_daily(db.clone(), mailer, settings.digest, base);
+        }
         Ok(Application {
             listener,
             router,

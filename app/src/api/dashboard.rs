@@ -105,3 +105,21 @@ pub async fn save_company_settings(
     })
     .await
 }
+
+/// Whether the signed-in person gets the daily digest by e-mail.
+#[server(endpoint = "digest_mail")]
+pub async fn digest_mail() -> Result<bool, AppError> {
+    super::signed_in("digest_mail", |c| async move {
+        crate::service::digest::wanted(&c.db, &c.user).await
+    })
+    .await
+}
+
+/// Switches the signed-in person's daily digest mail on or off.
+#[server(endpoint = "set_digest_mail")]
+pub async fn set_digest_mail(on: bool) -> Result<bool, AppError> {
+    super::signed_in("set_digest_mail", |c| async move {
+        crate::service::digest::set_wanted(&c.db, &c.user, on).await
+    })
+    .await
+}

@@ -115,7 +115,7 @@ pub fn PasswordPage() -> impl IntoView {
     }
 }
 
-/// Every signed-in person's own account: their password.
+/// Every signed-in person's own account: their password and the daily e-mail.
 #[component]
 pub fn AccountPage() -> impl IntoView {
     let change = ServerAction::<ChangePassword>::new();
@@ -139,6 +139,49 @@ pub fn AccountPage() -> impl IntoView {
                     "Change the password"
                 </button>
             </ActionForm>
+        </section>
+        <DigestMail />
+    }
+}
+
+/// The daily digest by e-mail: on unless the person switches it off.
+#[component]
+fn DigestMail() -> impl IntoView {
+    use crate::api::dashboard::{digest_mail, set_digest_mail};
+    let stored = Resource::new(|| (), |()| digest_mail());
+    let error = RwSignal::new(None::<String>);
+    let set = Action::new(move |on: &bool| {
+        let on = *on;
+        async move {
+            match set_digest_mail(on).await {
+                Ok(_) => stored.refetch(),
+                Err(e) => error.set(Some(e.to_string())),
+            }
+        }
+    });
+    view! {
+        <section class="card narrow" data-testid="digest-mail">
+            <h2>"Daily e-mail"</h2>
+            <Transition fallback=|| ()>
+                {move || Suspend::new(async move {
+                    match stored.await {
+                        Ok(on) => view! {
+                            <label class="check">
+                                <input
+                                    type="checkbox"
+                                    data-testid="digest-mail-on"
+                                    prop:checked=on
+                                    disabled=move || set.pending().get()
+                                    on:change=move |ev| { set.dispatch(event_target_checked(&ev)); }
+                                />
+                                " Each morning, e-mail me what changed since the day before (status changes, new warnings with the customers to act on, next steps due). Days with nothing to report send nothing."
+                            </label>
+                        }.into_any(),
+                        Err(e) => view! { <p class="form-error" role="alert">{e.to_string()}</p> }.into_any(),
+                    }
+                })}
+            </Transition>
+            {move || error.get().map(|e| view! { <p class="form-error" role="alert">{e}</p> })}
         </section>
     }
 }

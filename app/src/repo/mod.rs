@@ -12,6 +12,7 @@ pub mod check_ins;
 pub mod customers;
 pub mod dashboard;
 pub mod devices;
+pub mod digest;
 pub mod forecast;
 pub mod import;
 pub mod links;

@@ -298,10 +298,19 @@ fn customer_candidates(
         .collect();
     if near.is_some() {
         let long_ago = today - Duration::days(NEAR_UNVISITED_DAYS);
-        items.retain(|(d, r)| {
-            d.is_some() && r.last_visit.is_none_or(|v| v.date_naive() <= long_ago)
-        });
-        items.sort_by(|(a, _), (b, _)| a.partial_cmp(b).unwrap_or(std::cmp::Ordering::Equal));
+        let mut placed: Vec<(Option<f64>, CustomerRow)> = Vec::new();
+        let mut rest = Vec::new();
+        for (d, r) in items {
+            if d.is_some() && r.last_visit.is_none_or(|v| v.date_naive() <= long_ago) {
+                placed.push((d, r));
+            } else {
+                rest.push((d, r));
+            }
+        }
+        placed.sort_by(|(a, _), (b, _)| a.partial_cmp(b).unwrap_or(std::cmp::Ordering::Equal));
+        // Customers without a location on record stay in the list, after the placed ones.
+        placed.extend(rest.into_iter().filter(|(d, _)| d.is_none()));
+        items = placed;
     }
     items
         .into_iter()

@@ -12,6 +12,7 @@ pub mod candidates;
 pub mod check_ins;
 pub mod customers;
 pub mod dashboard;
+pub mod digest;
 pub mod forecast;
 pub mod imports;
 pub mod opportunities;

@@ -126,6 +126,8 @@ impl TestApp {
             api_rate: server::configuration::DEFAULT_API_RATE,
             // Tests pose as several clients by the header.
             trust_forwarded: true,
+            digest: Default::default(),
+            public_url: None,
         };
         let mut settings = settings;
         configure(&mut settings);
@@ -485,8 +487,17 @@ impl ServerProcess {
 
     /// Another server process on the database at `url` (migrated by the first one started).
     pub async fn on(url: &str) -> ServerProcess {
+        Self::on_with(url, &[]).await
+    }
+
+    /// A server process on `url` with more environment (mail settings, say).
+    pub async fn on_with(url: &str, env: &[(&str, String)]) -> ServerProcess {
         use std::io::BufRead;
-        let mut child = server_command(url, &[])
+        let mut command = server_command(url, &[]);
+        for (key, value) in env {
+            command.env(key, value);
+        }
+        let mut child = command
             .stdout(std::process::Stdio::piped())
             .spawn()
             .expect("server starts");

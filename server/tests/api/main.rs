@@ -12,6 +12,7 @@ mod check_ins;
 mod crash;
 mod customers;
 mod demo;
+mod digest;
 mod forecast;
 mod fuzz;
 mod hardening;

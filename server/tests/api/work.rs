@@ -228,6 +228,35 @@ async fn candidates_close_the_gap_for_each_metric_and_drop_off_when_acted_on(bac
     let mut ids = customers_for(&found, Reason::NotVisited);
     ids.sort();
     assert_eq!(ids, vec![mine(0), mine(1), mine(2)]);
+    // With the phone's position (Hamburg): the nearest first, those without a place last.
+    for (n, lat, lon) in [(1, 48.137, 11.575), (2, 53.551, 9.993)] {
+        sql("UPDATE customers SET lat = $1, lon = $2 WHERE id = $3")
+            .bind(lat)
+            .bind(lon)
+            .bind(mine(n))
+            .execute(&app.db)
+            .await
+            .unwrap();
+    }
+    let near: Candidates = app
+        .call(
+            &rep,
+            "target_candidates",
+            &[
+                ("id", &visits.to_string()),
+                ("lat", "53.55"),
+                ("lon", "10.0"),
+            ],
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        customers_for(&near, Reason::NotVisited),
+        vec![mine(2), mine(1), mine(0)]
+    );
+    assert!(near.items[0].distance_m.unwrap() < 1_000.0);
     let planned = app
         .call(
             &rep,

@@ -1,0 +1,12 @@
+-- Issue 20: the daily digest by e-mail. Each person may switch it off; each mail is claimed
+-- once per person and day, so several server instances send it once.
+ALTER TABLE users ADD COLUMN digest_mail BOOLEAN NOT NULL DEFAULT TRUE;
+CREATE TABLE digest_mails (
+    user_id    INTEGER NOT NULL REFERENCES users(id),
+    day        TEXT NOT NULL,
+    claimed_at TEXT NOT NULL,
+    sent_at    TEXT,
+    -- Why it was not sent (nothing to report, or the mail server's answer).
+    outcome    TEXT,
+    PRIMARY KEY (user_id, day)
+);
