@@ -8,5 +8,7 @@ CREATE TABLE digest_mails (
     sent_at    TIMESTAMPTZ,
     -- Why it was not sent (nothing to report, or the mail server's answer).
     outcome    TEXT,
+    -- Claims so far: one not sent is claimed again after 15 minutes, three times at most.
+    attempts   INTEGER NOT NULL DEFAULT 1,
     PRIMARY KEY (user_id, day)
 );

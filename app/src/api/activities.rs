@@ -12,8 +12,16 @@ use leptos::server_fn::codec::Json;
 /// once (an initial contact toward initial contacts). The same client id again stores nothing.
 #[server(endpoint = "log_activity", input = Json)]
 pub async fn log_activity(input: ActivityInput) -> Result<ActivitySaved, AppError> {
+    use crate::domain::activity::ActivityKind;
     use crate::service::activities;
     super::signed_in("log_activity", |c| async move {
+        if !ActivityKind::LOGGED.contains(&input.kind) {
+            return Err(AppError::invalid(
+                "kind",
+                "a visit is recorded by checking in at the customer (or planned on its page)",
+            )
+            .into());
+        }
         activities::record(&c.db, &c.user, &input, chrono::Utc::now()).await
     })
     .await

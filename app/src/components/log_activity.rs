@@ -94,10 +94,14 @@ pub fn LogActivity(
     Effect::new(move |_| {
         if let Some(answer) = save.value().get() {
             match answer {
-                Ok(_) => {
+                Ok(saved) => {
                     let what = ActivityKind::parse(&kind.get_untracked())
                         .map_or("Activity", ActivityKind::label);
-                    logged.set(Some(format!("{what} logged.")));
+                    logged.set(Some(if saved.duplicate {
+                        format!("{what} was already saved (a connection dropped before the answer): what you changed since was not stored.")
+                    } else {
+                        format!("{what} logged.")
+                    }));
                     client_id.set_value(new_client_id());
                     notes.set(String::new());
                     outcome.set(String::new());

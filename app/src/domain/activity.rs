@@ -44,6 +44,17 @@ impl ActivityKind {
             .find(|k| k.as_str() == text)
     }
 
+    /// "a call", "an e-mail": the kind in a sentence.
+    pub fn phrase(self) -> &'static str {
+        match self {
+            ActivityKind::Visit => "a visit",
+            ActivityKind::Call => "a call",
+            ActivityKind::Meeting => "a meeting",
+            ActivityKind::InitialContact => "an initial contact",
+            ActivityKind::Email => "an e-mail",
+        }
+    }
+
     pub fn label(self) -> &'static str {
         match self {
             ActivityKind::Visit => "Visit",

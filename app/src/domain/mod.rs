@@ -13,6 +13,7 @@ pub mod check_in;
 pub mod email;
 pub mod field_error;
 pub mod forecast;
+pub mod html;
 pub mod hundredths;
 pub mod metric;
 pub mod money;

@@ -115,12 +115,13 @@ pub fn name_key(name: &str) -> String {
         .join(" ")
 }
 
-/// The first word of [`name_key`], for the database to narrow the search.
-pub fn first_word(name: &str) -> Option<String> {
+/// The longest word of [`name_key`] (the most telling: "metallbau" of "A & B Metallbau"), for
+/// the database to narrow the search.
+pub fn telling_word(name: &str) -> Option<String> {
     name_key(name)
         .split(' ')
-        .next()
         .filter(|w| !w.is_empty())
+        .max_by_key(|w| (w.chars().count(), std::cmp::Reverse(w.to_string())))
         .map(str::to_string)
 }
 
@@ -157,7 +158,11 @@ mod tests {
         assert!(looks_alike(&p, "MÜLLER", None));
         assert!(!looks_alike(&p, "Müller GmbH", Some("Bremen")));
         assert!(!looks_alike(&p, "Müller Bau GmbH", Some("Hamburg")));
-        assert_eq!(first_word("Müller Bau GmbH").as_deref(), Some("mueller"));
+        assert_eq!(
+            telling_word("A & B Metallbau GmbH").as_deref(),
+            Some("metallbau")
+        );
+        assert_eq!(telling_word("GmbH"), None);
     }
 
     #[test]

@@ -293,13 +293,13 @@ fn NextStepItem(s: NextStep, today: chrono::NaiveDate) -> impl IntoView {
     } else {
         "due today".to_string()
     };
-    let kind = ActivityKind::parse(&s.kind).map_or("Activity", ActivityKind::label);
+    let after = ActivityKind::parse(&s.kind).map_or("an activity", ActivityKind::phrase);
     view! {
         <li class="digest-item next-step-item" class:done=move || done.get() data-testid="next-step" data-activity-id=id>
             <div class="digest-head">
                 <A href=format!("/customers/{}", s.customer_id)><strong>{s.customer.clone()}</strong></A>
                 <span>{s.next_step.clone()}</span>
-                <span class="muted small">{format!("{due} · after a {}", kind.to_lowercase())}</span>
+                <span class="muted small">{format!("{due} · after {after}")}</span>
                 <button
                     type="button"
                     class="button-quiet small"

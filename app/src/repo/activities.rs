@@ -92,23 +92,26 @@ pub async fn record(
     }
 }
 
-/// `user_id`'s next steps not yet done and due by `by` (overdue first, then by customer).
+/// `user_id`'s next steps not yet done and due by `by` (overdue first), at customers `scope`
+/// may see (one moved to another team drops out).
 pub async fn next_steps_due(
     db: &Db,
+    scope: &Scope,
     user_id: i64,
     by: NaiveDate,
 ) -> Result<Vec<NextStep>, RepoError> {
-    let rows: Vec<NextStep> = sql(
+    let mut qb = sql(
         "SELECT a.id, a.customer_id, c.name AS customer, a.kind, a.next_step, a.next_step_due \
          FROM activities a JOIN customers c ON c.id = a.customer_id \
-         WHERE a.user_id = $1 AND a.next_step_done_at IS NULL AND a.next_step_due IS NOT NULL \
-         AND a.next_step_due <= $2 ORDER BY a.next_step_due, c.name, a.id LIMIT 50",
-    )
-    .bind(user_id)
-    .bind(by)
-    .fetch_all(db)
-    .await?;
-    Ok(rows)
+         WHERE a.next_step_done_at IS NULL AND a.next_step_due IS NOT NULL AND a.user_id = ",
+    );
+    qb.push_bind(user_id)
+        .push(" AND a.next_step_due <= ")
+        .push_bind(by)
+        .push(" AND ");
+    push_owner_filter(&mut qb, scope, "c.owner_id");
+    qb.push(" ORDER BY a.next_step_due, a.id LIMIT 100");
+    Ok(qb.fetch_all(db).await?)
 }
 
 /// Ticks off `user_id`'s next step on activity `id`; false when there is no such open step

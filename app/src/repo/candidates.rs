@@ -130,7 +130,8 @@ pub async fn open_deals(
 }
 
 /// Of `ids`, the customers someone acted on since `since` (a call, a meeting, an e-mail, a
-/// visit, an initial contact) or with a visit planned from `now` on.
+/// visit, an initial contact — not one that could not reach them) or with a visit planned
+/// from `now` on.
 #[tracing::instrument(skip(db, ids), err)]
 pub async fn acted_on(
     db: &Db,
@@ -142,7 +143,8 @@ pub async fn acted_on(
     for chunk in ids.chunks(500) {
         let mut qb =
             sql("SELECT DISTINCT a.customer_id FROM activities a WHERE a.customer_id IN (");
-        qb.push_list(chunk.iter().copied()).push(") AND (");
+        qb.push_list(chunk.iter().copied())
+            .push(") AND (a.outcome IS NULL OR a.outcome <> 'not_reached') AND (");
         qb.push("(NOT a.planned AND a.occurred_at >= ")
             .push_bind(since)
             .push(") OR (a.planned AND a.occurred_at >= ")

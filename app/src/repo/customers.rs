@@ -518,39 +518,38 @@ pub async fn find(db: &Db, scope: &Scope, id: i64) -> Result<Option<Visible>, Re
     Ok(qb.fetch_optional(db).await?)
 }
 
-/// A stored customer a new prospect may duplicate.
+/// A stored customer a new prospect may duplicate, and whether `scope` may see it.
 #[derive(Debug, sqlx::FromRow)]
 pub struct Namesake {
     pub id: i64,
     pub name: String,
     pub city: Option<String>,
+    pub visible: bool,
 }
 
-/// Customers whose name contains `word` (a name's first telling word, lower case), of those
-/// `scope` may see or — with `None` — of the whole company.
+/// Customers of the whole company whose name contains `word` (the most telling word of a
+/// name key, lower case), each marked with whether `scope` may see it: the duplicate check
+/// says that a firm exists, never whose it is, outside the scope.
 #[tracing::instrument(skip(db), err)]
-pub async fn namesakes(
-    db: &Db,
-    scope: Option<&Scope>,
-    word: &str,
-) -> Result<Vec<Namesake>, RepoError> {
-    // Umlauts may be stored spelled either way: "mueller" also finds "Müller". (A name key's
-    // words hold letters, digits and dots only: nothing LIKE treats specially.)
+pub async fn namesakes(db: &Db, scope: &Scope, word: &str) -> Result<Vec<Namesake>, RepoError> {
+    // Umlauts and ß may be stored spelled either way: "mueller" also finds "Müller", "gross"
+    // "Groß". (A name key's words hold letters, digits and dots only: nothing LIKE treats
+    // specially.) SQLite lowers ASCII only: "MÜLLER" in capitals is found on Postgres alone.
     let pattern = |w: &str| format!("%{w}%");
-    let spelled = word
+    let umlauts = word
         .replace("ae", "ä")
         .replace("oe", "ö")
         .replace("ue", "ü");
-    let mut qb = sql("SELECT c.id, c.name, c.city FROM customers c WHERE (LOWER(c.name) LIKE ");
-    qb.push_bind(pattern(word))
+    let sharp = word.replace("ss", "ß");
+    let mut qb = sql("SELECT c.id, c.name, c.city, CASE WHEN ");
+    push_owner_filter(&mut qb, scope, "c.owner_id");
+    qb.push(" THEN TRUE ELSE FALSE END AS visible FROM customers c WHERE (LOWER(c.name) LIKE ")
+        .push_bind(pattern(word))
         .push(" OR LOWER(c.name) LIKE ")
-        .push_bind(pattern(&spelled))
-        .push(")");
-    if let Some(scope) = scope {
-        qb.push(" AND ");
-        push_owner_filter(&mut qb, scope, "c.owner_id");
-    }
-    qb.push(" ORDER BY c.id LIMIT 500");
+        .push_bind(pattern(&umlauts))
+        .push(" OR LOWER(c.name) LIKE ")
+        .push_bind(pattern(&sharp))
+        .push(") ORDER BY c.id LIMIT 5000");
     Ok(qb.fetch_all(db).await?)
 }
 

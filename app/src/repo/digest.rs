@@ -22,8 +22,15 @@ pub async fn recipients(db: &Db) -> Result<Vec<SessionUser>, RepoError> {
     Ok(people)
 }
 
+/// How long a claim holds before a digest that was not sent may be tried again.
+pub const CLAIM_MINUTES: i64 = 15;
+/// How often one person's digest of one day is tried.
+pub const MAX_ATTEMPTS: i32 = 3;
+
 /// Claims `user_id`'s digest of `day` for this process: true for exactly one caller however
-/// many instances try at once.
+/// many instances try at once. A claim that did not end in a sent mail (the mail server
+/// refused, the process died) may be claimed again after [`CLAIM_MINUTES`], up to
+/// [`MAX_ATTEMPTS`] times; a quiet day is never tried again.
 #[tracing::instrument(skip(db), err)]
 pub async fn claim(
     db: &Db,
@@ -32,12 +39,18 @@ pub async fn claim(
     now: DateTime<Utc>,
 ) -> Result<bool, RepoError> {
     let claimed = sql(
-        "INSERT INTO digest_mails (user_id, day, claimed_at) VALUES ($1, $2, $3) \
-         ON CONFLICT (user_id, day) DO NOTHING",
+        "INSERT INTO digest_mails (user_id, day, claimed_at, attempts) VALUES ($1, $2, $3, 1) \
+         ON CONFLICT (user_id, day) DO UPDATE SET claimed_at = $3, outcome = NULL, \
+         attempts = digest_mails.attempts + 1 \
+         WHERE digest_mails.sent_at IS NULL AND digest_mails.claimed_at < $4 \
+         AND digest_mails.attempts < $5 \
+         AND (digest_mails.outcome IS NULL OR digest_mails.outcome <> 'nothing to report')",
     )
     .bind(user_id)
     .bind(day)
     .bind(now)
+    .bind(now - chrono::Duration::minutes(CLAIM_MINUTES))
+    .bind(MAX_ATTEMPTS)
     .execute(db)
     .await?;
     Ok(claimed == 1)

@@ -28,7 +28,7 @@ pub async fn next_steps_due(
     user: &SessionUser,
     today: NaiveDate,
 ) -> Result<Vec<NextStep>, Error> {
-    Ok(repo::activities::next_steps_due(db, user.id, today).await?)
+    Ok(repo::activities::next_steps_due(db, &user.scope(), user.id, today).await?)
 }
 
 /// Ticks off one of `user`'s own next steps.

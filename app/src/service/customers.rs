@@ -115,25 +115,26 @@ pub async fn create_prospect(
 ) -> Result<ProspectSaved, Error> {
     let prospect = input.parse()?;
     if !input.confirmed {
-        if let Some(word) = prospect::first_word(&prospect.name) {
-            let alike = |rows: Vec<repo::customers::Namesake>| -> Vec<repo::customers::Namesake> {
-                rows.into_iter()
+        if let Some(word) = prospect::telling_word(&prospect.name) {
+            let (visible, hidden): (Vec<_>, Vec<_>) =
+                repo::customers::namesakes(db, &user.scope(), &word)
+                    .await?
+                    .into_iter()
                     .filter(|r| prospect::looks_alike(&prospect, &r.name, r.city.as_deref()))
-                    .collect()
-            };
-            let all = alike(repo::customers::namesakes(db, None, &word).await?);
-            if !all.is_empty() {
-                let visible: Vec<Lookalike> =
-                    alike(repo::customers::namesakes(db, Some(&user.scope()), &word).await?)
-                        .into_iter()
-                        .map(|r| Lookalike {
-                            id: r.id,
-                            name: r.name,
-                            city: r.city,
-                        })
-                        .collect();
-                let hidden = all.len() - visible.len();
-                return Ok(ProspectSaved::LooksLike { visible, hidden });
+                    .partition(|r| r.visible);
+            if !visible.is_empty() || !hidden.is_empty() {
+                let visible = visible
+                    .into_iter()
+                    .map(|r| Lookalike {
+                        id: r.id,
+                        name: r.name,
+                        city: r.city,
+                    })
+                    .collect();
+                return Ok(ProspectSaved::LooksLike {
+                    visible,
+                    hidden: hidden.len(),
+                });
             }
         }
     }

@@ -6,6 +6,7 @@
 use super::Error;
 use crate::db::Db;
 use crate::domain::activity::ActivityKind;
+use crate::domain::html::escape as esc;
 use crate::domain::period::day_label;
 use crate::model::auth::SessionUser;
 use crate::model::candidates::Candidate;
@@ -44,7 +45,7 @@ pub async fn build(
     now: DateTime<Utc>,
 ) -> Result<DailyDigest, Error> {
     let dashboard = repo::dashboard::load(db, user, day).await?;
-    let next_steps = repo::activities::next_steps_due(db, user.id, day).await?;
+    let next_steps = repo::activities::next_steps_due(db, &user.scope(), user.id, day).await?;
     let mut next_moves = Vec::new();
     for change in dashboard.digest.changes.iter().filter(|c| {
         c.warning.is_some() && c.from.is_none_or(|from| from.severity() < c.to.severity())
@@ -154,14 +155,14 @@ impl DailyDigest {
             .next_steps
             .iter()
             .map(|s| {
-                let kind = ActivityKind::parse(&s.kind).map_or("activity", ActivityKind::label);
+                let after =
+                    ActivityKind::parse(&s.kind).map_or("an activity", ActivityKind::phrase);
                 (
                     format!(
-                        "{}: {} (due {}, after a {})",
+                        "{}: {} (due {}, after {after})",
                         s.customer,
                         s.next_step,
                         day_label(s.next_step_due),
-                        kind.to_lowercase()
                     ),
                     format!("{base}/customers/{}", s.customer_id),
                     String::new(),
@@ -230,22 +231,6 @@ impl DailyDigest {
     }
 }
 
-/// Text for an HTML element or attribute: every character with a meaning in HTML escaped.
-pub fn esc(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
 /// `user`'s digest for `day` if they want it by mail: claimed for this process (several
 /// instances send it once), built, and — unless it is quiet — handed to `send`. What became of
 /// it is recorded.
@@ -299,17 +284,4 @@ pub async fn wanted(db: &Db, user: &SessionUser) -> Result<bool, Error> {
 pub async fn set_wanted(db: &Db, user: &SessionUser, on: bool) -> Result<bool, Error> {
     repo::digest::set_wanted(db, user.id, on).await?;
     Ok(on)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn user_text_is_escaped_for_html() {
-        assert_eq!(
-            esc("<script>alert('x')</script> & \"Co\""),
-            "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; &quot;Co&quot;"
-        );
-    }
 }

@@ -139,12 +139,7 @@ pub async fn spec() -> Response {
         .into_response()
 }
 
-fn esc(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-}
+use app::domain::html::escape as esc;
 
 /// A schema in a few words: `OpportunityPage`, `array of StageOut`, `string (date)`.
 fn type_name(schema: &Value) -> String {

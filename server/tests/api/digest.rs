@@ -179,6 +179,50 @@ async fn one_mail_per_person_and_day_with_their_next_steps(backend: Backend) {
     assert_eq!(sent, 1);
     assert!(quiet >= 4, "the others had nothing to report ({quiet})");
 
+    // The next day the mail server refuses: the claim is tried again after 15 minutes (the
+    // overdue step is still there), not at the job's next wake-up five minutes on.
+    let closed_port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let refusing = Mailer::new(
+        &format!("smtp://127.0.0.1:{closed_port}"),
+        "Pacer <pacer@example.test>",
+    )
+    .unwrap();
+    let tomorrow = now + Duration::days(1);
+    let base = "https://pacer.example.test";
+    assert_eq!(
+        run_once(&app.db, &refusing, schedule, base, tomorrow)
+            .await
+            .unwrap(),
+        0
+    );
+    let (outcome,): (Option<String>,) =
+        sql("SELECT outcome FROM digest_mails WHERE user_id = $1 AND day = $2")
+            .bind(fx.ids.users[REP_N1_INDEX])
+            .bind(tomorrow.date_naive())
+            .fetch_one(&app.db)
+            .await
+            .unwrap();
+    assert!(outcome.unwrap().starts_with("not sent"));
+    let soon = tomorrow + Duration::minutes(5);
+    assert_eq!(
+        run_once(&app.db, &mailer, schedule, base, soon)
+            .await
+            .unwrap(),
+        0
+    );
+    let later = tomorrow + Duration::minutes(16);
+    assert_eq!(
+        run_once(&app.db, &mailer, schedule, base, later)
+            .await
+            .unwrap(),
+        1
+    );
+    assert_eq!(sink.mails().len(), 2);
+
     // Before the hour, nothing is due.
     let late = Schedule {
         hour: 23,

@@ -163,6 +163,18 @@ async fn an_activity_sent_five_times_concurrently_is_stored_once_and_counts_at_o
         AppError::Invalid { field, .. } => assert_eq!(field, "next_step_due"),
         other => panic!("a field error, not {other:?}"),
     }
+    // A visit is a check-in (verified by place), not something typed in.
+    let visit = log(
+        &app,
+        &rep,
+        activity("visit-0006-abcd", fx.customer_id(REP_N1_INDEX, 0), "visit"),
+    )
+    .await;
+    assert_eq!(visit.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    match app_error(visit).await {
+        AppError::Invalid { field, .. } => assert_eq!(field, "kind"),
+        other => panic!("a field error, not {other:?}"),
+    }
     let mut unknown = activity("call-0005-abcd", fx.customer_id(REP_N1_INDEX, 0), "fax");
     unknown["outcome"] = json!("reached");
     assert_eq!(
@@ -410,6 +422,12 @@ async fn candidates_close_the_gap_for_each_metric_and_drop_off_when_acted_on(bac
     // A call drops a customer off; a target the viewer cannot see is not found.
     let called = log(&app, &rep, activity("call-minus-0001", mine(0), "call")).await;
     assert_eq!(called.status(), StatusCode::OK);
+    let found = candidates(&app, &rep, turnover).await;
+    assert_eq!(customers_for(&found, Reason::BehindLastYear), vec![mine(2)]);
+    // A call that reached nobody leaves the customer on the list.
+    let mut missed = activity("call-missed-0001", mine(2), "call");
+    missed["outcome"] = json!("not_reached");
+    assert_eq!(log(&app, &rep, missed).await.status(), StatusCode::OK);
     let found = candidates(&app, &rep, turnover).await;
     assert_eq!(customers_for(&found, Reason::BehindLastYear), vec![mine(2)]);
     let south = signed_in(&app, REP_S1).await;

@@ -48,8 +48,14 @@ fn CustomerView(
     d: CustomerDetail,
     on_planned: impl Fn() + Send + Sync + Copy + 'static,
 ) -> impl IntoView {
-    // A warning's "Log a call" lands here with the form open.
-    let log_open = leptos_router::hooks::use_query_map().with_untracked(|q| q.get("log").is_some());
+    // A warning's "Log a call" ("Log the first contact") lands here with the form open.
+    let log = leptos_router::hooks::use_query_map().with_untracked(|q| q.get("log"));
+    let log_open = log.is_some();
+    let log_kind = log
+        .as_deref()
+        .and_then(ActivityKind::parse)
+        .filter(|k| ActivityKind::LOGGED.contains(k))
+        .unwrap_or(ActivityKind::Call);
     let c = d.customer;
     let dev = c.deviation;
     let segment = segment_label(&c.segment);
@@ -139,7 +145,7 @@ fn CustomerView(
             <PlanVisit customer_id=c.id on_planned />
             <details class="log-activity-toggle" id="log-activity" open=log_open>
                 <summary class="button-quiet" data-testid="log-activity-open">"Log a call, meeting or e-mail"</summary>
-                <LogActivity customer_id=c.id on_logged=on_planned />
+                <LogActivity customer_id=c.id kind=log_kind on_logged=on_planned />
             </details>
             <ul class="activity-list" data-testid="customer-activities">
                 {d.activities.into_iter().map(|a| view! { <ActivityItem a /> }).collect_view()}

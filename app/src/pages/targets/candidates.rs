@@ -115,7 +115,11 @@ fn CandidateItem(c: Candidate) -> impl IntoView {
             <p class="small candidate-detail">{c.detail.clone()}</p>
             <div class="candidate-actions">
                 <A href=format!("{customer}?plan#plan-visit") attr:class="button-quiet small" attr:data-testid="candidate-plan">"Plan a visit"</A>
-                <A href=format!("{customer}?log#log-activity") attr:class="button-quiet small" attr:data-testid="candidate-log">"Log a call"</A>
+                {if c.reason == Reason::NeverContacted {
+                    view! { <A href=format!("{customer}?log=initial_contact#log-activity") attr:class="button-quiet small" attr:data-testid="candidate-log">"Log the first contact"</A> }.into_any()
+                } else {
+                    view! { <A href=format!("{customer}?log=call#log-activity") attr:class="button-quiet small" attr:data-testid="candidate-log">"Log a call"</A> }.into_any()
+                }}
                 {if deal {
                     view! { <A href=format!("/board?customer={}", c.customer_id) attr:class="button-quiet small" attr:data-testid="candidate-deal">"Open the deal on the board"</A> }.into_any()
                 } else {
