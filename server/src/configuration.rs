@@ -79,6 +79,17 @@ fn digest_schedule() -> Result<crate::digest::Schedule, SettingsError> {
 }
 
 impl Settings {
+    /// Where links in mail point: `PACER_PUBLIC_URL`, else this machine's own address on
+    /// `port` (with a warning: people elsewhere cannot open it).
+    pub fn link_base(&self, port: u16) -> String {
+        self.public_url.clone().unwrap_or_else(|| {
+            tracing::warn!(
+                "PACER_PUBLIC_URL is not set: links in mail point at this machine's own address"
+            );
+            format!("http://127.0.0.1:{port}")
+        })
+    }
+
     pub fn from_env() -> Result<Settings, SettingsError> {
         let leptos_options = get_configuration(None)
             .map_err(|e| SettingsError::Leptos(e.to_string()))?

@@ -138,19 +138,21 @@ async fn snapshot(date: Option<chrono::NaiveDate>) -> Result<(), String> {
 async fn digest(date: Option<chrono::NaiveDate>, email: &str) -> Result<(), String> {
     let settings = Settings::from_env().map_err(|e| e.to_string())?;
     let mailer = server::mail::Mailer::from_env().map_err(|e| e.to_string())?;
-    let base = settings
-        .public_url
-        .clone()
-        .unwrap_or_else(|| format!("http://{}", settings.leptos_options.site_addr));
     let db = app::db::Db::connect(&settings.database_url)
         .await
         .map_err(|e| e.to_string())?;
-    let user = app::repo::digest::user_by_email(&db, email)
+    let address = app::domain::Email::parse(email).map_err(|e| format!("--email: {e}"))?;
+    let (id, _, _) = app::repo::users::find_credentials(&db, &address)
+        .await
+        .map_err(|e| e.to_string())?
+        .ok_or_else(|| format!("nobody active signs in as {email}"))?;
+    let (user, _) = app::repo::users::find_session_user(&db, id)
         .await
         .map_err(|e| e.to_string())?
         .ok_or_else(|| format!("nobody active signs in as {email}"))?;
     let now = chrono::Utc::now();
     let day = date.unwrap_or_else(|| now.date_naive());
+    let base = settings.link_base(settings.leptos_options.site_addr.port());
     let digest = app::service::digest::build(&db, &user, day, now)
         .await
         .map_err(|e| app::error::AppError::from(e).to_string())?;

@@ -77,13 +77,7 @@ impl Application {
             .port();
         // The daily digest by mail, when an SMTP server is named (else it stays in the app).
         if let Some(mailer) = crate::mail::Mailer::from_env()? {
-            let base = settings.public_url.clone().unwrap_or_else(|| {
-                tracing::warn!(
-                    "PACER_SMTP_URL is set but PACER_PUBLIC_URL is not: links in mail point at \
-                     this machine's own address"
-                );
-                format!("http://127.0.0.1:{port}")
-            });
+            let base = settings.link_base(port);
             crate::digest::spawn_daily(db.clone(), mailer, settings.digest, base);
         }
         Ok(Application {

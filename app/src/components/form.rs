@@ -40,6 +40,34 @@ where
     })
 }
 
+/// For forms that keep one refusal (their own check or the server's) in a signal: the message
+/// to show under `field` when the refusal is about it.
+pub fn problem_of(
+    error: RwSignal<Option<AppError>>,
+    field: &'static str,
+) -> impl Fn() -> Option<String> + Copy + Send + Sync + 'static {
+    move || {
+        error.with(|e| match e {
+            Some(AppError::Invalid { field: f, message }) if f == field => Some(message.clone()),
+            _ => None,
+        })
+    }
+}
+
+/// The refusal in `error` when it is about none of `fields` (shown above the buttons).
+pub fn problem_elsewhere(
+    error: RwSignal<Option<AppError>>,
+    fields: &'static [&'static str],
+) -> impl Fn() -> Option<String> + Copy + Send + Sync + 'static {
+    move || {
+        error.with(|e| match e {
+            Some(e) if e.field().is_some_and(|f| fields.contains(&f)) => None,
+            Some(e) => Some(e.to_string()),
+            None => None,
+        })
+    }
+}
+
 /// A labelled form field with its problem underneath, tied together for screen readers.
 #[component]
 pub fn Field(

@@ -7,6 +7,7 @@
 
 use crate::api::activities::log_activity;
 use crate::components::client_id::new_client_id;
+use crate::components::form::{problem_elsewhere, problem_of};
 use crate::domain::activity::{ActivityInput, ActivityKind, ActivityOutcome};
 use crate::domain::FieldError;
 use crate::error::AppError;
@@ -141,28 +142,11 @@ pub fn LogActivity(
             Err(errors) => error.set(Some(AppError::from(errors))),
         }
     };
-    let problem = move |field: &'static str| {
-        move || {
-            error.with(|e| match e {
-                Some(AppError::Invalid { field: f, message }) if f == field => {
-                    Some(message.clone())
-                }
-                _ => None,
-            })
-        }
-    };
-    let other_problem = move || {
-        error.with(|e| match e {
-            Some(AppError::Invalid { field, .. })
-                if ["kind", "occurred_at", "notes", "next_step", "next_step_due"]
-                    .contains(&field.as_str()) =>
-            {
-                None
-            }
-            Some(e) => Some(e.to_string()),
-            None => None,
-        })
-    };
+    let problem = move |field: &'static str| problem_of(error, field);
+    let other_problem = problem_elsewhere(
+        error,
+        &["kind", "occurred_at", "notes", "next_step", "next_step_due"],
+    );
     let field = move |name: &'static str, label: &'static str, control: AnyView| {
         let problem = problem(name);
         view! {

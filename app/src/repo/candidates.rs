@@ -46,6 +46,15 @@ const CUSTOMER_COLUMNS: &str = "SELECT c.id, c.name, c.city, c.lat, c.lon, c.pot
      (SELECT MAX(v.occurred_at) FROM activities v WHERE v.customer_id = c.id \
       AND v.kind = 'visit' AND NOT v.planned) AS last_visit FROM customers c WHERE ";
 
+/// The assignee's customers that `scope` may see, as [`CustomerRow`]s: the start of a query.
+fn assignees_customers(scope: &Scope, who: &Who) -> Sql {
+    let mut qb = sql(CUSTOMER_COLUMNS);
+    push_who(&mut qb, who, "c.owner_id");
+    qb.push(" AND ");
+    push_owner_filter(&mut qb, scope, "c.owner_id");
+    qb
+}
+
 /// The assignee's customers, longest unvisited first (never visited first of all).
 #[tracing::instrument(skip(db), err)]
 pub async fn least_visited(
@@ -53,10 +62,7 @@ pub async fn least_visited(
     scope: &Scope,
     who: &Who,
 ) -> Result<Vec<CustomerRow>, RepoError> {
-    let mut qb = sql(CUSTOMER_COLUMNS);
-    push_who(&mut qb, who, "c.owner_id");
-    qb.push(" AND ");
-    push_owner_filter(&mut qb, scope, "c.owner_id");
+    let mut qb = assignees_customers(scope, who);
     qb.push(" ORDER BY last_visit ASC NULLS FIRST, c.potential_minor DESC NULLS LAST, c.id LIMIT ")
         .push_bind(READ_LIMIT);
     Ok(qb.fetch_all(db).await?)
@@ -70,10 +76,7 @@ pub async fn never_contacted(
     scope: &Scope,
     who: &Who,
 ) -> Result<Vec<CustomerRow>, RepoError> {
-    let mut qb = sql(CUSTOMER_COLUMNS);
-    push_who(&mut qb, who, "c.owner_id");
-    qb.push(" AND ");
-    push_owner_filter(&mut qb, scope, "c.owner_id");
+    let mut qb = assignees_customers(scope, who);
     qb.push(
         " AND c.first_contact_on IS NULL \
          AND NOT EXISTS (SELECT 1 FROM activities i WHERE i.customer_id = c.id \

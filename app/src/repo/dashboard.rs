@@ -70,7 +70,7 @@ pub async fn load(db: &Db, user: &SessionUser, today: NaiveDate) -> Result<Dashb
             trends,
         },
         mine,
-        next_steps: Vec::new(),
+        next_steps: super::activities::next_steps_due(db, &user.scope(), user.id, today).await?,
         team,
     })
 }

@@ -9,17 +9,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 /// Active people who want the digest by e-mail.
 #[tracing::instrument(skip(db), err)]
 pub async fn recipients(db: &Db) -> Result<Vec<SessionUser>, RepoError> {
-    let ids: Vec<(i64,)> =
-        sql("SELECT id FROM users WHERE digest_mail AND deactivated_at IS NULL ORDER BY id")
-            .fetch_all(db)
-            .await?;
-    let mut people = Vec::with_capacity(ids.len());
-    for (id,) in ids {
-        if let Some((user, _)) = super::users::find_session_user(db, id).await? {
-            people.push(user);
-        }
-    }
-    Ok(people)
+    super::users::active_where(db, "u.digest_mail").await
 }
 
 /// How long a claim holds before a digest that was not sent may be tried again.
@@ -91,18 +81,4 @@ pub async fn set_wanted(db: &Db, user_id: i64, on: bool) -> Result<(), RepoError
         .execute(db)
         .await?;
     Ok(())
-}
-
-/// The active user with this e-mail address (for `server digest --email`).
-pub async fn user_by_email(db: &Db, email: &str) -> Result<Option<SessionUser>, RepoError> {
-    let id: Option<(i64,)> = sql("SELECT id FROM users WHERE LOWER(email) = LOWER($1)")
-        .bind(email)
-        .fetch_optional(db)
-        .await?;
-    match id {
-        Some((id,)) => Ok(super::users::find_session_user(db, id)
-            .await?
-            .map(|(u, _)| u)),
-        None => Ok(None),
-    }
 }

@@ -54,6 +54,17 @@ pub async fn find_session_user(
     .transpose()
 }
 
+/// Every active user for whom `condition` holds (SQL over `u`, written by our code), by id.
+#[tracing::instrument(skip(db), err)]
+pub async fn active_where(db: &Db, condition: &'static str) -> Result<Vec<SessionUser>, RepoError> {
+    let rows: Vec<SessionUserRow> = sql(format!(
+        "{SESSION_USER_SELECT} WHERE u.deactivated_at IS NULL AND {condition} ORDER BY u.id"
+    ))
+    .fetch_all(db)
+    .await?;
+    rows.into_iter().map(SessionUser::try_from).collect()
+}
+
 /// An active user's id, session epoch and password hash, for signing in.
 #[tracing::instrument(skip(db), err)]
 pub async fn find_credentials(

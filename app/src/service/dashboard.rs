@@ -9,8 +9,5 @@ use chrono::NaiveDate;
 
 #[tracing::instrument(skip(db, user), fields(user = user.id))]
 pub async fn load(db: &Db, user: &SessionUser, today: NaiveDate) -> Result<Dashboard, Error> {
-    let mut dashboard = repo::dashboard::load(db, user, today).await?;
-    dashboard.next_steps =
-        repo::activities::next_steps_due(db, &user.scope(), user.id, today).await?;
-    Ok(dashboard)
+    Ok(repo::dashboard::load(db, user, today).await?)
 }

@@ -45,7 +45,6 @@ pub async fn build(
     now: DateTime<Utc>,
 ) -> Result<DailyDigest, Error> {
     let dashboard = repo::dashboard::load(db, user, day).await?;
-    let next_steps = repo::activities::next_steps_due(db, &user.scope(), user.id, day).await?;
     let mut next_moves = Vec::new();
     for change in dashboard.digest.changes.iter().filter(|c| {
         c.warning.is_some() && c.from.is_none_or(|from| from.severity() < c.to.severity())
@@ -65,7 +64,7 @@ pub async fn build(
         name: user.name.clone(),
         digest: dashboard.digest,
         next_moves,
-        next_steps,
+        next_steps: dashboard.next_steps,
     })
 }
 

@@ -441,6 +441,19 @@ async fn candidates_close_the_gap_for_each_metric_and_drop_off_when_acted_on(bac
     assert_eq!(hidden.status(), StatusCode::NOT_FOUND);
 }
 
+/// What saving a prospect did (the call answered 200).
+async fn saved(
+    app: &TestApp,
+    client: &reqwest::Client,
+    name: &str,
+    city: &str,
+    confirmed: bool,
+) -> app::model::customers::ProspectSaved {
+    let response = prospect(app, client, name, city, confirmed).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    response.json().await.unwrap()
+}
+
 async fn prospect(
     app: &TestApp,
     client: &reqwest::Client,
@@ -468,11 +481,7 @@ async fn reps_create_prospects_and_duplicates_are_flagged_first(backend: Backend
     let fx = Fixture::load(&app.db).await;
     let rep = signed_in(&app, REP_N1).await;
     let colleague = signed_in(&app, REP_S1).await;
-    let created: ProspectSaved = prospect(&app, &rep, "Müller Metallbau GmbH", "Hamburg", false)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let created: ProspectSaved = saved(&app, &rep, "Müller Metallbau GmbH", "Hamburg", false).await;
     let ProspectSaved::Created { id } = created else {
         panic!("a new name is saved at once: {created:?}")
     };
@@ -489,17 +498,14 @@ async fn reps_create_prospects_and_duplicates_are_flagged_first(backend: Backend
 
     // The same firm spelled another way, in the same town: flagged, nothing saved.
     let before = count(&app, "SELECT COUNT(*) FROM customers").await;
-    let again: ProspectSaved = prospect(
+    let again = saved(
         &app,
         &rep,
         "Mueller Metallbau GmbH & Co. KG",
         "hamburg",
         false,
     )
-    .await
-    .json()
-    .await
-    .unwrap();
+    .await;
     match again {
         ProspectSaved::LooksLike { visible, hidden } => {
             assert_eq!(visible.iter().map(|c| c.id).collect::<Vec<_>>(), vec![id]);
@@ -508,11 +514,7 @@ async fn reps_create_prospects_and_duplicates_are_flagged_first(backend: Backend
         other => panic!("flagged, not {other:?}"),
     }
     // A colleague in another team is told it exists, not whose it is.
-    let theirs: ProspectSaved = prospect(&app, &colleague, "Müller Metallbau", "Hamburg", false)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let theirs: ProspectSaved = saved(&app, &colleague, "Müller Metallbau", "Hamburg", false).await;
     assert_eq!(
         theirs,
         ProspectSaved::LooksLike {
@@ -522,20 +524,13 @@ async fn reps_create_prospects_and_duplicates_are_flagged_first(backend: Backend
     );
     assert_eq!(count(&app, "SELECT COUNT(*) FROM customers").await, before);
     // Another town is another firm; a confirmed save goes through.
-    let bremen: ProspectSaved = prospect(&app, &rep, "Müller Metallbau GmbH", "Bremen", false)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let bremen: ProspectSaved = saved(&app, &rep, "Müller Metallbau GmbH", "Bremen", false).await;
     assert!(
         matches!(bremen, ProspectSaved::Created { .. }),
         "{bremen:?}"
     );
-    let confirmed: ProspectSaved = prospect(&app, &colleague, "Müller Metallbau", "Hamburg", true)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let confirmed: ProspectSaved =
+        saved(&app, &colleague, "Müller Metallbau", "Hamburg", true).await;
     assert!(
         matches!(confirmed, ProspectSaved::Created { .. }),
         "{confirmed:?}"

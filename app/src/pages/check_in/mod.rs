@@ -222,7 +222,7 @@ fn CheckInScreen(
                 customer.radius_m,
             );
             let input = CheckInInput {
-                client_id: queue::new_client_id(),
+                client_id: crate::components::client_id::new_client_id(),
                 customer_id: customer.id,
                 device_time: now,
                 position,

@@ -302,11 +302,10 @@ pub fn remove_prefixed(prefix: &str) {
     let _ = prefix;
 }
 
-pub use crate::components::client_id::new_client_id;
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::components::client_id::new_client_id;
     use crate::domain::check_in::{check_client_id, Outcome};
 
     fn visit(minutes_ago: i64) -> Visit {

@@ -2,7 +2,7 @@
 //! the same name in the same town are shown before anything is saved.
 
 use crate::api::customers::create_prospect;
-use crate::components::form::Field;
+use crate::components::form::{problem_elsewhere, problem_of, Field};
 use crate::domain::prospect::ProspectInput;
 use crate::domain::turnover::Segment;
 use crate::error::AppError;
@@ -50,22 +50,8 @@ pub fn NewProspectPage() -> impl IntoView {
             Err(errors) => error.set(Some(AppError::from(errors))),
         }
     };
-    let problem = move |field: &'static str| {
-        move || {
-            error.with(|e| match e {
-                Some(AppError::Invalid { field: f, message }) if f == field => {
-                    Some(message.clone())
-                }
-                _ => None,
-            })
-        }
-    };
-    let other = move || {
-        error.with(|e| match e {
-            Some(AppError::Invalid { .. }) | None => None,
-            Some(e) => Some(e.to_string()),
-        })
-    };
+    let problem = move |field: &'static str| problem_of(error, field);
+    let other = problem_elsewhere(error, &["name", "city", "segment", "potential"]);
     let text = move |get: fn(&ProspectInput) -> &String, set: fn(&mut ProspectInput, String)| {
         (
             move || input.with(|i| get(i).clone()),
