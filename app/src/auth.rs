@@ -64,6 +64,14 @@ pub fn sign_in_db() -> Result<Db, AppError> {
         })
 }
 
+/// Where password links are mailed from: the mail server, if any, and Pacer's public address.
+pub fn outbox() -> Result<crate::mail::Outbox, AppError> {
+    use_context::<AppState>().map(|s| s.outbox).ok_or_else(|| {
+        tracing::error!("AppState missing from server function context");
+        AppError::Internal
+    })
+}
+
 /// The signed-in user, put on the request by the server's sign-in middleware.
 pub async fn require_user() -> Result<SessionUser, AppError> {
     leptos_axum::extract::<Extension<SessionUser>>()

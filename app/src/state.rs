@@ -12,6 +12,9 @@ pub struct AppState {
     /// Where signing in writes (sessions, failed sign-ins, known devices): see
     /// [`Db::connect_sign_in`]. The same handle as `db` on Postgres.
     pub sign_in_db: Db,
+    /// The mail server for password links (none without `PACER_SMTP_URL`) and Pacer's
+    /// public address the links start with.
+    pub outbox: crate::mail::Outbox,
 }
 
 impl FromRef<AppState> for LeptosOptions {

@@ -20,6 +20,7 @@ const RULES: &[(&str, &[&str])] = &[
             "db",
             "auth",
             "state",
+            "mail",
         ],
     ),
     (
@@ -34,6 +35,7 @@ const RULES: &[(&str, &[&str])] = &[
             "db",
             "auth",
             "state",
+            "mail",
         ],
     ),
     (
@@ -48,6 +50,7 @@ const RULES: &[(&str, &[&str])] = &[
             "providers",
             "auth",
             "state",
+            "mail",
         ],
     ),
     (
@@ -60,6 +63,7 @@ const RULES: &[(&str, &[&str])] = &[
             "providers",
             "auth",
             "state",
+            "mail",
         ],
     ),
     (

@@ -99,7 +99,7 @@ test('the target page shows a band for a visits target', async ({ page }) => {
   await expect(page).toHaveURL(/\/$/);
   await page.goto('/targets');
   await waitForHydration(page);
-  await page.getByRole('link', { name: /^Lena Schulz: 105 customer visits in Q4/ }).first().click();
+  await page.getByRole('link', { name: /^Lena Schulz: \d+ customer visits in Q4/ }).first().click();
   await expect(page).toHaveURL(/\/targets\/\d+$/);
   await expect(page.getByTestId('pace').first()).toContainText(/P10–P90 [\d,]+ – [\d,]+ · \d{1,3} % chance to reach it/);
   await expect(page.getByTestId('burnup-band')).toBeVisible();
@@ -113,7 +113,7 @@ test('a rep submits a call and the manager sees it beside the model', async ({ p
   await expect(rep).toHaveURL(/\/$/);
   await rep.goto('/targets');
   await waitForHydration(rep);
-  await rep.getByRole('link', { name: /^Lena Schulz: book € 67 k of new business in Q4/ }).first().click();
+  await rep.getByRole('link', { name: /^Lena Schulz: book € [\d.,]+( [kM])? of new business in Q4/ }).first().click();
   await expect(rep).toHaveURL(/\/targets\/\d+$/);
   await waitForHydration(rep);
   const calls = rep.getByTestId('calls');
@@ -138,7 +138,7 @@ test('a rep submits a call and the manager sees it beside the model', async ({ p
   await expect(manager).toHaveURL(/\/$/);
   await manager.goto('/targets?view=team');
   await waitForHydration(manager);
-  await manager.getByRole('link', { name: /^Industry North: book € 268 k in Q4/ }).first().click();
+  await manager.getByRole('link', { name: /^Industry North: book € [\d.,]+( [kM])? in Q4/ }).first().click();
   await expect(manager).toHaveURL(/\/targets\/\d+$/);
   await waitForHydration(manager);
   const team = manager.getByTestId('team-calls');

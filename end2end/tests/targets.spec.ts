@@ -41,8 +41,9 @@ test('a manager drafts a SMART target, the rep counters and the manager accepts 
   await expect(letter(manager, 'S')).toHaveAttribute('data-level', 'pass');
   await expect(letter(manager, 'T')).toHaveAttribute('data-level', 'pass');
   await expect(letter(manager, 'T')).toContainText('short term');
-  // Achievable quotes Miriam's own history once it has arrived from the server.
-  await expect(letter(manager, 'A')).toContainText(/needs [+-]\d+ % over|no visits|a stretch|lower than/);
+  // Achievable quotes what Pacer expects of Miriam, or her own history, once it has arrived
+  // from the server.
+  await expect(letter(manager, 'A')).toContainText(/P\(hit\)|already reached|needs [+-]\d+ % over|no visits|no history|a stretch|lower than/);
 
   // An end before the start fails Time-bound, and the form names the field.
   await manager.getByLabel('End', { exact: true }).fill('2026-12-01');
@@ -55,7 +56,8 @@ test('a manager drafts a SMART target, the rep counters and the manager accepts 
 
   await manager.getByLabel('Why it matters (relevance)').fill('Field presence keeps relationship clients buying.');
   await expect(letter(manager, 'R')).toHaveAttribute('data-level', 'pass');
-  // Whatever warnings remain (Achievable may call it a stretch) are acknowledged explicitly.
+  // Whatever warnings remain (Achievable may call it too low or a stretch) are acknowledged
+  // explicitly.
   const warnings = await manager.locator('[data-testid^="smart-"][data-level="warning"]').count();
   if (warnings > 0) await manager.getByTestId('acknowledge').check();
   await manager.getByRole('button', { name: 'Save draft' }).click();
@@ -122,7 +124,7 @@ test('the targets list groups by horizon and kind and a parent shows its allocat
   // Export CSV lists the same targets, with their progress.
   const [download] = await Promise.all([manager.waitForEvent('download'), manager.getByTestId('export-csv').click()]);
   const lines = Buffer.concat(await (await download.createReadStream()).toArray()).toString('utf8').trim().split('\n');
-  expect(lines[0]).toContain('id,statement,metric,assignee,period_start,period_end,status,target,currency,actual,');
+  expect(lines[0]).toContain('id,statement,metric,client_type,assignee,period_start,period_end,status,target,currency,actual,');
   expect(lines.length - 1).toBe(await rows.count());
   expect(lines.slice(1).every((line) => line.includes(',Changes requested,'))).toBe(true);
 });

@@ -16,7 +16,7 @@ test('a rep plans a visit to the top candidate of her visits target and it drops
   await expect(page).toHaveURL(/\/$/);
   await page.goto('/targets');
   await waitForHydration(page);
-  await page.getByRole('link', { name: /^Lena Schulz: 105 customer visits in Q4/ }).first().click();
+  await page.getByRole('link', { name: /^Lena Schulz: \d+ customer visits in Q4/ }).first().click();
   await expect(page).toHaveURL(/\/targets\/\d+$/);
   const targetUrl = page.url();
   const candidates = page.getByTestId('gap-candidates');

@@ -76,6 +76,7 @@ async fn main() {
         trust_forwarded: false,
         digest: Default::default(),
         public_url: None,
+        mailer: None,
     };
     let app = Application::build(settings)
         .await

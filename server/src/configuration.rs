@@ -28,6 +28,9 @@ pub struct Settings {
     /// The address people open Pacer at, for links in mail (`PACER_PUBLIC_URL`, default the
     /// address it listens on).
     pub public_url: Option<String>,
+    /// The mail server the digest and password links go through (`PACER_SMTP_URL`, as
+    /// `PACER_MAIL_FROM`); `None`: nothing is mailed.
+    pub mailer: Option<crate::mail::Mailer>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -59,6 +62,8 @@ pub enum SettingsError {
     DigestHour(String),
     #[error("PACER_TIME_ZONE must be a time zone such as Europe/Berlin, got \"{0}\"")]
     TimeZone(String),
+    #[error(transparent)]
+    Mail(#[from] crate::mail::MailSettingsError),
 }
 
 fn digest_schedule() -> Result<crate::digest::Schedule, SettingsError> {
@@ -119,6 +124,7 @@ impl Settings {
                 .ok()
                 .map(|u| u.trim().trim_end_matches('/').to_string())
                 .filter(|u| !u.is_empty()),
+            mailer: crate::mail::Mailer::from_env()?,
         })
     }
 }

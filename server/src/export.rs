@@ -360,6 +360,7 @@ pub async fn targets(
         "id",
         "statement",
         "metric",
+        "client_type",
         "assignee",
         "period_start",
         "period_end",
@@ -387,6 +388,9 @@ pub async fn targets(
             row.id.to_string(),
             row.statement.clone(),
             row.metric.as_str().to_string(),
+            row.segment
+                .map(|s| s.as_str().to_string())
+                .unwrap_or_default(),
             row.assignee_name.clone(),
             row.period.start().to_string(),
             row.period.end().to_string(),

@@ -44,13 +44,17 @@ pub async fn upload(
     };
     let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
     let db = state.db.clone();
+    let outbox = state.outbox.clone();
     // The import finishes even if the browser goes away: it is one transaction either way.
     tokio::spawn(async move {
         let last = match import::run(&db, &importer, kind, body.to_vec(), tx.clone()).await {
             Err(app::service::Error::App(refused)) => ImportProgress::Refused {
                 message: refused.to_string(),
             },
-            Ok(report) => {
+            Ok(mut report) => {
+                // People imported get their links by mail when Pacer has a mail server; the
+                // report says for each whether it went.
+                app::service::passwords::mail_invitations(&outbox, &mut report.invitations).await;
                 tracing::info!(
                     kind = kind.as_str(),
                     user = user.id,

@@ -137,7 +137,7 @@ async fn snapshot(date: Option<chrono::NaiveDate>) -> Result<(), String> {
 
 async fn digest(date: Option<chrono::NaiveDate>, email: &str) -> Result<(), String> {
     let settings = Settings::from_env().map_err(|e| e.to_string())?;
-    let mailer = server::mail::Mailer::from_env().map_err(|e| e.to_string())?;
+    let mailer = settings.mailer.clone();
     let db = app::db::Db::connect(&settings.database_url)
         .await
         .map_err(|e| e.to_string())?;

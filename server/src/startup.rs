@@ -26,8 +26,6 @@ pub enum StartupError {
     Setup(String),
     #[error("cannot load the demo company: {0}")]
     Demo(#[from] demo::DemoError),
-    #[error(transparent)]
-    Mail(#[from] crate::mail::MailSettingsError),
     #[error("cannot listen on {addr}: {source}")]
     Bind {
         addr: SocketAddr,
@@ -66,7 +64,6 @@ impl Application {
             .map_err(StartupError::Sessions)?;
         crate::snapshots::spawn_daily(db.clone());
         let _ = app::BUILD_ID.set(build_id(&settings.leptos_options));
-        let router = router(&settings, db.clone(), sign_in_db.clone(), sessions);
         let addr = settings.leptos_options.site_addr;
         let listener = TcpListener::bind(addr)
             .await
@@ -75,11 +72,26 @@ impl Application {
             .local_addr()
             .map_err(|source| StartupError::Bind { addr, source })?
             .port();
-        // The daily digest by mail, when an SMTP server is named (else it stays in the app).
-        if let Some(mailer) = crate::mail::Mailer::from_env()? {
-            let base = settings.link_base(port);
-            crate::digest::spawn_daily(db.clone(), mailer, settings.digest, base);
+        // Mail — the daily digest, password links — when an SMTP server is named (else the
+        // digest stays in the app and the admin passes links on). Links in mail start with
+        // Pacer's public address, which falls back to the port just bound.
+        let outbox = crate::mail::Outbox {
+            link_base: if settings.mailer.is_some() {
+                settings.link_base(port)
+            } else {
+                String::new()
+            },
+            mailer: settings.mailer.clone(),
+        };
+        if let Some(mailer) = &outbox.mailer {
+            crate::digest::spawn_daily(
+                db.clone(),
+                mailer.clone(),
+                settings.digest,
+                outbox.link_base.clone(),
+            );
         }
+        let router = router(&settings, db.clone(), sign_in_db.clone(), sessions, outbox);
         Ok(Application {
             listener,
             router,
@@ -149,12 +161,19 @@ impl Application {
     }
 }
 
-fn router(settings: &Settings, db: Db, sign_in_db: Db, sessions: DbSessionStore) -> Router {
+fn router(
+    settings: &Settings,
+    db: Db,
+    sign_in_db: Db,
+    sessions: DbSessionStore,
+    outbox: crate::mail::Outbox,
+) -> Router {
     let leptos_options = settings.leptos_options.clone();
     let state = AppState {
         leptos_options: leptos_options.clone(),
         db,
         sign_in_db,
+        outbox,
     };
     let routes = generate_route_list(App);
 

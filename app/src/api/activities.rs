@@ -36,3 +36,15 @@ pub async fn complete_next_step(id: i64) -> Result<(), AppError> {
     })
     .await
 }
+
+/// Moves one of the user's own open next steps to another day.
+#[server(endpoint = "move_next_step")]
+pub async fn move_next_step(id: i64, due: String) -> Result<(), AppError> {
+    use crate::service::activities;
+    super::signed_in("move_next_step", |c| async move {
+        let due = chrono::NaiveDate::parse_from_str(due.trim(), "%Y-%m-%d")
+            .map_err(|_| AppError::invalid("next_step_due", "choose the day it is due"))?;
+        activities::move_next_step(&c.db, &c.user, id, due).await
+    })
+    .await
+}

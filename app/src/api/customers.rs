@@ -93,6 +93,17 @@ pub async fn set_visit_radius(customer_id: i64, radius: String) -> Result<Option
     .await
 }
 
+/// Sets the estimated annual potential (euros) of a customer the user may see; an empty
+/// `potential` clears it. Answers the potential stored, in cents.
+#[server(endpoint = "set_potential")]
+pub async fn set_potential(customer_id: i64, potential: String) -> Result<Option<i64>, AppError> {
+    use crate::service::customers;
+    super::signed_in("set_potential", |c| async move {
+        customers::set_potential(&c.db, &c.user, customer_id, &potential).await
+    })
+    .await
+}
+
 /// The trend-change rule in force (anyone signed in may read it: it explains a flag).
 #[server(endpoint = "trend_rule")]
 pub async fn get_trend_rule() -> Result<TrendRule, AppError> {

@@ -50,7 +50,8 @@ pub async fn close_unit(unit: i64) -> Result<(), AppError> {
     .await
 }
 
-/// Adds a person and answers the link they choose their password with.
+/// Adds a person and answers the link they choose their password with (mailed to them too
+/// when Pacer has a mail server).
 #[server(endpoint = "add_person")]
 pub async fn add_person(
     name: String,
@@ -61,6 +62,7 @@ pub async fn add_person(
 ) -> Result<AddedPerson, AppError> {
     use crate::service::people::{self, PersonForm};
     super::signed_in("add_person", |c| async move {
+        let outbox = crate::auth::outbox()?;
         let form = PersonForm {
             name,
             email,
@@ -68,7 +70,7 @@ pub async fn add_person(
             unit_id: chosen("unit", &unit)?,
             manager_id: chosen("manager", &manager)?,
         };
-        people::add_person(&c.db, &c.user, &form, chrono::Utc::now()).await
+        people::add_person(&c.db, &c.user, &form, &outbox, chrono::Utc::now()).await
     })
     .await
 }
@@ -115,11 +117,13 @@ pub async fn deactivate_person(person: i64, successor: String) -> Result<Holding
     .await
 }
 
+/// Issues a new password link for a person (mailed to them too when Pacer has a mail server).
 #[server(endpoint = "password_link")]
 pub async fn password_link(person: i64) -> Result<IssuedLink, AppError> {
     use crate::service::people;
     super::signed_in("password_link", |c| async move {
-        people::reset_link(&c.db, &c.user, person, chrono::Utc::now()).await
+        let outbox = crate::auth::outbox()?;
+        people::reset_link(&c.db, &c.user, person, &outbox, chrono::Utc::now()).await
     })
     .await
 }

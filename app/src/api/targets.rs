@@ -1,6 +1,9 @@
 //! Server functions for targets: the list, one target with its children and timeline, the
 //! editor's choices and track record, saving (the SMART check again), the agreement workflow
 //! and the cascade.
+// `target_context` takes the editor's eight choices as form fields; the browser's copy that
+// `#[server]` generates carries no attribute of ours, so the allowance is the module's.
+#![allow(clippy::too_many_arguments)]
 
 use crate::domain::smart::TargetInput;
 use crate::error::AppError;
@@ -46,8 +49,9 @@ pub async fn target_choices() -> Result<EditorChoices, AppError> {
     .await
 }
 
-/// The assignee's history for the metric and period, and the parent's allocation, for the
-/// editor to check against while the manager types. Missing or unparsable choices give `None`.
+/// The assignee's history for the metric, client type and period, and the parent's
+/// allocation, for the editor to check against while the manager types. Missing or unparsable
+/// choices give `None`.
 #[server(endpoint = "target_context")]
 pub async fn target_context(
     assignee: String,
@@ -57,6 +61,7 @@ pub async fn target_context(
     end: String,
     parent_id: String,
     target_id: Option<i64>,
+    segment: Option<String>,
 ) -> Result<EditorContext, AppError> {
     use crate::service::targets;
     super::signed_in("target_context", |c| async move {
@@ -67,6 +72,7 @@ pub async fn target_context(
             start,
             end,
             parent_id,
+            segment: segment.unwrap_or_default(),
             ..TargetInput::default()
         };
         let today = chrono::Utc::now().date_naive();

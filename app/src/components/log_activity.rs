@@ -76,6 +76,10 @@ pub fn LogActivity(
     kind: ActivityKind,
     /// After an activity is stored (the page reloads what it counts toward).
     on_logged: impl Fn() + Send + Sync + Copy + 'static,
+    /// The phone's offline queue: the activity is handed to it instead of being sent, and the
+    /// queue sends it (once) when Pacer can be reached.
+    #[prop(optional)]
+    keep: Option<Callback<ActivityInput>>,
 ) -> impl IntoView {
     let now = Local::now();
     let kind = RwSignal::new(kind.as_str().to_string());
@@ -88,6 +92,13 @@ pub fn LogActivity(
     let client_id = StoredValue::new(new_client_id());
     let error = RwSignal::new(None::<AppError>);
     let logged = RwSignal::new(None::<String>);
+    let clear = move || {
+        client_id.set_value(new_client_id());
+        notes.set(String::new());
+        outcome.set(String::new());
+        next_step.set(String::new());
+        next_step_due.set(String::new());
+    };
     let save = Action::new(move |input: &ActivityInput| {
         let input = input.clone();
         async move { log_activity(input).await }
@@ -103,11 +114,7 @@ pub fn LogActivity(
                     } else {
                         format!("{what} logged.")
                     }));
-                    client_id.set_value(new_client_id());
-                    notes.set(String::new());
-                    outcome.set(String::new());
-                    next_step.set(String::new());
-                    next_step_due.set(String::new());
+                    clear();
                     on_logged();
                 }
                 Err(e) => error.set(Some(e)),
@@ -135,11 +142,20 @@ pub fn LogActivity(
         )
         .map_err(|e| vec![e])
         .and_then(|input| input.check(Utc::now()).map(|()| input));
-        match read {
-            Ok(input) => {
+        match (read, keep) {
+            (Ok(input), Some(keep)) => {
+                let what = input.kind.label();
+                keep.run(input);
+                logged.set(Some(format!(
+                    "{what} saved on this phone: it is sent to Pacer as soon as it can be reached."
+                )));
+                clear();
+                on_logged();
+            }
+            (Ok(input), None) => {
                 save.dispatch(input);
             }
-            Err(errors) => error.set(Some(AppError::from(errors))),
+            (Err(errors), _) => error.set(Some(AppError::from(errors))),
         }
     };
     let problem = move |field: &'static str| problem_of(error, field);

@@ -133,6 +133,24 @@ pub struct ActivityInput {
 /// A next step is due at most this far after the activity.
 pub const MAX_NEXT_STEP_DAYS: i64 = 366;
 
+/// A next step after an activity on `from` may be due from that day up to a year later (also
+/// when it is moved).
+pub fn check_next_step_due(from: NaiveDate, due: NaiveDate) -> Result<(), FieldError> {
+    if due < from {
+        Err(FieldError::new(
+            "next_step_due",
+            "is before the activity: a next step comes after it",
+        ))
+    } else if due > from + Duration::days(MAX_NEXT_STEP_DAYS) {
+        Err(FieldError::new(
+            "next_step_due",
+            "is more than a year after the activity",
+        ))
+    } else {
+        Ok(())
+    }
+}
+
 /// Activities may be recorded this far back (a quarter's catch-up) and no later than a few
 /// minutes ahead of the server's clock.
 pub const MAX_AGE_DAYS: i64 = 400;
@@ -180,17 +198,8 @@ impl ActivityInput {
             // Against a time that is itself wrong, the due day cannot be judged.
             (false, Some(_)) if errors.iter().any(|e| e.field == "occurred_at") => {}
             (false, Some(due)) => {
-                let from = self.occurred_at.date_naive();
-                if due < from {
-                    errors.push(FieldError::new(
-                        "next_step_due",
-                        "is before the activity: a next step comes after it",
-                    ));
-                } else if due > from + Duration::days(MAX_NEXT_STEP_DAYS) {
-                    errors.push(FieldError::new(
-                        "next_step_due",
-                        "is more than a year after the activity",
-                    ));
+                if let Err(e) = check_next_step_due(self.occurred_at.date_naive(), due) {
+                    errors.push(e);
                 }
             }
             (true, None) => {}

@@ -219,6 +219,30 @@ pub fn simulate_with(
     }
 }
 
+/// The outcomes of [`simulate_with`] at each of `levels` (percent, 1–99), by the same nearest
+/// rank as its P10, P50 and P90: the grid a target being drafted is judged by
+/// ([`super::achievable::Expected`]).
+pub fn simulate_quantiles(
+    won: Decimal,
+    open: &[OpenOpportunity],
+    extra: &Uncertainty,
+    levels: &[u8],
+    trials: u32,
+    seed: u64,
+) -> Vec<Decimal> {
+    let mut totals = outcomes(won, open, extra, trials, seed).totals;
+    totals.sort_unstable();
+    levels
+        .iter()
+        .map(|&p| {
+            let rank = (usize::from(p.min(100)) * totals.len())
+                .div_ceil(100)
+                .max(1);
+            decimal(totals[rank - 1])
+        })
+        .collect()
+}
+
 /// Every trial's total in hundredths, unsorted, with Σ open values and the weighted forecast.
 struct Outcomes {
     totals: Vec<i64>,
@@ -1647,6 +1671,23 @@ mod tests {
         // Twenty deals of €10 000 on average: about €200 k more at the median.
         let added = more.p50 - alone.p50;
         assert!((d("150000")..d("250000")).contains(&added), "{added}");
+    }
+
+    #[test]
+    fn the_drafting_grid_is_the_bands_own_distribution() {
+        let open = sample_pipeline(300);
+        let extra = Uncertainty {
+            shared_sd: 0.3,
+            new_sd: 0.4,
+            new_deals: 5.0,
+            new_values: vec![500_000, 2_000_000],
+        };
+        let won = d("12345.67");
+        let band = simulate_with(won, &open, &extra, d("1000000"), TRIALS, SEED);
+        let grid = simulate_quantiles(won, &open, &extra, &[1, 10, 50, 90, 99], TRIALS, SEED);
+        assert_eq!((grid[1], grid[2], grid[3]), (band.p10, band.p50, band.p90));
+        assert!(grid.windows(2).all(|w| w[0] <= w[1]), "{grid:?}");
+        assert!(grid[0] >= won);
     }
 
     proptest! {

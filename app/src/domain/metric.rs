@@ -113,6 +113,12 @@ impl Metric {
         }
     }
 
+    /// Whether a target on this metric may count one client type only (price or relationship
+    /// clients): the metrics summed from customers' sales.
+    pub fn splits_by_client_type(self) -> bool {
+        matches!(self, Metric::Turnover | Metric::TurnoverPerExistingCustomer)
+    }
+
     /// Whether children's values add up to the parent's: sums do, ratios and percentages don't.
     pub fn is_additive(self) -> bool {
         !matches!(

@@ -4,6 +4,7 @@
 //! so nothing in here may depend on either side's runtime.
 
 pub mod accuracy;
+pub mod achievable;
 pub mod activity;
 pub mod allocation;
 pub mod calendar;

@@ -54,20 +54,10 @@ impl ProspectInput {
                 None
             }
         };
-        let potential_minor = match self.potential.trim() {
-            "" => None,
-            text => match Money::parse(text.trim_start_matches('€'), Currency::EUR) {
-                Ok(m) if !m.amount().is_sign_negative() => Some(m.minor_units()),
-                Ok(_) => {
-                    errors.push(FieldError::new("potential", "cannot be negative"));
-                    None
-                }
-                Err(e) => {
-                    errors.push(FieldError::new("potential", e.to_string()));
-                    None
-                }
-            },
-        };
+        let potential_minor = parse_potential(&self.potential)
+            .map_err(|e| errors.push(e))
+            .ok()
+            .flatten();
         match (errors.is_empty(), segment) {
             (true, Some(segment)) => Ok(Prospect {
                 name,
@@ -77,6 +67,37 @@ impl ProspectInput {
             }),
             _ => Err(errors),
         }
+    }
+}
+
+/// The span a customer's purchases are counted over against its annual potential: the last
+/// 12 months up to `today`, from this day on.
+pub fn potential_since(today: chrono::NaiveDate) -> chrono::NaiveDate {
+    today - chrono::Duration::days(365)
+}
+
+/// The potential not yet bought (never below zero): what a rep can still win there.
+pub fn untapped(potential_minor: i64, bought_minor: i64) -> i64 {
+    potential_minor.saturating_sub(bought_minor).max(0)
+}
+
+/// An estimated annual potential as typed, in euros ("120000", "€ 120 000,50"): its cents, or
+/// `None` when left empty (unknown). Refused, on the field `potential`, when it is not an
+/// amount or is negative.
+pub fn parse_potential(text: &str) -> Result<Option<i64>, FieldError> {
+    match text.trim() {
+        "" => Ok(None),
+        text => match Money::parse(text.trim_start_matches('€'), Currency::EUR) {
+            Ok(m) if !m.amount().is_sign_negative() => Ok(Some(m.minor_units())),
+            Ok(_) => Err(FieldError::new(
+                "potential",
+                "the potential cannot be negative",
+            )),
+            Err(e) => Err(FieldError::new(
+                "potential",
+                format!("the potential must be an amount in euros: {e}"),
+            )),
+        },
     }
 }
 
@@ -185,5 +206,18 @@ mod tests {
             ..input("Acme", "")
         };
         assert_eq!(negative.parse().unwrap_err()[0].field, "potential");
+    }
+
+    #[test]
+    fn a_potential_is_euros_or_nothing() {
+        assert_eq!(parse_potential("  "), Ok(None));
+        assert_eq!(parse_potential("120000"), Ok(Some(12_000_000)));
+        assert_eq!(parse_potential("€ 1 500,50"), Ok(Some(150_050)));
+        assert_eq!(parse_potential("0"), Ok(Some(0)));
+        for bad in ["lots", "-5", "1.234,56", "12.345"] {
+            let e = parse_potential(bad).unwrap_err();
+            assert_eq!(e.field, "potential", "{bad}");
+            assert!(e.message.contains("potential"), "{bad}: {}", e.message);
+        }
     }
 }

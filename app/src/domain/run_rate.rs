@@ -253,10 +253,11 @@ fn quantile_sorted(sorted: &[f64], p: f64) -> f64 {
     sorted[i] + (next - sorted[i]) * frac
 }
 
-/// The range of a run-rate target of `target` in `period`, `actual` reached by the end of
-/// `history`'s last day: `None` when the period is over or the history has too few analogues
-/// (then only the pace is shown). Values are in the metric's unit, rounded to hundredths.
-pub fn band(history: &Daily, period: Period, actual: Decimal, target: Decimal) -> Option<Band> {
+/// What the rest of `period` after `history`'s last day may add, smoothed, with the number of
+/// analogues it rests on: `None` when the period is over or the history has too few analogues.
+/// A period that has not started is all rest, read from the same season in past years (or the
+/// most recent stretches).
+fn rest_of(history: &Daily, period: Period) -> Option<(Smoothed, u32)> {
     let today = history.last();
     let rest_from = today.succ_opt()?.max(period.start());
     let rest_days = (period.end() - rest_from).num_days() + 1;
@@ -269,7 +270,14 @@ pub fn band(history: &Daily, period: Period, actual: Decimal, target: Decimal) -
         return None;
     }
     let trials = samples.values.len() as u32;
-    let smoothed = Smoothed::new(samples);
+    Some((Smoothed::new(samples), trials))
+}
+
+/// The range of a run-rate target of `target` in `period`, `actual` reached by the end of
+/// `history`'s last day: `None` when the period is over or the history has too few analogues
+/// (then only the pace is shown). Values are in the metric's unit, rounded to hundredths.
+pub fn band(history: &Daily, period: Period, actual: Decimal, target: Decimal) -> Option<Band> {
+    let (smoothed, trials) = rest_of(history, period)?;
     let done = actual.to_f64().unwrap_or(0.0);
     let gap = target.to_f64().unwrap_or(0.0) - done;
     let money = |rest: f64| actual + Decimal::from_f64(rest).unwrap_or_default().round_dp(2);
@@ -288,6 +296,28 @@ pub fn band(history: &Daily, period: Period, actual: Decimal, target: Decimal) -
         p_hit: smoothed.above(gap),
         trials,
     })
+}
+
+/// Where `period` will land, `actual` reached by the end of `history`'s last day, at each of
+/// `levels` (percent, 1–99): the quantiles of the same smoothed analogues as [`band`], `None`
+/// where it is. The grid a target being drafted is judged by
+/// ([`super::achievable::Expected`]).
+pub fn quantiles(
+    history: &Daily,
+    period: Period,
+    actual: Decimal,
+    levels: &[u8],
+) -> Option<Vec<Decimal>> {
+    let (smoothed, _) = rest_of(history, period)?;
+    Some(
+        levels
+            .iter()
+            .map(|&level| {
+                let rest = smoothed.quantile(f64::from(level.min(100)) / 100.0);
+                actual + Decimal::from_f64(rest).unwrap_or_default().round_dp(2)
+            })
+            .collect(),
+    )
 }
 
 #[cfg(test)]
@@ -318,6 +348,22 @@ mod tests {
         assert_eq!(band.p50, Decimal::from(910));
         assert!(band.p10 <= band.p50 && band.p50 <= band.p90);
         assert!((band.p_hit - 0.5).abs() < 0.05, "{}", band.p_hit);
+    }
+
+    #[test]
+    fn the_drafting_grid_is_the_bands_distribution_and_reaches_periods_not_started() {
+        let history = steady("2023-01-01", "2026-03-31", 10.0);
+        let q2 = Period::new(day("2026-04-01"), day("2026-06-30")).unwrap();
+        let b = band(&history, q2, Decimal::ZERO, Decimal::from(910)).unwrap();
+        let grid = quantiles(&history, q2, Decimal::ZERO, &[10, 50, 90]).unwrap();
+        assert_eq!(grid, vec![b.p10, b.p50, b.p90]);
+        // A quarter that starts in three months is read from the same season in past years.
+        let q3 = Period::new(day("2026-07-01"), day("2026-09-30")).unwrap();
+        let later = quantiles(&history, q3, Decimal::ZERO, &[1, 50, 99]).unwrap();
+        assert_eq!(later[1], Decimal::from(920));
+        assert!(later[0] <= later[1] && later[1] <= later[2], "{later:?}");
+        let short = steady("2026-03-01", "2026-03-31", 10.0);
+        assert_eq!(quantiles(&short, q2, Decimal::ZERO, &[50]), None);
     }
 
     #[test]

@@ -10,17 +10,13 @@ use super::money::{Currency, Money};
 use super::number::{format_value, group, parse_number, signed_pct};
 use super::period::{day_label, Period};
 use super::target::{Assignee, Factors, Rating, TargetKind};
+use super::turnover::Segment;
 use chrono::{Datelike, NaiveDate};
 use rust_decimal::prelude::*;
 use serde::{Deserialize, Serialize};
 
 pub const MAX_STATEMENT_CHARS: usize = 300;
 pub const MAX_RATIONALE_CHARS: usize = 1000;
-
-/// Growth over the same span last year that counts as a stretch when every external factor is
-/// rated medium; each point of tailwind (see [`Factors::tailwind`]) moves it by five points.
-pub const STRETCH_PCT: i64 = 20;
-pub const STRETCH_PCT_PER_FACTOR: i64 = 5;
 
 /// Phrases that sound like a target but say nothing measurable.
 const VAGUE: [&str; 14] = [
@@ -140,6 +136,12 @@ pub struct TrackRecord {
     pub best_growth_pct: Option<Decimal>,
     /// "quarter", "month", "year" or "period": what those recent periods were.
     pub period_word: String,
+    /// What Pacer expects the assignee to reach in the target's period as of today, from
+    /// which the editor reads the chance to hit any value typed ([`super::achievable`]);
+    /// `None` when there is nothing to say (too little history, a metric without a range, a
+    /// period already over).
+    #[serde(default)]
+    pub outlook: Option<super::achievable::DraftOutlook>,
 }
 
 /// The parent target as far as the child's check needs it.
@@ -153,6 +155,9 @@ pub struct ParentSummary {
     pub period: Period,
     /// The other children's values (this target's own, if it is already one, excluded).
     pub allocated_to_others: Decimal,
+    /// The one client type the parent counts, if it counts one only.
+    #[serde(default)]
+    pub segment: Option<Segment>,
 }
 
 /// What the validator knows beyond the form.
@@ -184,6 +189,10 @@ pub struct TargetInput {
     pub competition: String,
     pub cost_structure: String,
     pub leadership_ambition: String,
+    /// `price` or `relationship` for a target on one client type's sales (turnover metrics
+    /// only); blank: all clients.
+    #[serde(default)]
+    pub segment: String,
 }
 
 /// A target that passed the check without errors, ready to store.
@@ -201,6 +210,8 @@ pub struct TargetFields {
     pub kind: TargetKind,
     pub rationale: String,
     pub factors: Factors,
+    /// Only this client type's sales count (turnover metrics); `None`: all clients.
+    pub segment: Option<Segment>,
 }
 
 pub use super::period::YEARS;
@@ -247,6 +258,7 @@ struct Parsed {
     kind: Option<TargetKind>,
     rationale: String,
     factors: Result<Factors, Check>,
+    segment: Result<Option<Segment>, Check>,
 }
 
 impl TargetInput {
@@ -335,6 +347,21 @@ impl TargetInput {
                 _ => {}
             }
         }
+        // Only turnover is split by client type: for other metrics the choice is ignored, as the
+        // currency is for counts.
+        let segment = match (metric, self.segment.trim()) {
+            (Some(m), text) if m.splits_by_client_type() && !text.is_empty() && text != "all" => {
+                Segment::parse(text).map(Some).map_err(|_| {
+                    Check::error(
+                        "segment",
+                        format!(
+                            "\"{text}\" is not a client type: choose price clients, relationship clients or all clients"
+                        ),
+                    )
+                })
+            }
+            _ => Ok(None),
+        };
         Parsed {
             statement: self.statement.trim().to_string(),
             metric,
@@ -347,6 +374,7 @@ impl TargetInput {
             kind: TargetKind::parse(&self.kind),
             rationale: self.rationale.trim().to_string(),
             factors,
+            segment,
         }
     }
 
@@ -406,6 +434,7 @@ impl TargetInput {
             Ok(parent_id),
             Some(kind),
             Ok(factors),
+            Ok(segment),
         ) = (
             p.metric,
             p.currency,
@@ -416,6 +445,7 @@ impl TargetInput {
             p.parent_id,
             p.kind,
             p.factors,
+            p.segment,
         )
         else {
             unreachable!("every unparsed field is an error of some letter");
@@ -432,15 +462,17 @@ impl TargetInput {
             kind,
             rationale: p.rationale,
             factors,
+            segment,
         };
         (report, Ok(fields))
     }
 }
 
 fn field_error(check: &Check) -> FieldError {
-    const FIELDS: [&str; 16] = [
+    const FIELDS: [&str; 17] = [
         "statement",
         "metric",
+        "segment",
         "value",
         "currency",
         "baseline",
@@ -566,6 +598,10 @@ fn measurable(p: &Parsed, _input: &TargetInput) -> Check {
         Ok(c) => *c,
         Err(c) => return c.clone(),
     };
+    let segment = match &p.segment {
+        Ok(s) => *s,
+        Err(c) => return c.clone(),
+    };
     let shown = format_value(metric, value, currency);
     match &p.baseline {
         Err(c) => c.clone(),
@@ -576,8 +612,17 @@ fn measurable(p: &Parsed, _input: &TargetInput) -> Check {
         )),
         Ok(None) => Check::pass(format!(
             "measured as {shown} of {}",
-            metric.label().to_lowercase()
+            measure_label(metric, segment).to_lowercase()
         )),
+    }
+}
+
+/// What a target counts, as lists and its page name it: "Turnover", "Turnover with
+/// relationship clients".
+pub fn measure_label(metric: Metric, segment: Option<Segment>) -> String {
+    match segment {
+        Some(s) => format!("{} with {}", metric.label(), s.clients()),
+        None => metric.label().to_string(),
     }
 }
 
@@ -585,65 +630,18 @@ fn achievable(p: &Parsed, ctx: &SmartContext<'_>) -> Check {
     let (Some(metric), Ok(value)) = (p.metric, &p.value) else {
         return Check::warning("enter the metric and value to compare them with past results");
     };
-    let tailwind = p.factors.as_ref().map(Factors::tailwind).unwrap_or(0);
-    let stretch =
-        Decimal::from((STRETCH_PCT + STRETCH_PCT_PER_FACTOR * i64::from(tailwind)).max(0));
-    let factors_note = if tailwind == 0 {
-        String::new()
-    } else {
-        format!(
-            "; with these external factors more than {} counts as a stretch",
-            signed_pct(stretch)
-        )
-    };
     let Some(record) = ctx.track_record else {
         return Check::warning(
             "choose the assignee and the period to compare the target with their past results",
         );
     };
-    let best = record
-        .best_growth_pct
-        .map(|b| format!("; best {} so far was {}", record.period_word, signed_pct(b)))
-        .unwrap_or_default();
-    // Growth targets are already a percentage: compare them with past growth directly.
-    let (required, against) = if metric.needs_baseline() {
-        (*value, String::new())
-    } else {
-        match &record.last_year {
-            Some((period, actual)) if *actual > Decimal::ZERO => (
-                (*value / *actual - Decimal::ONE) * Decimal::from(100),
-                format!(
-                    " over {} ({period})",
-                    format_value(metric, *actual, p.currency.clone().ok().flatten())
-                ),
-            ),
-            Some((period, _)) => {
-                return Check::warning(format!(
-                    "no {} in the same span last year ({period}): nothing to compare the target with{factors_note}",
-                    metric.label().to_lowercase()
-                ))
-            }
-            None => {
-                return Check::warning(format!(
-                    "no history for this assignee and metric: the target cannot be compared with past results{factors_note}"
-                ))
-            }
-        }
-    };
-    if required < Decimal::ZERO && !metric.needs_baseline() {
-        return Check::warning(format!(
-            "target lower than what was already achieved: {}{against}",
-            signed_pct(required)
-        ));
-    }
-    let beyond_best = record.best_growth_pct.is_none_or(|b| required > b);
-    if required > stretch && beyond_best {
-        return Check::warning(format!(
-            "a stretch: needs {}{against}{best}{factors_note}",
-            signed_pct(required)
-        ));
-    }
-    Check::pass(format!("needs {}{against}{best}", signed_pct(required)))
+    super::achievable::assess(&super::achievable::Draft {
+        metric,
+        value: *value,
+        currency: p.currency.clone().ok().flatten(),
+        factors: p.factors.as_ref().copied().unwrap_or_default(),
+        record,
+    })
 }
 
 fn relevant(p: &Parsed, ctx: &SmartContext<'_>) -> Check {
@@ -693,6 +691,21 @@ fn relevant(p: &Parsed, ctx: &SmartContext<'_>) -> Check {
                 format!(
                     "the parent target is in {}: use the same currency",
                     parent.currency.map(|c| c.to_string()).unwrap_or_default()
+                ),
+            );
+        }
+    }
+    // A parent on one client type shares out that type's sales only: a child counting other
+    // clients' sales (or every client's) would not add to it. A parent on all clients may be
+    // split by type.
+    if let (Some(parent_segment), Ok(segment)) = (parent.segment, &p.segment) {
+        if *segment != Some(parent_segment) {
+            return Check::error(
+                "segment",
+                format!(
+                    "the parent target counts {} only: choose {} as the client type",
+                    measure_label(parent.metric, Some(parent_segment)).to_lowercase(),
+                    parent_segment.clients()
                 ),
             );
         }
@@ -784,6 +797,7 @@ mod tests {
             )),
             best_growth_pct: best.map(Decimal::from),
             period_word: "quarter".into(),
+            outlook: None,
         }
     }
 
@@ -807,7 +821,7 @@ mod tests {
         }
         assert_eq!(
             report.achievable.message,
-            "needs +9 % over € 1.1 M (01 Jul 2025 – 30 Sep 2025); best quarter so far was +12 %"
+            "needs +9 % over € 1.1 M (01 Jul 2025 – 30 Sep 2025), within the plausible +0 % to +20 %; best quarter so far was +12 %"
         );
         assert!(report.time_bound.message.contains("short term"));
         let (fields, _) = good().parse(&ctx(Some(&r), None)).unwrap();
@@ -921,10 +935,11 @@ mod tests {
         assert_eq!(c.level, Level::Warning);
         assert_eq!(
             c.message,
-            "a stretch: needs +34 % over € 1 M (01 Jul 2025 – 30 Sep 2025); best quarter so far was +18 %"
+            "a stretch: needs +34 % over € 1 M (01 Jul 2025 – 30 Sep 2025), above the +20 % these factors make plausible; best quarter so far was +18 %"
         );
-        // Strong tailwind raises the stretch threshold to +45 %.
-        let tailwind = TargetInput {
+        // A market that makes growth easier moves the range up: +20 % to +40 %, and high
+        // ambition raises its floor to +30 %.
+        let easier = TargetInput {
             market_relevance: "high".into(),
             maturity: "low".into(),
             competition: "low".into(),
@@ -932,12 +947,34 @@ mod tests {
             leadership_ambition: "high".into(),
             ..stretch.clone()
         };
-        assert_eq!(
-            tailwind.check(&ctx(Some(&r), None)).achievable.level,
-            Level::Pass
+        let c = easier.check(&ctx(Some(&r), None)).achievable;
+        assert_eq!(c.level, Level::Pass, "{}", c.message);
+        assert!(
+            c.message.contains("within the plausible +30 % to +40 %"),
+            "{}",
+            c.message
         );
-        // Headwind lowers it: +15 % is a stretch when every factor is against growth.
-        let headwind = TargetInput {
+        // High ambition alone never makes growth easier: +34 % is still a stretch…
+        let ambitious = TargetInput {
+            leadership_ambition: "high".into(),
+            ..stretch.clone()
+        };
+        let c = ambitious.check(&ctx(Some(&r), None)).achievable;
+        assert!(c.message.starts_with("a stretch"), "{}", c.message);
+        // …but it raises the floor: +5 % asks too little.
+        let modest = TargetInput {
+            value: "1050000".into(),
+            ..ambitious
+        };
+        let c = modest.check(&ctx(Some(&r), None)).achievable;
+        assert_eq!(c.level, Level::Warning);
+        assert_eq!(
+            c.message,
+            "too low for these factors: needs +5 % over € 1 M (01 Jul 2025 – 30 Sep 2025), and these factors put the floor at +10 % (high ambition raises the floor)"
+        );
+        // A market against growth moves the range down (modest ambition changes nothing):
+        // -20 % to +0 %, so +15 % is a stretch.
+        let harder = TargetInput {
             value: "1150000".into(),
             market_relevance: "low".into(),
             maturity: "high".into(),
@@ -947,10 +984,11 @@ mod tests {
             ..good()
         };
         let r0 = record(1_000_000, Some(5));
-        let c = headwind.check(&ctx(Some(&r0), None)).achievable;
+        let c = harder.check(&ctx(Some(&r0), None)).achievable;
         assert_eq!(c.level, Level::Warning, "{}", c.message);
         assert!(
-            c.message.contains("more than +0 % counts as a stretch"),
+            c.message
+                .contains("above the +0 % these factors make plausible"),
             "{}",
             c.message
         );
@@ -971,12 +1009,58 @@ mod tests {
             last_year: None,
             best_growth_pct: None,
             period_word: "quarter".into(),
+            outlook: None,
         };
         assert!(good()
             .check(&ctx(Some(&none), None))
             .achievable
             .message
             .starts_with("no history"));
+    }
+
+    #[test]
+    fn achievable_flags_a_target_the_outlook_already_makes_likely() {
+        use crate::domain::achievable::{Basis, DraftOutlook, Expected, LEVELS};
+        // Pacer expects € 1.5 M to € 2 M this quarter: € 1.2 M is reached almost surely,
+        // however reasonable +9 % over last year looks.
+        let quantiles = LEVELS
+            .iter()
+            .map(|l| Decimal::from(1_500_000) + Decimal::from(5_000) * Decimal::from(*l))
+            .collect();
+        let expected = Expected::new(
+            d(2026, 6, 15),
+            Basis::RunRate,
+            Decimal::ZERO,
+            quantiles,
+            None,
+        )
+        .unwrap();
+        let r = TrackRecord {
+            outlook: Some(DraftOutlook::Expected(expected)),
+            ..record(1_100_000, Some(12))
+        };
+        let c = good().check(&ctx(Some(&r), None)).achievable;
+        assert_eq!(c.level, Level::Warning);
+        assert!(
+            c.message.starts_with(
+                "too low: Pacer already expects € 1.8 M from the run rate and the season, so € 1.2 M is very likely (P(hit) 99 %)"
+            ),
+            "{}",
+            c.message
+        );
+        assert!(
+            c.message.contains("; needs +9 % over € 1.1 M"),
+            "{}",
+            c.message
+        );
+        // € 1.75 M: an even chance, though +59 % over last year is a stretch.
+        let fair = TargetInput {
+            value: "1750000".into(),
+            ..good()
+        };
+        let c = fair.check(&ctx(Some(&r), None)).achievable;
+        assert!(c.message.starts_with("a stretch"), "{}", c.message);
+        assert!(c.message.contains("P(hit) 50 %"), "{}", c.message);
     }
 
     #[test]
@@ -989,6 +1073,7 @@ mod tests {
             currency: Some(Currency::EUR),
             period: Period::new(d(2026, 1, 1), d(2026, 12, 31)).unwrap(),
             allocated_to_others: Decimal::from(3_000_000),
+            segment: None,
         };
         let child = TargetInput {
             parent_id: "9".into(),
@@ -1078,6 +1163,104 @@ mod tests {
             ..SmartContext::default()
         };
         assert_eq!(good().check(&past).time_bound.level, Level::Warning);
+    }
+
+    #[test]
+    fn a_turnover_target_may_count_one_client_type() {
+        let relationship = TargetInput {
+            segment: "relationship".into(),
+            ..good()
+        };
+        let report = relationship.check(&SmartContext::default());
+        assert_eq!(
+            report.measurable.message,
+            "measured as € 1.2 M of turnover with relationship clients"
+        );
+        let (fields, _) = relationship.parse(&SmartContext::default()).unwrap();
+        assert_eq!(fields.segment, Some(Segment::Relationship));
+        // Blank is every client; a made-up type names the field.
+        let (all, _) = good().parse(&SmartContext::default()).unwrap();
+        assert_eq!(all.segment, None);
+        let vip = TargetInput {
+            segment: "vip".into(),
+            ..good()
+        };
+        let c = vip.check(&SmartContext::default()).measurable;
+        assert_eq!(
+            (c.level, c.field.as_deref()),
+            (Level::Error, Some("segment"))
+        );
+        assert!(c.message.contains("is not a client type"), "{}", c.message);
+        assert_eq!(
+            vip.parse(&SmartContext::default()).unwrap_err()[0].field,
+            "segment"
+        );
+        // Visits are not split by client type: the choice is ignored.
+        let visits = TargetInput {
+            metric: "visits".into(),
+            value: "40".into(),
+            segment: "relationship".into(),
+            ..good()
+        };
+        let (fields, _) = visits.parse(&SmartContext::default()).unwrap();
+        assert_eq!(fields.segment, None);
+    }
+
+    #[test]
+    fn a_child_counts_the_client_type_its_parent_counts() {
+        let parent = ParentSummary {
+            id: 9,
+            statement: "Relationship clients: € 5 M".into(),
+            metric: Metric::Turnover,
+            value: Decimal::from(5_000_000),
+            currency: Some(Currency::EUR),
+            period: Period::new(d(2026, 1, 1), d(2026, 12, 31)).unwrap(),
+            allocated_to_others: Decimal::ZERO,
+            segment: Some(Segment::Relationship),
+        };
+        let every_client = TargetInput {
+            parent_id: "9".into(),
+            ..good()
+        };
+        let c = every_client.check(&ctx(None, Some(&parent))).relevant;
+        assert_eq!(
+            (c.level, c.field.as_deref()),
+            (Level::Error, Some("segment"))
+        );
+        assert_eq!(
+            c.message,
+            "the parent target counts turnover with relationship clients only: choose relationship clients as the client type"
+        );
+        let price = TargetInput {
+            segment: "price".into(),
+            ..every_client.clone()
+        };
+        assert_eq!(
+            price
+                .parse(&ctx(None, Some(&parent)))
+                .unwrap_err()
+                .iter()
+                .map(|e| e.field)
+                .collect::<Vec<_>>(),
+            ["segment"]
+        );
+        let same = TargetInput {
+            segment: "relationship".into(),
+            ..every_client.clone()
+        };
+        assert_eq!(
+            same.check(&ctx(None, Some(&parent))).relevant.level,
+            Level::Pass
+        );
+        // A parent on every client may be split by client type.
+        let all_clients = ParentSummary {
+            segment: None,
+            ..parent
+        };
+        assert_eq!(
+            same.check(&ctx(None, Some(&all_clients))).relevant.level,
+            Level::Pass
+        );
     }
 
     #[test]

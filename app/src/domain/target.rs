@@ -118,12 +118,87 @@ impl Factor {
         }
     }
 
-    /// +1 when a high rating makes growth easier, -1 when it makes it harder.
-    fn direction(self) -> i32 {
+    /// What `rating` of this factor does to the growth that is plausible. The market's
+    /// factors move the whole range, up when they make growth easier and down when they make
+    /// it harder; leadership ambition moves only the floor: it asks for more, it does not make
+    /// more possible, so high ambition never makes a target easier to call achievable.
+    pub fn effect(self, rating: Rating) -> Effect {
+        let step = rating.offset();
         match self {
-            Factor::MarketRelevance | Factor::LeadershipAmbition => 1,
-            Factor::Maturity | Factor::Competition | Factor::CostStructure => -1,
+            Factor::MarketRelevance => Effect::Shifts(step),
+            Factor::Maturity | Factor::Competition | Factor::CostStructure => Effect::Shifts(-step),
+            // Modest ambition asks for no less than usual: only high ambition moves the floor.
+            Factor::LeadershipAmbition => Effect::Floor(step.max(0)),
         }
+    }
+
+    /// `rating` in words that say which way it pushes: what the editor's options read.
+    pub fn words(self, rating: Rating) -> &'static str {
+        let [low, medium, high] = match self {
+            Factor::MarketRelevance => [
+                "weak market position: makes growth harder",
+                "average market position: neither easier nor harder",
+                "strong market position: makes growth easier",
+            ],
+            Factor::Maturity => [
+                "young, growing market: makes growth easier",
+                "established market: neither easier nor harder",
+                "saturated market: makes growth harder",
+            ],
+            Factor::Competition => [
+                "little competition: makes growth easier",
+                "usual competition: neither easier nor harder",
+                "strong competition: makes growth harder",
+            ],
+            Factor::CostStructure => [
+                "lean costs, independent suppliers: makes growth easier",
+                "usual costs and suppliers: neither easier nor harder",
+                "high costs, dependent suppliers: makes growth harder",
+            ],
+            Factor::LeadershipAmbition => [
+                "modest ambition: leaves the floor",
+                "usual ambition: leaves the floor",
+                "high ambition: raises the floor",
+            ],
+        };
+        match rating {
+            Rating::Low => low,
+            Rating::Medium => medium,
+            Rating::High => high,
+        }
+    }
+}
+
+/// How one factor's rating moves the plausible growth ([`GrowthRange`]), in steps away from
+/// medium.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Effect {
+    /// Floor and ceiling together: +1 a step easier, -1 a step harder, 0 neither.
+    Shifts(i32),
+    /// The floor alone: +1 raises it a step (never lowered).
+    Floor(i32),
+}
+
+/// With every factor medium: from holding the same span last year up to a fifth more.
+pub const FLOOR_PCT: i64 = 0;
+pub const CEILING_PCT: i64 = 20;
+/// Points a market factor moves both ends by, per step away from medium.
+pub const SHIFT_PCT: i64 = 5;
+/// Points leadership ambition moves the floor by, per step away from medium.
+pub const AMBITION_PCT: i64 = 10;
+
+/// The growth over the same span last year (whole percent) that the external factors make
+/// plausible: a target below the floor asks too little, one above the ceiling is a stretch.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct GrowthRange {
+    pub floor_pct: i64,
+    pub ceiling_pct: i64,
+}
+
+/// "+0 % to +20 %".
+impl fmt::Display for GrowthRange {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:+} % to {:+} %", self.floor_pct, self.ceiling_pct)
     }
 }
 
@@ -139,13 +214,22 @@ impl Factors {
             .expect("every factor is listed")]
     }
 
-    /// From -5 (every factor against growth) to +5 (every factor for it); 0 when all are medium.
-    pub fn tailwind(&self) -> i32 {
-        Factor::ALL
-            .iter()
-            .zip(self.0)
-            .map(|(f, r)| f.direction() * r.offset())
-            .sum()
+    /// The growth these ratings make plausible: [`FLOOR_PCT`] to [`CEILING_PCT`] when all are
+    /// medium, both ends moved [`SHIFT_PCT`] points per step of a market factor, the floor
+    /// alone [`AMBITION_PCT`] points per step of ambition (never above the ceiling).
+    pub fn growth_range(&self) -> GrowthRange {
+        let (mut shift, mut floor) = (0i64, 0i64);
+        for (factor, rating) in Factor::ALL.iter().zip(self.0) {
+            match factor.effect(rating) {
+                Effect::Shifts(step) => shift += i64::from(step),
+                Effect::Floor(step) => floor += i64::from(step),
+            }
+        }
+        let ceiling_pct = CEILING_PCT + SHIFT_PCT * shift;
+        GrowthRange {
+            floor_pct: (FLOOR_PCT + SHIFT_PCT * shift + AMBITION_PCT * floor).min(ceiling_pct),
+            ceiling_pct,
+        }
     }
 
     /// A compact storage form: the five ratings' first letters, e.g. "mhmlm".
@@ -918,8 +1002,15 @@ mod tests {
         assert_eq!(f.code(), "hlmhl");
         assert_eq!(Factors::from_code("hlmhl"), Some(f));
         assert_eq!(Factors::from_code("hlm"), None);
-        // High relevance (+1), low maturity (+1), high costs (-1), low ambition (-1).
-        assert_eq!(f.tailwind(), 0);
+        // High relevance (+5), low maturity (+5), high costs (-5): both ends 5 points up; low
+        // ambition leaves the floor where it is.
+        assert_eq!(
+            f.growth_range(),
+            GrowthRange {
+                floor_pct: 5,
+                ceiling_pct: 25
+            }
+        );
         assert_eq!(Assignee::parse("user-7"), Some(Assignee::User(7)));
         assert_eq!(
             Assignee::parse(&Assignee::Unit(3).key()),
@@ -927,5 +1018,98 @@ mod tests {
         );
         assert_eq!(Assignee::parse("team-3"), None);
         assert_eq!(Assignee::parse("user-0"), None);
+    }
+
+    /// Every factor medium but `factor`, rated `rating`.
+    fn only(factor: Factor, rating: Rating) -> Factors {
+        let mut f = Factors::default();
+        let at = Factor::ALL.iter().position(|x| *x == factor).unwrap();
+        f.0[at] = rating;
+        f
+    }
+
+    #[test]
+    fn every_factor_moves_the_range_the_way_its_words_say() {
+        use std::cmp::Ordering::{Equal, Greater, Less};
+        let medium = Factors::default().growth_range();
+        assert_eq!(
+            medium,
+            GrowthRange {
+                floor_pct: 0,
+                ceiling_pct: 20
+            }
+        );
+        assert_eq!(medium.to_string(), "+0 % to +20 %");
+        for factor in Factor::ALL {
+            for rating in [Rating::Low, Rating::High] {
+                let range = only(factor, rating).growth_range();
+                let words = factor.words(rating);
+                let moved = (
+                    range.floor_pct.cmp(&medium.floor_pct),
+                    range.ceiling_pct.cmp(&medium.ceiling_pct),
+                );
+                let said = if words.ends_with("makes growth easier") {
+                    (Greater, Greater)
+                } else if words.ends_with("makes growth harder") {
+                    (Less, Less)
+                } else if words.ends_with("raises the floor") {
+                    (Greater, Equal)
+                } else if words.ends_with("leaves the floor") {
+                    (Equal, Equal)
+                } else {
+                    panic!("{factor:?} {rating:?}: “{words}” names no direction")
+                };
+                assert_eq!(moved, said, "{factor:?} {rating:?}: {words}");
+            }
+            assert_eq!(only(factor, Rating::Medium).growth_range(), medium);
+        }
+        assert_eq!(
+            Factor::Competition.words(Rating::High),
+            "strong competition: makes growth harder"
+        );
+        assert_eq!(
+            only(Factor::Competition, Rating::High)
+                .growth_range()
+                .to_string(),
+            "-5 % to +15 %"
+        );
+        assert_eq!(
+            only(Factor::MarketRelevance, Rating::High)
+                .growth_range()
+                .to_string(),
+            "+5 % to +25 %"
+        );
+    }
+
+    #[test]
+    fn ambition_raises_the_floor_and_never_makes_growth_easier() {
+        // Whatever the four market factors say, high ambition keeps the ceiling and raises
+        // the floor, modest ambition changes nothing (it never makes a low target
+        // acceptable), and the floor never passes the ceiling.
+        for combination in 0..81usize {
+            let mut f = Factors::default();
+            let mut rest = combination;
+            for slot in f.0.iter_mut().take(4) {
+                *slot = Rating::ALL[rest % 3];
+                rest /= 3;
+            }
+            let usual = f.growth_range();
+            f.0[4] = Rating::High;
+            let high = f.growth_range();
+            f.0[4] = Rating::Low;
+            let low = f.growth_range();
+            assert_eq!(high.ceiling_pct, usual.ceiling_pct, "{}", f.code());
+            assert!(high.floor_pct > usual.floor_pct, "{}", f.code());
+            assert_eq!(low, usual, "{}", f.code());
+            for range in [usual, high, low] {
+                assert!(range.floor_pct <= range.ceiling_pct, "{}", f.code());
+            }
+        }
+        assert_eq!(
+            only(Factor::LeadershipAmbition, Rating::High)
+                .growth_range()
+                .to_string(),
+            "+10 % to +20 %"
+        );
     }
 }

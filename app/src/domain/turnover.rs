@@ -148,28 +148,31 @@ impl MonthCut {
     }
 }
 
-/// How a trend change is detected (DESIGN.md), set by an admin.
+/// How a trend change is detected (DESIGN.md), set by an admin: the least change in % per
+/// client type — relationship clients are expected to buy steadily, so a smaller change of
+/// theirs is worth a call; price clients follow offers and seasons, so only a larger change of
+/// theirs means something — and one least amount for both.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TrendRule {
-    /// The least change of the monthly run rate that counts, in % (default 30).
-    pub min_change_pct: u32,
+    /// The least change of a relationship client's monthly run rate that counts, in % (default 30).
+    pub relationship_pct: u32,
+    /// The least change of a price client's monthly run rate that counts, in % (default 30).
+    pub price_pct: u32,
     /// The least change of the monthly run rate that counts, in minor units (default €500).
     pub min_change_minor: i64,
 }
 
 impl Default for TrendRule {
     fn default() -> Self {
-        TrendRule {
-            min_change_pct: 30,
-            min_change_minor: 50_000,
-        }
+        TrendRule::uniform(30, 50_000)
     }
 }
 
 /// The trend rule as typed into the admin's form.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TrendRuleInput {
-    pub min_change_pct: String,
+    pub relationship_pct: String,
+    pub price_pct: String,
     pub min_change_amount: String,
 }
 
@@ -177,7 +180,8 @@ impl From<TrendRule> for TrendRuleInput {
     fn from(r: TrendRule) -> Self {
         let abs = r.min_change_minor.unsigned_abs();
         TrendRuleInput {
-            min_change_pct: r.min_change_pct.to_string(),
+            relationship_pct: r.relationship_pct.to_string(),
+            price_pct: r.price_pct.to_string(),
             min_change_amount: if abs.is_multiple_of(100) {
                 (abs / 100).to_string()
             } else {
@@ -187,26 +191,44 @@ impl From<TrendRule> for TrendRuleInput {
     }
 }
 
+/// A whole percentage from 1 to 1000 typed for `field`, or the error naming whose change it is.
+fn parse_change_pct(text: &str, field: &'static str, whose: &str) -> Result<u32, FieldError> {
+    let text = text.trim().trim_end_matches('%').trim();
+    match text.parse::<u32>() {
+        Ok(n) if (1..=1000).contains(&n) => Ok(n),
+        _ => {
+            let shown = if text.is_empty() { "nothing" } else { text };
+            Err(FieldError::new(
+                field,
+                format!(
+                    "the least change for {whose} is a whole percentage from 1 to 1000, not {shown}"
+                ),
+            ))
+        }
+    }
+}
+
 impl TrendRuleInput {
-    /// A whole percentage from 1 to 1000 and an amount of at least 0.
+    /// Whole percentages from 1 to 1000 and an amount of at least 0.
     pub fn parse(&self) -> Result<TrendRule, Vec<FieldError>> {
         let mut errors = Vec::new();
-        let pct_text = self.min_change_pct.trim().trim_end_matches('%').trim();
-        let pct = match pct_text.parse::<u32>() {
-            Ok(n) if (1..=1000).contains(&n) => Some(n),
-            _ => {
-                let shown = if pct_text.is_empty() {
-                    "nothing"
-                } else {
-                    pct_text
-                };
-                errors.push(FieldError::new(
-                    "min_change_pct",
-                    format!("{shown} is not a whole percentage from 1 to 1000"),
-                ));
+        let mut pct = |text: &str, field, segment: Segment| match parse_change_pct(
+            text,
+            field,
+            segment.clients(),
+        ) {
+            Ok(n) => Some(n),
+            Err(e) => {
+                errors.push(e);
                 None
             }
         };
+        let relationship = pct(
+            &self.relationship_pct,
+            "relationship_pct",
+            Segment::Relationship,
+        );
+        let price = pct(&self.price_pct, "price_pct", Segment::Price);
         let amount_text = self.min_change_amount.trim().trim_start_matches('€').trim();
         let amount = match parse_amount(amount_text) {
             Ok(m) if m >= 0 => Some(m),
@@ -222,11 +244,16 @@ impl TrendRuleInput {
                 None
             }
         };
-        match (pct, amount) {
-            (Some(min_change_pct), Some(min_change_minor)) if errors.is_empty() => Ok(TrendRule {
-                min_change_pct,
-                min_change_minor,
-            }),
+        match (relationship, price, amount) {
+            (Some(relationship_pct), Some(price_pct), Some(min_change_minor))
+                if errors.is_empty() =>
+            {
+                Ok(TrendRule {
+                    relationship_pct,
+                    price_pct,
+                    min_change_minor,
+                })
+            }
             _ => Err(errors),
         }
     }
@@ -277,10 +304,16 @@ pub struct Trend {
 }
 
 impl Trend {
-    /// From the turnover summed over each window. A customer with no turnover in the base
-    /// window has no run rate to change from: it is new, and the plus list shows it.
-    pub fn detect(recent_sum_minor: i64, base_sum_minor: i64, rule: TrendRule) -> Option<Trend> {
-        if !rule.flags(recent_sum_minor, base_sum_minor) {
+    /// From the turnover summed over each window, by the rule for the customer's client type.
+    /// A customer with no turnover in the base window has no run rate to change from: it is
+    /// new, and the plus list shows it.
+    pub fn detect(
+        recent_sum_minor: i64,
+        base_sum_minor: i64,
+        rule: TrendRule,
+        segment: Segment,
+    ) -> Option<Trend> {
+        if !rule.flags(segment, recent_sum_minor, base_sum_minor) {
             return None;
         }
         let recent = per_month(recent_sum_minor, RECENT_MONTHS);
@@ -305,28 +338,57 @@ impl Trend {
 }
 
 impl TrendRule {
-    /// Whether the run rates of the two windows (given as their sums) differ enough, computed
-    /// exactly in integers: `|recent/3 − base/12| ≥ pct % of base/12` and `≥ min`, both sides
-    /// multiplied by 3 × 12. [`TrendRule::sql`] is the same test in SQL.
-    pub fn flags(&self, recent_sum_minor: i64, base_sum_minor: i64) -> bool {
+    /// The same least change for both client types: the rule as it was before each type had
+    /// its own, and what a stored rule without per-type figures still means.
+    pub fn uniform(min_change_pct: u32, min_change_minor: i64) -> TrendRule {
+        TrendRule {
+            relationship_pct: min_change_pct,
+            price_pct: min_change_pct,
+            min_change_minor,
+        }
+    }
+
+    /// The least change in % that counts for a customer of `segment`.
+    pub fn pct_for(&self, segment: Segment) -> u32 {
+        match segment {
+            Segment::Relationship => self.relationship_pct,
+            Segment::Price => self.price_pct,
+        }
+    }
+
+    /// Whether the run rates of the two windows (given as their sums) of a customer of
+    /// `segment` differ enough, computed exactly in integers: `|recent/3 − base/12| ≥ pct % of
+    /// base/12` and `≥ min`, both sides multiplied by 3 × 12. [`TrendRule::sql`] is the same
+    /// test in SQL.
+    pub fn flags(&self, segment: Segment, recent_sum_minor: i64, base_sum_minor: i64) -> bool {
         if base_sum_minor <= 0 {
             return false;
         }
         let (r, b) = (i128::from(recent_sum_minor), i128::from(base_sum_minor));
         let (rm, bm) = (i128::from(RECENT_MONTHS), i128::from(BASE_MONTHS));
         let change = (r * bm - b * rm).abs();
-        change * 100 >= i128::from(self.min_change_pct) * b * rm
+        change * 100 >= i128::from(self.pct_for(segment)) * b * rm
             && change >= i128::from(self.min_change_minor) * rm * bm
     }
 
-    /// [`TrendRule::flags`] as a SQL condition over two integer expressions (the window sums).
-    pub fn sql(&self, recent: &str, base: &str) -> String {
+    /// [`TrendRule::flags`] as a SQL condition over two integer expressions (the window sums)
+    /// and the customer's client type (`segment`, a column holding `price` or `relationship`).
+    pub fn sql(&self, segment: &str, recent: &str, base: &str) -> String {
         let (rm, bm) = (RECENT_MONTHS, BASE_MONTHS);
         let change = change_sql(recent, base);
+        let pct = if self.relationship_pct == self.price_pct {
+            self.price_pct.to_string()
+        } else {
+            format!(
+                "(CASE WHEN {segment} = '{}' THEN {} ELSE {} END)",
+                Segment::Relationship.as_str(),
+                self.relationship_pct,
+                self.price_pct
+            )
+        };
         format!(
             "({base} > 0 AND {change} * 100 >= {pct} * CAST({base} AS NUMERIC) * {rm} \
              AND {change} >= {min})",
-            pct = self.min_change_pct,
             min = i128::from(self.min_change_minor) * i128::from(rm * bm),
         )
     }
@@ -357,6 +419,8 @@ pub enum Segment {
 }
 
 impl Segment {
+    pub const ALL: [Segment; 2] = [Segment::Relationship, Segment::Price];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Segment::Price => "price",
@@ -368,6 +432,22 @@ impl Segment {
         match self {
             Segment::Price => "Price client",
             Segment::Relationship => "Relationship client",
+        }
+    }
+
+    /// "price clients" / "relationship clients", as a sentence names them.
+    pub fn clients(self) -> &'static str {
+        match self {
+            Segment::Price => "price clients",
+            Segment::Relationship => "relationship clients",
+        }
+    }
+
+    /// "Price clients" / "Relationship clients", as a list or a select names them.
+    pub fn clients_label(self) -> &'static str {
+        match self {
+            Segment::Price => "Price clients",
+            Segment::Relationship => "Relationship clients",
         }
     }
 
@@ -616,10 +696,11 @@ mod tests {
     #[test]
     fn trend_on_hand_computed_series() {
         let rule = TrendRule::default();
+        let detect = |recent, base, rule| Trend::detect(recent, base, rule, Segment::Price);
         // 12 months of €1 000, then 3 months of €1 400: +40 %, €400 a month — below €500.
-        assert_eq!(Trend::detect(3 * 140_000, 12 * 100_000, rule), None);
+        assert_eq!(detect(3 * 140_000, 12 * 100_000, rule), None);
         // 12 months of €2 000, then 3 of €2 800: +40 %, +€800 a month → up.
-        let up = Trend::detect(3 * 280_000, 12 * 200_000, rule).unwrap();
+        let up = detect(3 * 280_000, 12 * 200_000, rule).unwrap();
         assert_eq!(up.direction, Direction::Up);
         assert_eq!(
             (up.recent_per_month_minor, up.base_per_month_minor),
@@ -627,23 +708,63 @@ mod tests {
         );
         assert_eq!(up.change_pct, Decimal::from(40));
         // Exactly −30 % counts; −29.9 % does not.
-        let down = Trend::detect(3 * 700_000, 12 * 1_000_000, rule).unwrap();
+        let down = detect(3 * 700_000, 12 * 1_000_000, rule).unwrap();
         assert_eq!(
             (down.direction, down.change_pct),
             (Direction::Down, Decimal::from(-30))
         );
-        assert_eq!(Trend::detect(3 * 701_000, 12 * 1_000_000, rule), None);
+        assert_eq!(detect(3 * 701_000, 12 * 1_000_000, rule), None);
         // Stopped buying: −100 %.
-        let stopped = Trend::detect(0, 12 * 100_000, rule).unwrap();
+        let stopped = detect(0, 12 * 100_000, rule).unwrap();
         assert_eq!(stopped.change_pct, Decimal::from(-100));
         // No base: new, not a trend.
-        assert_eq!(Trend::detect(3 * 500_000, 0, rule), None);
+        assert_eq!(detect(3 * 500_000, 0, rule), None);
         // A looser rule flags the first series.
-        let loose = TrendRule {
-            min_change_pct: 30,
+        let loose = TrendRule::uniform(30, 10_000);
+        assert!(detect(3 * 140_000, 12 * 100_000, loose).is_some());
+        // The default rule is the same for both client types.
+        assert_eq!(
+            Trend::detect(3 * 700_000, 12 * 1_000_000, rule, Segment::Relationship),
+            Some(down)
+        );
+    }
+
+    #[test]
+    fn each_client_type_is_flagged_by_its_own_threshold() {
+        // Relationship clients are expected to be steady (flagged from −10 %); price clients
+        // fluctuate (flagged from −25 %).
+        let rule = TrendRule {
+            relationship_pct: 10,
+            price_pct: 25,
             min_change_minor: 10_000,
         };
-        assert!(Trend::detect(3 * 140_000, 12 * 100_000, loose).is_some());
+        // 12 months of €10 000, then 3 months of €8 500: −15 % a month, €1 500 less.
+        let (recent, base) = (3 * 850_000, 12 * 1_000_000);
+        let relationship = Trend::detect(recent, base, rule, Segment::Relationship).unwrap();
+        assert_eq!(
+            (relationship.direction, relationship.change_pct),
+            (Direction::Down, Decimal::from(-15))
+        );
+        assert_eq!(Trend::detect(recent, base, rule, Segment::Price), None);
+        // A fall of 30 % is flagged for both.
+        let (recent, base) = (3 * 700_000, 12 * 1_000_000);
+        assert!(Trend::detect(recent, base, rule, Segment::Price).is_some());
+        assert!(Trend::detect(recent, base, rule, Segment::Relationship).is_some());
+        // Exactly at each type's threshold counts, just short of it does not.
+        assert!(rule.flags(Segment::Relationship, 3 * 900_000, 12 * 1_000_000));
+        assert!(!rule.flags(Segment::Relationship, 3 * 901_000, 12 * 1_000_000));
+        assert!(rule.flags(Segment::Price, 3 * 750_000, 12 * 1_000_000));
+        assert!(!rule.flags(Segment::Price, 3 * 751_000, 12 * 1_000_000));
+        assert_eq!(rule.pct_for(Segment::Relationship), 10);
+        // In SQL the type picks its threshold; one threshold for both needs no choice.
+        let sql = rule.sql("segment", "recent", "base");
+        assert!(
+            sql.contains("CASE WHEN segment = 'relationship' THEN 10 ELSE 25 END"),
+            "{sql}"
+        );
+        assert!(!TrendRule::default()
+            .sql("segment", "recent", "base")
+            .contains("CASE"));
     }
 
     #[test]
@@ -719,22 +840,37 @@ mod tests {
     #[test]
     fn the_trend_rule_form_names_its_fields() {
         let ok = TrendRuleInput {
-            min_change_pct: "25 %".into(),
+            relationship_pct: "10 %".into(),
+            price_pct: "25".into(),
             min_change_amount: "1.000,50".into(),
         };
         assert_eq!(
             ok.parse(),
             Ok(TrendRule {
-                min_change_pct: 25,
+                relationship_pct: 10,
+                price_pct: 25,
                 min_change_minor: 100_050
             })
         );
         let bad = TrendRuleInput {
-            min_change_pct: "0".into(),
+            relationship_pct: "0".into(),
+            price_pct: String::new(),
             min_change_amount: "-5".into(),
         };
-        let fields: Vec<&str> = bad.parse().unwrap_err().iter().map(|e| e.field).collect();
-        assert_eq!(fields, ["min_change_pct", "min_change_amount"]);
+        let errors = bad.parse().unwrap_err();
+        let fields: Vec<&str> = errors.iter().map(|e| e.field).collect();
+        assert_eq!(
+            fields,
+            ["relationship_pct", "price_pct", "min_change_amount"]
+        );
+        assert_eq!(
+            errors[0].message,
+            "the least change for relationship clients is a whole percentage from 1 to 1000, not 0"
+        );
+        assert_eq!(
+            errors[1].message,
+            "the least change for price clients is a whole percentage from 1 to 1000, not nothing"
+        );
         assert_eq!(
             TrendRuleInput::from(TrendRule::default()).parse(),
             Ok(TrendRule::default())

@@ -20,6 +20,33 @@ pub struct CustomerSummary {
     pub deviation: Deviation,
     /// A change of buying rhythm over the last complete months, if any.
     pub trend: Option<Trend>,
+    /// Estimated annual potential in euro cents, when one is on record.
+    #[serde(default)]
+    pub potential_minor: Option<i64>,
+    /// Euro turnover of the last 12 months (cents), read when a potential is on record.
+    #[serde(default)]
+    pub last_12_months_minor: Option<i64>,
+}
+
+impl CustomerSummary {
+    /// How much of the potential the last 12 months' turnover reached, in whole %; `None`
+    /// without a potential (or with a potential of zero).
+    pub fn potential_reached_pct(&self) -> Option<rust_decimal::Decimal> {
+        let potential = self.potential_minor?;
+        crate::domain::turnover::percent(self.last_12_months_minor.unwrap_or(0), potential).map(
+            |p| {
+                p.round_dp_with_strategy(0, rust_decimal::RoundingStrategy::MidpointAwayFromZero)
+                    .normalize()
+            },
+        )
+    }
+
+    /// The potential not bought in the last 12 months (never below zero), as the gap
+    /// candidates count it; `None` without a potential.
+    pub fn untapped_minor(&self) -> Option<i64> {
+        self.potential_minor
+            .map(|p| crate::domain::prospect::untapped(p, self.last_12_months_minor.unwrap_or(0)))
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -93,6 +120,8 @@ pub enum SortKey {
     Expected,
     Deviation,
     Percent,
+    /// The potential not bought in the last 12 months; customers without a potential last.
+    Untapped,
 }
 
 impl SortKey {
@@ -104,8 +133,9 @@ impl SortKey {
             "expected" => Ok(SortKey::Expected),
             "deviation" => Ok(SortKey::Deviation),
             "percent" => Ok(SortKey::Percent),
+            "untapped" => Ok(SortKey::Untapped),
             other => Err(format!(
-                "\"{other}\" is not a column to sort by: choose name, actual, expected, deviation or percent"
+                "\"{other}\" is not a column to sort by: choose name, actual, expected, deviation, percent or untapped"
             )),
         }
     }
@@ -118,6 +148,7 @@ impl SortKey {
             SortKey::Expected => "expected",
             SortKey::Deviation => "deviation",
             SortKey::Percent => "percent",
+            SortKey::Untapped => "untapped",
         }
     }
 }
@@ -259,6 +290,7 @@ pub struct MonthTurnover {
 pub struct ActivityLine {
     pub id: i64,
     pub kind: String,
+    pub user_id: i64,
     pub user_name: String,
     pub occurred_at: DateTime<Utc>,
     pub notes: String,

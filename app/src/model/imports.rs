@@ -100,6 +100,9 @@ pub struct Invitation {
     pub email: String,
     pub name: String,
     pub path: String,
+    /// Whether the link was mailed to them (only when Pacer has a mail server).
+    #[serde(default)]
+    pub delivery: crate::model::people::Delivery,
 }
 
 /// One line of a people file, checked.
@@ -137,10 +140,25 @@ impl ImportReport {
                 self.lines, self.created, self.updated, self.unchanged
             );
             if !self.invitations.is_empty() {
-                s = format!(
-                    "Imported {} people. Pass each their link below: with it they choose their password.",
-                    self.invitations.len()
-                );
+                let mailed = self
+                    .invitations
+                    .iter()
+                    .filter(|i| i.delivery.is_mailed())
+                    .count();
+                let n = self.invitations.len();
+                s = if mailed == 0 {
+                    format!(
+                        "Imported {n} people. Pass each their link below: with it they choose their password."
+                    )
+                } else if mailed == n {
+                    format!(
+                        "Imported {n} people. Each was mailed the link they choose their password with (the links are below too)."
+                    )
+                } else {
+                    format!(
+                        "Imported {n} people. {mailed} were mailed their link; pass the others theirs below: with it they choose their password."
+                    )
+                };
             }
             if !self.new_customers.is_empty() {
                 s.push_str(&format!(

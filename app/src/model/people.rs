@@ -122,6 +122,42 @@ impl LinkPurpose {
 pub struct IssuedLink {
     pub path: String,
     pub expires_at: Option<DateTime<Utc>>,
+    /// Whether it was mailed to its person (only when Pacer has a mail server).
+    #[serde(default)]
+    pub delivery: Delivery,
+}
+
+/// What became of mailing a password link to its person. The admin sees the link either
+/// way: a mail can be slow, or lost.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "outcome", rename_all = "snake_case")]
+pub enum Delivery {
+    /// Pacer has no mail server (`PACER_SMTP_URL`): the admin passes the link on.
+    #[default]
+    NotMailed,
+    /// The mail server took the mail for this address.
+    Mailed { to: String },
+    /// The mail did not go out, for `reason` (plain words): the admin passes the link on.
+    NotSent { to: String, reason: String },
+}
+
+impl Delivery {
+    /// The sentence the admin reads beside the link; `None` when Pacer mails nothing.
+    pub fn sentence(&self) -> Option<String> {
+        match self {
+            Delivery::NotMailed => None,
+            Delivery::Mailed { to } => Some(format!(
+                "Mailed to {to}. The link is below as well, in case the mail is slow."
+            )),
+            Delivery::NotSent { to, reason } => Some(format!(
+                "The mail to {to} could not be sent: {reason}; pass the link on yourself."
+            )),
+        }
+    }
+
+    pub fn is_mailed(&self) -> bool {
+        matches!(self, Delivery::Mailed { .. })
+    }
 }
 
 /// Whom a valid password link is for, as its page greets them.

@@ -3,6 +3,7 @@
 use crate::domain::forecast::{Health, Outlook};
 use crate::domain::smart::{ParentSummary, SmartReport, TargetInput, TrackRecord};
 use crate::domain::target::{Assignee, Factors, Side, TargetKind, TargetStatus, Transition};
+use crate::domain::turnover::Segment;
 use crate::domain::{Currency, Metric, Period, Role};
 use crate::error::AppError;
 use crate::model::auth::SessionUser;
@@ -31,6 +32,9 @@ pub struct TargetRow {
     pub awaiting: Option<Side>,
     pub counter_value: Option<Decimal>,
     pub version: i64,
+    /// Only this client type's sales count (turnover metrics); `None`: every client's.
+    #[serde(default)]
+    pub segment: Option<Segment>,
     /// What the metric measured so far in the period.
     pub actual: Decimal,
     /// Pace, forecast range, status and warning; `None` before the period starts.
@@ -59,7 +63,16 @@ impl TargetRow {
             competition: rating(Factor::Competition),
             cost_structure: rating(Factor::CostStructure),
             leadership_ambition: rating(Factor::LeadershipAmbition),
+            segment: self
+                .segment
+                .map(|s| s.as_str().to_string())
+                .unwrap_or_default(),
         }
+    }
+
+    /// What the target counts: "Turnover", "Turnover with relationship clients".
+    pub fn measure_label(&self) -> String {
+        crate::domain::smart::measure_label(self.metric, self.segment)
     }
 
     /// Agreed and in its period: DESIGN.md's "active".

@@ -8,7 +8,7 @@ use crate::api::people::{
 };
 use crate::domain::{OrgUnitKind, Role};
 use crate::error::AppError;
-use crate::model::people::{IssuedLink, Organisation, PersonRow, UnitRow};
+use crate::model::people::{Delivery, IssuedLink, Organisation, PersonRow, UnitRow};
 use leptos::either::Either;
 use leptos::prelude::*;
 use leptos::server::ServerAction;
@@ -26,18 +26,30 @@ fn organisation_resource(versions: Vec<Signal<usize>>) -> Resource<Result<Organi
     )
 }
 
-/// A link as the admin passes it on: the full address, selectable.
+/// A link as the admin passes it on: the full address, selectable, and whether Pacer mailed
+/// it (when it has a mail server). The link shows either way: a mail can be slow, or lost.
 #[component]
 fn LinkToPass(link: IssuedLink, #[prop(into)] label: String) -> impl IntoView {
     let origin = window_origin();
     let url = format!("{origin}{}", link.path);
+    let class = match link.delivery {
+        Delivery::NotSent { .. } => "notice notice-warning",
+        _ => "notice notice-info",
+    };
+    let pass_on = if link.delivery.is_mailed() {
+        ""
+    } else {
+        "Pass it on yourself. "
+    };
     view! {
-        <div class="notice notice-info" role="status" data-testid="issued-link">
+        <div class=class role="status" data-testid="issued-link">
             <p><strong>{label}</strong></p>
+            {link.delivery.sentence().map(|s| view! { <p data-testid="link-delivery">{s}</p> })}
             <input class="token-secret" readonly prop:value=url.clone() aria-label="The link to pass on"
                 data-testid="issued-link-value" />
             <p class="small muted">
-                "Pass it on yourself (Pacer sends no mail yet). It works once"
+                {pass_on}
+                "It works once"
                 {link.expires_at.map(|at| format!(", until {}", at.format("%Y-%m-%d %H:%M UTC")))}
                 "."
             </p>
@@ -217,10 +229,10 @@ pub fn PeoplePage() -> impl IntoView {
         <section class="card" data-testid="people">
             <h1>"People"</h1>
             {move || add.value().get().and_then(Result::ok).map(|added| view! {
-                <LinkToPass link=added.link label="Added. Pass this link on: with it they choose their password." />
+                <LinkToPass link=added.link label="Added. With this link they choose their password." />
             })}
             {move || link.value().get().and_then(Result::ok).map(|issued| view! {
-                <LinkToPass link=issued label="A new password link. Pass it on: their current password works until they use it." />
+                <LinkToPass link=issued label="A new password link. Their current password works until they use it." />
             })}
             {move || deactivate.value().get().and_then(Result::ok).map(|moved| view! {
                 <p class="notice notice-info" role="status" data-testid="deactivated">

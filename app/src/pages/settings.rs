@@ -78,7 +78,10 @@ pub fn SettingsPage() -> impl IntoView {
         <section class="card">
             <h1>"Customer trend changes"</h1>
             <p class="muted">
-                "A customer is flagged when its turnover per month over the last 3 complete months differs from the 12 months before by at least this share and this amount."
+                "A customer is flagged when its turnover per month over the last 3 complete months differs from the 12 months before by at least its client type's share and this amount."
+            </p>
+            <p class="muted">
+                "Relationship clients are expected to be steady: they buy on the relationship, so a small change already says something and is worth a call. Price clients fluctuate: they follow offers and seasons, so only a larger change flags them. One threshold for both flags every client alike."
             </p>
             <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
                 {move || Suspend::new(async move {
@@ -272,27 +275,39 @@ fn thresholds_form(input: ThresholdsInput, is_admin: bool) -> impl IntoView {
 fn trend_form(input: TrendRuleInput, is_admin: bool) -> impl IntoView {
     let settings = Settings {
         name: "trend",
-        groups: vec![Group {
-            legend: None,
-            inputs: vec![
-                Input {
-                    label: "Least change of the monthly run rate",
-                    field: "min_change_pct",
-                    unit: " %",
-                    get: |f: &TrendRuleInput| &f.min_change_pct,
-                    set: |f, v| f.min_change_pct = v,
-                },
-                Input {
-                    label: "and at least, per month",
+        groups: vec![
+            Group {
+                legend: Some("Least change of the monthly run rate, by client type"),
+                inputs: vec![
+                    Input {
+                        label: "Relationship clients (expected to be steady)",
+                        field: "relationship_pct",
+                        unit: " %",
+                        get: |f: &TrendRuleInput| &f.relationship_pct,
+                        set: |f, v| f.relationship_pct = v,
+                    },
+                    Input {
+                        label: "Price clients (fluctuate)",
+                        field: "price_pct",
+                        unit: " %",
+                        get: |f: &TrendRuleInput| &f.price_pct,
+                        set: |f, v| f.price_pct = v,
+                    },
+                ],
+            },
+            Group {
+                legend: Some("Every client"),
+                inputs: vec![Input {
+                    label: "Least change, per month",
                     field: "min_change_amount",
                     unit: " €",
-                    get: |f| &f.min_change_amount,
+                    get: |f: &TrendRuleInput| &f.min_change_amount,
                     set: |f, v| f.min_change_amount = v,
-                },
-            ],
-        }],
+                }],
+            },
+        ],
         inputmode: "decimal",
-        note: None,
+        note: Some("E.g. 10 % for relationship clients and 25 % for price clients: a relationship client buying 15 % less is flagged, a price client buying 15 % less is not."),
         saved: "Saved: the customers' trend flags now follow this rule.",
         admins_only: "Only an admin can change this.",
         parse: |f| f.parse().err().unwrap_or_default(),

@@ -76,7 +76,10 @@ pub async fn observations(
         let outcome = match snapshots.get(&(t.id, t.period.end())) {
             Some(end) if end.9.date_naive() >= day_after_end => d(end.2),
             _ => {
-                super::metrics::actual(db, t.metric, who, t.period, t.currency, t.baseline).await?
+                super::metrics::actual(
+                    db, t.metric, who, t.segment, t.period, t.currency, t.baseline,
+                )
+                .await?
             }
         };
         let pipeline = matches!(t.metric.forecast_method(), ForecastMethod::Pipeline);

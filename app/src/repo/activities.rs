@@ -133,3 +133,41 @@ pub async fn complete_next_step(
     .await?;
     Ok(done == 1)
 }
+
+/// The day of `user_id`'s activity `id` whose next step is still open; `None` when there is no
+/// such open step of theirs.
+pub async fn open_next_step(
+    db: &Db,
+    user_id: i64,
+    id: i64,
+) -> Result<Option<NaiveDate>, RepoError> {
+    let row: Option<(DateTime<Utc>,)> = sql(
+        "SELECT occurred_at FROM activities WHERE id = $1 AND user_id = $2 \
+         AND next_step_due IS NOT NULL AND next_step_done_at IS NULL",
+    )
+    .bind(id)
+    .bind(user_id)
+    .fetch_optional(db)
+    .await?;
+    Ok(row.map(|(at,)| at.date_naive()))
+}
+
+/// Moves `user_id`'s open next step on activity `id` to `due`; false when there is no such
+/// open step of theirs (any more).
+pub async fn move_next_step(
+    db: &Db,
+    user_id: i64,
+    id: i64,
+    due: NaiveDate,
+) -> Result<bool, RepoError> {
+    let moved = sql(
+        "UPDATE activities SET next_step_due = $1 WHERE id = $2 AND user_id = $3 \
+         AND next_step_due IS NOT NULL AND next_step_done_at IS NULL",
+    )
+    .bind(due)
+    .bind(id)
+    .bind(user_id)
+    .execute(db)
+    .await?;
+    Ok(moved == 1)
+}

@@ -7,8 +7,9 @@ use super::scope::{push_owner_filter, push_unit_filter};
 use super::turnover::months_sql;
 use super::RepoError;
 use crate::db::{sql, Db, Sql};
+use crate::domain::prospect::potential_since;
 use crate::domain::turnover::{
-    change_sql, comparison, Deviation, Direction, MonthCut, Trend, TrendRule, TrendWindows,
+    change_sql, comparison, Deviation, Direction, MonthCut, Segment, Trend, TrendRule, TrendWindows,
 };
 use crate::domain::{Currency, Period, Scope};
 use crate::model::customers::{
@@ -36,10 +37,15 @@ struct TurnoverRow {
     total: i64,
     sum_actual: i64,
     sum_expected: i64,
+    potential_minor: Option<i64>,
+    /// Euro turnover since [`Spans::potential_since`], read for customers with a potential.
+    last_12_months: Option<i64>,
 }
 
 impl TurnoverRow {
     fn summary(self, rule: TrendRule) -> CustomerSummary {
+        // The column's CHECK allows the two types only; the trend SQL reads any other as price.
+        let segment = Segment::parse(&self.segment).unwrap_or(Segment::Price);
         CustomerSummary {
             id: self.id,
             external_ref: self.external_ref,
@@ -49,7 +55,9 @@ impl TurnoverRow {
             owner_id: self.owner_id,
             owner_name: self.owner_name,
             deviation: Deviation::new(self.actual, self.expected, self.new_in_period),
-            trend: Trend::detect(self.recent, self.base, rule),
+            trend: Trend::detect(self.recent, self.base, rule, segment),
+            potential_minor: self.potential_minor,
+            last_12_months_minor: self.last_12_months,
         }
     }
 }
@@ -59,6 +67,9 @@ struct Spans {
     period: Period,
     earlier: Period,
     windows: TrendWindows,
+    /// The share of potential reached counts euro turnover from this day on: the last 12
+    /// months, as the gap candidates count what is untapped.
+    potential_since: NaiveDate,
 }
 
 /// Appends the query that yields [`TurnoverRow`]s for the customers `scope` may see, filtered
@@ -74,6 +85,7 @@ fn push_turnover_query(
         period,
         earlier,
         windows,
+        potential_since,
     } = spans;
     // Whole months come from the monthly totals, the days at the edges from single sales.
     let columns = ["actual", "expected", "recent", "base"];
@@ -143,7 +155,16 @@ fn push_turnover_query(
          matched AS (SELECT c.id, c.external_ref, c.name, c.segment, c.city, c.owner_id, \
          u.name AS owner_name, \
          COALESCE(t.actual, 0) AS actual, COALESCE(t.expected, 0) AS expected, \
-         COALESCE(t.recent, 0) AS recent, COALESCE(t.base, 0) AS base \
+         COALESCE(t.recent, 0) AS recent, COALESCE(t.base, 0) AS base, \
+         c.potential_minor, \
+         CASE WHEN c.potential_minor IS NULL THEN NULL ELSE \
+         (SELECT COALESCE(CAST(SUM(ps.amount_minor) AS BIGINT), 0) FROM sales ps \
+          WHERE ps.customer_id = c.id AND ps.currency = 'EUR' AND ps.sold_on >= ",
+    );
+    // The potential is in euros (a prospect's is typed in €): sales in other currencies do
+    // not count toward it, as in the gap candidates.
+    qb.push_bind(*potential_since).push(
+        ") END AS last_12_months \
          FROM customers c LEFT JOIN users u ON u.id = c.owner_id \
          LEFT JOIN t ON t.customer_id = c.id WHERE ",
     );
@@ -196,8 +217,9 @@ fn listing_sql(listing: Listing, rule: TrendRule) -> (String, String) {
             "actual < expected".into(),
             "CAST(actual AS NUMERIC) - expected ASC, id ASC".into(),
         ),
+        // Each customer by its own client type's threshold.
         Listing::Trend => (
-            rule.sql("recent", "base"),
+            rule.sql("segment", "recent", "base"),
             // Largest change of the monthly run rate first, either way.
             format!("{} DESC, id ASC", change_sql("recent", "base")),
         ),
@@ -214,6 +236,13 @@ fn order_sql(sort: SortKey, descending: bool) -> Option<String> {
         SortKey::Deviation => "CAST(actual AS NUMERIC) - expected",
         SortKey::Percent => {
             "CASE WHEN expected > 0 THEN (CAST(actual AS NUMERIC) - expected) * 1000 / expected END"
+        }
+        // What is left of the potential (never below zero; exact decimals, as above); no
+        // potential sorts last.
+        SortKey::Untapped => {
+            "CASE WHEN potential_minor IS NULL THEN NULL \
+             WHEN potential_minor > last_12_months \
+             THEN CAST(potential_minor AS NUMERIC) - last_12_months ELSE 0 END"
         }
     };
     let direction = if descending { "DESC" } else { "ASC" };
@@ -236,6 +265,7 @@ pub async fn list(
         period,
         earlier,
         windows: TrendWindows::on(today),
+        potential_since: potential_since(today),
     };
     let (condition, natural) = listing_sql(filter.listing, rule);
     let order = order_sql(filter.sort, filter.descending).unwrap_or(natural);
@@ -324,6 +354,7 @@ pub async fn detail(
         period,
         earlier,
         windows: TrendWindows::on(today),
+        potential_since: potential_since(today),
     };
     let filter = CustomerFilter {
         listing: Listing::All,
@@ -390,7 +421,7 @@ pub async fn detail(
         )
         .collect();
     let mut qb = sql(
-        "SELECT a.id, a.kind, u.name AS user_name, a.occurred_at, a.notes, a.planned, a.outcome, \
+        "SELECT a.id, a.kind, a.user_id, u.name AS user_name, a.occurred_at, a.notes, a.planned, a.outcome, \
          a.next_step, a.next_step_due, a.next_step_done_at IS NOT NULL AS next_step_done \
          FROM activities a JOIN users u ON u.id = a.user_id WHERE a.customer_id = ",
     );
@@ -427,6 +458,24 @@ pub async fn set_visit_radius(
 ) -> Result<bool, RepoError> {
     let mut qb = sql("UPDATE customers SET visit_radius_m = ");
     qb.push_bind(radius_m)
+        .push(" WHERE id = ")
+        .push_bind(customer_id)
+        .push(" AND ");
+    push_owner_filter(&mut qb, scope, "owner_id");
+    Ok(qb.execute(db).await? == 1)
+}
+
+/// Sets the estimated annual potential (euro cents; `None`: unknown) of a customer `scope`
+/// may see. `false` if the customer is not visible.
+#[tracing::instrument(skip(db), err)]
+pub async fn set_potential(
+    db: &Db,
+    scope: &Scope,
+    customer_id: i64,
+    potential_minor: Option<i64>,
+) -> Result<bool, RepoError> {
+    let mut qb = sql("UPDATE customers SET potential_minor = ");
+    qb.push_bind(potential_minor)
         .push(" WHERE id = ")
         .push_bind(customer_id)
         .push(" AND ");

@@ -4,13 +4,16 @@
 use super::metrics::{measure, Who};
 use super::RepoError;
 use crate::db::{sql, Db};
+use crate::domain::achievable::{Basis, Coverage, DraftOutlook, Expected, LEVELS};
 use crate::domain::calendar::Calendar;
 use crate::domain::calibration::{Calibration, Chances, DealNow};
 use crate::domain::forecast::{
     growth_outlook, pipeline_outlook, run_rate_outlook, GrowthSoFar, OpenOpportunity, Outlook,
     PipelineTarget, Thresholds, Uncertainty,
 };
-use crate::domain::metric::ForecastMethod;
+use crate::domain::forecast::{simulate_quantiles, SEED, TRIALS};
+use crate::domain::metric::{ForecastMethod, MetricUnit};
+use crate::domain::turnover::Segment;
 use crate::domain::{Currency, Metric, Opportunity, Period, Stage};
 use crate::model::pipeline::View;
 use crate::model::targets::TargetRow;
@@ -102,7 +105,8 @@ pub async fn board_targets(
             uncertainty,
         };
         // Won in the period, less what the board's own won cards already count.
-        let won = measure(db, metric, &who, period, currency).await?;
+        // Pipeline targets count every client.
+        let won = measure(db, metric, &who, None, period, currency).await?;
         let (on_board_won, _) = target.pipeline(cards, stages, today, None, &calibration.chances);
         target.won_elsewhere = won - on_board_won;
         targets.push(target);
@@ -367,13 +371,36 @@ async fn run_rate_band(
     who: &Who,
     day: NaiveDate,
 ) -> Result<Option<crate::domain::forecast::Band>, RepoError> {
-    use crate::domain::run_rate::{band, Daily, LEVEL_DAYS, SEASON_WEEKS, YEARS_BACK};
     if !target.metric.is_additive() {
         return Ok(None);
     }
+    let Some(history) =
+        daily_history(db, target.metric, who, target.segment, target.currency, day).await?
+    else {
+        return Ok(None);
+    };
+    Ok(crate::domain::run_rate::band(
+        &history,
+        target.period,
+        target.actual,
+        target.value,
+    ))
+}
+
+/// `metric`'s day-by-day history of `who` up to `day`, as far back as the run-rate range
+/// reads ([`crate::domain::run_rate`]); `None` when nothing was ever recorded.
+async fn daily_history(
+    db: &Db,
+    metric: Metric,
+    who: &Who,
+    segment: Option<Segment>,
+    currency: Option<Currency>,
+    day: NaiveDate,
+) -> Result<Option<crate::domain::run_rate::Daily>, RepoError> {
+    use crate::domain::run_rate::{Daily, LEVEL_DAYS, SEASON_WEEKS, YEARS_BACK};
     let reach = 364 * YEARS_BACK + 7 * SEASON_WEEKS + LEVEL_DAYS;
     let from = day - chrono::Duration::days(reach);
-    let days = super::metrics::daily(db, target.metric, who, from, day, target.currency).await?;
+    let days = super::metrics::daily(db, metric, who, segment, from, day, currency).await?;
     // The history starts with the first day anything was recorded for these people: the
     // days before are unknown (before the company's data, before someone joined), not quiet.
     // (A first value within a month of the window's start means the data reaches further back:
@@ -387,8 +414,7 @@ async fn run_rate_band(
     } else {
         first
     };
-    let history = Daily::new(first, day, days);
-    Ok(band(&history, target.period, target.actual, target.value))
+    Ok(Some(Daily::new(first, day, days)))
 }
 
 /// Customers active in `target`'s period up to `day`, its baseline, and the share of the
@@ -402,7 +428,7 @@ async fn growth_so_far(
     let (metric, period) = (target.metric, target.period);
     let count = |from: NaiveDate, to: NaiveDate| async move {
         match Period::new(from, to) {
-            Ok(p) => measure(db, metric, who, p, target.currency).await,
+            Ok(p) => measure(db, metric, who, target.segment, p, target.currency).await,
             Err(_) => Ok(Decimal::ZERO),
         }
     };
@@ -425,4 +451,158 @@ async fn growth_so_far(
         active,
         seen_share,
     })
+}
+
+/// Past periods of the target's shape the coverage need is learned from…
+const COVERAGE_PERIODS: u32 = 4;
+/// …of which at least this many must have booked anything, or the need is not learned.
+const COVERAGE_MIN_PERIODS: usize = 2;
+
+/// What `who` is expected to reach of `metric` in `period` as of the end of `today`, for a
+/// target being drafted ([`crate::domain::achievable`]): for run-rate metrics the quantiles of
+/// the smoothed analogues the target page's range comes from (also before the period starts:
+/// the same season in past years), for bookings and won opportunities those of the simulation
+/// of what is won and open, with a bookings target's pipeline coverage. `None` when there is
+/// nothing to say: the period is over, the metric has no range, the history is too short, or
+/// an amount has no currency.
+#[tracing::instrument(skip(db), err)]
+pub async fn draft_outlook(
+    db: &Db,
+    metric: Metric,
+    who: &Who,
+    segment: Option<Segment>,
+    period: Period,
+    currency: Option<Currency>,
+    today: NaiveDate,
+) -> Result<Option<DraftOutlook>, RepoError> {
+    if period.end() < today || (metric.unit() == MetricUnit::Currency && currency.is_none()) {
+        return Ok(None);
+    }
+    let so_far = Period::new(period.start(), today).ok();
+    if matches!(metric.forecast_method(), ForecastMethod::Pipeline) {
+        // Before the period, the deals that will count are not open yet (or will close before
+        // it starts): no figure rather than an invented one.
+        let Some(so_far) = so_far else {
+            return Ok(Some(DraftOutlook::NotStarted));
+        };
+        // Pipeline targets count every client.
+        let won = measure(db, metric, who, None, so_far, currency).await?;
+        let calibration = super::calibration::current(db, today).await?;
+        let scope = Open {
+            who,
+            metric,
+            currency,
+            period,
+        };
+        let open = open_deals(
+            db,
+            &scope,
+            today,
+            None,
+            &HashSet::new(),
+            &calibration.chances,
+        )
+        .await?;
+        let owners = active_owners(db, who, today).await?;
+        let extra = calibration.uncertainty(
+            metric == Metric::WonOpportunities,
+            owners,
+            today,
+            period.end(),
+        );
+        let quantiles = simulate_quantiles(won, &open, &extra, &LEVELS, TRIALS, SEED);
+        let coverage = if metric == Metric::Bookings {
+            Some(Coverage {
+                weighted_open: weighted(&open),
+                need: coverage_need(db, period, currency, today, &calibration.chances).await?,
+            })
+        } else {
+            None
+        };
+        return Ok(
+            Expected::new(today, Basis::Pipeline, won, quantiles, coverage)
+                .map(DraftOutlook::Expected),
+        );
+    }
+    if !metric.is_additive() {
+        return Ok(None);
+    }
+    let reached = match so_far {
+        Some(so_far) => measure(db, metric, who, segment, so_far, currency).await?,
+        None => Decimal::ZERO,
+    };
+    if period.end() == today {
+        // Nothing is left of the period: what is reached is what it comes to.
+        let settled = vec![reached; LEVELS.len()];
+        return Ok(Expected::new(today, Basis::RunRate, reached, settled, None)
+            .map(DraftOutlook::Expected));
+    }
+    let Some(history) = daily_history(db, metric, who, segment, currency, today).await? else {
+        return Ok(None);
+    };
+    Ok(
+        crate::domain::run_rate::quantiles(&history, period, reached, &LEVELS)
+            .and_then(|q| Expected::new(today, Basis::RunRate, reached, q, None))
+            .map(DraftOutlook::Expected),
+    )
+}
+
+/// Σ value × chance of `open`: the weighted pipeline.
+fn weighted(open: &[OpenOpportunity]) -> Decimal {
+    open.iter()
+        .map(|deal| deal.value * Decimal::from(deal.probability) / Decimal::ONE_HUNDRED)
+        .sum()
+}
+
+/// The weighted pipeline the company had the same number of days into its last
+/// [`COVERAGE_PERIODS`] periods of `period`'s shape (the deals open that day, in the stage and
+/// with the close date they had then, due by the period's end, weighed with today's
+/// `chances`), as a multiple of what it booked in the rest of those periods: the coverage a
+/// bookings target has needed. Company-wide, like the calibration it weighs with: one ratio,
+/// nobody's deals. `None` when fewer than [`COVERAGE_MIN_PERIODS`] of them booked anything, or
+/// none of them had a pipeline.
+async fn coverage_need(
+    db: &Db,
+    period: Period,
+    currency: Option<Currency>,
+    today: NaiveDate,
+    chances: &Chances,
+) -> Result<Option<Decimal>, RepoError> {
+    let company = Who::Subtree("/".to_string());
+    let into = today - period.start();
+    let (_, months, _) = super::metrics::recent_shape(period);
+    let (mut pipeline, mut booked, mut periods) = (Decimal::ZERO, Decimal::ZERO, 0usize);
+    for k in 1..=COVERAGE_PERIODS {
+        let Some(past) = super::metrics::shift_back(period, months, k) else {
+            continue;
+        };
+        if past.end() >= today {
+            continue;
+        }
+        let day = past.start() + into;
+        let Some(rest) = day
+            .succ_opt()
+            .and_then(|next| Period::new(next, past.end()).ok())
+        else {
+            continue;
+        };
+        let later = measure(db, Metric::Bookings, &company, None, rest, currency).await?;
+        if later <= Decimal::ZERO {
+            continue;
+        }
+        let scope = Open {
+            who: &company,
+            metric: Metric::Bookings,
+            currency,
+            period: past,
+        };
+        let open = open_deals(db, &scope, day, Some(day), &HashSet::new(), chances).await?;
+        pipeline += weighted(&open);
+        booked += later;
+        periods += 1;
+    }
+    // A history in which no pipeline was ever open says nothing about what is needed.
+    Ok((periods >= COVERAGE_MIN_PERIODS)
+        .then(|| (pipeline / booked).round_dp(1))
+        .filter(|need| *need > Decimal::ZERO))
 }

@@ -548,6 +548,7 @@ pub async fn people(
             email: l.email.as_str().to_string(),
             name: l.name.clone(),
             path: link.path,
+            delivery: Default::default(),
         });
     }
     for l in lines {

@@ -71,6 +71,8 @@ pub async fn issue(
     Ok(IssuedLink {
         path: format!("{}?token={token}", page(purpose)),
         expires_at,
+        // Mailing it, when Pacer can, is the service's part, after the write is committed.
+        delivery: Default::default(),
     })
 }
 

@@ -5,6 +5,7 @@ use super::RepoError;
 use crate::db::{sql, Db, Sql};
 use crate::domain::metric::Metric;
 use crate::domain::smart::TrackRecord;
+use crate::domain::turnover::Segment;
 use crate::domain::{Currency, Period};
 use chrono::{Months, NaiveDate, TimeZone, Utc};
 use rust_decimal::Decimal;
@@ -36,6 +37,14 @@ fn bind_who(query: Sql, who: &Who) -> Sql {
     }
 }
 
+/// The condition that keeps the customers (`c`) of one client type only; empty for every
+/// client. (The type's word is one of two fixed strings, not user text.)
+fn segment_filter(segment: Option<Segment>) -> String {
+    segment.map_or_else(String::new, |s| {
+        format!(" AND c.segment = '{}'", s.as_str())
+    })
+}
+
 /// The activity kind a visits or initial-contacts metric counts.
 fn activity_kind(metric: Metric) -> &'static str {
     if metric == Metric::Visits {
@@ -47,22 +56,25 @@ fn activity_kind(metric: Metric) -> &'static str {
 
 /// The raw measure of `metric` in `period`: cents for money, a count otherwise; for
 /// customer growth, the number of active customers (the growth is computed against a baseline).
+/// With a `segment`, the metrics read from customers count that client type's only.
 #[tracing::instrument(skip(db), err)]
 pub async fn measure(
     db: &Db,
     metric: Metric,
     who: &Who,
+    segment: Option<Segment>,
     period: Period,
     currency: Option<Currency>,
 ) -> Result<Decimal, RepoError> {
     let currency = currency.unwrap_or(Currency::EUR).as_str().to_string();
+    let only = segment_filter(segment);
     let (start, end) = (period.start(), period.end());
     let cents = |c: i64| Decimal::new(c, 2);
     Ok(match metric {
         Metric::Turnover => {
             let text = format!(
                 "SELECT CAST(COALESCE(SUM(s.amount_minor), 0) AS BIGINT) FROM sales s \
-                 JOIN customers c ON c.id = s.customer_id WHERE {} \
+                 JOIN customers c ON c.id = s.customer_id WHERE {}{only} \
                  AND s.sold_on >= $2 AND s.sold_on <= $3 AND s.currency = $4",
                 owner("c.owner_id", who)
             );
@@ -122,7 +134,7 @@ pub async fn measure(
         }
         Metric::NewCustomers => {
             let text = format!(
-                "SELECT COUNT(*) FROM customers c WHERE {} AND \
+                "SELECT COUNT(*) FROM customers c WHERE {}{only} AND \
                  (SELECT MIN(s.sold_on) FROM sales s WHERE s.customer_id = c.id) BETWEEN $2 AND $3",
                 owner("c.owner_id", who)
             );
@@ -137,7 +149,7 @@ pub async fn measure(
             let text = format!(
                 "SELECT COUNT(*), CAST(COALESCE(SUM((SELECT COALESCE(SUM(s.amount_minor), 0) FROM sales s \
                  WHERE s.customer_id = c.id AND s.sold_on >= $2 AND s.sold_on <= $3 AND s.currency = $4)), 0) AS BIGINT) \
-                 FROM customers c WHERE {} AND EXISTS \
+                 FROM customers c WHERE {}{only} AND EXISTS \
                  (SELECT 1 FROM sales p WHERE p.customer_id = c.id AND p.sold_on < $2)",
                 owner("c.owner_id", who)
             );
@@ -156,7 +168,7 @@ pub async fn measure(
         Metric::CustomerGrowthPct => {
             let text = format!(
                 "SELECT COUNT(DISTINCT s.customer_id) FROM sales s JOIN customers c ON c.id = s.customer_id \
-                 WHERE {} AND s.sold_on >= $2 AND s.sold_on <= $3",
+                 WHERE {}{only} AND s.sold_on >= $2 AND s.sold_on <= $3",
                 owner("c.owner_id", who)
             );
             let (n,): (i64,) = bind_who(sql(text), who)
@@ -178,16 +190,18 @@ pub async fn daily(
     db: &Db,
     metric: Metric,
     who: &Who,
+    segment: Option<Segment>,
     from: NaiveDate,
     to: NaiveDate,
     currency: Option<Currency>,
 ) -> Result<Vec<(NaiveDate, f64)>, RepoError> {
     let currency = currency.unwrap_or(Currency::EUR).as_str().to_string();
+    let only = segment_filter(segment);
     let rows: Vec<(NaiveDate, i64)> = match metric {
         Metric::Turnover => {
             let text = format!(
                 "SELECT s.sold_on, CAST(SUM(s.amount_minor) AS BIGINT) FROM sales s \
-                 JOIN customers c ON c.id = s.customer_id WHERE {} \
+                 JOIN customers c ON c.id = s.customer_id WHERE {}{only} \
                  AND s.sold_on >= $2 AND s.sold_on <= $3 AND s.currency = $4 GROUP BY s.sold_on",
                 owner("c.owner_id", who)
             );
@@ -218,7 +232,7 @@ pub async fn daily(
             let text = format!(
                 "SELECT f.first_sale, CAST(COUNT(*) AS BIGINT) FROM \
                  (SELECT MIN(s.sold_on) AS first_sale FROM sales s JOIN customers c ON c.id = s.customer_id \
-                  WHERE {} GROUP BY s.customer_id) f \
+                  WHERE {}{only} GROUP BY s.customer_id) f \
                  WHERE f.first_sale >= $2 AND f.first_sale <= $3 GROUP BY f.first_sale",
                 owner("c.owner_id", who)
             );
@@ -251,11 +265,12 @@ pub async fn actual(
     db: &Db,
     metric: Metric,
     who: &Who,
+    segment: Option<Segment>,
     period: Period,
     currency: Option<Currency>,
     baseline: Option<Decimal>,
 ) -> Result<Decimal, RepoError> {
-    let raw = measure(db, metric, who, period, currency).await?;
+    let raw = measure(db, metric, who, segment, period, currency).await?;
     Ok(match (metric.needs_baseline(), baseline) {
         (true, Some(base)) if base > Decimal::ZERO => {
             ((raw - base) / base * Decimal::from(100)).round_dp(1)
@@ -266,7 +281,7 @@ pub async fn actual(
 
 /// What kind of period `period` is, how many months one such period spans, and how many recent
 /// ones to compare (month: a year of them, quarter: four, year: one).
-fn recent_shape(period: Period) -> (&'static str, Option<u32>, u32) {
+pub(super) fn recent_shape(period: Period) -> (&'static str, Option<u32>, u32) {
     let start = period.start();
     if period == Period::month_of(start) {
         ("month", Some(1), 12)
@@ -279,7 +294,7 @@ fn recent_shape(period: Period) -> (&'static str, Option<u32>, u32) {
     }
 }
 
-fn shift_back(period: Period, months: Option<u32>, k: u32) -> Option<Period> {
+pub(super) fn shift_back(period: Period, months: Option<u32>, k: u32) -> Option<Period> {
     match months {
         Some(m) => {
             let start = period.start().checked_sub_months(Months::new(m * k))?;
@@ -319,6 +334,7 @@ pub async fn track_record(
     db: &Db,
     metric: Metric,
     who: &Who,
+    segment: Option<Segment>,
     period: Period,
     currency: Option<Currency>,
     today: NaiveDate,
@@ -331,7 +347,7 @@ pub async fn track_record(
     let last_year = if recorded(last_year_period) {
         Some((
             last_year_period,
-            measure(db, metric, who, last_year_period, currency).await?,
+            measure(db, metric, who, segment, last_year_period, currency).await?,
         ))
     } else {
         None
@@ -344,11 +360,19 @@ pub async fn track_record(
         if recent.end() >= today || !recorded(recent.one_year_earlier()) {
             continue;
         }
-        let before = measure(db, metric, who, recent.one_year_earlier(), currency).await?;
+        let before = measure(
+            db,
+            metric,
+            who,
+            segment,
+            recent.one_year_earlier(),
+            currency,
+        )
+        .await?;
         if before <= Decimal::ZERO {
             continue;
         }
-        let now = measure(db, metric, who, recent, currency).await?;
+        let now = measure(db, metric, who, segment, recent, currency).await?;
         let growth = ((now / before - Decimal::ONE) * Decimal::from(100)).round_dp(1);
         best = Some(best.map_or(growth, |b| b.max(growth)));
     }
@@ -356,6 +380,8 @@ pub async fn track_record(
         last_year,
         best_growth_pct: best,
         period_word: word.to_string(),
+        // The caller adds the outlook (`super::forecast::draft_outlook`).
+        outlook: None,
     })
 }
 

@@ -137,6 +137,8 @@ pub struct SeedTarget {
     pub status: &'static str,
     pub awaiting: Option<&'static str>,
     pub counter_hundredths: Option<i64>,
+    /// `price` or `relationship` for a turnover target on one client type; `None`: every client.
+    pub segment: Option<&'static str>,
     /// The creator; the first event is the creation.
     pub created_by: usize,
     /// Every event, oldest first; the last one's time and user are the target's `updated_*`.
@@ -394,8 +396,8 @@ pub async fn insert(db: &Db, company: &SeedCompany) -> Result<SeedIds, RepoError
         let (id,): (i64,) = sql(
             "INSERT INTO targets (statement, metric, value_hundredths, currency, baseline, starts_on, \
              ends_on, assignee_user_id, assignee_unit_id, parent_id, kind, rationale, factors, status, \
-             awaiting, counter_hundredths, version, created_by, created_at, updated_by, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21) \
+             awaiting, counter_hundredths, version, created_by, created_at, updated_by, updated_at, segment) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22) \
              RETURNING id",
         )
         .bind(&t.statement)
@@ -425,6 +427,7 @@ pub async fn insert(db: &Db, company: &SeedCompany) -> Result<SeedIds, RepoError
         .bind(created)
         .bind(ids.users[last.map_or(t.created_by, |e| e.by)])
         .bind(last.map_or(now, |e| e.at))
+        .bind(t.segment)
         .fetch_one(&mut tx)
         .await?;
         ids.targets.push(id);

@@ -59,25 +59,33 @@ pub async fn set_thresholds(
     Ok(())
 }
 
-/// The trend-change rule in force: the stored one, else DESIGN.md's 30 % and €500 a month.
+/// The trend-change rule in force: the stored one, else DESIGN.md's 30 % and €500 a month. A
+/// rule stored before client types had their own percentages holds one for both.
 #[tracing::instrument(skip(db), err)]
 pub async fn trend_rule(db: &Db) -> Result<TrendRule, RepoError> {
-    let row: Option<(i32, i64)> =
-        sql("SELECT min_change_pct, min_change_minor FROM trend_settings WHERE id = 1")
-            .fetch_optional(db)
-            .await?;
-    let Some((pct, minor)) = row else {
+    let row: Option<(i32, Option<i32>, Option<i32>, i64)> = sql(
+        "SELECT min_change_pct, relationship_pct, price_pct, min_change_minor \
+         FROM trend_settings WHERE id = 1",
+    )
+    .fetch_optional(db)
+    .await?;
+    let Some((pct, relationship, price, minor)) = row else {
         return Ok(TrendRule::default());
     };
-    let min_change_pct = u32::try_from(pct)
-        .map_err(|_| RepoError::Corrupt("trend_settings: negative percentage".into()))?;
+    let percentage = |p: i32| {
+        u32::try_from(p)
+            .map_err(|_| RepoError::Corrupt("trend_settings: negative percentage".into()))
+    };
     Ok(TrendRule {
-        min_change_pct,
+        relationship_pct: percentage(relationship.unwrap_or(pct))?,
+        price_pct: percentage(price.unwrap_or(pct))?,
         min_change_minor: minor,
     })
 }
 
-/// Stores a checked trend rule (the caller has run [`TrendRule::check`]).
+/// Stores a checked trend rule (the caller has parsed it from [`TrendRuleInput`]).
+///
+/// [`TrendRuleInput`]: crate::domain::turnover::TrendRuleInput
 #[tracing::instrument(skip(db), err)]
 pub async fn set_trend_rule(
     db: &Db,
@@ -85,15 +93,21 @@ pub async fn set_trend_rule(
     by: i64,
     at: DateTime<Utc>,
 ) -> Result<(), RepoError> {
-    let pct = i32::try_from(rule.min_change_pct).unwrap_or(i32::MAX);
+    let pct = |p: u32| i32::try_from(p).unwrap_or(i32::MAX);
     let mut tx = db.begin_write().await?;
+    // The single percentage (NOT NULL, from before client types) keeps the lower of the two:
+    // the least change that flags any client.
     sql(
-        "INSERT INTO trend_settings (id, min_change_pct, min_change_minor, updated_by, updated_at) \
-         VALUES (1, $1, $2, $3, $4) ON CONFLICT (id) DO UPDATE SET \
-         min_change_pct = excluded.min_change_pct, min_change_minor = excluded.min_change_minor, \
+        "INSERT INTO trend_settings (id, min_change_pct, relationship_pct, price_pct, \
+         min_change_minor, updated_by, updated_at) VALUES (1, $1, $2, $3, $4, $5, $6) \
+         ON CONFLICT (id) DO UPDATE SET min_change_pct = excluded.min_change_pct, \
+         relationship_pct = excluded.relationship_pct, price_pct = excluded.price_pct, \
+         min_change_minor = excluded.min_change_minor, \
          updated_by = excluded.updated_by, updated_at = excluded.updated_at",
     )
-    .bind(pct)
+    .bind(pct(rule.relationship_pct.min(rule.price_pct)))
+    .bind(pct(rule.relationship_pct))
+    .bind(pct(rule.price_pct))
     .bind(rule.min_change_minor)
     .bind(by)
     .bind(at)

@@ -16,6 +16,7 @@ use crate::domain::target::{
     apply, available, check_comment, check_parent, side_of, Actor, Agreement, Assignee, AssigneeAt,
     Factors, ParentLink, Side, TargetKind, TargetRule, TargetStatus, Transition,
 };
+use crate::domain::turnover::Segment;
 use crate::domain::{Currency, Hundredths, Metric, Period, Role};
 use crate::model::auth::SessionUser;
 use crate::model::calls::TargetCalls;
@@ -65,6 +66,7 @@ struct Row {
     /// See [`Stored::side_path`].
     side_path: Option<String>,
     assignee_role: Option<String>,
+    segment: Option<String>,
 }
 
 /// The SELECT every read of a [`Row`] starts with, up to (not including) its WHERE.
@@ -74,7 +76,7 @@ static SELECT: LazyLock<String> = LazyLock::new(|| {
          t.baseline, t.starts_on, t.ends_on, t.assignee_user_id, t.assignee_unit_id, \
          COALESCE(au.name, tu.name) AS assignee_name, ap.path AS assignee_path, t.parent_id, t.kind, \
          t.rationale, t.factors, t.status, t.awaiting, t.counter_hundredths, t.version, \
-         t.updated_by, ub.name AS updated_by_name, au.role AS assignee_role, \
+         t.updated_by, ub.name AS updated_by_name, au.role AS assignee_role, t.segment, \
          CASE WHEN t.assignee_unit_id IS NULL THEN ap.path ELSE {} END AS side_path \
          FROM targets t LEFT JOIN users au ON au.id = t.assignee_user_id \
          LEFT JOIN org_units tu ON tu.id = t.assignee_unit_id \
@@ -148,6 +150,12 @@ impl TryFrom<Row> for Stored {
             .map(Currency::parse)
             .transpose()
             .map_err(|_| corrupt("currency"))?;
+        let segment = r
+            .segment
+            .as_deref()
+            .map(Segment::parse)
+            .transpose()
+            .map_err(|_| corrupt("segment"))?;
         Ok(Stored {
             row: TargetRow {
                 id: r.id,
@@ -167,6 +175,7 @@ impl TryFrom<Row> for Stored {
                 awaiting: r.awaiting.as_deref().and_then(Side::parse),
                 counter_value: r.counter_hundredths.map(Hundredths::to_decimal),
                 version: r.version,
+                segment,
                 actual: Decimal::ZERO,
                 outlook: None,
             },
@@ -255,8 +264,16 @@ async fn measured(
     if row.period.start() <= day {
         let day = day.min(row.period.end());
         let so_far = Period::new(row.period.start(), day).expect("start <= day <= end");
-        row.actual =
-            metrics::actual(db, row.metric, &s.who(), so_far, row.currency, row.baseline).await?;
+        row.actual = metrics::actual(
+            db,
+            row.metric,
+            &s.who(),
+            row.segment,
+            so_far,
+            row.currency,
+            row.baseline,
+        )
+        .await?;
         row.outlook = forecast::outlook(
             db,
             &row,
@@ -380,8 +397,16 @@ async fn burn_up(
     for &day in days {
         let so_far = Period::new(s.row.period.start(), day).expect("chart days lie in the period");
         let row = &s.row;
-        let actual =
-            metrics::actual(db, row.metric, &s.who(), so_far, row.currency, row.baseline).await?;
+        let actual = metrics::actual(
+            db,
+            row.metric,
+            &s.who(),
+            row.segment,
+            so_far,
+            row.currency,
+            row.baseline,
+        )
+        .await?;
         points.push((day, actual));
     }
     Ok(points)
@@ -647,7 +672,7 @@ pub async fn parent_choices(db: &Db, user: &SessionUser) -> Result<Vec<Choice>, 
                 "{} — {} ({}, {})",
                 s.row.statement,
                 s.row.assignee_name,
-                s.row.metric.label(),
+                s.row.measure_label(),
                 s.row.period
             ),
         })
@@ -685,8 +710,19 @@ pub async fn editor_context(
                     Assignee::User(id) => Who::User(id),
                     Assignee::Unit(_) => Who::Subtree(path.clone()),
                 };
-                track_record =
-                    Some(metrics::track_record(db, metric, &who, period, currency, today).await?);
+                // A target on one client type is compared with that type's history.
+                let segment = Some(metric)
+                    .filter(|m| m.splits_by_client_type())
+                    .and_then(|_| Segment::parse(&input.segment).ok());
+                let mut record =
+                    metrics::track_record(db, metric, &who, segment, period, currency, today)
+                        .await?;
+                // What Pacer already expects of them in the period: the chance to hit the
+                // value typed is read from it, in the browser and on save alike.
+                record.outlook =
+                    forecast::draft_outlook(db, metric, &who, segment, period, currency, today)
+                        .await?;
+                track_record = Some(record);
             }
         }
     }
@@ -700,6 +736,7 @@ pub async fn editor_context(
                 currency: p.row.currency,
                 period: p.row.period,
                 allocated_to_others: allocated(db, pid, target_id).await?,
+                segment: p.row.segment,
             }),
             None => None,
         },
@@ -797,9 +834,9 @@ async fn insert_event(
     Ok(())
 }
 
-/// Binds the next thirteen arguments of an INSERT or UPDATE: a target's fields, in one order
+/// Binds the next fourteen arguments of an INSERT or UPDATE: a target's fields, in one order
 /// (statement, metric, value, currency, baseline, start, end, assigned person or unit, parent,
-/// kind, rationale, factors).
+/// kind, rationale, factors, client type).
 fn bind_fields(query: Sql, f: &TargetFields) -> Sql {
     query
         .bind(&f.statement)
@@ -821,6 +858,7 @@ fn bind_fields(query: Sql, f: &TargetFields) -> Sql {
         .bind(f.kind.as_str())
         .bind(&f.rationale)
         .bind(f.factors.code())
+        .bind(f.segment.map(Segment::as_str))
 }
 
 /// Records a changed field (its old and new value as the timeline shows them) inside the
@@ -847,9 +885,9 @@ async fn insert_target(
 ) -> Result<i64, sqlx::Error> {
     let insert = sql(
         "INSERT INTO targets (statement, metric, value_hundredths, currency, baseline, starts_on, \
-         ends_on, assignee_user_id, assignee_unit_id, parent_id, kind, rationale, factors, status, \
-         version, created_by, created_at, updated_by, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 'draft', 1, $14, $15, $14, $15) \
+         ends_on, assignee_user_id, assignee_unit_id, parent_id, kind, rationale, factors, segment, \
+         status, version, created_by, created_at, updated_by, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, 'draft', 1, $15, $16, $15, $16) \
          RETURNING id",
     );
     let (id,): (i64,) = bind_fields(insert, f)
@@ -866,6 +904,12 @@ fn described(f: &TargetFields, assignee_name: &str) -> Vec<(&'static str, String
     vec![
         ("statement", f.statement.clone()),
         ("metric", f.metric.label().to_string()),
+        (
+            "client type",
+            f.segment
+                .map_or("all clients", Segment::clients)
+                .to_string(),
+        ),
         ("value", exact_value(f.metric, f.value, f.currency)),
         (
             "baseline",
@@ -921,6 +965,7 @@ fn fields_of(row: &TargetRow) -> TargetFields {
         kind: row.kind,
         rationale: row.rationale.clone(),
         factors: row.factors,
+        segment: row.segment,
     }
 }
 
@@ -1026,8 +1071,9 @@ pub async fn save(
             let update = sql(
                 "UPDATE targets SET statement = $1, metric = $2, value_hundredths = $3, currency = $4, \
                  baseline = $5, starts_on = $6, ends_on = $7, assignee_user_id = $8, assignee_unit_id = $9, \
-                 parent_id = $10, kind = $11, rationale = $12, factors = $13, updated_by = $14, \
-                 updated_at = $15, counter_hundredths = NULL, version = version + 1 WHERE id = $16",
+                 parent_id = $10, kind = $11, rationale = $12, factors = $13, segment = $14, \
+                 updated_by = $15, updated_at = $16, counter_hundredths = NULL, version = version + 1 \
+                 WHERE id = $17",
             );
             bind_fields(update, &fields)
                 .bind(user.id)
@@ -1123,6 +1169,7 @@ pub async fn transition(
             db,
             row.metric,
             &stored.who(),
+            row.segment,
             row.period,
             row.currency,
             row.baseline,
@@ -1314,6 +1361,7 @@ pub async fn cascade(
                     db,
                     parent.metric,
                     &m.who,
+                    parent.segment,
                     parent.period.one_year_earlier(),
                     parent.currency,
                 )

@@ -2,7 +2,7 @@
 
 use super::Error;
 use crate::db::Db;
-use crate::domain::activity::ActivityInput;
+use crate::domain::activity::{check_next_step_due, ActivityInput};
 use crate::error::AppError;
 use crate::model::auth::SessionUser;
 use crate::model::check_ins::ActivitySaved;
@@ -42,5 +42,26 @@ pub async fn complete_next_step(
         Ok(())
     } else {
         Err(AppError::NotFound("open next step".into()).into())
+    }
+}
+
+/// Moves one of `user`'s own open next steps to another day (from the activity's day up to a
+/// year after it).
+#[tracing::instrument(skip(db, user), fields(user = user.id), err)]
+pub async fn move_next_step(
+    db: &Db,
+    user: &SessionUser,
+    id: i64,
+    due: NaiveDate,
+) -> Result<(), Error> {
+    let gone = || Error::from(AppError::NotFound("open next step".into()));
+    let from = repo::activities::open_next_step(db, user.id, id)
+        .await?
+        .ok_or_else(gone)?;
+    check_next_step_due(from, due)?;
+    if repo::activities::move_next_step(db, user.id, id, due).await? {
+        Ok(())
+    } else {
+        Err(gone())
     }
 }

@@ -7,6 +7,7 @@ use crate::db::Db;
 use crate::domain::check_in::haversine_m;
 use crate::domain::metric::Metric;
 use crate::domain::period::day_label;
+use crate::domain::prospect::{potential_since, untapped};
 use crate::domain::target::Assignee;
 use crate::domain::turnover::{Direction, Mark};
 use crate::domain::{Currency, Money, Period};
@@ -117,12 +118,11 @@ pub async fn for_target(
         .collect();
     if !with_potential.is_empty() {
         let bought =
-            repo::candidates::bought_since(db, &with_potential, today - Duration::days(365))
-                .await?;
+            repo::candidates::bought_since(db, &with_potential, potential_since(today)).await?;
         for c in kept.iter_mut() {
             if let Some(potential) = c.untapped_minor {
                 let spent = bought.get(&c.customer_id).copied().unwrap_or(0);
-                c.untapped_minor = Some((potential - spent).max(0));
+                c.untapped_minor = Some(untapped(potential, spent));
             }
         }
     }
@@ -149,11 +149,12 @@ async fn behind(
         Assignee::User(id) => (Some(id), None),
         Assignee::Unit(id) => (None, Some(id)),
     };
+    // A target on one client type is closed by that type's customers only.
     let filter = |listing| CustomerFilter {
         search: None,
         unit_id,
         owner_id,
-        segment: None,
+        segment: target.segment,
         period,
         listing,
         sort: SortKey::Natural,

@@ -1,5 +1,6 @@
 //! Customers: the list with turnover against last year (and its plus, minus and trend
-//! lists), one customer's page, planning a visit, the check-in radius, and new prospects.
+//! lists), one customer's page, planning a visit, the check-in radius, the potential, and new
+//! prospects.
 
 use super::Error;
 use crate::db::Db;
@@ -99,6 +100,23 @@ pub async fn set_visit_radius(
     let radius = parse_radius(radius)?;
     if repo::customers::set_visit_radius(db, &user.scope(), customer_id, radius).await? {
         Ok(radius)
+    } else {
+        Err(AppError::NotFound("customer".into()).into())
+    }
+}
+
+/// Sets a customer's estimated annual potential in euros (whoever may see the customer may,
+/// as they may plan a visit there); empty clears it. Answers the potential stored, in cents.
+#[tracing::instrument(skip(db, user), fields(user = user.id))]
+pub async fn set_potential(
+    db: &Db,
+    user: &SessionUser,
+    customer_id: i64,
+    potential: &str,
+) -> Result<Option<i64>, Error> {
+    let potential = prospect::parse_potential(potential)?;
+    if repo::customers::set_potential(db, &user.scope(), customer_id, potential).await? {
+        Ok(potential)
     } else {
         Err(AppError::NotFound("customer".into()).into())
     }

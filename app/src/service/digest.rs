@@ -15,6 +15,9 @@ use crate::model::dashboard::Digest;
 use crate::repo;
 use chrono::{DateTime, NaiveDate, Utc};
 
+/// A mail ready to send (the mailer's own type, named here for the digest's callers).
+pub use crate::mail::Mail;
+
 /// Candidates shown under each new or worse warning.
 const CANDIDATES_PER_WARNING: usize = 3;
 
@@ -26,14 +29,6 @@ pub struct DailyDigest {
     /// For each status change with a warning (by target id): what closes its gap.
     pub next_moves: Vec<(i64, Vec<Candidate>)>,
     pub next_steps: Vec<NextStep>,
-}
-
-/// A mail ready to send: subject, plain text and HTML.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Mail {
-    pub subject: String,
-    pub text: String,
-    pub html: String,
 }
 
 /// `user`'s digest of `day` (what changed since the last snapshot before it).

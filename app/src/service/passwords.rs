@@ -1,13 +1,17 @@
-//! Passwords: what a new one must be, changing one's own, and setting one through a one-time
-//! link (invitation or reset). Every change ends the person's other sessions.
+//! Passwords: what a new one must be, changing one's own, setting one through a one-time
+//! link (invitation or reset), and mailing such a link to its person when Pacer has a mail
+//! server. Every change ends the person's other sessions.
 
 use super::sessions::{check_password, hash_new_password as hash};
 use super::Error;
 use crate::db::Db;
+use crate::domain::html::escape as esc;
 use crate::domain::FieldError;
 use crate::error::AppError;
+use crate::mail::{Mail, Outbox};
 use crate::model::auth::{SessionUser, SignedIn};
-use crate::model::people::LinkHolder;
+use crate::model::imports::Invitation;
+use crate::model::people::{Delivery, LinkHolder, LinkPurpose, INVITE_DAYS};
 use crate::repo;
 use chrono::{DateTime, Utc};
 
@@ -151,9 +155,134 @@ pub async fn set_with_link(
     Ok(holder.email)
 }
 
+/// The mail that brings `name` their password link (`url`, the full address): plain text
+/// and HTML, with the name and the link encoded for HTML.
+pub fn link_mail(name: &str, purpose: LinkPurpose, url: &str) -> Mail {
+    let (subject, why, until) = match purpose {
+        LinkPurpose::Reset => (
+            "Your new Pacer password link",
+            "an administrator issued you a new password link for Pacer. Choose your new \
+             password with it:"
+                .to_string(),
+            format!(
+                "It works once, within {} hours. Until you use it, your current password keeps \
+                 working. If you did not ask for it, tell your administrator.",
+                super::people::RESET_HOURS
+            ),
+        ),
+        LinkPurpose::Invite | LinkPurpose::Setup => (
+            "Choose your Pacer password",
+            "you have been added to Pacer, where your team agrees its sales targets and sees \
+             every day whether it is on pace. Choose your password with this link:"
+                .to_string(),
+            format!(
+                "It works once, within {INVITE_DAYS} days. Then sign in with your e-mail \
+                 address and that password."
+            ),
+        ),
+    };
+    let text = format!("Hello {name},\n\n{why}\n\n{url}\n\n{until}\n");
+    let html = format!(
+        "<p>Hello {},</p><p>{}</p><p><a href=\"{}\">{}</a></p><p>{}</p>",
+        esc(name),
+        esc(&why),
+        esc(url),
+        esc(url),
+        esc(&until)
+    );
+    Mail {
+        subject: subject.to_string(),
+        text,
+        html,
+    }
+}
+
+/// Mails the link at `path` (relative to Pacer's address) to `name <email>` when Pacer has
+/// a mail server, and says what became of it. A mail that does not go out never undoes what
+/// issued the link: the admin passes it on.
+pub async fn mail_link(
+    outbox: &Outbox,
+    name: &str,
+    email: &str,
+    purpose: LinkPurpose,
+    path: &str,
+) -> Delivery {
+    let Some(mailer) = &outbox.mailer else {
+        return Delivery::NotMailed;
+    };
+    let mail = link_mail(name, purpose, &outbox.link(path));
+    match mailer.deliver(name, email, mail).await {
+        Ok(()) => Delivery::Mailed {
+            to: email.to_string(),
+        },
+        Err(e) => {
+            tracing::warn!(error = %e, purpose = purpose.as_str(), "password link not mailed");
+            Delivery::NotSent {
+                to: email.to_string(),
+                reason: e.reason,
+            }
+        }
+    }
+}
+
+/// Mails each imported person their invitation link, when Pacer has a mail server; each
+/// invitation records what became of its mail.
+pub async fn mail_invitations(outbox: &Outbox, invitations: &mut [Invitation]) {
+    // A mail server that refuses or does not answer one mail would keep the import waiting
+    // its timeout for every further one: after the first failure the rest are not tried.
+    let mut failed: Option<String> = None;
+    for invitation in invitations.iter_mut() {
+        invitation.delivery = match &failed {
+            Some(reason) => Delivery::NotSent {
+                to: invitation.email.clone(),
+                reason: format!("not tried after an earlier mail failed ({reason})"),
+            },
+            None => {
+                mail_link(
+                    outbox,
+                    &invitation.name,
+                    &invitation.email,
+                    LinkPurpose::Invite,
+                    &invitation.path,
+                )
+                .await
+            }
+        };
+        if let Delivery::NotSent { reason, .. } = &invitation.delivery {
+            failed.get_or_insert_with(|| reason.clone());
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_link_mail_encodes_the_name_for_html_and_keeps_the_link_whole() {
+        let url = "https://pacer.example.test/password?token=ab12";
+        let mail = link_mail("Anna <b>Berg</b> & Co", LinkPurpose::Invite, url);
+        assert!(
+            mail.text.contains("Hello Anna <b>Berg</b> & Co,"),
+            "{}",
+            mail.text
+        );
+        assert!(mail.text.contains(url), "{}", mail.text);
+        assert!(
+            mail.html.contains("Anna &lt;b&gt;Berg&lt;/b&gt; &amp; Co"),
+            "{}",
+            mail.html
+        );
+        assert!(!mail.html.contains("<b>Berg"), "{}", mail.html);
+        assert!(
+            mail.html.contains(&format!("<a href=\"{url}\">")),
+            "{}",
+            mail.html
+        );
+        let reset = link_mail("Anna", LinkPurpose::Reset, url);
+        assert!(reset.subject.contains("password"));
+        assert!(reset.text.contains("24 hours"), "{}", reset.text);
+    }
 
     #[test]
     fn short_common_and_personal_passwords_are_refused() {

@@ -8,6 +8,7 @@ use super::{admin_only, Error};
 use crate::db::Db;
 use crate::domain::{Email, FieldError, OrgUnitKind, Role};
 use crate::error::AppError;
+use crate::mail::Outbox;
 use crate::model::auth::SessionUser;
 use crate::model::people::{
     AddedPerson, Holdings, IssuedLink, LinkPurpose, Organisation, PersonRow, UnitRow,
@@ -312,12 +313,14 @@ fn row_json(p: &PersonRow) -> serde_json::Value {
     json!({ "name": p.name, "email": p.email, "role": p.role.as_str(), "unit_id": p.unit_id, "manager_id": p.manager_id })
 }
 
-/// Adds a person without a password and answers the invitation link to pass on (there is no
-/// mail yet): they choose their password through it.
+/// Adds a person without a password and answers the invitation link they choose their
+/// password through: mailed to them when Pacer has a mail server (what became of the mail
+/// is on the link), shown to the admin either way. A mail that fails leaves them added.
 pub async fn add_person(
     db: &Db,
     user: &SessionUser,
     form: &PersonForm,
+    outbox: &Outbox,
     now: DateTime<Utc>,
 ) -> Result<AddedPerson, Error> {
     admin_only(user, "people")?;
@@ -345,7 +348,18 @@ pub async fn add_person(
     )
     .await?;
     commit(tx).await?;
-    Ok(AddedPerson { id, link })
+    let delivery = super::passwords::mail_link(
+        outbox,
+        &fields.name,
+        &fields.email,
+        LinkPurpose::Invite,
+        &link.path,
+    )
+    .await;
+    Ok(AddedPerson {
+        id,
+        link: IssuedLink { delivery, ..link },
+    })
 }
 
 /// Changes a person's name, role, unit or manager (their e-mail address is their sign-in and
@@ -477,12 +491,14 @@ pub async fn deactivate(
     Ok(moved)
 }
 
-/// Issues a password reset link for an active person (the admin passes it on); their
-/// earlier links stop working. Their current password works until they use the link.
+/// Issues a password reset link for an active person, mailed to them when Pacer has a mail
+/// server and shown to the admin either way; their earlier links stop working. Their current
+/// password works until they use the link.
 pub async fn reset_link(
     db: &Db,
     user: &SessionUser,
     id: i64,
+    outbox: &Outbox,
     now: DateTime<Utc>,
 ) -> Result<IssuedLink, Error> {
     admin_only(user, "people")?;
@@ -523,5 +539,7 @@ pub async fn reset_link(
     )
     .await?;
     commit(tx).await?;
-    Ok(link)
+    let delivery =
+        super::passwords::mail_link(outbox, &person.name, &person.email, purpose, &link.path).await;
+    Ok(IssuedLink { delivery, ..link })
 }

@@ -88,6 +88,9 @@ pub struct TargetOut {
     pub assignee: String,
     pub assignee_name: String,
     pub parent_id: Option<i64>,
+    /// `price` or `relationship` when only that client type's sales count (turnover
+    /// metrics); null: every client's.
+    pub segment: Option<String>,
     /// `operational` or `strategic`.
     pub kind: String,
     /// `draft`, `proposed`, `changes_requested`, `agreed`, `achieved` or `missed`.
@@ -119,6 +122,7 @@ impl TargetOut {
             assignee: row.assignee.key(),
             assignee_name: row.assignee_name.clone(),
             parent_id: row.parent_id,
+            segment: row.segment.map(|s| s.as_str().to_string()),
             kind: row.kind.as_str().into(),
             status: row.status.as_str().into(),
             active: row.is_active(today),
@@ -287,6 +291,10 @@ pub struct TargetDraft {
     #[schema(pattern = "^(user|unit)-[0-9]{1,18}$")]
     pub assignee: String,
     pub parent_id: Option<i64>,
+    /// `price` or `relationship`: only that client type's sales count (`turnover` and
+    /// `turnover_per_existing_customer`; ignored for other metrics). Default: every client.
+    #[schema(pattern = "^(price|relationship)$")]
+    pub segment: Option<String>,
     /// `operational` (default) or `strategic`.
     pub kind: Option<String>,
     pub rationale: Option<String>,
@@ -333,6 +341,7 @@ pub async fn create(
         competition: text(&d.competition),
         cost_structure: text(&d.cost_structure),
         leadership_ambition: text(&d.leadership_ambition),
+        segment: text(&d.segment),
     };
     let outcome = targets::save(
         &state.db,

@@ -1,8 +1,9 @@
 //! The demo company's targets: a fiscal-year turnover target cascaded company → business
 //! units → teams → reps by last year's share, a strategic customer-growth target, quarterly
 //! visit and initial-contact targets per rep, last quarter's closed ones, and next quarter's
-//! still being negotiated — a few in every agreement state — and this quarter's bookings,
-//! company → business units → teams → reps, for the board's forecast panel.
+//! still being negotiated — a few in every agreement state — this quarter's turnover with
+//! relationship clients for the demo rep (a target on one client type), and this quarter's
+//! bookings, company → business units → teams → reps, for the board's forecast panel.
 
 use super::at;
 use app::domain::allocation::split;
@@ -113,6 +114,20 @@ impl Builder<'_> {
         by_owner
     }
 
+    /// Turnover (cents) of the customers of one client type `owner` owns, in `period`.
+    fn turnover_of(&self, owner: usize, segment: &str, period: Period) -> i64 {
+        self.company
+            .sales
+            .iter()
+            .filter(|sale| period.contains(sale.sold_on))
+            .filter(|sale| {
+                let customer = &self.company.customers[sale.customer];
+                customer.owner == Some(owner) && customer.segment == segment
+            })
+            .map(|sale| sale.amount_minor)
+            .sum()
+    }
+
     fn activities(&self, user: usize, kind: &str, period: Period) -> i64 {
         let count = self
             .company
@@ -163,6 +178,7 @@ fn target(
         status,
         awaiting: None,
         counter_hundredths: None,
+        segment: None,
         created_by,
         events,
     }
@@ -534,6 +550,35 @@ pub fn generate_targets(
         next.counter_hundredths = counter;
         b.push(next);
     }
+    // Turnover split by client type: the demo rep's relationship clients this quarter, the
+    // same quarter last year plus 6 % (no parent: the fiscal-year cascade counts every client).
+    let rep = reps_by_team[0][0];
+    let manager = bu_manager(team_units[0].1);
+    let last = b.turnover_of(rep, "relationship", quarter.one_year_earlier());
+    let value = round_to(cents(last) * Decimal::new(106, 2), 1_000).max(Decimal::from(10_000));
+    let rep_name = b.company.users[rep].name.clone();
+    let mut relationship = target(
+        format!(
+            "{rep_name}: turnover of {} with relationship clients in {}",
+            eur(value),
+            quarter_name(quarter)
+        ),
+        Metric::Turnover,
+        value,
+        quarter,
+        SeedAssignee::User(rep),
+        None,
+        manager,
+        agreed_history(
+            quarter.start() - Duration::days(9),
+            manager,
+            manager,
+            Some(rep),
+        ),
+    );
+    relationship.rationale = "Relationship clients are the steady base: their turnover should grow with the relationship, whatever price clients do.".into();
+    relationship.segment = Some("relationship");
+    b.push(relationship);
     quarterly_bookings(
         &mut b,
         quarter,

@@ -69,7 +69,7 @@ async fn place_customer(app: &TestApp, id: i64, radius: Option<i32>) {
 async fn visits(app: &TestApp, who: Who, metric: Metric) -> Decimal {
     let today = Utc::now().date_naive();
     let period = Period::new(today - Duration::days(40), today).unwrap();
-    app::repo::metrics::actual(&app.db, metric, &who, period, None, None)
+    app::repo::metrics::actual(&app.db, metric, &who, None, period, None, None)
         .await
         .unwrap()
 }

@@ -18,6 +18,7 @@ both_backends!(
     plus_minus_and_trend_lists_follow_design_and_scope,
     planning_a_visit,
     concurrent_imports_never_overwrite_another_units_customer,
+    a_potential_is_edited_in_scope_and_the_list_shows_how_much_is_reached,
 );
 
 async fn import(
@@ -471,7 +472,8 @@ async fn plus_minus_and_trend_lists_follow_design_and_scope(backend: Backend) {
             &admin,
             "save_trend_rule",
             &[
-                ("input[min_change_pct]", "60"),
+                ("input[relationship_pct]", "60"),
+                ("input[price_pct]", "60"),
                 ("input[min_change_amount]", "500"),
             ],
         )
@@ -486,7 +488,8 @@ async fn plus_minus_and_trend_lists_follow_design_and_scope(backend: Backend) {
             &north,
             "save_trend_rule",
             &[
-                ("input[min_change_pct]", "10"),
+                ("input[relationship_pct]", "10"),
+                ("input[price_pct]", "25"),
                 ("input[min_change_amount]", "5"),
             ],
         )
@@ -497,13 +500,14 @@ async fn plus_minus_and_trend_lists_follow_design_and_scope(backend: Backend) {
             &admin,
             "save_trend_rule",
             &[
-                ("input[min_change_pct]", "0"),
+                ("input[relationship_pct]", "0"),
+                ("input[price_pct]", "25"),
                 ("input[min_change_amount]", "5"),
             ],
         )
         .await;
     assert_eq!(bad.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    assert_eq!(app_error(bad).await.field(), Some("min_change_pct"));
+    assert_eq!(app_error(bad).await.field(), Some("relationship_pct"));
 
     // A period of one's own choosing, and a period that ends before it starts.
     let last_jan = list(
@@ -650,4 +654,135 @@ async fn concurrent_imports_never_overwrite_another_units_customer(backend: Back
         .unwrap();
         assert_eq!(owner, winner_owner, "the stored import's owner stands");
     }
+}
+
+async fn potential_of(app: &TestApp, customer: i64) -> Option<i64> {
+    let (potential,): (Option<i64>,) =
+        app::db::sql("SELECT potential_minor FROM customers WHERE id = $1")
+            .bind(customer)
+            .fetch_one(&app.db)
+            .await
+            .unwrap();
+    potential
+}
+
+async fn a_potential_is_edited_in_scope_and_the_list_shows_how_much_is_reached(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let fx = Fixture::load(&app.db).await;
+    let admin = signed_in(&app, ADMIN).await;
+    let n1 = signed_in(&app, REP_N1).await;
+    let s1 = signed_in(&app, REP_S1).await;
+    let (own, small) = (
+        fx.customer_id(REP_N1_INDEX, 0),
+        fx.customer_id(REP_N1_INDEX, 1),
+    );
+    let (own_s, small_s) = (own.to_string(), small.to_string());
+    // € 45,600 bought in the last 12 months; an older sale does not count toward the share.
+    let today = Utc::now().date_naive();
+    let sales = format!(
+        "customer_ref,date,amount,reference\n\
+         Customer-3-0,{},45600.00,POT-1\n\
+         Customer-3-0,{},10000.00,POT-2\n",
+        today - chrono::Days::new(30),
+        today - chrono::Days::new(400),
+    );
+    assert!(report(&app, &admin, "sales", &sales).await.stored);
+
+    // The owner sets it; it is stored in cents and answered.
+    let set = app
+        .call(
+            &n1,
+            "set_potential",
+            &[("customer_id", &own_s), ("potential", "120000")],
+        )
+        .await;
+    assert_eq!(set.status(), StatusCode::OK);
+    let answered: Option<i64> = set.json().await.unwrap();
+    assert_eq!(answered, Some(12_000_000));
+    assert_eq!(potential_of(&app, own).await, Some(12_000_000));
+    let set = app
+        .call(
+            &n1,
+            "set_potential",
+            &[("customer_id", &small_s), ("potential", "5000")],
+        )
+        .await;
+    assert_eq!(set.status(), StatusCode::OK);
+
+    // The list shows the share reached and sorts by what is untapped, largest first;
+    // customers without a potential come last and show none.
+    let list: CustomerList = app
+        .call(&n1, "customers", &[("sort", "untapped"), ("desc", "1")])
+        .await
+        .json()
+        .await
+        .unwrap();
+    let ids: Vec<i64> = list.customers.iter().map(|c| c.id).collect();
+    assert_eq!(&ids[..2], &[own, small], "{ids:?}");
+    let first = &list.customers[0];
+    assert_eq!(first.potential_minor, Some(12_000_000));
+    assert_eq!(first.last_12_months_minor, Some(4_560_000));
+    assert_eq!(
+        first.potential_reached_pct(),
+        Some(rust_decimal::Decimal::from(38))
+    );
+    assert_eq!(first.untapped_minor(), Some(7_440_000));
+    assert_eq!(
+        list.customers[1].potential_reached_pct(),
+        Some(rust_decimal::Decimal::ZERO)
+    );
+    let third = &list.customers[2];
+    assert_eq!(
+        (third.potential_minor, third.potential_reached_pct()),
+        (None, None)
+    );
+    // The customer page shows it too.
+    let detail: CustomerDetail = app
+        .call(&n1, "customer", &[("id", &own_s)])
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(detail.customer.potential_minor, Some(12_000_000));
+
+    // A rep of another team cannot see the customer, so cannot change it.
+    let hidden = app
+        .call(
+            &s1,
+            "set_potential",
+            &[("customer_id", &own_s), ("potential", "1")],
+        )
+        .await;
+    assert_eq!(hidden.status(), StatusCode::NOT_FOUND);
+    assert_eq!(potential_of(&app, own).await, Some(12_000_000));
+
+    // Text that is no amount is refused on its field, and nothing is written.
+    for bad in ["lots", "-5", "12.345"] {
+        let refused = app
+            .call(
+                &n1,
+                "set_potential",
+                &[("customer_id", &own_s), ("potential", bad)],
+            )
+            .await;
+        assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY, "{bad}");
+        let error = app_error(refused).await;
+        assert_eq!(error.field(), Some("potential"), "{bad}");
+        assert!(error.to_string().contains("potential"), "{error}");
+    }
+    assert_eq!(potential_of(&app, own).await, Some(12_000_000));
+
+    // The manager of the rep's unit may change it; empty clears it.
+    let north = signed_in(&app, MANAGER_NORTH).await;
+    let cleared = app
+        .call(
+            &north,
+            "set_potential",
+            &[("customer_id", &own_s), ("potential", " ")],
+        )
+        .await;
+    assert_eq!(cleared.status(), StatusCode::OK);
+    let answered: Option<i64> = cleared.json().await.unwrap();
+    assert_eq!(answered, None);
+    assert_eq!(potential_of(&app, own).await, None);
 }

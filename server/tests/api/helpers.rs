@@ -128,6 +128,8 @@ impl TestApp {
             trust_forwarded: true,
             digest: Default::default(),
             public_url: None,
+            // Nothing is mailed unless a test names its SMTP sink.
+            mailer: None,
         };
         let mut settings = settings;
         configure(&mut settings);

@@ -4,8 +4,10 @@
 use crate::both_backends;
 use crate::helpers::*;
 use app::db::sql;
-use app::domain::{Side, TargetStatus};
-use app::model::targets::{SaveOutcome, TargetDetail, TargetList};
+use app::domain::achievable::{Basis, DraftOutlook, LEVELS};
+use app::domain::smart::{SmartContext, TargetInput};
+use app::domain::{Level, Period, Side, TargetStatus};
+use app::model::targets::{EditorContext, SaveOutcome, TargetDetail, TargetList};
 use reqwest::{Client, StatusCode};
 use rust_decimal::Decimal;
 
@@ -17,6 +19,7 @@ both_backends!(
     an_edit_keeps_every_changed_field_and_a_stale_one_writes_nothing,
     terms_limits_and_links_are_guarded,
     the_csv_export_lists_the_targets_shown_with_progress,
+    a_draft_below_what_pacer_already_expects_is_too_low,
 );
 
 fn form(assignee: &str, metric: &str, value: &str) -> Vec<(String, String)> {
@@ -763,7 +766,7 @@ async fn the_csv_export_lists_the_targets_shown_with_progress(backend: Backend) 
     let (status, body) = export(signed_in(&app, ADMIN).await, "?view=company").await;
     assert_eq!(status, StatusCode::OK);
     let lines: Vec<&str> = body.lines().collect();
-    assert_eq!(lines[0], "id,statement,metric,assignee,period_start,period_end,status,target,currency,actual,expected_by_today,projection,p10,p50,p90,p_hit_pct,health,warning");
+    assert_eq!(lines[0], "id,statement,metric,client_type,assignee,period_start,period_end,status,target,currency,actual,expected_by_today,projection,p10,p50,p90,p_hit_pct,health,warning");
     assert_eq!(lines.len(), 3, "{body}");
     let row = lines
         .iter()
@@ -772,13 +775,14 @@ async fn the_csv_export_lists_the_targets_shown_with_progress(backend: Backend) 
     // Running, with its pace and the forecast's band filled in.
     let fields: Vec<&str> = row.split(',').collect();
     assert_eq!(fields[2], "bookings");
-    assert_eq!(fields[3], "rep n1");
-    assert!(fields[7] == "30000" || fields[7] == "30000.00", "{row}");
-    assert_eq!(fields[8], "EUR");
-    assert!(fields[10].parse::<f64>().is_ok(), "{row}");
-    assert!(fields[15].parse::<u8>().is_ok(), "{row}");
+    assert_eq!(fields[3], "", "every client type");
+    assert_eq!(fields[4], "rep n1");
+    assert!(fields[8] == "30000" || fields[8] == "30000.00", "{row}");
+    assert_eq!(fields[9], "EUR");
+    assert!(fields[11].parse::<f64>().is_ok(), "{row}");
+    assert!(fields[16].parse::<u8>().is_ok(), "{row}");
     assert!(
-        ["on_track", "at_risk", "off_track"].contains(&fields[16]),
+        ["on_track", "at_risk", "off_track"].contains(&fields[17]),
         "{row}"
     );
 
@@ -795,4 +799,144 @@ async fn the_csv_export_lists_the_targets_shown_with_progress(backend: Backend) 
     );
     let (status, _) = export(signed_in(&app, REP_N1).await, "?status=nonsense").await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+}
+
+/// The editor's context for `metric` over `period` for `assignee`, as the editor fetches it.
+async fn editor_context(
+    app: &TestApp,
+    client: &Client,
+    assignee: &str,
+    metric: &str,
+    period: Period,
+) -> EditorContext {
+    let (start, end) = (period.start().to_string(), period.end().to_string());
+    let response = app
+        .call(
+            client,
+            "target_context",
+            &[
+                ("assignee", assignee),
+                ("metric", metric),
+                ("currency", "EUR"),
+                ("start", start.as_str()),
+                ("end", end.as_str()),
+                ("parent_id", ""),
+            ],
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    response.json().await.unwrap()
+}
+
+/// The demo's manager drafts targets for her rep this quarter: the editor's context carries
+/// what Pacer already expects of the rep, the browser's check reads the chance from it, and
+/// the server's check on save says the same — too low far below it (nothing stored without an
+/// acknowledgement), too high far above it, with the pipeline's coverage for bookings.
+async fn a_draft_below_what_pacer_already_expects_is_too_low(backend: Backend) {
+    let app = TestApp::spawn_with(backend, true).await;
+    let manager = app.new_session();
+    let response = app
+        .login(
+            &manager,
+            server::demo::DEMO_MANAGER,
+            server::demo::DEMO_PASSWORD,
+        )
+        .await;
+    assert!(response.status().is_success(), "{}", response.status());
+    let (rep_id,): (i64,) = sql("SELECT id FROM users WHERE email = $1")
+        .bind(server::demo::DEMO_REP)
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+    let rep = format!("user-{rep_id}");
+    let today = chrono::Utc::now().date_naive();
+    let quarter = Period::quarter_of(today);
+    let (start, end) = (quarter.start().to_string(), quarter.end().to_string());
+    let draft = |metric: &str, value: &str| {
+        with(
+            with(form(&rep, metric, value), "start", &start),
+            "end",
+            &end,
+        )
+    };
+
+    // Turnover: the rep's run rate and season give a grid of what she will reach.
+    let context = editor_context(&app, &manager, &rep, "turnover", quarter).await;
+    let record = context
+        .track_record
+        .expect("the manager sees the rep's history");
+    let Some(DraftOutlook::Expected(expected)) = record.outlook.clone() else {
+        panic!(
+            "no outlook for the demo rep's turnover: {:?}",
+            record.outlook
+        );
+    };
+    assert_eq!(expected.basis, Basis::RunRate);
+    assert_eq!(expected.quantiles().len(), LEVELS.len());
+    assert!(expected.median() > Decimal::from(10_000), "{expected:?}");
+    assert!(expected.p_hit(Decimal::from(1_000)) >= 0.9, "{expected:?}");
+
+    // € 1 000 is far below it: the save asks for an acknowledgement of "too low", with the
+    // same words the browser showed, and stores nothing.
+    let before = counts(&app).await;
+    let response = save(&app, &manager, None, &draft("turnover", "1000"), false).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let SaveOutcome::NeedsAcknowledgement(report) = response.json::<SaveOutcome>().await.unwrap()
+    else {
+        panic!("a target far below the outlook was saved without an acknowledgement");
+    };
+    assert_eq!(report.achievable.level, Level::Warning);
+    assert!(
+        report.achievable.message.starts_with("too low: "),
+        "{}",
+        report.achievable.message
+    );
+    assert!(
+        report.achievable.message.contains("Pacer "),
+        "{}",
+        report.achievable.message
+    );
+    let in_the_browser = TargetInput {
+        statement: "Reach 1000 turnover in the first half of 2027".into(),
+        metric: "turnover".into(),
+        value: "1000".into(),
+        currency: "EUR".into(),
+        start: start.clone(),
+        end: end.clone(),
+        assignee: rep.clone(),
+        kind: "operational".into(),
+        ..TargetInput::default()
+    }
+    .check(&SmartContext {
+        today: Some(today),
+        track_record: Some(&record),
+        parent: None,
+    });
+    assert_eq!(in_the_browser.achievable, report.achievable);
+    assert_eq!(counts(&app).await, before);
+
+    // Bookings: what is won and the open pipeline, and the coverage of the gap; € 50 M is
+    // out of reach and far beyond what the pipeline covers.
+    let context = editor_context(&app, &manager, &rep, "bookings", quarter).await;
+    let record = context.track_record.unwrap();
+    let Some(DraftOutlook::Expected(expected)) = &record.outlook else {
+        panic!(
+            "no outlook for the demo rep's bookings: {:?}",
+            record.outlook
+        );
+    };
+    assert_eq!(expected.basis, Basis::Pipeline);
+    assert!(expected.coverage.is_some(), "{expected:?}");
+    let response = save(&app, &manager, None, &draft("bookings", "50000000"), false).await;
+    let SaveOutcome::NeedsAcknowledgement(report) = response.json::<SaveOutcome>().await.unwrap()
+    else {
+        panic!("a target far above the outlook was saved without an acknowledgement");
+    };
+    let message = &report.achievable.message;
+    assert!(
+        message.starts_with("too high: P(hit) under 1 %"),
+        "{message}"
+    );
+    assert!(message.contains("pipeline coverage only"), "{message}");
+    assert_eq!(counts(&app).await, before);
 }

@@ -224,6 +224,49 @@ async fn next_steps_are_due_on_the_dashboard_and_ticked_off_by_their_owner(backe
     assert!(dashboard(&rep).await.is_empty());
     let again = app.call(&rep, "complete_next_step", &[("id", &id)]).await;
     assert_eq!(again.status(), StatusCode::NOT_FOUND, "done once");
+
+    // The meeting's step (due in 5 days) is moved to today by its owner only, and not before
+    // the meeting or more than a year after it.
+    let (later_id,): (i64,) = sql("SELECT id FROM activities WHERE client_id = 'call-due-later'")
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+    let later_id = later_id.to_string();
+    let move_to = |client, day: String| {
+        let (app, id) = (&app, later_id.clone());
+        async move {
+            app.call(client, "move_next_step", &[("id", &id), ("due", &day)])
+                .await
+        }
+    };
+    let foreign = move_to(&other, today.to_string()).await;
+    assert_eq!(
+        foreign.status(),
+        StatusCode::NOT_FOUND,
+        "someone else's step"
+    );
+    for bad in [
+        (today - Duration::days(3)).to_string(),
+        (today + Duration::days(400)).to_string(),
+        "next Tuesday".to_string(),
+    ] {
+        let refused = move_to(&rep, bad.clone()).await;
+        assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY, "{bad}");
+        let error: AppError = refused.json().await.unwrap();
+        assert!(
+            matches!(&error, AppError::Invalid { field, .. } if field == "next_step_due"),
+            "{bad}: {error:?}"
+        );
+    }
+    assert!(
+        dashboard(&rep).await.is_empty(),
+        "nothing moved by a refusal"
+    );
+    let moved = move_to(&rep, today.to_string()).await;
+    assert_eq!(moved.status(), StatusCode::OK);
+    let due = dashboard(&rep).await;
+    assert_eq!(due.len(), 1, "moved to today: {due:?}");
+    assert_eq!(due[0].next_step, "Visit the plant");
 }
 
 async fn candidates_close_the_gap_for_each_metric_and_drop_off_when_acted_on(backend: Backend) {

@@ -8,7 +8,10 @@ mod team;
 
 pub use team::TeamCheckInsPage;
 
+use crate::api::activities::log_activity;
 use crate::api::check_ins::{check_in, check_in_customers, check_out};
+use crate::components::log_activity::LogActivity;
+use crate::domain::activity::ActivityInput;
 use crate::domain::check_in::{
     check_position, distance_text, duration_text, haversine_m, CheckInInput, CheckOutInput,
     Outcome, Position, RawPosition, Verification, MAX_NEXT_STEP_CHARS, MAX_NOTES_CHARS,
@@ -22,7 +25,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_meta::Title;
 use leptos_use_geolocation::{use_geolocation_with_options, UseGeolocationOptions};
-use queue::{Message, Sync, Visit};
+use queue::{Kept, Logged, Message, Sync, Visit};
 
 /// How many customers the picker shows before asking for a search.
 const PICKER_ROWS: usize = 25;
@@ -93,7 +96,9 @@ fn CheckInScreen(
     });
 
     let key = queue::storage_key(user_id);
+    let logged_key = queue::logged_key(user_id);
     let visits = RwSignal::new(Vec::<Visit>::new());
+    let logged = RwSignal::new(Vec::<Logged>::new());
     let storage_ok = RwSignal::new(true);
     // What the browser says of its network, and whether Pacer answered the last send: a phone
     // can be "online" (a Wi-Fi without internet, a browser that does not notice) while nothing
@@ -101,7 +106,12 @@ fn CheckInScreen(
     let online = RwSignal::new(true);
     let reachable = RwSignal::new(true);
     let offline_ready = RwSignal::new(None::<Result<usize, String>>);
-    let sync = Syncer::new(visits, key.clone(), storage_ok, reachable);
+    let sync = Syncer::new(
+        (visits, key.clone()),
+        (logged, logged_key.clone()),
+        storage_ok,
+        reachable,
+    );
 
     // After hydration: read the phone's queue, follow the network, send what waits.
     Effect::new(move |_| {
@@ -110,6 +120,7 @@ fn CheckInScreen(
             queue::prune(queue::load(&key), now),
             now,
         ));
+        logged.set(queue::prune(queue::load(&logged_key), now));
         online.set(navigator_online());
         sync.kick();
         keep_for_offline(offline_ready);
@@ -162,6 +173,8 @@ fn CheckInScreen(
     let search = RwSignal::new(String::new());
     let selected = RwSignal::new(None::<i64>);
     let busy = RwSignal::new(false);
+    // The chosen customer gets a call (or meeting, e-mail) logged instead of a check-in.
+    let logging = RwSignal::new(false);
 
     let open_visit = Memo::new(move |_| {
         let now = Utc::now();
@@ -248,6 +261,7 @@ fn CheckInScreen(
 
     let status = move || {
         let waiting = visits.with(|v| v.iter().filter(|v| v.state().is_waiting()).count());
+        let waiting_logged = logged.with(|l| l.iter().filter(|l| l.sync.is_waiting()).count());
         let net = match (online.get(), reachable.get()) {
             (true, true) => "Online",
             (false, _) => {
@@ -257,10 +271,20 @@ fn CheckInScreen(
                 "Offline: Pacer cannot be reached. Check-ins wait on this phone and are sent when it answers again."
             }
         };
-        let queue = match waiting {
-            0 => String::new(),
-            1 => " 1 check-in waiting to sync.".into(),
-            n => format!(" {n} check-ins waiting to sync."),
+        let check_ins = match waiting {
+            0 => None,
+            1 => Some("1 check-in".to_string()),
+            n => Some(format!("{n} check-ins")),
+        };
+        let activities = match waiting_logged {
+            0 => None,
+            1 => Some("1 logged call or meeting".to_string()),
+            n => Some(format!("{n} logged calls or meetings")),
+        };
+        let queue = match (check_ins, activities) {
+            (None, None) => String::new(),
+            (Some(one), None) | (None, Some(one)) => format!(" {one} waiting to sync."),
+            (Some(a), Some(b)) => format!(" {a} and {b} waiting to sync."),
         };
         format!("{net}{queue}")
     };
@@ -350,7 +374,10 @@ fn CheckInScreen(
                                             class:selected=move || selected.get() == Some(id)
                                             aria-pressed=move || (selected.get() == Some(id)).to_string()
                                             data-testid="check-in-customer"
-                                            on:click=move |_| selected.set(Some(id))
+                                            on:click=move |_| {
+                                                selected.set(Some(id));
+                                                logging.set(false);
+                                            }
                                         >
                                             <span class="name">{c.name.clone()}</span>
                                             <span class="small muted">
@@ -376,6 +403,8 @@ fn CheckInScreen(
                     customers.with(|c| c.as_ref().ok().and_then(|l| l.iter().find(|c| c.id == id).cloned()))
                 });
                 match chosen {
+                    // The form is below, not in this bar that stays on screen.
+                    Some(_) if logging.get() => ().into_any(),
                     Some(c) => {
                         let label = format!("Check in at {}", c.name);
                         view! {
@@ -388,12 +417,43 @@ fn CheckInScreen(
                             >
                                 {label}
                             </button>
+                            <button
+                                type="button"
+                                class="button-quiet"
+                                data-testid="phone-log-call"
+                                on:click=move |_| logging.set(true)
+                            >
+                                "Log a call instead (works offline)"
+                            </button>
                         }.into_any()
                     }
                     None => ().into_any(),
                 }
             }}
         </div>
+
+        {move || {
+            let chosen = selected.get().filter(|_| logging.get()).and_then(|id| {
+                customers.with(|c| c.as_ref().ok().and_then(|l| l.iter().find(|c| c.id == id).cloned()))
+            });
+            chosen.map(|c| {
+                let name = c.name.clone();
+                let keep = Callback::new(move |input: ActivityInput| {
+                    logged.update(|l| l.push(Logged::new(input, name.clone())));
+                    sync.store();
+                    sync.kick();
+                });
+                view! {
+                    <section class="card" data-testid="phone-log-activity" aria-label="Log a call">
+                        <h2>{format!("Log a call, meeting or e-mail with {}", c.name)}</h2>
+                        <LogActivity customer_id=c.id on_logged=|| () keep />
+                        <button type="button" class="button-quiet" on:click=move |_| logging.set(false)>
+                            "Back to check-in"
+                        </button>
+                    </section>
+                }
+            })
+        }}
 
         <section class="checkin-visits" aria-label="Visits on this phone">
             <h2>"Visits on this phone"</h2>
@@ -407,6 +467,15 @@ fn CheckInScreen(
                         {list.into_iter().rev().map(|v| view! { <VisitRow visit=v sync /> }).collect_view()}
                     </ul>
                 }.into_any()
+            }}
+            {move || {
+                let list = logged.get();
+                (!list.is_empty()).then(|| view! {
+                    <h2>"Calls and meetings logged on this phone"</h2>
+                    <ul class="visit-list">
+                        {list.into_iter().rev().map(|l| view! { <LoggedRow item=l sync /> }).collect_view()}
+                    </ul>
+                })
             }}
         </section>
     }
@@ -508,19 +577,7 @@ fn VisitRow(visit: Visit, sync: Syncer) -> impl IntoView {
         .format("%H:%M")
         .to_string();
     let state = visit.state().clone();
-    let (sync_attr, badge) = match &state {
-        Sync::Synced => ("synced", "Synced".to_string()),
-        Sync::Waiting { .. } => ("waiting", "Waiting to sync".to_string()),
-        Sync::Refused { .. } => ("refused", "Not accepted".to_string()),
-    };
-    let detail = match &state {
-        Sync::Waiting {
-            last_error: Some(e),
-            attempts,
-        } => Some(format!("Tried {attempts}×; last: {e}")),
-        Sync::Refused { message } => Some(message.clone()),
-        _ => None,
-    };
+    let (sync_attr, badge, detail) = badge(&state);
     let refused = matches!(state, Sync::Refused { .. });
     let id = visit.id().to_string();
     let on_site = visit.check_out.as_ref().map(|out| {
@@ -558,6 +615,53 @@ fn VisitRow(visit: Visit, sync: Syncer) -> impl IntoView {
     }
 }
 
+/// The badge of an item on the phone: `data-sync`, its text, and what went wrong.
+fn badge(state: &Sync) -> (&'static str, &'static str, Option<String>) {
+    match state {
+        Sync::Synced => ("synced", "Synced", None),
+        Sync::Waiting {
+            last_error: Some(e),
+            attempts,
+        } => (
+            "waiting",
+            "Waiting to sync",
+            Some(format!("Tried {attempts}×; last: {e}")),
+        ),
+        Sync::Waiting { .. } => ("waiting", "Waiting to sync", None),
+        Sync::Refused { message } => ("refused", "Not accepted", Some(message.clone())),
+    }
+}
+
+#[component]
+fn LoggedRow(item: Logged, sync: Syncer) -> impl IntoView {
+    let time = item
+        .input
+        .occurred_at
+        .with_timezone(&chrono::Local)
+        .format("%H:%M")
+        .to_string();
+    let (sync_attr, text, detail) = badge(&item.sync);
+    let refused = matches!(item.sync, Sync::Refused { .. });
+    let id = item.id().to_string();
+    let outcome = item.input.outcome.map(|o| o.label());
+    view! {
+        <li class="visit" data-testid="logged-activity" data-sync=sync_attr>
+            <div class="visit-head">
+                <span class="name">{item.customer_name.clone()}</span>
+                <span class="small muted">{format!("{} · {time}", item.input.kind.label())}</span>
+                <span class=format!("badge sync-{sync_attr}") data-testid="logged-sync">{text}</span>
+            </div>
+            {outcome.map(|o| view! { <p class="small">{o}</p> })}
+            {detail.map(|d| view! { <p class="small field-error" data-testid="logged-error">{d}</p> })}
+            {refused.then(|| view! {
+                <button type="button" class="button-quiet small" on:click=move |_| sync.forget_logged(&id)>
+                    "Discard"
+                </button>
+            })}
+        </li>
+    }
+}
+
 /// Sends what waits, one message at a time, oldest first; on a network failure it stops and
 /// tries again after a back-off (or at once when the browser says it is online again).
 ///
@@ -568,6 +672,8 @@ fn VisitRow(visit: Visit, sync: Syncer) -> impl IntoView {
 struct Syncer {
     visits: RwSignal<Vec<Visit>>,
     key: StoredValue<String>,
+    logged: RwSignal<Vec<Logged>>,
+    logged_key: StoredValue<String>,
     storage_ok: RwSignal<bool>,
     /// False while sends fail without an answer from Pacer.
     reachable: RwSignal<bool>,
@@ -586,14 +692,16 @@ enum Pass {
 
 impl Syncer {
     fn new(
-        visits: RwSignal<Vec<Visit>>,
-        key: String,
+        (visits, key): (RwSignal<Vec<Visit>>, String),
+        (logged, logged_key): (RwSignal<Vec<Logged>>, String),
         storage_ok: RwSignal<bool>,
         reachable: RwSignal<bool>,
     ) -> Self {
         Syncer {
             visits,
             key: StoredValue::new(key),
+            logged,
+            logged_key: StoredValue::new(logged_key),
             storage_ok,
             reachable,
             running: StoredValue::new(false),
@@ -602,29 +710,34 @@ impl Syncer {
         }
     }
 
-    /// Writes the visits to the phone's storage, merged with what another tab stored.
+    /// Writes the visits and logged activities to the phone's storage, merged with what
+    /// another tab stored.
     fn store(self) {
         if !cfg!(feature = "hydrate") {
             return;
         }
-        let (Some(key), Some(mine)) = (self.key.try_get_value(), self.visits.try_get_untracked())
-        else {
-            return;
-        };
-        let merged = queue::merge(mine, queue::load(&key));
-        let ok = queue::save(&key, &merged);
-        if self.visits.with_untracked(|v| *v != merged) {
-            self.visits.set(merged);
+        let visits = store_list(self.visits, self.key);
+        let logged = store_list(self.logged, self.logged_key);
+        if let (Some(a), Some(b)) = (visits, logged) {
+            self.storage_ok.set(a && b);
         }
-        self.storage_ok.set(ok);
     }
 
     /// Drops a refused visit the rep discarded, from storage and from the list.
     fn forget(self, client_id: &str) {
         if let Some(key) = self.key.try_get_value() {
-            queue::forget(&key, client_id);
+            queue::forget::<Visit>(&key, client_id);
         }
         self.visits.update(|v| v.retain(|v| v.id() != client_id));
+        self.store();
+    }
+
+    /// Drops a refused activity the rep discarded.
+    fn forget_logged(self, client_id: &str) {
+        if let Some(key) = self.logged_key.try_get_value() {
+            queue::forget::<Logged>(&key, client_id);
+        }
+        self.logged.update(|l| l.retain(|l| l.id() != client_id));
         self.store();
     }
 
@@ -680,50 +793,96 @@ impl Syncer {
         });
     }
 
-    /// Sends every waiting message in order.
+    /// Sends every waiting message in order: the visits', then the logged activities'.
     async fn pass(self) -> Pass {
         loop {
             let next = self.visits.try_with_untracked(|v| {
                 v.iter()
                     .find_map(|v| v.next_message().map(|m| (v.id().to_string(), m)))
             });
-            let Some(Some((id, message))) = next else {
+            let Some(next) = next else {
                 return Pass::Done;
             };
-            let outcome = match &message {
-                Message::CheckIn(input) => check_in(input.clone()).await.map(Some),
-                Message::CheckOut(input) => check_out(input.clone()).await.map(|()| None),
+            let stalled = match next {
+                Some((id, message)) => {
+                    let outcome = match &message {
+                        Message::CheckIn(input) => check_in(input.clone()).await.map(Some),
+                        Message::CheckOut(input) => check_out(input.clone()).await.map(|()| None),
+                    };
+                    let Some(retry) = self.heard(outcome.as_ref().err()) else {
+                        return Pass::Done;
+                    };
+                    let recorded = self
+                        .visits
+                        .try_update(|v| queue::record_outcome(v, &id, &message, outcome));
+                    if recorded.is_none() {
+                        return Pass::Done;
+                    }
+                    retry.then(|| {
+                        self.visits
+                            .with_untracked(|v| queue::attempts(v, &id, |v| v.state()))
+                    })
+                }
+                None => {
+                    let next = self.logged.try_with_untracked(|l| {
+                        l.iter()
+                            .find_map(|l| l.next_message().map(|m| (l.id().to_string(), m)))
+                    });
+                    let Some(Some((id, input))) = next else {
+                        return Pass::Done;
+                    };
+                    let outcome = log_activity(input).await;
+                    let Some(retry) = self.heard(outcome.as_ref().err()) else {
+                        return Pass::Done;
+                    };
+                    let recorded = self
+                        .logged
+                        .try_update(|l| queue::record_logged(l, &id, outcome));
+                    if recorded.is_none() {
+                        return Pass::Done;
+                    }
+                    retry.then(|| {
+                        self.logged
+                            .with_untracked(|l| queue::attempts(l, &id, |l| &l.sync))
+                    })
+                }
             };
-            let retry = outcome
-                .as_ref()
-                .err()
-                .is_some_and(|e| queue::classify(e) == queue::Retry::Later);
-            let answered = !matches!(outcome, Err(AppError::Transport(_)));
-            if self.reachable.try_set(answered).is_some() {
-                // The page is gone.
-                return Pass::Done;
-            }
-            let recorded = self
-                .visits
-                .try_update(|v| queue::record_outcome(v, &id, &message, outcome));
-            if recorded.is_none() {
-                return Pass::Done;
-            }
             self.store();
-            if retry {
-                let attempts = self.visits.with_untracked(|v| {
-                    v.iter()
-                        .find(|v| v.id() == id)
-                        .and_then(|v| match v.state() {
-                            Sync::Waiting { attempts, .. } => Some(*attempts),
-                            _ => None,
-                        })
-                        .unwrap_or(1)
-                });
+            if let Some(attempts) = stalled {
                 return Pass::Stalled(attempts);
             }
         }
     }
+
+    /// Notes whether Pacer answered a send that failed with `error` (or succeeded): `Some(true)`
+    /// when the message is worth another try later, `None` once the page is gone.
+    fn heard(self, error: Option<&AppError>) -> Option<bool> {
+        let retry = error.is_some_and(|e| queue::classify(e) == queue::Retry::Later);
+        let answered = !matches!(error, Some(AppError::Transport(_)));
+        self.reachable.try_set(answered).is_none().then_some(retry)
+    }
+}
+
+/// Writes one of the phone's lists to storage, merged with what another tab stored; `None`
+/// once the page is gone, else whether the browser kept it.
+fn store_list<T>(items: RwSignal<Vec<T>>, key: StoredValue<String>) -> Option<bool>
+where
+    T: Kept
+        + Clone
+        + PartialEq
+        + serde::Serialize
+        + serde::de::DeserializeOwned
+        + Send
+        + std::marker::Sync
+        + 'static,
+{
+    let (key, mine) = (key.try_get_value()?, items.try_get_untracked()?);
+    let merged = queue::merge(mine, queue::load(&key));
+    let ok = queue::save(&key, &merged);
+    if items.with_untracked(|v| *v != merged) {
+        items.set(merged);
+    }
+    Some(ok)
 }
 
 fn navigator_online() -> bool {

@@ -3,10 +3,14 @@
 //! harmless because the server stores a client id once. The day's synced visits are sent once
 //! more each time the page opens ([`confirm_recent`]): should the server have lost an
 //! acknowledged write (a restore from backup, a disk that lied), the phone puts it back.
+//!
+//! Calls, meetings, e-mails and initial contacts logged on the phone wait the same way
+//! ([`Logged`]), in a list of their own, and are sent after the visits.
 
+use crate::domain::activity::ActivityInput;
 use crate::domain::check_in::{CheckInInput, CheckOutInput, Verification};
 use crate::error::AppError;
-use crate::model::check_ins::CheckInSaved;
+use crate::model::check_ins::{ActivitySaved, CheckInSaved};
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -104,6 +108,65 @@ pub enum Message {
     CheckOut(CheckOutInput),
 }
 
+/// A call, meeting, e-mail or initial contact logged on this phone, kept until the server has
+/// it (stored once by its client id, like a check-in).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Logged {
+    pub input: ActivityInput,
+    pub customer_name: String,
+    pub sync: Sync,
+}
+
+impl Logged {
+    pub fn new(input: ActivityInput, customer_name: String) -> Self {
+        Logged {
+            input,
+            customer_name,
+            sync: Sync::NEW,
+        }
+    }
+
+    /// The activity to send, while it waits.
+    pub fn next_message(&self) -> Option<ActivityInput> {
+        self.sync.is_waiting().then(|| self.input.clone())
+    }
+}
+
+/// What the phone keeps in a list of its own: known by the client id it was made with.
+pub trait Kept {
+    fn id(&self) -> &str;
+    /// When it happened: the list's order.
+    fn at(&self) -> DateTime<Utc>;
+    /// Synced and nothing more to send: may be dropped once it is old.
+    fn settled(&self) -> bool;
+}
+
+impl Kept for Visit {
+    fn id(&self) -> &str {
+        Visit::id(self)
+    }
+    fn at(&self) -> DateTime<Utc> {
+        self.check_in.device_time
+    }
+    fn settled(&self) -> bool {
+        self.check_in_sync == Sync::Synced
+            && self.next_message().is_none()
+            && !matches!(self.check_out_sync, Sync::Refused { .. })
+    }
+}
+
+impl Kept for Logged {
+    fn id(&self) -> &str {
+        &self.input.client_id
+    }
+    fn at(&self) -> DateTime<Utc> {
+        self.input.occurred_at
+    }
+    fn settled(&self) -> bool {
+        self.sync == Sync::Synced
+    }
+}
+
 /// What a failed send means for the queue.
 pub fn classify(error: &AppError) -> Retry {
     match error {
@@ -175,32 +238,57 @@ pub fn record_outcome(
                 visit.initial_contact = saved.initial_contact;
             }
         }
-        Err(error) => {
-            *sync = match (classify(&error), &*sync) {
-                (Retry::Later, Sync::Waiting { attempts, .. }) => Sync::Waiting {
-                    attempts: attempts + 1,
-                    last_error: Some(error.to_string()),
-                },
-                (Retry::Later, other) => other.clone(),
-                (Retry::Never, _) => Sync::Refused {
-                    message: error.to_string(),
-                },
-            }
-        }
+        Err(error) => *sync = failed(sync, &error),
     }
 }
 
-/// Visits worth keeping on the phone: anything not yet synced, and synced ones of the last
-/// two days (the rep's "today" list).
-pub fn prune(visits: Vec<Visit>, now: DateTime<Utc>) -> Vec<Visit> {
-    visits
-        .into_iter()
-        .filter(|v| {
-            v.check_in_sync != Sync::Synced
-                || v.next_message().is_some()
-                || matches!(v.check_out_sync, Sync::Refused { .. })
-                || now - v.check_in.device_time < Duration::days(2)
+/// Where a message stands after a failed send: waiting for another try, or refused for good.
+fn failed(sync: &Sync, error: &AppError) -> Sync {
+    match (classify(error), sync) {
+        (Retry::Later, Sync::Waiting { attempts, .. }) => Sync::Waiting {
+            attempts: attempts + 1,
+            last_error: Some(error.to_string()),
+        },
+        (Retry::Later, other) => other.clone(),
+        (Retry::Never, _) => Sync::Refused {
+            message: error.to_string(),
+        },
+    }
+}
+
+/// Applies the outcome of sending the activity `client_id` logged on this phone. A resend the
+/// server answers as a duplicate is synced: the activity is there.
+pub fn record_logged(
+    logged: &mut [Logged],
+    client_id: &str,
+    outcome: Result<ActivitySaved, AppError>,
+) {
+    if let Some(item) = logged.iter_mut().find(|l| l.id() == client_id) {
+        item.sync = match outcome {
+            Ok(_) => Sync::Synced,
+            Err(error) => failed(&item.sync, &error),
+        };
+    }
+}
+
+/// How many times the message of item `client_id` was tried, while it waits (1 if unknown).
+pub fn attempts<T: Kept>(items: &[T], client_id: &str, sync: impl Fn(&T) -> &Sync) -> u32 {
+    items
+        .iter()
+        .find(|i| i.id() == client_id)
+        .and_then(|i| match sync(i) {
+            Sync::Waiting { attempts, .. } => Some(*attempts),
+            _ => None,
         })
+        .unwrap_or(1)
+}
+
+/// What is worth keeping on the phone: anything not yet synced (or refused), and synced items
+/// of the last two days (the rep's "today" list).
+pub fn prune<T: Kept>(items: Vec<T>, now: DateTime<Utc>) -> Vec<T> {
+    items
+        .into_iter()
+        .filter(|i| !i.settled() || now - i.at() < Duration::days(2))
         .collect()
 }
 
@@ -221,33 +309,41 @@ pub fn storage_key(user_id: i64) -> String {
     format!("pacer.visits.{user_id}")
 }
 
-/// Puts together this tab's visits and those another tab (or the installed app) stored
-/// meanwhile: this tab's version of a visit wins, the others' new ones join, oldest first.
-pub fn merge(mut mine: Vec<Visit>, stored: Vec<Visit>) -> Vec<Visit> {
-    for visit in stored {
-        if !mine.iter().any(|m| m.id() == visit.id()) {
-            mine.push(visit);
+/// The `localStorage` key of the calls, meetings and e-mails a user logged on this phone.
+pub fn logged_key(user_id: i64) -> String {
+    format!("pacer.activities.{user_id}")
+}
+
+/// Puts together this tab's items and those another tab (or the installed app) stored
+/// meanwhile: this tab's version of an item wins, the others' new ones join, oldest first.
+pub fn merge<T: Kept>(mut mine: Vec<T>, stored: Vec<T>) -> Vec<T> {
+    for item in stored {
+        if !mine.iter().any(|m| m.id() == item.id()) {
+            mine.push(item);
         }
     }
-    mine.sort_by_key(|v| v.check_in.device_time);
+    mine.sort_by_key(Kept::at);
     mine
 }
 
-/// Reads the visits kept in the browser (none on the server, or if unreadable).
-pub fn load(key: &str) -> Vec<Visit> {
+/// Reads the items kept in the browser (none on the server, or if unreadable).
+pub fn load<T: serde::de::DeserializeOwned>(key: &str) -> Vec<T> {
     load_json(key).unwrap_or_default()
 }
 
-/// Writes the visits to the browser's storage; `false` if it cannot (private mode, full).
-pub fn save(key: &str, visits: &[Visit]) -> bool {
-    save_json(key, &visits)
+/// Writes the items to the browser's storage; `false` if it cannot (private mode, full).
+pub fn save<T: Serialize>(key: &str, items: &[T]) -> bool {
+    save_json(key, &items)
 }
 
-/// Removes one visit from the browser's storage (the rep discarded it).
-pub fn forget(key: &str, client_id: &str) -> bool {
-    let mut visits = load(key);
-    visits.retain(|v| v.id() != client_id);
-    save(key, &visits)
+/// Removes one item from the browser's storage (the rep discarded it).
+pub fn forget<T: Kept + Serialize + serde::de::DeserializeOwned>(
+    key: &str,
+    client_id: &str,
+) -> bool {
+    let mut items: Vec<T> = load(key);
+    items.retain(|i| i.id() != client_id);
+    save(key, &items)
 }
 
 /// A value kept in `localStorage` as JSON; `None` on the server, if absent or unreadable.
@@ -484,5 +580,68 @@ mod tests {
             Utc::now(),
         );
         assert_eq!(kept, vec![old_waiting, recent_synced]);
+    }
+
+    fn call(minutes_ago: i64) -> Logged {
+        Logged::new(
+            ActivityInput {
+                client_id: new_client_id(),
+                customer_id: 3,
+                kind: crate::domain::activity::ActivityKind::Call,
+                occurred_at: Utc::now() - Duration::minutes(minutes_ago),
+                notes: "Wants the price list".into(),
+                outcome: None,
+                next_step: String::new(),
+                next_step_due: None,
+            },
+            "Bäckerei Jansen".into(),
+        )
+    }
+
+    #[test]
+    fn a_call_logged_offline_waits_then_is_synced_once_answered() {
+        let mut logged = vec![call(10), call(5)];
+        let id = logged[0].id().to_string();
+        assert!(logged[0].next_message().is_some());
+        let offline = Err(AppError::Transport("Failed to fetch".into()));
+        record_logged(&mut logged, &id, offline);
+        assert_eq!(attempts(&logged, &id, |l| &l.sync), 1);
+        assert!(logged[0].next_message().is_some(), "still waiting");
+        // The answer to an earlier send got lost: the resend is a duplicate, and that is fine.
+        record_logged(
+            &mut logged,
+            &id,
+            Ok(ActivitySaved {
+                id: 4,
+                duplicate: true,
+            }),
+        );
+        assert_eq!(logged[0].sync, Sync::Synced);
+        assert_eq!(logged[0].next_message(), None);
+        assert!(
+            logged[1].next_message().is_some(),
+            "the other one is untouched"
+        );
+
+        // A refusal is kept with its reason and not sent again.
+        let other = logged[1].id().to_string();
+        record_logged(
+            &mut logged,
+            &other,
+            Err(AppError::NotFound("customer".into())),
+        );
+        assert!(matches!(logged[1].sync, Sync::Refused { .. }));
+        assert_eq!(logged[1].next_message(), None);
+
+        // Old synced ones go, old refused ones stay until discarded; two tabs keep both lists.
+        let mut old = call(3 * 24 * 60);
+        old.sync = Sync::Synced;
+        let kept = prune(vec![old, logged[1].clone(), logged[0].clone()], Utc::now());
+        assert_eq!(kept, vec![logged[1].clone(), logged[0].clone()]);
+        let merged = merge(
+            vec![logged[1].clone()],
+            vec![logged[0].clone(), logged[1].clone()],
+        );
+        assert_eq!(merged, vec![logged[0].clone(), logged[1].clone()]);
     }
 }

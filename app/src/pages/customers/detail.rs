@@ -2,7 +2,8 @@
 //! turnover, open opportunities, recent activities, and planning a visit.
 
 use super::chart::TurnoverChart;
-use crate::api::customers::{get_customer, plan_visit, set_visit_radius};
+use crate::api::activities::{complete_next_step, move_next_step};
+use crate::api::customers::{get_customer, plan_visit, set_potential, set_visit_radius};
 use crate::components::form::save_action;
 use crate::components::log_activity::LogActivity;
 use crate::components::turnover::{eur, percent_text, segment_label, trend_text};
@@ -12,6 +13,7 @@ use crate::domain::turnover::{Direction, Mark};
 use crate::domain::{Currency, Money};
 use crate::error::AppError;
 use crate::model::customers::{ActivityLine, CustomerDetail};
+use crate::providers::auth::use_auth;
 use chrono::Utc;
 use leptos::either::Either;
 use leptos::prelude::*;
@@ -21,6 +23,7 @@ use leptos_router::hooks::use_params_map;
 
 #[component]
 pub fn CustomerPage() -> impl IntoView {
+    let auth = use_auth();
     let params = use_params_map();
     let id = move || params.with(|p| p.get("id").and_then(|id| id.parse::<i64>().ok()));
     let detail = Resource::new(id, |id| async move {
@@ -34,8 +37,9 @@ pub fn CustomerPage() -> impl IntoView {
         <p><A href="/customers">"← Customers"</A></p>
         <Transition fallback=|| view! { <p class="muted">"Loading the customer…"</p> }>
             {move || Suspend::new(async move {
+                let me = auth.user.await.map(|u| u.id).unwrap_or_default();
                 match detail.await {
-                    Ok(d) => Either::Left(view! { <CustomerView d on_planned=move || detail.refetch() /> }),
+                    Ok(d) => Either::Left(view! { <CustomerView d me on_planned=move || detail.refetch() /> }),
                     Err(e) => Either::Right(view! { <p class="form-error" role="alert">{e.to_string()}</p> }),
                 }
             })}
@@ -46,6 +50,8 @@ pub fn CustomerPage() -> impl IntoView {
 #[component]
 fn CustomerView(
     d: CustomerDetail,
+    /// The signed-in user: their own next steps can be moved and ticked off here.
+    me: i64,
     on_planned: impl Fn() + Send + Sync + Copy + 'static,
 ) -> impl IntoView {
     // A warning's "Log a call" ("Log the first contact") lands here with the form open.
@@ -58,6 +64,7 @@ fn CustomerView(
         .unwrap_or(ActivityKind::Call);
     let c = d.customer;
     let dev = c.deviation;
+    let (potential_minor, reached_pct) = (c.potential_minor, c.potential_reached_pct());
     let segment = segment_label(&c.segment);
     let mark = dev.mark.map(|m| match m {
         Mark::New => view! { <span class="tag tag-new">"new this year"</span> },
@@ -89,6 +96,7 @@ fn CustomerView(
                 <dt>"City"</dt><dd>{c.city.clone().unwrap_or_else(|| "—".into())}</dd>
                 <dt>"First contact"</dt><dd>{d.first_contact_on.map(day_label).unwrap_or_else(|| "—".into())}</dd>
                 <dt>"Check-in radius"</dt><dd><VisitRadius customer_id=c.id radius=d.visit_radius_m located=d.lat.is_some() /></dd>
+                <dt>"Annual potential"</dt><dd><Potential customer_id=c.id potential_minor reached_pct on_saved=on_planned /></dd>
             </dl>
             <p class="turnover-summary" data-testid="customer-turnover">
                 {format!(
@@ -148,9 +156,125 @@ fn CustomerView(
                 <LogActivity customer_id=c.id kind=log_kind on_logged=on_planned />
             </details>
             <ul class="activity-list" data-testid="customer-activities">
-                {d.activities.into_iter().map(|a| view! { <ActivityItem a /> }).collect_view()}
+                {d.activities.into_iter().map(|a| {
+                    let mine = a.user_id == me;
+                    view! { <ActivityItem a mine on_changed=on_planned /> }
+                }).collect_view()}
             </ul>
         </section>
+    }
+}
+
+/// Ticking off one's own next step, or moving it to another day.
+#[component]
+fn NextStepControls(
+    id: i64,
+    due: chrono::NaiveDate,
+    on_changed: impl Fn() + Send + Sync + Copy + 'static,
+) -> impl IntoView {
+    let day = RwSignal::new(due.format("%Y-%m-%d").to_string());
+    let error = RwSignal::new(None::<String>);
+    let changed = move |()| {
+        error.set(None);
+        on_changed();
+    };
+    let refused = move |e: AppError| error.set(Some(e.to_string()));
+    let done = save_action(move |()| complete_next_step(id), changed, refused);
+    let moved = save_action(move |due: String| move_next_step(id, due), changed, refused);
+    let busy = move || done.pending().get() || moved.pending().get();
+    view! {
+        <div class="next-step-controls" data-testid="next-step-controls">
+            <button
+                type="button"
+                class="button-quiet small"
+                data-testid="activity-next-step-done"
+                disabled=busy
+                on:click=move |_| { done.dispatch(()); }
+            >
+                "Done"
+            </button>
+            <label class="small">
+                "Move to "
+                <input
+                    type="date"
+                    data-testid="activity-next-step-due"
+                    prop:value=move || day.get()
+                    on:input=move |ev| day.set(event_target_value(&ev))
+                />
+            </label>
+            <button
+                type="button"
+                class="button-quiet small"
+                data-testid="activity-next-step-move"
+                disabled=busy
+                on:click=move |_| { moved.dispatch(day.get_untracked()); }
+            >
+                "Move"
+            </button>
+            {move || error.get().map(|e| view! { <p class="field-error" role="alert">{e}</p> })}
+        </div>
+    }
+}
+
+/// The customer's estimated annual potential and how much of it the last 12 months' turnover
+/// reached. Whoever may see the customer may change it (as they may plan a visit there);
+/// empty clears it.
+#[component]
+fn Potential(
+    customer_id: i64,
+    potential_minor: Option<i64>,
+    reached_pct: Option<rust_decimal::Decimal>,
+    on_saved: impl Fn() + Send + Sync + Copy + 'static,
+) -> impl IntoView {
+    let text = RwSignal::new(
+        potential_minor
+            .map(|p| rust_decimal::Decimal::new(p, 2).normalize().to_string())
+            .unwrap_or_default(),
+    );
+    let error = RwSignal::new(None::<AppError>);
+    let saving = save_action(
+        move |value: String| set_potential(customer_id, value),
+        move |_: Option<i64>| on_saved(),
+        move |e| error.set(Some(e)),
+    );
+    let busy = saving.pending();
+    let save = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        if busy.get_untracked() {
+            return;
+        }
+        error.set(None);
+        saving.dispatch(text.get_untracked());
+    };
+    let shown = match (potential_minor, reached_pct) {
+        (Some(p), Some(pct)) => format!(
+            "{} a year · {pct} % of it reached in the last 12 months",
+            eur(p)
+        ),
+        (Some(p), None) => format!("{} a year", eur(p)),
+        (None, _) => "not estimated yet".to_string(),
+    };
+    view! {
+        <span data-testid="customer-potential">{shown}</span>
+        <form class="inline-form" on:submit=save data-testid="potential-form">
+            <label class="small">
+                "Potential in € a year "
+                <input
+                    type="text"
+                    inputmode="decimal"
+                    id="field-potential"
+                    placeholder="e.g. 120000"
+                    aria-describedby="error-potential"
+                    aria-invalid=move || error.with(|e| e.is_some()).to_string()
+                    prop:value=move || text.get()
+                    on:input=move |ev| text.set(event_target_value(&ev))
+                />
+            </label>
+            <button type="submit" class="button-quiet small" disabled=move || busy.get()>"Set"</button>
+            {move || error.get().map(|e| view! {
+                <span class="form-error small" role="alert" id="error-potential" data-testid="error-potential">{e.to_string()}</span>
+            })}
+        </form>
     }
 }
 
@@ -272,7 +396,12 @@ fn PlanVisit(
 
 /// One line of the customer's history: what, when, who, how it went, notes, and the next step.
 #[component]
-fn ActivityItem(a: ActivityLine) -> impl IntoView {
+fn ActivityItem(
+    a: ActivityLine,
+    /// The viewer's own activity: its open next step can be moved or ticked off.
+    mine: bool,
+    on_changed: impl Fn() + Send + Sync + Copy + 'static,
+) -> impl IntoView {
     let kind =
         ActivityKind::parse(&a.kind).map_or_else(|| a.kind.clone(), |k| k.label().to_string());
     let when = if a.planned {
@@ -289,9 +418,14 @@ fn ActivityItem(a: ActivityLine) -> impl IntoView {
         .as_deref()
         .and_then(ActivityOutcome::parse)
         .map(|o| format!(" · {}", o.label()));
+    let open_step = mine && !a.next_step_done;
+    let id = a.id;
     let next = a.next_step_due.map(|due| {
         let text = format!("Next: {} — due {}", a.next_step, day_label(due));
-        view! { <p class="next-step" class:done=a.next_step_done data-testid="activity-next-step">{text}{a.next_step_done.then_some(" ✓ done")}</p> }
+        view! {
+            <p class="next-step" class:done=a.next_step_done data-testid="activity-next-step">{text}{a.next_step_done.then_some(" ✓ done")}</p>
+            {open_step.then(|| view! { <NextStepControls id due on_changed /> })}
+        }
     });
     view! {
         <li class:planned=a.planned data-testid=if a.planned { "planned-visit" } else { "activity" }>

@@ -171,13 +171,16 @@ fn Report(kind: ImportKind, report: ImportReport) -> impl IntoView {
             {(!report.invitations.is_empty()).then(|| view! {
                 <div class="table-scroll">
                     <table class="table" data-testid="import-invitations">
-                        <thead><tr><th>"Name"</th><th>"E-mail"</th><th>"Link to pass on (works once, 14 days)"</th></tr></thead>
+                        <thead><tr><th>"Name"</th><th>"E-mail"</th><th>"Link (works once, 14 days)"</th><th>"Mail"</th></tr></thead>
                         <tbody>
                             {report.invitations.iter().map(|i| view! {
                                 <tr>
                                     <td>{i.name.clone()}</td>
                                     <td>{i.email.clone()}</td>
                                     <td><code>{i.path.clone()}</code></td>
+                                    <td data-testid="invitation-delivery">
+                                        {i.delivery.sentence().unwrap_or_else(|| "Not mailed: pass it on yourself.".to_string())}
+                                    </td>
                                 </tr>
                             }).collect_view()}
                         </tbody>

@@ -245,7 +245,7 @@ fn CustomerResults(list: CustomerList, query: Memo<CustomerQuery>) -> impl IntoV
         Listing::Plus => "Customers buying more than in the same span last year, largest difference first; new customers are marked.".into(),
         Listing::Minus => "Customers buying less than in the same span last year, largest shortfall first; customers who stopped buying are marked lost.".into(),
         Listing::Trend => format!(
-            "Customers whose monthly turnover over {} – {} differs from the 12 months before by at least the trend rule.",
+            "Customers whose monthly turnover over {} – {} differs from the 12 months before by at least the trend rule's threshold for their client type.",
             day_label(list.windows.recent.start()),
             day_label(list.windows.recent.end())
         ),
@@ -337,6 +337,7 @@ fn CustomerTable(
                         {header(SortKey::Expected, "Last year", "num hide-phone")}
                         {header(SortKey::Deviation, "Deviation", "num")}
                         {header(SortKey::Percent, "%", "num")}
+                        {header(SortKey::Untapped, "Untapped potential", "num hide-phone")}
                         <th scope="col">"Trend"</th>
                     </tr>
                 </thead>
@@ -351,6 +352,16 @@ fn CustomerTable(
 #[component]
 fn CustomerRow(c: CustomerSummary) -> impl IntoView {
     let d = c.deviation;
+    // "€ 74,400.00 · 38 % of € 120,000.00": what is left of the estimated annual potential
+    // after the last 12 months' turnover (what the column sorts by), and the share reached.
+    let (reached, untapped) = (c.potential_reached_pct(), c.untapped_minor().unwrap_or(0));
+    let potential = c.potential_minor.map(|p| {
+        let reached = reached.map_or_else(|| "—".to_string(), |pct| format!("{pct} %"));
+        view! {
+            <span>{eur(untapped)}</span>
+            <span class="muted small">{format!(" · {reached} of {}", eur(p))}</span>
+        }
+    });
     let segment = segment_label(&c.segment);
     let mark = d.mark.map(|m| {
         let class = match m {
@@ -391,6 +402,7 @@ fn CustomerRow(c: CustomerSummary) -> impl IntoView {
             <td class="num hide-phone" data-testid="expected">{eur(d.expected_minor)}</td>
             <td class=delta_class data-testid="delta">{eur(d.delta_minor)}</td>
             <td class=delta_class>{percent_text(d.pct)}</td>
+            <td class="num hide-phone" data-testid="potential">{potential}</td>
             <td>{trend}</td>
         </tr>
     }

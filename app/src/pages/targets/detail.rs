@@ -63,7 +63,7 @@ fn TargetView(
     let today = detail.today;
     let facts = vec![
         ("For", t.assignee_name.clone()),
-        ("Metric", t.metric.label().to_string()),
+        ("Metric", t.measure_label()),
         ("Target", format_value(t.metric, t.value, t.currency)),
         (
             "Period",
@@ -85,7 +85,13 @@ fn TargetView(
         facts.into_iter().chain(baseline).chain(counter).collect();
     let factors: Vec<(String, String)> = Factor::ALL
         .iter()
-        .map(|f| (f.label().to_string(), t.factors.get(*f).label().to_string()))
+        .map(|f| {
+            let rating = t.factors.get(*f);
+            (
+                f.label().to_string(),
+                format!("{} — {}", rating.label(), f.words(rating)),
+            )
+        })
         .collect();
     let side_text = match detail.side {
         Some(Side::Manager) => "You set this target (the manager's side).",

@@ -4,10 +4,12 @@
 use crate::api::targets::{get_target, save_target, target_choices, target_context};
 use crate::components::form::{Field, FormErrors};
 use crate::components::timing;
+use crate::domain::achievable::factors_as_typed;
 use crate::domain::calendar::Calendar;
 use crate::domain::metric::MetricUnit;
 use crate::domain::smart::{SmartContext, SmartReport, TargetInput};
 use crate::domain::target::{Factor, Rating, TargetKind};
+use crate::domain::turnover::Segment;
 use crate::domain::FieldError;
 use crate::domain::{Level, Metric, Period};
 use crate::error::AppError;
@@ -183,15 +185,25 @@ fn TargetEditor(
                 i.start.clone(),
                 i.end.clone(),
                 i.parent_id.clone(),
+                i.segment.clone(),
             )
         })
     });
     let context = LocalResource::new(move || {
-        let (assignee, metric, currency, start, end, parent_id) = context_key.get();
+        let (assignee, metric, currency, start, end, parent_id, segment) = context_key.get();
         async move {
-            target_context(assignee, metric, currency, start, end, parent_id, target_id)
-                .await
-                .ok()
+            target_context(
+                assignee,
+                metric,
+                currency,
+                start,
+                end,
+                parent_id,
+                target_id,
+                Some(segment),
+            )
+            .await
+            .ok()
         }
     });
     let checked = Memo::new(move |_| {
@@ -279,9 +291,23 @@ fn TargetEditor(
     let (parent_value, parent_input, _) =
         text("parent_id", |i| &i.parent_id, |i, v| i.parent_id = v);
     let (kind_value, kind_input, _) = text("kind", |i| &i.kind, |i, v| i.kind = v);
+    let (segment_value, segment_input, _) = text("segment", |i| &i.segment, |i, v| i.segment = v);
+    // Turnover may be split by client type; other metrics count every client.
+    let splits_by_client_type =
+        move || input.with(|i| Metric::parse(&i.metric).is_ok_and(Metric::splits_by_client_type));
     let unit = move || input.with(|i| Metric::parse(&i.metric).ok().map(Metric::unit));
     let needs_baseline =
         move || input.with(|i| Metric::parse(&i.metric).is_ok_and(Metric::needs_baseline));
+    // What the factors allow, as the Achievable letter reads them: each says which way it
+    // pushes, and ambition moves only the floor.
+    let growth_range = move || {
+        input.with(|i| {
+            format!(
+                "With these factors, growth of {} over the same span last year is plausible; high ambition raises the floor, never the ceiling.",
+                factors_as_typed(i).growth_range()
+            )
+        })
+    };
     let general_error = move || feedback.general();
     let heading = if existing.is_some() {
         "Edit target"
@@ -343,6 +369,17 @@ fn TargetEditor(
                         <Show when=needs_baseline>
                             <Field label="Baseline (active customers)" field="baseline" error=error_for("baseline")>
                                 <input id="field-baseline" name="baseline" inputmode="numeric" prop:value=baseline_value on:input=baseline_input on:blur=baseline_blur />
+                            </Field>
+                        </Show>
+                        <Show when=splits_by_client_type>
+                            <Field label="Client type" field="segment" error=error_for("segment")>
+                                <select id="field-segment" name="segment" prop:value=segment_value on:change=segment_input>
+                                    <option value="" selected=input.with_untracked(|i| i.segment.is_empty())>"All clients"</option>
+                                    {Segment::ALL
+                                        .into_iter()
+                                        .map(|s| view! { <option value=s.as_str() selected=input.with_untracked(|i| i.segment == s.as_str())>{s.clients_label()}</option> })
+                                        .collect_view()}
+                                </select>
                             </Field>
                         </Show>
                     </div>
@@ -407,6 +444,7 @@ fn TargetEditor(
                     <fieldset class="factors">
                         <legend>"External factors"</legend>
                         {Factor::ALL.into_iter().map(|factor| view! { <FactorSelect factor input /> }).collect_view()}
+                        <p class="muted" data-testid="growth-range">{growth_range}</p>
                     </fieldset>
                     {move || general_error().map(|e| view! { <p class="form-error" role="alert">{e}</p> })}
                     <Show when=has_warnings>
@@ -473,7 +511,7 @@ fn FactorSelect(factor: Factor, input: RwSignal<TargetInput>) -> impl IntoView {
                     .into_iter()
                     .map(|r| {
                         let selected = input.with_untracked(|i| shown(i) == r.as_str());
-                        view! { <option value=r.as_str() selected=selected>{r.label()}</option> }
+                        view! { <option value=r.as_str() selected=selected>{format!("{} — {}", r.label(), factor.words(r))}</option> }
                     })
                     .collect_view()}
             </select>

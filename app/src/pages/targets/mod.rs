@@ -159,7 +159,7 @@ fn TargetListRow(row: TargetRow, today: NaiveDate) -> impl IntoView {
     let statement = row.statement.clone();
     let measure = format!(
         "{} · {}",
-        row.metric.label(),
+        row.measure_label(),
         format_value(row.metric, row.value, row.currency)
     );
     let assignee = row.assignee_name.clone();
