@@ -9,8 +9,10 @@
 #   6. authenticated reads of the JSON API (wrk), on SQLite and on Postgres;
 #   7. signing in while 200 attempts a second for random addresses arrive (the server binary
 #      in its own process, its RSS sampled), from one address and from many.
+#   8. page weight, requests and time to usable per page on a throttled phone, and the
+#      server's memory after browsing, 200 sign-ins and API reads (issue 21).
 # BENCH_ONLY="moves api" runs only those parts (moves, postgres, customers, browser, engine,
-# api, signin); the release build always runs, and browser drags the board that moves builds.
+# api, signin, weight); the release build always runs, and browser drags the board that moves builds.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -50,7 +52,7 @@ start_pg() {
 
 echo "==> Release build"
 # With the timing hooks the browser benchmarks read (not in the wasm `make run` serves).
-cargo leptos build --release --split --lib-features bench-timings
+cargo leptos build --release --split --precompress --lib-features bench-timings
 cargo build --release -p server --example pipeline_load --example turnover_lists --example sign_in_load
 
 if wanted signin; then
@@ -88,12 +90,40 @@ if wanted browser; then
 echo "==> In Chromium: frames during a drag over 2 000 open opportunities; forecast engine and panel; the SMART check per keystroke"
 PORT=$(free_port)
 DATABASE_URL="sqlite://$WORK/board.db" \
-LEPTOS_OUTPUT_NAME=pacer LEPTOS_SITE_ROOT="$ROOT/target/site" LEPTOS_SITE_PKG_DIR=pkg \
+LEPTOS_OUTPUT_NAME=pacer LEPTOS_SITE_ROOT="$ROOT/target/site" LEPTOS_SITE_PKG_DIR=pkg LEPTOS_HASH_FILES=true \
 LEPTOS_SITE_ADDR="127.0.0.1:$PORT" RUST_LOG=warn \
   "$TARGET_DIR/release/server" > "$WORK/server.log" 2>&1 &
 PIDS+=($!)
 for _ in $(seq 1 60); do curl -fs "http://127.0.0.1:$PORT/healthz" >/dev/null 2>&1 && break; sleep 0.5; done
-(cd end2end && PACER_URL="http://127.0.0.1:$PORT" npx playwright test -c playwright.bench.config.ts)
+(cd end2end && PACER_URL="http://127.0.0.1:$PORT" npx playwright test -c playwright.bench.config.ts drag forecast smart)
+fi
+
+# Issue 21: what a page costs on first visit (bytes on the wire, requests, time to usable on a
+# throttled phone), then the server's memory with the demo company after that browsing,
+# 200 sign-ins (8 at a time) and the API read load: VmRSS now and VmHWM (the peak).
+if wanted weight; then
+echo "==> Page weight in Chromium (demo company, cold cache), then the server's memory"
+PORT=$(free_port)
+DATABASE_URL="sqlite://$WORK/weight.db" \
+LEPTOS_OUTPUT_NAME=pacer LEPTOS_SITE_ROOT="$ROOT/target/site" LEPTOS_SITE_PKG_DIR=pkg LEPTOS_HASH_FILES=true \
+LEPTOS_SITE_ADDR="127.0.0.1:$PORT" RUST_LOG=warn PACER_API_RATE=1000000 PACER_API_BURST=1000000 \
+  "$TARGET_DIR/release/server" > "$WORK/weight.log" 2>&1 &
+WEIGHT_PID=$!
+PIDS+=($WEIGHT_PID)
+for _ in $(seq 1 60); do curl -fs "http://127.0.0.1:$PORT/healthz" >/dev/null 2>&1 && break; sleep 0.5; done
+memory() { grep -E "VmRSS|VmHWM" "/proc/$WEIGHT_PID/status" | tr -s ' \t' ' ' | paste -sd ' '; }
+echo "    memory after start: $(memory)"
+(cd end2end && PACER_URL="http://127.0.0.1:$PORT" npx playwright test -c playwright.bench.config.ts weight)
+echo "    memory after the browsing: $(memory)"
+seq 1 200 | xargs -P 8 -I{} curl -fs -o /dev/null -X POST -H "Sec-Fetch-Site: same-origin" \
+  --data-urlencode "email=lena.schulz@pacer.demo" --data-urlencode "password=pacer-demo" \
+  "http://127.0.0.1:$PORT/api/login" || true
+echo "    memory after 200 sign-ins: $(memory)"
+token=$(DATABASE_URL="sqlite://$WORK/weight.db" "$TARGET_DIR/release/server" api-token --email sabine.krueger@pacer.demo --name bench)
+command -v wrk >/dev/null || { sudo_apt=$([ "$(id -u)" -eq 0 ] || echo sudo); $sudo_apt apt-get install -y -qq wrk >/dev/null; }
+wrk -t1 -c32 -d"${SECONDS_PER_RUN}s" -H "Authorization: Bearer $token" \
+  "http://127.0.0.1:$PORT/api/v1/opportunities?page_size=50" | grep -E "Requests/sec|Non-2xx|Socket errors"
+echo "    memory after the API reads: $(memory)"
 fi
 
 if wanted engine; then
@@ -112,7 +142,7 @@ api_reads() {
   token=$(DATABASE_URL="$db" "$TARGET_DIR/release/server" api-token --email sabine.krueger@pacer.demo --name bench)
   port=$(free_port)
   DATABASE_URL="$db" PACER_API_RATE=1000000 PACER_API_BURST=1000000 \
-  LEPTOS_OUTPUT_NAME=pacer LEPTOS_SITE_ROOT="$ROOT/target/site" LEPTOS_SITE_PKG_DIR=pkg \
+  LEPTOS_OUTPUT_NAME=pacer LEPTOS_SITE_ROOT="$ROOT/target/site" LEPTOS_SITE_PKG_DIR=pkg LEPTOS_HASH_FILES=true \
   LEPTOS_SITE_ADDR="127.0.0.1:$port" RUST_LOG=warn \
     "$TARGET_DIR/release/server" > "$WORK/api-$label.log" 2>&1 &
   pid=$!

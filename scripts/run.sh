@@ -6,4 +6,4 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh run
 source scripts/env.sh
-exec cargo leptos serve --release --split
+exec cargo leptos serve --release --split --precompress

@@ -28,7 +28,7 @@ done_step() { printf '\033[1;34m    (%ss)\033[0m\n' $((SECONDS - STEP_START)); }
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 # serve DATABASE_URL PORT LOG: the release server in the background, once it answers /healthz.
 serve() {
-  DATABASE_URL="$1" LEPTOS_OUTPUT_NAME=pacer LEPTOS_SITE_ROOT="$ROOT/target/site" LEPTOS_SITE_PKG_DIR=pkg \
+  DATABASE_URL="$1" LEPTOS_OUTPUT_NAME=pacer LEPTOS_SITE_ROOT="$ROOT/target/site" LEPTOS_SITE_PKG_DIR=pkg LEPTOS_HASH_FILES=true \
   LEPTOS_SITE_ADDR="127.0.0.1:$2" RUST_LOG=warn "$TARGET_DIR/release/server" > "$3" 2>&1 &
   PIDS+=($!)
   for _ in $(seq 1 120); do
@@ -55,15 +55,18 @@ done_step
 # The wasm, JS and CSS come from cargo-leptos; the server binary from `cargo test` below, which
 # builds it for the integration tests anyway. Building it in both would build it twice per run:
 # the tests' dev-dependencies (reqwest) change hyper's features, so the two builds differ.
+# Precompressed with Brotli and gzip, file names carrying their content's hash (the server
+# sends the .br file and lets browsers keep it for a year; hash.txt beside the binary).
 step "Release build of the browser side (wasm, JS, CSS)"
-cargo leptos build --release --frontend-only --split
+cargo leptos build --release --frontend-only --split --precompress
 done_step
 
-# The budget: every page's initial load within the shell's 400 KB (issue #2); routes are split
-# chunks, and the heaviest (the board) with the initial load within 720 KB (BENCHMARKS.md).
-# It exists to catch a jump, so it sits close to the measured size.
-step "Size of the release wasm + JS (limits: 400 KB initial, 720 KB with a route's chunks, gzipped)"
-scripts/wasm-size.sh --check 400 760
+# The budget of what a page's code costs on first visit, as sent (Brotli): the initial load
+# every page needs, and the heaviest page group with it, in KB and in requests (BENCHMARKS.md,
+# "Page weight"). It exists to catch a jump, so it sits close to the measured size; issue 21's
+# targets (350 KB, 20 requests) are not met yet, and the limits come down as they are.
+step "Size of the browser code as sent (limits: 310 KB initial, 640 KB and 350 requests for any page)"
+scripts/wasm-size.sh --check 310 640 350
 done_step
 
 step "Starting a throwaway PostgreSQL cluster"

@@ -1,40 +1,62 @@
 #!/usr/bin/env bash
-# Prints what the browser downloads, gzipped: the initial load every page needs (main wasm,
-# its JS and the chunk loader), then for each lazily loaded route the chunks it adds on first
-# visit (`cargo leptos build --split`; chunks shared by routes are counted for each route).
-#   scripts/wasm-size.sh [--check INITIAL_KB ROUTE_KB]
-#     fails when the initial load exceeds INITIAL_KB, or initial + any route's chunks ROUTE_KB
+# Prints what the browser downloads for its code, as sent: the initial load every page needs
+# (main wasm, its JS, the chunk loader, the stylesheet), then for each lazily loaded page group
+# the chunks it adds on first visit (`cargo leptos build --split`; chunks shared by groups are
+# counted for each). Sizes are Brotli where the build precompressed (`--precompress`, what the
+# server sends to every current browser), else gzip -9; requests are files fetched.
+#   scripts/wasm-size.sh [--check INITIAL_KB ROUTE_KB ROUTE_REQUESTS]
+#     fails when the initial load exceeds INITIAL_KB, or the initial load with any group's chunks
+#     exceeds ROUTE_KB or ROUTE_REQUESTS
 set -euo pipefail
 cd "$(dirname "$0")/.."
-PKG=target/site/pkg
-MANIFEST=$PKG/__wasm_split_manifest.json
-[ -f "$PKG/pacer.wasm" ] && [ -f "$MANIFEST" ] || {
-  echo "no split release build in $PKG: run cargo leptos build --release --split" >&2; exit 1; }
-gz() { gzip -9 -c "$1" | wc -c; }
+exec python3 - "$@" <<'EOF'
+import glob, gzip, json, os, sys
 
-initial=0
-for f in "$PKG/pacer.wasm" "$PKG/pacer.js" "$PKG"/__wasm_split.*.js; do
-  size=$(gz "$f"); initial=$((initial + size))
-  printf '    %-44s %8d B gzipped\n' "$(basename "$f")" "$size"
-done
-printf '    %-44s %8d B gzipped (%d KB)\n' "initial load (every page)" "$initial" $((initial / 1024))
+PKG = "target/site/pkg"
+def one(pattern):
+    found = [f for f in glob.glob(os.path.join(PKG, pattern)) if not f.endswith((".br", ".gz"))]
+    if len(found) != 1:
+        sys.exit(f"expected one {pattern} in {PKG}, found {len(found)}: run cargo leptos build --release --split --precompress")
+    return found[0]
 
-# The manifest maps each split route to its chunk files: "name": ["chunk_1", ...].
-largest=0; largest_route=
-while IFS= read -r line; do
-  case "$line" in
-    *'": ['*) route=$(sed -E 's/^ *"__(.*)_route_view_[0-9]+".*/\1/' <<<"$line"); route_bytes=0 ;;
-    *'"'*) chunk=$(sed -E 's/^ *"([^"]+)".*/\1/' <<<"$line")
-           route_bytes=$((route_bytes + $(gz "$PKG/$chunk.wasm"))) ;;
-    *']'*) printf '    %-44s %8d B gzipped (%d KB with the initial load)\n' \
-             "route $route" "$route_bytes" $(((initial + route_bytes) / 1024))
-           if [ "$route_bytes" -gt "$largest" ]; then largest=$route_bytes; largest_route=$route; fi ;;
-  esac
-done < "$MANIFEST"
+def sent(path):
+    """(bytes, encoding) as the server sends the file to a browser that takes Brotli."""
+    if os.path.exists(path + ".br"):
+        return os.path.getsize(path + ".br"), "br"
+    with open(path, "rb") as f:
+        return len(gzip.compress(f.read(), 9)), "gzip"
 
-if [ "${1:-}" = --check ]; then
-  initial_limit=$(( ${2:?initial limit in KB} * 1024 )); route_limit=$(( ${3:?route limit in KB} * 1024 ))
-  [ "$initial" -le "$initial_limit" ] || { echo "    initial load over the limit of $2 KB gzipped" >&2; exit 1; }
-  [ $((initial + largest)) -le "$route_limit" ] || {
-    echo "    route $largest_route with the initial load is over the limit of $3 KB gzipped" >&2; exit 1; }
-fi
+initial_files = [one("pacer*.wasm"), one("pacer*.js"), one("__wasm_split*.js"), one("pacer*.css")]
+initial = 0
+for f in initial_files:
+    size, enc = sent(f)
+    initial += size
+    print(f"    {os.path.basename(f):58} {size:8} B {enc}")
+print(f"    {'initial load (every page), ' + str(len(initial_files)) + ' requests':58} {initial:8} B ({initial // 1024} KB)")
+
+def group_of(split):
+    """`__board_route_view_6499622503946016144` -> `board`."""
+    return split.strip("_").rsplit("_", 1)[0].removesuffix("_route_view")
+
+with open(one("__wasm_split_manifest*.json")) as f:
+    manifest = json.load(f)
+largest = (0, 0, "")
+for name, chunks in sorted(manifest.items()):
+    group = group_of(name)
+    size = sum(sent(os.path.join(PKG, c + ".wasm"))[0] for c in chunks)
+    requests = len(initial_files) + len(chunks)
+    print(f"    {'group ' + group + ', ' + str(len(chunks)) + ' chunks':58} {size:8} B "
+          f"({(initial + size) // 1024} KB and {requests} requests with the initial load)")
+    largest = max(largest, (initial + size, requests, group))
+most_requests = max((len(initial_files) + len(c), group_of(n)) for n, c in manifest.items())
+
+args = sys.argv[1:]
+if args and args[0] == "--check":
+    initial_kb, route_kb, route_requests = (int(a) for a in args[1:4])
+    if initial > initial_kb * 1024:
+        sys.exit(f"    initial load over the limit of {initial_kb} KB")
+    if largest[0] > route_kb * 1024:
+        sys.exit(f"    group {largest[2]} with the initial load is over the limit of {route_kb} KB")
+    if most_requests[0] > route_requests:
+        sys.exit(f"    {most_requests[1]} with the initial load takes {most_requests[0]} requests, over the limit of {route_requests}")
+EOF

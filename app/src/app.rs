@@ -5,7 +5,7 @@ use crate::pages::{
     TargetPage, TargetsPage, TeamCheckInsPage, WelcomePages,
 };
 use leptos::prelude::*;
-use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_meta::{provide_meta_context, HashedStylesheet, MetaTags, Title};
 use leptos_router::components::{ParentRoute, Route, Router, Routes};
 use leptos_router::{lazy_route, path, Lazy, LazyRoute};
 
@@ -120,6 +120,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <link rel="manifest" href="/manifest.webmanifest" />
                 <link rel="apple-touch-icon" href="/favicon.svg" />
                 <script nonce=leptos::nonce::use_nonce() inner_html=SERVICE_WORKER_SCRIPT></script>
+                <HashedStylesheet options=options.clone() id="leptos" />
                 <AutoReload options=options.clone() />
                 <HydrationScripts options />
                 <MetaTags />
@@ -135,7 +136,6 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 pub fn App() -> impl IntoView {
     provide_meta_context();
     view! {
-        <Stylesheet id="leptos" href="/pkg/pacer.css" />
         <Title formatter=|page: String| {
             if page.is_empty() { "Pacer".to_string() } else { format!("{page} · Pacer") }
         } />

@@ -8,8 +8,8 @@ import { column } from '../tests/fixtures/board';
 //  2. the forecast panel's update while a card is dragged over the columns of the admin's
 //     2 000-card board: ≤ 16 ms each.
 const ENGINE = (deals: number, trials: number, runs: number) =>
-  `import('/pkg/pacer.js').then((wasm) => Array.from(wasm.forecast_engine_timings(${deals}, ${trials}, ${runs})))`;
-const PANEL = "import('/pkg/pacer.js').then((wasm) => Array.from(wasm.forecast_timings()))";
+  `import(document.querySelector('link[rel=modulepreload][href*=pacer]').href).then((wasm) => Array.from(wasm.forecast_engine_timings(${deals}, ${trials}, ${runs})))`;
+const PANEL = "import(document.querySelector('link[rel=modulepreload][href*=pacer]').href).then((wasm) => Array.from(wasm.forecast_timings()))";
 
 function summary(ms: number[]) {
   const sorted = [...ms].sort((a, b) => a - b);

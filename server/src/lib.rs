@@ -7,6 +7,7 @@ pub mod configuration;
 pub mod demo;
 pub mod digest;
 pub mod export;
+pub mod files;
 pub mod guard;
 pub mod import;
 pub mod mail;

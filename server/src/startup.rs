@@ -24,6 +24,8 @@ pub enum StartupError {
     Sessions(sqlx::Error),
     #[error("cannot prepare the first start's setup link: {0}")]
     Setup(String),
+    #[error("the browser code cannot be served: {0}")]
+    Files(String),
     #[error("cannot load the demo company: {0}")]
     Demo(#[from] demo::DemoError),
     #[error("cannot listen on {addr}: {source}")]
@@ -47,6 +49,7 @@ impl Application {
     /// Connects and migrates the database, loads the demo company into an empty one (when
     /// enabled), and binds the listener — port 0 picks a free port, as the tests do.
     pub async fn build(settings: Settings) -> Result<Application, StartupError> {
+        crate::files::check_hash_file(&settings.leptos_options).map_err(StartupError::Files)?;
         let db = Db::connect(&settings.database_url).await?;
         let demo = if settings.load_demo {
             demo::load_if_empty(&db, chrono::Local::now().date_naive()).await?
@@ -63,7 +66,7 @@ impl Application {
             .await
             .map_err(StartupError::Sessions)?;
         crate::snapshots::spawn_daily(db.clone());
-        let _ = app::BUILD_ID.set(build_id(&settings.leptos_options));
+        let _ = app::BUILD_ID.set(crate::files::build_id(&settings.leptos_options));
         let addr = settings.leptos_options.site_addr;
         let listener = TcpListener::bind(addr)
             .await
@@ -221,6 +224,7 @@ fn router(
             post(crate::import::upload)
                 .layer(DefaultBodyLimit::max(crate::import::MAX_UPLOAD_BYTES)),
         )
+        .nest("/pkg", crate::files::pkg(&leptos_options))
         .leptos_routes_with_context(&state, routes, || (), move || shell(leptos_options.clone()))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(middleware::from_fn(server_fn_error_status))
@@ -247,8 +251,9 @@ fn router(
             settings.secure_cookie,
             crate::guard::security_headers,
         ))
-        // Pages, wasm and board data compress well; a moved card's few hundred bytes of JSON
-        // are not worth the CPU (measured in BENCHMARKS.md, pipeline load).
+        // Pages and board data compress well (Brotli at quality 4 for browsers that take it,
+        // else gzip; the wasm and JS come precompressed from the build and pass through); a
+        // moved card's few hundred bytes of JSON are not worth the CPU (BENCHMARKS.md).
         // The import's progress stream is not compressed: a compressor holds lines back.
         .layer(
             CompressionLayer::new().compress_when(SizeAbove::new(1024).and(
@@ -296,23 +301,6 @@ fn client_key(ip: std::net::IpAddr) -> String {
                 format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
             }
         },
-    }
-}
-
-/// Names the browser code this server serves: a hash of its wasm ("dev" without one). Pages
-/// carry it so the service worker keeps each deployment's pages and files apart.
-fn build_id(options: &leptos::config::LeptosOptions) -> String {
-    use std::hash::{Hash, Hasher};
-    let wasm = std::path::Path::new(options.site_root.as_ref())
-        .join(options.site_pkg_dir.as_ref())
-        .join(format!("{}.wasm", options.output_name));
-    match std::fs::read(&wasm) {
-        Ok(bytes) => {
-            let mut hasher = std::collections::hash_map::DefaultHasher::new();
-            bytes.hash(&mut hasher);
-            format!("{:016x}", hasher.finish())
-        }
-        Err(_) => "dev".into(),
     }
 }
 

@@ -86,6 +86,24 @@ pub fn leptos_options() -> LeptosOptions {
         .build()
 }
 
+/// The settings the tests start Pacer with (no demo company).
+pub fn test_settings(database_url: String, leptos_options: LeptosOptions) -> Settings {
+    Settings {
+        database_url,
+        leptos_options,
+        load_demo: false,
+        secure_cookie: false,
+        max_body_bytes: server::configuration::DEFAULT_MAX_BODY_BYTES,
+        api_rate: server::configuration::DEFAULT_API_RATE,
+        // Tests pose as several clients by the header.
+        trust_forwarded: true,
+        digest: Default::default(),
+        public_url: None,
+        // Nothing is mailed unless a test names its SMTP sink.
+        mailer: None,
+    }
+}
+
 pub struct TestApp {
     pub address: String,
     pub db: Db,
@@ -117,21 +135,8 @@ impl TestApp {
     ) -> TestApp {
         server::telemetry::init();
         let (database_url, dir) = fresh_database(backend).await;
-        let settings = Settings {
-            database_url: database_url.clone(),
-            leptos_options: leptos_options(),
-            load_demo,
-            secure_cookie: false,
-            max_body_bytes: server::configuration::DEFAULT_MAX_BODY_BYTES,
-            api_rate: server::configuration::DEFAULT_API_RATE,
-            // Tests pose as several clients by the header.
-            trust_forwarded: true,
-            digest: Default::default(),
-            public_url: None,
-            // Nothing is mailed unless a test names its SMTP sink.
-            mailer: None,
-        };
-        let mut settings = settings;
+        let mut settings = test_settings(database_url.clone(), leptos_options());
+        settings.load_demo = load_demo;
         configure(&mut settings);
         let app = Application::build(settings)
             .await

@@ -14,6 +14,7 @@ mod crash;
 mod customers;
 mod demo;
 mod digest;
+mod files;
 mod forecast;
 mod fuzz;
 mod hardening;
