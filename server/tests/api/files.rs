@@ -1,19 +1,40 @@
 use crate::helpers::*;
+use base64::Engine;
+use md5::{Digest, Md5};
 use reqwest::header::{ACCEPT_ENCODING, CACHE_CONTROL, CONTENT_ENCODING, CONTENT_TYPE, VARY};
 use reqwest::StatusCode;
 
-const WASM: &str = "pacer.4nfB0v2zQdJm1GZc1mzC5w.wasm";
+const CHUNK: &[u8] = b"\0asm the plain file";
 
-/// A site as `cargo leptos build --release --precompress` with hashed names leaves it.
-fn release_site() -> tempfile::TempDir {
+/// A name as cargo-leptos writes it: the content's MD5, unpadded base64url.
+fn hashed(stem: &str, content: &[u8], extension: &str) -> String {
+    let hash = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(Md5::digest(content));
+    format!("{stem}.{hash}.{extension}")
+}
+
+/// A site as `cargo leptos build --release --precompress` with hashed names leaves it: a
+/// chunk named after its content, and a main JS whose content changed after it was named
+/// (cargo-leptos writes the split loader's name into it afterwards).
+fn release_site() -> (tempfile::TempDir, String, String) {
     let site = tempfile::tempdir().expect("site dir");
     let pkg = site.path().join("pkg");
     std::fs::create_dir_all(&pkg).expect("pkg dir");
-    std::fs::write(pkg.join(WASM), b"\0asm the plain file").expect("wasm");
-    std::fs::write(pkg.join(format!("{WASM}.br")), b"brotli bytes").expect("br");
-    std::fs::write(pkg.join(format!("{WASM}.gz")), b"gzip bytes").expect("gz");
+    let chunk = hashed("chunk_7", CHUNK, "wasm");
+    std::fs::write(pkg.join(&chunk), CHUNK).expect("wasm");
+    std::fs::write(pkg.join(format!("{chunk}.br")), b"brotli bytes").expect("br");
+    std::fs::write(pkg.join(format!("{chunk}.gz")), b"gzip bytes").expect("gz");
+    let main_js = hashed(
+        "pacer",
+        b"import './__wasm_split.______________________.js'",
+        "js",
+    );
+    std::fs::write(
+        pkg.join(&main_js),
+        b"import './__wasm_split.SzTlsIY6CrEU_Ub82DC1nw.js'",
+    )
+    .expect("js");
     std::fs::write(pkg.join("pacer.css"), "main { color: #111 }\n".repeat(200)).expect("css");
-    site
+    (site, chunk, main_js)
 }
 
 async fn fetch(app: &TestApp, path: &str, accept: Option<&str>) -> reqwest::Response {
@@ -34,17 +55,17 @@ fn header(response: &reqwest::Response, name: reqwest::header::HeaderName) -> St
 }
 
 /// Issue 21: the browser's code goes out as the build compressed it — Brotli to a browser that
-/// takes it, else gzip — and a file named after its content is kept for a year, so a second
-/// visit asks nothing; any other file is checked with the server before use.
+/// takes it, else gzip — and a file whose name is its content's hash is kept for a year, so a
+/// second visit asks nothing; any other file is checked with the server before use.
 #[tokio::test]
 async fn browser_code_goes_out_precompressed_and_hashed_names_are_kept_for_a_year() {
-    let site = release_site();
+    let (site, chunk, main_js) = release_site();
     let root = site.path().to_str().expect("utf-8 path").to_string();
     let app = TestApp::spawn_configured(Backend::Sqlite, false, move |s| {
         s.leptos_options.site_root = root.into();
     })
     .await;
-    let path = format!("/pkg/{WASM}");
+    let path = format!("/pkg/{chunk}");
 
     let br = fetch(&app, &path, Some("gzip, deflate, br")).await;
     assert_eq!(br.status(), StatusCode::OK);
@@ -63,10 +84,12 @@ async fn browser_code_goes_out_precompressed_and_hashed_names_are_kept_for_a_yea
 
     let plain = fetch(&app, &path, None).await;
     assert_eq!(header(&plain, CONTENT_ENCODING), "");
-    assert_eq!(
-        plain.bytes().await.expect("body").as_ref(),
-        b"\0asm the plain file"
-    );
+    assert_eq!(plain.bytes().await.expect("body").as_ref(), CHUNK);
+
+    // Named before its content changed: kept, but asked about before use.
+    let js = fetch(&app, &format!("/pkg/{main_js}"), Some("br")).await;
+    assert_eq!(js.status(), StatusCode::OK);
+    assert_eq!(header(&js, CACHE_CONTROL), "no-cache");
 
     // Not precompressed and not hashed (a build without --precompress or hash-files):
     // compressed on the way out, and revalidated.
