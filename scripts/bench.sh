@@ -10,9 +10,10 @@
 #   7. signing in while 200 attempts a second for random addresses arrive (the server binary
 #      in its own process, its RSS sampled), from one address and from many.
 #   8. page weight, requests and time to usable per page on a throttled phone, and the
-#      server's memory after browsing, 200 sign-ins and API reads (issue 21).
+#      server's memory after browsing, 200 sign-ins and API reads (issue 21);
+#   9. the board at company scale: 50 000 open opportunities, page, moves, drag, what-if.
 # BENCH_ONLY="moves api" runs only those parts (moves, postgres, customers, browser, engine,
-# api, signin, weight); the release build always runs, and browser drags the board that moves builds.
+# api, signin, weight, scale); the release build always runs, and browser drags the board that moves builds.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -36,6 +37,16 @@ cleanup() {
 }
 trap cleanup EXIT
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+# Starts the release server on DATABASE $1 (log $2) at a free PORT, and waits until it answers.
+serve_db() {
+  PORT=$(free_port)
+  DATABASE_URL="$1" \
+  LEPTOS_OUTPUT_NAME=pacer LEPTOS_SITE_ROOT="$ROOT/target/site" LEPTOS_SITE_PKG_DIR=pkg LEPTOS_HASH_FILES=true \
+  LEPTOS_SITE_ADDR="127.0.0.1:$PORT" RUST_LOG=warn \
+    "$TARGET_DIR/release/server" > "$2" 2>&1 &
+  PIDS+=($!)
+  for _ in $(seq 1 60); do curl -fs "http://127.0.0.1:$PORT/healthz" >/dev/null 2>&1 && break; sleep 0.5; done
+}
 ONLY=${BENCH_ONLY:-all}
 wanted() { [ "$ONLY" = all ] || [[ " $ONLY " == *" $1 "* ]]; }
 # A throwaway PostgreSQL cluster, started the first time a part needs it.
@@ -88,14 +99,23 @@ fi
 
 if wanted browser; then
 echo "==> In Chromium: frames during a drag over 2 000 open opportunities; forecast engine and panel; the SMART check per keystroke"
-PORT=$(free_port)
-DATABASE_URL="sqlite://$WORK/board.db" \
-LEPTOS_OUTPUT_NAME=pacer LEPTOS_SITE_ROOT="$ROOT/target/site" LEPTOS_SITE_PKG_DIR=pkg LEPTOS_HASH_FILES=true \
-LEPTOS_SITE_ADDR="127.0.0.1:$PORT" RUST_LOG=warn \
-  "$TARGET_DIR/release/server" > "$WORK/server.log" 2>&1 &
-PIDS+=($!)
-for _ in $(seq 1 60); do curl -fs "http://127.0.0.1:$PORT/healthz" >/dev/null 2>&1 && break; sleep 0.5; done
+serve_db "sqlite://$WORK/board.db" "$WORK/server.log"
 (cd end2end && PACER_URL="http://127.0.0.1:$PORT" npx playwright test -c playwright.bench.config.ts drag forecast smart)
+fi
+
+# Issue 21: the board at company scale. 50 000 open opportunities (copies of the demo's), the
+# admin's company view: the board page (time and bytes on the wire), 50 clients moving cards;
+# then in Chromium the drag frames and the forecast's what-if over that board.
+if wanted scale; then
+echo "==> The board at company scale, SQLite: 50 000 open opportunities, board page, then moves"
+"$LOAD" --database-url "sqlite://$WORK/scale.db" --open 50000 --clients "$CLIENTS" --seconds "$SECONDS_PER_RUN"
+start_pg
+echo "==> The board at company scale, PostgreSQL"
+pg_run psql -h 127.0.0.1 -p "$PG_PORT" -U postgres -qc "CREATE DATABASE pacer_scale" >/dev/null
+"$LOAD" --database-url "postgres://postgres@127.0.0.1:$PG_PORT/pacer_scale" --open 50000 --clients "$CLIENTS" --seconds "$SECONDS_PER_RUN"
+echo "==> In Chromium: drag frames and the forecast's what-if on the 50 000-opportunity board"
+serve_db "sqlite://$WORK/scale.db" "$WORK/scale-server.log"
+(cd end2end && PACER_URL="http://127.0.0.1:$PORT" npx playwright test -c playwright.bench.config.ts drag forecast)
 fi
 
 # Issue 21: what a page costs on first visit (bytes on the wire, requests, time to usable on a
@@ -124,6 +144,10 @@ command -v wrk >/dev/null || { sudo_apt=$([ "$(id -u)" -eq 0 ] || echo sudo); $s
 wrk -t1 -c32 -d"${SECONDS_PER_RUN}s" -H "Authorization: Bearer $token" \
   "http://127.0.0.1:$PORT/api/v1/opportunities?page_size=50" | grep -E "Requests/sec|Non-2xx|Socket errors"
 echo "    memory after the API reads: $(memory)"
+# 50 clients moving cards at 500 moves/s for the run's length, against this same server.
+"$TARGET_DIR/release/examples/pipeline_load" --url "http://127.0.0.1:$PORT" --database-url "sqlite://$WORK/weight.db" \
+  --open 0 --pages 0 --clients 50 --rate 500 --seconds "$SECONDS_PER_RUN" | grep -E "moves/s|p50|errors" || true
+echo "    memory after the moves: $(memory)"
 fi
 
 if wanted engine; then

@@ -104,6 +104,12 @@ PACER_DEMO=off serve "sqlite://$WORK/fresh.db" "$FRESH_PORT" "$WORK/fresh-server
 PACER_SETUP_LINK=$(grep -o '/setup?token=[0-9a-f]*' "$WORK/fresh-server.log" | tail -n 1)
 export PACER_SETUP_LINK
 [ -n "$PACER_SETUP_LINK" ] || { echo "The empty installation printed no setup link:"; cat "$WORK/fresh-server.log"; exit 1; }
+# A third, the demo company with 50 000 more opportunities: the board at company scale.
+SCALE_PORT=$(free_port)
+export PACER_SCALE_URL="http://127.0.0.1:$SCALE_PORT"
+DATABASE_URL="sqlite://$WORK/scale.db" "$TARGET_DIR/release/server" seed-demo >/dev/null
+DATABASE_URL="sqlite://$WORK/scale.db" "$TARGET_DIR/release/server" seed-scale --opportunities 50000 >/dev/null
+serve "sqlite://$WORK/scale.db" "$SCALE_PORT" "$WORK/scale-server.log"
 (cd end2end && npx playwright test) || { echo "--- server log ---"; tail -n 50 "$WORK/server.log"; exit 1; }
 done_step
 

@@ -18,6 +18,13 @@ enum Command {
     Serve,
     /// Load the demo company into the (empty) database named by DATABASE_URL, then exit.
     SeedDemo,
+    /// Add OPPORTUNITIES made-up opportunities (mostly open) over the company's reps and
+    /// customers in the database named by DATABASE_URL: the company-scale board the tests and
+    /// `make bench` measure (issue 21). Not for a real company's database.
+    SeedScale {
+        #[arg(long, default_value_t = 50_000)]
+        opportunities: usize,
+    },
     /// Take the daily snapshot of every active target now (the server takes it by itself
     /// each day); running it again for the same day replaces that day's snapshot.
     Snapshot {
@@ -88,6 +95,7 @@ async fn main() -> ExitCode {
     let result = match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve().await,
         Command::SeedDemo => seed_demo().await,
+        Command::SeedScale { opportunities } => seed_scale(opportunities).await,
         Command::Snapshot { date } => snapshot(date).await,
         Command::Import { kind, file } => import(&kind, &file).await,
         Command::Backup { file } => backup(&file).await,
@@ -125,6 +133,19 @@ async fn seed_demo() -> Result<(), String> {
         .await
         .map_err(|e| e.to_string())?;
     println!("{summary}");
+    Ok(())
+}
+
+async fn seed_scale(opportunities: usize) -> Result<(), String> {
+    let settings = Settings::from_env().map_err(|e| e.to_string())?;
+    let db = app::db::Db::connect(&settings.database_url)
+        .await
+        .map_err(|e| e.to_string())?;
+    let today = chrono::Utc::now().date_naive();
+    app::repo::seed::scale(&db, opportunities, today)
+        .await
+        .map_err(|e| e.to_string())?;
+    println!("Added {opportunities} opportunities.");
     Ok(())
 }
 

@@ -32,6 +32,26 @@ pub async fn get_board(
     .await
 }
 
+/// The next window of one column of the board `board` filters (as `get_board`), after the
+/// card closing on `after_close` with id `after_id` (the column's last card so far).
+#[server(endpoint = "board_column")]
+pub async fn get_board_column(
+    // With no filter at all the form carries no `board[…]` key.
+    #[server(default)] board: crate::model::pipeline::BoardParams,
+    stage_id: i64,
+    after_close: Option<chrono::NaiveDate>,
+    after_id: Option<i64>,
+) -> Result<Vec<Opportunity>, AppError> {
+    use crate::service::opportunities;
+    super::signed_in("get_board_column", |c| async move {
+        let query = board.parse(&c.user)?;
+        let after = after_close.zip(after_id);
+        let today = chrono::Utc::now().date_naive();
+        opportunities::column(&c.db, &c.user, &query, today, stage_id, after).await
+    })
+    .await
+}
+
 /// Moves an opportunity to a stage. `version` is the one the user saw: if someone changed the
 /// opportunity since, nothing is written and the answer is a conflict saying who.
 #[server(endpoint = "move_opportunity")]

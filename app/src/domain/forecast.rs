@@ -121,6 +121,147 @@ pub struct OpenOpportunity {
     pub stage: String,
 }
 
+/// Open deals of one chance and stage, summed: what the engine needs of deals it does not
+/// draw one by one (their count, Σ value and Σ value², and the smallest and largest value).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DealGroup {
+    /// Percent, 0–100.
+    pub probability: u8,
+    pub stage: String,
+    pub count: u32,
+    /// Σ value in hundredths.
+    pub sum: i64,
+    /// Σ value² in hundredths².
+    pub sum_sq: i128,
+    pub min: i64,
+    pub max: i64,
+}
+
+/// A target's open pipeline as the board carries it: every deal one by one while there are few,
+/// and at company scale the largest uncertain deals one by one and the rest as [`DealGroup`]s —
+/// exactly what [`simulate_with`] uses of them (issue 21: a board of 50 000 opportunities sends
+/// a few kilobytes of pipeline instead of every card).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Pipeline {
+    /// (opportunity id, deal), so that a moved card can be taken out again.
+    pub deals: Vec<(i64, OpenOpportunity)>,
+    pub rest: Vec<DealGroup>,
+}
+
+/// Up to this many open deals a pipeline carries one by one.
+pub const PIPELINE_ALL_UP_TO: usize = 4 * EXACT_DEALS;
+/// Beyond it, this many of the largest uncertain deals: twice what the engine draws exactly, so
+/// that the deals it draws exactly are still among them after cards have been moved.
+pub const PIPELINE_KEPT: usize = 2 * EXACT_DEALS;
+
+impl Pipeline {
+    /// Every deal one by one.
+    pub fn of(deals: Vec<(i64, OpenOpportunity)>) -> Pipeline {
+        Pipeline {
+            deals,
+            rest: Vec::new(),
+        }
+    }
+
+    /// `deals`, summarised when there are more than [`PIPELINE_ALL_UP_TO`]: the uncertain ones
+    /// (chance strictly between 0 and 100 %) stay one by one while there are at most that many,
+    /// else the [`PIPELINE_KEPT`] largest; the others are grouped by chance and stage.
+    pub fn summarise(mut deals: Vec<(i64, OpenOpportunity)>) -> Pipeline {
+        if deals.len() <= PIPELINE_ALL_UP_TO {
+            return Pipeline::of(deals);
+        }
+        let uncertain = |d: &OpenOpportunity| d.probability > 0 && d.probability < 100;
+        // Uncertain first, then the engine's order: largest value, then largest chance.
+        deals.sort_by(|(ia, a), (ib, b)| {
+            uncertain(b)
+                .cmp(&uncertain(a))
+                .then(b.value.cmp(&a.value))
+                .then(b.probability.cmp(&a.probability))
+                .then(ia.cmp(ib))
+        });
+        let n_uncertain = deals.iter().filter(|(_, d)| uncertain(d)).count();
+        let kept = if n_uncertain <= PIPELINE_ALL_UP_TO {
+            n_uncertain
+        } else {
+            PIPELINE_KEPT
+        };
+        let grouped = deals.split_off(kept);
+        let mut pipeline = Pipeline::of(deals);
+        for (_, deal) in &grouped {
+            pipeline.add_to_rest(deal);
+        }
+        pipeline
+            .rest
+            .sort_by(|a, b| (b.probability, &a.stage).cmp(&(a.probability, &b.stage)));
+        pipeline
+    }
+
+    fn add_to_rest(&mut self, deal: &OpenOpportunity) {
+        let value = hundredths(deal.value).max(0);
+        let p = deal.probability.min(100);
+        match self
+            .rest
+            .iter_mut()
+            .find(|g| g.probability == p && g.stage == deal.stage)
+        {
+            Some(g) => {
+                g.count += 1;
+                g.sum = g.sum.saturating_add(value);
+                g.sum_sq += i128::from(value) * i128::from(value);
+                g.min = g.min.min(value);
+                g.max = g.max.max(value);
+            }
+            None => self.rest.push(DealGroup {
+                probability: p,
+                stage: deal.stage.clone(),
+                count: 1,
+                sum: value,
+                sum_sq: i128::from(value) * i128::from(value),
+                min: value,
+                max: value,
+            }),
+        }
+    }
+
+    /// Adds the deal of opportunity `id` (one by one).
+    pub fn add(&mut self, id: i64, deal: OpenOpportunity) {
+        self.deals.push((id, deal));
+    }
+
+    /// Takes out the deal of opportunity `id`, which counted as `deal`: from the deals one by
+    /// one if it is there, else from its group.
+    pub fn remove(&mut self, id: i64, deal: &OpenOpportunity) {
+        if let Some(i) = self.deals.iter().position(|(d, _)| *d == id) {
+            self.deals.remove(i);
+            return;
+        }
+        let value = hundredths(deal.value).max(0);
+        let p = deal.probability.min(100);
+        if let Some(i) = self
+            .rest
+            .iter()
+            .position(|g| g.probability == p && g.stage == deal.stage && g.count > 0)
+        {
+            let g = &mut self.rest[i];
+            g.count -= 1;
+            g.sum = g.sum.saturating_sub(value).max(0);
+            g.sum_sq = (g.sum_sq - i128::from(value) * i128::from(value)).max(0);
+            if g.count == 0 {
+                self.rest.remove(i);
+            }
+        }
+    }
+
+    /// How many open deals it holds.
+    pub fn len(&self) -> usize {
+        self.deals.len() + self.rest.iter().map(|g| g.count as usize).sum::<usize>()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
 /// Won so far plus the open pipeline: the weighted forecast and the simulated range.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Band {
@@ -194,11 +335,37 @@ pub fn simulate_with(
     trials: u32,
     seed: u64,
 ) -> Band {
+    band(
+        won,
+        outcomes(won, open.iter(), &[], extra, trials, seed),
+        target,
+    )
+}
+
+/// [`simulate_with`] over a [`Pipeline`]: the same band as over all its deals one by one
+/// (its groups are what the engine would have summed anyway).
+pub fn simulate_pipeline(
+    won: Decimal,
+    pipeline: &Pipeline,
+    extra: &Uncertainty,
+    target: Decimal,
+    trials: u32,
+    seed: u64,
+) -> Band {
+    let deals = pipeline.deals.iter().map(|(_, d)| d);
+    band(
+        won,
+        outcomes(won, deals, &pipeline.rest, extra, trials, seed),
+        target,
+    )
+}
+
+fn band(won: Decimal, outcomes: Outcomes, target: Decimal) -> Band {
     let Outcomes {
         mut totals,
         open_sum,
         weighted,
-    } = outcomes(won, open, extra, trials, seed);
+    } = outcomes;
     let target = hundredths(target);
     let hits = totals.iter().filter(|&&t| t >= target).count();
     totals.sort_unstable();
@@ -230,7 +397,7 @@ pub fn simulate_quantiles(
     trials: u32,
     seed: u64,
 ) -> Vec<Decimal> {
-    let mut totals = outcomes(won, open, extra, trials, seed).totals;
+    let mut totals = outcomes(won, open.iter(), &[], extra, trials, seed).totals;
     totals.sort_unstable();
     levels
         .iter()
@@ -261,9 +428,10 @@ struct Shocked {
     new_deals: f64,
 }
 
-fn outcomes(
+fn outcomes<'a>(
     won: Decimal,
-    open: &[OpenOpportunity],
+    open: impl ExactSizeIterator<Item = &'a OpenOpportunity>,
+    groups: &[DealGroup],
     extra: &Uncertainty,
     trials: u32,
     seed: u64,
@@ -274,6 +442,17 @@ fn outcomes(
     let mut weighted = 0i128;
     // (value, percent) of every deal that may go either way.
     let mut uncertain: Vec<(i64, u8)> = Vec::with_capacity(open.len());
+    let mut grouped_uncertain = 0usize;
+    for g in groups {
+        let p = g.probability.min(100);
+        open_sum = open_sum.saturating_add(g.sum);
+        weighted += i128::from(g.sum) * i128::from(p);
+        match p {
+            0 => {}
+            100 => sure = sure.saturating_add(g.sum),
+            _ => grouped_uncertain += g.count as usize,
+        }
+    }
     for deal in open {
         let value = hundredths(deal.value).max(0);
         let p = deal.probability.min(100);
@@ -288,11 +467,15 @@ fn outcomes(
     // One order whatever order the deals came in, so every screen draws the same numbers.
     uncertain.sort_unstable_by(|a, b| b.cmp(a));
     let base = won.saturating_add(sure);
-    let split = if uncertain.len() >= 2 * EXACT_DEALS {
-        EXACT_DEALS
+    let split = if uncertain.len() + grouped_uncertain >= 2 * EXACT_DEALS {
+        EXACT_DEALS.min(uncertain.len())
     } else {
         uncertain.len()
     };
+    let groups: Vec<&DealGroup> = groups
+        .iter()
+        .filter(|g| g.probability > 0 && g.probability < 100 && g.count > 0)
+        .collect();
     let (sd, new_sd) = (
         extra.shared_sd.clamp(0.0, 3.0),
         extra.new_sd.clamp(0.0, 3.0),
@@ -319,9 +502,14 @@ fn outcomes(
                 .map(|&(value, p)| (value, shifted_threshold(p, shift)))
                 .collect();
             let (exact, rest) = deals.split_at(split);
+            let grouped: Vec<(&DealGroup, u32)> = groups
+                .iter()
+                .map(|g| (*g, shifted_threshold(g.probability, shift)))
+                .collect();
             Shocked {
                 exact: exact.to_vec(),
-                rest: (!rest.is_empty()).then(|| Remainder::of(rest)),
+                rest: (!rest.is_empty() || !grouped.is_empty())
+                    .then(|| Remainder::of(rest, &grouped)),
                 new_deals: extra.new_deals.max(0.0) * libm::exp(new_shift),
             }
         })
@@ -481,7 +669,8 @@ struct Remainder {
 }
 
 impl Remainder {
-    fn of(deals: &[(i64, u32)]) -> Remainder {
+    /// The deals one by one (value, threshold) and the groups (with their threshold).
+    fn of(deals: &[(i64, u32)], groups: &[(&DealGroup, u32)]) -> Remainder {
         let (mut mean, mut variance, mut max) = (0f64, 0f64, 0i64);
         for &(value, below) in deals {
             let p = f64::from(below) / 4_294_967_296.0;
@@ -490,10 +679,21 @@ impl Remainder {
             variance += v * v * p * (1.0 - p);
             max = max.saturating_add(value);
         }
+        for &(g, below) in groups {
+            let p = f64::from(below) / 4_294_967_296.0;
+            mean += g.sum as f64 * p;
+            variance += g.sum_sq as f64 * p * (1.0 - p);
+            max = max.saturating_add(g.sum);
+        }
         let unit = deals
             .first()
             .map(|d| d.0)
-            .filter(|&v| v > 0 && deals.iter().all(|d| d.0 == v));
+            .or_else(|| groups.first().map(|(g, _)| g.max))
+            .filter(|&v| {
+                v > 0
+                    && deals.iter().all(|d| d.0 == v)
+                    && groups.iter().all(|(g, _)| g.min == v && g.max == v)
+            });
         Remainder {
             mean,
             sd: variance.sqrt(),
@@ -698,26 +898,49 @@ impl ThresholdsInput {
 
 /// The fewest open deals, most likely first, whose values cover `gap`: how many there are and
 /// the stages they sit in (in the order met). `None` when the whole pipeline does not cover it.
-pub fn deals_to_cover(gap: Decimal, open: &[OpenOpportunity]) -> Option<(usize, Vec<String>)> {
+/// Of a group of deals only the total is known: as many of them are taken as cover the rest of
+/// the gap at their average value (at least as many as at their largest).
+pub fn deals_to_cover(gap: Decimal, open: &Pipeline) -> Option<(usize, Vec<String>)> {
     if gap <= Decimal::ZERO {
         return Some((0, Vec::new()));
     }
-    let mut ranked: Vec<&OpenOpportunity> = open.iter().filter(|d| d.probability > 0).collect();
-    ranked.sort_by(|a, b| {
-        b.probability
-            .cmp(&a.probability)
-            .then(b.value.cmp(&a.value))
-    });
-    let mut covered = Decimal::ZERO;
+    let gap = hundredths(gap);
+    // (percent, largest value, deals, Σ value, stage): one deal, or a group.
+    let mut ranked: Vec<(u8, i64, u32, i64, &str)> = open
+        .deals
+        .iter()
+        .map(|(_, d)| {
+            let v = hundredths(d.value).max(0);
+            (d.probability, v, 1, v, d.stage.as_str())
+        })
+        .chain(
+            open.rest
+                .iter()
+                .map(|g| (g.probability, g.max, g.count, g.sum, g.stage.as_str())),
+        )
+        .filter(|d| d.0 > 0 && d.2 > 0)
+        .collect();
+    ranked.sort_by(|a, b| b.0.cmp(&a.0).then(b.1.cmp(&a.1)));
+    let (mut covered, mut n) = (0i64, 0usize);
     let mut stages: Vec<String> = Vec::new();
-    for (n, deal) in ranked.into_iter().enumerate() {
-        covered += deal.value;
-        if !stages.contains(&deal.stage) {
-            stages.push(deal.stage.clone());
+    for (_, max, count, sum, stage) in ranked {
+        if !stages.iter().any(|s| s == stage) {
+            stages.push(stage.to_string());
         }
-        if covered >= gap {
-            return Some((n + 1, stages));
+        let left = gap - covered;
+        if sum >= left {
+            let needed = if count == 1 {
+                1
+            } else {
+                let mean = (sum / i64::from(count)).max(1);
+                let ceil = |a: i64, b: i64| (a + b - 1) / b;
+                let at_least = ceil(left, max.max(1));
+                ceil(left, mean).clamp(at_least.max(1), i64::from(count))
+            };
+            return Some((n + needed as usize, stages));
         }
+        covered += sum;
+        n += count as usize;
     }
     None
 }
@@ -769,7 +992,8 @@ pub struct Outlook {
 }
 
 /// A bookings or won-opportunities target as the board's forecast panel holds it: which
-/// cards count (their owners), and what the server counted that the board does not show.
+/// cards count (their owners), what is won, and its open pipeline — all of it, counted by the
+/// server, whatever the board shows (a board shows a window of each column).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct PipelineTarget {
     pub id: i64,
@@ -781,11 +1005,11 @@ pub struct PipelineTarget {
     pub period: Period,
     /// People whose opportunities count: the assignee, or everyone in the assigned unit.
     pub owners: Vec<i64>,
-    /// Won in the period by opportunities the board does not show.
-    pub won_elsewhere: Decimal,
-    /// Open opportunities closing in the period (or overdue) that the board does not show,
-    /// with the chance the server gave each.
-    pub open_elsewhere: Vec<OpenOpportunity>,
+    /// Won in the period.
+    pub won: Decimal,
+    /// Open opportunities closing in the period (or overdue), with the chance the server gave
+    /// each.
+    pub open: Pipeline,
     /// What the history adds: the shared shock and business still to come.
     pub uncertainty: Uncertainty,
 }
@@ -795,6 +1019,14 @@ pub struct PipelineTarget {
 pub struct WhatIf {
     pub card_id: i64,
     pub stage_id: i64,
+}
+
+/// What one opportunity counts for a target.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Counts {
+    Nothing,
+    Won(Decimal),
+    Open(OpenOpportunity),
 }
 
 impl PipelineTarget {
@@ -813,66 +1045,119 @@ impl PipelineTarget {
         }
     }
 
-    /// Won so far and the open deals due in the period (or overdue) among `cards` (a drag's
-    /// `what_if` applied) plus what the board does not show, each with the chance
-    /// `chances` gives it. A card dropped on Won now counts as won today; a card dropped
-    /// on another open stage has just entered it, at that stage's chance.
-    pub fn pipeline(
+    /// What `card` counts for, as it is or (`moved_to`) dropped on another stage: a card
+    /// dropped on Won counts as won today; one dropped on another open stage has just entered
+    /// it, at that stage's chance.
+    pub fn counts(
         &self,
-        cards: &[Opportunity],
+        card: &Opportunity,
+        moved_to: Option<i64>,
         stages: &[Stage],
         today: NaiveDate,
-        what_if: Option<WhatIf>,
         chances: &Chances,
-    ) -> (Decimal, Vec<OpenOpportunity>) {
-        let mut won = self.won_elsewhere;
-        let mut open = self.open_elsewhere.clone();
-        for card in cards {
-            let Some(value) = self.value_of(card) else {
-                continue;
-            };
-            let moved = what_if.filter(|w| w.card_id == card.id && w.stage_id != card.stage_id);
-            let stage_id = moved.map_or(card.stage_id, |w| w.stage_id);
-            let Some(stage) = stages.iter().find(|s| s.id == stage_id) else {
-                continue;
-            };
-            match stage.kind {
-                StageKind::Won => {
-                    let closed = if moved.is_some() {
-                        Some(today)
-                    } else {
-                        card.closed_on
-                    };
-                    if closed.is_some_and(|d| self.period.contains(d)) {
-                        won += value;
-                    }
+    ) -> Counts {
+        let Some(value) = self.value_of(card) else {
+            return Counts::Nothing;
+        };
+        let moved = moved_to.filter(|&s| s != card.stage_id);
+        let stage_id = moved.unwrap_or(card.stage_id);
+        let Some(stage) = stages.iter().find(|s| s.id == stage_id) else {
+            return Counts::Nothing;
+        };
+        match stage.kind {
+            StageKind::Won => {
+                let closed = if moved.is_some() {
+                    Some(today)
+                } else {
+                    card.closed_on
+                };
+                if closed.is_some_and(|d| self.period.contains(d)) {
+                    Counts::Won(value)
+                } else {
+                    Counts::Nothing
                 }
-                StageKind::Open if card.expected_close_on <= self.period.end() => {
-                    let deal = DealNow {
-                        overridden: if moved.is_some() {
-                            None
-                        } else {
-                            card.probability
-                        },
-                        entered_on: if moved.is_some() {
-                            today
-                        } else {
-                            card.stage_entered_at.date_naive()
-                        },
-                        due_on: card.expected_close_on,
-                    };
-                    open.push(OpenOpportunity {
-                        value,
-                        probability: chances.deal_percent(stage, deal, today, self.period.end()),
-                        stage: stage.name.clone(),
-                    });
-                }
-                StageKind::Open | StageKind::Lost => {}
             }
+            StageKind::Open if card.expected_close_on <= self.period.end() => {
+                let deal = DealNow {
+                    overridden: if moved.is_some() {
+                        None
+                    } else {
+                        card.probability
+                    },
+                    entered_on: if moved.is_some() {
+                        today
+                    } else {
+                        card.stage_entered_at.date_naive()
+                    },
+                    due_on: card.expected_close_on,
+                };
+                Counts::Open(OpenOpportunity {
+                    value,
+                    probability: chances.deal_percent(stage, deal, today, self.period.end()),
+                    stage: stage.name.clone(),
+                })
+            }
+            StageKind::Open | StageKind::Lost => Counts::Nothing,
         }
-        (won, open)
     }
 
+    fn take(&mut self, id: i64, counts: &Counts) {
+        match counts {
+            Counts::Nothing => {}
+            Counts::Won(v) => self.won -= *v,
+            Counts::Open(deal) => self.open.remove(id, deal),
+        }
+    }
+
+    fn put(&mut self, id: i64, counts: Counts) {
+        match counts {
+            Counts::Nothing => {}
+            Counts::Won(v) => self.won += v,
+            Counts::Open(deal) => self.open.add(id, deal),
+        }
+    }
+
+    /// The target after a card changed on the board: `before` as the server counted it (none:
+    /// created), `after` as it is now (none: deleted).
+    pub fn apply(
+        &mut self,
+        before: Option<&Opportunity>,
+        after: Option<&Opportunity>,
+        stages: &[Stage],
+        today: NaiveDate,
+        chances: &Chances,
+    ) {
+        if let Some(card) = before {
+            let counts = self.counts(card, None, stages, today, chances);
+            self.take(card.id, &counts);
+        }
+        if let Some(card) = after {
+            let counts = self.counts(card, None, stages, today, chances);
+            self.put(card.id, counts);
+        }
+    }
+
+    /// Won so far and the open pipeline, with a card held over a column (`what_if`; `card` is
+    /// that card) counted where it would be dropped.
+    pub fn pipeline(
+        &self,
+        what_if: Option<(&Opportunity, i64)>,
+        stages: &[Stage],
+        today: NaiveDate,
+        chances: &Chances,
+    ) -> (Decimal, Pipeline) {
+        let Some((card, stage_id)) = what_if.filter(|(c, s)| c.stage_id != *s) else {
+            return (self.won, self.open.clone());
+        };
+        let mut moved = self.clone();
+        let before = self.counts(card, None, stages, today, chances);
+        moved.take(card.id, &before);
+        let after = self.counts(card, Some(stage_id), stages, today, chances);
+        moved.put(card.id, after);
+        (moved.won, moved.open)
+    }
+
+    /// The outlook with a card held over a column (`what_if`, the card found among `cards`).
     #[allow(clippy::too_many_arguments)]
     pub fn outlook(
         &self,
@@ -884,7 +1169,13 @@ impl PipelineTarget {
         calendar: &Calendar,
         chances: &Chances,
     ) -> Outlook {
-        let (won, open) = self.pipeline(cards, stages, today, what_if, chances);
+        let held = what_if.and_then(|w| {
+            cards
+                .iter()
+                .find(|c| c.id == w.card_id)
+                .map(|c| (c, w.stage_id))
+        });
+        let (won, open) = self.pipeline(held, stages, today, chances);
         pipeline_outlook(
             self.metric,
             self.currency,
@@ -908,13 +1199,13 @@ pub fn pipeline_outlook(
     target: Decimal,
     period: Period,
     won: Decimal,
-    open: &[OpenOpportunity],
+    open: &Pipeline,
     extra: &Uncertainty,
     today: NaiveDate,
     thresholds: &Thresholds,
     calendar: &Calendar,
 ) -> Outlook {
-    let band = simulate_with(won, open, extra, target, TRIALS, SEED);
+    let band = simulate_pipeline(won, open, extra, target, TRIALS, SEED);
     let pace = Pace::at(target, won, period, today, calendar);
     let health = if won >= target {
         Health::OnTrack
@@ -1140,6 +1431,7 @@ pub fn sample_pipeline(deals: usize) -> Vec<OpenOpportunity> {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+    use rand_core::RngCore;
     use rust_decimal::prelude::ToPrimitive;
 
     fn d(s: &str) -> Decimal {
@@ -1340,7 +1632,15 @@ mod tests {
 
     /// The mean of the simulated outcomes.
     fn mean_of(open: &[OpenOpportunity], trials: u32) -> f64 {
-        let totals = outcomes(Decimal::ZERO, open, &Uncertainty::NONE, trials, SEED).totals;
+        let totals = outcomes(
+            Decimal::ZERO,
+            open.iter(),
+            &[],
+            &Uncertainty::NONE,
+            trials,
+            SEED,
+        )
+        .totals;
         totals.iter().map(|&t| t as f64 / 100.0).sum::<f64>() / totals.len() as f64
     }
 
@@ -1368,6 +1668,7 @@ mod tests {
                 stage: "Proposal".into(),
             },
         ];
+        let open = Pipeline::of(open.into_iter().map(|d| (0, d)).collect());
         assert_eq!(
             deals_to_cover(d("38000"), &open),
             Some((2, vec!["Negotiation".to_string()]))
@@ -1428,6 +1729,123 @@ mod tests {
         }
     }
 
+    /// 5 000 open deals of very different sizes and chances (some certain, some hopeless).
+    fn company_pipeline() -> Vec<(i64, OpenOpportunity)> {
+        let mut rng = Xoshiro256PlusPlus::seed_from_u64(21);
+        let stages = [
+            ("Lead", 10),
+            ("Qualified", 25),
+            ("Proposal", 50),
+            ("Negotiation", 75),
+            ("Verbal", 100),
+            ("Stalled", 0),
+            ("Proposal", 35),
+        ];
+        (0..5_000)
+            .map(|i| {
+                let x = rng.next_u64();
+                let size = [10_000_i64, 200_000, 4_000_000][(x % 3) as usize];
+                let value = size + ((x >> 8) as i64 % (size * 5));
+                let (stage, probability) = stages[((x >> 40) % stages.len() as u64) as usize];
+                let deal = OpenOpportunity {
+                    value: Decimal::new(value, 2),
+                    probability,
+                    stage: stage.into(),
+                };
+                (i, deal)
+            })
+            .collect()
+    }
+
+    fn assert_same_band(full: &Band, summed: &Band) {
+        assert!(
+            (full.p_hit - summed.p_hit).abs() <= 0.005,
+            "P(hit) {} vs {}",
+            full.p_hit,
+            summed.p_hit
+        );
+        for (a, b) in [
+            (full.p10, summed.p10),
+            (full.p50, summed.p50),
+            (full.p90, summed.p90),
+        ] {
+            assert!(
+                (a - b).abs() <= a.abs() / Decimal::from(100),
+                "{full:?} vs {summed:?}"
+            );
+        }
+        assert_eq!((full.open, full.weighted), (summed.open, summed.weighted));
+    }
+
+    #[test]
+    fn a_summarised_pipeline_forecasts_like_every_deal_one_by_one() {
+        let all = company_pipeline();
+        let summary = Pipeline::summarise(all.clone());
+        assert_eq!(summary.len(), all.len());
+        assert!(
+            summary.deals.len() <= PIPELINE_KEPT,
+            "{}",
+            summary.deals.len()
+        );
+        assert!(summary.rest.len() <= 7, "{:?}", summary.rest);
+        let deals: Vec<OpenOpportunity> = all.iter().map(|(_, d)| d.clone()).collect();
+        let extra = Uncertainty {
+            shared_sd: 0.3,
+            new_sd: 0.2,
+            new_deals: 40.0,
+            new_values: vec![10_000, 500_000, 8_000_000],
+        };
+        let won = d("250000");
+        let weighted = simulate_with(won, &deals, &Uncertainty::NONE, d("1"), 1, SEED).weighted;
+        // Targets below, at and above what the pipeline promises.
+        for share in [80, 95, 100, 105, 120] {
+            let target = weighted * Decimal::from(share) / Decimal::from(100);
+            for extra in [&Uncertainty::NONE, &extra] {
+                let full = simulate_with(won, &deals, extra, target, TRIALS, SEED);
+                let summed = simulate_pipeline(won, &summary, extra, target, TRIALS, SEED);
+                assert_same_band(&full, &summed);
+            }
+        }
+        // A small pipeline is carried whole.
+        let few: Vec<_> = all.iter().take(PIPELINE_ALL_UP_TO).cloned().collect();
+        assert_eq!(Pipeline::summarise(few.clone()), Pipeline::of(few));
+    }
+
+    #[test]
+    fn a_deal_moved_out_of_a_group_forecasts_like_every_deal() {
+        let all = company_pipeline();
+        let mut summary = Pipeline::summarise(all.clone());
+        // Deals in groups and one drawn one by one, each taken out (lost) or changed.
+        let grouped: Vec<i64> = all
+            .iter()
+            .map(|(id, _)| *id)
+            .filter(|id| !summary.deals.iter().any(|(d, _)| d == id))
+            .take(3)
+            .collect();
+        let kept = summary.deals[0].0;
+        let mut deals: std::collections::BTreeMap<i64, OpenOpportunity> =
+            all.iter().cloned().collect();
+        for id in grouped.iter().chain([&kept]) {
+            let deal = deals[id].clone();
+            summary.remove(*id, &deal);
+            deals.remove(id);
+        }
+        // One comes back in another stage.
+        let back = OpenOpportunity {
+            value: d("12345.67"),
+            probability: 75,
+            stage: "Negotiation".into(),
+        };
+        summary.add(grouped[0], back.clone());
+        deals.insert(grouped[0], back);
+        assert_eq!(summary.len(), deals.len());
+        let deals: Vec<OpenOpportunity> = deals.into_values().collect();
+        let target = simulate_with(d("0"), &deals, &Uncertainty::NONE, d("1"), 1, SEED).weighted;
+        let full = simulate_with(d("0"), &deals, &Uncertainty::NONE, target, TRIALS, SEED);
+        let summed = simulate_pipeline(d("0"), &summary, &Uncertainty::NONE, target, TRIALS, SEED);
+        assert_same_band(&full, &summed);
+    }
+
     #[test]
     fn a_card_dragged_into_won_counts_at_once() {
         let stages = [
@@ -1454,13 +1872,17 @@ mod tests {
             currency: Some(Currency::EUR),
             period: q4,
             owners: vec![7],
-            won_elsewhere: d("25000"),
-            open_elsewhere: vec![deal("4000", 25)],
+            won: d("25000"),
+            open: Pipeline::of(vec![(99, deal("4000", 25))]),
             uncertainty: Uncertainty::NONE,
         };
-        // No history: the configured probabilities.
+        // No history: the configured probabilities. The server counts the cards as they are.
         let nominal = crate::domain::calibration::Calibration::nominal(&stages, today).chances;
-        let (won, open) = target.pipeline(&cards, &stages, today, None, &nominal);
+        let mut target = target;
+        for card in &cards {
+            target.apply(None, Some(card), &stages, today, &nominal);
+        }
+        let (won, open) = target.pipeline(None, &stages, today, &nominal);
         assert_eq!(won, d("35000"));
         assert_eq!(open.len(), 3);
         let thresholds = Thresholds::default();

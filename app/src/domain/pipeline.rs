@@ -250,6 +250,13 @@ impl Opportunity {
         weighted(self.value, self.probability_in(stage))
     }
 
+    /// Value × probability in `stage`, unrounded: what a column adds up (and the database
+    /// sums), rounded once when shown.
+    pub fn weighted_exact_in(&self, stage: &Stage) -> Decimal {
+        self.value.amount() * Decimal::from(self.probability_in(stage).percent())
+            / Decimal::ONE_HUNDRED
+    }
+
     /// Whole days since the opportunity entered its stage, as of `today`.
     pub fn days_in_stage(&self, today: NaiveDate) -> i64 {
         (today - self.stage_entered_at.date_naive())
@@ -327,7 +334,7 @@ impl ColumnTotals {
         let entry = self.sums.entry(card.value.currency()).or_default();
         entry.count += 1;
         entry.value += card.value.amount();
-        entry.weighted += card.weighted_in(stage).amount();
+        entry.weighted += card.weighted_exact_in(stage);
     }
 
     pub fn remove(&mut self, card: &Opportunity, stage: &Stage) {
@@ -336,7 +343,7 @@ impl ColumnTotals {
             self.count -= 1;
             entry.count -= 1;
             entry.value -= card.value.amount();
-            entry.weighted -= card.weighted_in(stage).amount();
+            entry.weighted -= card.weighted_exact_in(stage);
             if entry.count == 0 {
                 self.sums.remove(&currency);
             }
@@ -350,7 +357,7 @@ impl ColumnTotals {
         self.sums
             .iter()
             .map(|(currency, sums)| {
-                Money::new(pick(sums), *currency)
+                Money::new(pick(sums).round_dp(2), *currency)
                     .map(|m| m.display_short())
                     .unwrap_or_else(|_| format!("{currency} —"))
             })

@@ -28,7 +28,11 @@ pub struct Board {
     /// The company calendar the pace counts working days by.
     pub calendar: crate::domain::calendar::Calendar,
     pub stages: Vec<Stage>,
+    /// Each column's first window of cards ([`COLUMN_WINDOW`]), board order; the rest comes a
+    /// window at a time (`get_board_column`).
     pub cards: Vec<Opportunity>,
+    /// Each column's count and sums over all its cards, as the database counts them.
+    pub columns: Vec<ColumnHead>,
     /// The server's date: rotting and overdue markers are computed against it on both sides.
     pub today: NaiveDate,
     /// Won and lost columns show opportunities closed on or after this day.
@@ -44,6 +48,46 @@ pub struct Board {
     /// Managers and admins may give an opportunity to someone else.
     pub can_assign: bool,
     pub can_edit_stages: bool,
+}
+
+/// Cards a column sends at first and each time its end is reached: a screenful or two, so a
+/// board of 50 000 opportunities is a page of a few hundred cards (issue 21).
+pub const COLUMN_WINDOW: usize = 40;
+
+/// A column's count and sums per currency over every card the board's filters select.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ColumnHead {
+    pub stage_id: i64,
+    pub sums: Vec<ColumnSum>,
+}
+
+/// One currency's share of a column: cards, Σ value in minor units, Σ value × percent in minor
+/// units × percent (exact: the column rounds once, when it is shown).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ColumnSum {
+    pub currency: String,
+    pub count: i64,
+    pub value_minor: i64,
+    pub weighted_minor_percent: i64,
+}
+
+impl ColumnHead {
+    /// The totals the column shows.
+    pub fn totals(&self) -> crate::domain::ColumnTotals {
+        let mut totals = crate::domain::ColumnTotals::default();
+        for sum in &self.sums {
+            let Ok(currency) = crate::domain::Currency::parse(&sum.currency) else {
+                continue;
+            };
+            let count = usize::try_from(sum.count).unwrap_or(0);
+            totals.count += count;
+            let entry = totals.sums.entry(currency).or_default();
+            entry.count += count;
+            entry.value += rust_decimal::Decimal::new(sum.value_minor, 2);
+            entry.weighted += rust_decimal::Decimal::new(sum.weighted_minor_percent, 4);
+        }
+        totals
+    }
 }
 
 /// How many days back the Won and Lost columns reach when no close-date range is chosen.

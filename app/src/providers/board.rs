@@ -1,14 +1,15 @@
 //! The board's state in the browser: the cards, the drag in progress, the dialogs, and the
 //! optimistic move that the server's answer confirms or reverts.
 
-use crate::api::pipeline::{get_opportunity, move_opportunity};
+use crate::api::pipeline::{get_board_column, get_opportunity, move_opportunity};
+use crate::domain::forecast::PipelineTarget;
 use crate::domain::{ColumnTotals, Opportunity, Stage, StageKind};
 use crate::error::AppError;
-use crate::model::pipeline::Board;
+use crate::model::pipeline::{Board, BoardParams};
 use chrono::NaiveDate;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 /// A card being dragged and the column under the pointer.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -37,7 +38,20 @@ pub struct BoardContext {
     /// What the forecast learned: the chances cards show beside their stage's.
     pub chances: StoredValue<crate::domain::calibration::Chances>,
     pub today: NaiveDate,
+    /// The cards loaded so far: each column's windows, and cards moved or created here.
     pub cards: RwSignal<Vec<Opportunity>>,
+    /// Each column's count and sums over all its cards (not only those loaded), as the server
+    /// counted them and every change made here since.
+    pub heads: RwSignal<HashMap<i64, ColumnTotals>>,
+    /// The forecast panel's targets, each with its whole pipeline, kept up to date the same way.
+    pub forecasts: RwSignal<Vec<PipelineTarget>>,
+    /// Where each column's next window starts: after its last card the server sent (close
+    /// date, id); `None` once a window came back empty.
+    cursors: RwSignal<HashMap<i64, Option<(NaiveDate, i64)>>>,
+    /// Columns whose next window is on its way.
+    pub loading: RwSignal<HashSet<i64>>,
+    /// The board's URL parameters: further windows are read with the same filters.
+    params: StoredValue<BoardParams>,
     /// Cards whose move the server has not answered yet.
     pub pending: RwSignal<HashSet<i64>>,
     pub drag: RwSignal<Option<Drag>>,
@@ -49,23 +63,30 @@ pub struct BoardContext {
     /// The card whose "Move to…" menu is open.
     pub move_menu: RwSignal<Option<i64>>,
     pub drawer: RwSignal<Option<DrawerTarget>>,
-    /// Cards moved, created or edited here: always drawn, wherever their column's window ends,
-    /// so a card never disappears under the user's hand.
-    pub touched: RwSignal<HashSet<i64>>,
 }
 
-/// Cards a column draws at first and adds each time its end is reached: a column shows a
-/// screenful or two, and a board of 2 000 cards stays a page of a few hundred elements.
-pub const COLUMN_WINDOW: usize = 40;
-
 impl BoardContext {
-    pub fn provide(board: &Board) -> BoardContext {
+    pub fn provide(board: &Board, params: BoardParams) -> BoardContext {
         let drag = RwSignal::new(None::<Drag>);
+        let heads = board
+            .columns
+            .iter()
+            .map(|c| (c.stage_id, c.totals()))
+            .collect();
+        let mut cursors: HashMap<i64, Option<(NaiveDate, i64)>> = HashMap::new();
+        for card in &board.cards {
+            cursors.insert(card.stage_id, Some((card.expected_close_on, card.id)));
+        }
         let context = BoardContext {
             stages: StoredValue::new(board.stages.clone()),
             chances: StoredValue::new(board.chances.clone()),
             today: board.today,
             cards: RwSignal::new(board.cards.clone()),
+            heads: RwSignal::new(heads),
+            forecasts: RwSignal::new(board.forecasts.clone()),
+            cursors: RwSignal::new(cursors),
+            loading: RwSignal::new(HashSet::new()),
+            params: StoredValue::new(params),
             pending: RwSignal::new(HashSet::new()),
             drag,
             notice: RwSignal::new(None),
@@ -73,7 +94,6 @@ impl BoardContext {
             lost_prompt: RwSignal::new(None),
             move_menu: RwSignal::new(None),
             drawer: RwSignal::new(None),
-            touched: RwSignal::new(HashSet::new()),
         };
         provide_context(context);
         context
@@ -121,47 +141,68 @@ impl BoardContext {
         })
     }
 
-    /// The column's cards that are drawn: the first `shown`, plus any card touched here.
-    pub fn window(
-        &self,
-        cards: Memo<Vec<(Opportunity, bool)>>,
-        shown: RwSignal<usize>,
-    ) -> Memo<Vec<(Opportunity, bool)>> {
-        let touched = self.touched;
-        Memo::new(move |_| {
-            let shown = shown.get();
-            touched.with(|touched| {
-                cards.with(|cards| {
-                    cards
-                        .iter()
-                        .enumerate()
-                        .filter(|(i, (card, _))| *i < shown || touched.contains(&card.id))
-                        .map(|(_, entry)| entry.clone())
-                        .collect()
-                })
-            })
-        })
-    }
-
-    pub fn touch(&self, card_id: i64) {
-        if !self.touched.with_untracked(|t| t.contains(&card_id)) {
-            self.touched.update(|t| {
-                t.insert(card_id);
-            });
+    /// Fetches the column's next window from the server and adds the cards not here yet.
+    pub fn load_more(&self, stage_id: i64) {
+        let cursor = self
+            .cursors
+            .with_untracked(|c| c.get(&stage_id).copied().unwrap_or(None));
+        let Some((after_close, after_id)) = cursor else {
+            return;
+        };
+        if self.loading.with_untracked(|l| l.contains(&stage_id)) {
+            return;
         }
+        self.loading.update(|l| {
+            l.insert(stage_id);
+        });
+        let this = *self;
+        let params = self.params.get_value();
+        spawn_local(async move {
+            let result =
+                get_board_column(params, stage_id, Some(after_close), Some(after_id)).await;
+            match result {
+                Ok(window) => {
+                    let next = window.last().map(|c| (c.expected_close_on, c.id));
+                    this.cursors.update(|c| {
+                        c.insert(stage_id, next);
+                    });
+                    this.cards.update(|cards| {
+                        let here: HashSet<i64> = cards.iter().map(|c| c.id).collect();
+                        cards.extend(window.into_iter().filter(|c| !here.contains(&c.id)));
+                    });
+                }
+                Err(error) => {
+                    this.notice.set(Some(Notice::Problem(format!(
+                        "More cards could not be loaded: {error}"
+                    ))));
+                }
+            }
+            this.loading.update(|l| {
+                l.remove(&stage_id);
+            });
+        });
     }
 
-    /// A column's count, sum and weighted sum, including the card being dragged over it and
-    /// excluding the card being dragged out of it.
-    pub fn column_totals(
-        &self,
-        stage: Stage,
-        cards: Memo<Vec<(Opportunity, bool)>>,
-    ) -> Memo<ColumnTotals> {
-        let base = Memo::new({
-            let stage = stage.clone();
-            move |_| cards.with(|cards| ColumnTotals::of(cards.iter().map(|(c, _)| c), &stage))
-        });
+    /// How many of the column's cards are not loaded yet (none once the server has no more).
+    pub fn not_loaded(&self, stage_id: i64, loaded: usize) -> usize {
+        if !self
+            .cursors
+            .with(|c| c.get(&stage_id).is_some_and(Option::is_some))
+        {
+            return 0;
+        }
+        self.heads
+            .with(|h| h.get(&stage_id).map_or(0, |t| t.count))
+            .saturating_sub(loaded)
+    }
+
+    /// A column's count, sum and weighted sum over all its cards, including the card being
+    /// dragged over it and excluding the card being dragged out of it.
+    pub fn column_totals(&self, stage: Stage) -> Memo<ColumnTotals> {
+        let heads = self.heads;
+        let stage_id = stage.id;
+        let base =
+            Memo::new(move |_| heads.with(|h| h.get(&stage_id).cloned().unwrap_or_default()));
         let drag = self.drag;
         let all = self.cards;
         let stages = self.stages;
@@ -273,9 +314,11 @@ impl BoardContext {
         }
     }
 
-    /// Puts `card` in place of the card with its id, or adds it.
+    /// Puts `card` in place of the card with its id, or adds it; the columns' totals and the
+    /// forecast follow.
     pub fn replace(&self, card: Opportunity) {
-        self.touch(card.id);
+        let before = self.card(card.id);
+        self.count(before.as_ref(), Some(&card));
         self.cards
             .update(|cards| match cards.iter_mut().find(|c| c.id == card.id) {
                 Some(slot) => *slot = card,
@@ -284,7 +327,33 @@ impl BoardContext {
     }
 
     pub fn remove(&self, card_id: i64) {
+        let before = self.card(card_id);
+        self.count(before.as_ref(), None);
         self.cards.update(|cards| cards.retain(|c| c.id != card_id));
+    }
+
+    /// Moves a card's share of the column totals and of the forecast from what it was
+    /// (`before`; none: new) to what it is (`after`; none: gone).
+    fn count(&self, before: Option<&Opportunity>, after: Option<&Opportunity>) {
+        let stage_of = |card: &Opportunity| self.stage(card.stage_id);
+        self.heads.update(|heads| {
+            if let Some((card, stage)) = before.and_then(|c| stage_of(c).map(|s| (c, s))) {
+                heads.entry(stage.id).or_default().remove(card, &stage);
+            }
+            if let Some((card, stage)) = after.and_then(|c| stage_of(c).map(|s| (c, s))) {
+                heads.entry(stage.id).or_default().add(card, &stage);
+            }
+        });
+        let today = self.today;
+        self.stages.with_value(|stages| {
+            self.chances.with_value(|chances| {
+                self.forecasts.update(|targets| {
+                    for target in targets {
+                        target.apply(before, after, stages, today, chances);
+                    }
+                });
+            })
+        });
     }
 }
 

@@ -9,17 +9,16 @@ use crate::domain::calendar::Calendar;
 use crate::domain::calibration::{Calibration, Chances, DealNow};
 use crate::domain::forecast::{
     growth_outlook, pipeline_outlook, run_rate_outlook, GrowthSoFar, OpenOpportunity, Outlook,
-    PipelineTarget, Thresholds, Uncertainty,
+    Pipeline, PipelineTarget, Thresholds, Uncertainty,
 };
 use crate::domain::forecast::{simulate_quantiles, SEED, TRIALS};
 use crate::domain::metric::{ForecastMethod, MetricUnit};
 use crate::domain::turnover::Segment;
-use crate::domain::{Currency, Metric, Opportunity, Period, Stage};
+use crate::domain::{Currency, Metric, Period};
 use crate::model::pipeline::View;
 use crate::model::targets::TargetRow;
 use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 use rust_decimal::Decimal;
-use std::collections::HashSet;
 
 type PipelineTargetRow = (
     i64,
@@ -35,17 +34,14 @@ type PipelineTargetRow = (
 );
 
 /// The bookings and won-opportunities targets of a board view (mine: my own; a unit: the
-/// unit's) that run today and are agreed or being agreed, with what the board does not show:
-/// deals won in the period before the board's window, and open deals closing in the period
-/// that a filter hides.
-#[tracing::instrument(skip(db, cards, stages, calibration), err)]
+/// unit's) that run today and are agreed or being agreed, each with what is won in its period
+/// and its whole open pipeline (summarised at company scale), whatever the board shows.
+#[tracing::instrument(skip(db, calibration), err)]
 pub async fn board_targets(
     db: &Db,
     me: i64,
     view: View,
     today: NaiveDate,
-    cards: &[Opportunity],
-    stages: &[Stage],
     calibration: &Calibration,
 ) -> Result<Vec<PipelineTarget>, RepoError> {
     let (column, id) = match view {
@@ -62,7 +58,6 @@ pub async fn board_targets(
          AND t.starts_on <= $2 AND t.ends_on >= $2 ORDER BY t.ends_on, t.id"
     );
     let rows: Vec<PipelineTargetRow> = sql(text).bind(id).bind(today).fetch_all(db).await?;
-    let on_board: HashSet<i64> = cards.iter().map(|c| c.id).collect();
     let mut targets = Vec::with_capacity(rows.len());
     for (id, statement, metric, value, currency, starts, ends, user, unit, assignee) in rows {
         let corrupt = |what: &str| RepoError::Corrupt(format!("target {id}: {what}"));
@@ -90,7 +85,10 @@ pub async fn board_targets(
             currency,
             period,
         };
-        let mut target = PipelineTarget {
+        // Pipeline targets count every client.
+        let won = measure(db, metric, &who, None, period, currency).await?;
+        let deals = open_deals(db, &open, today, None, &calibration.chances).await?;
+        targets.push(PipelineTarget {
             id,
             statement,
             assignee,
@@ -99,17 +97,10 @@ pub async fn board_targets(
             currency,
             period,
             owners,
-            won_elsewhere: Decimal::ZERO,
-            open_elsewhere: open_deals(db, &open, today, None, &on_board, &calibration.chances)
-                .await?,
+            won,
+            open: Pipeline::summarise(deals),
             uncertainty,
-        };
-        // Won in the period, less what the board's own won cards already count.
-        // Pipeline targets count every client.
-        let won = measure(db, metric, &who, None, period, currency).await?;
-        let (on_board_won, _) = target.pipeline(cards, stages, today, None, &calibration.chances);
-        target.won_elsewhere = won - on_board_won;
-        targets.push(target);
+        });
     }
     Ok(targets)
 }
@@ -186,17 +177,15 @@ type OpenRow = (
 );
 
 /// Open opportunities of `who` due by the end of `period` (overdue ones too: won in the
-/// period, they count for it) that are not on the board, each with the chance `calibration`
-/// gives it on `day`. With `as_of` (a past day, for a snapshot taken late) the deals open on
+/// period, they count for it), by id, each with the chance `calibration` gives it on `day`. With `as_of` (a past day, for a snapshot taken late) the deals open on
 /// that day instead: those still open and those closed after it, in the stage they were in.
 async fn open_deals(
     db: &Db,
     open: &Open<'_>,
     day: NaiveDate,
     as_of: Option<NaiveDate>,
-    on_board: &HashSet<i64>,
     chances: &Chances,
-) -> Result<Vec<OpenOpportunity>, RepoError> {
+) -> Result<Vec<(i64, OpenOpportunity)>, RepoError> {
     let owner = match open.who {
         Who::User(_) => "o.owner_id = $1".to_string(),
         Who::Subtree(_) => "o.owner_id IN (SELECT wu.id FROM users wu JOIN org_units wo \
@@ -245,9 +234,8 @@ async fn open_deals(
     let stages = super::pipeline::stages(db).await?;
     Ok(rows
         .into_iter()
-        .filter(|(id, ..)| !on_board.contains(id))
         .filter_map(
-            |(_, minor, deal_currency, overridden, stage_id, stage, entered, due)| {
+            |(id, minor, deal_currency, overridden, stage_id, stage, entered, due)| {
                 let value = match open.metric {
                     Metric::WonOpportunities => Decimal::ONE,
                     _ if open.currency.is_some_and(|c| c.as_str() != deal_currency) => return None,
@@ -264,11 +252,14 @@ async fn open_deals(
                     Some(s) => chances.deal_percent(s, deal, day, open.period.end()),
                     None => deal.overridden.map_or(0, |p| p.percent()),
                 };
-                Some(OpenOpportunity {
-                    value,
-                    probability,
-                    stage,
-                })
+                Some((
+                    id,
+                    OpenOpportunity {
+                        value,
+                        probability,
+                        stage,
+                    },
+                ))
             },
         )
         .collect())
@@ -306,15 +297,8 @@ pub async fn outlook(
                 currency: target.currency,
                 period,
             };
-            let open = open_deals(
-                db,
-                &scope,
-                day,
-                as_of,
-                &HashSet::new(),
-                &calibration.chances,
-            )
-            .await?;
+            let open =
+                Pipeline::of(open_deals(db, &scope, day, as_of, &calibration.chances).await?);
             let owners = active_owners(db, who, day).await?;
             let extra: Uncertainty = calibration.uncertainty(
                 metric == Metric::WonOpportunities,
@@ -494,15 +478,11 @@ pub async fn draft_outlook(
             currency,
             period,
         };
-        let open = open_deals(
-            db,
-            &scope,
-            today,
-            None,
-            &HashSet::new(),
-            &calibration.chances,
-        )
-        .await?;
+        let open: Vec<OpenOpportunity> = open_deals(db, &scope, today, None, &calibration.chances)
+            .await?
+            .into_iter()
+            .map(|(_, deal)| deal)
+            .collect();
         let owners = active_owners(db, who, today).await?;
         let extra = calibration.uncertainty(
             metric == Metric::WonOpportunities,
@@ -548,8 +528,8 @@ pub async fn draft_outlook(
 }
 
 /// Σ value × chance of `open`: the weighted pipeline.
-fn weighted(open: &[OpenOpportunity]) -> Decimal {
-    open.iter()
+fn weighted<'a>(open: impl IntoIterator<Item = &'a OpenOpportunity>) -> Decimal {
+    open.into_iter()
         .map(|deal| deal.value * Decimal::from(deal.probability) / Decimal::ONE_HUNDRED)
         .sum()
 }
@@ -596,8 +576,8 @@ async fn coverage_need(
             currency,
             period: past,
         };
-        let open = open_deals(db, &scope, day, Some(day), &HashSet::new(), chances).await?;
-        pipeline += weighted(&open);
+        let open = open_deals(db, &scope, day, Some(day), chances).await?;
+        pipeline += weighted(open.iter().map(|(_, deal)| deal));
         booked += later;
         periods += 1;
     }

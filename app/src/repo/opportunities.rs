@@ -3,12 +3,13 @@
 
 use super::scope::push_owner_filter;
 use super::{pipeline, Entity, RepoError, Stale, WriteError};
-use crate::db::{sql, Db, Tx};
+use crate::db::{sql, Db, Sql, Tx};
 use crate::domain::pipeline::OpportunityFields;
 use crate::domain::{Currency, Money, Opportunity, OrgUnitKind, Probability, Role, Scope, Stage};
 use crate::model::auth::SessionUser;
 use crate::model::pipeline::{Board, Choice, StageChangeView, CLOSED_DAYS_SHOWN};
 use crate::model::pipeline::{BoardQuery, ListFilter, View};
+use crate::model::pipeline::{ColumnHead, ColumnSum, COLUMN_WINDOW};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 
 #[derive(sqlx::FromRow, serde::Deserialize)]
@@ -146,7 +147,167 @@ pub async fn page(
     Ok((cards, more))
 }
 
-/// The board for `user` as `query` filters it.
+/// Which cards a board shows: `user`'s scope, the view and the filters of `query`.
+struct BoardFilter<'a> {
+    user: &'a SessionUser,
+    query: &'a BoardQuery,
+    /// The unit viewed (its path), or `None` for the user's own cards.
+    view_path: Option<String>,
+    closed_since: NaiveDate,
+}
+
+impl<'a> BoardFilter<'a> {
+    /// The filter of `query` for `user`, refused when the view is not theirs to see.
+    async fn new(
+        db: &Db,
+        user: &'a SessionUser,
+        query: &'a BoardQuery,
+        today: NaiveDate,
+    ) -> Result<(BoardFilter<'a>, Vec<UnitRow>), WriteError> {
+        let units = units_in_scope(db, &user.scope()).await?;
+        let view_path = match query.view {
+            View::Mine => None,
+            View::Unit(id) => match (user.role, units.iter().find(|u| u.id == id)) {
+                (Role::Rep, _) | (_, None) => {
+                    return Err(WriteError::Forbidden("part of the organisation"))
+                }
+                (_, Some(unit)) => Some(unit.path.clone()),
+            },
+        };
+        let closed_since = query
+            .from
+            .unwrap_or(today - Duration::days(CLOSED_DAYS_SHOWN));
+        let filter = BoardFilter {
+            user,
+            query,
+            view_path,
+            closed_since,
+        };
+        Ok((filter, units))
+    }
+
+    /// ` WHERE …` over `o` (opportunities), `c` (customers) and `s` (stages): the scoping
+    /// rule first, then the view and the filters.
+    fn push_where(&self, qb: &mut Sql) {
+        let query = self.query;
+        qb.push(" WHERE s.archived_at IS NULL AND ");
+        push_owner_filter(qb, &self.user.scope(), "o.owner_id");
+        match &self.view_path {
+            None => {
+                qb.push(" AND o.owner_id = ").push_bind(self.user.id);
+            }
+            Some(path) => {
+                qb.push(
+                    " AND o.owner_id IN (SELECT vu.id FROM users vu \
+                         JOIN org_units vo ON vo.id = vu.org_unit_id WHERE vo.path LIKE ",
+                )
+                .push_bind(format!("{path}%"))
+                .push(")");
+            }
+        }
+        if let Some(owner) = query.owner {
+            qb.push(" AND o.owner_id = ").push_bind(owner);
+        }
+        if let Some(customer) = query.customer {
+            qb.push(" AND o.customer_id = ").push_bind(customer);
+        }
+        if let Some(t) = &query.text {
+            let pattern = format!("%{t}%");
+            qb.push(" AND (LOWER(o.title) LIKE ")
+                .push_bind(pattern.clone());
+            qb.push(" OR LOWER(c.name) LIKE ")
+                .push_bind(pattern)
+                .push(")");
+        }
+        qb.push(" AND ((s.kind = 'open'");
+        if let Some(from) = query.from {
+            qb.push(" AND o.expected_close_on >= ").push_bind(from);
+        }
+        if let Some(to) = query.to {
+            qb.push(" AND o.expected_close_on <= ").push_bind(to);
+        }
+        qb.push(") OR (s.kind <> 'open' AND o.closed_on >= ")
+            .push_bind(self.closed_since);
+        if let Some(to) = query.to {
+            qb.push(" AND o.closed_on <= ").push_bind(to);
+        }
+        qb.push("))");
+    }
+
+    /// Up to `limit` cards of one column in board order (close date, then id), after the
+    /// card `after` (its close date and id) when given.
+    async fn window(
+        &self,
+        db: &Db,
+        stage_id: i64,
+        after: Option<(NaiveDate, i64)>,
+        limit: usize,
+    ) -> Result<Vec<Opportunity>, RepoError> {
+        let mut qb = sql(CARD_SELECT);
+        self.push_where(&mut qb);
+        qb.push(" AND o.stage_id = ").push_bind(stage_id);
+        if let Some((close, id)) = after {
+            qb.push(" AND (o.expected_close_on > ")
+                .push_bind(close)
+                .push(" OR (o.expected_close_on = ")
+                .push_bind(close)
+                .push(" AND o.id > ")
+                .push_bind(id)
+                .push("))");
+        }
+        qb.push(" ORDER BY o.expected_close_on, o.id LIMIT ")
+            .push_bind(i64::try_from(limit).unwrap_or(i64::MAX));
+        let rows: Vec<OpportunityRow> = qb.fetch_all(db).await?;
+        rows.into_iter().map(Opportunity::try_from).collect()
+    }
+
+    /// Every column's count and sums, by the database.
+    async fn heads(&self, db: &Db, stages: &[Stage]) -> Result<Vec<ColumnHead>, RepoError> {
+        let mut qb = sql(
+            "SELECT o.stage_id, o.currency, COUNT(*), CAST(SUM(o.value_minor) AS BIGINT), \
+             CAST(SUM(o.value_minor * CASE s.kind WHEN 'won' THEN 100 WHEN 'lost' THEN 0 \
+             ELSE COALESCE(o.probability, s.probability) END) AS BIGINT) \
+             FROM opportunities o JOIN customers c ON c.id = o.customer_id \
+             JOIN stages s ON s.id = o.stage_id",
+        );
+        self.push_where(&mut qb);
+        qb.push(" GROUP BY o.stage_id, o.currency ORDER BY o.stage_id, o.currency");
+        let rows: Vec<(i64, String, i64, i64, i64)> = qb.fetch_all(db).await?;
+        Ok(stages
+            .iter()
+            .map(|stage| ColumnHead {
+                stage_id: stage.id,
+                sums: rows
+                    .iter()
+                    .filter(|r| r.0 == stage.id)
+                    .map(|(_, currency, count, value, weighted)| ColumnSum {
+                        currency: currency.clone(),
+                        count: *count,
+                        value_minor: *value,
+                        weighted_minor_percent: *weighted,
+                    })
+                    .collect(),
+            })
+            .collect())
+    }
+}
+
+/// The next window of one column of the board `query` filters, after the card `after`.
+#[tracing::instrument(skip(db, user), fields(user = user.id))]
+pub async fn column(
+    db: &Db,
+    user: &SessionUser,
+    query: &BoardQuery,
+    today: NaiveDate,
+    stage_id: i64,
+    after: Option<(NaiveDate, i64)>,
+) -> Result<Vec<Opportunity>, WriteError> {
+    let (filter, _) = BoardFilter::new(db, user, query, today).await?;
+    Ok(filter.window(db, stage_id, after, COLUMN_WINDOW).await?)
+}
+
+/// The board for `user` as `query` filters it: each column's first window and every column's
+/// count and sums.
 #[tracing::instrument(skip(db, user), fields(user = user.id))]
 pub async fn board(
     db: &Db,
@@ -156,66 +317,13 @@ pub async fn board(
 ) -> Result<Board, WriteError> {
     let scope = user.scope();
     let stages = pipeline::stages(db).await?;
-    let units = units_in_scope(db, &scope).await?;
-    let view_path = match query.view {
-        View::Mine => None,
-        View::Unit(id) => match (user.role, units.iter().find(|u| u.id == id)) {
-            (Role::Rep, _) | (_, None) => {
-                return Err(WriteError::Forbidden("part of the organisation"))
-            }
-            (_, Some(unit)) => Some(unit.path.clone()),
-        },
-    };
-    let closed_since = query
-        .from
-        .unwrap_or(today - Duration::days(CLOSED_DAYS_SHOWN));
-    let pattern = query.text.as_ref().map(|t| format!("%{t}%"));
-    let mut qb = sql(CARD_SELECT);
-    qb.push(" WHERE s.archived_at IS NULL AND ");
-    push_owner_filter(&mut qb, &scope, "o.owner_id");
-    match &view_path {
-        None => {
-            qb.push(" AND o.owner_id = ").push_bind(user.id);
-        }
-        Some(path) => {
-            qb.push(
-                " AND o.owner_id IN (SELECT vu.id FROM users vu \
-                     JOIN org_units vo ON vo.id = vu.org_unit_id WHERE vo.path LIKE ",
-            )
-            .push_bind(format!("{path}%"))
-            .push(")");
-        }
+    let (filter, units) = BoardFilter::new(db, user, query, today).await?;
+    let mut cards = Vec::new();
+    for stage in &stages {
+        cards.extend(filter.window(db, stage.id, None, COLUMN_WINDOW).await?);
     }
-    if let Some(owner) = query.owner {
-        qb.push(" AND o.owner_id = ").push_bind(owner);
-    }
-    if let Some(customer) = query.customer {
-        qb.push(" AND o.customer_id = ").push_bind(customer);
-    }
-    if let Some(p) = &pattern {
-        qb.push(" AND (LOWER(o.title) LIKE ").push_bind(p.clone());
-        qb.push(" OR LOWER(c.name) LIKE ")
-            .push_bind(p.clone())
-            .push(")");
-    }
-    qb.push(" AND ((s.kind = 'open'");
-    if let Some(from) = query.from {
-        qb.push(" AND o.expected_close_on >= ").push_bind(from);
-    }
-    if let Some(to) = query.to {
-        qb.push(" AND o.expected_close_on <= ").push_bind(to);
-    }
-    qb.push(") OR (s.kind <> 'open' AND o.closed_on >= ")
-        .push_bind(closed_since);
-    if let Some(to) = query.to {
-        qb.push(" AND o.closed_on <= ").push_bind(to);
-    }
-    qb.push(")) ORDER BY o.expected_close_on, o.id");
-    let cards: Vec<OpportunityRow> = qb.fetch_all(db).await?;
-    let cards = cards
-        .into_iter()
-        .map(Opportunity::try_from)
-        .collect::<Result<Vec<_>, _>>()?;
+    let columns = filter.heads(db, &stages).await?;
+    let closed_since = filter.closed_since;
 
     let mut views = vec![Choice {
         key: View::Mine.key(),
@@ -238,16 +346,8 @@ pub async fn board(
         None => None,
     };
     let calibration = super::calibration::current(db, today).await?;
-    let forecasts = super::forecast::board_targets(
-        db,
-        user.id,
-        query.view,
-        today,
-        &cards,
-        &stages,
-        &calibration,
-    )
-    .await?;
+    let forecasts =
+        super::forecast::board_targets(db, user.id, query.view, today, &calibration).await?;
     Ok(Board {
         forecasts,
         chances: calibration.chances,
@@ -255,6 +355,7 @@ pub async fn board(
         calendar: super::settings::calendar(db).await?,
         stages,
         cards,
+        columns,
         today,
         closed_since,
         view: query.view.key(),

@@ -452,3 +452,106 @@ pub async fn insert(db: &Db, company: &SeedCompany) -> Result<SeedIds, RepoError
     tx.commit().await?;
     Ok(ids)
 }
+
+/// Adds `count` open opportunities (and a few won and lost in the last weeks) spread over the
+/// company's reps and customers: the company-scale board of issue 21, for its tests and
+/// benchmarks (`server seed-scale`). The values, stages and dates are fixed by `count` alone.
+#[tracing::instrument(skip(db), err)]
+pub async fn scale(db: &Db, count: usize, today: NaiveDate) -> Result<(), RepoError> {
+    let reps: Vec<(i64,)> = sql("SELECT id FROM users WHERE role = 'rep' ORDER BY id")
+        .fetch_all(db)
+        .await?;
+    let customers: Vec<(i64,)> = sql("SELECT id FROM customers ORDER BY id")
+        .fetch_all(db)
+        .await?;
+    let stages: Vec<(i64, String)> =
+        sql("SELECT id, kind FROM stages WHERE archived_at IS NULL ORDER BY position, id")
+            .fetch_all(db)
+            .await?;
+    let open: Vec<i64> = stages
+        .iter()
+        .filter(|s| s.1 == "open")
+        .map(|s| s.0)
+        .collect();
+    let closed = |kind: &str| stages.iter().find(|s| s.1 == kind).map(|s| s.0);
+    let (Some(won), Some(lost)) = (closed("won"), closed("lost")) else {
+        return Err(RepoError::Corrupt("no won or lost stage".into()));
+    };
+    if reps.is_empty() || customers.is_empty() || open.is_empty() {
+        return Err(RepoError::Corrupt(
+            "a company-scale board needs reps, customers and open stages".into(),
+        ));
+    }
+    let now = today.and_time(chrono::NaiveTime::MIN).and_utc();
+    // A fixed sequence (splitmix64): the same company every time.
+    let mut state = 0x5343_414C_4500_0021u64;
+    let mut next = move || {
+        state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = state;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    };
+    let rows: Vec<_> = (0..count)
+        .map(|i| {
+            let x = next();
+            let pick = |n: usize, shift: u32| ((x >> shift) % n as u64) as usize;
+            // Most deals small, a few large: €500 to about €500 k.
+            let size = [50_000_i64, 500_000, 5_000_000][pick(3, 4)];
+            let value = size + (x >> 20) as i64 % (size * 9);
+            let (stage, closed_on, lost_reason) = match x % 20 {
+                0 => (
+                    won,
+                    Some(today - chrono::Duration::days(pick(25, 8) as i64)),
+                    None,
+                ),
+                1 => (
+                    lost,
+                    Some(today - chrono::Duration::days(pick(25, 8) as i64)),
+                    Some("Chose a competitor".to_string()),
+                ),
+                _ => (open[pick(open.len(), 12)], None, None),
+            };
+            let close = today + chrono::Duration::days(pick(200, 16) as i64 - 30);
+            let entered = now - chrono::Duration::days(pick(90, 24) as i64);
+            (
+                format!("Scale deal {i}"),
+                customers[pick(customers.len(), 32)].0,
+                reps[pick(reps.len(), 44)].0,
+                value,
+                close,
+                stage,
+                closed_on,
+                lost_reason,
+                entered,
+            )
+        })
+        .collect();
+    let mut tx = db.begin_write().await?;
+    for chunk in rows.chunks(BATCH) {
+        let mut qb = sql(
+            "INSERT INTO opportunities (title, customer_id, owner_id, value_minor, currency, \
+             expected_close_on, stage_id, probability, lost_reason, closed_on, version, \
+             stage_entered_at, created_at, updated_at) ",
+        );
+        qb.push_values(chunk, |row, o| {
+            row.push_bind(&o.0)
+                .push_bind(o.1)
+                .push_bind(o.2)
+                .push_bind(o.3)
+                .push_bind(CURRENCY)
+                .push_bind(o.4)
+                .push_bind(o.5)
+                .push_bind(None::<i32>)
+                .push_bind(&o.7)
+                .push_bind(o.6)
+                .push_bind(1i64)
+                .push_bind(o.8)
+                .push_bind(o.8)
+                .push_bind(o.8);
+        });
+        qb.execute(&mut tx).await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}

@@ -22,6 +22,19 @@ pub async fn board(
     Ok(repo::opportunities::board(db, user, query, today).await?)
 }
 
+/// The next window of one column of the board `query` filters.
+#[tracing::instrument(skip(db, user), fields(user = user.id))]
+pub async fn column(
+    db: &Db,
+    user: &SessionUser,
+    query: &BoardQuery,
+    today: NaiveDate,
+    stage_id: i64,
+    after: Option<(NaiveDate, i64)>,
+) -> Result<Vec<Opportunity>, Error> {
+    Ok(repo::opportunities::column(db, user, query, today, stage_id, after).await?)
+}
+
 /// One page of the opportunities `user` may see, and whether more follow.
 #[tracing::instrument(skip(db, user), fields(user = user.id))]
 pub async fn page(

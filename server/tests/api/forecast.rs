@@ -33,10 +33,7 @@ async fn the_forecast_panel_counts_every_deal_of_the_target_once(backend: Backen
     assert_eq!(b.forecasts.len(), 1);
     let t = &b.forecasts[0];
     assert_eq!((t.id, t.owners.clone()), (id, vec![rep]));
-    assert_eq!(
-        (t.won_elsewhere, t.open_elsewhere.len()),
-        (Decimal::ZERO, 0)
-    );
+    assert_eq!((t.won, t.open.len()), (Decimal::ZERO, 2));
     let band = band_of(&b, t, None, &thresholds);
     assert_eq!(
         (band.won, band.weighted),

@@ -22,6 +22,7 @@ mod instances;
 mod mail;
 mod people;
 mod pipeline;
+mod scale;
 mod scoping;
 mod snapshots;
 mod startup;

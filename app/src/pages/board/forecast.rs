@@ -16,10 +16,8 @@ pub fn ForecastPanel(
     targets: Vec<PipelineTarget>,
     thresholds: Thresholds,
     calendar: crate::domain::calendar::Calendar,
-    chances: crate::domain::calibration::Chances,
 ) -> impl IntoView {
     let calendar = StoredValue::new(calendar);
-    let chances = StoredValue::new(chances);
     let ctx = use_board();
     if targets.is_empty() {
         return Either::Left(view! {
@@ -42,7 +40,7 @@ pub fn ForecastPanel(
         <section class="forecast-panel" data-testid="forecast-panel" aria-label="Forecast against targets">
             {targets
                 .into_iter()
-                .map(|target| view! { <ForecastRow target thresholds calendar chances what_if /> })
+                .map(|target| view! { <ForecastRow target thresholds calendar what_if /> })
                 .collect_view()}
         </section>
     })
@@ -53,11 +51,12 @@ fn ForecastRow(
     target: PipelineTarget,
     thresholds: Thresholds,
     calendar: StoredValue<crate::domain::calendar::Calendar>,
-    chances: StoredValue<crate::domain::calibration::Chances>,
     what_if: Memo<Option<WhatIf>>,
 ) -> impl IntoView {
     let ctx = use_board();
-    let (cards, stages, today) = (ctx.cards, ctx.stages, ctx.today);
+    let (cards, stages, today, chances) = (ctx.cards, ctx.stages, ctx.today, ctx.chances);
+    let targets = ctx.forecasts;
+    let id = target.id;
     let (metric, currency, value) = (target.metric, target.currency, target.value);
     let show = move |v: Decimal| format_value(metric, v, currency);
     let href = format!("/targets/{}", target.id);
@@ -67,12 +66,17 @@ fn ForecastRow(
     } else {
         format!("{} · {}", target.assignee, target.statement)
     };
-    let target = StoredValue::new(target);
+    // The target as it is now (every move and edit on this board counted), with the card
+    // being dragged where it is held; the held card is looked up, not followed.
     let outlook = Memo::new(move |_| {
         let what_if = what_if.get();
-        cards.with(|cards| {
+        cards.with_untracked(|cards| {
             stages.with_value(|stages| {
-                target.with_value(|t| {
+                targets.with(|targets| {
+                    let t = targets
+                        .iter()
+                        .find(|t| t.id == id)
+                        .unwrap_or_else(|| unreachable!("the board's targets stay"));
                     timing::timed(&TIMINGS, || {
                         calendar.with_value(|calendar| {
                             chances.with_value(|chances| {
@@ -100,7 +104,7 @@ fn ForecastRow(
     };
     let health = move || outlook.with(|o| o.health);
     view! {
-        <article class="forecast-row" data-testid="forecast" data-target-id=move || target.with_value(|t| t.id)>
+        <article class="forecast-row" data-testid="forecast" data-target-id=id>
             <header class="forecast-head">
                 <a href=href class="forecast-title">{heading}</a>
                 <span

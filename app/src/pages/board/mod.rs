@@ -12,8 +12,9 @@ pub use stages::StagesPage;
 
 use crate::api::pipeline::get_board;
 use crate::domain::{Stage, StageKind};
-use crate::model::pipeline::{Board, Choice};
-use crate::providers::board::{BoardContext, DrawerTarget, Notice, COLUMN_WINDOW};
+use crate::model::pipeline::COLUMN_WINDOW;
+use crate::model::pipeline::{Board, BoardParams, Choice};
+use crate::providers::board::{BoardContext, DrawerTarget, Notice};
 use card::CardView;
 use dialogs::{LostReasonDialog, MoveMenu};
 use drawer::OpportunityDrawer;
@@ -35,12 +36,17 @@ pub fn BoardPage() -> impl IntoView {
     let board = Resource::new(params, |[view, owner, customer, from, to, q]| {
         get_board(view, owner, customer, from, to, q)
     });
+    let params = StoredValue::new(params);
     view! {
         <Title text="Board" />
         <Transition fallback=|| view! { <p class="muted">"Loading the board…"</p> }>
             {move || Suspend::new(async move {
                 match board.await {
-                    Ok(board) => Either::Left(view! { <BoardView board /> }),
+                    Ok(board) => {
+                        let [view, owner, customer, from, to, q] = params.with_value(|p| p());
+                        let params = BoardParams { view, owner, customer, from, to, q };
+                        Either::Left(view! { <BoardView board params /> })
+                    }
                     Err(e) => {
                         Either::Right(view! {
                             <section class="card">
@@ -59,8 +65,8 @@ pub fn BoardPage() -> impl IntoView {
 }
 
 #[component]
-fn BoardView(board: Board) -> impl IntoView {
-    let ctx = BoardContext::provide(&board);
+fn BoardView(board: Board, params: BoardParams) -> impl IntoView {
+    let ctx = BoardContext::provide(&board, params);
     let stages = board.stages.clone();
     let can_edit_stages = board.can_edit_stages;
     // The export takes the board's own query: it lists what the board shows.
@@ -99,7 +105,7 @@ fn BoardView(board: Board) -> impl IntoView {
                 </div>
             </div>
             <Filters board=board.clone() />
-            <ForecastPanel targets=board.forecasts.clone() thresholds=board.thresholds calendar=board.calendar.clone() chances=board.chances.clone() />
+            <ForecastPanel targets=board.forecasts.clone() thresholds=board.thresholds calendar=board.calendar.clone() />
             <NoticeBar />
             <p id="board-keys" class="sr-only">
                 "Left and right arrow keys move the card to the previous or next stage; M opens the Move to menu; Enter opens the opportunity."
@@ -244,16 +250,12 @@ fn Column(stage: Stage) -> impl IntoView {
     let ctx = crate::providers::board::use_board();
     let stage_id = stage.id;
     let cards = ctx.column_cards(stage_id);
-    let totals = ctx.column_totals(stage.clone(), cards);
-    let shown = RwSignal::new(COLUMN_WINDOW);
-    let drawn = ctx.window(cards, shown);
-    let hidden = move || {
-        cards
-            .with(|c| c.len())
-            .saturating_sub(drawn.with(|d| d.len()))
-    };
-    let show_more = move || shown.update(|s| *s += COLUMN_WINDOW);
-    // Near the end of the column's scroll, draw the next window before the user gets there.
+    let totals = ctx.column_totals(stage.clone());
+    // Cards of the column not loaded yet: the server counted them all.
+    let hidden = move || ctx.not_loaded(stage_id, cards.with(|c| c.len()));
+    let loading = move || ctx.loading.with(|l| l.contains(&stage_id));
+    let show_more = move || ctx.load_more(stage_id);
+    // Near the end of the column's scroll, load the next window before the user gets there.
     let on_scroll = move |ev: leptos::ev::Event| {
         let el = event_target::<web_sys::Element>(&ev);
         if el.scroll_top() + el.client_height() * 2 >= el.scroll_height() && hidden() > 0 {
@@ -321,7 +323,7 @@ fn Column(stage: Stage) -> impl IntoView {
             <div class="column-cards" role="list" on:scroll=on_scroll>
                 <Show when=move || !collapsed.get()>
                     <For
-                        each=move || drawn.get()
+                        each=move || cards.get()
                         key=|(card, pending)| (card.id, card.version, card.stage_id, *pending)
                         children={
                             let stage = card_stage.clone();
@@ -333,11 +335,16 @@ fn Column(stage: Stage) -> impl IntoView {
                             type="button"
                             class="button-quiet column-more"
                             data-testid="column-more"
+                            disabled=loading
                             on:click=move |_| show_more()
                         >
                             {move || {
                                 let hidden = hidden();
-                                format!("Show {} more of {hidden}", hidden.min(COLUMN_WINDOW))
+                                if loading() {
+                                    "Loading more…".to_string()
+                                } else {
+                                    format!("Show {} more of {hidden}", hidden.min(COLUMN_WINDOW))
+                                }
                             }}
                         </button>
                     </Show>
