@@ -76,6 +76,8 @@ test('a card from the third window moves, and the column counts follow', async (
   await expect(page.getByTestId('announcement')).toContainText('Moved');
   await expect(lead.getByTestId('column-count')).toHaveText(String(leadBefore - 1));
   await expect(column(page, 'Qualified').getByTestId('column-count')).toHaveText(String(qualifiedBefore + 1));
+  // Drawn once.
+  await expect(column(page, 'Qualified').locator(`[data-card-id="${id}"]`)).toHaveCount(1);
 
   // The server counted it too.
   await page.reload();

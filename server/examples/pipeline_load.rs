@@ -167,6 +167,12 @@ async fn pad_open_opportunities(db: &Db, target: i64) {
         .await
         .expect("history of the copies");
         tx.commit().await.expect("commit");
+        // As autovacuum would after so large a change: without statistics Postgres plans the
+        // board's window queries for a table of a few hundred rows (board page 258 ms, 90 ms
+        // with them).
+        if matches!(db, Db::Postgres(_)) {
+            sql("ANALYZE").execute(db).await.expect("analyze");
+        }
     }
 }
 

@@ -279,11 +279,13 @@ pub async fn opportunities(
     Query(params): Query<BoardParams>,
 ) -> Response {
     let today = chrono::Utc::now().date_naive();
-    let board = match params.parse(&user) {
-        Ok(q) => match app::service::opportunities::board(&state.db, &user, &q, today).await {
-            Ok(board) => board,
-            Err(e) => return error(e.into()),
-        },
+    let (stages, cards) = match params.parse(&user) {
+        Ok(q) => {
+            match app::service::opportunities::board_cards(&state.db, &user, &q, today).await {
+                Ok(board) => board,
+                Err(e) => return error(e.into()),
+            }
+        }
         Err(e) => return error(e),
     };
     let header = [
@@ -304,13 +306,10 @@ pub async fn opportunities(
         "days_in_stage",
     ];
     let mut sheet = Sheet::new(header);
-    for stage in &board.stages {
-        for card in board.cards.iter().filter(|c| c.stage_id == stage.id) {
+    for stage in &stages {
+        for card in cards.iter().filter(|c| c.stage_id == stage.id) {
             let probability = card.probability_in(stage);
-            let weighted = (card.value.amount()
-                * rust_decimal::Decimal::from(probability.percent())
-                / rust_decimal::Decimal::from(100))
-            .round_dp(2);
+            let weighted = card.weighted_in(stage).amount();
             sheet.row([
                 card.id.to_string(),
                 card.title.clone(),

@@ -20,7 +20,7 @@ enum Command {
     SeedDemo,
     /// Add OPPORTUNITIES made-up opportunities (mostly open) over the company's reps and
     /// customers in the database named by DATABASE_URL: the company-scale board the tests and
-    /// `make bench` measure (issue 21). Not for a real company's database.
+    /// `make bench` measure (issue 21). Refused unless everyone in the database is the demo's.
     SeedScale {
         #[arg(long, default_value_t = 50_000)]
         opportunities: usize,
@@ -141,6 +141,18 @@ async fn seed_scale(opportunities: usize) -> Result<(), String> {
     let db = app::db::Db::connect(&settings.database_url)
         .await
         .map_err(|e| e.to_string())?;
+    // Made-up deals belong in the demo company only, never in a real company's database.
+    let (real,): (i64,) =
+        app::db::sql("SELECT COUNT(*) FROM users WHERE email NOT LIKE '%@pacer.demo'")
+            .fetch_one(&db)
+            .await
+            .map_err(|e| e.to_string())?;
+    if real > 0 {
+        return Err(
+            "seed-scale adds made-up opportunities to the demo company only; this database has people outside it"
+                .into(),
+        );
+    }
     let today = chrono::Utc::now().date_naive();
     app::repo::seed::scale(&db, opportunities, today)
         .await

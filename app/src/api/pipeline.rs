@@ -32,22 +32,23 @@ pub async fn get_board(
     .await
 }
 
-/// The next window of one column of the board `board` filters (as `get_board`), after the
-/// card closing on `after_close` with id `after_id` (the column's last card so far).
+/// The next window of one column of the board `board` filters (as `get_board`) on `day` (the
+/// board's own day), after the card closing on `after_close` with id `after_id` (the column's
+/// last card so far).
 #[server(endpoint = "board_column")]
 pub async fn get_board_column(
     // With no filter at all the form carries no `board[…]` key.
     #[server(default)] board: crate::model::pipeline::BoardParams,
+    day: chrono::NaiveDate,
     stage_id: i64,
-    after_close: Option<chrono::NaiveDate>,
-    after_id: Option<i64>,
+    after_close: chrono::NaiveDate,
+    after_id: i64,
 ) -> Result<Vec<Opportunity>, AppError> {
     use crate::service::opportunities;
     super::signed_in("get_board_column", |c| async move {
         let query = board.parse(&c.user)?;
-        let after = after_close.zip(after_id);
-        let today = chrono::Utc::now().date_naive();
-        opportunities::column(&c.db, &c.user, &query, today, stage_id, after).await
+        let after = (after_close, after_id);
+        opportunities::column(&c.db, &c.user, &query, day, stage_id, after).await
     })
     .await
 }

@@ -35,6 +35,9 @@ pub struct Board {
     pub columns: Vec<ColumnHead>,
     /// The server's date: rotting and overdue markers are computed against it on both sides.
     pub today: NaiveDate,
+    /// When the server counted the columns and the forecast: a card a later window brings
+    /// that changed since is not in those counts as it is now.
+    pub loaded_at: DateTime<Utc>,
     /// Won and lost columns show opportunities closed on or after this day.
     pub closed_since: NaiveDate,
     /// The view in force (`mine` or `unit-<id>`) and the views this user may choose from.

@@ -5,8 +5,8 @@ use crate::api::pipeline::{get_board_column, get_opportunity, move_opportunity};
 use crate::domain::forecast::PipelineTarget;
 use crate::domain::{ColumnTotals, Opportunity, Stage, StageKind};
 use crate::error::AppError;
-use crate::model::pipeline::{Board, BoardParams};
-use chrono::NaiveDate;
+use crate::model::pipeline::{Board, BoardParams, COLUMN_WINDOW};
+use chrono::{DateTime, NaiveDate, Utc};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use std::collections::{HashMap, HashSet};
@@ -52,6 +52,11 @@ pub struct BoardContext {
     pub loading: RwSignal<HashSet<i64>>,
     /// The board's URL parameters: further windows are read with the same filters.
     params: StoredValue<BoardParams>,
+    /// When the server counted the columns and the forecast.
+    loaded_at: DateTime<Utc>,
+    /// Cards a later window brought that changed since `loaded_at`: the counts hold them as
+    /// they were, not as they are, so they no longer move the counts.
+    uncounted: StoredValue<HashSet<i64>>,
     /// Cards whose move the server has not answered yet.
     pub pending: RwSignal<HashSet<i64>>,
     pub drag: RwSignal<Option<Drag>>,
@@ -73,9 +78,17 @@ impl BoardContext {
             .iter()
             .map(|c| (c.stage_id, c.totals()))
             .collect();
+        // A column whose first window is full may have more; its last card is where the next
+        // window starts.
         let mut cursors: HashMap<i64, Option<(NaiveDate, i64)>> = HashMap::new();
-        for card in &board.cards {
-            cursors.insert(card.stage_id, Some((card.expected_close_on, card.id)));
+        for stage in &board.stages {
+            let window: Vec<&Opportunity> = board
+                .cards
+                .iter()
+                .filter(|c| c.stage_id == stage.id)
+                .collect();
+            let next = window.last().map(|c| (c.expected_close_on, c.id));
+            cursors.insert(stage.id, next.filter(|_| window.len() == COLUMN_WINDOW));
         }
         let context = BoardContext {
             stages: StoredValue::new(board.stages.clone()),
@@ -87,6 +100,8 @@ impl BoardContext {
             cursors: RwSignal::new(cursors),
             loading: RwSignal::new(HashSet::new()),
             params: StoredValue::new(params),
+            loaded_at: board.loaded_at,
+            uncounted: StoredValue::new(HashSet::new()),
             pending: RwSignal::new(HashSet::new()),
             drag,
             notice: RwSignal::new(None),
@@ -131,11 +146,14 @@ impl BoardContext {
         Memo::new(move |_| {
             pending.with(|pending| {
                 cards.with(|cards| {
-                    cards
+                    let mut column: Vec<(Opportunity, bool)> = cards
                         .iter()
                         .filter(|c| c.stage_id == stage_id)
                         .map(|c| (c.clone(), pending.contains(&c.id)))
-                        .collect()
+                        .collect();
+                    // Board order, wherever a card came from (a window, a move, the drawer).
+                    column.sort_by_key(|(c, _)| (c.expected_close_on, c.id));
+                    column
                 })
             })
         })
@@ -157,19 +175,38 @@ impl BoardContext {
         });
         let this = *self;
         let params = self.params.get_value();
+        let day = self.today;
         spawn_local(async move {
-            let result =
-                get_board_column(params, stage_id, Some(after_close), Some(after_id)).await;
+            let result = get_board_column(params, day, stage_id, after_close, after_id).await;
             match result {
                 Ok(window) => {
+                    let full = window.len() == COLUMN_WINDOW;
                     let next = window.last().map(|c| (c.expected_close_on, c.id));
                     this.cursors.update(|c| {
-                        c.insert(stage_id, next);
+                        c.insert(stage_id, next.filter(|_| full));
                     });
-                    this.cards.update(|cards| {
-                        let here: HashSet<i64> = cards.iter().map(|c| c.id).collect();
-                        cards.extend(window.into_iter().filter(|c| !here.contains(&c.id)));
-                    });
+                    let here: HashSet<i64> = this
+                        .cards
+                        .with_untracked(|cards| cards.iter().map(|c| c.id).collect());
+                    let new: Vec<Opportunity> = window
+                        .into_iter()
+                        .filter(|c| !here.contains(&c.id))
+                        .collect();
+                    // Moved or created by someone since the board was counted: shown as it is,
+                    // and the counts say so.
+                    let changed: Vec<i64> = new
+                        .iter()
+                        .filter(|c| c.stage_entered_at > this.loaded_at)
+                        .map(|c| c.id)
+                        .collect();
+                    if !changed.is_empty() {
+                        this.uncounted.update_value(|u| u.extend(changed));
+                        this.notice.set(Some(Notice::Info(
+                            "Someone has changed this board since it was loaded: reload it for exact totals and forecast."
+                                .into(),
+                        )));
+                    }
+                    this.cards.update(|cards| cards.extend(new));
                 }
                 Err(error) => {
                     this.notice.set(Some(Notice::Problem(format!(
@@ -183,12 +220,16 @@ impl BoardContext {
         });
     }
 
-    /// How many of the column's cards are not loaded yet (none once the server has no more).
-    pub fn not_loaded(&self, stage_id: i64, loaded: usize) -> usize {
-        if !self
-            .cursors
+    /// Whether the server may have more of the column: its last window was full.
+    pub fn has_more(&self, stage_id: i64) -> bool {
+        self.cursors
             .with(|c| c.get(&stage_id).is_some_and(Option::is_some))
-        {
+    }
+
+    /// How many of the column's cards are not loaded yet, by its count (none once the server
+    /// has no more).
+    pub fn not_loaded(&self, stage_id: i64, loaded: usize) -> usize {
+        if !self.has_more(stage_id) {
             return 0;
         }
         self.heads
@@ -314,6 +355,19 @@ impl BoardContext {
         }
     }
 
+    /// Adds a card the drawer just created, counted as new (a window may have brought it
+    /// before the drawer heard back).
+    pub fn created(&self, card: Opportunity) {
+        self.uncounted.update_value(|u| {
+            u.remove(&card.id);
+        });
+        self.count(None, Some(&card));
+        self.cards.update(|cards| {
+            cards.retain(|c| c.id != card.id);
+            cards.push(card);
+        });
+    }
+
     /// Puts `card` in place of the card with its id, or adds it; the columns' totals and the
     /// forecast follow.
     pub fn replace(&self, card: Opportunity) {
@@ -335,6 +389,10 @@ impl BoardContext {
     /// Moves a card's share of the column totals and of the forecast from what it was
     /// (`before`; none: new) to what it is (`after`; none: gone).
     fn count(&self, before: Option<&Opportunity>, after: Option<&Opportunity>) {
+        let id = before.or(after).map(|c| c.id);
+        if id.is_some_and(|id| self.uncounted.with_value(|u| u.contains(&id))) {
+            return;
+        }
         let stage_of = |card: &Opportunity| self.stage(card.stage_id);
         self.heads.update(|heads| {
             if let Some((card, stage)) = before.and_then(|c| stage_of(c).map(|s| (c, s))) {

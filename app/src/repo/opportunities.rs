@@ -234,18 +234,20 @@ impl<'a> BoardFilter<'a> {
         qb.push("))");
     }
 
-    /// Up to `limit` cards of one column in board order (close date, then id), after the
-    /// card `after` (its close date and id) when given.
+    /// Up to `limit` cards of one column (`None`: every column, all of them) in board order
+    /// (close date, then id), after the card `after` (its close date and id) when given.
     async fn window(
         &self,
         db: &Db,
-        stage_id: i64,
+        stage_id: Option<i64>,
         after: Option<(NaiveDate, i64)>,
-        limit: usize,
+        limit: Option<usize>,
     ) -> Result<Vec<Opportunity>, RepoError> {
         let mut qb = sql(CARD_SELECT);
         self.push_where(&mut qb);
-        qb.push(" AND o.stage_id = ").push_bind(stage_id);
+        if let Some(stage_id) = stage_id {
+            qb.push(" AND o.stage_id = ").push_bind(stage_id);
+        }
         if let Some((close, id)) = after {
             qb.push(" AND (o.expected_close_on > ")
                 .push_bind(close)
@@ -255,8 +257,11 @@ impl<'a> BoardFilter<'a> {
                 .push_bind(id)
                 .push("))");
         }
-        qb.push(" ORDER BY o.expected_close_on, o.id LIMIT ")
-            .push_bind(i64::try_from(limit).unwrap_or(i64::MAX));
+        qb.push(" ORDER BY o.expected_close_on, o.id");
+        if let Some(limit) = limit {
+            qb.push(" LIMIT ")
+                .push_bind(i64::try_from(limit).unwrap_or(i64::MAX));
+        }
         let rows: Vec<OpportunityRow> = qb.fetch_all(db).await?;
         rows.into_iter().map(Opportunity::try_from).collect()
     }
@@ -292,18 +297,36 @@ impl<'a> BoardFilter<'a> {
     }
 }
 
-/// The next window of one column of the board `query` filters, after the card `after`.
-#[tracing::instrument(skip(db, user), fields(user = user.id))]
+/// The next window of one column of the board `query` filters as of `today` (the board's
+/// day, so its Won and Lost columns reach as far back as their counts), after the card `after`.
+#[tracing::instrument(skip(db, user), fields(user = user.id), err)]
 pub async fn column(
     db: &Db,
     user: &SessionUser,
     query: &BoardQuery,
     today: NaiveDate,
     stage_id: i64,
-    after: Option<(NaiveDate, i64)>,
+    after: (NaiveDate, i64),
 ) -> Result<Vec<Opportunity>, WriteError> {
     let (filter, _) = BoardFilter::new(db, user, query, today).await?;
-    Ok(filter.window(db, stage_id, after, COLUMN_WINDOW).await?)
+    Ok(filter
+        .window(db, Some(stage_id), Some(after), Some(COLUMN_WINDOW))
+        .await?)
+}
+
+/// Every card of the board `query` filters, in board order, with the stages: what the CSV
+/// export lists (the board page itself sends a window per column).
+#[tracing::instrument(skip(db, user), fields(user = user.id), err)]
+pub async fn board_cards(
+    db: &Db,
+    user: &SessionUser,
+    query: &BoardQuery,
+    today: NaiveDate,
+) -> Result<(Vec<Stage>, Vec<Opportunity>), WriteError> {
+    let (filter, _) = BoardFilter::new(db, user, query, today).await?;
+    let stages = pipeline::stages(db).await?;
+    let cards = filter.window(db, None, None, None).await?;
+    Ok((stages, cards))
 }
 
 /// The board for `user` as `query` filters it: each column's first window and every column's
@@ -315,12 +338,17 @@ pub async fn board(
     query: &BoardQuery,
     today: NaiveDate,
 ) -> Result<Board, WriteError> {
+    let loaded_at = Utc::now();
     let scope = user.scope();
     let stages = pipeline::stages(db).await?;
     let (filter, units) = BoardFilter::new(db, user, query, today).await?;
     let mut cards = Vec::new();
     for stage in &stages {
-        cards.extend(filter.window(db, stage.id, None, COLUMN_WINDOW).await?);
+        cards.extend(
+            filter
+                .window(db, Some(stage.id), None, Some(COLUMN_WINDOW))
+                .await?,
+        );
     }
     let columns = filter.heads(db, &stages).await?;
     let closed_since = filter.closed_since;
@@ -357,6 +385,7 @@ pub async fn board(
         cards,
         columns,
         today,
+        loaded_at,
         closed_since,
         view: query.view.key(),
         views,

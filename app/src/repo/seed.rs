@@ -514,6 +514,9 @@ pub async fn scale(db: &Db, count: usize, today: NaiveDate) -> Result<(), RepoEr
             };
             let close = today + chrono::Duration::days(pick(200, 16) as i64 - 30);
             let entered = now - chrono::Duration::days(pick(90, 24) as i64);
+            // Some chances set by hand, some deals in dollars.
+            let probability = (i % 7 == 3).then(|| i32::try_from(pick(99, 52) + 1).unwrap_or(50));
+            let currency = if i % 13 == 5 { "USD" } else { CURRENCY };
             (
                 format!("Scale deal {i}"),
                 customers[pick(customers.len(), 32)].0,
@@ -524,6 +527,8 @@ pub async fn scale(db: &Db, count: usize, today: NaiveDate) -> Result<(), RepoEr
                 closed_on,
                 lost_reason,
                 entered,
+                probability,
+                currency,
             )
         })
         .collect();
@@ -539,10 +544,10 @@ pub async fn scale(db: &Db, count: usize, today: NaiveDate) -> Result<(), RepoEr
                 .push_bind(o.1)
                 .push_bind(o.2)
                 .push_bind(o.3)
-                .push_bind(CURRENCY)
+                .push_bind(o.10)
                 .push_bind(o.4)
                 .push_bind(o.5)
-                .push_bind(None::<i32>)
+                .push_bind(o.9)
                 .push_bind(&o.7)
                 .push_bind(o.6)
                 .push_bind(1i64)
@@ -553,5 +558,9 @@ pub async fn scale(db: &Db, count: usize, today: NaiveDate) -> Result<(), RepoEr
         qb.execute(&mut tx).await?;
     }
     tx.commit().await?;
+    // Statistics for the planner now, as autovacuum would make them a little later.
+    if matches!(db, Db::Postgres(_)) {
+        sql("ANALYZE opportunities").execute(db).await?;
+    }
     Ok(())
 }

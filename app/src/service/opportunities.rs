@@ -30,9 +30,20 @@ pub async fn column(
     query: &BoardQuery,
     today: NaiveDate,
     stage_id: i64,
-    after: Option<(NaiveDate, i64)>,
+    after: (NaiveDate, i64),
 ) -> Result<Vec<Opportunity>, Error> {
     Ok(repo::opportunities::column(db, user, query, today, stage_id, after).await?)
+}
+
+/// Every card of the board `query` filters, with the stages (the CSV export).
+#[tracing::instrument(skip(db, user), fields(user = user.id))]
+pub async fn board_cards(
+    db: &Db,
+    user: &SessionUser,
+    query: &BoardQuery,
+    today: NaiveDate,
+) -> Result<(Vec<crate::domain::Stage>, Vec<Opportunity>), Error> {
+    Ok(repo::opportunities::board_cards(db, user, query, today).await?)
 }
 
 /// One page of the opportunities `user` may see, and whether more follow.

@@ -157,7 +157,11 @@ fn OpportunityForm(
             match save_opportunity(id, version, form).await {
                 Ok(card) => {
                     let title = card.title.clone();
-                    ctx.replace(card);
+                    if id.is_some() {
+                        ctx.replace(card);
+                    } else {
+                        ctx.created(card);
+                    }
                     ctx.notice
                         .set(Some(Notice::Info(format!("Saved \"{title}\"."))));
                     ctx.drawer.set(None);

@@ -258,7 +258,8 @@ fn Column(stage: Stage) -> impl IntoView {
     // Near the end of the column's scroll, load the next window before the user gets there.
     let on_scroll = move |ev: leptos::ev::Event| {
         let el = event_target::<web_sys::Element>(&ev);
-        if el.scroll_top() + el.client_height() * 2 >= el.scroll_height() && hidden() > 0 {
+        if el.scroll_top() + el.client_height() * 2 >= el.scroll_height() && ctx.has_more(stage_id)
+        {
             show_more();
         }
     };
