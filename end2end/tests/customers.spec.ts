@@ -166,3 +166,21 @@ test('the trend list explains each flag with both run rates', async ({ page }) =
   await expect(trends.first()).toBeVisible();
   await expect(trends.first()).toHaveAttribute('title', /a month over the last 3 months against .* in the 12 months before/);
 });
+
+test('a search that finds one customer says "1 customer"', async ({ page }) => {
+  await signIn(page, DEMO_MANAGER.email);
+  await expect(page).toHaveURL(/\/$/);
+  await page.goto('/customers');
+  await waitForHydration(page);
+  // Customers' whole names, searched for until one finds its row alone.
+  const names = (await page.getByTestId('customer-row').locator('td:first-child a').allInnerTexts()).slice(0, 10);
+  for (const name of names) {
+    await page.goto(`/customers?search=${encodeURIComponent(name.trim())}`);
+    await waitForHydration(page);
+    await expect(page.getByTestId('customer-row').first()).toBeVisible();
+    if ((await page.getByTestId('customer-row').count()) !== 1) continue;
+    await expect(page.getByTestId('customer-count')).toHaveText('1 customer');
+    return;
+  }
+  throw new Error(`no search among ${names.join(', ')} found exactly one customer`);
+});

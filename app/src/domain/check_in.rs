@@ -129,6 +129,20 @@ pub fn distance_text(m: f64) -> String {
     }
 }
 
+/// Where a customer is, as a list shows it under the name: its town and how far it is, each
+/// when known ("Köln · 2.3 km", "Köln", "2.3 km", "").
+pub fn place_text(town: Option<&str>, distance_m: Option<f64>) -> String {
+    let town = town
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .map(str::to_string);
+    [town, distance_m.map(distance_text)]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join(" · ")
+}
+
 /// A position as sent, checked: coordinates in range, accuracy sensible.
 pub fn check_position(lat: f64, lon: f64, accuracy_m: f64) -> Result<Position, Vec<FieldError>> {
     let mut errors = Vec::new();
@@ -379,6 +393,15 @@ pub fn duration_text(minutes: i64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_place_shows_what_is_known_and_no_stray_separator() {
+        assert_eq!(place_text(Some("Köln"), Some(2_300.0)), "Köln · 2.3 km");
+        assert_eq!(place_text(None, Some(104_400.0)), "104.4 km");
+        assert_eq!(place_text(Some(" "), Some(800.0)), "800 m");
+        assert_eq!(place_text(Some("Köln"), None), "Köln");
+        assert_eq!(place_text(None, None), "");
+    }
 
     #[test]
     fn distances_on_known_coordinates() {

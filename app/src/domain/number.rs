@@ -86,9 +86,21 @@ pub fn parse_number(text: &str) -> Result<Decimal, String> {
         .ok_or_else(|| format!("\"{}\" is too large", text.trim()))
 }
 
+/// "1 customer", "2 customers": a count with its noun.
+pub fn plural(n: i64, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn one_is_singular() {
+        assert_eq!(plural(1, "customer", "customers"), "1 customer");
+        assert_eq!(plural(0, "customer", "customers"), "0 customers");
+        assert_eq!(plural(2, "person", "people"), "2 people");
+    }
 
     #[test]
     fn numbers_as_people_type_them() {

@@ -6,6 +6,7 @@ use crate::api::people::{
     get_organisation, AddPerson, ChangePerson, CloseUnit, CreateUnit, DeactivatePerson, MoveUnit,
     PasswordLink, RenameUnit,
 };
+use crate::domain::number::plural;
 use crate::domain::{OrgUnitKind, Role};
 use crate::error::AppError;
 use crate::model::people::{Delivery, IssuedLink, Organisation, PersonRow, UnitRow};
@@ -236,8 +237,10 @@ pub fn PeoplePage() -> impl IntoView {
             })}
             {move || deactivate.value().get().and_then(Result::ok).map(|moved| view! {
                 <p class="notice notice-info" role="status" data-testid="deactivated">
-                    {format!("Deactivated. Handed over: {} open opportunities, {} customers, {} running targets.",
-                        moved.open_opportunities, moved.customers, moved.running_targets)}
+                    {format!("Deactivated. Handed over: {}, {}, {}.",
+                        plural(moved.open_opportunities, "open opportunity", "open opportunities"),
+                        plural(moved.customers, "customer", "customers"),
+                        plural(moved.running_targets, "running target", "running targets"))}
                 </p>
             })}
             {move || refusal(change.value().get().and_then(Result::err))}

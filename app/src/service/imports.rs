@@ -484,17 +484,22 @@ fn read<T>(
     }
 
     let width = header.len();
+    let mut lines = LineCounter::new(text);
     for record in records {
         let record = match record {
             Ok(r) => r,
             Err(e) => {
-                let line = e.position().map_or(parsed.lines + 2, |p| p.line());
+                let line = e
+                    .position()
+                    .map_or(parsed.lines + 2, |p| lines.at(p.byte()));
                 parsed.errors.push(csv_error(&e, line));
                 parsed.lines += 1;
                 continue;
             }
         };
-        let line = record.position().map_or(parsed.lines + 2, |p| p.line());
+        let line = record
+            .position()
+            .map_or(parsed.lines + 2, |p| lines.at(p.byte()));
         if record.iter().all(|f| f.trim().is_empty()) {
             continue;
         }
@@ -532,6 +537,48 @@ fn read<T>(
         });
     }
     parsed
+}
+
+/// The line (from 1) a record starting at a byte offset is on, as an editor numbers it whatever
+/// the line endings: with CRLF the csv crate puts a record's start (and its own line count) at
+/// the LF that ends the line before (a CRLF file's bad lines 2, 5, 7 came out as 1, 4, 6).
+/// Offsets are asked for in increasing order, so the file is read once.
+struct LineCounter<'a> {
+    text: &'a [u8],
+    byte: usize,
+    line: u64,
+}
+
+impl<'a> LineCounter<'a> {
+    fn new(text: &'a str) -> Self {
+        LineCounter {
+            text: text.as_bytes(),
+            byte: 0,
+            line: 1,
+        }
+    }
+
+    fn at(&mut self, byte: u64) -> u64 {
+        let mut byte = usize::try_from(byte)
+            .unwrap_or(usize::MAX)
+            .min(self.text.len());
+        // After a CRLF the csv crate starts the next record at the LF: the record itself
+        // starts past the line break.
+        while matches!(self.text.get(byte), Some(b'\r' | b'\n')) {
+            byte += 1;
+        }
+        if byte < self.byte {
+            // Not expected; counted afresh.
+            self.byte = 0;
+            self.line = 1;
+        }
+        self.line += self.text[self.byte..byte]
+            .iter()
+            .filter(|&&b| b == b'\n')
+            .count() as u64;
+        self.byte = byte;
+        self.line
+    }
 }
 
 fn csv_error(e: &csv::Error, line: u64) -> LineError {
@@ -582,6 +629,26 @@ mod tests {
         );
         assert_eq!(p.rows.len(), 2);
         assert_eq!(p.rows[1].amount_minor, 150);
+    }
+
+    #[test]
+    fn bad_lines_have_the_editors_numbers_with_crlf_and_lf_endings() {
+        let lines = [
+            "customer_ref,date,amount",
+            "C-1,2026-13-01,100",
+            "C-2,2026-01-05,100",
+            "C-3,2026-01-06,100",
+            "C-4,2026-01-07,abc",
+            "C-5,2026-01-08,100",
+            ",2026-01-09,100",
+            "C-7,2026-01-10,\"1,5\"",
+        ];
+        for ending in ["\r\n", "\n"] {
+            let file = lines.join(ending) + ending;
+            let p = sales(file.as_bytes(), &mut no_progress());
+            let got: Vec<u64> = p.errors.iter().map(|e| e.line).collect();
+            assert_eq!(got, vec![2, 5, 7], "{ending:?}: {:?}", p.errors);
+        }
     }
 
     #[test]

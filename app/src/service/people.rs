@@ -6,6 +6,7 @@
 use super::setup::parse_name;
 use super::{admin_only, Error};
 use crate::db::Db;
+use crate::domain::number::plural;
 use crate::domain::{Email, FieldError, OrgUnitKind, Role};
 use crate::error::AppError;
 use crate::mail::Outbox;
@@ -231,10 +232,6 @@ pub async fn close_unit(
     )
     .await?;
     commit(tx).await
-}
-
-fn plural(n: i64, one: &str, many: &str) -> String {
-    format!("{n} {}", if n == 1 { one } else { many })
 }
 
 /// A person as the add and change forms ask for them.

@@ -13,8 +13,9 @@ use crate::api::check_ins::{check_in, check_in_customers, check_out};
 use crate::components::log_activity::LogActivity;
 use crate::domain::activity::ActivityInput;
 use crate::domain::check_in::{
-    check_position, distance_text, duration_text, haversine_m, CheckInInput, CheckOutInput,
-    Outcome, Position, RawPosition, Verification, MAX_NEXT_STEP_CHARS, MAX_NOTES_CHARS,
+    check_position, distance_text, duration_text, haversine_m, place_text, CheckInInput,
+    CheckOutInput, Outcome, Position, RawPosition, Verification, MAX_NEXT_STEP_CHARS,
+    MAX_NOTES_CHARS,
 };
 use crate::domain::Role;
 use crate::error::AppError;
@@ -381,8 +382,7 @@ fn CheckInScreen(
                                         >
                                             <span class="name">{c.name.clone()}</span>
                                             <span class="small muted">
-                                                {c.city.clone().unwrap_or_default()}
-                                                {d.map(|d| format!(" · {}", distance_text(d)))}
+                                                {place_text(c.city.as_deref(), d)}
                                             </span>
                                         </button>
                                     </li>

@@ -236,7 +236,7 @@ fn CustomerResults(list: CustomerList, query: Memo<CustomerQuery>) -> impl IntoV
             list.total
         )
     } else {
-        format!("{} customers", list.total)
+        crate::domain::number::plural(list.total, "customer", "customers")
     };
     let deviation = list.actual_minor - list.expected_minor;
     let pct = crate::domain::turnover::percent(deviation, list.expected_minor);

@@ -4,7 +4,7 @@
 
 use crate::api::targets::target_candidates;
 use crate::components::turnover::eur;
-use crate::domain::check_in::distance_text;
+use crate::domain::check_in::place_text;
 use crate::domain::forecast::Health;
 use crate::domain::metric::Metric;
 use crate::model::candidates::{Candidate, Reason};
@@ -93,11 +93,9 @@ pub fn GapCandidates(target: TargetRow) -> impl IntoView {
 #[component]
 fn CandidateItem(c: Candidate) -> impl IntoView {
     let customer = format!("/customers/{}", c.customer_id);
-    let place = match (&c.city, c.distance_m) {
-        (Some(city), Some(m)) => format!(" · {city} · {}", distance_text(m)),
-        (Some(city), None) => format!(" · {city}"),
-        (None, Some(m)) => format!(" · {}", distance_text(m)),
-        (None, None) => String::new(),
+    let place = match place_text(c.city.as_deref(), c.distance_m) {
+        place if place.is_empty() => place,
+        place => format!(" · {place}"),
     };
     let untapped = c
         .untapped_minor
