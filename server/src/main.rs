@@ -44,6 +44,9 @@ enum Command {
         kind: String,
         /// The CSV file (UTF-8, comma or semicolon separated).
         file: std::path::PathBuf,
+        /// Name every new customer a sales file created, not only the first 20.
+        #[arg(long)]
+        verbose: bool,
     },
     /// Copy the live SQLite database named by DATABASE_URL to FILE, consistently, while
     /// Pacer runs (PostgreSQL: use pg_dump, see the README).
@@ -97,7 +100,11 @@ async fn main() -> ExitCode {
         Command::SeedDemo => seed_demo().await,
         Command::SeedScale { opportunities } => seed_scale(opportunities).await,
         Command::Snapshot { date } => snapshot(date).await,
-        Command::Import { kind, file } => import(&kind, &file).await,
+        Command::Import {
+            kind,
+            file,
+            verbose,
+        } => import(&kind, &file, verbose).await,
         Command::Backup { file } => backup(&file).await,
         Command::Digest { date, email } => digest(date, &email).await,
         Command::ApiToken { email, name } => api_token(&email, &name).await,
@@ -207,9 +214,9 @@ async fn backup(file: &std::path::Path) -> Result<(), String> {
     Ok(())
 }
 
-async fn import(kind: &str, file: &std::path::Path) -> Result<(), String> {
+async fn import(kind: &str, file: &std::path::Path, verbose: bool) -> Result<(), String> {
     let settings = Settings::from_env().map_err(|e| e.to_string())?;
-    let summary = startup::import(&settings.database_url, kind, file).await?;
+    let summary = startup::import(&settings.database_url, kind, file, verbose).await?;
     println!("{summary}");
     Ok(())
 }

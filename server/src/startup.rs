@@ -469,14 +469,16 @@ pub async fn snapshot(
     Ok(format!("Snapshot of {day}: {n} active targets stored."))
 }
 
-/// `server import KIND FILE`: imports a CSV file, printing progress to stderr; the report (or
-/// every bad line) is the result. Refused files are an error, so the exit code tells scripts.
+/// `server import KIND FILE [--verbose]`: imports a CSV file, printing progress to stderr; the
+/// report (or every bad line) is the result. Refused files are an error, so the exit code tells
+/// scripts. The new customers a sales file created are named up to 20 (`verbose`: all).
 pub async fn import(
     database_url: &str,
     kind: &str,
     file: &std::path::Path,
+    verbose: bool,
 ) -> Result<String, String> {
-    use app::model::imports::{ImportKind, ImportProgress};
+    use app::model::imports::{ImportKind, ImportProgress, LISTED_NEW_CUSTOMERS};
     let kind = ImportKind::parse(kind)
         .ok_or_else(|| format!("cannot import \"{kind}\": write customers, sales or people"))?;
     let bytes = std::fs::read(file).map_err(|e| format!("cannot read {}: {e}", file.display()))?;
@@ -507,11 +509,13 @@ pub async fn import(
     let report = result.map_err(|e| format!("the import failed and stored nothing: {e}"))?;
     let mut out = vec![report.summary(kind)];
     out.extend(report.notes.iter().cloned());
-    if !report.new_customers.is_empty() {
-        out.push(format!(
-            "New customers: {}",
-            report.new_customers.join(", ")
-        ));
+    if let Some(text) = report.new_customers_text(verbose) {
+        let listed = if verbose || report.new_customers.len() <= LISTED_NEW_CUSTOMERS {
+            String::new()
+        } else {
+            " (all of them with --verbose)".to_string()
+        };
+        out.push(format!("New customers{listed}: {text}"));
     }
     for invitation in &report.invitations {
         out.push(format!(

@@ -117,7 +117,30 @@ pub struct PersonLine {
     pub manager_email: Option<Email>,
 }
 
+/// How many new customers' references a report names before "and N more".
+pub const LISTED_NEW_CUSTOMERS: usize = 20;
+
 impl ImportReport {
+    /// The references of the customers a sales file created, for the report: the first
+    /// [`LISTED_NEW_CUSTOMERS`] then "and N more", or every one (`all`). None when there are
+    /// none.
+    pub fn new_customers_text(&self, all: bool) -> Option<String> {
+        let total = self.new_customers.len();
+        if total == 0 {
+            return None;
+        }
+        let shown = if all {
+            total
+        } else {
+            total.min(LISTED_NEW_CUSTOMERS)
+        };
+        let mut text = self.new_customers[..shown].join(", ");
+        if shown < total {
+            text.push_str(&format!(" and {} more", total - shown));
+        }
+        Some(text)
+    }
+
     pub fn refused(lines: u64, mut errors: Vec<LineError>, notes: Vec<String>) -> ImportReport {
         errors.sort_by_key(|e| e.line);
         let more_errors = errors.len().saturating_sub(MAX_LISTED_ERRORS) as u64;

@@ -81,3 +81,63 @@ async fn migrations_apply_twice_without_harm() {
         again.ping().await.unwrap();
     }
 }
+
+/// Issue 22: `server import` names the first 20 customers a sales file created and says how
+/// many more there are (a real file had 23 570, all printed on one line); `--verbose` names
+/// every one.
+#[tokio::test]
+async fn the_import_command_names_twenty_new_customers_and_counts_the_rest() {
+    let (url, _dir) = fresh_database(Backend::Sqlite).await;
+    let db = Db::connect(&url).await.unwrap();
+    Fixture::load(&db).await;
+    db.close().await;
+    let files = tempfile::tempdir().unwrap();
+    let import = |prefix: &str, verbose: bool| {
+        let file = files.path().join(format!("{prefix}.csv"));
+        let mut csv = String::from("customer_ref,date,amount\n");
+        for n in 0..45 {
+            csv.push_str(&format!("{prefix}-{n:03},2026-11-02,100.00\n"));
+        }
+        std::fs::write(&file, csv).unwrap();
+        let mut command = Command::new(env!("CARGO_BIN_EXE_server"));
+        command.args(["import", "sales"]).arg(&file);
+        if verbose {
+            command.arg("--verbose");
+        }
+        let output = command
+            .env("DATABASE_URL", &url)
+            .env("LEPTOS_OUTPUT_NAME", "pacer")
+            .env("RUST_LOG", "off")
+            .output()
+            .expect("run server import");
+        let stdout = String::from_utf8_lossy(&output.stdout).to_string();
+        assert!(
+            output.status.success(),
+            "{stdout}{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        stdout
+            .lines()
+            .find(|l| l.starts_with("New customers"))
+            .unwrap_or_else(|| panic!("names the new customers: {stdout}"))
+            .to_string()
+    };
+    let refs = |prefix: &str, n: usize| {
+        (0..n)
+            .map(|i| format!("{prefix}-{i:03}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+
+    assert_eq!(
+        import("NEW", false),
+        format!(
+            "New customers (all of them with --verbose): {} and 25 more",
+            refs("NEW", 20)
+        )
+    );
+    assert_eq!(
+        import("MORE", true),
+        format!("New customers: {}", refs("MORE", 45))
+    );
+}

@@ -151,21 +151,16 @@ fn Report(kind: ImportKind, report: ImportReport) -> impl IntoView {
         "notice notice-warning"
     };
     let more = report.more_errors;
-    let new_customers = report.new_customers.len();
-    let shown_new: Vec<String> = report.new_customers.iter().take(20).cloned().collect();
+    let new_customers = report.new_customers_text(false);
     view! {
         <div class="import-report" data-testid="import-report" data-stored=report.stored.to_string()>
             <p class=class role="status" data-testid="import-summary">{summary}</p>
             <ul class="muted">
                 {report.notes.into_iter().map(|n| view! { <li>{n}</li> }).collect_view()}
             </ul>
-            {(new_customers > 0).then(|| view! {
+            {new_customers.map(|text| view! {
                 <p data-testid="import-new-customers">
-                    {format!(
-                        "New customers (named by their reference until a customer file names them): {}{}",
-                        shown_new.join(", "),
-                        if new_customers > 20 { format!(" and {} more", new_customers - 20) } else { String::new() }
-                    )}
+                    {format!("New customers (named by their reference until a customer file names them): {text}")}
                 </p>
             })}
             {(!report.invitations.is_empty()).then(|| view! {
