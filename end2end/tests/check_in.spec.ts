@@ -217,6 +217,14 @@ test('offline: two check-ins wait on the phone, survive a reload, and sync once 
 
   await checkInAt(page, first);
   await expect(visitRow(page, first)).toHaveAttribute('data-sync', 'waiting');
+  // Issue 22: what waiting means, in plain words; what the browser reported only behind "Details".
+  const problem = visitRow(page, first).getByTestId('visit-error');
+  await expect(problem).toHaveText('No connection — will send when you are back online.');
+  const details = visitRow(page, first).getByTestId('visit-error-details');
+  await expect(details).not.toHaveAttribute('open');
+  await expect(details.getByText(/Tried \d+×; last: /)).toBeHidden();
+  await details.getByText('Details').click();
+  await expect(details).toContainText(/Tried \d+×; last: \S/);
   await checkInAt(page, second);
   await expect(visitRow(page, second)).toHaveAttribute('data-sync', 'waiting');
   const status = page.getByTestId('network-status');

@@ -602,7 +602,7 @@ fn VisitRow(visit: Visit, sync: Syncer) -> impl IntoView {
             {on_site.map(|m| view! {
                 <p class="small">{format!("{} on site", duration_text(m))}{outcome.map(|o| format!(" · {o}"))}</p>
             })}
-            {detail.map(|d| view! { <p class="small field-error" data-testid="visit-error">{d}</p> })}
+            {detail.map(|p| problem_view(p, "visit-error"))}
             {refused.then(|| {
                 let id = id.clone();
                 view! {
@@ -615,20 +615,57 @@ fn VisitRow(visit: Visit, sync: Syncer) -> impl IntoView {
     }
 }
 
-/// The badge of an item on the phone: `data-sync`, its text, and what went wrong.
-fn badge(state: &Sync) -> (&'static str, &'static str, Option<String>) {
+/// The badge of an item on the phone: `data-sync`, its text, and what went wrong in plain
+/// words with the technical detail for "Details".
+fn badge(state: &Sync) -> (&'static str, &'static str, Option<Problem>) {
     match state {
         Sync::Synced => ("synced", "Synced", None),
         Sync::Waiting {
-            last_error: Some(e),
+            last_error: Some(words),
             attempts,
+            detail,
         } => (
             "waiting",
             "Waiting to sync",
-            Some(format!("Tried {attempts}×; last: {e}")),
+            Some(Problem {
+                words: words.clone(),
+                detail: Some(match detail {
+                    Some(d) => format!("Tried {attempts}×; last: {d}"),
+                    None => format!("Tried {attempts}×."),
+                }),
+            }),
         ),
         Sync::Waiting { .. } => ("waiting", "Waiting to sync", None),
-        Sync::Refused { message } => ("refused", "Not accepted", Some(message.clone())),
+        Sync::Refused { message } => (
+            "refused",
+            "Not accepted",
+            Some(Problem {
+                words: message.clone(),
+                detail: None,
+            }),
+        ),
+    }
+}
+
+/// What went wrong with an item, as the rep reads it.
+struct Problem {
+    words: String,
+    /// Shown only when the rep opens "Details".
+    detail: Option<String>,
+}
+
+/// A problem's words, and its detail behind a "Details" toggle.
+fn problem_view(problem: Problem, testid: &'static str) -> impl IntoView {
+    view! {
+        <div class="small sync-problem">
+            <p class="field-error" data-testid=testid>{problem.words}</p>
+            {problem.detail.map(|d| view! {
+                <details class="muted" data-testid=format!("{testid}-details")>
+                    <summary>"Details"</summary>
+                    <span>{d}</span>
+                </details>
+            })}
+        </div>
     }
 }
 
@@ -652,7 +689,7 @@ fn LoggedRow(item: Logged, sync: Syncer) -> impl IntoView {
                 <span class=format!("badge sync-{sync_attr}") data-testid="logged-sync">{text}</span>
             </div>
             {outcome.map(|o| view! { <p class="small">{o}</p> })}
-            {detail.map(|d| view! { <p class="small field-error" data-testid="logged-error">{d}</p> })}
+            {detail.map(|p| problem_view(p, "logged-error"))}
             {refused.then(|| view! {
                 <button type="button" class="button-quiet small" on:click=move |_| sync.forget_logged(&id)>
                     "Discard"

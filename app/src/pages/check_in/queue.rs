@@ -20,7 +20,11 @@ pub enum Sync {
     /// Not on the server yet; `last_error` says why the last try failed.
     Waiting {
         attempts: u32,
+        /// In plain words ([`waiting_words`]).
         last_error: Option<String>,
+        /// What the browser reported, shown behind "Details".
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        detail: Option<String>,
     },
     Synced,
     /// The server refused it (it would refuse it again): kept, with the reason, until the rep
@@ -34,6 +38,7 @@ impl Sync {
     pub const NEW: Sync = Sync::Waiting {
         attempts: 0,
         last_error: None,
+        detail: None,
     };
 
     pub fn is_waiting(&self) -> bool {
@@ -247,12 +252,22 @@ fn failed(sync: &Sync, error: &AppError) -> Sync {
     match (classify(error), sync) {
         (Retry::Later, Sync::Waiting { attempts, .. }) => Sync::Waiting {
             attempts: attempts + 1,
-            last_error: Some(error.to_string()),
+            last_error: Some(waiting_words(error)),
+            detail: error.detail().map(str::to_string),
         },
         (Retry::Later, other) => other.clone(),
         (Retry::Never, _) => Sync::Refused {
             message: error.to_string(),
         },
+    }
+}
+
+/// Why a message still waits, in the rep's words: what happened and that nothing needs doing.
+pub fn waiting_words(error: &AppError) -> String {
+    match error {
+        AppError::Transport(_) => "No connection — will send when you are back online.".into(),
+        AppError::Unauthorized => "Signed out — will send once you sign in again.".into(),
+        other => format!("Not sent yet: {other} Pacer tries again by itself."),
     }
 }
 
@@ -448,10 +463,8 @@ mod tests {
             visits[0].check_in_sync,
             Sync::Waiting {
                 attempts: 1,
-                last_error: Some(
-                    "The server could not be reached or answered unexpectedly: Failed to fetch"
-                        .into()
-                )
+                last_error: Some("No connection — will send when you are back online.".into()),
+                detail: Some("Failed to fetch".into()),
             }
         );
         let saved = CheckInSaved {
