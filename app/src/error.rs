@@ -29,7 +29,10 @@ pub enum AppError {
     BadRequest(String),
     #[error("Something went wrong on our side. It has been logged; please try again.")]
     Internal,
-    #[error("The server could not be reached or answered unexpectedly: {0}")]
+    /// Pacer could not be reached, or what answered was not Pacer (no network, a proxy in the
+    /// way). The words say what it means; [`AppError::detail`] keeps what the browser
+    /// reported, shown only behind "Details".
+    #[error("No connection to Pacer. Check the network and try again.")]
     Transport(String),
 }
 
@@ -52,6 +55,15 @@ impl AppError {
             AppError::Conflict(_) => 409,
             AppError::BadRequest(_) => 400,
             AppError::Internal | AppError::Transport(_) => 500,
+        }
+    }
+
+    /// The technical detail behind the plain message, for a "Details" toggle: what the browser
+    /// reported when Pacer could not be reached.
+    pub fn detail(&self) -> Option<&str> {
+        match self {
+            AppError::Transport(detail) => Some(detail),
+            _ => None,
         }
     }
 

@@ -4,5 +4,6 @@ pub mod layout;
 pub mod log_activity;
 pub mod outlook;
 pub mod placeholder;
+pub mod problem;
 pub mod timing;
 pub mod turnover;

@@ -4,6 +4,7 @@
 //! reached. Admins can have the missing snapshots of past periods computed.
 
 use crate::api::dashboard::{backfill_accuracy, get_accuracy};
+use crate::components::problem::LoadError;
 use crate::domain::accuracy::{AccuracyReport, Bin, Row, Score};
 use crate::error::AppError;
 use leptos::either::Either;
@@ -63,7 +64,7 @@ pub fn ForecastAccuracy(is_admin: bool) -> impl IntoView {
                 {move || Suspend::new(async move {
                     match report.await {
                         Ok(r) => Either::Left(report_view(r)),
-                        Err(e) => Either::Right(view! { <p class="form-error" role="alert">{e.to_string()}</p> }),
+                        Err(e) => Either::Right(view! { <LoadError error=e /> }),
                     }
                 })}
             </Transition>

@@ -6,6 +6,7 @@ use crate::api::customers::list_customers;
 use crate::api::dashboard::get_dashboard;
 use crate::components::log_activity::LogActivity;
 use crate::components::outlook::{HealthTag, OutlookLine, Progress};
+use crate::components::problem::{ErrorNotice, LoadError};
 use crate::components::turnover::trend_text;
 use crate::domain::activity::ActivityKind;
 use crate::domain::forecast::Health;
@@ -40,7 +41,7 @@ pub fn DashboardPage() -> impl IntoView {
                         <DigestCard digest=d.digest today=d.today />
                         <NextStepsCard steps=d.next_steps today=d.today />
                     }),
-                    Err(e) => Either::Right(view! { <p class="form-error" role="alert">{e.to_string()}</p> }),
+                    Err(e) => Either::Right(view! { <LoadError error=e /> }),
                 };
                 view! {
                     <section class="card hero">
@@ -387,7 +388,7 @@ fn LogWorkCard(on_logged: impl Fn() + Send + Sync + Copy + 'static) -> impl Into
                                             }).collect_view()}
                                         </ul>
                                     }.into_any(),
-                                    Err(e) => view! { <p class="form-error" role="alert">{e.to_string()}</p> }.into_any(),
+                                    Err(e) => view! { <ErrorNotice error=e /> }.into_any(),
                                 }
                             })}
                         </Transition>

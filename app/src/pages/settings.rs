@@ -6,6 +6,7 @@ use crate::api::dashboard::{
     get_company_settings, get_thresholds, save_thresholds, SaveCompanySettings,
 };
 use crate::components::form::{save_action, Field, FormErrors};
+use crate::components::problem::LoadError;
 use crate::domain::calendar::WEEKDAYS;
 use crate::domain::forecast::ThresholdsInput;
 use crate::domain::turnover::TrendRuleInput;
@@ -40,7 +41,7 @@ pub fn SettingsPage() -> impl IntoView {
                     let is_admin = auth.user.await.is_ok_and(|u| u.role == Role::Admin);
                     match company.await {
                         Ok(c) => Either::Left(company_form(c, is_admin, save_company)),
-                        Err(e) => Either::Right(view! { <p class="form-error" role="alert">{e.to_string()}</p> }),
+                        Err(e) => Either::Right(view! { <LoadError error=e /> }),
                     }
                 })}
             </Transition>
@@ -55,7 +56,7 @@ pub fn SettingsPage() -> impl IntoView {
                     let is_admin = auth.user.await.is_ok_and(|u| u.role == Role::Admin);
                     match thresholds.await {
                         Ok(t) => Either::Left(thresholds_form(t.into(), is_admin)),
-                        Err(e) => Either::Right(view! { <p class="form-error" role="alert">{e.to_string()}</p> }),
+                        Err(e) => Either::Right(view! { <LoadError error=e /> }),
                     }
                 })}
             </Transition>
@@ -88,7 +89,7 @@ pub fn SettingsPage() -> impl IntoView {
                     let is_admin = auth.user.await.is_ok_and(|u| u.role == Role::Admin);
                     match trend_rule.await {
                         Ok(r) => Either::Left(trend_form(r.into(), is_admin)),
-                        Err(e) => Either::Right(view! { <p class="form-error" role="alert">{e.to_string()}</p> }),
+                        Err(e) => Either::Right(view! { <LoadError error=e /> }),
                     }
                 })}
             </Transition>
@@ -120,7 +121,7 @@ fn LearnedForecast(is_admin: bool) -> impl IntoView {
                 {move || Suspend::new(async move {
                     match report.await {
                         Ok(r) => Either::Left(calibration_view(r)),
-                        Err(e) => Either::Right(view! { <p class="form-error" role="alert">{e.to_string()}</p> }),
+                        Err(e) => Either::Right(view! { <LoadError error=e /> }),
                     }
                 })}
             </Transition>

@@ -3,6 +3,7 @@
 //! in — changing one's own password.
 
 use crate::api::auth::{password_link_holder, ChangePassword, SetPassword, Setup};
+use crate::components::problem::ErrorNotice;
 use crate::error::AppError;
 use crate::model::people::LinkPurpose;
 use leptos::either::Either;
@@ -177,7 +178,7 @@ fn DigestMail() -> impl IntoView {
                                 " Each morning, e-mail me what changed since the day before (status changes, new warnings with the customers to act on, next steps due). Days with nothing to report send nothing."
                             </label>
                         }.into_any(),
-                        Err(e) => view! { <p class="form-error" role="alert">{e.to_string()}</p> }.into_any(),
+                        Err(e) => view! { <ErrorNotice error=e /> }.into_any(),
                     }
                 })}
             </Transition>

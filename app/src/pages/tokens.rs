@@ -3,6 +3,7 @@
 
 use crate::api::tokens::{api_token_choices, create_api_token, list_api_tokens, revoke_api_token};
 use crate::components::form::{save_action, Field, FormErrors};
+use crate::components::problem::LoadError;
 use crate::domain::Role;
 use crate::model::tokens::{CreatedToken, TokenChoices, TokenRow};
 use leptos::either::Either;
@@ -26,7 +27,7 @@ pub fn ApiTokens() -> impl IntoView {
                 {move || Suspend::new(async move {
                     match choices.await {
                         Ok(c) => Either::Left(view! { <TokenForm choices=c created refresh /> }),
-                        Err(e) => Either::Right(view! { <p class="form-error" role="alert">{e.to_string()}</p> }),
+                        Err(e) => Either::Right(view! { <LoadError error=e /> }),
                     }
                 })}
             </Transition>
@@ -48,7 +49,7 @@ pub fn ApiTokens() -> impl IntoView {
                 {move || Suspend::new(async move {
                     match tokens.await {
                         Ok(rows) => Either::Left(view! { <TokenTable rows refresh /> }),
-                        Err(e) => Either::Right(view! { <p class="form-error" role="alert">{e.to_string()}</p> }),
+                        Err(e) => Either::Right(view! { <LoadError error=e /> }),
                     }
                 })}
             </Transition>

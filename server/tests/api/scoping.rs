@@ -10,6 +10,7 @@ use reqwest::StatusCode;
 both_backends!(
     a_rep_sees_only_their_own_customers,
     a_rep_cannot_read_another_reps_customer,
+    a_page_of_something_hidden_is_a_not_found_page,
     a_manager_sees_their_subtree_only,
     an_admin_sees_everything,
     customer_search_stays_inside_the_scope,
@@ -66,6 +67,72 @@ async fn a_rep_cannot_read_another_reps_customer(backend: Backend) {
         assert!(
             !body.contains("Customer"),
             "nothing of the customer leaks: {body}"
+        );
+    }
+}
+
+/// Issue 22: a customer or target the viewer may not see answers its page as not found (HTTP
+/// 404, the not-found page), like an address that never existed — not 200 with an error in it,
+/// and not a hint that something is there. (The customer page answered 200.)
+async fn a_page_of_something_hidden_is_a_not_found_page(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let fixture = Fixture::load(&app.db).await;
+    let south_target = target(
+        &app,
+        &fixture,
+        ("assignee_user_id", fixture.ids.users[REP_S1_INDEX]),
+        "bookings",
+        50_000,
+        "agreed",
+    )
+    .await;
+    let own_target = target(
+        &app,
+        &fixture,
+        ("assignee_user_id", fixture.ids.users[REP_N1_INDEX]),
+        "bookings",
+        40_000,
+        "agreed",
+    )
+    .await;
+    let client = signed_in(&app, REP_N1).await;
+    let page = |path: String| {
+        let (app, client) = (&app, &client);
+        async move {
+            let response = app.get(client, &path).await;
+            let status = response.status();
+            (status, response.text().await.unwrap_or_default())
+        }
+    };
+
+    for path in [
+        format!("/customers/{}", fixture.customer_id(3, 0)),
+        format!("/targets/{own_target}"),
+    ] {
+        let (status, body) = page(path.clone()).await;
+        assert_eq!(status, StatusCode::OK, "{path}");
+        assert!(!body.contains("This page does not exist"), "{path}");
+    }
+    for path in [
+        format!("/customers/{}", fixture.customer_id(4, 1)),
+        format!("/customers/{}", fixture.customer_id(5, 2)),
+        "/customers/999999".to_string(),
+        "/customers/not-a-number".to_string(),
+        format!("/targets/{south_target}"),
+        "/targets/999999".to_string(),
+        format!("/targets/{south_target}/edit"),
+    ] {
+        let (status, body) = page(path.clone()).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{path}");
+        assert!(
+            body.contains("This page does not exist"),
+            "{path}: the not-found page"
+        );
+        assert!(
+            !body.contains("Customer 4-1")
+                && !body.contains("Customer 5-2")
+                && !body.contains("Book €"),
+            "{path}: nothing of it leaks"
         );
     }
 }

@@ -5,6 +5,7 @@ use crate::api::pipeline::{
     delete_opportunity, get_opportunity, list_opportunity_customers, save_opportunity,
 };
 use crate::components::form::{Field, FormErrors};
+use crate::components::problem::ErrorNotice;
 use crate::domain::pipeline::OpportunityInput;
 use crate::domain::{Opportunity, StageKind};
 use crate::error::AppError;
@@ -64,7 +65,7 @@ pub fn OpportunityDrawer(
                             Err(e) => {
                                 Either::Right(view! {
                                     <h2 id="drawer-title">"Opportunity"</h2>
-                                    <p class="form-error" role="alert">{e.to_string()}</p>
+                                    <ErrorNotice error=e />
                                     <button type="button" class="button-quiet" on:click=move |_| close()>
                                         "Close"
                                     </button>

@@ -2,6 +2,7 @@
 //! stage that holds opportunities is deleted only by moving them to another stage.
 
 use crate::api::pipeline::{delete_stage, list_stages, reorder_stage, save_stage};
+use crate::components::problem::LoadError;
 use crate::domain::pipeline::StageInput;
 use crate::domain::StageKind;
 use crate::error::AppError;
@@ -75,7 +76,7 @@ pub fn StagesPage() -> impl IntoView {
                                 {is_admin.then(|| view! { <NewStage after /> })}
                             })
                         }
-                        Err(e) => Either::Right(view! { <p class="form-error" role="alert">{e.to_string()}</p> }),
+                        Err(e) => Either::Right(view! { <LoadError error=e /> }),
                     }
                 })}
             </Transition>

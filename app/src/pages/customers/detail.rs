@@ -6,6 +6,7 @@ use crate::api::activities::{complete_next_step, move_next_step};
 use crate::api::customers::{get_customer, plan_visit, set_potential, set_visit_radius};
 use crate::components::form::save_action;
 use crate::components::log_activity::LogActivity;
+use crate::components::problem::LoadError;
 use crate::components::turnover::{eur, percent_text, segment_label, trend_text};
 use crate::domain::activity::{ActivityKind, ActivityOutcome};
 use crate::domain::period::day_label;
@@ -40,7 +41,7 @@ pub fn CustomerPage() -> impl IntoView {
                 let me = auth.user.await.map(|u| u.id).unwrap_or_default();
                 match detail.await {
                     Ok(d) => Either::Left(view! { <CustomerView d me on_planned=move || detail.refetch() /> }),
-                    Err(e) => Either::Right(view! { <p class="form-error" role="alert">{e.to_string()}</p> }),
+                    Err(e) => Either::Right(view! { <LoadError error=e /> }),
                 }
             })}
         </Transition>

@@ -3,6 +3,7 @@
 //! the customer. Acting on one drops it off the list.
 
 use crate::api::targets::target_candidates;
+use crate::components::problem::ErrorNotice;
 use crate::components::turnover::eur;
 use crate::domain::check_in::place_text;
 use crate::domain::forecast::Health;
@@ -82,7 +83,7 @@ pub fn GapCandidates(target: TargetRow) -> impl IntoView {
                                 <p class="muted small">{format!("A customer drops off for {acted_days} days once someone calls, writes, visits or plans a visit; a deal stays until it is won or lost.")}</p>
                             }.into_any()
                         }
-                        Err(e) => view! { <p class="form-error" role="alert">{e.to_string()}</p> }.into_any(),
+                        Err(e) => view! { <ErrorNotice error=e /> }.into_any(),
                     }
                 })}
             </Transition>

@@ -5,6 +5,7 @@ use super::chart::BurnUp;
 use super::{Progress, StatusTag};
 use crate::api::targets::{cascade_target, get_target, transition_target};
 use crate::components::outlook::OutlookLine;
+use crate::components::problem::LoadError;
 use crate::domain::forecast::per_week;
 use crate::domain::number::format_value;
 use crate::domain::target::{Factor, Side, Transition};
@@ -47,7 +48,7 @@ pub fn TargetPage() -> impl IntoView {
                         }
                         notice.set(Some(result));
                     } /> }),
-                    Err(e) => Either::Right(view! { <p class="form-error" role="alert">{e.to_string()}</p> }),
+                    Err(e) => Either::Right(view! { <LoadError error=e /> }),
                 }
             })}
         </Transition>

@@ -3,6 +3,7 @@
 
 use crate::api::targets::{get_target, save_target, target_choices, target_context};
 use crate::components::form::{Field, FormErrors};
+use crate::components::problem::LoadError;
 use crate::components::timing;
 use crate::domain::achievable::factors_as_typed;
 use crate::domain::calendar::Calendar;
@@ -76,7 +77,7 @@ pub fn NewTargetPage() -> impl IntoView {
                         };
                         Either::Left(view! { <TargetEditor initial existing=None choices /> })
                     }
-                    Err(e) => Either::Right(view! { <p class="form-error" role="alert">{e.to_string()}</p> }),
+                    Err(e) => Either::Right(view! { <LoadError error=e /> }),
                 }
             })}
         </Transition>
@@ -113,7 +114,7 @@ pub fn EditTargetPage() -> impl IntoView {
                             <A href=format!("/targets/{}", detail.target.id)>"Back to the target"</A>
                         </section>
                     }),
-                    Err(e) => EitherOf3::C(view! { <p class="form-error" role="alert">{e.to_string()}</p> }),
+                    Err(e) => EitherOf3::C(view! { <LoadError error=e /> }),
                 }
             })}
         </Transition>
