@@ -59,6 +59,59 @@ test.describe('on a phone', () => {
   });
 });
 
+test.describe('the first screen on a phone', () => {
+  test.use({ viewport: { width: 375, height: 812 }, isMobile: true, hasTouch: true });
+
+  // Issue 22: the whole first screen was filters and the forecast; no card could be seen.
+  test('shows a whole card above the tab bar, with filters and the forecast folded', async ({ page }) => {
+    await openBoard(page, DEMO_MANAGER.email);
+    const tabbar = (await page.locator('.tabbar').boundingBox())!;
+    const card = (await page.getByTestId('card').first().boundingBox())!;
+    expect(card.y).toBeGreaterThan(0);
+    expect(card.y + card.height).toBeLessThanOrEqual(tabbar.y);
+
+    // The filters behind one button that says how many are set.
+    const toggle = page.getByTestId('filters-toggle');
+    await expect(toggle).toHaveText('Filters');
+    await expect(page.getByTestId('filter-q')).toBeHidden();
+    await toggle.click();
+    await expect(toggle).toHaveAttribute('aria-expanded', 'true');
+    await page.getByTestId('filter-q').fill('a');
+    await page.getByTestId('filter-q').press('Enter');
+    await expect(page).toHaveURL(/q=a/);
+    await expect(page.getByTestId('filters-toggle')).toHaveText('Filters (1 set)');
+
+    // The forecast: one line with its status and P(hit); the figures on request.
+    const panel = page.getByTestId('forecast-panel');
+    const first = panel.getByTestId('forecast').first();
+    await expect(first.getByTestId('forecast-status')).toBeVisible();
+    await expect(first.locator('.forecast-p-hit-short')).toHaveText(/^P\(hit\) \d+ %$/);
+    await expect(first.getByTestId('forecast-p-hit')).toBeHidden();
+    await panel.getByTestId('forecast-toggle').click();
+    await expect(first.getByTestId('forecast-p-hit')).toBeVisible();
+    await expect(panel.getByTestId('forecast').last()).toBeVisible();
+
+    // Touch targets of 44 px: a card's menu and the tab bar's links.
+    for (const target of [page.locator('.opp-menu').first(), page.locator('.tabbar a').first()]) {
+      const box = (await target.boundingBox())!;
+      expect(Math.min(box.width, box.height)).toBeGreaterThanOrEqual(44);
+    }
+  });
+});
+
+test.describe('on a wide screen', () => {
+  test.use({ viewport: { width: 1700, height: 1000 } });
+
+  // Issue 22: the board was held to 1 200 px, Won and Lost started out of view.
+  test('the board uses the whole width: Won and Lost are in view', async ({ page }) => {
+    await openBoard(page, DEMO_MANAGER.email);
+    for (const name of ['Won', 'Lost']) {
+      const box = (await column(page, name).boundingBox())!;
+      expect(box.x + box.width, name).toBeLessThanOrEqual(1700);
+    }
+  });
+});
+
 test('the keyboard moves a card stage by stage and through the Move to menu', async ({ page }) => {
   await openBoard(page, demoUser('Florian Huber'));
   const card = await firstCardIn(page, 'Lead');
@@ -145,8 +198,13 @@ test('an opportunity is created with inline checks, edited, and shows its histor
   await drawer.getByLabel('Value').fill('12.345');
   await drawer.getByLabel('Value').blur();
   await expect(drawer.getByTestId('error-value')).toContainText('more than 2 decimal places');
+  // Issue 22: the problem is tied to its field for a screen reader, which reads it with the field.
+  await expect(drawer.getByLabel('Value')).toHaveAttribute('aria-invalid', 'true');
+  await expect(drawer.getByLabel('Value')).toHaveAttribute('aria-describedby', 'error-value');
+  await expect(drawer.getByLabel('Value')).toHaveAccessibleDescription(/more than 2 decimal places/);
   await drawer.getByLabel('Value').fill('18 400');
   await expect(drawer.getByTestId('error-value')).toHaveText('');
+  await expect(drawer.getByLabel('Value')).toHaveAttribute('aria-invalid', 'false');
   await drawer.getByRole('button', { name: 'Save' }).click();
   await expect(drawer).toHaveCount(0);
   await expect(page.getByTestId('board-notice')).toContainText(`Saved "${title}"`);

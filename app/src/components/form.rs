@@ -68,7 +68,9 @@ pub fn problem_elsewhere(
     }
 }
 
-/// A labelled form field with its problem underneath, tied together for screen readers.
+/// A labelled form field with its problem underneath, tied together for screen readers: the
+/// control (`id="field-{field}"`, given by the caller) is described by the problem's line and
+/// marked `aria-invalid` while there is one (set in the browser, as the problem changes).
 #[component]
 pub fn Field(
     label: &'static str,
@@ -76,6 +78,13 @@ pub fn Field(
     error: impl Fn() -> Option<String> + Send + Sync + Copy + 'static,
     children: Children,
 ) -> impl IntoView {
+    Effect::new(move |_| {
+        let invalid = error().is_some();
+        if let Some(control) = document().get_element_by_id(&format!("field-{field}")) {
+            let _ = control.set_attribute("aria-describedby", &format!("error-{field}"));
+            let _ = control.set_attribute("aria-invalid", if invalid { "true" } else { "false" });
+        }
+    });
     view! {
         <div class="field" class:invalid=move || error().is_some() data-field=field>
             <label for=format!("field-{field}")>{label}</label>

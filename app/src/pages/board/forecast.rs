@@ -36,12 +36,35 @@ pub fn ForecastPanel(
             })
         })
     });
+    // On a phone the panel folds to its first target's line (status and P(hit)) so the first
+    // screen shows cards (issue 22); "More" opens every target's figures.
+    let open = RwSignal::new(false);
+    let count = targets.len();
     Either::Right(view! {
-        <section class="forecast-panel" data-testid="forecast-panel" aria-label="Forecast against targets">
+        <section
+            id="forecast-panel"
+            class=move || if open.get() { "forecast-panel open" } else { "forecast-panel" }
+            data-testid="forecast-panel"
+            aria-label="Forecast against targets"
+        >
             {targets
                 .into_iter()
                 .map(|target| view! { <ForecastRow target thresholds calendar what_if /> })
                 .collect_view()}
+            <button
+                type="button"
+                class="button-quiet forecast-toggle"
+                aria-controls="forecast-panel"
+                aria-expanded=move || open.get().to_string()
+                data-testid="forecast-toggle"
+                on:click=move |_| open.update(|o| *o = !*o)
+            >
+                {move || match (open.get(), count) {
+                    (true, _) => "Less".to_string(),
+                    (false, 1) => "More".to_string(),
+                    (false, n) => format!("All {n} targets"),
+                }}
+            </button>
         </section>
     })
 }
@@ -112,6 +135,9 @@ fn ForecastRow(
                     data-testid="forecast-status"
                 >
                     {move || health().label()}
+                </span>
+                <span class="forecast-p-hit-short" aria-hidden="true">
+                    {move || format!("P(hit) {} %", band().p_hit_percent())}
                 </span>
                 <Show when=move || what_if.with(Option::is_some)>
                     <span class="tag tag-whatif" data-testid="forecast-whatif">"if dropped here"</span>

@@ -176,8 +176,38 @@ fn Filters(board: Board) -> impl IntoView {
         }
     };
     let owner = query.read_untracked().get("owner").unwrap_or_default();
+    // On a phone the filters fold away behind a button saying how many are set, so the first
+    // screen shows cards (issue 22); on a wider screen they are always shown.
+    let open = RwSignal::new(false);
+    let active = move || {
+        query.with(|q| {
+            ["owner", "from", "to", "q", "customer"]
+                .iter()
+                .filter(|key| q.get(key).is_some_and(|v| !v.trim().is_empty()))
+                .count()
+        })
+    };
     view! {
-        <Form method="GET" action="" attr:class="filters" attr:data-testid="board-filters">
+        <button
+            type="button"
+            class="button-quiet filters-toggle"
+            aria-controls="board-filters"
+            aria-expanded=move || open.get().to_string()
+            data-testid="filters-toggle"
+            on:click=move |_| open.update(|o| *o = !*o)
+        >
+            {move || match active() {
+                0 => "Filters".to_string(),
+                n => format!("Filters ({n} set)"),
+            }}
+        </button>
+        <Form
+            method="GET"
+            action=""
+            attr:id="board-filters"
+            attr:class=move || if open.get() { "filters open" } else { "filters" }
+            attr:data-testid="board-filters"
+        >
             {select("view", "Show", None, board.views.clone(), board.view.clone())}
             {(board.owners.len() > 1).then(|| select("owner", "Owner", Some("Everyone"), board.owners.clone(), owner))}
             <label class="filter">
