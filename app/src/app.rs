@@ -249,7 +249,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     send_content_security_policy();
     view! {
         <!DOCTYPE html>
-        <html lang="en" data-build=BUILD_ID.get().map_or("dev", String::as_str)>
+        <html lang="en" data-locale=crate::providers::locale::page_locale().code() data-build=BUILD_ID.get().map_or("dev", String::as_str)>
             <head>
                 <meta charset="utf-8" />
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
@@ -273,6 +273,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
+    crate::providers::locale::provide_locale();
     view! {
         <Title formatter=|page: String| {
             if page.is_empty() { "Pacer".to_string() } else { format!("{page} · Pacer") }

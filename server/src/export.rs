@@ -1,6 +1,12 @@
 //! CSV downloads of what a list shows: `GET /api/export/customers.csv` takes the customers
 //! page's query (list, period, filters, order) and returns every matching row, not one page;
 //! `GET /api/export/check-ins.csv` takes the team check-ins page's (range, unit).
+//!
+//! Numbers, amounts and dates are written as the person reads them (issue 22): for German
+//! readers `1.234,56`, `31.03.2026` and semicolons between cells (what a German spreadsheet
+//! opens as columns and numbers). English readers get the plain form, which every English
+//! spreadsheet and every program reads as it is: ISO dates and times, a decimal point, no
+//! grouping, commas. `format=plain` asks for the plain form whoever reads.
 
 use crate::api_error::from_app as error;
 use app::domain::turnover::{Direction, Mark};
@@ -16,13 +22,86 @@ use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum::Extension;
 
-use crate::api_v1::money as amount;
+use app::domain::Locale;
+use chrono::{DateTime, NaiveDate, Utc};
+use rust_decimal::Decimal;
+
+/// `?format=plain`: the machine-readable CSV.
+#[derive(serde::Deserialize)]
+pub struct CsvFormat {
+    format: Option<String>,
+}
+
+/// How one download writes its cells: for a German reader, or plain (`None`).
+#[derive(Clone, Copy)]
+struct Style(Option<Locale>);
+
+impl Style {
+    fn of(user: &SessionUser, format: &CsvFormat) -> Style {
+        match (format.format.as_deref(), user.locale) {
+            (Some("plain"), _) | (_, Locale::En) => Style(None),
+            (_, locale) => Style(Some(locale)),
+        }
+    }
+
+    /// German spreadsheets split columns at semicolons (the comma is their decimal mark).
+    fn delimiter(self) -> u8 {
+        match self.0 {
+            Some(Locale::De) => b';',
+            _ => b',',
+        }
+    }
+
+    fn date(self, day: NaiveDate) -> String {
+        self.0.map_or_else(|| day.to_string(), |l| l.date(day))
+    }
+
+    fn time(self, at: DateTime<Utc>) -> String {
+        self.0.map_or_else(
+            || at.format("%Y-%m-%dT%H:%M:%SZ").to_string(),
+            |l| format!("{} UTC", l.date_time(at)),
+        )
+    }
+
+    /// A number with exactly `places` decimals ("1234.50" plain; "1.234,50" in German).
+    fn fixed(self, value: Decimal, places: u32) -> String {
+        match self.0 {
+            None => format!("{:.*}", places as usize, value.round_dp(places)),
+            Some(l) => l.fixed(value, places),
+        }
+    }
+
+    /// Cents as an amount with two decimals.
+    fn cents(self, minor: i64) -> String {
+        match self.0 {
+            None => crate::api_v1::money(minor),
+            Some(l) => l.fixed(Decimal::new(minor, 2), 2),
+        }
+    }
+
+    /// A number with at most two decimals, as stored.
+    fn decimal(self, value: Decimal) -> String {
+        match self.0 {
+            None => value.round_dp(2).to_string(),
+            Some(l) => l.number(value, 2),
+        }
+    }
+
+    fn float(self, value: Option<f64>, places: u32) -> String {
+        value
+            .and_then(Decimal::from_f64_retain)
+            .map(|d| self.fixed(d, places))
+            .unwrap_or_default()
+    }
+}
 
 pub async fn customers(
     State(state): State<AppState>,
     Extension(user): Extension<SessionUser>,
     Query(query): Query<CustomerQuery>,
+    Query(format): Query<CsvFormat>,
 ) -> Response {
+    let style = Style::of(&user, &format);
     let today = chrono::Utc::now().date_naive();
     let filter = match app::service::customers::filter(&state.db, &query, today).await {
         Ok(f) => f,
@@ -50,10 +129,10 @@ pub async fn customers(
         "base_per_month",
     ];
     let period = (
-        list.filter.period.start().to_string(),
-        list.filter.period.end().to_string(),
+        style.date(list.filter.period.start()),
+        style.date(list.filter.period.end()),
     );
-    let mut sheet = Sheet::new(header);
+    let mut sheet = Sheet::new(header, style);
     for c in &list.customers {
         let d = c.deviation;
         let trend = c.trend.as_ref();
@@ -64,10 +143,10 @@ pub async fn customers(
             c.owner_name.clone().unwrap_or_default(),
             period.0.clone(),
             period.1.clone(),
-            amount(d.actual_minor),
-            amount(d.expected_minor),
-            amount(d.delta_minor),
-            d.pct.map(|p| p.to_string()).unwrap_or_default(),
+            style.cents(d.actual_minor),
+            style.cents(d.expected_minor),
+            style.cents(d.delta_minor),
+            d.pct.map(|p| style.decimal(p)).unwrap_or_default(),
             d.mark.map(Mark::label).unwrap_or_default().to_string(),
             trend
                 .map(|t| match t.direction {
@@ -76,20 +155,22 @@ pub async fn customers(
                 })
                 .unwrap_or_default()
                 .to_string(),
-            trend.map(|t| t.change_pct.to_string()).unwrap_or_default(),
             trend
-                .map(|t| amount(t.recent_per_month_minor))
+                .map(|t| style.decimal(t.change_pct))
                 .unwrap_or_default(),
             trend
-                .map(|t| amount(t.base_per_month_minor))
+                .map(|t| style.cents(t.recent_per_month_minor))
+                .unwrap_or_default(),
+            trend
+                .map(|t| style.cents(t.base_per_month_minor))
                 .unwrap_or_default(),
         ]);
     }
     let name = format!(
         "customers-{}-{}-{}.csv",
         list.filter.listing.as_str(),
-        period.0,
-        period.1
+        list.filter.period.start(),
+        list.filter.period.end()
     );
     sheet.download(&name)
 }
@@ -102,9 +183,11 @@ struct Sheet {
 }
 
 impl Sheet {
-    fn new<const N: usize>(header: [&str; N]) -> Sheet {
+    fn new<const N: usize>(header: [&str; N], style: Style) -> Sheet {
         let mut sheet = Sheet {
-            out: csv::Writer::from_writer(Vec::new()),
+            out: csv::WriterBuilder::new()
+                .delimiter(style.delimiter())
+                .from_writer(Vec::new()),
             failed: false,
         };
         sheet.row(header);
@@ -150,15 +233,17 @@ fn neutralise(cell: &str) -> std::borrow::Cow<'_, str> {
     }
 }
 
-/// `-12`, `-12.50`: a sign, digits, at most one decimal point.
+/// `-12`, `-12.50`, `-1.234,50`, `-1,234.50`: a sign, then digits with the grouping and
+/// decimal marks of either locale between them — nothing a spreadsheet could run.
 fn is_plain_number(cell: &str) -> bool {
     let digits = cell.strip_prefix(['-', '+']).unwrap_or(cell);
-    let mut parts = digits.splitn(2, '.');
-    let whole = parts.next().unwrap_or("");
-    let fraction = parts.next();
-    !whole.is_empty()
-        && whole.bytes().all(|b| b.is_ascii_digit())
-        && fraction.is_none_or(|f| !f.is_empty() && f.bytes().all(|b| b.is_ascii_digit()))
+    let bytes = digits.as_bytes();
+    !bytes.is_empty()
+        && bytes[0].is_ascii_digit()
+        && bytes[bytes.len() - 1].is_ascii_digit()
+        && bytes.iter().all(|b| b.is_ascii_digit() || *b == b'.' || *b == b',')
+        && !digits.contains("..")
+        && !digits.contains(",,")
 }
 
 #[cfg(test)]
@@ -180,7 +265,7 @@ mod tests {
         ] {
             assert_eq!(neutralise(risky), format!("'{risky}"), "{risky:?}");
         }
-        for plain in ["-12.50", "-3", "+4", "12", "Acme", "", "a=b", " =1"] {
+        for plain in ["-12.50", "-3", "+4", "12", "Acme", "", "a=b", " =1", "-1.234,50", "-1,234.50"] {
             assert_eq!(neutralise(plain), plain, "{plain:?}");
         }
     }
@@ -196,7 +281,9 @@ pub async fn check_ins(
     State(state): State<AppState>,
     Extension(user): Extension<SessionUser>,
     Query(query): Query<CheckInExport>,
+    Query(format): Query<CsvFormat>,
 ) -> Response {
+    let style = Style::of(&user, &format);
     let range = CheckInRange::parse(query.range.as_deref().unwrap_or_default());
     let unit = match query
         .unit
@@ -239,10 +326,9 @@ pub async fn check_ins(
         "notes",
         "next_step",
     ];
-    let mut sheet = Sheet::new(header);
-    let time = |t: chrono::DateTime<chrono::Utc>| t.format("%Y-%m-%dT%H:%M:%SZ").to_string();
-    let number =
-        |x: Option<f64>, places: usize| x.map(|x| format!("{x:.places$}")).unwrap_or_default();
+    let mut sheet = Sheet::new(header, style);
+    let time = |t: DateTime<Utc>| style.time(t);
+    let number = |x: Option<f64>, places: u32| style.float(x, places);
     for r in &rows {
         let (distance, reason) = r.verification.columns();
         sheet.row([
@@ -277,7 +363,9 @@ pub async fn opportunities(
     State(state): State<AppState>,
     Extension(user): Extension<SessionUser>,
     Query(params): Query<BoardParams>,
+    Query(format): Query<CsvFormat>,
 ) -> Response {
+    let style = Style::of(&user, &format);
     let today = chrono::Utc::now().date_naive();
     let (stages, cards) = match params.parse(&user) {
         Ok(q) => {
@@ -305,7 +393,7 @@ pub async fn opportunities(
         "lost_reason",
         "days_in_stage",
     ];
-    let mut sheet = Sheet::new(header);
+    let mut sheet = Sheet::new(header, style);
     for stage in &stages {
         for card in cards.iter().filter(|c| c.stage_id == stage.id) {
             let probability = card.probability_in(stage);
@@ -318,12 +406,12 @@ pub async fn opportunities(
                 card.owner_name.clone(),
                 stage.name.clone(),
                 stage.kind.as_str().to_string(),
-                format!("{:.2}", card.value.amount()),
+                style.fixed(card.value.amount(), 2),
                 card.value.currency().as_str().to_string(),
                 probability.percent().to_string(),
-                format!("{weighted:.2}"),
-                card.expected_close_on.to_string(),
-                card.closed_on.map(|d| d.to_string()).unwrap_or_default(),
+                style.fixed(weighted, 2),
+                style.date(card.expected_close_on),
+                card.closed_on.map(|d| style.date(d)).unwrap_or_default(),
                 card.lost_reason.clone().unwrap_or_default(),
                 (today - card.stage_entered_at.date_naive())
                     .num_days()
@@ -346,7 +434,9 @@ pub async fn targets(
     State(state): State<AppState>,
     Extension(user): Extension<SessionUser>,
     Query(query): Query<TargetsExport>,
+    Query(format): Query<CsvFormat>,
 ) -> Response {
+    let style = Style::of(&user, &format);
     let today = chrono::Utc::now().date_naive();
     let rows = match ListQuery::parse(&user, query.view.as_deref(), query.status.as_deref()) {
         Ok(q) => match app::service::targets::list(&state.db, &user, &q, today).await {
@@ -376,13 +466,11 @@ pub async fn targets(
         "health",
         "warning",
     ];
-    let mut sheet = Sheet::new(header);
+    let mut sheet = Sheet::new(header, style);
     for row in &rows {
         let outlook = row.outlook.as_ref();
         let band = outlook.and_then(|o| o.band.as_ref());
-        let decimal = |d: Option<rust_decimal::Decimal>| {
-            d.map(|d| d.round_dp(2).to_string()).unwrap_or_default()
-        };
+        let decimal = |d: Option<Decimal>| d.map(|d| style.decimal(d)).unwrap_or_default();
         sheet.row([
             row.id.to_string(),
             row.statement.clone(),
@@ -391,8 +479,8 @@ pub async fn targets(
                 .map(|s| s.as_str().to_string())
                 .unwrap_or_default(),
             row.assignee_name.clone(),
-            row.period.start().to_string(),
-            row.period.end().to_string(),
+            style.date(row.period.start()),
+            style.date(row.period.end()),
             row.status_label(today).to_string(),
             decimal(Some(row.value)),
             row.currency

@@ -136,3 +136,12 @@ pub async fn change_password(
     })
     .await
 }
+
+/// Sets how the signed-in person reads numbers, amounts and dates (issue 22): "en" or "de".
+#[server(endpoint = "set_locale")]
+pub async fn set_locale(locale: String) -> Result<crate::domain::Locale, AppError> {
+    super::signed_in("set_locale", |c| async move {
+        crate::service::people::set_own_locale(&c.db, &c.user, &locale).await
+    })
+    .await
+}

@@ -77,6 +77,10 @@ pub async fn create_prospect(
 ) -> Result<crate::model::customers::ProspectSaved, AppError> {
     use crate::service::customers;
     super::signed_in("create_prospect", |c| async move {
+        let input = crate::domain::prospect::ProspectInput {
+            locale: c.user.locale,
+            ..input
+        };
         customers::create_prospect(&c.db, &c.user, &input, chrono::Utc::now()).await
     })
     .await

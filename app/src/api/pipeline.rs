@@ -104,6 +104,11 @@ pub async fn save_opportunity(
     use crate::service::opportunities::{self, MissingCurrency};
     super::signed_in("save_opportunity", |c| async move {
         let now = chrono::Utc::now();
+        // The drawer writes amounts and dates as its person does (the JSON API: English/ISO).
+        let input = OpportunityInput {
+            locale: c.user.locale,
+            ..input
+        };
         match id {
             None => opportunities::create(&c.db, &c.user, &input, now).await,
             Some(id) => {

@@ -73,6 +73,7 @@ pub async fn target_context(
             end,
             parent_id,
             segment: segment.unwrap_or_default(),
+            locale: c.user.locale,
             ..TargetInput::default()
         };
         let today = chrono::Utc::now().date_naive();
@@ -92,6 +93,11 @@ pub async fn save_target(
 ) -> Result<SaveOutcome, AppError> {
     use crate::service::targets;
     super::signed_in("save_target", |c| async move {
+        // The editor writes numbers and dates as its person does (the JSON API: English/ISO).
+        let input = TargetInput {
+            locale: c.user.locale,
+            ..input
+        };
         targets::save(
             &c.db,
             &c.user,
@@ -113,6 +119,10 @@ pub async fn submit_call(
     input: crate::domain::call::CallInput,
 ) -> Result<crate::model::calls::ForecastCall, AppError> {
     super::signed_in("submit_call", |c| async move {
+        let input = crate::domain::call::CallInput {
+            locale: c.user.locale,
+            ..input
+        };
         crate::service::calls::submit(&c.db, &c.user, id, &input, chrono::Utc::now()).await
     })
     .await

@@ -12,6 +12,7 @@ use crate::domain::activity::{ActivityInput, ActivityKind, ActivityOutcome};
 use crate::domain::FieldError;
 use crate::error::AppError;
 use chrono::{Local, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc};
+use crate::components::date_input::DateInput;
 use leptos::prelude::*;
 
 /// The element id of a form field (the customer page also plans visits: ids must not clash).
@@ -189,13 +190,12 @@ pub fn LogActivity(
             }.into_any())}
             {field("occurred_at", "When", view! {
                 <span class="when">
-                    <input
-                        type="date"
+                    <DateInput
                         id=field_id("occurred_at")
-                        aria-describedby=described("occurred_at")
-                        aria-invalid=move || problem("occurred_at")().is_some().to_string()
-                        prop:value=move || day.get()
-                        on:input=move |ev| day.set(event_target_value(&ev))
+                        described_by=described("occurred_at")
+                        invalid=Signal::derive(move || problem("occurred_at")().is_some())
+                        value=day
+                        on_input=move |v: String| day.set(v)
                     />
                     <input
                         type="time"
@@ -240,13 +240,12 @@ pub fn LogActivity(
                 />
             }.into_any())}
             {field("next_step_due", "Due on", view! {
-                <input
-                    type="date"
+                <DateInput
                     id=field_id("next_step_due")
-                    aria-describedby=described("next_step_due")
-                    aria-invalid=move || problem("next_step_due")().is_some().to_string()
-                    prop:value=move || next_step_due.get()
-                    on:input=move |ev| next_step_due.set(event_target_value(&ev))
+                    described_by=described("next_step_due")
+                    invalid=Signal::derive(move || problem("next_step_due")().is_some())
+                    value=next_step_due
+                    on_input=move |v: String| next_step_due.set(v)
                 />
             }.into_any())}
             <div class="log-activity-actions">

@@ -1,4 +1,6 @@
 pub mod client_id;
+pub mod date_input;
+pub mod export;
 pub mod form;
 pub mod layout;
 pub mod log_activity;

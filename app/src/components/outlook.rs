@@ -1,5 +1,6 @@
 //! How a target is doing, the same everywhere it is shown: the status tag and the pace line.
 
+use crate::providers::locale::use_locale;
 use crate::domain::forecast::{Health, Outlook};
 use crate::domain::number::format_value;
 use crate::model::targets::TargetRow;
@@ -24,7 +25,7 @@ pub fn HealthTag(health: Health, warning: Option<String>) -> impl IntoView {
 /// One line on where the target will land: expected by today and the projection (run-rate
 /// metrics) or the P10–P90 range and P(hit) (pipeline metrics).
 pub fn pace_text(row: &TargetRow, outlook: &Outlook) -> String {
-    let show = |v| format_value(row.metric, v, row.currency);
+    let show = |v| format_value(use_locale(), row.metric, v, row.currency);
     let expected = format!("expected by today {}", show(outlook.pace.expected));
     match &outlook.band {
         Some(band) => format!(
@@ -55,7 +56,7 @@ pub fn OutlookLine(row: TargetRow) -> impl IntoView {
         }
         None => leptos::either::Either::Right(view! {
             <div class="outlook-line muted small" data-testid="outlook">
-                "Starts " {crate::domain::period::day_label(row.period.start())}
+                "Starts " {use_locale().date(row.period.start())}
             </div>
         }),
     }
@@ -75,8 +76,8 @@ pub fn Progress(row: TargetRow) -> impl IntoView {
     let width = format!("width: {}%", share.min(100));
     let text = format!(
         "{} of {} ({share} %)",
-        format_value(row.metric, row.actual, row.currency),
-        format_value(row.metric, row.value, row.currency)
+        format_value(use_locale(), row.metric, row.actual, row.currency),
+        format_value(use_locale(), row.metric, row.value, row.currency)
     );
     view! {
         <div class="progress" data-testid="target-progress">

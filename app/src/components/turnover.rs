@@ -1,11 +1,12 @@
 //! How turnover figures read wherever they show: amounts, deviations, trend reasons.
 
+use crate::providers::locale::use_locale;
 use crate::domain::turnover::{Direction, Segment, Trend};
 use crate::domain::{Currency, Money};
 use rust_decimal::Decimal;
 
 pub fn eur(minor: i64) -> String {
-    Money::from_minor(minor, Currency::EUR).display()
+    Money::from_minor(minor, Currency::EUR).display_in(use_locale())
 }
 
 pub fn percent_text(pct: Option<Decimal>) -> String {

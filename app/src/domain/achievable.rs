@@ -169,9 +169,9 @@ pub fn chance_words(p: f64) -> String {
     }
 }
 
-/// "2.4×".
-fn times(ratio: Decimal) -> String {
-    format!("{:.1}×", ratio.max(Decimal::ZERO))
+/// "2.4×" / "2,4×".
+fn times(locale: super::locale::Locale, ratio: Decimal) -> String {
+    format!("{}×", locale.fixed(ratio.max(Decimal::ZERO), 1))
 }
 
 /// The five factors as the editor holds them: a blank or unknown rating counts as medium, as
@@ -197,6 +197,8 @@ pub struct Draft<'a> {
     pub metric: Metric,
     pub value: Decimal,
     pub currency: Option<Currency>,
+    /// How the messages write numbers and dates.
+    pub locale: super::locale::Locale,
     pub factors: Factors,
     pub record: &'a TrackRecord,
 }
@@ -244,7 +246,7 @@ pub fn assess(draft: &Draft<'_>) -> Check {
 
 /// Too low, too high or in between, from the chance to hit the value typed.
 fn chance(draft: &Draft<'_>, expected: &Expected) -> Check {
-    let show = |v: Decimal| format_value(draft.metric, v, draft.currency);
+    let show = |v: Decimal| format_value(draft.locale, draft.metric, v, draft.currency);
     let median = show(expected.median());
     let basis = expected.basis.words();
     if draft.value <= expected.reached {
@@ -294,13 +296,13 @@ fn coverage(draft: &Draft<'_>, expected: &Expected) -> Option<Check> {
     let (need, need_words) = match coverage.need {
         Some(need) => (
             need.round_dp(1),
-            format!("the company historically needs {}", times(need)),
+            format!("the company historically needs {}", times(draft.locale, need)),
         ),
         None => (
             DEFAULT_COVERAGE_NEED,
             format!(
                 "with no history yet Pacer asks for {}",
-                times(DEFAULT_COVERAGE_NEED)
+                times(draft.locale, DEFAULT_COVERAGE_NEED)
             ),
         ),
     };
@@ -309,7 +311,7 @@ fn coverage(draft: &Draft<'_>, expected: &Expected) -> Option<Check> {
             Level::Pass,
             format!(
                 "pipeline coverage {} of the gap; {need_words}",
-                times(ratio)
+                times(draft.locale, ratio)
             ),
         )
     } else {
@@ -317,7 +319,7 @@ fn coverage(draft: &Draft<'_>, expected: &Expected) -> Option<Check> {
             Level::Warning,
             format!(
                 "pipeline coverage only {} of the gap; {need_words}",
-                times(ratio)
+                times(draft.locale, ratio)
             ),
         )
     })
@@ -336,8 +338,9 @@ fn growth(draft: &Draft<'_>, has_outlook: bool) -> Option<Check> {
             Some((period, actual)) if *actual > Decimal::ZERO => (
                 (draft.value / *actual - Decimal::ONE) * Decimal::ONE_HUNDRED,
                 format!(
-                    " over {} ({period})",
-                    format_value(metric, *actual, draft.currency)
+                    " over {} ({})",
+                    format_value(draft.locale, metric, *actual, draft.currency),
+                    period.label_in(draft.locale)
                 ),
             ),
             _ if has_outlook => return None,
@@ -345,8 +348,9 @@ fn growth(draft: &Draft<'_>, has_outlook: bool) -> Option<Check> {
                 return Some(check(
                     Level::Warning,
                     format!(
-                        "no {} in the same span last year ({period}): nothing to compare the target with",
-                        metric.label().to_lowercase()
+                        "no {} in the same span last year ({}): nothing to compare the target with",
+                        metric.label().to_lowercase(),
+                        period.label_in(draft.locale)
                     ),
                 ))
             }
@@ -462,6 +466,7 @@ mod tests {
             metric,
             value: Decimal::from(value),
             currency: Some(Currency::EUR),
+            locale: Default::default(),
             factors,
             record,
         }

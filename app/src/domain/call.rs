@@ -6,7 +6,7 @@
 use super::field_error::FieldError;
 use super::hundredths::Hundredths;
 use super::metric::{Metric, MetricUnit};
-use super::number::parse_number;
+use super::number::parse_number_in;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
@@ -19,6 +19,10 @@ pub struct CallInput {
     pub commit: String,
     pub best_case: String,
     pub note: String,
+    /// How the person typing writes numbers ("1.234,5" in German); set by the server from
+    /// the signed-in person.
+    #[serde(default)]
+    pub locale: super::locale::Locale,
 }
 
 /// A call that passed [`CallInput::parse`].
@@ -41,7 +45,7 @@ impl CallInput {
                 errors.push(FieldError::new(field, format!("say what {what}")));
                 return None;
             }
-            match parse_number(text) {
+            match parse_number_in(self.locale, text) {
                 Err(message) => {
                     errors.push(FieldError::new(field, message));
                     None
@@ -112,6 +116,7 @@ mod tests {
             commit: commit.into(),
             best_case: best_case.into(),
             note: String::new(),
+            locale: Default::default(),
         }
     }
 

@@ -2,6 +2,7 @@
 //! whether that verifies the visit (DESIGN.md: `verified` within the customer's radius,
 //! `outside` with the distance, `unverified` without a location).
 
+use crate::domain::locale::Locale;
 use crate::domain::FieldError;
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
@@ -76,15 +77,21 @@ impl Verification {
         }
     }
 
-    /// What the rep and their manager read.
+    /// What the rep and their manager read (numbers in English).
     pub fn explain(&self) -> String {
+        self.explain_in(Locale::En)
+    }
+
+    /// What the rep and their manager read, numbers written as `locale` writes them.
+    pub fn explain_in(&self, locale: Locale) -> String {
         match self {
-            Verification::Verified { distance_m } => {
-                format!("Verified: {:.0} m from the customer.", distance_m)
-            }
+            Verification::Verified { distance_m } => format!(
+                "Verified: {} from the customer.",
+                distance_text_in(locale, *distance_m)
+            ),
             Verification::Outside { distance_m } => format!(
                 "Outside the customer's radius: {} away.",
-                distance_text(*distance_m)
+                distance_text_in(locale, *distance_m)
             ),
             Verification::Unverified { reason } => format!("Unverified: {reason}."),
         }
@@ -122,21 +129,36 @@ impl Verification {
 
 /// "850 m", "12.4 km".
 pub fn distance_text(m: f64) -> String {
+    distance_text_in(Locale::En, m)
+}
+
+/// "850 m", "12.4 km" / "12,4 km".
+pub fn distance_text_in(locale: Locale, m: f64) -> String {
+    let decimal = |x: f64, places: u32| {
+        rust_decimal::Decimal::from_f64_retain(x)
+            .map(|d| locale.fixed(d, places))
+            .unwrap_or_else(|| format!("{x:.0}"))
+    };
     if m < 1_000.0 {
-        format!("{m:.0} m")
+        format!("{} m", decimal(m, 0))
     } else {
-        format!("{:.1} km", m / 1_000.0)
+        format!("{} km", decimal(m / 1_000.0, 1))
     }
 }
 
 /// Where a customer is, as a list shows it under the name: its town and how far it is, each
 /// when known ("Köln · 2.3 km", "Köln", "2.3 km", "").
 pub fn place_text(town: Option<&str>, distance_m: Option<f64>) -> String {
+    place_text_in(Locale::En, town, distance_m)
+}
+
+/// `place_text` with the distance as `locale` writes it ("Köln · 2,3 km").
+pub fn place_text_in(locale: Locale, town: Option<&str>, distance_m: Option<f64>) -> String {
     let town = town
         .map(str::trim)
         .filter(|t| !t.is_empty())
         .map(str::to_string);
-    [town, distance_m.map(distance_text)]
+    [town, distance_m.map(|m| distance_text_in(locale, m))]
         .into_iter()
         .flatten()
         .collect::<Vec<_>>()

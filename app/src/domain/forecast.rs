@@ -8,10 +8,10 @@
 use super::calendar::Calendar;
 use super::calibration::{Chances, DealNow};
 use super::number::format_value;
-use super::period::{day_label, working_days_between, Period};
+use super::period::{working_days_between, Period};
 use super::pipeline::{Opportunity, Stage, StageKind};
 use super::FieldError;
-use super::{Currency, Hundredths, Metric, MetricUnit};
+use super::{Currency, Hundredths, Locale, Metric, MetricUnit};
 use chrono::NaiveDate;
 use rand_core::{RngCore, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
@@ -1168,6 +1168,7 @@ impl PipelineTarget {
         thresholds: &Thresholds,
         calendar: &Calendar,
         chances: &Chances,
+        locale: Locale,
     ) -> Outlook {
         let held = what_if.and_then(|w| {
             cards
@@ -1187,6 +1188,7 @@ impl PipelineTarget {
             today,
             thresholds,
             calendar,
+            locale,
         )
     }
 }
@@ -1204,6 +1206,7 @@ pub fn pipeline_outlook(
     today: NaiveDate,
     thresholds: &Thresholds,
     calendar: &Calendar,
+    locale: Locale,
 ) -> Outlook {
     let band = simulate_pipeline(won, open, extra, target, TRIALS, SEED);
     let pace = Pace::at(target, won, period, today, calendar);
@@ -1213,9 +1216,9 @@ pub fn pipeline_outlook(
         thresholds.by_chance(band.p_hit)
     };
     let warning = (health != Health::OnTrack).then(|| {
-        let show = |v: Decimal| format_value(metric, v, currency);
+        let show = |v: Decimal| format_value(locale, metric, v, currency);
         let gap = target - won;
-        let by = day_label(period.end());
+        let by = locale.date(period.end());
         let chance = format!("{} % chance to reach {}", band.p_hit_percent(), show(target));
         match deals_to_cover(gap, open) {
             Some((n, stages)) => format!(
@@ -1255,6 +1258,7 @@ pub fn run_rate_outlook(
     today: NaiveDate,
     thresholds: &Thresholds,
     calendar: &Calendar,
+    locale: Locale,
 ) -> Outlook {
     let pace = Pace::at(target, actual, period, today, calendar);
     let health = if actual >= target || pace.elapsed_days == 0 {
@@ -1266,19 +1270,19 @@ pub fn run_rate_outlook(
         }
     };
     let warning = (health != Health::OnTrack).then(|| {
-        let show = |v: Decimal| format_value(metric, v, currency);
+        let show = |v: Decimal| format_value(locale, metric, v, currency);
         let lead = match &band {
             Some(b) => format!(
                 "{} % chance to reach {}: the same weeks in past years point to {} by {}",
                 b.p_hit_percent(),
                 show(target),
                 show(b.p50),
-                day_label(period.end()),
+                locale.date(period.end()),
             ),
             None => format!(
                 "At this pace {} by {}, {} short of {}",
                 show(pace.projection),
-                day_label(period.end()),
+                locale.date(period.end()),
                 show(target - pace.projection),
                 show(target),
             ),
@@ -1286,8 +1290,8 @@ pub fn run_rate_outlook(
         match pace.needed_per_week() {
             Some(week) => format!(
                 "{lead}: {} a week until {} closes the gap.",
-                per_week(metric, week, currency),
-                day_label(period.end())
+                per_week(locale, metric, week, currency),
+                locale.date(period.end())
             ),
             None => format!("{lead}."),
         }
@@ -1325,6 +1329,7 @@ pub fn growth_outlook(
     today: NaiveDate,
     thresholds: &Thresholds,
     calendar: &Calendar,
+    locale: Locale,
 ) -> Outlook {
     let GrowthSoFar {
         base,
@@ -1361,8 +1366,8 @@ pub fn growth_outlook(
         format!(
             "At this pace about {} customers buy by {} ({} against the baseline of {}), {} short of the {} needed for {} %: {} more customers must buy.",
             projected.round(),
-            day_label(period.end()),
-            format_value(metric, pace.projection, None),
+            locale.date(period.end()),
+            format_value(locale, metric, pace.projection, None),
             base.round(),
             short,
             goal,
@@ -1379,7 +1384,7 @@ pub fn growth_outlook(
 }
 
 /// "4 more visits", "€3.2 k more turnover": the weekly pace needed, rounded up for counts.
-pub fn per_week(metric: Metric, week: Decimal, currency: Option<Currency>) -> String {
+pub fn per_week(locale: Locale, metric: Metric, week: Decimal, currency: Option<Currency>) -> String {
     match metric.unit() {
         MetricUnit::Count => {
             let n = week.ceil();
@@ -1391,13 +1396,13 @@ pub fn per_week(metric: Metric, week: Decimal, currency: Option<Currency>) -> St
             };
             format!(
                 "{} more {noun}{}",
-                format_value(metric, n, currency),
+                format_value(locale, metric, n, currency),
                 if n == Decimal::ONE { "" } else { "s" }
             )
         }
         _ => format!(
             "{} more {}",
-            format_value(metric, week, currency),
+            format_value(locale, metric, week, currency),
             metric.label().to_lowercase()
         ),
     }
@@ -1894,6 +1899,7 @@ mod tests {
             &thresholds,
             &Calendar::default(),
             &nominal,
+            Locale::En,
         );
         let band = before.band.unwrap();
         assert_eq!(band.weighted, d("68500.00")); // 35 000 + 22 500 + 10 000 + 1 000
@@ -1918,6 +1924,7 @@ mod tests {
             &thresholds,
             &Calendar::default(),
             &nominal,
+            Locale::En,
         );
         let band_after = after.band.unwrap();
         assert_eq!(band_after.won, d("65000"));
@@ -1933,6 +1940,7 @@ mod tests {
             &thresholds,
             &Calendar::default(),
             &nominal,
+            Locale::En,
         );
         assert_eq!(lost.band.unwrap().open, d("24000.00"));
         assert_eq!(lost.health, Health::OffTrack);
@@ -1956,6 +1964,7 @@ mod tests {
             day(2026, 5, 15),
             &Thresholds::default(),
             &Calendar::default(),
+            Locale::En,
         );
         assert_eq!(outlook.pace.elapsed_days, 33);
         assert_eq!(outlook.health, Health::OffTrack);
@@ -1973,6 +1982,7 @@ mod tests {
             day(2026, 5, 15),
             &Thresholds::default(),
             &Calendar::default(),
+            Locale::En,
         );
         assert_eq!((fine.health, fine.warning), (Health::OnTrack, None));
     }
@@ -2161,6 +2171,7 @@ mod tests {
             today,
             &thresholds,
             &calendar,
+            Locale::En,
         );
         // What the straight line made of it: nonsense, and off track.
         assert!(old.pace.projection < d("-500"), "{:?}", old.pace);
@@ -2174,6 +2185,7 @@ mod tests {
             today,
             &thresholds,
             &calendar,
+            Locale::En,
         );
         // 20 ÷ 0.21 ≈ 95 customers: −4.8 %, against 105 needed for +5 %.
         assert_eq!(new.pace.projection, d("-4.8"));
@@ -2199,6 +2211,7 @@ mod tests {
             today,
             &thresholds,
             &calendar,
+            Locale::En,
         );
         assert_eq!(early.pace.projection, d("-80.0"));
         assert_eq!(early.health, Health::OnTrack);
@@ -2215,6 +2228,7 @@ mod tests {
             today,
             &thresholds,
             &calendar,
+            Locale::En,
         );
         assert_eq!(done.health, Health::OnTrack);
     }

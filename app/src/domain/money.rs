@@ -1,3 +1,4 @@
+use super::locale::Locale;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -172,56 +173,35 @@ impl Money {
         Money::new(self.amount + other.amount, self.currency)
     }
 
-    /// A grouped, two-decimal rendering ("€ 12,345.60"). The same on server and in the
-    /// browser, so hydration never sees two spellings of one number.
+    /// A grouped, two-decimal rendering in English ("€ 12,345.60"), for logs and messages
+    /// not addressed to one person; people see `display_in` their locale.
     pub fn display(&self) -> String {
-        format!(
-            "{} {}",
-            self.currency.symbol(),
-            group_thousands(self.amount)
-        )
+        self.display_in(Locale::En)
+    }
+
+    /// A grouped, two-decimal rendering as `locale` writes it: "€ 12,345.60" / "12.345,60 €".
+    /// The same on server and in the browser, so hydration never sees two spellings.
+    pub fn display_in(&self, locale: Locale) -> String {
+        locale.amount(self.currency.symbol(), self.amount)
     }
 
     /// A short rendering for dense places such as board columns ("€ 12.3 k", "€ 1.2 M").
     pub fn display_short(&self) -> String {
-        let abs = self.amount.abs();
-        let sign = if self.amount.is_sign_negative() && !self.amount.is_zero() {
-            "-"
-        } else {
-            ""
-        };
-        let (value, suffix) = if abs >= Decimal::from(1_000_000) {
-            (abs / Decimal::from(1_000_000), " M")
-        } else if abs >= Decimal::from(1_000) {
-            (abs / Decimal::from(1_000), " k")
-        } else {
-            (abs, "")
-        };
-        let rounded = value.round_dp(if suffix.is_empty() { 0 } else { 1 });
-        format!(
-            "{} {sign}{}{suffix}",
-            self.currency.symbol(),
-            rounded.normalize()
-        )
+        self.display_short_in(Locale::En)
     }
-}
 
-fn group_thousands(amount: Decimal) -> String {
-    let text = format!("{:.2}", amount.abs());
-    let (whole, fraction) = text.split_once('.').unwrap_or((&text, "00"));
-    let mut grouped = String::with_capacity(whole.len() + whole.len() / 3);
-    for (i, ch) in whole.chars().enumerate() {
-        if i > 0 && (whole.len() - i) % 3 == 0 {
-            grouped.push(',');
-        }
-        grouped.push(ch);
+    /// The short rendering as `locale` writes it: "€ 12.3 k" / "12,3 Tsd. €".
+    pub fn display_short_in(&self, locale: Locale) -> String {
+        locale.amount_short(self.currency.symbol(), self.amount)
     }
-    let sign = if amount.is_sign_negative() && !amount.is_zero() {
-        "-"
-    } else {
-        ""
-    };
-    format!("{sign}{grouped}.{fraction}")
+
+    /// Reads an amount as a user of `locale` types it ("1.234,56" in German).
+    pub fn parse_in(input: &str, currency: Currency, locale: Locale) -> Result<Self, MoneyError> {
+        match Money::parse(&locale.canonical_number(input), currency) {
+            Err(MoneyError::Malformed(_)) => Err(MoneyError::Malformed(input.trim().to_string())),
+            other => other,
+        }
+    }
 }
 
 impl fmt::Display for Money {

@@ -2,37 +2,21 @@
 //! "+12 %") and read the way people type them ("250k", "1,5 M").
 
 use super::metric::{Metric, MetricUnit};
+use super::locale::Locale;
 use super::money::{Currency, Money};
 use rust_decimal::Decimal;
 use std::str::FromStr;
 
-/// Renders a target value in its metric's unit: "€ 1.2 M", "120", "12.5 %".
-pub fn format_value(metric: Metric, value: Decimal, currency: Option<Currency>) -> String {
+/// Renders a target value in its metric's unit as `locale` writes it: "€ 1.2 M" /
+/// "1,2 Mio. €", "12,345" / "12.345", "12.5 %" / "12,5 %".
+pub fn format_value(locale: Locale, metric: Metric, value: Decimal, currency: Option<Currency>) -> String {
     match metric.unit() {
         MetricUnit::Currency => Money::new(value.round_dp(2), currency.unwrap_or(Currency::EUR))
-            .map(|m| m.display_short())
+            .map(|m| m.display_short_in(locale))
             .unwrap_or_else(|_| value.to_string()),
-        MetricUnit::Count => group(value.round_dp(0)),
-        MetricUnit::Percent => format!("{} %", value.round_dp(1).normalize()),
+        MetricUnit::Count => locale.number(value, 0),
+        MetricUnit::Percent => locale.percent(value, 1),
     }
-}
-
-pub fn group(value: Decimal) -> String {
-    let text = value.normalize().to_string();
-    let (sign, digits) = text.strip_prefix('-').map_or(("", &*text), |d| ("-", d));
-    let (whole, fraction) = digits.split_once('.').unwrap_or((digits, ""));
-    let mut out = String::new();
-    for (i, c) in whole.chars().enumerate() {
-        if i > 0 && (whole.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    if !fraction.is_empty() {
-        out.push('.');
-        out.push_str(fraction);
-    }
-    format!("{sign}{out}")
 }
 
 /// The smallest step a metric's values move in: a cent, one, a tenth of a percent.
@@ -57,8 +41,13 @@ pub fn signed_pct(pct: Decimal) -> String {
 /// Parses a number as people type it: spaces and `_` ignored, a decimal comma accepted,
 /// and `k` / `M` as thousands and millions ("250k", "1,2 M").
 pub fn parse_number(text: &str) -> Result<Decimal, String> {
-    let compact: String = text
-        .trim()
+    parse_number_in(Locale::En, text)
+}
+
+/// `parse_number` as a user of `locale` types: "1.234,5" is 1234.5 in German.
+pub fn parse_number_in(locale: Locale, text: &str) -> Result<Decimal, String> {
+    let compact: String = locale
+        .canonical_number(text)
         .chars()
         .filter(|c| !c.is_whitespace() && *c != '_')
         .collect();
@@ -109,8 +98,14 @@ mod tests {
         assert_eq!(parse_number("1 200 000").unwrap(), Decimal::from(1_200_000));
         assert!(parse_number("12x").is_err());
         assert_eq!(
-            format_value(Metric::Visits, Decimal::from(12_345), None),
+            format_value(Locale::En, Metric::Visits, Decimal::from(12_345), None),
             "12,345"
         );
+        assert_eq!(
+            format_value(Locale::De, Metric::Visits, Decimal::from(12_345), None),
+            "12.345"
+        );
+        assert_eq!(parse_number_in(Locale::De, "1.234,5").unwrap(), Decimal::new(12345, 1));
+        assert_eq!(parse_number_in(Locale::De, "250k").unwrap(), Decimal::from(250_000));
     }
 }

@@ -16,6 +16,15 @@ pub fn parse_day(text: &str) -> Result<NaiveDate, String> {
         .and_then(within_years)
 }
 
+/// A day as a person of `locale` types it (or ISO), within [`YEARS`], or why not in plain words.
+pub fn parse_day_in(locale: super::locale::Locale, text: &str) -> Result<NaiveDate, String> {
+    let text = text.trim();
+    locale
+        .parse_date(text)
+        .ok_or_else(|| format!("\"{text}\" is not a date (write it as {})", locale.date_hint()))
+        .and_then(within_years)
+}
+
 /// `day` if it lies within [`YEARS`], or why not in plain words.
 pub fn within_years(day: NaiveDate) -> Result<NaiveDate, String> {
     if YEARS.contains(&day.year()) {
@@ -228,6 +237,13 @@ pub fn day_label(day: NaiveDate) -> String {
         MONTHS[day.month0() as usize],
         day.year()
     )
+}
+
+impl Period {
+    /// "01 Jul 2026 – 30 Sep 2026" / "01.07.2026 – 30.09.2026".
+    pub fn label_in(&self, locale: super::locale::Locale) -> String {
+        format!("{} – {}", locale.date(self.start), locale.date(self.end))
+    }
 }
 
 impl fmt::Display for Period {

@@ -388,6 +388,10 @@ pub struct OpportunityInput {
     /// Blank: the person saving it.
     pub owner_id: String,
     pub lost_reason: String,
+    /// How the person typing writes amounts and dates ("1.234,56", "31.03.2026" in German);
+    /// the server sets it from the signed-in person, JSON API clients write English/ISO.
+    #[serde(default)]
+    pub locale: super::locale::Locale,
 }
 
 /// A valid opportunity, ready to store.
@@ -428,7 +432,7 @@ impl OpportunityInput {
         let currency = Currency::parse(&self.currency)
             .map_err(|e| errors.push(FieldError::new("currency", e.to_string())))
             .ok();
-        let value = currency.and_then(|currency| match Money::parse(&self.value, currency) {
+        let value = currency.and_then(|currency| match Money::parse_in(&self.value, currency, self.locale) {
             Ok(value) if value.amount().is_sign_negative() => {
                 errors.push(FieldError::new("value", "the value cannot be negative"));
                 None
@@ -453,7 +457,7 @@ impl OpportunityInput {
             ));
             None
         } else {
-            super::period::parse_day(&self.expected_close_on)
+            super::period::parse_day_in(self.locale, &self.expected_close_on)
                 .map_err(|e| errors.push(FieldError::new("expected_close_on", e)))
                 .ok()
         };
@@ -594,6 +598,7 @@ mod tests {
             probability: String::new(),
             owner_id: String::new(),
             lost_reason: String::new(),
+            locale: Default::default(),
         }
     }
 

@@ -21,6 +21,9 @@ pub struct ProspectInput {
     pub potential: String,
     /// The user saw the possible duplicates and saves anyway.
     pub confirmed: bool,
+    /// How the person typing writes amounts ("1.234,56" in German); set by the server.
+    #[serde(default)]
+    pub locale: super::locale::Locale,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -54,7 +57,7 @@ impl ProspectInput {
                 None
             }
         };
-        let potential_minor = parse_potential(&self.potential)
+        let potential_minor = parse_potential_in(self.locale, &self.potential)
             .map_err(|e| errors.push(e))
             .ok()
             .flatten();
@@ -85,9 +88,17 @@ pub fn untapped(potential_minor: i64, bought_minor: i64) -> i64 {
 /// `None` when left empty (unknown). Refused, on the field `potential`, when it is not an
 /// amount or is negative.
 pub fn parse_potential(text: &str) -> Result<Option<i64>, FieldError> {
+    parse_potential_in(super::locale::Locale::En, text)
+}
+
+/// `parse_potential` as a person of `locale` types it ("1.234,56 €" in German).
+pub fn parse_potential_in(
+    locale: super::locale::Locale,
+    text: &str,
+) -> Result<Option<i64>, FieldError> {
     match text.trim() {
         "" => Ok(None),
-        text => match Money::parse(text.trim_start_matches('€'), Currency::EUR) {
+        text => match Money::parse_in(text.trim_matches(['€', ' ']), Currency::EUR, locale) {
             Ok(m) if !m.amount().is_sign_negative() => Ok(Some(m.minor_units())),
             Ok(_) => Err(FieldError::new(
                 "potential",
@@ -167,6 +178,7 @@ mod tests {
             segment: "relationship".into(),
             potential: "120000".into(),
             confirmed: false,
+            locale: Default::default(),
         }
     }
 

@@ -7,8 +7,9 @@
 use super::field_error::FieldError;
 use super::metric::{Metric, MetricUnit};
 use super::money::{Currency, Money};
-use super::number::{format_value, group, parse_number, signed_pct};
-use super::period::{day_label, Period};
+use super::locale::Locale;
+use super::number::{format_value, parse_number_in, signed_pct};
+use super::period::Period;
 use super::target::{Assignee, Factors, Rating, TargetKind};
 use super::turnover::Segment;
 use chrono::{Datelike, NaiveDate};
@@ -193,6 +194,11 @@ pub struct TargetInput {
     /// only); blank: all clients.
     #[serde(default)]
     pub segment: String,
+    /// How the author writes numbers and dates ("1.234,56", "31.03.2026" in German): the
+    /// values and dates are read, and the checks' messages written, that way. The server
+    /// sets it from the signed-in person; JSON API clients write English/ISO.
+    #[serde(default)]
+    pub locale: Locale,
 }
 
 /// A target that passed the check without errors, ready to store.
@@ -216,19 +222,19 @@ pub struct TargetFields {
 
 pub use super::period::YEARS;
 
-/// A target date as typed (YYYY-MM-DD, within [`YEARS`]), or `None`.
-pub fn target_date(text: &str) -> Option<NaiveDate> {
-    NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d")
-        .ok()
+/// A target date as typed (in `locale`'s way or ISO, within [`YEARS`]), or `None`.
+pub fn target_date(locale: Locale, text: &str) -> Option<NaiveDate> {
+    locale
+        .parse_date(text)
         .filter(|d| YEARS.contains(&d.year()))
 }
 
-fn parse_date(text: &str, field: &str, what: &str) -> Result<NaiveDate, Check> {
+fn parse_date(locale: Locale, text: &str, field: &str, what: &str) -> Result<NaiveDate, Check> {
     let trimmed = text.trim();
     if trimmed.is_empty() {
         return Err(Check::error(field, format!("enter the {what} date")));
     }
-    match NaiveDate::parse_from_str(trimmed, "%Y-%m-%d") {
+    match locale.parse_date(trimmed).ok_or(()) {
         Ok(date) if YEARS.contains(&date.year()) => Ok(date),
         Ok(_) => Err(Check::error(
             field,
@@ -240,7 +246,7 @@ fn parse_date(text: &str, field: &str, what: &str) -> Result<NaiveDate, Check> {
         )),
         Err(_) => Err(Check::error(
             field,
-            format!("\"{trimmed}\" is not a date (use YYYY-MM-DD)"),
+            format!("\"{trimmed}\" is not a date (write it as {})", locale.date_hint()),
         )),
     }
 }
@@ -259,6 +265,7 @@ struct Parsed {
     rationale: String,
     factors: Result<Factors, Check>,
     segment: Result<Option<Segment>, Check>,
+    locale: Locale,
 }
 
 impl TargetInput {
@@ -273,7 +280,7 @@ impl TargetInput {
         let value = if self.value.trim().is_empty() {
             Err(Check::error("value", "enter the target value"))
         } else {
-            parse_number(&self.value)
+            parse_number_in(self.locale, &self.value)
                 .map_err(|e| Check::error("value", e))
                 .and_then(|v| check_value(metric, v))
         };
@@ -285,7 +292,7 @@ impl TargetInput {
                         "growth is measured from a baseline: enter the number of active customers it starts from",
                     ))
                 } else {
-                    match parse_number(&self.baseline) {
+                    match parse_number_in(self.locale, &self.baseline) {
                         Ok(b)
                             if b > Decimal::ZERO
                                 && b.fract().is_zero()
@@ -303,15 +310,16 @@ impl TargetInput {
             }
             _ => Ok(None),
         };
-        let period = parse_date(&self.start, "start", "start").and_then(|start| {
-            let end = parse_date(&self.end, "end", "end")?;
+        let locale = self.locale;
+        let period = parse_date(locale, &self.start, "start", "start").and_then(|start| {
+            let end = parse_date(locale, &self.end, "end", "end")?;
             Period::new(start, end).map_err(|_| {
                 Check::error(
                     "end",
                     format!(
                         "the end date {} is before the start date {}",
-                        day_label(end),
-                        day_label(start)
+                        locale.date(end),
+                        locale.date(start)
                     ),
                 )
             })
@@ -375,6 +383,7 @@ impl TargetInput {
             rationale: self.rationale.trim().to_string(),
             factors,
             segment,
+            locale: self.locale,
         }
     }
 
@@ -498,8 +507,8 @@ fn field_error(check: &Check) -> FieldError {
 }
 
 /// Parses a value typed for `metric` (a counter-value, say) with the rules of the editor.
-pub fn parse_value(metric: Metric, text: &str) -> Result<Decimal, String> {
-    parse_number(text)
+pub fn parse_value(locale: Locale, metric: Metric, text: &str) -> Result<Decimal, String> {
+    parse_number_in(locale, text)
         .map_err(|e| e.to_string())
         .and_then(|v| check_value(Some(metric), v).map_err(|c| c.message))
 }
@@ -602,13 +611,13 @@ fn measurable(p: &Parsed, _input: &TargetInput) -> Check {
         Ok(s) => *s,
         Err(c) => return c.clone(),
     };
-    let shown = format_value(metric, value, currency);
+    let shown = format_value(p.locale, metric, value, currency);
     match &p.baseline {
         Err(c) => c.clone(),
         Ok(Some(baseline)) => Check::pass(format!(
             "measured as {} over a baseline of {} active customers",
             signed_pct(value),
-            group(*baseline)
+            p.locale.number(*baseline, 0)
         )),
         Ok(None) => Check::pass(format!(
             "measured as {shown} of {}",
@@ -639,6 +648,7 @@ fn achievable(p: &Parsed, ctx: &SmartContext<'_>) -> Check {
         metric,
         value: *value,
         currency: p.currency.clone().ok().flatten(),
+        locale: p.locale,
         factors: p.factors.as_ref().copied().unwrap_or_default(),
         record,
     })
@@ -726,7 +736,7 @@ fn relevant(p: &Parsed, ctx: &SmartContext<'_>) -> Check {
         return Check::pass(serves);
     };
     let allocated = parent.allocated_to_others + *value;
-    let show = |v| format_value(parent.metric, v, parent.currency);
+    let show = |v| format_value(p.locale, parent.metric, v, parent.currency);
     if allocated > parent.value {
         return Check::warning(format!(
             "over-allocated by {}: the children add up to {} of the parent's {}",
@@ -753,7 +763,8 @@ fn time_bound(p: &Parsed, ctx: &SmartContext<'_>) -> Check {
         Err(c) => return c.clone(),
     };
     let summary = format!(
-        "{period}: {}, {} working days",
+        "{}: {}, {} working days",
+        period.label_in(p.locale),
         period.horizon().label(),
         period.working_days()
     );

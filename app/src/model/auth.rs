@@ -1,6 +1,6 @@
 //! The signed-in user as every door and the UI see them.
 
-use crate::domain::{Role, Scope};
+use crate::domain::{Locale, Role, Scope};
 use serde::{Deserialize, Serialize};
 
 /// The signed-in user, as the UI shows them and as every server function checks them.
@@ -13,6 +13,9 @@ pub struct SessionUser {
     pub unit_id: i64,
     pub unit_name: String,
     pub unit_path: String,
+    /// How they read numbers, amounts and dates (issue 22).
+    #[serde(default)]
+    pub locale: Locale,
 }
 
 impl SessionUser {

@@ -42,18 +42,18 @@ pub struct TargetRow {
 }
 
 impl TargetRow {
-    /// The editor's form, filled with this target.
-    pub fn to_input(&self) -> TargetInput {
+    /// The editor's form, filled with this target as `locale` writes numbers and dates.
+    pub fn to_input(&self, locale: crate::domain::Locale) -> TargetInput {
         let rating = |f| self.factors.get(f).as_str().to_string();
         use crate::domain::target::Factor;
         TargetInput {
             statement: self.statement.clone(),
             metric: self.metric.as_str().into(),
-            value: self.value.normalize().to_string(),
+            value: locale.plain(self.value),
             currency: self.currency.map(|c| c.to_string()).unwrap_or_default(),
-            baseline: self.baseline.map(|b| b.to_string()).unwrap_or_default(),
-            start: self.period.start().to_string(),
-            end: self.period.end().to_string(),
+            baseline: self.baseline.map(|b| locale.plain(b)).unwrap_or_default(),
+            start: locale.date(self.period.start()),
+            end: locale.date(self.period.end()),
             assignee: self.assignee.key(),
             parent_id: self.parent_id.map(|p| p.to_string()).unwrap_or_default(),
             kind: self.kind.as_str().into(),
@@ -67,6 +67,7 @@ impl TargetRow {
                 .segment
                 .map(|s| s.as_str().to_string())
                 .unwrap_or_default(),
+            locale,
         }
     }
 

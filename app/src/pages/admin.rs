@@ -6,6 +6,7 @@ use crate::api::people::{
     get_organisation, AddPerson, ChangePerson, CloseUnit, CreateUnit, DeactivatePerson, MoveUnit,
     PasswordLink, RenameUnit,
 };
+use crate::providers::locale::use_locale;
 use crate::domain::number::plural;
 use crate::domain::{OrgUnitKind, Role};
 use crate::error::AppError;
@@ -51,7 +52,7 @@ fn LinkToPass(link: IssuedLink, #[prop(into)] label: String) -> impl IntoView {
             <p class="small muted">
                 {pass_on}
                 "It works once"
-                {link.expires_at.map(|at| format!(", until {}", at.format("%Y-%m-%d %H:%M UTC")))}
+                {link.expires_at.map(|at| format!(", until {} UTC", use_locale().date_time(at)))}
                 "."
             </p>
         </div>
@@ -200,7 +201,7 @@ fn UnitTree(
                 <tbody>
                     {changes.into_iter().map(|c| view! {
                         <tr>
-                            <td>{c.at.format("%Y-%m-%d %H:%M").to_string()}</td>
+                            <td>{use_locale().date_time(c.at)}</td>
                             <td>{c.actor.unwrap_or_default()}</td>
                             <td>{format!("{} {} #{}", c.action, c.entity.replace('_', " "), c.entity_id)}</td>
                             <td class="small"><code>{c.before.unwrap_or_default()}</code></td>

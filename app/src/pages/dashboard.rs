@@ -1,6 +1,7 @@
 //! The landing page after sign-in: what changed since yesterday, my targets with status and
 //! pace, and for managers their team's targets with who is off track.
 
+use crate::providers::locale::use_locale;
 use crate::api::activities::complete_next_step;
 use crate::api::customers::list_customers;
 use crate::api::dashboard::get_dashboard;
@@ -10,7 +11,6 @@ use crate::components::problem::{ErrorNotice, LoadError};
 use crate::components::turnover::trend_text;
 use crate::domain::activity::ActivityKind;
 use crate::domain::forecast::Health;
-use crate::domain::period::day_label;
 use crate::model::customers::{CustomerQuery, NextStep};
 use crate::model::dashboard::{Dashboard, Digest, RottenOpportunity, StatusChange, TrendChange};
 use crate::model::targets::TargetRow;
@@ -87,7 +87,7 @@ fn DashboardTargets(d: Dashboard) -> impl IntoView {
 fn DigestCard(digest: Digest, today: chrono::NaiveDate) -> impl IntoView {
     let heading = match digest.since {
         Some(day) if day + chrono::Duration::days(1) == today => "Since yesterday".to_string(),
-        Some(day) => format!("Since {}", day_label(day)),
+        Some(day) => format!("Since {}", use_locale().date(day)),
         None => "Today".to_string(),
     };
     let quiet = digest.changes.is_empty() && digest.rotten.is_empty() && digest.trends.is_empty();
@@ -298,7 +298,7 @@ fn NextStepItem(s: NextStep, today: chrono::NaiveDate) -> impl IntoView {
         }
     });
     let due = if s.next_step_due < today {
-        format!("overdue since {}", day_label(s.next_step_due))
+        format!("overdue since {}", use_locale().date(s.next_step_due))
     } else {
         "due today".to_string()
     };

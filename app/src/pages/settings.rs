@@ -1,6 +1,7 @@
 //! Settings (admins): the thresholds that turn a forecast into on track / at risk / off track,
 //! and the rule that flags a customer's trend change; (managers and admins) API tokens.
 
+use crate::providers::locale::use_locale;
 use crate::api::customers::{get_trend_rule, save_trend_rule};
 use crate::api::dashboard::{
     get_company_settings, get_thresholds, save_thresholds, SaveCompanySettings,
@@ -139,7 +140,7 @@ fn calibration_view(r: crate::model::calibration::CalibrationReport) -> impl Int
         <p class="muted">
             {format!(
                 "Learned on {} from {} opportunities and every move they made. A chance is how often deals in that stage and situation were won within a month or a quarter; the configured probability counts as {} deals of evidence, so a stage with little history stays close to it. The forecast uses these chances unless the owner set one for the deal.",
-                crate::domain::period::day_label(r.as_of),
+                use_locale().date(r.as_of),
                 r.deals,
                 r.prior_deals,
             )}

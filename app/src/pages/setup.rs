@@ -142,6 +142,48 @@ pub fn AccountPage() -> impl IntoView {
             </ActionForm>
         </section>
         <DigestMail />
+        <LocaleChoice />
+    }
+}
+
+/// How the person reads numbers, amounts and dates (issue 22). The page reloads with the new
+/// choice, so everything on it is written the same way.
+#[component]
+fn LocaleChoice() -> impl IntoView {
+    use crate::api::auth::set_locale;
+    use crate::domain::Locale;
+    let current = crate::providers::locale::use_locale();
+    let error = RwSignal::new(None::<String>);
+    let set = Action::new(move |code: &String| {
+        let code = code.clone();
+        async move {
+            match set_locale(code).await {
+                Ok(_) => {
+                    #[cfg(not(feature = "ssr"))]
+                    let _ = window().location().reload();
+                }
+                Err(e) => error.set(Some(e.to_string())),
+            }
+        }
+    });
+    view! {
+        <section class="card narrow" data-testid="locale">
+            <h2>"Numbers and dates"</h2>
+            <label for="locale">"Write numbers, amounts and dates as in"</label>
+            <select
+                id="locale"
+                name="locale"
+                data-testid="locale-choice"
+                disabled=move || set.pending().get()
+                on:change=move |ev| { set.dispatch(event_target_value(&ev)); }
+            >
+                {Locale::ALL.into_iter().map(|l| view! {
+                    <option value=l.code() selected={l == current}>{l.label()}</option>
+                }).collect_view()}
+            </select>
+            <p class="muted small">"For the pages, your daily e-mail and the CSV exports. The words stay English."</p>
+            {move || error.get().map(|e| view! { <p class="form-error" role="alert">{e}</p> })}
+        </section>
     }
 }
 

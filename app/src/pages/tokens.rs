@@ -1,6 +1,7 @@
 //! API tokens (managers and admins, on the settings page): create a named token with a role
 //! over part of the organisation, see it once, and revoke it.
 
+use crate::providers::locale::use_locale;
 use crate::api::tokens::{api_token_choices, create_api_token, list_api_tokens, revoke_api_token};
 use crate::components::form::{save_action, Field, FormErrors};
 use crate::components::problem::LoadError;
@@ -158,7 +159,7 @@ fn TokenForm(
 fn when(t: Option<chrono::DateTime<chrono::Utc>>) -> String {
     t.map_or_else(
         || "never".into(),
-        |t| t.format("%Y-%m-%d %H:%M UTC").to_string(),
+        |t| format!("{} UTC", use_locale().date_time(t)),
     )
 }
 

@@ -283,6 +283,7 @@ pub async fn outlook(
     thresholds: &Thresholds,
     calendar: &Calendar,
     calibration: &Calibration,
+    locale: crate::domain::Locale,
 ) -> Result<Option<Outlook>, RepoError> {
     let (metric, period) = (target.metric, target.period);
     if period.start() > day {
@@ -317,6 +318,7 @@ pub async fn outlook(
                 day,
                 thresholds,
                 calendar,
+                locale,
             )
         } else if metric == Metric::CustomerGrowthPct {
             let so_far = growth_so_far(db, target, who, day).await?;
@@ -328,6 +330,7 @@ pub async fn outlook(
                 day,
                 thresholds,
                 calendar,
+                locale,
             )
         } else {
             let band = run_rate_band(db, target, who, day).await?;
@@ -341,6 +344,7 @@ pub async fn outlook(
                 day,
                 thresholds,
                 calendar,
+                locale,
             )
         },
     ))

@@ -17,7 +17,7 @@ use crate::domain::target::{
     Factors, ParentLink, Side, TargetKind, TargetRule, TargetStatus, Transition,
 };
 use crate::domain::turnover::Segment;
-use crate::domain::{Currency, Hundredths, Metric, Period, Role};
+use crate::domain::{Currency, Hundredths, Locale, Metric, Period, Role};
 use crate::model::auth::SessionUser;
 use crate::model::calls::TargetCalls;
 use crate::model::pipeline::Choice;
@@ -220,13 +220,14 @@ async fn find(db: &Db, user: &SessionUser, id: i64) -> Result<Option<Stored>, Re
     .next())
 }
 
-/// Fills in each target's actual to date and its outlook.
+/// Fills in each target's actual to date and its outlook (its warning written for `locale`).
 async fn with_actuals(
     db: &Db,
     stored: Vec<Stored>,
     today: NaiveDate,
+    locale: Locale,
 ) -> Result<Vec<TargetRow>, RepoError> {
-    let rules = Rules::load(db, today).await?;
+    let rules = Rules::load(db, today, locale).await?;
     let mut rows = Vec::with_capacity(stored.len());
     for s in stored {
         rows.push(measured(db, &s, today, today, &rules).await?);
@@ -240,11 +241,14 @@ struct Rules {
     thresholds: Thresholds,
     calendar: crate::domain::calendar::Calendar,
     calibration: crate::domain::calibration::Calibration,
+    /// How the warnings write numbers and dates: the reader's locale.
+    locale: Locale,
 }
 
 impl Rules {
-    async fn load(db: &Db, today: NaiveDate) -> Result<Rules, RepoError> {
+    async fn load(db: &Db, today: NaiveDate, locale: Locale) -> Result<Rules, RepoError> {
         Ok(Rules {
+            locale,
             thresholds: settings::thresholds(db).await?,
             calendar: settings::calendar(db).await?,
             calibration: super::calibration::current(db, today).await?,
@@ -283,6 +287,7 @@ async fn measured(
             &rules.thresholds,
             &rules.calendar,
             &rules.calibration,
+            rules.locale,
         )
         .await?;
     }
@@ -311,7 +316,8 @@ pub async fn active_on(
     .bind(day)
     .fetch_all(db)
     .await?;
-    let rules = Rules::load(db, day.min(today)).await?;
+    // Stored once for everyone: written in English.
+    let rules = Rules::load(db, day.min(today), Locale::En).await?;
     let mut measured_rows = Vec::with_capacity(rows.len());
     for row in rows {
         let stored = Stored::try_from(row)?;
@@ -361,7 +367,7 @@ pub async fn measured_with_assignee(
         return Ok(None);
     };
     let who = stored.who();
-    let mut rows = with_actuals(db, vec![stored], today).await?;
+    let mut rows = with_actuals(db, vec![stored], today, user.locale).await?;
     Ok(Some((rows.remove(0), who)))
 }
 
@@ -449,7 +455,7 @@ pub async fn list(
         .into_iter()
         .filter(|s| query.status != StatusFilter::Active || s.row.is_active(today))
         .collect();
-    with_actuals(db, stored, today).await
+    with_actuals(db, stored, today, user.locale).await
 }
 
 #[tracing::instrument(skip(db, user), fields(user = user.id), err)]
@@ -501,7 +507,7 @@ pub async fn detail(
     let events = events(db, id).await?;
     let history = snapshots::history(db, id).await?;
     let burn_up = burn_up(db, &stored, &chart_days(stored.row.period, today)).await?;
-    let mut rows = with_actuals(db, vec![stored], today).await?;
+    let mut rows = with_actuals(db, vec![stored], today, user.locale).await?;
     Ok(Some(TargetDetail {
         calendar: settings::calendar(db).await?,
         target: rows.remove(0),
@@ -510,7 +516,7 @@ pub async fn detail(
         actions,
         can_edit,
         parent,
-        children: with_actuals(db, children, today).await?,
+        children: with_actuals(db, children, today, user.locale).await?,
         allocated,
         cascade_members,
         events,
@@ -540,7 +546,7 @@ pub async fn callable(
         return Ok(None);
     };
     let allowed = may_call(&stored, stored.side(user), today);
-    let mut rows = with_actuals(db, vec![stored], today).await?;
+    let mut rows = with_actuals(db, vec![stored], today, user.locale).await?;
     Ok(Some((rows.remove(0), allowed)))
 }
 
@@ -689,7 +695,10 @@ pub async fn editor_context(
     today: NaiveDate,
 ) -> Result<EditorContext, RepoError> {
     let metric = Metric::parse(&input.metric).ok();
-    let period = match (target_date(&input.start), target_date(&input.end)) {
+    let period = match (
+        target_date(input.locale, &input.start),
+        target_date(input.locale, &input.end),
+    ) {
         (Some(s), Some(e)) => Period::new(s, e).ok(),
         _ => None,
     };
@@ -927,14 +936,15 @@ fn described(f: &TargetFields, assignee_name: &str) -> Vec<(&'static str, String
     ]
 }
 
-/// A value as the timeline keeps it: exact, not rounded for display.
+/// A value as the timeline keeps it: exact, not rounded for display, and in English (the
+/// timeline is stored once and read by people of either locale).
 fn exact_value(metric: Metric, value: Decimal, currency: Option<Currency>) -> String {
     match (metric.unit(), currency) {
         (crate::domain::MetricUnit::Currency, Some(c)) => {
             crate::domain::Money::new(value, c).map_or_else(|_| value.to_string(), |m| m.display())
         }
         (crate::domain::MetricUnit::Percent, _) => format!("{} %", value.normalize()),
-        _ => format_value(metric, value, currency),
+        _ => format_value(Locale::En, metric, value, currency),
     }
 }
 
@@ -1160,7 +1170,7 @@ pub async fn transition(
     // Only a request for changes carries a counter-value, and only when one was typed.
     let counter_value = match counter.trim() {
         text if *transition == Transition::RequestChanges && !text.is_empty() => {
-            Some(parse_value(row.metric, text).map_err(TargetRule::Counter)?)
+            Some(parse_value(user.locale, row.metric, text).map_err(TargetRule::Counter)?)
         }
         _ => None,
     };
@@ -1403,7 +1413,7 @@ pub async fn cascade(
                 "{}'s share of “{}”: {}",
                 member.name,
                 shortened(&parent.statement, 160),
-                format_value(parent.metric, value, parent.currency)
+                format_value(user.locale, parent.metric, value, parent.currency)
             ),
             value,
             assignee: member.assignee,

@@ -61,6 +61,7 @@ struct ResolveRow {
     unit_id: i64,
     unit_name: String,
     unit_path: String,
+    locale: String,
 }
 
 /// The user a presented token acts as, or `None` for an unknown or revoked token. A token
@@ -83,7 +84,7 @@ pub async fn resolve(db: &Db, token: &str) -> Result<Option<TokenUser>, RepoErro
     }
     let row: Option<ResolveRow> = sql(
         "SELECT t.id, t.name, t.role, t.user_id, u.email, o.id AS unit_id, o.name AS unit_name, \
-         o.path AS unit_path FROM api_tokens t JOIN users u ON u.id = t.user_id \
+         o.path AS unit_path, u.locale FROM api_tokens t JOIN users u ON u.id = t.user_id \
          JOIN org_units o ON o.id = t.org_unit_id \
          JOIN org_units uo ON uo.id = u.org_unit_id \
          JOIN users c ON c.id = t.created_by JOIN org_units co ON co.id = c.org_unit_id \
@@ -113,6 +114,7 @@ pub async fn resolve(db: &Db, token: &str) -> Result<Option<TokenUser>, RepoErro
             unit_id: row.unit_id,
             unit_name: row.unit_name,
             unit_path: row.unit_path,
+            locale: crate::domain::Locale::parse(&row.locale).unwrap_or_default(),
         },
     };
     if revoked_here(&key) {

@@ -1,6 +1,6 @@
 use super::RepoError;
 use crate::db::{sql, Db};
-use crate::domain::{Email, Role};
+use crate::domain::{Email, Locale, Role};
 use crate::model::auth::SessionUser;
 
 #[derive(sqlx::FromRow)]
@@ -13,6 +13,7 @@ struct SessionUserRow {
     unit_name: String,
     unit_path: String,
     session_epoch: i64,
+    locale: String,
 }
 
 impl TryFrom<SessionUserRow> for SessionUser {
@@ -26,12 +27,13 @@ impl TryFrom<SessionUserRow> for SessionUser {
             unit_id: row.unit_id,
             unit_name: row.unit_name,
             unit_path: row.unit_path,
+            locale: Locale::parse(&row.locale).unwrap_or_default(),
         })
     }
 }
 
 const SESSION_USER_SELECT: &str = "SELECT u.id, u.name, u.email, u.role, \
-     o.id AS unit_id, o.name AS unit_name, o.path AS unit_path, u.session_epoch \
+     o.id AS unit_id, o.name AS unit_name, o.path AS unit_path, u.session_epoch, u.locale \
      FROM users u JOIN org_units o ON o.id = u.org_unit_id";
 
 /// The signed-in user as every request sees it (identity, role and place in the org tree),
@@ -82,4 +84,15 @@ pub async fn find_credentials(
 pub async fn count(db: &Db) -> Result<i64, RepoError> {
     let (n,): (i64,) = sql("SELECT COUNT(*) FROM users").fetch_one(db).await?;
     Ok(n)
+}
+
+/// Stores how `user_id` reads numbers, amounts and dates.
+#[tracing::instrument(skip(db), err)]
+pub async fn set_locale(db: &Db, user_id: i64, locale: Locale) -> Result<(), RepoError> {
+    sql("UPDATE users SET locale = $1 WHERE id = $2")
+        .bind(locale.code())
+        .bind(user_id)
+        .execute(db)
+        .await?;
+    Ok(())
 }

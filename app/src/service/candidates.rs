@@ -6,7 +6,7 @@ use super::Error;
 use crate::db::Db;
 use crate::domain::check_in::haversine_m;
 use crate::domain::metric::Metric;
-use crate::domain::period::day_label;
+use crate::domain::Locale;
 use crate::domain::prospect::{potential_since, untapped};
 use crate::domain::target::Assignee;
 use crate::domain::turnover::{Direction, Mark};
@@ -48,8 +48,8 @@ impl Near {
     }
 }
 
-fn eur(minor: i64) -> String {
-    Money::from_minor(minor, Currency::EUR).display()
+fn eur(locale: Locale, minor: i64) -> String {
+    Money::from_minor(minor, Currency::EUR).display_in(locale)
 }
 
 /// The customers and deals that close target `id`'s gap, as `user` may see them.
@@ -74,12 +74,12 @@ pub async fn for_target(
         Metric::Bookings | Metric::WonOpportunities => {
             let deals =
                 repo::candidates::open_deals(db, &scope, &who, target.period.end(), false).await?;
-            items.extend(deal_candidates(&target, deals, Reason::OpenDeal));
+            items.extend(deal_candidates(&target, deals, Reason::OpenDeal, user.locale));
             items.extend(behind(db, user, &target, today).await?);
         }
         Metric::Visits => {
             let rows = repo::candidates::least_visited(db, &scope, &who).await?;
-            items.extend(customer_candidates(rows, Reason::NotVisited, near, today));
+            items.extend(customer_candidates(rows, Reason::NotVisited, near, today, user.locale));
         }
         Metric::InitialContacts => {
             let rows = repo::candidates::never_contacted(db, &scope, &who).await?;
@@ -88,12 +88,13 @@ pub async fn for_target(
                 Reason::NeverContacted,
                 near,
                 today,
+                user.locale,
             ));
         }
         Metric::NewCustomers => {
             let deals =
                 repo::candidates::open_deals(db, &scope, &who, target.period.end(), true).await?;
-            items.extend(deal_candidates(&target, deals, Reason::ProspectWithDeal));
+            items.extend(deal_candidates(&target, deals, Reason::ProspectWithDeal, user.locale));
         }
     }
     // Drop who was acted on lately, then keep the best few of each reason.
@@ -140,6 +141,7 @@ async fn behind(
     target: &TargetRow,
     today: chrono::NaiveDate,
 ) -> Result<Vec<Candidate>, Error> {
+    let locale = user.locale;
     let period = if today >= target.period.start() {
         Period::new(target.period.start(), today.min(target.period.end())).unwrap_or(target.period)
     } else {
@@ -173,15 +175,15 @@ async fn behind(
             let detail = if d.mark == Some(Mark::Lost) {
                 format!(
                     "nothing bought since {} — {} in the same span last year",
-                    day_label(period.start()),
-                    eur(d.expected_minor)
+                    locale.date(period.start()),
+                    eur(locale, d.expected_minor)
                 )
             } else {
                 format!(
                     "{} below the same span last year ({} against {})",
-                    eur(-d.delta_minor),
-                    eur(d.actual_minor),
-                    eur(d.expected_minor)
+                    eur(locale, -d.delta_minor),
+                    eur(locale, d.actual_minor),
+                    eur(locale, d.expected_minor)
                 )
             };
             Candidate {
@@ -209,8 +211,8 @@ async fn behind(
             detail: format!(
                 "buys {} % less a month: {} a month over the last 3 months against {} before",
                 -t.change_pct,
-                eur(t.recent_per_month_minor),
-                eur(t.base_per_month_minor)
+                eur(locale, t.recent_per_month_minor),
+                eur(locale, t.base_per_month_minor)
             ),
             opportunity_id: None,
             covers_gap: false,
@@ -223,7 +225,12 @@ async fn behind(
 
 /// Open deals ranked for the gap: those that close it alone first (the smallest such deal
 /// first, it is the likelier), then the largest.
-fn deal_candidates(target: &TargetRow, deals: Vec<DealRow>, reason: Reason) -> Vec<Candidate> {
+fn deal_candidates(
+    target: &TargetRow,
+    deals: Vec<DealRow>,
+    reason: Reason,
+    locale: Locale,
+) -> Vec<Candidate> {
     let gap = (target.value - target.actual).max(rust_decimal::Decimal::ZERO);
     let (gap_minor, count) = match target.metric {
         Metric::Bookings => ((gap * rust_decimal::Decimal::from(100)).to_i64(), false),
@@ -256,7 +263,7 @@ fn deal_candidates(target: &TargetRow, deals: Vec<DealRow>, reason: Reason) -> V
         .into_iter()
         .map(|(covers, d)| {
             let value = Currency::parse(&d.currency)
-                .map(|c| Money::from_minor(d.value_minor, c).display())
+                .map(|c| Money::from_minor(d.value_minor, c).display_in(locale))
                 .unwrap_or_else(|_| format!("{} {}", d.value_minor, d.currency));
             Candidate {
                 reason,
@@ -268,7 +275,7 @@ fn deal_candidates(target: &TargetRow, deals: Vec<DealRow>, reason: Reason) -> V
                     d.title,
                     d.stage,
                     d.probability,
-                    day_label(d.expected_close_on)
+                    locale.date(d.expected_close_on)
                 ) + &format!(" · {value}"),
                 opportunity_id: Some(d.id),
                 covers_gap: covers,
@@ -286,6 +293,7 @@ fn customer_candidates(
     reason: Reason,
     near: Option<Near>,
     today: chrono::NaiveDate,
+    locale: Locale,
 ) -> Vec<Candidate> {
     let mut items: Vec<(Option<f64>, CustomerRow)> = rows
         .into_iter()
@@ -319,7 +327,7 @@ fn customer_candidates(
             let detail = match (reason, r.last_visit) {
                 (Reason::NotVisited, Some(v)) => format!(
                     "last visit {} ({} days ago)",
-                    day_label(v.date_naive()),
+                    locale.date(v.date_naive()),
                     (today - v.date_naive()).num_days()
                 ),
                 (Reason::NotVisited, None) => "never visited".to_string(),

@@ -114,7 +114,7 @@ pub async fn set_potential(
     customer_id: i64,
     potential: &str,
 ) -> Result<Option<i64>, Error> {
-    let potential = prospect::parse_potential(potential)?;
+    let potential = prospect::parse_potential_in(user.locale, potential)?;
     if repo::customers::set_potential(db, &user.scope(), customer_id, potential).await? {
         Ok(potential)
     } else {

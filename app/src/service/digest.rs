@@ -7,7 +7,6 @@ use super::Error;
 use crate::db::Db;
 use crate::domain::activity::ActivityKind;
 use crate::domain::html::escape as esc;
-use crate::domain::period::day_label;
 use crate::model::auth::SessionUser;
 use crate::model::candidates::Candidate;
 use crate::model::customers::NextStep;
@@ -25,6 +24,8 @@ const CANDIDATES_PER_WARNING: usize = 3;
 pub struct DailyDigest {
     pub day: NaiveDate,
     pub name: String,
+    /// How the mail writes numbers and dates: its reader's locale.
+    pub locale: crate::domain::Locale,
     pub digest: Digest,
     /// For each status change with a warning (by target id): what closes its gap.
     pub next_moves: Vec<(i64, Vec<Candidate>)>,
@@ -57,6 +58,7 @@ pub async fn build(
     Ok(DailyDigest {
         day,
         name: user.name.clone(),
+        locale: user.locale,
         digest: dashboard.digest,
         next_moves,
         next_steps: dashboard.next_steps,
@@ -80,7 +82,7 @@ impl DailyDigest {
         let first = self.name.split_whitespace().next().unwrap_or_default();
         let since = self.digest.since.map_or_else(
             || "today".to_string(),
-            |d| format!("since {}", day_label(d)),
+            |d| format!("since {}", self.locale.date(d)),
         );
         text.push_str(&format!("Good morning {first},\n\nwhat changed {since}:\n"));
         html.push_str(&format!(
@@ -156,7 +158,7 @@ impl DailyDigest {
                         "{}: {} (due {}, after {after})",
                         s.customer,
                         s.next_step,
-                        day_label(s.next_step_due),
+                        self.locale.date(s.next_step_due),
                     ),
                     format!("{base}/customers/{}", s.customer_id),
                     String::new(),
@@ -209,11 +211,11 @@ impl DailyDigest {
         let subject = if n > 0 {
             format!(
                 "Pacer {}: {n} target{} changed status",
-                day_label(self.day),
+                self.locale.date(self.day),
                 if n == 1 { "" } else { "s" }
             )
         } else {
-            format!("Pacer {}: what changed", day_label(self.day))
+            format!("Pacer {}: what changed", self.locale.date(self.day))
         };
         Mail {
             subject,

@@ -227,6 +227,8 @@ impl OpportunityWrite {
                 .unwrap_or_default(),
             owner_id: self.owner_id.map(|o| o.to_string()).unwrap_or_default(),
             lost_reason: self.lost_reason.clone().unwrap_or_default(),
+            // The API reads amounts and dates as JSON writes them, whoever's token it is.
+            locale: app::domain::Locale::En,
         }
     }
 }

@@ -342,6 +342,8 @@ pub async fn create(
         cost_structure: text(&d.cost_structure),
         leadership_ambition: text(&d.leadership_ambition),
         segment: text(&d.segment),
+        // The API reads numbers and dates as JSON writes them, whoever's token it is.
+        locale: app::domain::Locale::En,
     };
     let outcome = targets::save(
         &state.db,

@@ -120,6 +120,7 @@ async fn a_history_of_lost_proposals_lowers_their_chance_everywhere(backend: Bac
             &app::domain::forecast::Thresholds::default(),
             &b.calendar,
             &b.chances,
+            app::domain::Locale::En,
         )
         .band
         .expect("a band");

@@ -172,6 +172,7 @@ fn band_of(
         thresholds,
         &b.calendar,
         &b.chances,
+        app::domain::Locale::En,
     )
     .band
     .expect("pipeline targets have a band")

@@ -21,6 +21,7 @@ both_backends!(
     admins_edit_stages_and_a_stage_in_use_is_not_dropped,
     the_csv_export_lists_what_the_board_shows,
     exported_cells_never_run_as_formulas,
+    a_german_reader_gets_a_german_csv_and_a_plain_one_on_request,
 );
 
 /// The version of a fixture opportunity in Proposal: one per history row (Lead, Qualified,
@@ -757,4 +758,49 @@ async fn exported_cells_never_run_as_formulas(backend: Backend) {
             );
         }
     }
+}
+
+/// Issue 22: a person who reads German gets semicolons, 20.000,00 and DD.MM.YYYY (what a German
+/// spreadsheet opens as columns, numbers and dates); `format=plain` is the machine form; a
+/// locale Pacer does not have is refused naming the field.
+async fn a_german_reader_gets_a_german_csv_and_a_plain_one_on_request(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    Fixture::load(&app.db).await;
+    let rep = signed_in(&app, REP_N1).await;
+    let refused = app.call(&rep, "set_locale", &[("locale", "fr")]).await;
+    assert_eq!(app_error(refused).await.field(), Some("locale"));
+    let chosen = app.call(&rep, "set_locale", &[("locale", "de")]).await;
+    assert_eq!(chosen.status(), StatusCode::OK);
+    let text = |path: &'static str| {
+        let (app, rep) = (&app, &rep);
+        async move {
+            let response = app.get(rep, path).await;
+            assert_eq!(response.status(), StatusCode::OK, "{path}");
+            response.text().await.unwrap()
+        }
+    };
+    let german = text("/api/export/opportunities.csv").await;
+    let lines: Vec<&str> = german.lines().collect();
+    assert_eq!(lines[0], "id;title;customer_id;customer;owner;stage;stage_kind;value;currency;probability_pct;weighted_value;expected_close_on;closed_on;lost_reason;days_in_stage");
+    let deal = lines.iter().find(|l| l.contains(";Deal 3-1;")).expect(&german);
+    assert!(
+        deal.contains(";Qualified;open;20.000,00;EUR;25;5.000,00;"),
+        "{deal}"
+    );
+    let close = deal.split(';').nth(11).unwrap();
+    assert!(
+        close.len() == 10 && close.as_bytes()[2] == b'.' && close.as_bytes()[5] == b'.',
+        "{deal}"
+    );
+    let plain = text("/api/export/opportunities.csv?format=plain").await;
+    let deal = plain.lines().find(|l| l.contains(",Deal 3-1,")).expect(&plain);
+    assert!(deal.contains(",Qualified,open,20000.00,EUR,25,5000.00,"), "{deal}");
+    // The targets list too: its dates and amounts, and the page itself says which way it reads.
+    let targets = text("/api/export/targets.csv").await;
+    assert!(targets.starts_with("id;statement;"), "{targets}");
+    let page = text("/board").await;
+    assert!(page.contains("data-locale=\"de\""), "the page is rendered for a German reader");
+    // Back to English: the plain CSV is the English one.
+    app.call(&rep, "set_locale", &[("locale", "en")]).await;
+    assert_eq!(text("/api/export/opportunities.csv").await, plain);
 }

@@ -349,6 +349,7 @@ fn band(b: &Board, t: &PipelineTarget, cards: &[Opportunity], what_if: Option<Wh
         &Thresholds::default(),
         &b.calendar,
         &b.chances,
+        app::domain::Locale::En,
     )
     .band
     .expect("pipeline targets have a band")

@@ -1,5 +1,6 @@
 //! One opportunity on the board.
 
+use crate::providers::locale::use_locale;
 use super::drag;
 use crate::domain::{Opportunity, Stage};
 use crate::providers::board::{refocus, use_board, DrawerTarget};
@@ -36,8 +37,8 @@ pub fn CardView(card: Opportunity, pending: bool, stage: Stage) -> impl IntoView
         "{}, {}, {}, closing {}, {} %{}, in {}",
         card.title,
         card.customer_name,
-        card.value.display(),
-        card.expected_close_on.format("%-d %b %Y"),
+        card.value.display_in(use_locale()),
+        use_locale().date(card.expected_close_on),
         probability,
         learned.map_or(String::new(), |l| format!(" (history says {l} %)")),
         stage.name
@@ -126,7 +127,7 @@ pub fn CardView(card: Opportunity, pending: bool, stage: Stage) -> impl IntoView
                 {card.title.clone()}
             </button>
             <div class="opp-meta">
-                <span class="opp-value" title=card.value.display()>{card.value.display_short()}</span>
+                <span class="opp-value" title=card.value.display_in(use_locale())>{card.value.display_short_in(use_locale())}</span>
                 <span
                     class="opp-probability"
                     class:overridden=overridden
@@ -147,7 +148,7 @@ pub fn CardView(card: Opportunity, pending: bool, stage: Stage) -> impl IntoView
                         }
                     })}
                 <time datetime=card.expected_close_on.to_string() class:late=overdue>
-                    {card.expected_close_on.format("%-d %b %Y").to_string()}
+                    {use_locale().date(card.expected_close_on)}
                 </time>
             </div>
             <div class="opp-foot">

@@ -4,6 +4,7 @@
 use crate::api::pipeline::{
     delete_opportunity, get_opportunity, list_opportunity_customers, save_opportunity,
 };
+use crate::providers::locale::use_locale;
 use crate::components::form::{Field, FormErrors};
 use crate::components::problem::ErrorNotice;
 use crate::domain::pipeline::OpportunityInput;
@@ -88,13 +89,13 @@ async fn show_conflict(ctx: BoardContext, id: i64, message: String) {
     ctx.drawer.set(None);
 }
 
-fn input_of(card: &Opportunity) -> OpportunityInput {
+fn input_of(card: &Opportunity, locale: crate::domain::Locale) -> OpportunityInput {
     OpportunityInput {
         title: card.title.clone(),
         customer_id: card.customer_id.to_string(),
-        value: card.value.amount().to_string(),
+        value: locale.plain(card.value.amount()),
         currency: card.value.currency().to_string(),
-        expected_close_on: card.expected_close_on.to_string(),
+        expected_close_on: locale.date(card.expected_close_on),
         stage_id: card.stage_id.to_string(),
         probability: card
             .probability
@@ -102,6 +103,7 @@ fn input_of(card: &Opportunity) -> OpportunityInput {
             .unwrap_or_default(),
         owner_id: card.owner_id.to_string(),
         lost_reason: card.lost_reason.clone().unwrap_or_default(),
+        locale,
     }
 }
 
@@ -116,11 +118,13 @@ fn OpportunityForm(
     let ctx = use_board();
     let stages = ctx.stages.get_value();
     let existing = detail.as_ref().map(|d| (d.card.id, d.card.version));
+    let locale = use_locale();
     let initial = match &detail {
-        Some(d) => input_of(&d.card),
+        Some(d) => input_of(&d.card, locale),
         None => OpportunityInput {
             currency: "EUR".into(),
-            expected_close_on: (ctx.today + chrono::Duration::days(30)).to_string(),
+            expected_close_on: locale.date(ctx.today + chrono::Duration::days(30)),
+            locale,
             stage_id: stages.first().map(|s| s.id.to_string()).unwrap_or_default(),
             owner_id: me.to_string(),
             // From a warning's "Create an opportunity": the customer of the board's filter.
@@ -275,7 +279,7 @@ fn OpportunityForm(
             </div>
             <div class="form-row">
                 <Field label="Expected close" field="expected_close_on" error=error_for("expected_close_on")>
-                    <input id="field-expected_close_on" name="expected_close_on" type="date" prop:value=close_value on:input=close_input on:blur=close_blur />
+                    <input id="field-expected_close_on" name="expected_close_on" type="text" autocomplete="off" placeholder=locale.date_hint() prop:value=close_value on:input=close_input on:blur=close_blur />
                 </Field>
                 <Field label="Stage" field="stage_id" error=error_for("stage_id")>
                     <select id="field-stage_id" name="stage_id" prop:value=stage_value on:change=stage_input>
@@ -364,7 +368,7 @@ fn OpportunityForm(
                                             {format!(
                                                 " · {} · {}",
                                                 h.changed_by,
-                                                h.changed_at.format("%-d %b %Y, %H:%M UTC"),
+                                                format!("{} UTC", use_locale().date_time(h.changed_at)),
                                             )}
                                         </span>
                                     </li>

@@ -81,7 +81,8 @@ fn ForecastRow(
     let targets = ctx.forecasts;
     let id = target.id;
     let (metric, currency, value) = (target.metric, target.currency, target.value);
-    let show = move |v: Decimal| format_value(metric, v, currency);
+    let locale = crate::providers::locale::use_locale();
+    let show = move |v: Decimal| format_value(locale, metric, v, currency);
     let href = format!("/targets/{}", target.id);
     // Demo and most real statements name the assignee already.
     let heading = if target.statement.contains(&target.assignee) {
@@ -111,6 +112,7 @@ fn ForecastRow(
                                     &thresholds,
                                     calendar,
                                     chances,
+                                    locale,
                                 )
                             })
                         })

@@ -10,6 +10,8 @@ mod stages;
 
 pub use stages::StagesPage;
 
+use crate::providers::locale::use_locale;
+use crate::components::date_input::DateInput;
 use crate::api::pipeline::get_board;
 use crate::domain::{Stage, StageKind};
 use crate::model::pipeline::COLUMN_WINDOW;
@@ -20,6 +22,7 @@ use dialogs::{LostReasonDialog, MoveMenu};
 use drawer::OpportunityDrawer;
 use forecast::ForecastPanel;
 use leptos::either::Either;
+use crate::components::export::ExportLinks;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::{Form, A};
@@ -86,14 +89,10 @@ fn BoardView(board: Board, params: BoardParams) -> impl IntoView {
                 <div class="board-actions">
                     {can_edit_stages
                         .then(|| view! { <A href="/board/stages" attr:class="button-quiet">"Edit stages"</A> })}
-                    <a
-                        href=move || format!("/api/export/opportunities.csv?{}", location.search.get().trim_start_matches('?'))
-                        download="opportunities.csv"
-                        class="button-quiet"
-                        data-testid="export-csv"
-                    >
-                        "Export CSV"
-                    </a>
+                    <ExportLinks
+                        href=Signal::derive(move || format!("/api/export/opportunities.csv?{}", location.search.get().trim_start_matches('?')))
+                        file="opportunities.csv"
+                    />
                     <button
                         type="button"
                         class="button-primary"
@@ -176,6 +175,23 @@ fn Filters(board: Board) -> impl IntoView {
         }
     };
     let owner = query.read_untracked().get("owner").unwrap_or_default();
+    // The close-date range as typed, in the person's way of writing dates; the form sends ISO.
+    let from = RwSignal::new(query.read_untracked().get("from").unwrap_or_default());
+    let to = RwSignal::new(query.read_untracked().get("to").unwrap_or_default());
+    Effect::new(move |_| {
+        query.with(|q| {
+            from.set(q.get("from").unwrap_or_default());
+            to.set(q.get("to").unwrap_or_default());
+        })
+    });
+    let submit_form = move |()| {
+        if let Some(form) = leptos::prelude::document()
+            .get_element_by_id("board-filters")
+            .and_then(|f| wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlFormElement>(f).ok())
+        {
+            let _ = form.request_submit();
+        }
+    };
     // On a phone the filters fold away behind a button saying how many are set, so the first
     // screen shows cards (issue 22); on a wider screen they are always shown.
     let open = RwSignal::new(false);
@@ -212,11 +228,11 @@ fn Filters(board: Board) -> impl IntoView {
             {(board.owners.len() > 1).then(|| select("owner", "Owner", Some("Everyone"), board.owners.clone(), owner))}
             <label class="filter">
                 <span>"Closing from"</span>
-                <input type="date" name="from" prop:value=value("from") on:change=submit_on_change />
+                <DateInput value=from on_input=move |v: String| from.set(v) name="from" on_change=submit_form testid="filter-from" />
             </label>
             <label class="filter">
                 <span>"to"</span>
-                <input type="date" name="to" prop:value=value("to") on:change=submit_on_change />
+                <DateInput value=to on_input=move |v: String| to.set(v) name="to" on_change=submit_form testid="filter-to" />
             </label>
             <label class="filter filter-search">
                 <span>"Search"</span>
@@ -243,7 +259,7 @@ fn Filters(board: Board) -> impl IntoView {
         <p class="muted board-hint">
             {format!(
                 "Won and lost show opportunities closed since {}.",
-                board.closed_since.format("%-d %b %Y"),
+                use_locale().date(board.closed_since),
             )}
         </p>
     }

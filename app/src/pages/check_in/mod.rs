@@ -8,12 +8,13 @@ mod team;
 
 pub use team::TeamCheckInsPage;
 
+use crate::providers::locale::use_locale;
 use crate::api::activities::log_activity;
 use crate::api::check_ins::{check_in, check_in_customers, check_out};
 use crate::components::log_activity::LogActivity;
 use crate::domain::activity::ActivityInput;
 use crate::domain::check_in::{
-    check_position, distance_text, duration_text, haversine_m, place_text, CheckInInput,
+    check_position, distance_text_in, duration_text, haversine_m, place_text_in, CheckInInput,
     CheckOutInput, Outcome, Position, RawPosition, Verification, MAX_NEXT_STEP_CHARS,
     MAX_NOTES_CHARS,
 };
@@ -210,7 +211,7 @@ fn CheckInScreen(
                     None,
                     Some(format!(
                         "the phone's location was unusable (±{})",
-                        distance_text(p.accuracy_m)
+                        distance_text_in(use_locale(), p.accuracy_m)
                     )),
                 ),
                 Some(p) if fresh => (Some(p), None),
@@ -302,7 +303,7 @@ fn CheckInScreen(
         </p>
         <p class="checkin-location small" data-testid="location-status">
             {move || match (fix.get(), location_error.get()) {
-                (Some(p), _) => format!("Location found, accurate to {}.", distance_text(p.accuracy_m)),
+                (Some(p), _) => format!("Location found, accurate to {}.", distance_text_in(use_locale(), p.accuracy_m)),
                 (None, Some(e)) => format!("No location ({e}): check-ins are saved unverified."),
                 (None, None) => "Finding your location…".to_string(),
             }}
@@ -382,7 +383,7 @@ fn CheckInScreen(
                                         >
                                             <span class="name">{c.name.clone()}</span>
                                             <span class="small muted">
-                                                {place_text(c.city.as_deref(), d)}
+                                                {place_text_in(use_locale(), c.city.as_deref(), d)}
                                             </span>
                                         </button>
                                     </li>
@@ -527,7 +528,7 @@ fn OpenVisit(id: String, visits: RwSignal<Vec<Visit>>, sync: Syncer) -> impl Int
     view! {
         <section class="card open-visit" data-testid="open-visit" aria-label="Visit in progress">
             <h2>{format!("At {} since {since}", visit.customer_name)}</h2>
-            <p class="small" data-testid="open-visit-verification">{visit.verification.explain()}</p>
+            <p class="small" data-testid="open-visit-verification">{visit.verification.explain_in(use_locale())}</p>
             <fieldset class="outcomes">
                 <legend>"How did it go?"</legend>
                 {Outcome::ALL.into_iter().map(|o| view! {
@@ -597,7 +598,7 @@ fn VisitRow(visit: Visit, sync: Syncer) -> impl IntoView {
                 <span class="small muted">{time}</span>
                 <span class=format!("badge sync-{sync_attr}") data-testid="visit-sync">{badge}</span>
             </div>
-            <p class="small" data-testid="visit-verification">{visit.verification.explain()}</p>
+            <p class="small" data-testid="visit-verification">{visit.verification.explain_in(use_locale())}</p>
             {visit.initial_contact.then(|| view! { <p class="small">"Counted as the first contact with this customer."</p> })}
             {on_site.map(|m| view! {
                 <p class="small">{format!("{} on site", duration_text(m))}{outcome.map(|o| format!(" · {o}"))}</p>

@@ -2,10 +2,12 @@
 //! or not and why, time on site, on a list and on a map drawn from the coordinates alone
 //! (no map tiles: a phone in the field, and this server, may have no network to fetch them).
 
+use crate::providers::locale::use_locale;
 use crate::api::check_ins::team_check_ins;
 use crate::api::customers::customer_units;
-use crate::domain::check_in::distance_text;
+use crate::domain::check_in::distance_text_in;
 use crate::model::check_ins::{CheckInReport, CheckInRow};
+use crate::components::export::ExportLinks;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::Form;
@@ -33,18 +35,14 @@ pub fn TeamCheckInsPage() -> impl IntoView {
         <section class="card">
             <div class="section-head">
                 <h1>"Team check-ins"</h1>
-                <a
-                    href=move || params.with(|(range, unit)| format!(
+                <ExportLinks
+                    href=Signal::derive(move || params.with(|(range, unit)| format!(
                         "/api/export/check-ins.csv?range={}&unit={}",
                         if range.is_empty() { "today" } else { range },
                         unit.map(|u| u.to_string()).unwrap_or_default()
-                    ))
-                    download="check-ins.csv"
-                    class="button-quiet"
-                    data-testid="export-csv"
-                >
-                    "Export CSV"
-                </a>
+                    )))
+                    file="check-ins.csv"
+                />
                 <a href="/check-in" class="button-quiet">"Check in"</a>
             </div>
             <Form method="GET" action="" attr:class="filters">
@@ -87,14 +85,12 @@ pub fn TeamCheckInsPage() -> impl IntoView {
 #[component]
 fn Report(report: CheckInReport) -> impl IntoView {
     let (verified, outside, unverified) = report.counts();
+    let locale = use_locale();
+    let day = |d: chrono::NaiveDate| format!("{} {}", d.format("%a"), locale.day_month(d));
     let span = if report.from == report.to {
-        report.from.format("%a %-d %b").to_string()
+        day(report.from)
     } else {
-        format!(
-            "{} – {}",
-            report.from.format("%a %-d %b"),
-            report.to.format("%a %-d %b")
-        )
+        format!("{} – {}", day(report.from), day(report.to))
     };
     let mut by_rep: BTreeMap<String, (usize, usize)> = BTreeMap::new();
     for r in &report.rows {
@@ -171,8 +167,8 @@ fn Row(r: CheckInRow) -> impl IntoView {
             <td><a href=format!("/customers/{}", r.customer_id)>{r.customer_name.clone()}</a></td>
             <td>
                 <span class=format!("badge verification-{}", r.verification.as_str())>{r.verification.as_str()}</span>
-                <div class="small">{r.verification.explain()}</div>
-                {r.position.map(|p| view! { <div class="small muted">{format!("±{}", distance_text(p.accuracy_m))}</div> })}
+                <div class="small">{r.verification.explain_in(use_locale())}</div>
+                {r.position.map(|p| view! { <div class="small muted">{format!("±{}", distance_text_in(use_locale(), p.accuracy_m))}</div> })}
             </td>
             <td>{r.time_on_site()}</td>
             <td>{r.outcome.map(|o| o.label())}</td>
@@ -241,7 +237,7 @@ fn Map(rows: Vec<CheckInRow>) -> impl IntoView {
                 r.user_name,
                 r.customer_name,
                 r.device_time.format("%a %H:%M UTC"),
-                r.verification.explain()
+                r.verification.explain_in(use_locale())
             );
             let customer = r.customer_location.map(project);
             let phone = r.position.map(|p| project((p.lat, p.lon)));
@@ -273,7 +269,7 @@ fn Map(rows: Vec<CheckInRow>) -> impl IntoView {
             </svg>
             <p class="small muted">
                 "■ customer · ● where the phone was (green verified, amber outside, grey unverified) · map about "
-                {distance_text(width_km * 1000.0)}
+                {distance_text_in(use_locale(), width_km * 1000.0)}
                 " across"
             </p>
         </section>

@@ -2,6 +2,7 @@
 //! windows shaded, and each window's monthly run rate drawn across it, so the reason for a
 //! trend flag can be seen.
 
+use crate::providers::locale::use_locale;
 use crate::components::turnover::eur;
 use crate::domain::turnover::{TrendWindows, BASE_MONTHS, RECENT_MONTHS};
 use crate::model::customers::MonthTurnover;
@@ -79,7 +80,7 @@ pub fn TurnoverChart(months: Vec<MonthTurnover>, windows: TrendWindows) -> impl 
                 <g data-testid="month-bar" data-month=m.month.format("%Y-%m").to_string() data-amount=m.amount_minor.to_string()>
                     <rect class="chart-bar" x=format!("{:.1}", x(i) + slot * 0.15) y=format!("{bar_y:.1}") width=format!("{:.1}", slot * 0.7) height=format!("{:.1}", H - BOTTOM - bar_y) />
                     <text class="chart-axis" x=format!("{:.1}", x(i) + slot / 2.0) y=format!("{:.1}", H - 8.0) text-anchor="middle">{label}</text>
-                    <title>{format!("{}: {}", m.month.format("%m/%Y"), eur(m.amount_minor))}</title>
+                    <title>{format!("{}: {}", use_locale().month(m.month), eur(m.amount_minor))}</title>
                 </g>
             }
         })

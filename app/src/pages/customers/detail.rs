@@ -1,6 +1,7 @@
 //! One customer: turnover this year against last year, the trend with its reason, 24 months of
 //! turnover, open opportunities, recent activities, and planning a visit.
 
+use crate::providers::locale::use_locale;
 use super::chart::TurnoverChart;
 use crate::api::activities::{complete_next_step, move_next_step};
 use crate::api::customers::{get_customer, plan_visit, set_potential, set_visit_radius};
@@ -9,14 +10,13 @@ use crate::components::log_activity::LogActivity;
 use crate::components::problem::LoadError;
 use crate::components::turnover::{eur, percent_text, segment_label, trend_text};
 use crate::domain::activity::{ActivityKind, ActivityOutcome};
-use crate::domain::period::day_label;
 use crate::domain::turnover::{Direction, Mark};
 use crate::domain::{Currency, Money};
 use crate::error::AppError;
 use crate::model::customers::{ActivityLine, CustomerDetail};
 use crate::providers::auth::use_auth;
-use chrono::Utc;
 use leptos::either::Either;
+use crate::components::date_input::DateInput;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
@@ -95,15 +95,15 @@ fn CustomerView(
                 <dt>"Reference"</dt><dd>{c.external_ref.clone().unwrap_or_else(|| "—".into())}</dd>
                 <dt>"Owner"</dt><dd>{c.owner_name.clone().unwrap_or_else(|| "nobody yet".into())}</dd>
                 <dt>"City"</dt><dd>{c.city.clone().unwrap_or_else(|| "—".into())}</dd>
-                <dt>"First contact"</dt><dd>{d.first_contact_on.map(day_label).unwrap_or_else(|| "—".into())}</dd>
+                <dt>"First contact"</dt><dd>{d.first_contact_on.map(|day| use_locale().date(day)).unwrap_or_else(|| "—".into())}</dd>
                 <dt>"Check-in radius"</dt><dd><VisitRadius customer_id=c.id radius=d.visit_radius_m located=d.lat.is_some() /></dd>
                 <dt>"Annual potential"</dt><dd><Potential customer_id=c.id potential_minor reached_pct on_saved=on_planned /></dd>
             </dl>
             <p class="turnover-summary" data-testid="customer-turnover">
                 {format!(
                     "Turnover {} – {}: {} against {} a year earlier — {} ({}). ",
-                    day_label(d.period.start()),
-                    day_label(d.period.end()),
+                    use_locale().date(d.period.start()),
+                    use_locale().date(d.period.end()),
                     eur(dev.actual_minor),
                     eur(dev.expected_minor),
                     eur(dev.delta_minor),
@@ -129,14 +129,14 @@ fn CustomerView(
                             <tbody>
                                 {d.opportunities.into_iter().map(|o| {
                                     let value = Currency::parse(&o.currency)
-                                        .map(|cur| Money::from_minor(o.value_minor, cur).display())
+                                        .map(|cur| Money::from_minor(o.value_minor, cur).display_in(use_locale()))
                                         .unwrap_or_default();
                                     view! {
                                         <tr>
                                             <td>{o.title}</td>
                                             <td>{o.stage}</td>
                                             <td class="num">{value}</td>
-                                            <td>{day_label(o.expected_close_on)}</td>
+                                            <td>{use_locale().date(o.expected_close_on)}</td>
                                             <td>{o.owner_name}</td>
                                         </tr>
                                     }
@@ -196,11 +196,10 @@ fn NextStepControls(
             </button>
             <label class="small">
                 "Move to "
-                <input
-                    type="date"
-                    data-testid="activity-next-step-due"
-                    prop:value=move || day.get()
-                    on:input=move |ev| day.set(event_target_value(&ev))
+                <DateInput
+                    testid="activity-next-step-due"
+                    value=day
+                    on_input=move |v: String| day.set(v)
                 />
             </label>
             <button
@@ -229,7 +228,7 @@ fn Potential(
 ) -> impl IntoView {
     let text = RwSignal::new(
         potential_minor
-            .map(|p| rust_decimal::Decimal::new(p, 2).normalize().to_string())
+            .map(|p| use_locale().plain(rust_decimal::Decimal::new(p, 2)))
             .unwrap_or_default(),
     );
     let error = RwSignal::new(None::<AppError>);
@@ -365,18 +364,15 @@ fn PlanVisit(
         error.set(None);
         planning.dispatch((day.get_untracked(), notes.get_untracked()));
     };
-    let today = Utc::now().date_naive().format("%Y-%m-%d").to_string();
     view! {
         <form class="plan-visit" id="plan-visit" on:submit=submit data-testid="plan-visit">
             <label>
                 "Plan a visit on"
-                <input
-                    type="date"
+                <DateInput
                     id="field-day"
-                    min=today
-                    required
-                    prop:value=move || day.get()
-                    on:input=move |ev| day.set(event_target_value(&ev))
+                    required=true
+                    value=day
+                    on_input=move |v: String| day.set(v)
                 />
             </label>
             <label>
@@ -406,11 +402,11 @@ fn ActivityItem(
     let kind =
         ActivityKind::parse(&a.kind).map_or_else(|| a.kind.clone(), |k| k.label().to_string());
     let when = if a.planned {
-        format!("planned for {}", day_label(a.occurred_at.date_naive()))
+        format!("planned for {}", use_locale().date(a.occurred_at.date_naive()))
     } else {
         format!(
             "{} {}",
-            day_label(a.occurred_at.date_naive()),
+            use_locale().date(a.occurred_at.date_naive()),
             a.occurred_at.format("%H:%M")
         )
     };
@@ -422,7 +418,7 @@ fn ActivityItem(
     let open_step = mine && !a.next_step_done;
     let id = a.id;
     let next = a.next_step_due.map(|due| {
-        let text = format!("Next: {} — due {}", a.next_step, day_label(due));
+        let text = format!("Next: {} — due {}", a.next_step, use_locale().date(due));
         view! {
             <p class="next-step" class:done=a.next_step_done data-testid="activity-next-step">{text}{a.next_step_done.then_some(" ✓ done")}</p>
             {open_step.then(|| view! { <NextStepControls id due on_changed /> })}

@@ -10,14 +10,16 @@ pub use detail::CustomerPage;
 pub use import::ImportPage;
 pub use new::NewProspectPage;
 
+use crate::providers::locale::use_locale;
 use crate::api::customers::{customer_owners, customer_units, list_customers};
 use crate::components::turnover::{eur, percent_text, segment_label, trend_text};
-use crate::domain::period::day_label;
 use crate::domain::turnover::{Direction, Mark};
 use crate::domain::Role;
 use crate::model::customers::{CustomerList, CustomerQuery, CustomerSummary, Listing, SortKey};
 use crate::providers::auth::use_auth;
 use leptos::either::Either;
+use crate::components::date_input::DateInput;
+use crate::components::export::ExportLinks;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::{Form, A};
@@ -83,6 +85,15 @@ pub fn CustomersPage() -> impl IntoView {
     let url = use_query_map();
     let query = Memo::new(move |_| url.with(|q| query_from_url(|k| q.get(k))));
     let customers = Resource::new(move || query.get(), list_customers);
+    // The period as typed, in the person's way of writing dates; the form sends ISO.
+    let from = RwSignal::new(query.with_untracked(|q| q.from.clone().unwrap_or_default()));
+    let to = RwSignal::new(query.with_untracked(|q| q.to.clone().unwrap_or_default()));
+    Effect::new(move |_| {
+        query.with(|q| {
+            from.set(q.from.clone().unwrap_or_default());
+            to.set(q.to.clone().unwrap_or_default());
+        })
+    });
     let owners = Resource::new(|| (), |()| customer_owners());
     let units = Resource::new(|| (), |()| customer_units());
     let auth = use_auth();
@@ -201,11 +212,11 @@ pub fn CustomersPage() -> impl IntoView {
                 </label>
                 <label>
                     "From"
-                    <input type="date" name="from" prop:value=move || query.with(|q| q.from.clone().unwrap_or_default()) />
+                    <DateInput value=from on_input=move |v: String| from.set(v) name="from" testid="customers-from" />
                 </label>
                 <label>
                     "To"
-                    <input type="date" name="to" prop:value=move || query.with(|q| q.to.clone().unwrap_or_default()) />
+                    <DateInput value=to on_input=move |v: String| to.set(v) name="to" testid="customers-to" />
                 </label>
                 <button type="submit" class="button-quiet">"Apply"</button>
             </Form>
@@ -246,8 +257,8 @@ fn CustomerResults(list: CustomerList, query: Memo<CustomerQuery>) -> impl IntoV
         Listing::Minus => "Customers buying less than in the same span last year, largest shortfall first; customers who stopped buying are marked lost.".into(),
         Listing::Trend => format!(
             "Customers whose monthly turnover over {} – {} differs from the 12 months before by at least the trend rule's threshold for their client type.",
-            day_label(list.windows.recent.start()),
-            day_label(list.windows.recent.end())
+            use_locale().date(list.windows.recent.start()),
+            use_locale().date(list.windows.recent.end())
         ),
     };
     let page_link = move |page: i64| {
@@ -267,19 +278,19 @@ fn CustomerResults(list: CustomerList, query: Memo<CustomerQuery>) -> impl IntoV
         <p class="turnover-summary" data-testid="turnover-summary">
             {format!(
                 "Turnover {} – {}: {} against {} in {} – {} ({}).",
-                day_label(f.period.start()),
-                day_label(f.period.end()),
+                use_locale().date(f.period.start()),
+                use_locale().date(f.period.end()),
                 eur(list.actual_minor),
                 eur(list.expected_minor),
-                day_label(list.compared_with.start()),
-                day_label(list.compared_with.end()),
+                use_locale().date(list.compared_with.start()),
+                use_locale().date(list.compared_with.end()),
                 percent_text(pct),
             )}
         </p>
         {(!explain.is_empty()).then(|| view! { <p class="muted">{explain}</p> })}
         <div class="list-head">
             <p class="count" data-testid="customer-count">{count}</p>
-            <a href=export download="customers.csv" class="button-quiet" data-testid="export-csv">"Export CSV"</a>
+            <ExportLinks href=Signal::derive(move || export.clone()) file="customers.csv" />
         </div>
         <CustomerTable customers=list.customers query sort=f.sort descending=f.descending />
         <nav class="pager" aria-label="Pages">

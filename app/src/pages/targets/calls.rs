@@ -2,11 +2,11 @@
 //! their own target; on a unit's target the manager sees the team's latest calls beside
 //! Pacer's forecast for each, and calls the unit (the roll-up, adjusted). Every call is kept.
 
+use crate::providers::locale::use_locale;
 use crate::api::targets::submit_call;
 use crate::components::form::{save_action, Field, FormErrors};
 use crate::domain::call::CallInput;
 use crate::domain::number::format_value;
-use crate::domain::period::day_label;
 use crate::error::AppError;
 use crate::model::calls::ForecastCall;
 use crate::model::targets::{TargetDetail, TargetRow};
@@ -15,7 +15,7 @@ use rust_decimal::Decimal;
 
 /// What Pacer says a target comes to: its median, and the range and chance where it has one.
 fn model_text(row: &TargetRow) -> String {
-    let show = |v| format_value(row.metric, v, row.currency);
+    let show = |v| format_value(use_locale(), row.metric, v, row.currency);
     match row.outlook.as_ref() {
         Some(o) => match o.band {
             Some(b) => format!(
@@ -38,7 +38,7 @@ pub fn Calls(
 ) -> impl IntoView {
     let t = detail.target.clone();
     let calls = detail.calls.clone();
-    let show = move |v: Decimal| format_value(t.metric, v, t.currency);
+    let show = move |v: Decimal| format_value(use_locale(), t.metric, v, t.currency);
     // The team: the children over the same period (months under a quarter do not add up to it).
     let team: Vec<(TargetRow, Option<ForecastCall>)> = detail
         .children
@@ -68,16 +68,21 @@ pub fn Calls(
     let earlier: Vec<ForecastCall> = calls.history.iter().skip(1).cloned().collect();
     let prefill = match (&latest, called) {
         (Some(l), _) => CallInput {
-            commit: l.commit.normalize().to_string(),
-            best_case: l.best_case.normalize().to_string(),
+            commit: use_locale().plain(l.commit),
+            best_case: use_locale().plain(l.best_case),
             note: String::new(),
+            locale: use_locale(),
         },
         (None, n) if n > 0 && additive => CallInput {
-            commit: commits.normalize().to_string(),
-            best_case: best.normalize().to_string(),
+            commit: use_locale().plain(commits),
+            best_case: use_locale().plain(best),
             note: String::new(),
+            locale: use_locale(),
         },
-        _ => CallInput::default(),
+        _ => CallInput {
+            locale: use_locale(),
+            ..CallInput::default()
+        },
     };
     let form_title = if team.is_empty() {
         "Your call"
@@ -95,7 +100,7 @@ pub fn Calls(
                     {format!(
                         "Latest call, by {} on {}: commit {}, best case {}",
                         l.by,
-                        day_label(l.at.date_naive()),
+                        use_locale().date(l.at.date_naive()),
                         show(l.commit),
                         show(l.best_case)
                     )}
@@ -121,9 +126,9 @@ pub fn Calls(
                                 <tr data-testid="team-call-row">
                                     <td>{child.assignee_name.clone()}</td>
                                     <td class="small">{model_text(child)}</td>
-                                    <td class="num">{call.as_ref().map(|c| format_value(child.metric, c.commit, child.currency)).unwrap_or_else(|| "—".into())}</td>
-                                    <td class="num">{call.as_ref().map(|c| format_value(child.metric, c.best_case, child.currency)).unwrap_or_else(|| "—".into())}</td>
-                                    <td class="small muted">{call.as_ref().map(|c| day_label(c.at.date_naive())).unwrap_or_else(|| "no call yet".into())}</td>
+                                    <td class="num">{call.as_ref().map(|c| format_value(use_locale(), child.metric, c.commit, child.currency)).unwrap_or_else(|| "—".into())}</td>
+                                    <td class="num">{call.as_ref().map(|c| format_value(use_locale(), child.metric, c.best_case, child.currency)).unwrap_or_else(|| "—".into())}</td>
+                                    <td class="small muted">{call.as_ref().map(|c| use_locale().date(c.at.date_naive())).unwrap_or_else(|| "no call yet".into())}</td>
                                 </tr>
                             }).collect_view()}
                         </tbody>
@@ -149,7 +154,7 @@ pub fn Calls(
                             <li data-testid="call-history-row">
                                 {format!(
                                     "{}, {}: commit {}, best case {}{}",
-                                    day_label(c.at.date_naive()),
+                                    use_locale().date(c.at.date_naive()),
                                     c.by,
                                     show(c.commit),
                                     show(c.best_case),

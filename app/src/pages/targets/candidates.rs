@@ -2,10 +2,11 @@
 //! each one click from planning a visit, logging a call, creating an opportunity or opening
 //! the customer. Acting on one drops it off the list.
 
+use crate::providers::locale::use_locale;
 use crate::api::targets::target_candidates;
 use crate::components::problem::ErrorNotice;
 use crate::components::turnover::eur;
-use crate::domain::check_in::place_text;
+use crate::domain::check_in::place_text_in;
 use crate::domain::forecast::Health;
 use crate::domain::metric::Metric;
 use crate::model::candidates::{Candidate, Reason};
@@ -94,7 +95,7 @@ pub fn GapCandidates(target: TargetRow) -> impl IntoView {
 #[component]
 fn CandidateItem(c: Candidate) -> impl IntoView {
     let customer = format!("/customers/{}", c.customer_id);
-    let place = match place_text(c.city.as_deref(), c.distance_m) {
+    let place = match place_text_in(use_locale(), c.city.as_deref(), c.distance_m) {
         place if place.is_empty() => place,
         place => format!(" · {place}"),
     };

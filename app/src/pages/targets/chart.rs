@@ -3,9 +3,9 @@
 //! the P10–P90 band where the forecast has a range, the straight-line projection otherwise. Under it the
 //! status of each daily snapshot.
 
+use crate::providers::locale::use_locale;
 use crate::domain::forecast::{chart_days, Pace};
 use crate::domain::number::format_value;
-use crate::domain::period::day_label;
 use crate::model::targets::{SnapshotPoint, TargetRow};
 use chrono::NaiveDate;
 use leptos::either::Either;
@@ -51,7 +51,7 @@ pub fn BurnUp(
     calendar: crate::domain::calendar::Calendar,
 ) -> impl IntoView {
     let period = target.period;
-    let show = move |v: Decimal| format_value(target.metric, v, target.currency);
+    let show = move |v: Decimal| format_value(use_locale(), target.metric, v, target.currency);
     let outlook = target.outlook.clone();
     let band = outlook.as_ref().and_then(|o| o.band);
     let projection = outlook
@@ -115,7 +115,7 @@ pub fn BurnUp(
         target.statement,
         show(last.map_or(Decimal::ZERO, |(_, v)| v)),
         show(target.value),
-        day_label(period.end())
+        use_locale().date(period.end())
     );
     let points = actual.len();
     view! {
@@ -138,8 +138,8 @@ pub fn BurnUp(
                     <line class="chart-today" x1=x x2=x y1=TOP y2=H - BOTTOM />
                     <text class="chart-label" x=x y=H - 8.0 text-anchor="middle">"today"</text>
                 })}
-                <text class="chart-label" x=LEFT y=H - 8.0>{day_label(period.start())}</text>
-                <text class="chart-label" x=W - RIGHT y=H - 8.0 text-anchor="end">{day_label(period.end())}</text>
+                <text class="chart-label" x=LEFT y=H - 8.0>{use_locale().date(period.start())}</text>
+                <text class="chart-label" x=W - RIGHT y=H - 8.0 text-anchor="end">{use_locale().date(period.end())}</text>
             </svg>
             <figcaption class="chart-legend small">
                 <span class="legend-actual">"Actual"</span>
@@ -170,7 +170,7 @@ fn StatusHistory(history: Vec<SnapshotPoint>) -> impl IntoView {
     let squares = history
         .iter()
         .map(|p| {
-            let title = format!("{}: {}", day_label(p.day), p.health.label());
+            let title = format!("{}: {}", use_locale().date(p.day), p.health.label());
             view! { <span class=format!("history-day bar-{}", p.health.as_str()) title=title></span> }
         })
         .collect_view();
@@ -181,7 +181,7 @@ fn StatusHistory(history: Vec<SnapshotPoint>) -> impl IntoView {
             {if changes.is_empty() {
                 Either::Left(view! {
                     <p class="muted small">
-                        {format!("{} since {}.", history.last().map_or("", |p| p.health.label()), day_label(history[0].day))}
+                        {format!("{} since {}.", history.last().map_or("", |p| p.health.label()), use_locale().date(history[0].day))}
                     </p>
                 })
             } else {
@@ -189,7 +189,7 @@ fn StatusHistory(history: Vec<SnapshotPoint>) -> impl IntoView {
                     <ul class="history-changes small">
                         {changes
                             .into_iter()
-                            .map(|(day, from, to)| view! { <li>{day_label(day)} ": " {from} " → " {to}</li> })
+                            .map(|(day, from, to)| view! { <li>{use_locale().date(day)} ": " {from} " → " {to}</li> })
                             .collect_view()}
                     </ul>
                 })

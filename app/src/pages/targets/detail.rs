@@ -1,6 +1,7 @@
 //! One target: what it says, its progress, the agreement steps the viewer may take, its
 //! children with what is allocated and what remains, the cascade, and the timeline.
 
+use crate::providers::locale::use_locale;
 use super::chart::BurnUp;
 use super::{Progress, StatusTag};
 use crate::api::targets::{cascade_target, get_target, transition_target};
@@ -65,7 +66,7 @@ fn TargetView(
     let facts = vec![
         ("For", t.assignee_name.clone()),
         ("Metric", t.measure_label()),
-        ("Target", format_value(t.metric, t.value, t.currency)),
+        ("Target", format_value(use_locale(), t.metric, t.value, t.currency)),
         (
             "Period",
             format!("{} ({})", t.period, t.period.horizon().label()),
@@ -79,7 +80,7 @@ fn TargetView(
         .map(|b| ("Baseline", b));
     let counter = t
         .counter_value
-        .map(|c| format_value(t.metric, c, t.currency))
+        .map(|c| format_value(use_locale(), t.metric, c, t.currency))
         .into_iter()
         .map(|c| ("Counter-proposal", c));
     let facts: Vec<(&'static str, String)> =
@@ -162,17 +163,17 @@ fn WeeklyPace(target: TargetRow) -> impl IntoView {
     let pace = outlook.pace;
     let so_far = pace.actual * Decimal::from(5) / Decimal::from(pace.elapsed_days);
     let needed = pace.needed_per_week().unwrap_or_default();
-    let end = crate::domain::period::day_label(target.period.end());
+    let end = use_locale().date(target.period.end());
     let text = if needed.is_zero() {
         format!(
             "Reached. So far {} a week.",
-            format_value(metric, so_far.round_dp(1), currency)
+            format_value(use_locale(), metric, so_far.round_dp(1), currency)
         )
     } else {
         format!(
             "Needed from now on: {} a week until {end}. So far: {} a week.",
-            per_week(metric, needed, currency),
-            format_value(metric, so_far.round_dp(1), currency)
+            per_week(use_locale(), metric, needed, currency),
+            format_value(use_locale(), metric, so_far.round_dp(1), currency)
         )
     };
     Some(view! { <p class="weekly-pace" data-testid="weekly-pace">{text}</p> })
@@ -223,7 +224,7 @@ fn Actions(
     };
     let counter_label = target
         .counter_value
-        .map(|c| format!("Accept {}", format_value(target.metric, c, target.currency)));
+        .map(|c| format!("Accept {}", format_value(use_locale(), target.metric, c, target.currency)));
     Either::Right(view! {
         <div class="workflow" data-testid="workflow">
             {actions
@@ -284,7 +285,7 @@ fn Children(
 ) -> impl IntoView {
     let t = detail.target.clone();
     let today = detail.today;
-    let show = |v: Decimal| format_value(t.metric, v, t.currency);
+    let show = |v: Decimal| format_value(use_locale(), t.metric, v, t.currency);
     let allocation = if !t.metric.is_additive() {
         None
     } else if detail.allocated > t.value {
@@ -360,7 +361,7 @@ fn Children(
                                     let href = format!("/targets/{}", c.id);
                                     let statement = c.statement.clone();
                                     let assignee = c.assignee_name.clone();
-                                    let value = format_value(c.metric, c.value, c.currency);
+                                    let value = format_value(use_locale(), c.metric, c.value, c.currency);
                                     let status_row = c.clone();
                                     view! {
                                         <tr>
@@ -420,7 +421,7 @@ fn Timeline(events: Vec<TargetEvent>) -> impl IntoView {
                         let text = describe(&e);
                         view! {
                             <li>
-                                <time datetime=e.at.to_rfc3339()>{e.at.format("%d %b %Y %H:%M").to_string()}</time>
+                                <time datetime=e.at.to_rfc3339()>{use_locale().date_time(e.at)}</time>
                                 " "<strong>{e.by.clone()}</strong>" "{text}
                                 {e.comment.clone().map(|c| view! { <blockquote>{c}</blockquote> })}
                             </li>

@@ -9,6 +9,7 @@ use crate::domain::achievable::factors_as_typed;
 use crate::domain::calendar::Calendar;
 use crate::domain::metric::MetricUnit;
 use crate::domain::smart::{SmartContext, SmartReport, TargetInput};
+use crate::providers::locale::use_locale;
 use crate::domain::target::{Factor, Rating, TargetKind};
 use crate::domain::turnover::Segment;
 use crate::domain::FieldError;
@@ -24,6 +25,7 @@ use leptos_router::hooks::{use_navigate, use_params_map, use_query_map};
 
 #[component]
 pub fn NewTargetPage() -> impl IntoView {
+    let locale = use_locale();
     let query = use_query_map();
     let parent = move || query.with(|q| q.get("parent").and_then(|p| p.parse::<i64>().ok()));
     let loaded = Resource::new(parent, |parent| async move {
@@ -57,15 +59,16 @@ pub fn NewTargetPage() -> impl IntoView {
                                     statement: String::new(),
                                     rationale: String::new(),
                                     assignee: String::new(),
-                                    value: value.normalize().to_string(),
-                                    ..p.to_input()
+                                    value: locale.plain(value),
+                                    ..p.to_input(locale)
                                 }
                             }
                             None => TargetInput {
                                 metric: Metric::Turnover.as_str().into(),
                                 currency: "EUR".into(),
-                                start: quarter.start().to_string(),
-                                end: quarter.end().to_string(),
+                                start: locale.date(quarter.start()),
+                                end: locale.date(quarter.end()),
+                                locale,
                                 kind: TargetKind::Operational.as_str().into(),
                                 assignee: if choices.assignees.len() == 1 {
                                     choices.assignees[0].key.clone()
@@ -86,6 +89,7 @@ pub fn NewTargetPage() -> impl IntoView {
 
 #[component]
 pub fn EditTargetPage() -> impl IntoView {
+    let locale = use_locale();
     let params = use_params_map();
     let id = move || params.with(|p| p.get("id").and_then(|id| id.parse::<i64>().ok()));
     let loaded = Resource::new(id, |id| async move {
@@ -100,7 +104,7 @@ pub fn EditTargetPage() -> impl IntoView {
                     Ok((choices, detail)) if detail.can_edit => {
                         let t = detail.target;
                         EitherOf3::A(view! {
-                            <TargetEditor initial=t.to_input() existing=Some((t.id, t.version)) choices />
+                            <TargetEditor initial=t.to_input(locale) existing=Some((t.id, t.version)) choices />
                         })
                     }
                     Ok((_, detail)) => EitherOf3::B(view! {
@@ -299,6 +303,20 @@ fn TargetEditor(
     let unit = move || input.with(|i| Metric::parse(&i.metric).ok().map(Metric::unit));
     let needs_baseline =
         move || input.with(|i| Metric::parse(&i.metric).is_ok_and(Metric::needs_baseline));
+    let reads_as = move || {
+        input.with(|i| {
+            let metric = Metric::parse(&i.metric).ok()?;
+            let value = crate::domain::number::parse_number_in(i.locale, &i.value).ok()?;
+            Some(match metric.unit() {
+                MetricUnit::Currency => {
+                    let currency = crate::domain::Currency::parse(&i.currency).ok()?;
+                    format!("= {}", crate::domain::Money::new(value.round_dp(2), currency).ok()?.display_in(i.locale))
+                }
+                MetricUnit::Count => format!("= {}", i.locale.number(value, 0)),
+                MetricUnit::Percent => format!("= {}", i.locale.percent(value, 1)),
+            })
+        })
+    };
     // What the factors allow, as the Achievable letter reads them: each says which way it
     // pushes, and ambition moves only the floor.
     let growth_range = move || {
@@ -361,6 +379,9 @@ fn TargetEditor(
                                 Some(MetricUnit::Percent) => "growth in %",
                                 _ => "a whole number",
                             } prop:value=value_value on:input=value_input on:blur=value_blur />
+                            // How Pacer reads what was typed ("250k" = € 250,000.00), in the
+                            // person's way of writing numbers.
+                            <span class="field-hint muted small" data-testid="value-reads-as">{reads_as}</span>
                         </Field>
                         <Show when=move || unit() == Some(MetricUnit::Currency)>
                             <Field label="Currency" field="currency" error=error_for("currency")>
@@ -392,8 +413,8 @@ fn TargetEditor(
                                 .map(|(label, period)| {
                                     view! {
                                         <button type="button" class="chip" on:click=move |_| input.update(|i| {
-                                            i.start = period.start().to_string();
-                                            i.end = period.end().to_string();
+                                            i.start = i.locale.date(period.start());
+                                            i.end = i.locale.date(period.end());
                                         })>{label}</button>
                                     }
                                 })
@@ -401,10 +422,10 @@ fn TargetEditor(
                         </div>
                         <div class="form-row">
                             <Field label="Start" field="start" error=error_for("start")>
-                                <input id="field-start" name="start" type="date" prop:value=start_value on:input=start_input on:blur=start_blur />
+                                <input id="field-start" name="start" type="text" autocomplete="off" placeholder=input.with_untracked(|i| i.locale.date_hint()) prop:value=start_value on:input=start_input on:blur=start_blur />
                             </Field>
                             <Field label="End" field="end" error=error_for("end")>
-                                <input id="field-end" name="end" type="date" prop:value=end_value on:input=end_input on:blur=end_blur />
+                                <input id="field-end" name="end" type="text" autocomplete="off" placeholder=input.with_untracked(|i| i.locale.date_hint()) prop:value=end_value on:input=end_input on:blur=end_blur />
                             </Field>
                         </div>
                     </fieldset>

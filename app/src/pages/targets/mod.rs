@@ -10,6 +10,7 @@ mod editor;
 pub use detail::TargetPage;
 pub use editor::{EditTargetPage, NewTargetPage};
 
+use crate::providers::locale::use_locale;
 use crate::api::targets::list_targets;
 use crate::components::outlook::OutlookLine;
 pub use crate::components::outlook::Progress;
@@ -19,6 +20,7 @@ use crate::domain::Horizon;
 use crate::model::targets::TargetRow;
 use chrono::NaiveDate;
 use leptos::either::Either;
+use crate::components::export::ExportLinks;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::{Form, A};
@@ -44,14 +46,10 @@ pub fn TargetsPage() -> impl IntoView {
             <div class="section-head">
                 <h1>"Targets"</h1>
                 <div class="board-actions">
-                    <a
-                        href=move || format!("/api/export/targets.csv?{}", location.search.get().trim_start_matches('?'))
-                        download="targets.csv"
-                        class="button-quiet"
-                        data-testid="export-csv"
-                    >
-                        "Export CSV"
-                    </a>
+                    <ExportLinks
+                        href=Signal::derive(move || format!("/api/export/targets.csv?{}", location.search.get().trim_start_matches('?')))
+                        file="targets.csv"
+                    />
                     <A href="/targets/new" attr:class="button-primary" attr:data-testid="new-target">
                         "New target"
                     </A>
@@ -160,7 +158,7 @@ fn TargetListRow(row: TargetRow, today: NaiveDate) -> impl IntoView {
     let measure = format!(
         "{} · {}",
         row.measure_label(),
-        format_value(row.metric, row.value, row.currency)
+        format_value(use_locale(), row.metric, row.value, row.currency)
     );
     let assignee = row.assignee_name.clone();
     let period = row.period.to_string();
