@@ -142,3 +142,119 @@ pub struct ActivitySaved {
     pub id: i64,
     pub duplicate: bool,
 }
+
+/// An activity's content as a resend is compared on it (issue 25): what was sent, or what is
+/// stored under its client id.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ActivityKeys {
+    pub customer_id: i64,
+    pub kind: String,
+    pub occurred_at: DateTime<Utc>,
+    pub notes: String,
+    pub outcome: Option<String>,
+    pub next_step: String,
+    pub next_step_due: Option<NaiveDate>,
+}
+
+impl ActivityKeys {
+    /// The content of `input` as it would be stored (texts trimmed).
+    pub fn sent(input: &crate::domain::activity::ActivityInput) -> ActivityKeys {
+        ActivityKeys {
+            customer_id: input.customer_id,
+            kind: input.kind.as_str().to_string(),
+            occurred_at: input.occurred_at,
+            notes: input.notes.trim().to_string(),
+            outcome: input.outcome.map(|o| o.as_str().to_string()),
+            next_step: input.next_step.trim().to_string(),
+            next_step_due: input.next_step_due,
+        }
+    }
+
+    /// The same activity: equal content, times to the millisecond (a database keeps micro-
+    /// or nanoseconds, JSON clients send what they have).
+    pub fn same_as(&self, other: &ActivityKeys) -> bool {
+        ActivityKeys {
+            occurred_at: other.occurred_at,
+            ..self.clone()
+        } == *other
+            && self.occurred_at.timestamp_millis() == other.occurred_at.timestamp_millis()
+    }
+}
+
+/// A check-in's content as a resend is compared on it (issue 25).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CheckInKeys {
+    pub customer_id: i64,
+    pub device_time: DateTime<Utc>,
+    /// Where the phone was, as sent (absent: no position).
+    pub lat: Option<f64>,
+    pub lon: Option<f64>,
+    pub accuracy_m: Option<f64>,
+}
+
+impl CheckInKeys {
+    pub fn sent(input: &crate::domain::check_in::CheckInInput) -> CheckInKeys {
+        let p = input.position.as_ref();
+        CheckInKeys {
+            customer_id: input.customer_id,
+            device_time: input.device_time,
+            lat: p.map(|p| p.lat),
+            lon: p.map(|p| p.lon),
+            accuracy_m: p.map(|p| p.accuracy_m),
+        }
+    }
+
+    /// The same check-in: same customer and place, the time to the millisecond.
+    pub fn same_as(&self, other: &CheckInKeys) -> bool {
+        self.customer_id == other.customer_id
+            && self.device_time.timestamp_millis() == other.device_time.timestamp_millis()
+            && self.lat == other.lat
+            && self.lon == other.lon
+            && self.accuracy_m == other.accuracy_m
+    }
+}
+
+/// A client id sent again with other content than it was stored with (issue 25): nothing was
+/// written. The JSON API answers 409 with both versions' key fields, so the sender can tell a
+/// resend of changed data (send it under a new client id) from a bug.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Diverged {
+    /// "activity" or "check-in".
+    pub entity: String,
+    /// The stored record's id.
+    pub id: i64,
+    pub client_id: String,
+    pub stored: serde_json::Value,
+    pub sent: serde_json::Value,
+}
+
+impl Diverged {
+    pub fn new<T: Serialize>(entity: &str, id: i64, client_id: &str, stored: &T, sent: &T) -> Diverged {
+        Diverged {
+            entity: entity.to_string(),
+            id,
+            client_id: client_id.to_string(),
+            stored: serde_json::to_value(stored).unwrap_or_default(),
+            sent: serde_json::to_value(sent).unwrap_or_default(),
+        }
+    }
+
+    /// The refusal in words: which fields differ.
+    pub fn message(&self) -> String {
+        let differing: Vec<&str> = match (&self.stored, &self.sent) {
+            (serde_json::Value::Object(stored), serde_json::Value::Object(sent)) => stored
+                .iter()
+                .filter(|(k, v)| sent.get(*k) != Some(*v))
+                .map(|(k, _)| k.as_str())
+                .collect(),
+            _ => Vec::new(),
+        };
+        format!(
+            "The client id {} was stored before ({} {}) with other content ({}): nothing was changed. Send changed data under a new client id.",
+            self.client_id,
+            self.entity,
+            self.id,
+            if differing.is_empty() { "see stored and sent".to_string() } else { differing.join(", ") }
+        )
+    }
+}

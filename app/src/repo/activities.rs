@@ -171,3 +171,46 @@ pub async fn move_next_step(
     .await?;
     Ok(moved == 1)
 }
+
+#[derive(sqlx::FromRow)]
+struct KeysRow {
+    id: i64,
+    customer_id: i64,
+    kind: String,
+    occurred_at: DateTime<Utc>,
+    notes: String,
+    outcome: Option<String>,
+    next_step: String,
+    next_step_due: Option<NaiveDate>,
+}
+
+/// What `user_id`'s activity under `client_id` was stored with, and its id (issue 25: a
+/// resend is compared with it).
+pub async fn stored_keys(
+    db: &Db,
+    user_id: i64,
+    client_id: &str,
+) -> Result<Option<(i64, crate::model::check_ins::ActivityKeys)>, RepoError> {
+    let row: Option<KeysRow> = sql(
+        "SELECT id, customer_id, kind, occurred_at, notes, outcome, next_step, next_step_due \
+         FROM activities WHERE user_id = $1 AND client_id = $2",
+    )
+    .bind(user_id)
+    .bind(client_id)
+    .fetch_optional(db)
+    .await?;
+    Ok(row.map(|r| {
+        (
+            r.id,
+            crate::model::check_ins::ActivityKeys {
+                customer_id: r.customer_id,
+                kind: r.kind,
+                occurred_at: r.occurred_at,
+                notes: r.notes,
+                outcome: r.outcome,
+                next_step: r.next_step,
+                next_step_due: r.next_step_due,
+            },
+        )
+    }))
+}

@@ -360,3 +360,33 @@ pub async fn list(
     let rows: Vec<StoredRow> = qb.fetch_all(db).await?;
     rows.into_iter().map(to_row).collect()
 }
+
+/// What `user_id`'s check-in under `client_id` was stored with, and its id (issue 25: a
+/// resend is compared with it).
+pub async fn stored_keys(
+    db: &Db,
+    user_id: i64,
+    client_id: &str,
+) -> Result<Option<(i64, crate::model::check_ins::CheckInKeys)>, RepoError> {
+    type Row = (i64, i64, DateTime<Utc>, Option<f64>, Option<f64>, Option<f64>);
+    let row: Option<Row> = sql(
+        "SELECT id, customer_id, device_time, lat, lon, accuracy_m FROM check_ins \
+         WHERE user_id = $1 AND client_id = $2",
+    )
+    .bind(user_id)
+    .bind(client_id)
+    .fetch_optional(db)
+    .await?;
+    Ok(row.map(|(id, customer_id, device_time, lat, lon, accuracy_m)| {
+        (
+            id,
+            crate::model::check_ins::CheckInKeys {
+                customer_id,
+                device_time,
+                lat,
+                lon,
+                accuracy_m,
+            },
+        )
+    }))
+}

@@ -5,7 +5,7 @@ use crate::db::Db;
 use crate::domain::activity::{check_next_step_due, ActivityInput};
 use crate::error::AppError;
 use crate::model::auth::SessionUser;
-use crate::model::check_ins::ActivitySaved;
+use crate::model::check_ins::{ActivityKeys, ActivitySaved, Diverged};
 use crate::model::customers::NextStep;
 use crate::repo;
 use chrono::{DateTime, NaiveDate, Utc};
@@ -19,7 +19,21 @@ pub async fn record(
     now: DateTime<Utc>,
 ) -> Result<ActivitySaved, Error> {
     input.check(now)?;
-    Ok(repo::activities::record(db, &user.scope(), user.id, input).await?)
+    let saved = repo::activities::record(db, &user.scope(), user.id, input).await?;
+    if saved.duplicate {
+        // A resend must be the same activity: changed content under an old client id is
+        // refused, not silently dropped (issue 25).
+        let sent = ActivityKeys::sent(input);
+        if let Some((id, stored)) =
+            repo::activities::stored_keys(db, user.id, &input.client_id).await?
+        {
+            if !stored.same_as(&sent) {
+                let diverged = Diverged::new("activity", id, &input.client_id, &stored, &sent);
+                return Err(Error::Diverged(Box::new(diverged)));
+            }
+        }
+    }
+    Ok(saved)
 }
 
 /// `user`'s own next steps not yet done and due by `today` (overdue ones too).

@@ -5,7 +5,9 @@ use super::Error;
 use crate::db::Db;
 use crate::domain::check_in::{CheckInInput, CheckOutInput};
 use crate::model::auth::SessionUser;
-use crate::model::check_ins::{CheckInCustomer, CheckInRange, CheckInReport, CheckInSaved};
+use crate::model::check_ins::{
+    CheckInCustomer, CheckInKeys, CheckInRange, CheckInReport, CheckInSaved, Diverged,
+};
 use crate::repo;
 use chrono::{DateTime, NaiveDate, Utc};
 
@@ -24,11 +26,27 @@ pub async fn check_in(
     input: &CheckInInput,
     received: DateTime<Utc>,
 ) -> Result<CheckInSaved, Error> {
-    if let Some(saved) = repo::check_ins::existing(db, user.id, &input.client_id).await? {
-        return Ok(saved);
+    let saved = match repo::check_ins::existing(db, user.id, &input.client_id).await? {
+        Some(saved) => saved,
+        None => {
+            let checked = input.check(received)?;
+            repo::check_ins::record(db, &user.scope(), user.id, input, &checked, received).await?
+        }
+    };
+    if saved.duplicate {
+        // A resend must be the same check-in: another customer, time or place under an old
+        // client id is refused, not silently dropped (issue 25).
+        let sent = CheckInKeys::sent(input);
+        if let Some((id, stored)) =
+            repo::check_ins::stored_keys(db, user.id, &input.client_id).await?
+        {
+            if !stored.same_as(&sent) {
+                let diverged = Diverged::new("check-in", id, &input.client_id, &stored, &sent);
+                return Err(Error::Diverged(Box::new(diverged)));
+            }
+        }
     }
-    let checked = input.check(received)?;
-    Ok(repo::check_ins::record(db, &user.scope(), user.id, input, &checked, received).await?)
+    Ok(saved)
 }
 
 /// Ends `user`'s visit: outcome, notes, next step, and the time on site.

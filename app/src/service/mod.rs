@@ -43,6 +43,10 @@ pub enum Error {
     /// browser or an API client.
     #[error(transparent)]
     Repo(RepoError),
+    /// A client id sent again with other content (issue 25): the JSON API answers 409 with
+    /// both versions.
+    #[error("{}", .0.message())]
+    Diverged(Box<crate::model::check_ins::Diverged>),
 }
 
 /// Only admins may do it; `what` names it in the refusal.
@@ -100,6 +104,7 @@ impl From<Error> for AppError {
             Error::Fields(errors) => AppError::from(errors),
             Error::App(err) => err,
             Error::Repo(err) => err.into(),
+            Error::Diverged(d) => AppError::Conflict(d.message()),
         }
     }
 }

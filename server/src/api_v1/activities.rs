@@ -77,7 +77,8 @@ pub struct ActivitySaved {
 /// 200 when the id was stored before.
 #[utoipa::path(post, path = "/api/v1/activities", operation_id = "create_activity", tag = "activities", request_body = ActivityWrite,
     responses((status = 201, description = "Stored", body = ActivitySaved),
-        (status = 200, description = "Stored before under this client id", body = ActivitySaved)))]
+        (status = 200, description = "Stored before under this client id", body = ActivitySaved),
+        (status = 409, description = "This client id was stored before with other content: nothing was written; the stored and the sent key fields", body = super::DivergedBody)))]
 pub async fn create(
     State(state): State<AppState>,
     Extension(user): Extension<SessionUser>,
@@ -158,7 +159,8 @@ pub struct CheckInSavedOut {
 /// verified against the customer's location, counted as a visit.
 #[utoipa::path(post, path = "/api/v1/check-ins", operation_id = "create_check_in", tag = "activities", request_body = CheckInWrite,
     responses((status = 201, description = "Stored", body = CheckInSavedOut),
-        (status = 200, description = "Stored before under this client id", body = CheckInSavedOut)))]
+        (status = 200, description = "Stored before under this client id", body = CheckInSavedOut),
+        (status = 409, description = "This client id was stored before with other content: nothing was written; the stored and the sent key fields", body = super::DivergedBody)))]
 pub async fn check_in(
     State(state): State<AppState>,
     Extension(user): Extension<SessionUser>,

@@ -1,7 +1,7 @@
 //! The API's description: an OpenAPI 3.1 document generated from the handlers (utoipa) at
 //! `/api/v1/openapi.json`, and the same document as a page people read at `/api/v1/docs`.
 
-use super::{activities, customers, opportunities, targets, ErrorBody};
+use super::{activities, customers, opportunities, targets, DivergedBody, ErrorBody};
 use axum::http::header;
 use axum::response::{Html, IntoResponse, Response};
 use serde_json::{json, Value};
@@ -45,6 +45,7 @@ fault (`sales[3].amount`); bulk writes list every problem in `details`."
     ),
     components(schemas(
         ErrorBody,
+        DivergedBody,
         customers::Segment,
         customers::PlusMinusList,
         opportunities::StageKindParam,

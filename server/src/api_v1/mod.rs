@@ -98,8 +98,21 @@ impl From<app::service::Error> for ApiError {
             app::service::Error::Fields(errors) => opportunities::field_errors(errors),
             app::service::Error::App(err) => err.into(),
             app::service::Error::Repo(err) => AppError::from(err).into(),
+            app::service::Error::Diverged(d) => diverged(&d),
         }
     }
+}
+
+/// 409 for a client id sent again with other content (issue 25): the error body, and the
+/// key fields of the stored and the sent version.
+fn diverged(d: &app::model::check_ins::Diverged) -> ApiError {
+    let body = serde_json::json!({
+        "error": { "code": "conflict", "message": d.message(), "field": "client_id" },
+        "id": d.id,
+        "stored": d.stored,
+        "sent": d.sent,
+    });
+    ApiError::from((StatusCode::CONFLICT, Json(body)).into_response())
 }
 
 pub type ApiResult<T> = Result<Json<T>, ApiError>;
@@ -264,6 +277,20 @@ pub struct ErrorDetail {
     #[schema(nullable = false)]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub details: Option<Vec<FieldProblem>>,
+}
+
+/// 409 for a client id sent again with other content: nothing was written.
+#[derive(Serialize, ToSchema)]
+pub struct DivergedBody {
+    pub error: ErrorDetail,
+    /// The stored record's id.
+    pub id: i64,
+    /// The key fields the client id was stored with.
+    #[schema(value_type = Object)]
+    pub stored: serde_json::Value,
+    /// The key fields this request sent.
+    #[schema(value_type = Object)]
+    pub sent: serde_json::Value,
 }
 
 #[derive(Serialize, ToSchema)]

@@ -931,6 +931,38 @@ async fn activities_and_check_ins_are_stored_once_per_client_id(backend: Backend
         .await
         .unwrap();
     assert_eq!(n, 1);
+    // Issue 25: the same id with other content is no resend. It is refused (409) with both
+    // versions' key fields, and the stored activity stays as it was.
+    let mut changed = call.clone();
+    changed["notes"] = json!("Autumn order");
+    let (status, body) = send(
+        &app,
+        Some(&tokens.rep),
+        Method::POST,
+        "/api/v1/activities",
+        Some(&changed),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    assert_eq!(body["error"]["field"], "client_id", "{body}");
+    assert_eq!(
+        (body["stored"]["notes"].as_str(), body["sent"]["notes"].as_str()),
+        (Some("Spring order"), Some("Autumn order")),
+        "{body}"
+    );
+    assert_eq!(body["stored"]["customer_id"], json!(customer), "{body}");
+    assert_eq!(body["id"].as_i64(), ids.first().copied(), "{body}");
+    let message = body["error"]["message"].as_str().unwrap();
+    assert!(
+        message.contains("crm-call-000123") && message.contains("notes") && !message.contains("kind"),
+        "{message}"
+    );
+    let (notes,): (String,) =
+        sql("SELECT notes FROM activities WHERE client_id = 'crm-call-000123'")
+            .fetch_one(&app.db)
+            .await
+            .unwrap();
+    assert_eq!(notes, "Spring order");
     // Ids are each user's own: the same id from another system's user is its own activity.
     let (status, body) = send(
         &app,
@@ -1025,6 +1057,23 @@ async fn activities_and_check_ins_are_stored_once_per_client_id(backend: Backend
     assert_eq!(
         (status, body["duplicate"].as_bool()),
         (StatusCode::OK, Some(true))
+    );
+    // The same check-in id from another place is refused with both positions.
+    let mut moved = visit.clone();
+    moved["position"] = json!({"lat": 48.14, "lon": 11.58, "accuracy_m": 20.0});
+    let (status, body) = send(
+        &app,
+        Some(&tokens.rep),
+        Method::POST,
+        "/api/v1/check-ins",
+        Some(&moved),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    assert_eq!(
+        (body["stored"]["lat"].as_f64(), body["sent"]["lat"].as_f64()),
+        (Some(53.55), Some(48.14)),
+        "{body}"
     );
     let (visits,): (i64,) =
         sql("SELECT COUNT(*) FROM activities WHERE customer_id = $1 AND kind = 'visit'")
