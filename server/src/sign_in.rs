@@ -7,7 +7,7 @@
 use app::auth::{
     EPOCH_KEY, MAX_SESSION_AGE_SECS, REFRESH_SECS, SEEN_AT_KEY, SIGNED_IN_AT_KEY, USER_ID_KEY,
 };
-use app::model::auth::{SessionUser, SignedIn};
+use app::model::auth::{ClientAddress, SessionUser, SignedIn};
 use app::state::AppState;
 use axum::extract::{Request, State};
 use axum::http::StatusCode;
@@ -19,11 +19,33 @@ use std::num::NonZeroU32;
 use std::sync::Arc;
 use tower_sessions::Session;
 
-/// What the gate needs: the app (its database) and the per-token rate limiter.
+/// What the gate needs: the app (its database), the rate limiter of each token and of each
+/// signed-in person on the JSON API (people by the negative of their id), and the limit on
+/// unknown tokens per client address (issue 25: each costs a database lookup).
 #[derive(Clone)]
 pub struct Gate {
     pub state: AppState,
     limiter: Arc<DefaultKeyedRateLimiter<i64>>,
+    failed: Arc<DefaultKeyedRateLimiter<String>>,
+    /// Addresses over their limit of unknown tokens, until when: refused without a lookup.
+    blocked: Arc<std::sync::Mutex<std::collections::HashMap<String, std::time::Instant>>>,
+}
+
+/// Unknown tokens one address may present: 10 a minute, 20 at once. A script with a typo'd
+/// token stops at once; a scan for valid tokens runs at 10 guesses a minute.
+fn failed_lookup_quota() -> Quota {
+    Quota::per_minute(NonZeroU32::new(10).unwrap_or(NonZeroU32::MIN))
+        .allow_burst(NonZeroU32::new(20).unwrap_or(NonZeroU32::MIN))
+}
+
+/// 429 with how long to wait.
+fn too_many(message: String, secs: u64) -> Response {
+    let mut response = crate::api_error::response(StatusCode::TOO_MANY_REQUESTS, message, None);
+    response.headers_mut().insert(
+        axum::http::header::RETRY_AFTER,
+        axum::http::HeaderValue::from(secs.max(1)),
+    );
+    response
 }
 
 impl Gate {
@@ -35,6 +57,40 @@ impl Gate {
             limiter: Arc::new(RateLimiter::keyed(
                 Quota::per_second(per_second).allow_burst(burst),
             )),
+            failed: Arc::new(RateLimiter::keyed(failed_lookup_quota())),
+            blocked: Arc::default(),
+        }
+    }
+
+    /// Holds `key` to its rate: `Err` with the 429 to answer when it is over.
+    fn hold(&self, key: i64, who: &str) -> Result<(), Response> {
+        self.limiter.check_key(&key).map_err(|not_until| {
+            let wait = not_until.wait_time_from(self.limiter.clock().now());
+            let secs = (wait.as_secs() + u64::from(wait.subsec_nanos() > 0)).max(1);
+            too_many(format!("{who} is over its rate limit; retry in {secs} s."), secs)
+        })
+    }
+
+    /// Whether `address` is refused for presenting too many unknown tokens.
+    fn blocked(&self, address: &str) -> Option<u64> {
+        let blocked = self.blocked.lock().ok()?;
+        let until = blocked.get(address)?;
+        let left = until.saturating_duration_since(std::time::Instant::now());
+        (!left.is_zero()).then(|| left.as_secs().max(1))
+    }
+
+    /// Counts an unknown token from `address`; past the limit the address is blocked until
+    /// its quota has room again.
+    fn failed_from(&self, address: &str) {
+        if let Err(not_until) = self.failed.check_key(&address.to_string()) {
+            let wait = not_until.wait_time_from(self.failed.clock().now());
+            if let Ok(mut blocked) = self.blocked.lock() {
+                if blocked.len() > 10_000 {
+                    let now = std::time::Instant::now();
+                    blocked.retain(|_, until| *until > now);
+                }
+                blocked.insert(address.to_string(), std::time::Instant::now() + wait);
+            }
         }
     }
 }
@@ -74,6 +130,17 @@ pub async fn require_sign_in(
     let bearer = api_token(&request).map(str::to_string);
     if let Some(token) = bearer {
         let token = token.as_str();
+        let address = request
+            .extensions()
+            .get::<ClientAddress>()
+            .map(|a| a.0.clone())
+            .unwrap_or_default();
+        if let Some(secs) = gate.blocked(&address) {
+            return too_many(
+                format!("Too many unknown API tokens from this address; retry in {secs} s."),
+                secs,
+            );
+        }
         let found = match app::service::tokens::resolve(&state.db, token).await {
             Ok(found) => found,
             Err(e) => {
@@ -82,33 +149,35 @@ pub async fn require_sign_in(
             }
         };
         let Some(found) = found else {
+            gate.failed_from(&address);
             return crate::api_error::response(
                 StatusCode::UNAUTHORIZED,
-                "The API token is unknown or revoked (send Authorization: Bearer pacer_…).",
+                "The API token is unknown, revoked or expired (send Authorization: Bearer pacer_…).",
                 None,
             );
         };
-        if let Err(not_until) = gate.limiter.check_key(&found.token_id) {
-            let wait = not_until.wait_time_from(gate.limiter.clock().now());
-            let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
-            let mut response = crate::api_error::response(
-                StatusCode::TOO_MANY_REQUESTS,
-                format!(
-                    "This token is over its rate limit; retry in {} s.",
-                    secs.max(1)
-                ),
+        if let Err(response) = gate.hold(found.token_id, "This token") {
+            return response;
+        }
+        // A read-only token reads: any other method is refused before it reaches a handler.
+        if found.read_only && !request.method().is_safe() {
+            return crate::api_error::response(
+                StatusCode::FORBIDDEN,
+                "This API token is read-only: it may read, not write. Ask for a token that may write.",
                 None,
             );
-            response.headers_mut().insert(
-                axum::http::header::RETRY_AFTER,
-                axum::http::HeaderValue::from(secs.max(1)),
-            );
-            return response;
         }
         request.extensions_mut().insert::<SessionUser>(found.user);
         return next.run(request).await;
     }
     if let Some(user) = signed_in_user(state, &session).await {
+        // A signed-in person on the JSON API is held to the same rate as a token (issue 25):
+        // a page's script in a loop must not outrun what a token may do.
+        if request.uri().path().starts_with("/api/v1/") {
+            if let Err(response) = gate.hold(-user.id, "Your session on the API") {
+                return response;
+            }
+        }
         request.extensions_mut().insert::<SessionUser>(user);
         return next.run(request).await;
     }

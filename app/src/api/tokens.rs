@@ -7,12 +7,23 @@ use crate::error::AppError;
 use crate::model::tokens::{CreatedToken, TokenChoices, TokenRow};
 use leptos::prelude::*;
 
-/// Tokens this user manages: an admin all of them, a manager the ones they created.
+/// Tokens this user manages (an admin all of them, a manager the ones they created) and the
+/// rep tokens acting as them.
 #[server(endpoint = "api_tokens")]
 pub async fn list_api_tokens() -> Result<Vec<TokenRow>, AppError> {
     use crate::service::tokens;
     super::signed_in("list_api_tokens", |c| async move {
         tokens::list(&c.db, &c.user).await
+    })
+    .await
+}
+
+/// The rep tokens acting as the signed-in person, whoever created them.
+#[server(endpoint = "my_api_tokens")]
+pub async fn my_api_tokens() -> Result<Vec<TokenRow>, AppError> {
+    use crate::service::tokens;
+    super::signed_in("my_api_tokens", |c| async move {
+        tokens::acting_as(&c.db, &c.user).await
     })
     .await
 }
@@ -32,6 +43,9 @@ pub async fn create_api_token(
     role: String,
     unit: Option<i64>,
     person: Option<i64>,
+    #[server(default)] read_only: bool,
+    // Days it works, or "never"; none sent: 90 days, as the form proposes.
+    expires: Option<String>,
 ) -> Result<CreatedToken, AppError> {
     use crate::service::tokens::{self, TokenForm};
     super::signed_in("create_api_token", |c| async move {
@@ -40,6 +54,8 @@ pub async fn create_api_token(
             role,
             unit,
             person,
+            read_only,
+            expires: expires.unwrap_or_else(|| "90".into()),
         };
         tokens::create(&c.db, &c.user, &form, chrono::Utc::now()).await
     })

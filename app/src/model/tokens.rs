@@ -25,6 +25,10 @@ pub struct TokenRow {
     pub created_at: DateTime<Utc>,
     pub last_used_at: Option<DateTime<Utc>>,
     pub revoked_at: Option<DateTime<Utc>>,
+    /// It may read but not write (issue 25).
+    pub read_only: bool,
+    /// When it stops working; `None`: never.
+    pub expires_at: Option<DateTime<Utc>>,
 }
 
 /// What the create form offers this user.
@@ -50,18 +54,54 @@ pub struct TokenRequest {
     /// Manager tokens: the unit they see. Rep tokens: the rep they act as.
     pub unit: Option<i64>,
     pub person: Option<i64>,
+    pub read_only: bool,
+    /// When it stops working; `None`: never.
+    pub expires_at: Option<DateTime<Utc>>,
+}
+
+/// How long a new token works, as the create form offers it (the value is days, or "never");
+/// the first is the form's default.
+pub const EXPIRY_CHOICES: [(&str, &str); 5] = [
+    ("90", "90 days"),
+    ("30", "30 days"),
+    ("365", "a year"),
+    ("7", "a week"),
+    ("never", "never (until revoked)"),
+];
+
+/// The longest a token may be made to work, in days, short of "never".
+pub const MAX_EXPIRY_DAYS: i64 = 3 * 365;
+
+/// `expires`: a number of days from `now`, or "never"; anything else names the field.
+pub fn parse_expiry(expires: &str, now: DateTime<Utc>) -> Result<Option<DateTime<Utc>>, AppError> {
+    match expires.trim() {
+        "never" => Ok(None),
+        days => match days.parse::<i64>() {
+            Ok(days) if (1..=MAX_EXPIRY_DAYS).contains(&days) => {
+                Ok(Some(now + chrono::Duration::days(days)))
+            }
+            _ => Err(AppError::invalid(
+                "expires",
+                format!("choose how long the token works: 1 to {MAX_EXPIRY_DAYS} days, or never"),
+            )),
+        },
+    }
 }
 
 impl TokenRequest {
     /// Checks the form for a creator of role `creator`: the name, a role no higher than theirs,
     /// and the unit or person the role needs. Whether the unit or person is in the creator's
     /// sight is the repository's check.
+    #[allow(clippy::too_many_arguments)]
     pub fn parse(
         creator: Role,
         name: &str,
         role: &str,
         unit: Option<i64>,
         person: Option<i64>,
+        read_only: bool,
+        expires: &str,
+        now: DateTime<Utc>,
     ) -> Result<TokenRequest, AppError> {
         let name = name.trim();
         if name.is_empty() {
@@ -101,11 +141,14 @@ impl TokenRequest {
             ),
             Role::Admin => (None, None),
         };
+        let expires_at = parse_expiry(expires, now)?;
         Ok(TokenRequest {
             name: name.to_string(),
             role,
             unit,
             person,
+            read_only,
+            expires_at,
         })
     }
 }
@@ -144,11 +187,19 @@ impl From<TokenRule> for FieldError {
 pub struct TokenUser {
     pub token_id: i64,
     pub user: crate::model::auth::SessionUser,
+    /// Every write is refused (403).
+    pub read_only: bool,
+    /// After this the token is unknown (401); `None`: never.
+    pub expires_at: Option<DateTime<Utc>>,
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn now() -> DateTime<Utc> {
+        "2026-12-03T08:00:00Z".parse().unwrap()
+    }
 
     #[test]
     fn a_unit_or_person_out_of_sight_names_its_field() {
@@ -173,8 +224,7 @@ mod tests {
                 " ",
                 "rep",
                 None,
-                Some(1)
-            )),
+                Some(1), false, "90", now())),
             Some("name".into())
         );
         assert_eq!(
@@ -183,8 +233,7 @@ mod tests {
                 &"x".repeat(81),
                 "rep",
                 None,
-                Some(1)
-            )),
+                Some(1), false, "90", now())),
             Some("name".into())
         );
         assert_eq!(
@@ -193,8 +242,7 @@ mod tests {
                 "ERP",
                 "boss",
                 None,
-                None
-            )),
+                None, false, "90", now())),
             Some("role".into())
         );
         assert_eq!(
@@ -203,8 +251,7 @@ mod tests {
                 "ERP",
                 "admin",
                 None,
-                None
-            )),
+                None, false, "90", now())),
             Some("role".into())
         );
         assert_eq!(
@@ -213,8 +260,7 @@ mod tests {
                 "ERP",
                 "rep",
                 Some(1),
-                None
-            )),
+                None, false, "90", now())),
             Some("person".into())
         );
         assert_eq!(
@@ -223,24 +269,31 @@ mod tests {
                 "ERP",
                 "manager",
                 None,
-                Some(1)
-            )),
+                Some(1), false, "90", now())),
             Some("unit".into())
         );
         assert!(matches!(
-            TokenRequest::parse(Role::Rep, "ERP", "rep", None, Some(1)),
+            TokenRequest::parse(Role::Rep, "ERP", "rep", None, Some(1), false, "90", now()),
             Err(AppError::Forbidden(_))
         ));
     }
 
     #[test]
     fn each_role_keeps_what_it_needs() {
-        let r = TokenRequest::parse(Role::Admin, " BI ", "admin", Some(3), Some(4)).unwrap();
+        let r = TokenRequest::parse(Role::Admin, " BI ", "admin", Some(3), Some(4), false, "90", now()).unwrap();
         assert_eq!((r.name.as_str(), r.unit, r.person), ("BI", None, None));
-        let r = TokenRequest::parse(Role::Manager, "ERP", "manager", Some(3), Some(4)).unwrap();
+        let r = TokenRequest::parse(Role::Manager, "ERP", "manager", Some(3), Some(4), false, "90", now()).unwrap();
         assert_eq!((r.unit, r.person), (Some(3), None));
-        let r = TokenRequest::parse(Role::Manager, "Phone", "rep", Some(3), Some(4)).unwrap();
+        let r = TokenRequest::parse(Role::Manager, "Phone", "rep", Some(3), Some(4), false, "90", now()).unwrap();
         assert_eq!((r.unit, r.person), (None, Some(4)));
+        assert_eq!(r.expires_at, Some(now() + chrono::Duration::days(90)));
+        assert!(!r.read_only);
+        let r = TokenRequest::parse(Role::Admin, "BI", "admin", None, None, true, "never", now()).unwrap();
+        assert_eq!((r.read_only, r.expires_at), (true, None));
+        for bad in ["0", "-3", "1096", "soon", ""] {
+            let e = TokenRequest::parse(Role::Admin, "BI", "admin", None, None, true, bad, now());
+            assert_eq!(e.unwrap_err().field(), Some("expires"), "{bad}");
+        }
         assert_eq!(roles_for(Role::Manager), vec![Role::Rep, Role::Manager]);
         assert!(roles_for(Role::Rep).is_empty());
     }

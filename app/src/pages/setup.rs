@@ -143,6 +143,34 @@ pub fn AccountPage() -> impl IntoView {
         </section>
         <DigestMail />
         <LocaleChoice />
+        <TokensActingForMe />
+    }
+}
+
+/// The API tokens that act in this person's name (issue 25): shown when there are any, each
+/// revocable here, whoever created it.
+#[component]
+fn TokensActingForMe() -> impl IntoView {
+    use crate::api::tokens::my_api_tokens;
+    use crate::pages::tokens::TokenTable;
+    let refresh = RwSignal::new(0u32);
+    let tokens = Resource::new(move || refresh.get(), |_| my_api_tokens());
+    view! {
+        <Transition fallback=|| ()>
+            {move || Suspend::new(async move {
+                match tokens.await {
+                    Ok(rows) if rows.is_empty() => None,
+                    Ok(rows) => Some(leptos::either::Either::Left(view! {
+                        <section class="card narrow" data-testid="my-tokens">
+                            <h2>"API tokens acting as you"</h2>
+                            <p class="muted small">"Other systems use these to read and write in your name. Revoke one you do not know or no longer need."</p>
+                            <TokenTable rows refresh />
+                        </section>
+                    })),
+                    Err(e) => Some(leptos::either::Either::Right(view! { <ErrorNotice error=e /> })),
+                }
+            })}
+        </Transition>
     }
 }
 

@@ -6,7 +6,7 @@ use crate::api::tokens::{api_token_choices, create_api_token, list_api_tokens, r
 use crate::components::form::{save_action, Field, FormErrors};
 use crate::components::problem::LoadError;
 use crate::domain::Role;
-use crate::model::tokens::{CreatedToken, TokenChoices, TokenRow};
+use crate::model::tokens::{CreatedToken, TokenChoices, TokenRow, EXPIRY_CHOICES};
 use leptos::either::Either;
 use leptos::prelude::*;
 
@@ -80,9 +80,12 @@ fn TokenForm(
             .unwrap_or_default(),
     );
     let person = RwSignal::new(String::new());
+    let read_only = RwSignal::new(false);
+    let expires = RwSignal::new(EXPIRY_CHOICES[0].0.to_string());
     let errors = FormErrors::new();
+    type Form = (String, String, Option<i64>, Option<i64>, bool, String);
     let create = save_action(
-        |(n, r, u, p): (String, String, Option<i64>, Option<i64>)| create_api_token(n, r, u, p),
+        |(n, r, u, p, ro, ex): Form| create_api_token(n, r, u, p, ro, Some(ex)),
         move |token: CreatedToken| {
             created.set(Some(token));
             name.set(String::new());
@@ -100,6 +103,8 @@ fn TokenForm(
             role.get_untracked(),
             id(unit.get_untracked()),
             id(person.get_untracked()),
+            read_only.get_untracked(),
+            expires.get_untracked(),
         ));
     };
     let message = move |field| move || errors.message(field, &[]);
@@ -150,6 +155,19 @@ fn TokenForm(
                 }})),
                 _ => None,
             }}
+            <Field label="Works for" field="expires" error=message("expires")>
+                <select id="field-expires" data-testid="token-expires" on:change=move |ev| { expires.set(event_target_value(&ev)); errors.edited("expires"); }>
+                    {EXPIRY_CHOICES.into_iter().map(|(value, label)| view! {
+                        <option value=value selected=move || expires.get() == value>{label}</option>
+                    }).collect_view()}
+                </select>
+            </Field>
+            <label class="check">
+                <input type="checkbox" data-testid="token-read-only"
+                    prop:checked=move || read_only.get()
+                    on:change=move |ev| read_only.set(event_target_checked(&ev)) />
+                " Read only: it may read, never write (for a BI tool or a report)"
+            </label>
             {move || errors.general().map(|e| view! { <p class="form-error" role="alert">{e}</p> })}
             <button type="submit" class="button-primary" disabled=move || creating.get() data-testid="create-token">"Create token"</button>
         </form>
@@ -163,8 +181,9 @@ fn when(t: Option<chrono::DateTime<chrono::Utc>>) -> String {
     )
 }
 
+/// The tokens a person may see, with their rights, expiry and use, and a revoke button each.
 #[component]
-fn TokenTable(rows: Vec<TokenRow>, refresh: RwSignal<u32>) -> impl IntoView {
+pub fn TokenTable(rows: Vec<TokenRow>, refresh: RwSignal<u32>) -> impl IntoView {
     if rows.is_empty() {
         return Either::Left(
             view! { <p class="muted" data-testid="no-tokens">"No tokens yet."</p> },
@@ -186,7 +205,7 @@ fn TokenTable(rows: Vec<TokenRow>, refresh: RwSignal<u32>) -> impl IntoView {
             <table class="data" data-testid="token-table">
                 <thead><tr>
                     <th>"Name"</th><th>"Role"</th><th>"Sees"</th><th>"Token"</th>
-                    <th>"Created"</th><th>"Last used"</th><th></th>
+                    <th>"Created"</th><th>"Expires"</th><th>"Last used"</th><th></th>
                 </tr></thead>
                 <tbody>
                     {rows.into_iter().map(|t| {
@@ -201,11 +220,13 @@ fn TokenTable(rows: Vec<TokenRow>, refresh: RwSignal<u32>) -> impl IntoView {
                         view! {
                             <tr data-testid="token-row" data-token-id=id.to_string()>
                                 <td>{t.name.clone()}</td>
-                                <td>{t.role.label()}</td>
+                                <td>{t.role.label()}
+                                    {t.read_only.then(|| view! { <br/><span class="tag" data-testid="token-read-only-tag">"read only"</span> })}</td>
                                 <td>{if t.role == Role::Admin { "Everything".to_string() } else { t.scope.clone() }}
                                     <br/><span class="small muted">{format!("acts as {}", t.acts_as)}</span></td>
                                 <td><code>"pacer_…"{t.hint.clone()}</code></td>
                                 <td>{when(Some(t.created_at))}<br/><span class="small muted">{format!("by {}", t.created_by)}</span></td>
+                                <td data-testid="token-expires-at">{when(t.expires_at)}</td>
                                 <td>{when(t.last_used_at)}</td>
                                 <td>{match t.revoked_at {
                                     Some(at) => Either::Left(view! { <span class="muted" data-testid="token-revoked">{format!("Revoked {}", when(Some(at)))}</span> }),

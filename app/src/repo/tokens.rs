@@ -62,9 +62,11 @@ struct ResolveRow {
     unit_name: String,
     unit_path: String,
     locale: String,
+    read_only: bool,
+    expires_at: Option<DateTime<Utc>>,
 }
 
-/// The user a presented token acts as, or `None` for an unknown or revoked token. A token
+/// The user a presented token acts as, or `None` for an unknown, revoked or expired token. A token
 /// never outlives its creator's rights: it stops when the person it acts as or its creator
 /// is deactivated, and when its creator no longer holds its role over its part of the
 /// organisation (demoted, or moved out of it).
@@ -77,18 +79,24 @@ pub async fn resolve(db: &Db, token: &str) -> Result<Option<TokenUser>, RepoErro
         return Ok(None);
     }
     let generation = generation(db).await?;
+    let now = Utc::now();
     if let Some((at, kept_under, found)) = CACHE.lock().ok().and_then(|c| c.get(&key).cloned()) {
         if at.elapsed() < CACHE_TTL && kept_under == generation {
+            // A kept token still expires on time.
+            if found.expires_at.is_some_and(|end| end <= now) {
+                return Ok(None);
+            }
             return Ok(Some(found));
         }
     }
     let row: Option<ResolveRow> = sql(
         "SELECT t.id, t.name, t.role, t.user_id, u.email, o.id AS unit_id, o.name AS unit_name, \
-         o.path AS unit_path, u.locale FROM api_tokens t JOIN users u ON u.id = t.user_id \
+         o.path AS unit_path, u.locale, t.read_only, t.expires_at FROM api_tokens t JOIN users u ON u.id = t.user_id \
          JOIN org_units o ON o.id = t.org_unit_id \
          JOIN org_units uo ON uo.id = u.org_unit_id \
          JOIN users c ON c.id = t.created_by JOIN org_units co ON co.id = c.org_unit_id \
          WHERE t.token_hash = $1 AND t.revoked_at IS NULL \
+         AND (t.expires_at IS NULL OR t.expires_at > $2) \
          AND u.deactivated_at IS NULL AND c.deactivated_at IS NULL AND ( \
            c.role = 'admin' \
            OR (c.role = 'manager' AND t.role <> 'admin' \
@@ -96,6 +104,7 @@ pub async fn resolve(db: &Db, token: &str) -> Result<Option<TokenUser>, RepoErro
            OR (c.role = 'rep' AND t.role = 'rep' AND t.user_id = c.id))",
     )
     .bind(&key)
+    .bind(now)
     .fetch_optional(db)
     .await?;
     let Some(row) = row else {
@@ -116,6 +125,8 @@ pub async fn resolve(db: &Db, token: &str) -> Result<Option<TokenUser>, RepoErro
             unit_path: row.unit_path,
             locale: crate::domain::Locale::parse(&row.locale).unwrap_or_default(),
         },
+        read_only: row.read_only,
+        expires_at: row.expires_at,
     };
     if revoked_here(&key) {
         return Ok(None);
@@ -161,20 +172,38 @@ struct ListRow {
     created_at: DateTime<Utc>,
     last_used_at: Option<DateTime<Utc>>,
     revoked_at: Option<DateTime<Utc>>,
+    read_only: bool,
+    expires_at: Option<DateTime<Utc>>,
 }
 
-/// Tokens `user` manages, newest first: an admin's list has all, a manager's theirs.
+/// Tokens `user` manages, newest first: an admin's list has all, a manager's those they
+/// created; everyone's also has the rep tokens acting as them (a rep can see and revoke the
+/// tokens that act in their name).
 #[tracing::instrument(skip(db, user), fields(user = user.id), err)]
 pub async fn list(db: &Db, user: &SessionUser) -> Result<Vec<TokenRow>, RepoError> {
+    rows(db, user.role == Role::Admin, user.id, user.id).await
+}
+
+/// The rep tokens acting as `user`, newest first, whoever created them.
+#[tracing::instrument(skip(db, user), fields(user = user.id), err)]
+pub async fn acting_as(db: &Db, user: &SessionUser) -> Result<Vec<TokenRow>, RepoError> {
+    rows(db, false, -1, user.id).await
+}
+
+/// Tokens: all (`all`), those `creator` created, and the rep tokens acting as `acting_as`.
+async fn rows(db: &Db, all: bool, creator: i64, acting_as: i64) -> Result<Vec<TokenRow>, RepoError> {
     let text = "SELECT t.id, t.name, t.hint, t.role, \
          CASE WHEN t.role = 'rep' THEN u.name WHEN t.role = 'admin' THEN 'Everything' ELSE o.name END AS scope, \
-         u.name AS acts_as, c.name AS created_by, t.created_at, t.last_used_at, t.revoked_at \
+         u.name AS acts_as, c.name AS created_by, t.created_at, t.last_used_at, t.revoked_at, \
+         t.read_only, t.expires_at \
          FROM api_tokens t JOIN users u ON u.id = t.user_id JOIN org_units o ON o.id = t.org_unit_id \
          JOIN users c ON c.id = t.created_by \
-         WHERE $1 OR t.created_by = $2 ORDER BY t.created_at DESC, t.id DESC";
+         WHERE $1 OR t.created_by = $2 OR (t.role = 'rep' AND t.user_id = $3) \
+         ORDER BY t.created_at DESC, t.id DESC";
     let rows: Vec<ListRow> = sql(text)
-        .bind(user.role == Role::Admin)
-        .bind(user.id)
+        .bind(all)
+        .bind(creator)
+        .bind(acting_as)
         .fetch_all(db)
         .await?;
     rows.into_iter()
@@ -190,6 +219,8 @@ pub async fn list(db: &Db, user: &SessionUser) -> Result<Vec<TokenRow>, RepoErro
                 created_at: r.created_at,
                 last_used_at: r.last_used_at,
                 revoked_at: r.revoked_at,
+                read_only: r.read_only,
+                expires_at: r.expires_at,
             })
         })
         .collect()
@@ -241,7 +272,8 @@ pub async fn create(
     let mut tx = db.begin_write().await?;
     let (id,): (i64,) = sql(
         "INSERT INTO api_tokens (name, token_hash, hint, role, user_id, org_unit_id, \
-         created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+         created_by, created_at, read_only, expires_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
     )
     .bind(&request.name)
     .bind(hash(&token))
@@ -251,13 +283,16 @@ pub async fn create(
     .bind(unit_id)
     .bind(creator.id)
     .bind(now)
+    .bind(request.read_only)
+    .bind(request.expires_at)
     .fetch_one(&mut tx)
     .await?;
     tx.commit().await?;
     Ok(CreatedToken { id, token })
 }
 
-/// Revokes a token `user` manages. Revoking twice keeps the first time.
+/// Revokes a token `user` manages, or a rep token acting as `user`. Revoking twice keeps the
+/// first time.
 #[tracing::instrument(skip(db, user), fields(user = user.id))]
 pub async fn revoke(
     db: &Db,
@@ -267,12 +302,13 @@ pub async fn revoke(
 ) -> Result<(), WriteError> {
     let mut tx = db.begin_write().await?;
     let found: Option<(String,)> =
-        sql("SELECT token_hash FROM api_tokens WHERE id = $1 AND ($2 OR created_by = $3)")
-            .bind(id)
-            .bind(user.role == Role::Admin)
-            .bind(user.id)
-            .fetch_optional(&mut tx)
-            .await?;
+        sql("SELECT token_hash FROM api_tokens WHERE id = $1 \
+             AND ($2 OR created_by = $3 OR (role = 'rep' AND user_id = $3))")
+        .bind(id)
+        .bind(user.role == Role::Admin)
+        .bind(user.id)
+        .fetch_optional(&mut tx)
+        .await?;
     if found.is_some() {
         sql("UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL")
             .bind(now)

@@ -20,11 +20,18 @@ fn manages_tokens(user: &SessionUser) -> Result<(), Error> {
     Ok(())
 }
 
-/// Tokens `user` manages: an admin all of them, a manager the ones they created.
+/// Tokens `user` manages (an admin all of them, a manager the ones they created) and the rep
+/// tokens acting as `user` (a rep sees those, to revoke one they no longer want).
 #[tracing::instrument(skip(db, user), fields(user = user.id))]
 pub async fn list(db: &Db, user: &SessionUser) -> Result<Vec<TokenRow>, Error> {
-    manages_tokens(user)?;
     Ok(repo::tokens::list(db, user).await?)
+}
+
+/// The rep tokens acting as `user`, whoever created them (the account page lists them, so
+/// anyone can see and revoke what acts in their name).
+#[tracing::instrument(skip(db, user), fields(user = user.id))]
+pub async fn acting_as(db: &Db, user: &SessionUser) -> Result<Vec<TokenRow>, Error> {
+    Ok(repo::tokens::acting_as(db, user).await?)
 }
 
 /// The roles, units and people a token `user` creates may act as.
@@ -46,6 +53,9 @@ pub struct TokenForm {
     pub role: String,
     pub unit: Option<i64>,
     pub person: Option<i64>,
+    pub read_only: bool,
+    /// Days it works, or "never".
+    pub expires: String,
 }
 
 /// Creates a token from the form; its secret is in the answer and nowhere else.
@@ -57,14 +67,23 @@ pub async fn create(
     now: DateTime<Utc>,
 ) -> Result<CreatedToken, Error> {
     manages_tokens(user)?;
-    let request = TokenRequest::parse(user.role, &form.name, &form.role, form.unit, form.person)?;
+    let request = TokenRequest::parse(
+        user.role,
+        &form.name,
+        &form.role,
+        form.unit,
+        form.person,
+        form.read_only,
+        &form.expires,
+        now,
+    )?;
     Ok(repo::tokens::create(db, user, &request, now).await?)
 }
 
-/// Revokes a token at once: the next request carrying it gets 401.
+/// Revokes a token `user` manages or one acting as them, at once: the next request carrying
+/// it gets 401.
 #[tracing::instrument(skip(db, user), fields(user = user.id))]
 pub async fn revoke(db: &Db, user: &SessionUser, id: i64, now: DateTime<Utc>) -> Result<(), Error> {
-    manages_tokens(user)?;
     Ok(repo::tokens::revoke(db, user, id, now).await?)
 }
 
@@ -98,6 +117,10 @@ pub async fn create_for(
         user.role.as_str(),
         Some(user.unit_id),
         Some(user.id),
+        false,
+        // An admin's command for scripts and tests: revoked when no longer wanted.
+        "never",
+        now,
     )
     .map_err(|e| e.to_string())?;
     repo::tokens::create(db, &user, &request, now)

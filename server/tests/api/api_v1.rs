@@ -18,6 +18,7 @@ both_backends!(
     tokens_are_hashed_shown_once_scoped_to_their_creator_and_revocable,
     tokens_open_the_api_and_exports_only,
     the_rate_limit_answers_429_with_retry_after_per_token,
+    read_only_expired_and_unknown_tokens_are_held,
     bulk_sales_and_customers_are_all_or_nothing,
     activities_and_check_ins_are_stored_once_per_client_id,
     opportunity_writes_check_the_version,
@@ -65,6 +66,8 @@ async fn token(
         role,
         unit,
         person,
+        read_only: false,
+        expires_at: None,
     };
     app::repo::tokens::create(&app.db, &creator, &request, Utc::now())
         .await
@@ -509,10 +512,14 @@ async fn tokens_are_hashed_shown_once_scoped_to_their_creator_and_revocable(back
         )
         .await;
     assert_eq!(response.status(), StatusCode::FORBIDDEN);
-    assert_eq!(
-        app.call(&rep, "api_tokens", &[]).await.status(),
-        StatusCode::FORBIDDEN
-    );
+    // A rep lists only the tokens acting as them: none yet.
+    let mine: Vec<TokenRow> = app
+        .call(&rep, "api_tokens", &[])
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(mine.is_empty());
 
     let response = app
         .call(
@@ -728,6 +735,140 @@ async fn the_rate_limit_answers_429_with_retry_after_per_token(backend: Backend)
     tokio::time::sleep(std::time::Duration::from_secs(wait)).await;
     let (status, _) = send(&app, Some(&tokens.rep), Method::GET, "/api/v1/me", None).await;
     assert_eq!(status, StatusCode::OK);
+}
+
+/// Issue 25: a read-only token is refused on every write the API documents (403) and reads;
+/// an expired token is unknown (401), also when it was resolved and kept just before; the rep
+/// a token acts as sees it on their account and revokes it; a session on the API is held to
+/// the API's rate; an address presenting many unknown tokens is refused without a lookup.
+async fn read_only_expired_and_unknown_tokens_are_held(backend: Backend) {
+    let app = TestApp::spawn_configured(backend, false, |s| {
+        s.api_rate = server::configuration::ApiRate {
+            per_second: 1,
+            burst: 40,
+        };
+    })
+    .await;
+    let fx = Fixture::load(&app.db).await;
+    let admin = user(&app, fx.ids.users[0]).await;
+    let make = |read_only: bool, expires_at: Option<chrono::DateTime<Utc>>| {
+        let (app, admin) = (&app, &admin);
+        async move {
+            let request = TokenRequest {
+                name: "BI".into(),
+                role: Role::Admin,
+                unit: None,
+                person: None,
+                read_only,
+                expires_at,
+            };
+            app::repo::tokens::create(&app.db, admin, &request, Utc::now())
+                .await
+                .unwrap()
+                .token
+        }
+    };
+    let reader = make(true, None).await;
+    let (status, _) = send(&app, Some(&reader), Method::GET, "/api/v1/opportunities", None).await;
+    assert_eq!(status, StatusCode::OK);
+    // Every write in the API's own description, refused before it is read.
+    let (_, spec) = send(&app, None, Method::GET, "/api/v1/openapi.json", None).await;
+    let mut writes = 0;
+    for (path, item) in spec["paths"].as_object().unwrap() {
+        for method in ["post", "put", "patch", "delete"] {
+            if item.get(method).is_none() {
+                continue;
+            }
+            writes += 1;
+            let path = path.replace("{id}", "1").replace("{client_id}", "x-12345678");
+            let method = Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
+            let (status, body) = send(&app, Some(&reader), method.clone(), &path, Some(&json!({}))).await;
+            assert_eq!(status, StatusCode::FORBIDDEN, "{method} {path}: {body}");
+            assert!(
+                body["error"]["message"].as_str().unwrap().contains("read-only"),
+                "{body}"
+            );
+        }
+    }
+    assert!(writes >= 8, "the API documents its writes ({writes})");
+    let before = sales_count(&app).await;
+    let sale = json!([{"customer_ref": "K-1", "day": "2026-11-02", "amount": "10.00"}]);
+    let (status, _) = send(&app, Some(&reader), Method::POST, "/api/v1/sales", Some(&sale)).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert_eq!(sales_count(&app).await, before);
+
+    // Expired: unknown. One that expires while kept is unknown from then on.
+    let expired = make(false, Some(Utc::now() - Duration::minutes(1))).await;
+    let (status, body) = send(&app, Some(&expired), Method::GET, "/api/v1/me", None).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "{body}");
+    let soon = make(false, Some(Utc::now() + Duration::seconds(2))).await;
+    let (status, _) = send(&app, Some(&soon), Method::GET, "/api/v1/me", None).await;
+    assert_eq!(status, StatusCode::OK);
+    tokio::time::sleep(std::time::Duration::from_millis(2_200)).await;
+    let (status, _) = send(&app, Some(&soon), Method::GET, "/api/v1/me", None).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+
+    // The rep a token acts as sees it and revokes it; the manager who made it sees it gone.
+    let manager = signed_in(&app, MANAGER_NORTH).await;
+    let rep_id = fx.ids.users[REP_N1_INDEX].to_string();
+    let response = app
+        .call(
+            &manager,
+            "create_api_token",
+            &[("name", "Phone app"), ("role", "rep"), ("person", &rep_id), ("expires", "30")],
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let phone: CreatedToken = response.json().await.unwrap();
+    let rep = signed_in(&app, REP_N1).await;
+    let mine: Vec<TokenRow> = app.call(&rep, "my_api_tokens", &[]).await.json().await.unwrap();
+    assert_eq!(mine.len(), 1);
+    assert_eq!((mine[0].name.as_str(), mine[0].read_only), ("Phone app", false));
+    let days = (mine[0].expires_at.unwrap() - Utc::now()).num_days();
+    assert!((29..=30).contains(&days), "{days}");
+    let id = phone.id.to_string();
+    let revoked = app.call(&rep, "revoke_api_token", &[("id", &id)]).await;
+    assert_eq!(revoked.status(), StatusCode::OK);
+    let (status, _) = send(&app, Some(&phone.token), Method::GET, "/api/v1/me", None).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let theirs: Vec<TokenRow> = app.call(&manager, "api_tokens", &[]).await.json().await.unwrap();
+    assert!(theirs.iter().any(|t| t.id == phone.id && t.revoked_at.is_some()));
+    // Another rep cannot revoke what is not theirs.
+    let other = signed_in(&app, REP_N2).await;
+    let refused = app.call(&other, "revoke_api_token", &[("id", &id)]).await;
+    assert_eq!(refused.status(), StatusCode::NOT_FOUND);
+
+    // A session on the API has the API's allowance (a burst of 40 here, then one a second).
+    let mut limited = false;
+    for _ in 0..80 {
+        let status = rep
+            .get(format!("{}/api/v1/me", app.address))
+            .send()
+            .await
+            .unwrap()
+            .status();
+        if status == StatusCode::TOO_MANY_REQUESTS {
+            limited = true;
+            break;
+        }
+        assert_eq!(status, StatusCode::OK);
+    }
+    assert!(limited, "a session on /api/v1 is rate limited");
+    // Pages and server functions are not the API: the session still works there.
+    assert_eq!(app.get(&rep, "/customers").await.status(), StatusCode::OK);
+
+    // Unknown tokens: 20 at once from one address, then 429 without a lookup, for any token
+    // from there until the quota has room again.
+    let mut statuses = Vec::new();
+    for n in 0..25 {
+        let guess = format!("pacer_{n:064}");
+        statuses.push(send(&app, Some(&guess), Method::GET, "/api/v1/me", None).await.0);
+    }
+    let unknown = statuses.iter().filter(|s| **s == StatusCode::UNAUTHORIZED).count();
+    let held = statuses.iter().filter(|s| **s == StatusCode::TOO_MANY_REQUESTS).count();
+    assert!((20..=21).contains(&unknown) && unknown + held == 25, "{statuses:?}");
+    let (status, body) = send(&app, Some(&reader), Method::GET, "/api/v1/me", None).await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{body}");
 }
 
 async fn sales_count(app: &TestApp) -> i64 {

@@ -265,6 +265,8 @@ async fn a_relationship_target_counts_only_relationship_clients(backend: Backend
             role: app::domain::Role::Admin,
             unit: None,
             person: None,
+            read_only: false,
+            expires_at: None,
         },
         Utc::now(),
     )

@@ -49,6 +49,8 @@ async fn two_instances_on_one_postgres_behave_as_one() {
         role: Role::Admin,
         unit: None,
         person: None,
+        read_only: false,
+        expires_at: None,
     };
     let created = app::repo::tokens::create(&db, &admin, &request, Utc::now())
         .await
