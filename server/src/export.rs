@@ -241,7 +241,9 @@ fn is_plain_number(cell: &str) -> bool {
     !bytes.is_empty()
         && bytes[0].is_ascii_digit()
         && bytes[bytes.len() - 1].is_ascii_digit()
-        && bytes.iter().all(|b| b.is_ascii_digit() || *b == b'.' || *b == b',')
+        && bytes
+            .iter()
+            .all(|b| b.is_ascii_digit() || *b == b'.' || *b == b',')
         && !digits.contains("..")
         && !digits.contains(",,")
 }
@@ -265,7 +267,18 @@ mod tests {
         ] {
             assert_eq!(neutralise(risky), format!("'{risky}"), "{risky:?}");
         }
-        for plain in ["-12.50", "-3", "+4", "12", "Acme", "", "a=b", " =1", "-1.234,50", "-1,234.50"] {
+        for plain in [
+            "-12.50",
+            "-3",
+            "+4",
+            "12",
+            "Acme",
+            "",
+            "a=b",
+            " =1",
+            "-1.234,50",
+            "-1,234.50",
+        ] {
             assert_eq!(neutralise(plain), plain, "{plain:?}");
         }
     }

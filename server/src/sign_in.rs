@@ -62,12 +62,15 @@ impl Gate {
         }
     }
 
-    /// Holds `key` to its rate: `Err` with the 429 to answer when it is over.
-    fn hold(&self, key: i64, who: &str) -> Result<(), Response> {
-        self.limiter.check_key(&key).map_err(|not_until| {
+    /// Holds `key` to its rate: the 429 to answer when it is over.
+    fn over(&self, key: i64, who: &str) -> Option<Response> {
+        self.limiter.check_key(&key).err().map(|not_until| {
             let wait = not_until.wait_time_from(self.limiter.clock().now());
             let secs = (wait.as_secs() + u64::from(wait.subsec_nanos() > 0)).max(1);
-            too_many(format!("{who} is over its rate limit; retry in {secs} s."), secs)
+            too_many(
+                format!("{who} is over its rate limit; retry in {secs} s."),
+                secs,
+            )
         })
     }
 
@@ -156,7 +159,7 @@ pub async fn require_sign_in(
                 None,
             );
         };
-        if let Err(response) = gate.hold(found.token_id, "This token") {
+        if let Some(response) = gate.over(found.token_id, "This token") {
             return response;
         }
         // A read-only token reads: any other method is refused before it reaches a handler.
@@ -174,7 +177,7 @@ pub async fn require_sign_in(
         // A signed-in person on the JSON API is held to the same rate as a token (issue 25):
         // a page's script in a loop must not outrun what a token may do.
         if request.uri().path().starts_with("/api/v1/") {
-            if let Err(response) = gate.hold(-user.id, "Your session on the API") {
+            if let Some(response) = gate.over(-user.id, "Your session on the API") {
                 return response;
             }
         }

@@ -23,7 +23,8 @@ pub fn DateInput(
     #[prop(optional, into)] label: Option<String>,
     #[prop(optional)] required: bool,
     /// The id of the element saying what is wrong with it, and whether something is.
-    #[prop(optional, into)] described_by: Option<String>,
+    #[prop(optional, into)]
+    described_by: Option<String>,
     #[prop(optional, into)] invalid: Option<Signal<bool>>,
 ) -> impl IntoView {
     let locale = use_locale();

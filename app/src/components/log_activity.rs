@@ -7,12 +7,12 @@
 
 use crate::api::activities::log_activity;
 use crate::components::client_id::new_client_id;
+use crate::components::date_input::DateInput;
 use crate::components::form::{problem_elsewhere, problem_of};
 use crate::domain::activity::{ActivityInput, ActivityKind, ActivityOutcome};
 use crate::domain::FieldError;
 use crate::error::AppError;
 use chrono::{Local, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc};
-use crate::components::date_input::DateInput;
 use leptos::prelude::*;
 
 /// The element id of a form field (the customer page also plans visits: ids must not clash).

@@ -1,9 +1,9 @@
 //! How a target is doing, the same everywhere it is shown: the status tag and the pace line.
 
-use crate::providers::locale::use_locale;
 use crate::domain::forecast::{Health, Outlook};
 use crate::domain::number::format_value;
 use crate::model::targets::TargetRow;
+use crate::providers::locale::use_locale;
 use leptos::prelude::*;
 use rust_decimal::prelude::*;
 

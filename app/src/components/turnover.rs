@@ -1,8 +1,8 @@
 //! How turnover figures read wherever they show: amounts, deviations, trend reasons.
 
-use crate::providers::locale::use_locale;
 use crate::domain::turnover::{Direction, Segment, Trend};
 use crate::domain::{Currency, Money};
+use crate::providers::locale::use_locale;
 use rust_decimal::Decimal;
 
 pub fn eur(minor: i64) -> String {

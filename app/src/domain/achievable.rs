@@ -296,7 +296,10 @@ fn coverage(draft: &Draft<'_>, expected: &Expected) -> Option<Check> {
     let (need, need_words) = match coverage.need {
         Some(need) => (
             need.round_dp(1),
-            format!("the company historically needs {}", times(draft.locale, need)),
+            format!(
+                "the company historically needs {}",
+                times(draft.locale, need)
+            ),
         ),
         None => (
             DEFAULT_COVERAGE_NEED,

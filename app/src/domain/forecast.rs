@@ -1384,7 +1384,12 @@ pub fn growth_outlook(
 }
 
 /// "4 more visits", "€3.2 k more turnover": the weekly pace needed, rounded up for counts.
-pub fn per_week(locale: Locale, metric: Metric, week: Decimal, currency: Option<Currency>) -> String {
+pub fn per_week(
+    locale: Locale,
+    metric: Metric,
+    week: Decimal,
+    currency: Option<Currency>,
+) -> String {
     match metric.unit() {
         MetricUnit::Count => {
             let n = week.ceil();

@@ -220,7 +220,11 @@ impl Locale {
         let numeric = |sep: char| -> Option<NaiveDate> {
             let mut parts = text.split(sep).map(str::trim);
             let (d, m, y) = (parts.next()?, parts.next()?, parts.next()?);
-            if parts.next().is_some() || ![d, m, y].iter().all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit())) {
+            if parts.next().is_some()
+                || ![d, m, y]
+                    .iter()
+                    .all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit()))
+            {
                 return None;
             }
             let year: i32 = match y.len() {
@@ -239,9 +243,9 @@ impl Locale {
                     return None;
                 }
                 let m = m.to_ascii_lowercase();
-                let month = MONTHS_EN
-                    .iter()
-                    .position(|name| m.len() >= 3 && name.to_ascii_lowercase().starts_with(&m[..3]))?;
+                let month = MONTHS_EN.iter().position(|name| {
+                    m.len() >= 3 && name.to_ascii_lowercase().starts_with(&m[..3])
+                })?;
                 NaiveDate::from_ymd_opt(y.parse().ok()?, month as u32 + 1, d.parse().ok()?)
             }),
         }
@@ -313,14 +317,31 @@ mod tests {
     #[test]
     fn dates_read_as_each_locale_writes_them() {
         let day = NaiveDate::from_ymd_opt(2026, 3, 31).unwrap();
-        for text in ["31.03.2026", "31.3.2026", "31.3.26", "2026-03-31", " 31.03.2026 "] {
+        for text in [
+            "31.03.2026",
+            "31.3.2026",
+            "31.3.26",
+            "2026-03-31",
+            " 31.03.2026 ",
+        ] {
             assert_eq!(Locale::De.parse_date(text), Some(day), "{text}");
         }
         for text in ["31 Mar 2026", "31 march 2026", "31/03/2026", "2026-03-31"] {
             assert_eq!(Locale::En.parse_date(text), Some(day), "{text}");
         }
-        for text in ["", "31.13.2026", "32.01.2026", "03/31/2026", "31 Foo 2026", "31.03"] {
-            assert_eq!(Locale::De.parse_date(text).or(Locale::En.parse_date(text)), None, "{text}");
+        for text in [
+            "",
+            "31.13.2026",
+            "32.01.2026",
+            "03/31/2026",
+            "31 Foo 2026",
+            "31.03",
+        ] {
+            assert_eq!(
+                Locale::De.parse_date(text).or(Locale::En.parse_date(text)),
+                None,
+                "{text}"
+            );
         }
         // Every day written by a locale reads back to itself.
         for offset in (0..800).step_by(7) {
@@ -343,7 +364,10 @@ mod tests {
         assert_eq!(Locale::En.canonical_number("12.345"), "12.345");
         assert_eq!(Locale::En.canonical_number("1 200 000"), "1200000");
         for l in Locale::ALL {
-            assert_eq!(l.canonical_number(&l.fixed(d("1234567.89"), 2)), "1234567.89");
+            assert_eq!(
+                l.canonical_number(&l.fixed(d("1234567.89"), 2)),
+                "1234567.89"
+            );
         }
         assert_eq!(Locale::parse("de-DE"), Some(Locale::De));
         assert_eq!(Locale::parse("fr"), None);

@@ -1,15 +1,20 @@
 //! Numbers in a metric's unit: shown the way a sales team reads them ("€ 1.2 M", "12,345",
 //! "+12 %") and read the way people type them ("250k", "1,5 M").
 
-use super::metric::{Metric, MetricUnit};
 use super::locale::Locale;
+use super::metric::{Metric, MetricUnit};
 use super::money::{Currency, Money};
 use rust_decimal::Decimal;
 use std::str::FromStr;
 
 /// Renders a target value in its metric's unit as `locale` writes it: "€ 1.2 M" /
 /// "1,2 Mio. €", "12,345" / "12.345", "12.5 %" / "12,5 %".
-pub fn format_value(locale: Locale, metric: Metric, value: Decimal, currency: Option<Currency>) -> String {
+pub fn format_value(
+    locale: Locale,
+    metric: Metric,
+    value: Decimal,
+    currency: Option<Currency>,
+) -> String {
     match metric.unit() {
         MetricUnit::Currency => Money::new(value.round_dp(2), currency.unwrap_or(Currency::EUR))
             .map(|m| m.display_short_in(locale))
@@ -105,7 +110,13 @@ mod tests {
             format_value(Locale::De, Metric::Visits, Decimal::from(12_345), None),
             "12.345"
         );
-        assert_eq!(parse_number_in(Locale::De, "1.234,5").unwrap(), Decimal::new(12345, 1));
-        assert_eq!(parse_number_in(Locale::De, "250k").unwrap(), Decimal::from(250_000));
+        assert_eq!(
+            parse_number_in(Locale::De, "1.234,5").unwrap(),
+            Decimal::new(12345, 1)
+        );
+        assert_eq!(
+            parse_number_in(Locale::De, "250k").unwrap(),
+            Decimal::from(250_000)
+        );
     }
 }

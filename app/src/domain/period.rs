@@ -21,7 +21,12 @@ pub fn parse_day_in(locale: super::locale::Locale, text: &str) -> Result<NaiveDa
     let text = text.trim();
     locale
         .parse_date(text)
-        .ok_or_else(|| format!("\"{text}\" is not a date (write it as {})", locale.date_hint()))
+        .ok_or_else(|| {
+            format!(
+                "\"{text}\" is not a date (write it as {})",
+                locale.date_hint()
+            )
+        })
         .and_then(within_years)
 }
 

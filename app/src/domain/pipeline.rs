@@ -432,22 +432,24 @@ impl OpportunityInput {
         let currency = Currency::parse(&self.currency)
             .map_err(|e| errors.push(FieldError::new("currency", e.to_string())))
             .ok();
-        let value = currency.and_then(|currency| match Money::parse_in(&self.value, currency, self.locale) {
-            Ok(value) if value.amount().is_sign_negative() => {
-                errors.push(FieldError::new("value", "the value cannot be negative"));
-                None
-            }
-            Ok(value) => Some(value),
-            Err(MoneyError::Empty) => {
-                errors.push(FieldError::new(
-                    "value",
-                    "enter the value (0 if not yet known)",
-                ));
-                None
-            }
-            Err(e) => {
-                errors.push(FieldError::new("value", e.to_string()));
-                None
+        let value = currency.and_then(|currency| {
+            match Money::parse_in(&self.value, currency, self.locale) {
+                Ok(value) if value.amount().is_sign_negative() => {
+                    errors.push(FieldError::new("value", "the value cannot be negative"));
+                    None
+                }
+                Ok(value) => Some(value),
+                Err(MoneyError::Empty) => {
+                    errors.push(FieldError::new(
+                        "value",
+                        "enter the value (0 if not yet known)",
+                    ));
+                    None
+                }
+                Err(e) => {
+                    errors.push(FieldError::new("value", e.to_string()));
+                    None
+                }
             }
         });
         let expected_close_on = if self.expected_close_on.trim().is_empty() {
@@ -711,6 +713,7 @@ mod tests {
             probability: "120".into(),
             owner_id: "abc".into(),
             lost_reason: String::new(),
+            locale: Default::default(),
         };
         assert_eq!(
             fields_of(bad.parse(&stages()).unwrap_err()),

@@ -5,9 +5,9 @@
 //! carry the form field they are about, so a refused save points at the right input.
 
 use super::field_error::FieldError;
+use super::locale::Locale;
 use super::metric::{Metric, MetricUnit};
 use super::money::{Currency, Money};
-use super::locale::Locale;
 use super::number::{format_value, parse_number_in, signed_pct};
 use super::period::Period;
 use super::target::{Assignee, Factors, Rating, TargetKind};
@@ -246,7 +246,10 @@ fn parse_date(locale: Locale, text: &str, field: &str, what: &str) -> Result<Nai
         )),
         Err(_) => Err(Check::error(
             field,
-            format!("\"{trimmed}\" is not a date (write it as {})", locale.date_hint()),
+            format!(
+                "\"{trimmed}\" is not a date (write it as {})",
+                locale.date_hint()
+            ),
         )),
     }
 }

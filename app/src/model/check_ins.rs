@@ -229,7 +229,13 @@ pub struct Diverged {
 }
 
 impl Diverged {
-    pub fn new<T: Serialize>(entity: &str, id: i64, client_id: &str, stored: &T, sent: &T) -> Diverged {
+    pub fn new<T: Serialize>(
+        entity: &str,
+        id: i64,
+        client_id: &str,
+        stored: &T,
+        sent: &T,
+    ) -> Diverged {
         Diverged {
             entity: entity.to_string(),
             id,

@@ -224,7 +224,11 @@ mod tests {
                 " ",
                 "rep",
                 None,
-                Some(1), false, "90", now())),
+                Some(1),
+                false,
+                "90",
+                now()
+            )),
             Some("name".into())
         );
         assert_eq!(
@@ -233,7 +237,11 @@ mod tests {
                 &"x".repeat(81),
                 "rep",
                 None,
-                Some(1), false, "90", now())),
+                Some(1),
+                false,
+                "90",
+                now()
+            )),
             Some("name".into())
         );
         assert_eq!(
@@ -242,7 +250,11 @@ mod tests {
                 "ERP",
                 "boss",
                 None,
-                None, false, "90", now())),
+                None,
+                false,
+                "90",
+                now()
+            )),
             Some("role".into())
         );
         assert_eq!(
@@ -251,7 +263,11 @@ mod tests {
                 "ERP",
                 "admin",
                 None,
-                None, false, "90", now())),
+                None,
+                false,
+                "90",
+                now()
+            )),
             Some("role".into())
         );
         assert_eq!(
@@ -260,7 +276,11 @@ mod tests {
                 "ERP",
                 "rep",
                 Some(1),
-                None, false, "90", now())),
+                None,
+                false,
+                "90",
+                now()
+            )),
             Some("person".into())
         );
         assert_eq!(
@@ -269,7 +289,11 @@ mod tests {
                 "ERP",
                 "manager",
                 None,
-                Some(1), false, "90", now())),
+                Some(1),
+                false,
+                "90",
+                now()
+            )),
             Some("unit".into())
         );
         assert!(matches!(
@@ -280,15 +304,46 @@ mod tests {
 
     #[test]
     fn each_role_keeps_what_it_needs() {
-        let r = TokenRequest::parse(Role::Admin, " BI ", "admin", Some(3), Some(4), false, "90", now()).unwrap();
+        let r = TokenRequest::parse(
+            Role::Admin,
+            " BI ",
+            "admin",
+            Some(3),
+            Some(4),
+            false,
+            "90",
+            now(),
+        )
+        .unwrap();
         assert_eq!((r.name.as_str(), r.unit, r.person), ("BI", None, None));
-        let r = TokenRequest::parse(Role::Manager, "ERP", "manager", Some(3), Some(4), false, "90", now()).unwrap();
+        let r = TokenRequest::parse(
+            Role::Manager,
+            "ERP",
+            "manager",
+            Some(3),
+            Some(4),
+            false,
+            "90",
+            now(),
+        )
+        .unwrap();
         assert_eq!((r.unit, r.person), (Some(3), None));
-        let r = TokenRequest::parse(Role::Manager, "Phone", "rep", Some(3), Some(4), false, "90", now()).unwrap();
+        let r = TokenRequest::parse(
+            Role::Manager,
+            "Phone",
+            "rep",
+            Some(3),
+            Some(4),
+            false,
+            "90",
+            now(),
+        )
+        .unwrap();
         assert_eq!((r.unit, r.person), (None, Some(4)));
         assert_eq!(r.expires_at, Some(now() + chrono::Duration::days(90)));
         assert!(!r.read_only);
-        let r = TokenRequest::parse(Role::Admin, "BI", "admin", None, None, true, "never", now()).unwrap();
+        let r = TokenRequest::parse(Role::Admin, "BI", "admin", None, None, true, "never", now())
+            .unwrap();
         assert_eq!((r.read_only, r.expires_at), (true, None));
         for bad in ["0", "-3", "1096", "soon", ""] {
             let e = TokenRequest::parse(Role::Admin, "BI", "admin", None, None, true, bad, now());

@@ -6,11 +6,11 @@ use crate::api::people::{
     get_organisation, AddPerson, ChangePerson, CloseUnit, CreateUnit, DeactivatePerson, MoveUnit,
     PasswordLink, RenameUnit,
 };
-use crate::providers::locale::use_locale;
 use crate::domain::number::plural;
 use crate::domain::{OrgUnitKind, Role};
 use crate::error::AppError;
 use crate::model::people::{Delivery, IssuedLink, Organisation, PersonRow, UnitRow};
+use crate::providers::locale::use_locale;
 use leptos::either::Either;
 use leptos::prelude::*;
 use leptos::server::ServerAction;

@@ -1,7 +1,6 @@
 //! The landing page after sign-in: what changed since yesterday, my targets with status and
 //! pace, and for managers their team's targets with who is off track.
 
-use crate::providers::locale::use_locale;
 use crate::api::activities::complete_next_step;
 use crate::api::customers::list_customers;
 use crate::api::dashboard::get_dashboard;
@@ -15,6 +14,7 @@ use crate::model::customers::{CustomerQuery, NextStep};
 use crate::model::dashboard::{Dashboard, Digest, RottenOpportunity, StatusChange, TrendChange};
 use crate::model::targets::TargetRow;
 use crate::providers::auth::use_auth;
+use crate::providers::locale::use_locale;
 use leptos::either::Either;
 use leptos::prelude::*;
 use leptos_meta::Title;

@@ -1,7 +1,6 @@
 //! Settings (admins): the thresholds that turn a forecast into on track / at risk / off track,
 //! and the rule that flags a customer's trend change; (managers and admins) API tokens.
 
-use crate::providers::locale::use_locale;
 use crate::api::customers::{get_trend_rule, save_trend_rule};
 use crate::api::dashboard::{
     get_company_settings, get_thresholds, save_thresholds, SaveCompanySettings,
@@ -15,6 +14,7 @@ use crate::domain::FieldError;
 use crate::domain::Role;
 use crate::error::AppError;
 use crate::providers::auth::use_auth;
+use crate::providers::locale::use_locale;
 use leptos::either::Either;
 use leptos::prelude::*;
 use leptos_meta::Title;

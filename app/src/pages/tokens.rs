@@ -1,12 +1,12 @@
 //! API tokens (managers and admins, on the settings page): create a named token with a role
 //! over part of the organisation, see it once, and revoke it.
 
-use crate::providers::locale::use_locale;
 use crate::api::tokens::{api_token_choices, create_api_token, list_api_tokens, revoke_api_token};
 use crate::components::form::{save_action, Field, FormErrors};
 use crate::components::problem::LoadError;
 use crate::domain::Role;
 use crate::model::tokens::{CreatedToken, TokenChoices, TokenRow, EXPIRY_CHOICES};
+use crate::providers::locale::use_locale;
 use leptos::either::Either;
 use leptos::prelude::*;
 

@@ -368,7 +368,14 @@ pub async fn stored_keys(
     user_id: i64,
     client_id: &str,
 ) -> Result<Option<(i64, crate::model::check_ins::CheckInKeys)>, RepoError> {
-    type Row = (i64, i64, DateTime<Utc>, Option<f64>, Option<f64>, Option<f64>);
+    type Row = (
+        i64,
+        i64,
+        DateTime<Utc>,
+        Option<f64>,
+        Option<f64>,
+        Option<f64>,
+    );
     let row: Option<Row> = sql(
         "SELECT id, customer_id, device_time, lat, lon, accuracy_m FROM check_ins \
          WHERE user_id = $1 AND client_id = $2",
@@ -377,16 +384,18 @@ pub async fn stored_keys(
     .bind(client_id)
     .fetch_optional(db)
     .await?;
-    Ok(row.map(|(id, customer_id, device_time, lat, lon, accuracy_m)| {
-        (
-            id,
-            crate::model::check_ins::CheckInKeys {
-                customer_id,
-                device_time,
-                lat,
-                lon,
-                accuracy_m,
-            },
-        )
-    }))
+    Ok(
+        row.map(|(id, customer_id, device_time, lat, lon, accuracy_m)| {
+            (
+                id,
+                crate::model::check_ins::CheckInKeys {
+                    customer_id,
+                    device_time,
+                    lat,
+                    lon,
+                    accuracy_m,
+                },
+            )
+        }),
+    )
 }

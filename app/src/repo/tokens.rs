@@ -191,7 +191,12 @@ pub async fn acting_as(db: &Db, user: &SessionUser) -> Result<Vec<TokenRow>, Rep
 }
 
 /// Tokens: all (`all`), those `creator` created, and the rep tokens acting as `acting_as`.
-async fn rows(db: &Db, all: bool, creator: i64, acting_as: i64) -> Result<Vec<TokenRow>, RepoError> {
+async fn rows(
+    db: &Db,
+    all: bool,
+    creator: i64,
+    acting_as: i64,
+) -> Result<Vec<TokenRow>, RepoError> {
     let text = "SELECT t.id, t.name, t.hint, t.role, \
          CASE WHEN t.role = 'rep' THEN u.name WHEN t.role = 'admin' THEN 'Everything' ELSE o.name END AS scope, \
          u.name AS acts_as, c.name AS created_by, t.created_at, t.last_used_at, t.revoked_at, \
@@ -301,14 +306,13 @@ pub async fn revoke(
     now: DateTime<Utc>,
 ) -> Result<(), WriteError> {
     let mut tx = db.begin_write().await?;
-    let found: Option<(String,)> =
-        sql("SELECT token_hash FROM api_tokens WHERE id = $1 \
+    let found: Option<(String,)> = sql("SELECT token_hash FROM api_tokens WHERE id = $1 \
              AND ($2 OR created_by = $3 OR (role = 'rep' AND user_id = $3))")
-        .bind(id)
-        .bind(user.role == Role::Admin)
-        .bind(user.id)
-        .fetch_optional(&mut tx)
-        .await?;
+    .bind(id)
+    .bind(user.role == Role::Admin)
+    .bind(user.id)
+    .fetch_optional(&mut tx)
+    .await?;
     if found.is_some() {
         sql("UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL")
             .bind(now)

@@ -6,10 +6,10 @@ use super::Error;
 use crate::db::Db;
 use crate::domain::check_in::haversine_m;
 use crate::domain::metric::Metric;
-use crate::domain::Locale;
 use crate::domain::prospect::{potential_since, untapped};
 use crate::domain::target::Assignee;
 use crate::domain::turnover::{Direction, Mark};
+use crate::domain::Locale;
 use crate::domain::{Currency, Money, Period};
 use crate::error::AppError;
 use crate::model::auth::SessionUser;
@@ -74,12 +74,23 @@ pub async fn for_target(
         Metric::Bookings | Metric::WonOpportunities => {
             let deals =
                 repo::candidates::open_deals(db, &scope, &who, target.period.end(), false).await?;
-            items.extend(deal_candidates(&target, deals, Reason::OpenDeal, user.locale));
+            items.extend(deal_candidates(
+                &target,
+                deals,
+                Reason::OpenDeal,
+                user.locale,
+            ));
             items.extend(behind(db, user, &target, today).await?);
         }
         Metric::Visits => {
             let rows = repo::candidates::least_visited(db, &scope, &who).await?;
-            items.extend(customer_candidates(rows, Reason::NotVisited, near, today, user.locale));
+            items.extend(customer_candidates(
+                rows,
+                Reason::NotVisited,
+                near,
+                today,
+                user.locale,
+            ));
         }
         Metric::InitialContacts => {
             let rows = repo::candidates::never_contacted(db, &scope, &who).await?;
@@ -94,7 +105,12 @@ pub async fn for_target(
         Metric::NewCustomers => {
             let deals =
                 repo::candidates::open_deals(db, &scope, &who, target.period.end(), true).await?;
-            items.extend(deal_candidates(&target, deals, Reason::ProspectWithDeal, user.locale));
+            items.extend(deal_candidates(
+                &target,
+                deals,
+                Reason::ProspectWithDeal,
+                user.locale,
+            ));
         }
     }
     // Drop who was acted on lately, then keep the best few of each reason.

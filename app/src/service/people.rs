@@ -543,11 +543,18 @@ pub async fn reset_link(
 
 /// Sets how the signed-in person reads numbers, amounts and dates ("en", "de"); the locale
 /// as stored. Anything else is refused naming the field.
-pub async fn set_own_locale(db: &Db, user: &SessionUser, code: &str) -> Result<crate::domain::Locale, Error> {
+pub async fn set_own_locale(
+    db: &Db,
+    user: &SessionUser,
+    code: &str,
+) -> Result<crate::domain::Locale, Error> {
     let locale = crate::domain::Locale::parse(code).ok_or_else(|| {
         Error::Fields(vec![FieldError::new(
             "locale",
-            format!("\"{}\" is not a locale Pacer has: choose English (en) or Deutsch (de)", code.trim()),
+            format!(
+                "\"{}\" is not a locale Pacer has: choose English (en) or Deutsch (de)",
+                code.trim()
+            ),
         )])
     })?;
     repo::users::set_locale(db, user.id, locale).await?;

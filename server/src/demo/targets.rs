@@ -198,7 +198,7 @@ pub fn generate_targets(
     let last_year = year.one_year_earlier();
     let by_owner = b.turnover_by_owner(last_year);
     let cents = |c: i64| Decimal::new(c, 2);
-    let eur = |v: Decimal| format_value(Metric::Turnover, v, None);
+    let eur = |v: Decimal| format_value(app::domain::Locale::En, Metric::Turnover, v, None);
     let planned = year.start() - Duration::days(24);
 
     // The company's fiscal-year turnover: last year's plus 8 %.
@@ -613,7 +613,7 @@ fn quarterly_bookings(
     reps_by_team: &[Vec<usize>],
     team_units: &[(usize, usize)],
 ) {
-    let eur = |v: Decimal| format_value(Metric::Bookings, v, None);
+    let eur = |v: Decimal| format_value(app::domain::Locale::En, Metric::Bookings, v, None);
     let promised = |rep: usize| -> i64 {
         let company = &*b.company;
         company

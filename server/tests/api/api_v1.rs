@@ -769,7 +769,14 @@ async fn read_only_expired_and_unknown_tokens_are_held(backend: Backend) {
         }
     };
     let reader = make(true, None).await;
-    let (status, _) = send(&app, Some(&reader), Method::GET, "/api/v1/opportunities", None).await;
+    let (status, _) = send(
+        &app,
+        Some(&reader),
+        Method::GET,
+        "/api/v1/opportunities",
+        None,
+    )
+    .await;
     assert_eq!(status, StatusCode::OK);
     // Every write in the API's own description, refused before it is read.
     let (_, spec) = send(&app, None, Method::GET, "/api/v1/openapi.json", None).await;
@@ -780,12 +787,18 @@ async fn read_only_expired_and_unknown_tokens_are_held(backend: Backend) {
                 continue;
             }
             writes += 1;
-            let path = path.replace("{id}", "1").replace("{client_id}", "x-12345678");
+            let path = path
+                .replace("{id}", "1")
+                .replace("{client_id}", "x-12345678");
             let method = Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
-            let (status, body) = send(&app, Some(&reader), method.clone(), &path, Some(&json!({}))).await;
+            let (status, body) =
+                send(&app, Some(&reader), method.clone(), &path, Some(&json!({}))).await;
             assert_eq!(status, StatusCode::FORBIDDEN, "{method} {path}: {body}");
             assert!(
-                body["error"]["message"].as_str().unwrap().contains("read-only"),
+                body["error"]["message"]
+                    .as_str()
+                    .unwrap()
+                    .contains("read-only"),
                 "{body}"
             );
         }
@@ -793,7 +806,14 @@ async fn read_only_expired_and_unknown_tokens_are_held(backend: Backend) {
     assert!(writes >= 8, "the API documents its writes ({writes})");
     let before = sales_count(&app).await;
     let sale = json!([{"customer_ref": "K-1", "day": "2026-11-02", "amount": "10.00"}]);
-    let (status, _) = send(&app, Some(&reader), Method::POST, "/api/v1/sales", Some(&sale)).await;
+    let (status, _) = send(
+        &app,
+        Some(&reader),
+        Method::POST,
+        "/api/v1/sales",
+        Some(&sale),
+    )
+    .await;
     assert_eq!(status, StatusCode::FORBIDDEN);
     assert_eq!(sales_count(&app).await, before);
 
@@ -815,15 +835,28 @@ async fn read_only_expired_and_unknown_tokens_are_held(backend: Backend) {
         .call(
             &manager,
             "create_api_token",
-            &[("name", "Phone app"), ("role", "rep"), ("person", &rep_id), ("expires", "30")],
+            &[
+                ("name", "Phone app"),
+                ("role", "rep"),
+                ("person", &rep_id),
+                ("expires", "30"),
+            ],
         )
         .await;
     assert_eq!(response.status(), StatusCode::OK);
     let phone: CreatedToken = response.json().await.unwrap();
     let rep = signed_in(&app, REP_N1).await;
-    let mine: Vec<TokenRow> = app.call(&rep, "my_api_tokens", &[]).await.json().await.unwrap();
+    let mine: Vec<TokenRow> = app
+        .call(&rep, "my_api_tokens", &[])
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(mine.len(), 1);
-    assert_eq!((mine[0].name.as_str(), mine[0].read_only), ("Phone app", false));
+    assert_eq!(
+        (mine[0].name.as_str(), mine[0].read_only),
+        ("Phone app", false)
+    );
     let days = (mine[0].expires_at.unwrap() - Utc::now()).num_days();
     assert!((29..=30).contains(&days), "{days}");
     let id = phone.id.to_string();
@@ -831,8 +864,15 @@ async fn read_only_expired_and_unknown_tokens_are_held(backend: Backend) {
     assert_eq!(revoked.status(), StatusCode::OK);
     let (status, _) = send(&app, Some(&phone.token), Method::GET, "/api/v1/me", None).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
-    let theirs: Vec<TokenRow> = app.call(&manager, "api_tokens", &[]).await.json().await.unwrap();
-    assert!(theirs.iter().any(|t| t.id == phone.id && t.revoked_at.is_some()));
+    let theirs: Vec<TokenRow> = app
+        .call(&manager, "api_tokens", &[])
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(theirs
+        .iter()
+        .any(|t| t.id == phone.id && t.revoked_at.is_some()));
     // Another rep cannot revoke what is not theirs.
     let other = signed_in(&app, REP_N2).await;
     let refused = app.call(&other, "revoke_api_token", &[("id", &id)]).await;
@@ -862,11 +902,24 @@ async fn read_only_expired_and_unknown_tokens_are_held(backend: Backend) {
     let mut statuses = Vec::new();
     for n in 0..25 {
         let guess = format!("pacer_{n:064}");
-        statuses.push(send(&app, Some(&guess), Method::GET, "/api/v1/me", None).await.0);
+        statuses.push(
+            send(&app, Some(&guess), Method::GET, "/api/v1/me", None)
+                .await
+                .0,
+        );
     }
-    let unknown = statuses.iter().filter(|s| **s == StatusCode::UNAUTHORIZED).count();
-    let held = statuses.iter().filter(|s| **s == StatusCode::TOO_MANY_REQUESTS).count();
-    assert!((20..=21).contains(&unknown) && unknown + held == 25, "{statuses:?}");
+    let unknown = statuses
+        .iter()
+        .filter(|s| **s == StatusCode::UNAUTHORIZED)
+        .count();
+    let held = statuses
+        .iter()
+        .filter(|s| **s == StatusCode::TOO_MANY_REQUESTS)
+        .count();
+    assert!(
+        (20..=21).contains(&unknown) && unknown + held == 25,
+        "{statuses:?}"
+    );
     let (status, body) = send(&app, Some(&reader), Method::GET, "/api/v1/me", None).await;
     assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{body}");
 }
@@ -1087,7 +1140,10 @@ async fn activities_and_check_ins_are_stored_once_per_client_id(backend: Backend
     assert_eq!(status, StatusCode::CONFLICT, "{body}");
     assert_eq!(body["error"]["field"], "client_id", "{body}");
     assert_eq!(
-        (body["stored"]["notes"].as_str(), body["sent"]["notes"].as_str()),
+        (
+            body["stored"]["notes"].as_str(),
+            body["sent"]["notes"].as_str()
+        ),
         (Some("Spring order"), Some("Autumn order")),
         "{body}"
     );
@@ -1095,7 +1151,9 @@ async fn activities_and_check_ins_are_stored_once_per_client_id(backend: Backend
     assert_eq!(body["id"].as_i64(), ids.first().copied(), "{body}");
     let message = body["error"]["message"].as_str().unwrap();
     assert!(
-        message.contains("crm-call-000123") && message.contains("notes") && !message.contains("kind"),
+        message.contains("crm-call-000123")
+            && message.contains("notes")
+            && !message.contains("kind"),
         "{message}"
     );
     let (notes,): (String,) =

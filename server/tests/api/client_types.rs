@@ -221,7 +221,10 @@ async fn a_relationship_target_counts_only_relationship_clients(backend: Backend
     assert_eq!((all.segment, all.actual), (None, Decimal::from(1400)));
     assert_eq!(all.measure_label(), "Turnover");
     // The editor opens it with its type chosen.
-    assert_eq!(shown.to_input().segment, "relationship");
+    assert_eq!(
+        shown.to_input(app::domain::Locale::En).segment,
+        "relationship"
+    );
 
     // The Achievable check compares with the same type's history.
     let record = track_record(&app, &manager, &rep, period, "relationship").await;

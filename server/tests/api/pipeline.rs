@@ -782,7 +782,10 @@ async fn a_german_reader_gets_a_german_csv_and_a_plain_one_on_request(backend: B
     let german = text("/api/export/opportunities.csv").await;
     let lines: Vec<&str> = german.lines().collect();
     assert_eq!(lines[0], "id;title;customer_id;customer;owner;stage;stage_kind;value;currency;probability_pct;weighted_value;expected_close_on;closed_on;lost_reason;days_in_stage");
-    let deal = lines.iter().find(|l| l.contains(";Deal 3-1;")).expect(&german);
+    let deal = lines
+        .iter()
+        .find(|l| l.contains(";Deal 3-1;"))
+        .expect(&german);
     assert!(
         deal.contains(";Qualified;open;20.000,00;EUR;25;5.000,00;"),
         "{deal}"
@@ -793,13 +796,22 @@ async fn a_german_reader_gets_a_german_csv_and_a_plain_one_on_request(backend: B
         "{deal}"
     );
     let plain = text("/api/export/opportunities.csv?format=plain").await;
-    let deal = plain.lines().find(|l| l.contains(",Deal 3-1,")).expect(&plain);
-    assert!(deal.contains(",Qualified,open,20000.00,EUR,25,5000.00,"), "{deal}");
+    let deal = plain
+        .lines()
+        .find(|l| l.contains(",Deal 3-1,"))
+        .expect(&plain);
+    assert!(
+        deal.contains(",Qualified,open,20000.00,EUR,25,5000.00,"),
+        "{deal}"
+    );
     // The targets list too: its dates and amounts, and the page itself says which way it reads.
     let targets = text("/api/export/targets.csv").await;
     assert!(targets.starts_with("id;statement;"), "{targets}");
     let page = text("/board").await;
-    assert!(page.contains("data-locale=\"de\""), "the page is rendered for a German reader");
+    assert!(
+        page.contains("data-locale=\"de\""),
+        "the page is rendered for a German reader"
+    );
     // Back to English: the plain CSV is the English one.
     app.call(&rep, "set_locale", &[("locale", "en")]).await;
     assert_eq!(text("/api/export/opportunities.csv").await, plain);

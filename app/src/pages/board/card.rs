@@ -1,9 +1,9 @@
 //! One opportunity on the board.
 
-use crate::providers::locale::use_locale;
 use super::drag;
 use crate::domain::{Opportunity, Stage};
 use crate::providers::board::{refocus, use_board, DrawerTarget};
+use crate::providers::locale::use_locale;
 use leptos::prelude::*;
 
 #[component]

@@ -4,7 +4,6 @@
 use crate::api::pipeline::{
     delete_opportunity, get_opportunity, list_opportunity_customers, save_opportunity,
 };
-use crate::providers::locale::use_locale;
 use crate::components::form::{Field, FormErrors};
 use crate::components::problem::ErrorNotice;
 use crate::domain::pipeline::OpportunityInput;
@@ -12,6 +11,7 @@ use crate::domain::{Opportunity, StageKind};
 use crate::error::AppError;
 use crate::model::pipeline::{Choice, OpportunityDetail};
 use crate::providers::board::{use_board, BoardContext, DrawerTarget, Notice};
+use crate::providers::locale::use_locale;
 use leptos::either::Either;
 use leptos::prelude::*;
 
@@ -366,9 +366,9 @@ fn OpportunityForm(
                                         <strong>{what}</strong>
                                         <span class="muted">
                                             {format!(
-                                                " · {} · {}",
+                                                " · {} · {} UTC",
                                                 h.changed_by,
-                                                format!("{} UTC", use_locale().date_time(h.changed_at)),
+                                                use_locale().date_time(h.changed_at),
                                             )}
                                         </span>
                                     </li>

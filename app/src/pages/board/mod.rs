@@ -10,19 +10,19 @@ mod stages;
 
 pub use stages::StagesPage;
 
-use crate::providers::locale::use_locale;
-use crate::components::date_input::DateInput;
 use crate::api::pipeline::get_board;
+use crate::components::date_input::DateInput;
+use crate::components::export::ExportLinks;
 use crate::domain::{Stage, StageKind};
 use crate::model::pipeline::COLUMN_WINDOW;
 use crate::model::pipeline::{Board, BoardParams, Choice};
 use crate::providers::board::{BoardContext, DrawerTarget, Notice};
+use crate::providers::locale::use_locale;
 use card::CardView;
 use dialogs::{LostReasonDialog, MoveMenu};
 use drawer::OpportunityDrawer;
 use forecast::ForecastPanel;
 use leptos::either::Either;
-use crate::components::export::ExportLinks;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::{Form, A};

@@ -8,7 +8,6 @@ mod team;
 
 pub use team::TeamCheckInsPage;
 
-use crate::providers::locale::use_locale;
 use crate::api::activities::log_activity;
 use crate::api::check_ins::{check_in, check_in_customers, check_out};
 use crate::components::log_activity::LogActivity;
@@ -22,6 +21,7 @@ use crate::domain::Role;
 use crate::error::AppError;
 use crate::model::check_ins::CheckInCustomer;
 use crate::providers::auth::use_auth;
+use crate::providers::locale::use_locale;
 use chrono::Utc;
 use leptos::prelude::*;
 use leptos::task::spawn_local;

@@ -2,12 +2,12 @@
 //! or not and why, time on site, on a list and on a map drawn from the coordinates alone
 //! (no map tiles: a phone in the field, and this server, may have no network to fetch them).
 
-use crate::providers::locale::use_locale;
 use crate::api::check_ins::team_check_ins;
 use crate::api::customers::customer_units;
+use crate::components::export::ExportLinks;
 use crate::domain::check_in::distance_text_in;
 use crate::model::check_ins::{CheckInReport, CheckInRow};
-use crate::components::export::ExportLinks;
+use crate::providers::locale::use_locale;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::Form;

@@ -2,10 +2,10 @@
 //! windows shaded, and each window's monthly run rate drawn across it, so the reason for a
 //! trend flag can be seen.
 
-use crate::providers::locale::use_locale;
 use crate::components::turnover::eur;
 use crate::domain::turnover::{TrendWindows, BASE_MONTHS, RECENT_MONTHS};
 use crate::model::customers::MonthTurnover;
+use crate::providers::locale::use_locale;
 use chrono::NaiveDate;
 use leptos::prelude::*;
 

@@ -1,10 +1,10 @@
 //! One customer: turnover this year against last year, the trend with its reason, 24 months of
 //! turnover, open opportunities, recent activities, and planning a visit.
 
-use crate::providers::locale::use_locale;
 use super::chart::TurnoverChart;
 use crate::api::activities::{complete_next_step, move_next_step};
 use crate::api::customers::{get_customer, plan_visit, set_potential, set_visit_radius};
+use crate::components::date_input::DateInput;
 use crate::components::form::save_action;
 use crate::components::log_activity::LogActivity;
 use crate::components::problem::LoadError;
@@ -15,8 +15,8 @@ use crate::domain::{Currency, Money};
 use crate::error::AppError;
 use crate::model::customers::{ActivityLine, CustomerDetail};
 use crate::providers::auth::use_auth;
+use crate::providers::locale::use_locale;
 use leptos::either::Either;
-use crate::components::date_input::DateInput;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
@@ -402,7 +402,10 @@ fn ActivityItem(
     let kind =
         ActivityKind::parse(&a.kind).map_or_else(|| a.kind.clone(), |k| k.label().to_string());
     let when = if a.planned {
-        format!("planned for {}", use_locale().date(a.occurred_at.date_naive()))
+        format!(
+            "planned for {}",
+            use_locale().date(a.occurred_at.date_naive())
+        )
     } else {
         format!(
             "{} {}",

@@ -2,7 +2,6 @@
 //! their own target; on a unit's target the manager sees the team's latest calls beside
 //! Pacer's forecast for each, and calls the unit (the roll-up, adjusted). Every call is kept.
 
-use crate::providers::locale::use_locale;
 use crate::api::targets::submit_call;
 use crate::components::form::{save_action, Field, FormErrors};
 use crate::domain::call::CallInput;
@@ -10,6 +9,7 @@ use crate::domain::number::format_value;
 use crate::error::AppError;
 use crate::model::calls::ForecastCall;
 use crate::model::targets::{TargetDetail, TargetRow};
+use crate::providers::locale::use_locale;
 use leptos::prelude::*;
 use rust_decimal::Decimal;
 

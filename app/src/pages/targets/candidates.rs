@@ -2,7 +2,6 @@
 //! each one click from planning a visit, logging a call, creating an opportunity or opening
 //! the customer. Acting on one drops it off the list.
 
-use crate::providers::locale::use_locale;
 use crate::api::targets::target_candidates;
 use crate::components::problem::ErrorNotice;
 use crate::components::turnover::eur;
@@ -11,6 +10,7 @@ use crate::domain::forecast::Health;
 use crate::domain::metric::Metric;
 use crate::model::candidates::{Candidate, Reason};
 use crate::model::targets::TargetRow;
+use crate::providers::locale::use_locale;
 use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_use_geolocation::{use_geolocation_with_options, UseGeolocationOptions};

@@ -3,10 +3,10 @@
 //! the P10–P90 band where the forecast has a range, the straight-line projection otherwise. Under it the
 //! status of each daily snapshot.
 
-use crate::providers::locale::use_locale;
 use crate::domain::forecast::{chart_days, Pace};
 use crate::domain::number::format_value;
 use crate::model::targets::{SnapshotPoint, TargetRow};
+use crate::providers::locale::use_locale;
 use chrono::NaiveDate;
 use leptos::either::Either;
 use leptos::prelude::*;

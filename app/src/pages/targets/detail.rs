@@ -1,7 +1,6 @@
 //! One target: what it says, its progress, the agreement steps the viewer may take, its
 //! children with what is allocated and what remains, the cascade, and the timeline.
 
-use crate::providers::locale::use_locale;
 use super::chart::BurnUp;
 use super::{Progress, StatusTag};
 use crate::api::targets::{cascade_target, get_target, transition_target};
@@ -12,6 +11,7 @@ use crate::domain::number::format_value;
 use crate::domain::target::{Factor, Side, Transition};
 use crate::error::AppError;
 use crate::model::targets::{TargetDetail, TargetEvent, TargetRow};
+use crate::providers::locale::use_locale;
 use leptos::either::Either;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -66,7 +66,10 @@ fn TargetView(
     let facts = vec![
         ("For", t.assignee_name.clone()),
         ("Metric", t.measure_label()),
-        ("Target", format_value(use_locale(), t.metric, t.value, t.currency)),
+        (
+            "Target",
+            format_value(use_locale(), t.metric, t.value, t.currency),
+        ),
         (
             "Period",
             format!("{} ({})", t.period, t.period.horizon().label()),
@@ -222,9 +225,12 @@ fn Actions(
     let run = move |transition: Transition, comment: Option<String>, counter: Option<String>| {
         stepping.dispatch((transition, comment, counter));
     };
-    let counter_label = target
-        .counter_value
-        .map(|c| format!("Accept {}", format_value(use_locale(), target.metric, c, target.currency)));
+    let counter_label = target.counter_value.map(|c| {
+        format!(
+            "Accept {}",
+            format_value(use_locale(), target.metric, c, target.currency)
+        )
+    });
     Either::Right(view! {
         <div class="workflow" data-testid="workflow">
             {actions

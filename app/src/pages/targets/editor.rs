@@ -9,13 +9,13 @@ use crate::domain::achievable::factors_as_typed;
 use crate::domain::calendar::Calendar;
 use crate::domain::metric::MetricUnit;
 use crate::domain::smart::{SmartContext, SmartReport, TargetInput};
-use crate::providers::locale::use_locale;
 use crate::domain::target::{Factor, Rating, TargetKind};
 use crate::domain::turnover::Segment;
 use crate::domain::FieldError;
 use crate::domain::{Level, Metric, Period};
 use crate::error::AppError;
 use crate::model::targets::{EditorChoices, SaveOutcome};
+use crate::providers::locale::use_locale;
 use chrono::{Duration, NaiveDate};
 use leptos::either::{Either, EitherOf3};
 use leptos::prelude::*;
@@ -310,7 +310,12 @@ fn TargetEditor(
             Some(match metric.unit() {
                 MetricUnit::Currency => {
                     let currency = crate::domain::Currency::parse(&i.currency).ok()?;
-                    format!("= {}", crate::domain::Money::new(value.round_dp(2), currency).ok()?.display_in(i.locale))
+                    format!(
+                        "= {}",
+                        crate::domain::Money::new(value.round_dp(2), currency)
+                            .ok()?
+                            .display_in(i.locale)
+                    )
                 }
                 MetricUnit::Count => format!("= {}", i.locale.number(value, 0)),
                 MetricUnit::Percent => format!("= {}", i.locale.percent(value, 1)),
