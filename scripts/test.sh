@@ -66,8 +66,8 @@ done_step
 # "Page weight"). The requests are at issue 21's target (20: five page groups, see app.rs);
 # the KB sit close to the measured size to catch a jump, and come down as the size does
 # (the target is 350 KB).
-step "Size of the browser code as sent (limits: 285 KB initial, 610 KB and 20 requests for any page)"
-scripts/wasm-size.sh --check 285 610 20
+step "Size of the browser code as sent (limits: 285 KB initial, 625 KB and 20 requests for any page)"
+scripts/wasm-size.sh --check 285 625 20
 done_step
 
 step "Starting a throwaway PostgreSQL cluster"
