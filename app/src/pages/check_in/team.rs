@@ -122,7 +122,7 @@ fn Report(report: CheckInReport) -> impl IntoView {
         </section>
         {(total > 0).then(|| view! { <Map rows=report.rows.clone() /> })}
         <section class="card">
-            <div class="table-scroll">
+            <div class="table-scroll" tabindex="0">
                 <table class="data check-ins" data-testid="team-check-ins">
                     <thead>
                         <tr>

@@ -123,7 +123,7 @@ fn CustomerView(
                 Either::Left(view! { <p class="muted">"None open."</p> })
             } else {
                 Either::Right(view! {
-                    <div class="table-scroll">
+                    <div class="table-scroll" tabindex="0">
                         <table class="table" data-testid="customer-opportunities">
                             <thead><tr><th>"Opportunity"</th><th>"Stage"</th><th class="num">"Value"</th><th>"Expected close"</th><th>"Owner"</th></tr></thead>
                             <tbody>

@@ -164,7 +164,7 @@ fn Report(kind: ImportKind, report: ImportReport) -> impl IntoView {
                 </p>
             })}
             {(!report.invitations.is_empty()).then(|| view! {
-                <div class="table-scroll">
+                <div class="table-scroll" tabindex="0">
                     <table class="table" data-testid="import-invitations">
                         <thead><tr><th>"Name"</th><th>"E-mail"</th><th>"Link (works once, 14 days)"</th><th>"Mail"</th></tr></thead>
                         <tbody>
@@ -183,7 +183,7 @@ fn Report(kind: ImportKind, report: ImportReport) -> impl IntoView {
                 </div>
             })}
             {(!report.errors.is_empty()).then(|| view! {
-                <div class="table-scroll">
+                <div class="table-scroll" tabindex="0">
                     <table class="table" data-testid="import-errors">
                         <thead><tr><th class="num">"Line"</th><th>"Column"</th><th>"Problem"</th></tr></thead>
                         <tbody>

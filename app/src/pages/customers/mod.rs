@@ -337,7 +337,7 @@ fn CustomerTable(
         }
     };
     view! {
-        <div class="table-scroll">
+        <div class="table-scroll" tabindex="0">
             <table class="table customers" data-testid="customer-table">
                 <thead>
                     <tr>

@@ -109,7 +109,7 @@ pub fn Calls(
                 </p>
             })}
             {(!team.is_empty()).then(|| view! {
-                <div class="table-scroll">
+                <div class="table-scroll" tabindex="0">
                     <table class="table" data-testid="team-calls">
                         <caption class="muted small">"The team's latest calls beside Pacer's forecast for each"</caption>
                         <thead>

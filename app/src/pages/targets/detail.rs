@@ -359,7 +359,7 @@ fn Children(
                 Either::Left(view! { <p class="muted">"No contributing targets yet."</p> })
             } else {
                 Either::Right(view! {
-                    <div class="table-scroll">
+                    <div class="table-scroll" tabindex="0">
                         <table class="table">
                             <thead><tr><th scope="col">"Target"</th><th scope="col">"For"</th><th scope="col">"Value"</th><th scope="col">"Status"</th><th scope="col">"Progress"</th></tr></thead>
                             <tbody>

@@ -120,7 +120,7 @@ fn TargetGroups(rows: Vec<TargetRow>, today: NaiveDate) -> impl IntoView {
                 let heading = format!("{} · {}", kind.label(), horizon.label());
                 view! {
                     <h2 class="group-heading">{heading}</h2>
-                    <div class="table-scroll">
+                    <div class="table-scroll" tabindex="0">
                         <table class="table targets" data-testid=format!("targets-{}-{}", horizon_key(horizon), kind.as_str())>
                             <thead>
                                 <tr>
