@@ -28,6 +28,10 @@ test('a rep who reads German creates a deal as 1.234,56 € closing 31.03.2027, 
   await writeGerman(page, REP);
   await page.goto('/board');
   await waitForHydration(page);
+  // The columns' sums too: "12,3 Tsd. €", never "€ 12.3 k".
+  const totals = page.getByTestId('column-totals').first();
+  await expect(totals).toContainText(/(Tsd\.|Mio\.|\d) €/);
+  await expect(totals).not.toContainText(/€ \d/);
   const title = `Regalsystem ${Date.now()}`;
   await page.getByTestId('new-opportunity').click();
   const drawer = page.getByTestId('drawer');

@@ -10,9 +10,10 @@ pub fn eur(minor: i64) -> String {
 }
 
 pub fn percent_text(pct: Option<Decimal>) -> String {
+    let locale = use_locale();
     match pct {
-        Some(p) if p > Decimal::ZERO => format!("+{p} %"),
-        Some(p) => format!("{p} %"),
+        Some(p) if p > Decimal::ZERO => format!("+{}", locale.percent(p, 2)),
+        Some(p) => locale.percent(p, 2),
         None => "—".into(),
     }
 }

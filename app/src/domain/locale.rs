@@ -210,8 +210,9 @@ impl Locale {
     }
 
     /// Reads a day as a user of the locale types it. ISO ("2026-03-31") is read in every locale;
-    /// English also reads "31 Mar 2026", "31 March 2026" and "31/03/2026" (day first, as in
-    /// Europe); German "31.03.2026", "31.3.26" and "31.3.2026". Empty or unreadable: `None`.
+    /// English also reads "31 Mar 2026" and "31 March 2026" (not "03/04/2026": which is the
+    /// day depends on the reader); German "31.03.2026", "31.3.26" and "31.3.2026". Empty or
+    /// unreadable: `None`.
     pub fn parse_date(self, text: &str) -> Option<NaiveDate> {
         let text = text.trim();
         if let Ok(day) = NaiveDate::parse_from_str(text, "%Y-%m-%d") {
@@ -236,7 +237,8 @@ impl Locale {
         };
         match self {
             Locale::De => numeric('.'),
-            Locale::En => numeric('/').or_else(|| {
+            // Not 03/04/2026: day or month first depends on the reader.
+            Locale::En => (|| {
                 let mut words = text.split_whitespace();
                 let (d, m, y) = (words.next()?, words.next()?, words.next()?);
                 if words.next().is_some() || y.len() != 4 {
@@ -248,7 +250,7 @@ impl Locale {
                     .iter()
                     .position(|name| name.to_ascii_lowercase() == m)?;
                 NaiveDate::from_ymd_opt(y.parse().ok()?, month as u32 + 1, d.parse().ok()?)
-            }),
+            })(),
         }
     }
 
@@ -327,7 +329,7 @@ mod tests {
         ] {
             assert_eq!(Locale::De.parse_date(text), Some(day), "{text}");
         }
-        for text in ["31 Mar 2026", "31 march 2026", "31/03/2026", "2026-03-31"] {
+        for text in ["31 Mar 2026", "31 march 2026", "2026-03-31"] {
             assert_eq!(Locale::En.parse_date(text), Some(day), "{text}");
         }
         for text in [
@@ -335,6 +337,7 @@ mod tests {
             "31.13.2026",
             "32.01.2026",
             "03/31/2026",
+            "31/03/2026",
             "31 Foo 2026",
             "31.03",
         ] {

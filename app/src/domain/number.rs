@@ -51,17 +51,17 @@ pub fn parse_number(text: &str) -> Result<Decimal, String> {
 
 /// `parse_number` as a user of `locale` types: "1.234,5" is 1234.5 in German.
 pub fn parse_number_in(locale: Locale, text: &str) -> Result<Decimal, String> {
-    let compact: String = locale
-        .canonical_number(text)
+    let compact: String = text
         .chars()
         .filter(|c| !c.is_whitespace() && *c != '_')
         .collect();
+    // The suffix first: "1,25 M" is 1.25 million, and "1,500k" 1.5 million in English.
     let (digits, factor) = match compact.chars().last() {
         Some('k' | 'K') => (&compact[..compact.len() - 1], Decimal::from(1_000)),
         Some('m' | 'M') => (&compact[..compact.len() - 1], Decimal::from(1_000_000)),
         _ => (&compact[..], Decimal::ONE),
     };
-    let canonical = digits.replace(',', ".");
+    let canonical = locale.canonical_number(digits).replace(',', ".");
     let shape_ok = canonical.matches('.').count() <= 1
         && canonical
             .trim_start_matches(['-', '+'])
@@ -118,5 +118,21 @@ mod tests {
             parse_number_in(Locale::De, "250k").unwrap(),
             Decimal::from(250_000)
         );
+        // The suffix is taken off before the grouping is read.
+        for (locale, text, expected) in [
+            (Locale::En, "1,25 M", 1_250_000),
+            (Locale::En, "1,25k", 1_250),
+            (Locale::En, "1,500k", 1_500_000),
+            (Locale::En, "1.5 M", 1_500_000),
+            (Locale::De, "1,25 M", 1_250_000),
+            (Locale::De, "1.500k", 1_500_000),
+            (Locale::De, "1.234.567", 1_234_567),
+        ] {
+            assert_eq!(
+                parse_number_in(locale, text).unwrap(),
+                Decimal::from(expected),
+                "{locale:?} {text}"
+            );
+        }
     }
 }

@@ -350,27 +350,31 @@ impl ColumnTotals {
         }
     }
 
-    fn render(&self, pick: impl Fn(&CurrencySums) -> Decimal) -> String {
+    fn render(
+        &self,
+        locale: super::locale::Locale,
+        pick: impl Fn(&CurrencySums) -> Decimal,
+    ) -> String {
         if self.sums.is_empty() {
-            return Money::zero(Currency::EUR).display_short();
+            return Money::zero(Currency::EUR).display_short_in(locale);
         }
         self.sums
             .iter()
             .map(|(currency, sums)| {
                 Money::new(pick(sums).round_dp(2), *currency)
-                    .map(|m| m.display_short())
+                    .map(|m| m.display_short_in(locale))
                     .unwrap_or_else(|_| format!("{currency} —"))
             })
             .collect::<Vec<_>>()
             .join(" + ")
     }
 
-    pub fn sum_label(&self) -> String {
-        self.render(|s| s.value)
+    pub fn sum_label(&self, locale: super::locale::Locale) -> String {
+        self.render(locale, |s| s.value)
     }
 
-    pub fn weighted_label(&self) -> String {
-        self.render(|s| s.weighted)
+    pub fn weighted_label(&self, locale: super::locale::Locale) -> String {
+        self.render(locale, |s| s.weighted)
     }
 }
 
@@ -681,15 +685,15 @@ mod tests {
             &stages[1],
         );
         assert_eq!(totals.count, 2);
-        assert_eq!(totals.sum_label(), "€ 1.3 k");
-        assert_eq!(totals.weighted_label(), "€ 550");
+        assert_eq!(totals.sum_label(Default::default()), "€ 1.3 k");
+        assert_eq!(totals.weighted_label(Default::default()), "€ 550");
         let mut dollars = card("100", 2, None);
         dollars.value = Money::parse("100", Currency::parse("USD").unwrap()).unwrap();
         totals.add(&dollars, &stages[1]);
-        assert_eq!(totals.sum_label(), "€ 1.3 k + $ 100");
+        assert_eq!(totals.sum_label(Default::default()), "€ 1.3 k + $ 100");
         totals.remove(&dollars, &stages[1]);
-        assert_eq!(totals.sum_label(), "€ 1.3 k");
-        assert_eq!(ColumnTotals::default().sum_label(), "€ 0");
+        assert_eq!(totals.sum_label(Default::default()), "€ 1.3 k");
+        assert_eq!(ColumnTotals::default().sum_label(Default::default()), "€ 0");
     }
 
     #[test]

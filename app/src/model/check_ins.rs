@@ -171,10 +171,13 @@ impl ActivityKeys {
     }
 
     /// The same activity: equal content, times to the millisecond (a database keeps micro-
-    /// or nanoseconds, JSON clients send what they have).
+    /// or nanoseconds, JSON clients send what they have). The next step's due day is left
+    /// out: it is moved on the customer's page after the activity was stored, and a resend of
+    /// the original must still be a resend.
     pub fn same_as(&self, other: &ActivityKeys) -> bool {
         ActivityKeys {
             occurred_at: other.occurred_at,
+            next_step_due: other.next_step_due,
             ..self.clone()
         } == *other
             && self.occurred_at.timestamp_millis() == other.occurred_at.timestamp_millis()
@@ -245,8 +248,26 @@ impl Diverged {
         }
     }
 
+    /// The same refusal when the stored record's customer is out of the caller's sight (another
+    /// token of the same person, a customer moved to another team): nothing of it is shown.
+    pub fn hidden<T: Serialize>(entity: &str, client_id: &str, sent: &T) -> Diverged {
+        Diverged {
+            entity: entity.to_string(),
+            id: 0,
+            client_id: client_id.to_string(),
+            stored: serde_json::Value::Null,
+            sent: serde_json::to_value(sent).unwrap_or_default(),
+        }
+    }
+
     /// The refusal in words: which fields differ.
     pub fn message(&self) -> String {
+        if self.stored.is_null() {
+            return format!(
+                "The client id {} was stored before, for a customer you cannot see: nothing was changed. Send new data under a new client id.",
+                self.client_id
+            );
+        }
         let differing: Vec<&str> = match (&self.stored, &self.sent) {
             (serde_json::Value::Object(stored), serde_json::Value::Object(sent)) => stored
                 .iter()

@@ -61,7 +61,6 @@ struct ResolveRow {
     unit_id: i64,
     unit_name: String,
     unit_path: String,
-    locale: String,
     read_only: bool,
     expires_at: Option<DateTime<Utc>>,
 }
@@ -91,7 +90,7 @@ pub async fn resolve(db: &Db, token: &str) -> Result<Option<TokenUser>, RepoErro
     }
     let row: Option<ResolveRow> = sql(
         "SELECT t.id, t.name, t.role, t.user_id, u.email, o.id AS unit_id, o.name AS unit_name, \
-         o.path AS unit_path, u.locale, t.read_only, t.expires_at FROM api_tokens t JOIN users u ON u.id = t.user_id \
+         o.path AS unit_path, t.read_only, t.expires_at FROM api_tokens t JOIN users u ON u.id = t.user_id \
          JOIN org_units o ON o.id = t.org_unit_id \
          JOIN org_units uo ON uo.id = u.org_unit_id \
          JOIN users c ON c.id = t.created_by JOIN org_units co ON co.id = c.org_unit_id \
@@ -123,7 +122,9 @@ pub async fn resolve(db: &Db, token: &str) -> Result<Option<TokenUser>, RepoErro
             unit_id: row.unit_id,
             unit_name: row.unit_name,
             unit_path: row.unit_path,
-            locale: crate::domain::Locale::parse(&row.locale).unwrap_or_default(),
+            // A system, not the person it acts as, reads what a token fetches: the plain,
+            // English forms (CSV exports included), whatever that person chose for themselves.
+            locale: crate::domain::Locale::En,
         },
         read_only: row.read_only,
         expires_at: row.expires_at,
@@ -181,7 +182,10 @@ struct ListRow {
 /// tokens that act in their name).
 #[tracing::instrument(skip(db, user), fields(user = user.id), err)]
 pub async fn list(db: &Db, user: &SessionUser) -> Result<Vec<TokenRow>, RepoError> {
-    rows(db, user.role == Role::Admin, user.id, user.id).await
+    // Tokens one created count only while one may create tokens (a manager made a rep no
+    // longer manages them).
+    let creator = if user.role == Role::Rep { -1 } else { user.id };
+    rows(db, user.role == Role::Admin, creator, user.id).await
 }
 
 /// The rep tokens acting as `user`, newest first, whoever created them.
@@ -307,9 +311,10 @@ pub async fn revoke(
 ) -> Result<(), WriteError> {
     let mut tx = db.begin_write().await?;
     let found: Option<(String,)> = sql("SELECT token_hash FROM api_tokens WHERE id = $1 \
-             AND ($2 OR created_by = $3 OR (role = 'rep' AND user_id = $3))")
+             AND ($2 OR created_by = $3 OR (role = 'rep' AND user_id = $4))")
     .bind(id)
     .bind(user.role == Role::Admin)
+    .bind(if user.role == Role::Rep { -1 } else { user.id })
     .bind(user.id)
     .fetch_optional(&mut tx)
     .await?;
@@ -332,6 +337,17 @@ pub async fn revoke(
         cache.remove(&key);
     }
     Ok(())
+}
+
+/// Whether `token` was resolved by this process within [`CACHE_TTL`]: an integration at work
+/// (the sign-in gate lets it through an address blocked for guessing).
+pub fn recently_seen(token: &str) -> bool {
+    let key = hash(token);
+    CACHE
+        .lock()
+        .ok()
+        .and_then(|c| c.get(&key).map(|(at, _, _)| at.elapsed() < CACHE_TTL))
+        .unwrap_or(false)
 }
 
 /// The current token generation.

@@ -28,7 +28,14 @@ pub async fn record(
             repo::activities::stored_keys(db, user.id, &input.client_id).await?
         {
             if !stored.same_as(&sent) {
-                let diverged = Diverged::new("activity", id, &input.client_id, &stored, &sent);
+                let visible =
+                    repo::activities::customer_visible(db, &user.scope(), stored.customer_id)
+                        .await?;
+                let diverged = if visible {
+                    Diverged::new("activity", id, &input.client_id, &stored, &sent)
+                } else {
+                    Diverged::hidden("activity", &input.client_id, &sent)
+                };
                 return Err(Error::Diverged(Box::new(diverged)));
             }
         }

@@ -41,7 +41,14 @@ pub async fn check_in(
             repo::check_ins::stored_keys(db, user.id, &input.client_id).await?
         {
             if !stored.same_as(&sent) {
-                let diverged = Diverged::new("check-in", id, &input.client_id, &stored, &sent);
+                let visible =
+                    repo::activities::customer_visible(db, &user.scope(), stored.customer_id)
+                        .await?;
+                let diverged = if visible {
+                    Diverged::new("check-in", id, &input.client_id, &stored, &sent)
+                } else {
+                    Diverged::hidden("check-in", &input.client_id, &sent)
+                };
                 return Err(Error::Diverged(Box::new(diverged)));
             }
         }

@@ -87,6 +87,11 @@ pub async fn revoke(db: &Db, user: &SessionUser, id: i64, now: DateTime<Utc>) ->
     Ok(repo::tokens::revoke(db, user, id, now).await?)
 }
 
+/// Whether `token` was in use here moments ago (resolved within the cache's lifetime).
+pub fn recently_seen(token: &str) -> bool {
+    repo::tokens::recently_seen(token)
+}
+
 /// Whom a request carrying `token` acts as; `None` for an unknown or revoked one.
 pub async fn resolve(db: &Db, token: &str) -> Result<Option<TokenUser>, Error> {
     Ok(repo::tokens::resolve(db, token).await?)

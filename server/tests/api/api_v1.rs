@@ -922,7 +922,11 @@ async fn read_only_expired_and_unknown_tokens_are_held(backend: Backend) {
         (18..=19).contains(&unknown) && unknown + held == 25,
         "{statuses:?}"
     );
+    // A token at work moments ago goes on; one not seen before waits with the guesses.
     let (status, body) = send(&app, Some(&reader), Method::GET, "/api/v1/me", None).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let fresh = make(false, None).await;
+    let (status, body) = send(&app, Some(&fresh), Method::GET, "/api/v1/me", None).await;
     assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{body}");
 }
 
@@ -1164,6 +1168,49 @@ async fn activities_and_check_ins_are_stored_once_per_client_id(backend: Backend
             .await
             .unwrap();
     assert_eq!(notes, "Spring order");
+    // Two tokens of one person over different units share that person's client ids: the one
+    // that may not see the stored activity's customer learns nothing of it from the 409.
+    let north = token(
+        &app,
+        fx.ids.users[0],
+        Role::Manager,
+        Some(fx.ids.units[1]),
+        None,
+    )
+    .await;
+    let south = token(
+        &app,
+        fx.ids.users[0],
+        Role::Manager,
+        Some(fx.ids.units[2]),
+        None,
+    )
+    .await;
+    let secret = json!({"client_id": "crm-shared-0001", "customer_id": customer, "kind": "call",
+        "occurred_at": now, "notes": "North's plans"});
+    let (status, body) = send(
+        &app,
+        Some(&north.token),
+        Method::POST,
+        "/api/v1/activities",
+        Some(&secret),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let mut theirs = secret.clone();
+    theirs["customer_id"] = json!(fx.customer_id(REP_S1_INDEX, 0));
+    theirs["notes"] = json!("South's call");
+    let (status, body) = send(
+        &app,
+        Some(&south.token),
+        Method::POST,
+        "/api/v1/activities",
+        Some(&theirs),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    assert!(body["stored"].is_null(), "{body}");
+    assert!(!body.to_string().contains("North's plans"), "{body}");
     // Ids are each user's own: the same id from another system's user is its own activity.
     let (status, body) = send(
         &app,

@@ -812,7 +812,45 @@ async fn a_german_reader_gets_a_german_csv_and_a_plain_one_on_request(backend: B
         page.contains("data-locale=\"de\""),
         "the page is rendered for a German reader"
     );
+    // A token acting as this person is a system: it gets the plain CSV.
+    let rep_user = app::repo::users::find_session_user(&app.db, fx_rep_id(&app).await)
+        .await
+        .unwrap()
+        .unwrap()
+        .0;
+    let request = app::model::tokens::TokenRequest {
+        name: "BI".into(),
+        role: app::domain::Role::Rep,
+        unit: None,
+        person: Some(rep_user.id),
+        read_only: true,
+        expires_at: None,
+    };
+    let token = app::repo::tokens::create(&app.db, &rep_user, &request, chrono::Utc::now())
+        .await
+        .unwrap()
+        .token;
+    let by_token = reqwest::Client::new()
+        .get(format!("{}/api/export/opportunities.csv", app.address))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(by_token, plain);
     // Back to English: the plain CSV is the English one.
     app.call(&rep, "set_locale", &[("locale", "en")]).await;
     assert_eq!(text("/api/export/opportunities.csv").await, plain);
+}
+
+/// The id of the fixture's rep N1.
+async fn fx_rep_id(app: &TestApp) -> i64 {
+    let (id,): (i64,) = sql("SELECT id FROM users WHERE email = $1")
+        .bind(REP_N1)
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+    id
 }

@@ -347,10 +347,10 @@ fn Column(stage: Stage) -> impl IntoView {
                 <p class="column-totals" data-testid="column-totals">
                     <span data-testid="column-count">{move || totals.with(|t| t.count)}</span>
                     <span class="muted">" · "</span>
-                    <span data-testid="column-sum" title="Sum of values">{move || totals.with(|t| t.sum_label())}</span>
+                    <span data-testid="column-sum" title="Sum of values">{move || totals.with(|t| t.sum_label(use_locale()))}</span>
                     <span class="muted">" · weighted "</span>
                     <span data-testid="column-weighted" title="Sum of value × probability">
-                        {move || totals.with(|t| t.weighted_label())}
+                        {move || totals.with(|t| t.weighted_label(use_locale()))}
                     </span>
                 </p>
                 {closed

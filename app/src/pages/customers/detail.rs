@@ -248,8 +248,9 @@ fn Potential(
     };
     let shown = match (potential_minor, reached_pct) {
         (Some(p), Some(pct)) => format!(
-            "{} a year · {pct} % of it reached in the last 12 months",
-            eur(p)
+            "{} a year · {} of it reached in the last 12 months",
+            eur(p),
+            use_locale().percent(pct, 1)
         ),
         (Some(p), None) => format!("{} a year", eur(p)),
         (None, _) => "not estimated yet".to_string(),

@@ -367,7 +367,7 @@ fn CustomerRow(c: CustomerSummary) -> impl IntoView {
     // after the last 12 months' turnover (what the column sorts by), and the share reached.
     let (reached, untapped) = (c.potential_reached_pct(), c.untapped_minor().unwrap_or(0));
     let potential = c.potential_minor.map(|p| {
-        let reached = reached.map_or_else(|| "—".to_string(), |pct| format!("{pct} %"));
+        let reached = reached.map_or_else(|| "—".to_string(), |pct| use_locale().percent(pct, 1));
         view! {
             <span>{eur(untapped)}</span>
             <span class="muted small">{format!(" · {reached} of {}", eur(p))}</span>

@@ -72,7 +72,11 @@ fn TargetView(
         ),
         (
             "Period",
-            format!("{} ({})", t.period, t.period.horizon().label()),
+            format!(
+                "{} ({})",
+                t.period.label_in(use_locale()),
+                t.period.horizon().label()
+            ),
         ),
         ("Kind", t.kind.label().to_string()),
     ];

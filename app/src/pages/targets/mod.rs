@@ -161,7 +161,7 @@ fn TargetListRow(row: TargetRow, today: NaiveDate) -> impl IntoView {
         format_value(use_locale(), row.metric, row.value, row.currency)
     );
     let assignee = row.assignee_name.clone();
-    let period = row.period.to_string();
+    let period = row.period.label_in(use_locale());
     let status_row = row.clone();
     view! {
         <tr data-testid=testid>
