@@ -77,11 +77,6 @@ impl Verification {
         }
     }
 
-    /// What the rep and their manager read (numbers in English).
-    pub fn explain(&self) -> String {
-        self.explain_in(Locale::En)
-    }
-
     /// What the rep and their manager read, numbers written as `locale` writes them.
     pub fn explain_in(&self, locale: Locale) -> String {
         match self {
@@ -127,11 +122,6 @@ impl Verification {
     }
 }
 
-/// "850 m", "12.4 km".
-pub fn distance_text(m: f64) -> String {
-    distance_text_in(Locale::En, m)
-}
-
 /// "850 m", "12.4 km" / "12,4 km".
 pub fn distance_text_in(locale: Locale, m: f64) -> String {
     let decimal = |x: f64, places: u32| {
@@ -148,11 +138,6 @@ pub fn distance_text_in(locale: Locale, m: f64) -> String {
 
 /// Where a customer is, as a list shows it under the name: its town and how far it is, each
 /// when known ("Köln · 2.3 km", "Köln", "2.3 km", "").
-pub fn place_text(town: Option<&str>, distance_m: Option<f64>) -> String {
-    place_text_in(Locale::En, town, distance_m)
-}
-
-/// `place_text` with the distance as `locale` writes it ("Köln · 2,3 km").
 pub fn place_text_in(locale: Locale, town: Option<&str>, distance_m: Option<f64>) -> String {
     let town = town
         .map(str::trim)
@@ -418,11 +403,14 @@ mod tests {
 
     #[test]
     fn a_place_shows_what_is_known_and_no_stray_separator() {
-        assert_eq!(place_text(Some("Köln"), Some(2_300.0)), "Köln · 2.3 km");
-        assert_eq!(place_text(None, Some(104_400.0)), "104.4 km");
-        assert_eq!(place_text(Some(" "), Some(800.0)), "800 m");
-        assert_eq!(place_text(Some("Köln"), None), "Köln");
-        assert_eq!(place_text(None, None), "");
+        assert_eq!(
+            place_text_in(Locale::En, Some("Köln"), Some(2_300.0)),
+            "Köln · 2.3 km"
+        );
+        assert_eq!(place_text_in(Locale::En, None, Some(104_400.0)), "104.4 km");
+        assert_eq!(place_text_in(Locale::En, Some(" "), Some(800.0)), "800 m");
+        assert_eq!(place_text_in(Locale::En, Some("Köln"), None), "Köln");
+        assert_eq!(place_text_in(Locale::En, None, None), "");
     }
 
     #[test]
@@ -459,11 +447,18 @@ mod tests {
         assert_eq!(v.as_str(), "verified");
         let v = Verification::of(Some(far), None, customer, DEFAULT_RADIUS_M);
         assert_eq!(v.as_str(), "outside");
-        assert!(v.explain().contains("1.1 km"), "{}", v.explain());
+        assert!(
+            v.explain_in(Locale::En).contains("1.1 km"),
+            "{}",
+            v.explain_in(Locale::En)
+        );
         let v = Verification::of(None, Some("location permission denied"), customer, 300.0);
-        assert_eq!(v.explain(), "Unverified: location permission denied.");
+        assert_eq!(
+            v.explain_in(Locale::En),
+            "Unverified: location permission denied."
+        );
         let v = Verification::of(Some(near), None, None, 300.0);
-        assert!(v.explain().contains("no location on record"));
+        assert!(v.explain_in(Locale::En).contains("no location on record"));
     }
 
     #[test]

@@ -185,12 +185,8 @@ impl Money {
         locale.amount(self.currency.symbol(), self.amount)
     }
 
-    /// A short rendering for dense places such as board columns ("€ 12.3 k", "€ 1.2 M").
-    pub fn display_short(&self) -> String {
-        self.display_short_in(Locale::En)
-    }
-
-    /// The short rendering as `locale` writes it: "€ 12.3 k" / "12,3 Tsd. €".
+    /// A short rendering for dense places such as board columns, as `locale` writes it:
+    /// "€ 12.3 k" / "12,3 Tsd. €", "€ 1.2 M" / "1,2 Mio. €".
     pub fn display_short_in(&self, locale: Locale) -> String {
         locale.amount_short(self.currency.symbol(), self.amount)
     }
@@ -277,9 +273,9 @@ mod tests {
         assert_eq!(eur("1234567.5").display(), "€ 1,234,567.50");
         assert_eq!(eur("-999.99").display(), "€ -999.99");
         assert_eq!(eur("0").display(), "€ 0.00");
-        assert_eq!(eur("12345").display_short(), "€ 12.3 k");
-        assert_eq!(eur("2500000").display_short(), "€ 2.5 M");
-        assert_eq!(eur("640").display_short(), "€ 640");
+        assert_eq!(eur("12345").display_short_in(Locale::En), "€ 12.3 k");
+        assert_eq!(eur("2500000").display_short_in(Locale::En), "€ 2.5 M");
+        assert_eq!(eur("640").display_short_in(Locale::En), "€ 640");
     }
 
     proptest! {

@@ -43,13 +43,9 @@ pub fn signed_pct(pct: Decimal) -> String {
     }
 }
 
-/// Parses a number as people type it: spaces and `_` ignored, a decimal comma accepted,
-/// and `k` / `M` as thousands and millions ("250k", "1,2 M").
-pub fn parse_number(text: &str) -> Result<Decimal, String> {
-    parse_number_in(Locale::En, text)
-}
-
-/// `parse_number` as a user of `locale` types: "1.234,5" is 1234.5 in German.
+/// Parses a number as a person of `locale` types it: spaces and `_` ignored, the locale's
+/// grouping and decimal marks ("1.234,5" is 1234.5 in German), and `k` / `M` as thousands and
+/// millions ("250k", "1,2 M").
 pub fn parse_number_in(locale: Locale, text: &str) -> Result<Decimal, String> {
     let compact: String = text
         .chars()
@@ -98,10 +94,19 @@ mod tests {
 
     #[test]
     fn numbers_as_people_type_them() {
-        assert_eq!(parse_number("250k").unwrap(), Decimal::from(250_000));
-        assert_eq!(parse_number("1,5 M").unwrap(), Decimal::from(1_500_000));
-        assert_eq!(parse_number("1 200 000").unwrap(), Decimal::from(1_200_000));
-        assert!(parse_number("12x").is_err());
+        assert_eq!(
+            parse_number_in(Locale::En, "250k").unwrap(),
+            Decimal::from(250_000)
+        );
+        assert_eq!(
+            parse_number_in(Locale::En, "1,5 M").unwrap(),
+            Decimal::from(1_500_000)
+        );
+        assert_eq!(
+            parse_number_in(Locale::En, "1 200 000").unwrap(),
+            Decimal::from(1_200_000)
+        );
+        assert!(parse_number_in(Locale::En, "12x").is_err());
         assert_eq!(
             format_value(Locale::En, Metric::Visits, Decimal::from(12_345), None),
             "12,345"

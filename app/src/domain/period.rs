@@ -230,20 +230,6 @@ impl TryFrom<RawPeriod> for Period {
     }
 }
 
-/// "01 Jul 2026": written out by hand, because chrono's `format` interprets its pattern on every
-/// call, and the SMART check formats periods on every keystroke.
-pub fn day_label(day: NaiveDate) -> String {
-    const MONTHS: [&str; 12] = [
-        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-    ];
-    format!(
-        "{:02} {} {}",
-        day.day(),
-        MONTHS[day.month0() as usize],
-        day.year()
-    )
-}
-
 impl Period {
     /// "01 Jul 2026 – 30 Sep 2026" / "01.07.2026 – 30.09.2026".
     pub fn label_in(&self, locale: super::locale::Locale) -> String {
@@ -253,7 +239,7 @@ impl Period {
 
 impl fmt::Display for Period {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} – {}", day_label(self.start), day_label(self.end))
+        f.write_str(&self.label_in(super::locale::Locale::En))
     }
 }
 

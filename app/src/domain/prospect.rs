@@ -87,11 +87,6 @@ pub fn untapped(potential_minor: i64, bought_minor: i64) -> i64 {
 /// An estimated annual potential as typed, in euros ("120000", "€ 120 000,50"): its cents, or
 /// `None` when left empty (unknown). Refused, on the field `potential`, when it is not an
 /// amount or is negative.
-pub fn parse_potential(text: &str) -> Result<Option<i64>, FieldError> {
-    parse_potential_in(super::locale::Locale::En, text)
-}
-
-/// `parse_potential` as a person of `locale` types it ("1.234,56 €" in German).
 pub fn parse_potential_in(
     locale: super::locale::Locale,
     text: &str,
@@ -222,12 +217,24 @@ mod tests {
 
     #[test]
     fn a_potential_is_euros_or_nothing() {
-        assert_eq!(parse_potential("  "), Ok(None));
-        assert_eq!(parse_potential("120000"), Ok(Some(12_000_000)));
-        assert_eq!(parse_potential("€ 1 500,50"), Ok(Some(150_050)));
-        assert_eq!(parse_potential("0"), Ok(Some(0)));
+        assert_eq!(
+            parse_potential_in(crate::domain::Locale::En, "  "),
+            Ok(None)
+        );
+        assert_eq!(
+            parse_potential_in(crate::domain::Locale::En, "120000"),
+            Ok(Some(12_000_000))
+        );
+        assert_eq!(
+            parse_potential_in(crate::domain::Locale::En, "€ 1 500,50"),
+            Ok(Some(150_050))
+        );
+        assert_eq!(
+            parse_potential_in(crate::domain::Locale::En, "0"),
+            Ok(Some(0))
+        );
         for bad in ["lots", "-5", "1.234,56", "12.345"] {
-            let e = parse_potential(bad).unwrap_err();
+            let e = parse_potential_in(crate::domain::Locale::En, bad).unwrap_err();
             assert_eq!(e.field, "potential", "{bad}");
             assert!(e.message.contains("potential"), "{bad}: {}", e.message);
         }

@@ -143,6 +143,14 @@ pub struct ActivitySaved {
     pub duplicate: bool,
 }
 
+/// What a resend under a client id is compared on (issue 25): the content as sent or as stored,
+/// and the customer it is at (who may not see that customer is shown nothing of the stored one).
+pub trait ResendKeys: Serialize {
+    /// The same record, as far as a resend goes.
+    fn same_as(&self, other: &Self) -> bool;
+    fn customer_id(&self) -> i64;
+}
+
 /// An activity's content as a resend is compared on it (issue 25): what was sent, or what is
 /// stored under its client id.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -169,12 +177,18 @@ impl ActivityKeys {
             next_step_due: input.next_step_due,
         }
     }
+}
+
+impl ResendKeys for ActivityKeys {
+    fn customer_id(&self) -> i64 {
+        self.customer_id
+    }
 
     /// The same activity: equal content, times to the millisecond (a database keeps micro-
     /// or nanoseconds, JSON clients send what they have). The next step's due day is left
     /// out: it is moved on the customer's page after the activity was stored, and a resend of
     /// the original must still be a resend.
-    pub fn same_as(&self, other: &ActivityKeys) -> bool {
+    fn same_as(&self, other: &ActivityKeys) -> bool {
         ActivityKeys {
             occurred_at: other.occurred_at,
             next_step_due: other.next_step_due,
@@ -206,9 +220,15 @@ impl CheckInKeys {
             accuracy_m: p.map(|p| p.accuracy_m),
         }
     }
+}
+
+impl ResendKeys for CheckInKeys {
+    fn customer_id(&self) -> i64 {
+        self.customer_id
+    }
 
     /// The same check-in: same customer and place, the time to the millisecond.
-    pub fn same_as(&self, other: &CheckInKeys) -> bool {
+    fn same_as(&self, other: &CheckInKeys) -> bool {
         self.customer_id == other.customer_id
             && self.device_time.timestamp_millis() == other.device_time.timestamp_millis()
             && self.lat == other.lat

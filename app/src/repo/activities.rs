@@ -214,13 +214,3 @@ pub async fn stored_keys(
         )
     }))
 }
-
-/// Whether `scope` may see customer `customer_id` (a 409 shows a stored activity's or
-/// check-in's content only to someone who may see its customer).
-pub async fn customer_visible(db: &Db, scope: &Scope, customer_id: i64) -> Result<bool, RepoError> {
-    let mut qb = sql("SELECT c.id FROM customers c WHERE c.id = ");
-    qb.push_bind(customer_id).push(" AND ");
-    push_owner_filter(&mut qb, scope, "c.owner_id");
-    let found: Option<(i64,)> = qb.fetch_optional(db).await?;
-    Ok(found.is_some())
-}

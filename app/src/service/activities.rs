@@ -5,7 +5,7 @@ use crate::db::Db;
 use crate::domain::activity::{check_next_step_due, ActivityInput};
 use crate::error::AppError;
 use crate::model::auth::SessionUser;
-use crate::model::check_ins::{ActivityKeys, ActivitySaved, Diverged};
+use crate::model::check_ins::{ActivityKeys, ActivitySaved};
 use crate::model::customers::NextStep;
 use crate::repo;
 use chrono::{DateTime, NaiveDate, Utc};
@@ -21,24 +21,9 @@ pub async fn record(
     input.check(now)?;
     let saved = repo::activities::record(db, &user.scope(), user.id, input).await?;
     if saved.duplicate {
-        // A resend must be the same activity: changed content under an old client id is
-        // refused, not silently dropped (issue 25).
+        let stored = repo::activities::stored_keys(db, user.id, &input.client_id).await?;
         let sent = ActivityKeys::sent(input);
-        if let Some((id, stored)) =
-            repo::activities::stored_keys(db, user.id, &input.client_id).await?
-        {
-            if !stored.same_as(&sent) {
-                let visible =
-                    repo::activities::customer_visible(db, &user.scope(), stored.customer_id)
-                        .await?;
-                let diverged = if visible {
-                    Diverged::new("activity", id, &input.client_id, &stored, &sent)
-                } else {
-                    Diverged::hidden("activity", &input.client_id, &sent)
-                };
-                return Err(Error::Diverged(Box::new(diverged)));
-            }
-        }
+        super::refuse_changed_resend(db, user, "activity", &input.client_id, stored, &sent).await?;
     }
     Ok(saved)
 }

@@ -6,7 +6,7 @@ use crate::db::Db;
 use crate::domain::check_in::{CheckInInput, CheckOutInput};
 use crate::model::auth::SessionUser;
 use crate::model::check_ins::{
-    CheckInCustomer, CheckInKeys, CheckInRange, CheckInReport, CheckInSaved, Diverged,
+    CheckInCustomer, CheckInKeys, CheckInRange, CheckInReport, CheckInSaved,
 };
 use crate::repo;
 use chrono::{DateTime, NaiveDate, Utc};
@@ -34,24 +34,9 @@ pub async fn check_in(
         }
     };
     if saved.duplicate {
-        // A resend must be the same check-in: another customer, time or place under an old
-        // client id is refused, not silently dropped (issue 25).
+        let stored = repo::check_ins::stored_keys(db, user.id, &input.client_id).await?;
         let sent = CheckInKeys::sent(input);
-        if let Some((id, stored)) =
-            repo::check_ins::stored_keys(db, user.id, &input.client_id).await?
-        {
-            if !stored.same_as(&sent) {
-                let visible =
-                    repo::activities::customer_visible(db, &user.scope(), stored.customer_id)
-                        .await?;
-                let diverged = if visible {
-                    Diverged::new("check-in", id, &input.client_id, &stored, &sent)
-                } else {
-                    Diverged::hidden("check-in", &input.client_id, &sent)
-                };
-                return Err(Error::Diverged(Box::new(diverged)));
-            }
-        }
+        super::refuse_changed_resend(db, user, "check-in", &input.client_id, stored, &sent).await?;
     }
     Ok(saved)
 }

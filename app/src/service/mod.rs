@@ -58,6 +58,33 @@ fn admin_only(user: &crate::model::auth::SessionUser, what: &str) -> Result<(), 
     }
 }
 
+/// Refuses a resend under `client_id` whose content differs from what is `stored` under it
+/// (issue 25): changed data under an old id is an error, not silently dropped. The 409 shows
+/// the stored version only to someone who may see its customer (another token of the same
+/// person over another unit shares the person's client ids).
+async fn refuse_changed_resend<K: crate::model::check_ins::ResendKeys>(
+    db: &crate::db::Db,
+    user: &crate::model::auth::SessionUser,
+    entity: &str,
+    client_id: &str,
+    stored: Option<(i64, K)>,
+    sent: &K,
+) -> Result<(), Error> {
+    use crate::model::check_ins::Diverged;
+    let Some((id, stored)) = stored.filter(|(_, stored)| !stored.same_as(sent)) else {
+        return Ok(());
+    };
+    let visible = crate::repo::customers::find(db, &user.scope(), stored.customer_id())
+        .await?
+        .is_some();
+    let diverged = if visible {
+        Diverged::new(entity, id, client_id, &stored, sent)
+    } else {
+        Diverged::hidden(entity, client_id, sent)
+    };
+    Err(Error::Diverged(Box::new(diverged)))
+}
+
 fn first_field(errors: &[FieldError]) -> String {
     errors.first().map_or_else(
         || "the request is invalid".into(),

@@ -232,9 +232,11 @@ async fn verification_follows_the_distance_to_the_customer(backend: Backend) {
     let far = send("far-00000001", customer, at(53.5600, 9.9920)).await;
     assert_eq!(far.verification.as_str(), "outside");
     assert!(
-        far.verification.explain().contains("1.1 km"),
+        far.verification
+            .explain_in(app::domain::Locale::En)
+            .contains("1.1 km"),
         "{}",
-        far.verification.explain()
+        far.verification.explain_in(app::domain::Locale::En)
     );
     // … but inside a customer's own radius of 1 500 m.
     let wide = send("wide-0000001", far_customer, at(53.5600, 9.9920)).await;
@@ -242,13 +244,13 @@ async fn verification_follows_the_distance_to_the_customer(backend: Backend) {
     // No location from the phone, or none on record: saved, unverified, with the reason.
     let denied = send("denied-00001", customer, Value::Null).await;
     assert_eq!(
-        denied.verification.explain(),
+        denied.verification.explain_in(app::domain::Locale::En),
         "Unverified: location permission denied."
     );
     let nowhere = send("nowhere-0001", unplaced, at(53.5510, 9.9925)).await;
     assert!(nowhere
         .verification
-        .explain()
+        .explain_in(app::domain::Locale::En)
         .contains("no location on record"));
 
     let stored: Vec<(String, String, Option<f64>)> =

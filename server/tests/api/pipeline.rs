@@ -726,15 +726,7 @@ async fn exported_cells_never_run_as_formulas(backend: Backend) {
         .await
         .unwrap();
     let rep = signed_in(&app, REP_N1).await;
-    let text = |path: &'static str| {
-        let (app, rep) = (&app, &rep);
-        async move {
-            let response = app.get(rep, path).await;
-            assert_eq!(response.status(), StatusCode::OK, "{path}");
-            response.text().await.unwrap()
-        }
-    };
-    let opportunities = text("/api/export/opportunities.csv").await;
+    let opportunities = ok_text(&app, &rep, "/api/export/opportunities.csv").await;
     assert!(
         opportunities.contains(",\"'=HYPERLINK(\"\"http://evil.test\"\",\"\"Open\"\")\","),
         "{opportunities}"
@@ -743,7 +735,7 @@ async fn exported_cells_never_run_as_formulas(backend: Backend) {
         opportunities.contains(",'@SUM(1+1)*cmd|' /C calc'!A0,"),
         "{opportunities}"
     );
-    let customers = text("/api/export/customers.csv?list=all").await;
+    let customers = ok_text(&app, &rep, "/api/export/customers.csv?list=all").await;
     assert!(
         customers.contains(",'@SUM(1+1)*cmd|' /C calc'!A0,"),
         "{customers}"
@@ -771,15 +763,7 @@ async fn a_german_reader_gets_a_german_csv_and_a_plain_one_on_request(backend: B
     assert_eq!(app_error(refused).await.field(), Some("locale"));
     let chosen = app.call(&rep, "set_locale", &[("locale", "de")]).await;
     assert_eq!(chosen.status(), StatusCode::OK);
-    let text = |path: &'static str| {
-        let (app, rep) = (&app, &rep);
-        async move {
-            let response = app.get(rep, path).await;
-            assert_eq!(response.status(), StatusCode::OK, "{path}");
-            response.text().await.unwrap()
-        }
-    };
-    let german = text("/api/export/opportunities.csv").await;
+    let german = ok_text(&app, &rep, "/api/export/opportunities.csv").await;
     let lines: Vec<&str> = german.lines().collect();
     assert_eq!(lines[0], "id;title;customer_id;customer;owner;stage;stage_kind;value;currency;probability_pct;weighted_value;expected_close_on;closed_on;lost_reason;days_in_stage");
     let deal = lines
@@ -795,7 +779,7 @@ async fn a_german_reader_gets_a_german_csv_and_a_plain_one_on_request(backend: B
         close.len() == 10 && close.as_bytes()[2] == b'.' && close.as_bytes()[5] == b'.',
         "{deal}"
     );
-    let plain = text("/api/export/opportunities.csv?format=plain").await;
+    let plain = ok_text(&app, &rep, "/api/export/opportunities.csv?format=plain").await;
     let deal = plain
         .lines()
         .find(|l| l.contains(",Deal 3-1,"))
@@ -805,9 +789,9 @@ async fn a_german_reader_gets_a_german_csv_and_a_plain_one_on_request(backend: B
         "{deal}"
     );
     // The targets list too: its dates and amounts, and the page itself says which way it reads.
-    let targets = text("/api/export/targets.csv").await;
+    let targets = ok_text(&app, &rep, "/api/export/targets.csv").await;
     assert!(targets.starts_with("id;statement;"), "{targets}");
-    let page = text("/board").await;
+    let page = ok_text(&app, &rep, "/board").await;
     assert!(
         page.contains("data-locale=\"de\""),
         "the page is rendered for a German reader"
@@ -842,7 +826,10 @@ async fn a_german_reader_gets_a_german_csv_and_a_plain_one_on_request(backend: B
     assert_eq!(by_token, plain);
     // Back to English: the plain CSV is the English one.
     app.call(&rep, "set_locale", &[("locale", "en")]).await;
-    assert_eq!(text("/api/export/opportunities.csv").await, plain);
+    assert_eq!(
+        ok_text(&app, &rep, "/api/export/opportunities.csv").await,
+        plain
+    );
 }
 
 /// The id of the fixture's rep N1.
@@ -853,4 +840,11 @@ async fn fx_rep_id(app: &TestApp) -> i64 {
         .await
         .unwrap();
     id
+}
+
+/// The body of a page or export `client` reads with 200.
+async fn ok_text(app: &TestApp, client: &Client, path: &str) -> String {
+    let response = app.get(client, path).await;
+    assert_eq!(response.status(), StatusCode::OK, "{path}");
+    response.text().await.unwrap()
 }
