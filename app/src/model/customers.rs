@@ -63,6 +63,9 @@ pub struct CustomerList {
     pub actual_minor: i64,
     pub expected_minor: i64,
     pub page_size: i64,
+    /// When each of `customers` last changed (for the API's sync; the screens do not need it).
+    #[serde(skip)]
+    pub stamps: Vec<crate::model::sync::Stamp>,
 }
 
 /// The last page number a list is asked for: a million pages of customers is more than any
@@ -183,6 +186,9 @@ pub struct CustomerFilter {
     pub descending: bool,
     /// From 0.
     pub page: i64,
+    /// Only these (a sync page's changed customers).
+    #[serde(default, skip)]
+    pub ids: Option<Vec<i64>>,
 }
 
 impl CustomerFilter {
@@ -198,6 +204,7 @@ impl CustomerFilter {
             sort: SortKey::Natural,
             descending: false,
             page: 0,
+            ids: None,
         }
     }
 }
@@ -273,6 +280,7 @@ impl CustomerQuery {
             sort,
             descending: matches!(given(&self.desc), Some("1" | "true")),
             page,
+            ids: None,
         })
     }
 }

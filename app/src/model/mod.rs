@@ -13,5 +13,6 @@ pub mod dashboard;
 pub mod imports;
 pub mod people;
 pub mod pipeline;
+pub mod sync;
 pub mod targets;
 pub mod tokens;

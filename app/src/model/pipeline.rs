@@ -229,6 +229,8 @@ pub struct ListFilter {
     /// Expected (open) or actual (closed) close date in this span.
     pub closes_from: Option<NaiveDate>,
     pub closes_to: Option<NaiveDate>,
+    /// Only these (a sync page's changed records).
+    pub ids: Option<Vec<i64>>,
 }
 
 /// The board's URL parameters as they arrive (the page's query string, the server function's

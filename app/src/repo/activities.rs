@@ -8,6 +8,7 @@ use crate::domain::activity::{ActivityInput, ActivityKind};
 use crate::domain::Scope;
 use crate::model::check_ins::ActivitySaved;
 use crate::model::customers::NextStep;
+use crate::model::sync::{ActivityRecord, RecordQuery};
 use chrono::{DateTime, NaiveDate, Utc};
 
 /// The activity `user_id` stored under `client_id`: client ids are each user's own.
@@ -213,4 +214,53 @@ pub async fn stored_keys(
             },
         )
     }))
+}
+
+/// The activities `query` asks for, of authors `scope` covers, by id.
+#[tracing::instrument(skip(db), err)]
+pub async fn records(
+    db: &Db,
+    scope: &Scope,
+    query: &RecordQuery,
+) -> Result<Vec<ActivityRecord>, RepoError> {
+    let mut qb = sql(
+        "SELECT a.id, a.client_id, a.kind, a.customer_id, c.name AS customer_name, a.user_id, \
+         u.name AS user_name, a.occurred_at, a.notes, a.planned, a.outcome, a.next_step, \
+         a.next_step_due, a.next_step_done_at, a.sync_seq, a.changed_at \
+         FROM activities a JOIN users u ON u.id = a.user_id \
+         JOIN customers c ON c.id = a.customer_id WHERE ",
+    );
+    push_owner_filter(&mut qb, scope, "a.user_id");
+    push_record_query(&mut qb, query, "a", "a.occurred_at");
+    Ok(qb.fetch_all(db).await?)
+}
+
+/// The filters, order and window of a [`RecordQuery`] over the table aliased `alias`, whose
+/// records happened at `time_column`.
+pub fn push_record_query(
+    qb: &mut crate::db::Sql,
+    query: &RecordQuery,
+    alias: &'static str,
+    time_column: &'static str,
+) {
+    if let Some(ids) = &query.ids {
+        super::sync::push_ids(qb, &format!("{alias}.id"), ids);
+    }
+    if let Some(customer) = query.customer {
+        qb.push(format!(" AND {alias}.customer_id = "))
+            .push_bind(customer);
+    }
+    if let Some(owner) = query.owner {
+        qb.push(format!(" AND {alias}.user_id = ")).push_bind(owner);
+    }
+    if let Some(from) = query.from {
+        qb.push(format!(" AND {time_column} >= ")).push_bind(from);
+    }
+    if let Some(until) = query.until {
+        qb.push(format!(" AND {time_column} < ")).push_bind(until);
+    }
+    qb.push(format!(" ORDER BY {alias}.id LIMIT "))
+        .push_bind(query.limit)
+        .push(" OFFSET ")
+        .push_bind(query.offset);
 }

@@ -10,6 +10,7 @@ use crate::domain::check_in::{
 };
 use crate::domain::Scope;
 use crate::model::check_ins::{CheckInCustomer, CheckInRow, CheckInSaved};
+use crate::model::sync::RecordQuery;
 use chrono::{DateTime, Utc};
 
 /// Customers `scope` may check in at, by name, with where they are.
@@ -398,4 +399,19 @@ pub async fn stored_keys(
             )
         }),
     )
+}
+
+/// The check-ins `query` asks for, of users `scope` covers, by id.
+#[tracing::instrument(skip(db), err)]
+pub async fn records(
+    db: &Db,
+    scope: &Scope,
+    query: &RecordQuery,
+) -> Result<Vec<CheckInRow>, RepoError> {
+    let mut qb = sql(SELECT_ROW);
+    qb.push(" WHERE ");
+    push_owner_filter(&mut qb, scope, "ci.user_id");
+    super::activities::push_record_query(&mut qb, query, "ci", "ci.device_time");
+    let rows: Vec<StoredRow> = qb.fetch_all(db).await?;
+    rows.into_iter().map(to_row).collect()
 }

@@ -17,6 +17,7 @@ use crate::model::customers::{
     CustomerSummary, Listing, MonthTurnover, SortKey, CHART_MONTHS,
 };
 use crate::model::pipeline::Choice;
+use crate::model::sync::Stamp;
 use chrono::{Datelike, Months, NaiveDate};
 
 /// One row as the database returns it; [`CustomerSummary`] is what the user sees of it.
@@ -40,6 +41,8 @@ struct TurnoverRow {
     potential_minor: Option<i64>,
     /// Euro turnover since [`Spans::potential_since`], read for customers with a potential.
     last_12_months: Option<i64>,
+    sync_seq: i64,
+    changed_at: chrono::DateTime<chrono::Utc>,
 }
 
 impl TurnoverRow {
@@ -153,6 +156,7 @@ fn push_turnover_query(
     qb.push(
         ") parts GROUP BY customer_id), \
          matched AS (SELECT c.id, c.external_ref, c.name, c.segment, c.city, c.owner_id, \
+         c.sync_seq, c.changed_at, \
          u.name AS owner_name, \
          COALESCE(t.actual, 0) AS actual, COALESCE(t.expected, 0) AS expected, \
          COALESCE(t.recent, 0) AS recent, COALESCE(t.base, 0) AS base, \
@@ -171,6 +175,9 @@ fn push_turnover_query(
     push_owner_filter(qb, scope, "c.owner_id");
     if let Some(id) = customer_id {
         qb.push(" AND c.id = ").push_bind(id);
+    }
+    if let Some(ids) = &filter.ids {
+        super::sync::push_ids(qb, "c.id", ids);
     }
     if let Some(search) = &filter.search {
         let pattern = format!("%{}%", search.to_lowercase());
@@ -297,8 +304,16 @@ pub async fn list(
         .first()
         .or(carrier.as_ref())
         .map_or((0, 0, 0), |r| (r.total, r.sum_actual, r.sum_expected));
+    let stamps = rows
+        .iter()
+        .map(|r| Stamp {
+            seq: r.sync_seq,
+            at: r.changed_at,
+        })
+        .collect();
     Ok(CustomerList {
         total,
+        stamps,
         customers: rows.into_iter().map(|r| r.summary(rule)).collect(),
         filter: filter.clone(),
         compared_with: spans.earlier,

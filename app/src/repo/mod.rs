@@ -25,6 +25,7 @@ pub mod seed;
 pub mod settings;
 pub mod sign_in_failures;
 pub mod snapshots;
+pub mod sync;
 pub mod targets;
 pub mod tokens;
 pub mod turnover;

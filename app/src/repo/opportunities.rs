@@ -2,6 +2,7 @@
 //! in one transaction.
 
 use super::scope::push_owner_filter;
+use super::sync::push_ids;
 use super::{pipeline, Entity, RepoError, Stale, WriteError};
 use crate::db::{sql, Db, Sql, Tx};
 use crate::domain::pipeline::OpportunityFields;
@@ -10,6 +11,7 @@ use crate::model::auth::SessionUser;
 use crate::model::pipeline::{Board, Choice, StageChangeView, CLOSED_DAYS_SHOWN};
 use crate::model::pipeline::{BoardQuery, ListFilter, View};
 use crate::model::pipeline::{ColumnHead, ColumnSum, COLUMN_WINDOW};
+use crate::model::sync::Stamp;
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 
 #[derive(sqlx::FromRow, serde::Deserialize)]
@@ -61,12 +63,23 @@ impl TryFrom<OpportunityRow> for Opportunity {
 
 const CARD_SELECT: &str = "SELECT o.id, o.title, o.customer_id, c.name AS customer_name, \
      o.owner_id, u.name AS owner_name, o.value_minor, o.currency, o.expected_close_on, \
-     o.stage_id, o.probability, o.lost_reason, o.closed_on, o.stage_entered_at, o.version \
+     o.stage_id, o.probability, o.lost_reason, o.closed_on, o.stage_entered_at, o.version, \
+     o.sync_seq, o.changed_at \
      FROM opportunities o JOIN customers c ON c.id = o.customer_id \
      JOIN users u ON u.id = o.owner_id JOIN stages s ON s.id = o.stage_id";
 
+/// A row of [`page`] with when it last changed.
+#[derive(serde::Deserialize)]
+struct StampedRow {
+    #[serde(flatten)]
+    row: OpportunityRow,
+    sync_seq: i64,
+    changed_at: DateTime<Utc>,
+}
+
 /// One page of the opportunities `scope` may see, oldest first (by id, so pages stay put
-/// while new ones are added); `limit + 1` rows are read to tell whether more follow.
+/// while new ones are added), each with when it last changed; `limit + 1` rows are read to
+/// tell whether more follow.
 #[tracing::instrument(skip(db), err)]
 pub async fn page(
     db: &Db,
@@ -74,7 +87,7 @@ pub async fn page(
     filter: &ListFilter,
     offset: i64,
     limit: i64,
-) -> Result<(Vec<Opportunity>, bool), RepoError> {
+) -> Result<(Vec<(Opportunity, Stamp)>, bool), RepoError> {
     // The page comes back as one JSON row: sqlx's SQLite driver hands every row from its
     // worker thread to the caller on its own, and fifty hand-offs cost more than the query
     // (BENCHMARKS.md, API reads). Postgres is served the same way.
@@ -98,6 +111,8 @@ pub async fn page(
         "closed_on",
         "stage_entered_at",
         "version",
+        "sync_seq",
+        "changed_at",
     ]
     .map(|f| format!("'{f}', p.{f}"))
     .join(", ");
@@ -119,6 +134,9 @@ pub async fn page(
     if let Some(customer) = filter.customer {
         qb.push(" AND o.customer_id = ").push_bind(customer);
     }
+    if let Some(ids) = &filter.ids {
+        push_ids(&mut qb, "o.id", ids);
+    }
     if let Some(kind) = filter.stage_kind {
         qb.push(" AND s.kind = ").push_bind(kind.as_str());
     }
@@ -135,14 +153,20 @@ pub async fn page(
         .push_bind(offset);
     qb.push(") p");
     let (json,): (String,) = qb.fetch_one(db).await?;
-    let mut rows: Vec<OpportunityRow> = serde_json::from_str(&json)
+    let mut rows: Vec<StampedRow> = serde_json::from_str(&json)
         .map_err(|e| RepoError::Corrupt(format!("an opportunity page: {e}")))?;
-    rows.sort_by_key(|r| r.id);
+    rows.sort_by_key(|r| r.row.id);
     let more = rows.len() as i64 > limit;
     let cards = rows
         .into_iter()
         .take(limit as usize)
-        .map(Opportunity::try_from)
+        .map(|r| {
+            let stamp = Stamp {
+                seq: r.sync_seq,
+                at: r.changed_at,
+            };
+            Opportunity::try_from(r.row).map(|o| (o, stamp))
+        })
         .collect::<Result<Vec<_>, _>>()?;
     Ok((cards, more))
 }

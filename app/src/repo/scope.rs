@@ -35,19 +35,7 @@ pub fn push_target_filter(
     user_column: &'static str,
 ) {
     qb.push("(");
-    match scope {
-        Scope::Own { user_id } => {
-            qb.push(user_column).push(" = ").push_bind(*user_id);
-        }
-        Scope::Subtree { unit_path } => {
-            qb.push(path_column)
-                .push(" LIKE ")
-                .push_bind(format!("{unit_path}%"));
-        }
-        Scope::All => {
-            qb.push("1 = 1");
-        }
-    }
+    push_place_filter(qb, scope, user_column, path_column);
     qb.push(" OR (")
         .push(user_column)
         .push(" IS NULL AND ")
@@ -65,4 +53,28 @@ pub fn push_unit_filter(qb: &mut Sql, unit_id: i64, user_column: &'static str) {
          WHERE fo.path LIKE (SELECT uo.path FROM org_units uo WHERE uo.id = ",
     );
     qb.push_bind(unit_id).push(") || '%')");
+}
+
+/// Appends the condition for records `scope` could see when they were owned by the user in
+/// `owner_column` sitting in the unit path in `path_column` (a tombstone keeps both): the same
+/// rule as [`push_owner_filter`], read from the stored place instead of the owner's current one.
+pub fn push_place_filter(
+    qb: &mut Sql,
+    scope: &Scope,
+    owner_column: &'static str,
+    path_column: &'static str,
+) {
+    match scope {
+        Scope::Own { user_id } => {
+            qb.push(owner_column).push(" = ").push_bind(*user_id);
+        }
+        Scope::Subtree { unit_path } => {
+            qb.push(path_column)
+                .push(" LIKE ")
+                .push_bind(format!("{unit_path}%"));
+        }
+        Scope::All => {
+            qb.push("1 = 1");
+        }
+    }
 }

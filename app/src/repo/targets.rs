@@ -458,6 +458,19 @@ pub async fn list(
     with_actuals(db, stored, today, user.locale).await
 }
 
+/// The targets `ids` of those `user` may see, with their actuals and outlooks (a sync page's
+/// changed targets).
+#[tracing::instrument(skip(db, user, ids), fields(user = user.id), err)]
+pub async fn by_ids(
+    db: &Db,
+    user: &SessionUser,
+    ids: &[i64],
+    today: NaiveDate,
+) -> Result<Vec<TargetRow>, RepoError> {
+    let stored = fetch(db, user, |q| super::sync::push_ids(q, "t.id", ids)).await?;
+    with_actuals(db, stored, today, user.locale).await
+}
+
 #[tracing::instrument(skip(db, user), fields(user = user.id), err)]
 pub async fn detail(
     db: &Db,

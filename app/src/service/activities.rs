@@ -71,3 +71,13 @@ pub async fn move_next_step(
         Err(gone())
     }
 }
+
+/// The activities `query` asks for that `user` may see (their authors are in `user`'s scope).
+#[tracing::instrument(skip(db, user), fields(user = user.id))]
+pub async fn records(
+    db: &Db,
+    user: &SessionUser,
+    query: &crate::model::sync::RecordQuery,
+) -> Result<Vec<crate::model::sync::ActivityRecord>, Error> {
+    Ok(repo::activities::records(db, &user.scope(), query).await?)
+}

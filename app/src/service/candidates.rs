@@ -178,6 +178,7 @@ async fn behind(
         sort: SortKey::Natural,
         descending: false,
         page: 0,
+        ids: None,
     };
     let rule = repo::settings::trend_rule(db).await?;
     let scope = user.scope();

@@ -72,3 +72,13 @@ pub async fn team(
         rows,
     })
 }
+
+/// The check-ins `query` asks for that `user` may see (made by people in `user`'s scope).
+#[tracing::instrument(skip(db, user), fields(user = user.id))]
+pub async fn records(
+    db: &Db,
+    user: &SessionUser,
+    query: &crate::model::sync::RecordQuery,
+) -> Result<Vec<crate::model::check_ins::CheckInRow>, Error> {
+    Ok(repo::check_ins::records(db, &user.scope(), query).await?)
+}

@@ -23,6 +23,7 @@ pub mod settings;
 pub mod setup;
 pub mod snapshots;
 pub mod stages;
+pub mod sync;
 pub mod targets;
 pub mod tokens;
 

@@ -54,7 +54,7 @@ pub async fn page(
     filter: &ListFilter,
     offset: i64,
     limit: i64,
-) -> Result<(Vec<Opportunity>, bool), Error> {
+) -> Result<(Vec<(Opportunity, crate::model::sync::Stamp)>, bool), Error> {
     Ok(repo::opportunities::page(db, &user.scope(), filter, offset, limit).await?)
 }
 

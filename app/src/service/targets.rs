@@ -24,6 +24,17 @@ pub async fn list(
     Ok(repo::targets::list(db, user, query, today).await?)
 }
 
+/// The targets `ids` of those `user` may see (a sync page's changed targets).
+#[tracing::instrument(skip(db, user, ids), fields(user = user.id))]
+pub async fn by_ids(
+    db: &Db,
+    user: &SessionUser,
+    ids: &[i64],
+    today: NaiveDate,
+) -> Result<Vec<TargetRow>, Error> {
+    Ok(repo::targets::by_ids(db, user, ids, today).await?)
+}
+
 /// One target `user` may see, with its parent, children, history and chart.
 #[tracing::instrument(skip(db, user), fields(user = user.id))]
 pub async fn detail(

@@ -2,17 +2,23 @@
 //! each carries the client's own id, so sending it again stores nothing twice and answers
 //! with what is stored.
 
-use super::{ApiError, ApiJson};
+use super::sync::{DeletedOut, SyncParams, SyncQuery};
+use super::{ApiError, ApiJson, ApiPath, ApiQuery, ApiResult, Paging, PagingQuery, MAX_PAGE_SIZE};
 use app::domain::activity::{ActivityInput, ActivityKind, ActivityOutcome};
+use app::domain::check_in::Verification;
 use app::domain::check_in::{CheckInInput, RawPosition};
+use app::error::AppError;
 use app::model::auth::SessionUser;
+use app::model::check_ins::CheckInRow;
+use app::model::sync::{ActivityRecord, RecordQuery, Stamp, SyncEntity};
+use app::service::{activities, check_ins, sync};
 use app::state::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::{Extension, Json};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
+use utoipa::{IntoParams, ToSchema};
 
 /// 201 for what this request stored, 200 for a client id stored before.
 fn stored_status(duplicate: bool) -> StatusCode {
@@ -191,4 +197,343 @@ pub async fn check_in(
             duplicate: saved.duplicate,
         }),
     ))
+}
+
+/// Which activities or check-ins a list reads; every filter narrows the caller's view.
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct RecordListQuery {
+    /// At this customer.
+    customer: Option<i64>,
+    /// Recorded by this user.
+    owner: Option<i64>,
+    /// Happened at or after this time (RFC 3339).
+    from: Option<DateTime<Utc>>,
+    /// Happened before this time.
+    until: Option<DateTime<Utc>>,
+}
+
+impl RecordListQuery {
+    fn filters(&self) -> [(&'static str, bool); 4] {
+        [
+            ("customer", self.customer.is_some()),
+            ("owner", self.owner.is_some()),
+            ("from", self.from.is_some()),
+            ("until", self.until.is_some()),
+        ]
+    }
+
+    fn page(&self, Paging { page, size }: Paging) -> Result<RecordQuery, ApiError> {
+        if let (Some(from), Some(until)) = (self.from, self.until) {
+            if until < from {
+                return Err(AppError::invalid("until", "the end is before the start").into());
+            }
+        }
+        Ok(RecordQuery {
+            ids: None,
+            customer: self.customer,
+            owner: self.owner,
+            from: self.from,
+            until: self.until,
+            offset: i64::from(page - 1) * i64::from(size),
+            limit: i64::from(size) + 1,
+        })
+    }
+}
+
+/// The records a sync page names (read by id, through the caller's scope).
+fn by_ids(ids: Vec<i64>) -> RecordQuery {
+    RecordQuery {
+        ids: Some(ids),
+        limit: i64::from(MAX_PAGE_SIZE),
+        ..RecordQuery::default()
+    }
+}
+
+/// An activity: a call, meeting, visit, initial contact or e-mail.
+#[derive(Serialize, ToSchema)]
+pub struct ActivityOut {
+    pub id: i64,
+    /// The id its sender gave it; null for activities recorded on Pacer's screens.
+    pub client_id: Option<String>,
+    /// `visit`, `call`, `meeting`, `initial_contact` or `email`.
+    pub kind: String,
+    pub customer_id: i64,
+    pub customer_name: String,
+    /// Who recorded it.
+    pub user_id: i64,
+    pub user_name: String,
+    pub occurred_at: DateTime<Utc>,
+    pub notes: String,
+    /// A planned visit (not yet made).
+    pub planned: bool,
+    /// `reached`, `not_reached`, `follow_up`, `order_taken` or `not_interested`.
+    pub outcome: Option<String>,
+    pub next_step: String,
+    pub next_step_due: Option<NaiveDate>,
+    /// When the next step was ticked off.
+    pub next_step_done_at: Option<DateTime<Utc>>,
+    /// When it last changed (the database's clock).
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<ActivityRecord> for ActivityOut {
+    fn from(a: ActivityRecord) -> Self {
+        ActivityOut {
+            updated_at: a.changed_at,
+            id: a.id,
+            client_id: a.client_id,
+            kind: a.kind,
+            customer_id: a.customer_id,
+            customer_name: a.customer_name,
+            user_id: a.user_id,
+            user_name: a.user_name,
+            occurred_at: a.occurred_at,
+            notes: a.notes,
+            planned: a.planned,
+            outcome: a.outcome,
+            next_step: a.next_step,
+            next_step_due: a.next_step_due,
+            next_step_done_at: a.next_step_done_at,
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ActivityPage {
+    pub items: Vec<ActivityOut>,
+    pub page: u32,
+    pub page_size: u32,
+    pub has_more: bool,
+    /// In a sync (`updated_since` or `cursor`): send it as `cursor` next time. Null otherwise.
+    pub next_cursor: Option<String>,
+    /// In a sync: activities gone from your view since. Empty otherwise.
+    pub deleted: Vec<DeletedOut>,
+}
+
+/// Activities recorded by people in the caller's view, by id, a page at a time; or, with
+/// `updated_since` or `cursor`, the ones changed since and the ones gone (a sync).
+#[utoipa::path(get, path = "/api/v1/activities", operation_id = "list_activities", tag = "activities", params(RecordListQuery, PagingQuery, SyncQuery),
+    responses((status = 200, description = "One page of activities", body = ActivityPage)))]
+pub async fn list(
+    State(state): State<AppState>,
+    Extension(user): Extension<SessionUser>,
+    ApiQuery(q): ApiQuery<RecordListQuery>,
+    paging: Paging,
+    SyncParams(sync): SyncParams,
+) -> ApiResult<ActivityPage> {
+    if let Some(ask) = sync {
+        let fetch = async |ids| {
+            let rows = activities::records(&state.db, &user, &by_ids(ids)).await?;
+            Ok(rows.into_iter().map(|a| (a.clone(), a.stamp())).collect())
+        };
+        let synced = ask
+            .check(&user, SyncEntity::Activity, paging.size, &q.filters())?
+            .read(&state.db, &user, fetch, |a: &ActivityRecord| a.id)
+            .await?;
+        return Ok(Json(ActivityPage {
+            items: synced.items.into_iter().map(|(a, _)| a.into()).collect(),
+            page: 1,
+            page_size: paging.size,
+            has_more: synced.has_more,
+            next_cursor: synced.next_cursor,
+            deleted: synced.deleted,
+        }));
+    }
+    let mut rows = activities::records(&state.db, &user, &q.page(paging)?).await?;
+    let has_more = rows.len() > paging.size as usize;
+    rows.truncate(paging.size as usize);
+    Ok(Json(ActivityPage {
+        items: rows.into_iter().map(ActivityOut::from).collect(),
+        page: paging.page,
+        page_size: paging.size,
+        has_more,
+        next_cursor: None,
+        deleted: Vec::new(),
+    }))
+}
+
+/// One activity recorded by someone in the caller's view.
+#[utoipa::path(get, path = "/api/v1/activities/{id}", operation_id = "get_activity", tag = "activities",
+    params(("id" = i64, Path, description = "Activity id")),
+    responses((status = 200, description = "The activity", body = ActivityOut)))]
+pub async fn read(
+    State(state): State<AppState>,
+    Extension(user): Extension<SessionUser>,
+    ApiPath(id): ApiPath<i64>,
+) -> ApiResult<ActivityOut> {
+    let query = RecordQuery {
+        ids: Some(vec![id]),
+        limit: 1,
+        ..RecordQuery::default()
+    };
+    let found = activities::records(&state.db, &user, &query).await?;
+    let activity = found
+        .into_iter()
+        .next()
+        .ok_or_else(|| AppError::NotFound("no such activity".into()))?;
+    Ok(Json(activity.into()))
+}
+
+/// A check-in at a customer visit.
+#[derive(Serialize, ToSchema)]
+pub struct CheckInOut {
+    pub id: i64,
+    /// The id the phone (or the sender) gave it.
+    pub client_id: String,
+    /// Who checked in.
+    pub user_id: i64,
+    pub user_name: String,
+    pub customer_id: i64,
+    pub customer_name: String,
+    /// When they checked in, by the phone's clock.
+    pub checked_in_at: DateTime<Utc>,
+    /// When Pacer got it (later when the phone was offline).
+    pub received_at: DateTime<Utc>,
+    /// Where the phone was, when it could tell.
+    pub lat: Option<f64>,
+    pub lon: Option<f64>,
+    pub accuracy_m: Option<f64>,
+    /// `verified` (within the customer's radius), `outside`, or `unverified`.
+    pub verification: String,
+    /// Metres from the customer's location, when both are known.
+    pub distance_m: Option<f64>,
+    /// Why it is unverified.
+    pub unverified_reason: Option<String>,
+    /// `order_taken`, `follow_up`, `no_decision` or `not_met`.
+    pub outcome: Option<String>,
+    pub notes: String,
+    pub next_step: String,
+    pub checked_out_at: Option<DateTime<Utc>>,
+    /// When it last changed (the database's clock).
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<(CheckInRow, Stamp)> for CheckInOut {
+    fn from((c, stamp): (CheckInRow, Stamp)) -> Self {
+        let (distance_m, unverified_reason) = match &c.verification {
+            Verification::Verified { distance_m } | Verification::Outside { distance_m } => {
+                (Some(*distance_m), None)
+            }
+            Verification::Unverified { reason } => (None, Some(reason.clone())),
+        };
+        CheckInOut {
+            id: c.id,
+            client_id: c.client_id,
+            user_id: c.user_id,
+            user_name: c.user_name,
+            customer_id: c.customer_id,
+            customer_name: c.customer_name,
+            checked_in_at: c.device_time,
+            received_at: c.received_at,
+            lat: c.position.map(|p| p.lat),
+            lon: c.position.map(|p| p.lon),
+            accuracy_m: c.position.map(|p| p.accuracy_m),
+            verification: c.verification.as_str().into(),
+            distance_m,
+            unverified_reason,
+            outcome: c.outcome.map(|o| o.as_str().to_string()),
+            notes: c.notes,
+            next_step: c.next_step,
+            checked_out_at: c.checked_out_at,
+            updated_at: stamp.at,
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct CheckInPage {
+    pub items: Vec<CheckInOut>,
+    pub page: u32,
+    pub page_size: u32,
+    pub has_more: bool,
+    /// In a sync (`updated_since` or `cursor`): send it as `cursor` next time. Null otherwise.
+    pub next_cursor: Option<String>,
+    /// In a sync: check-ins gone from your view since. Empty otherwise.
+    pub deleted: Vec<DeletedOut>,
+}
+
+/// The check-ins `rows` with when each last changed (read after them).
+async fn stamped(
+    state: &AppState,
+    rows: Vec<CheckInRow>,
+) -> Result<Vec<(CheckInRow, Stamp)>, ApiError> {
+    let ids: Vec<i64> = rows.iter().map(|c| c.id).collect();
+    let stamps = sync::stamps(&state.db, SyncEntity::CheckIn, &ids).await?;
+    Ok(rows
+        .into_iter()
+        .map(|c| {
+            let stamp = stamps.get(&c.id).copied().unwrap_or_default();
+            (c, stamp)
+        })
+        .collect())
+}
+
+/// Check-ins made by people in the caller's view, by id, a page at a time; or, with
+/// `updated_since` or `cursor`, the ones changed since and the ones gone (a sync).
+#[utoipa::path(get, path = "/api/v1/check-ins", operation_id = "list_check_ins", tag = "activities", params(RecordListQuery, PagingQuery, SyncQuery),
+    responses((status = 200, description = "One page of check-ins", body = CheckInPage)))]
+pub async fn list_check_ins(
+    State(state): State<AppState>,
+    Extension(user): Extension<SessionUser>,
+    ApiQuery(q): ApiQuery<RecordListQuery>,
+    paging: Paging,
+    SyncParams(sync): SyncParams,
+) -> ApiResult<CheckInPage> {
+    if let Some(ask) = sync {
+        let fetch = async |ids| {
+            let rows = check_ins::records(&state.db, &user, &by_ids(ids)).await?;
+            stamped(&state, rows).await
+        };
+        let synced = ask
+            .check(&user, SyncEntity::CheckIn, paging.size, &q.filters())?
+            .read(&state.db, &user, fetch, |c: &CheckInRow| c.id)
+            .await?;
+        return Ok(Json(CheckInPage {
+            items: synced.items.into_iter().map(CheckInOut::from).collect(),
+            page: 1,
+            page_size: paging.size,
+            has_more: synced.has_more,
+            next_cursor: synced.next_cursor,
+            deleted: synced.deleted,
+        }));
+    }
+    let mut rows = check_ins::records(&state.db, &user, &q.page(paging)?).await?;
+    let has_more = rows.len() > paging.size as usize;
+    rows.truncate(paging.size as usize);
+    Ok(Json(CheckInPage {
+        items: stamped(&state, rows)
+            .await?
+            .into_iter()
+            .map(CheckInOut::from)
+            .collect(),
+        page: paging.page,
+        page_size: paging.size,
+        has_more,
+        next_cursor: None,
+        deleted: Vec::new(),
+    }))
+}
+
+/// One check-in made by someone in the caller's view.
+#[utoipa::path(get, path = "/api/v1/check-ins/{id}", operation_id = "get_check_in", tag = "activities",
+    params(("id" = i64, Path, description = "Check-in id")),
+    responses((status = 200, description = "The check-in", body = CheckInOut)))]
+pub async fn read_check_in(
+    State(state): State<AppState>,
+    Extension(user): Extension<SessionUser>,
+    ApiPath(id): ApiPath<i64>,
+) -> ApiResult<CheckInOut> {
+    let query = RecordQuery {
+        ids: Some(vec![id]),
+        limit: 1,
+        ..RecordQuery::default()
+    };
+    let found = check_ins::records(&state.db, &user, &query).await?;
+    let row = stamped(&state, found)
+        .await?
+        .into_iter()
+        .next()
+        .ok_or_else(|| AppError::NotFound("no such check-in".into()))?;
+    Ok(Json(row.into()))
 }

@@ -2,18 +2,23 @@
 //! bulk writes an ERP makes: customers and sales, each all or nothing, through the CSV
 //! import's own checks and store.
 
-use super::{many, money, ApiJson, ApiQuery, ApiResult, FieldProblem, Paging, PagingQuery};
+use super::sync::{DeletedOut, SyncParams, SyncQuery, SyncRead};
+use super::{
+    many, money, ApiJson, ApiQuery, ApiResult, FieldProblem, Paging, PagingQuery, MAX_PAGE_SIZE,
+};
 use app::domain::turnover::{Direction, Mark};
 use app::error::AppError;
 use app::model::auth::SessionUser;
 use app::model::customers::{CustomerList, CustomerQuery, CustomerSummary};
 use app::model::imports::Importer;
 use app::model::imports::{ImportKind, ImportReport};
+use app::model::sync::{Stamp, SyncEntity};
 use app::state::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::{Extension, Json};
 use chrono::NaiveDate;
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -105,12 +110,15 @@ pub struct CustomerOut {
     /// `new` (first bought in the period) or `lost` (bought last year, not in the period).
     pub mark: Option<String>,
     pub trend: Option<TrendOut>,
+    /// When the customer's record last changed (the database's clock; sales do not change it).
+    pub updated_at: DateTime<Utc>,
 }
 
-impl From<&CustomerSummary> for CustomerOut {
-    fn from(c: &CustomerSummary) -> Self {
+impl From<(&CustomerSummary, Stamp)> for CustomerOut {
+    fn from((c, stamp): (&CustomerSummary, Stamp)) -> Self {
         let d = c.deviation;
         CustomerOut {
+            updated_at: stamp.at,
             id: c.id,
             customer_ref: c.external_ref.clone(),
             name: c.name.clone(),
@@ -147,6 +155,10 @@ pub struct CustomerPage {
     pub has_more: bool,
     pub period_start: NaiveDate,
     pub period_end: NaiveDate,
+    /// In a sync (`updated_since` or `cursor`): send it as `cursor` next time. Null otherwise.
+    pub next_cursor: Option<String>,
+    /// In a sync: customers gone from your view since. Empty otherwise.
+    pub deleted: Vec<DeletedOut>,
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -160,6 +172,7 @@ async fn customer_page(
     segment: Option<Segment>,
     (from, to): (Option<NaiveDate>, Option<NaiveDate>),
     Paging { page, size }: Paging,
+    sync: Option<SyncRead>,
 ) -> ApiResult<CustomerPage> {
     let today = chrono::Utc::now().date_naive();
     let query = CustomerQuery {
@@ -173,31 +186,85 @@ async fn customer_page(
         page: Some(page.to_string()),
         ..CustomerQuery::default()
     };
-    let filter = app::service::customers::filter(&state.db, &query, today).await?;
-    let CustomerList {
-        total, customers, ..
-    } = app::service::customers::list(&state.db, user, &filter, today, Some(i64::from(size)))
+    let mut filter = app::service::customers::filter(&state.db, &query, today).await?;
+    let Some(read) = sync else {
+        let CustomerList {
+            total,
+            customers,
+            stamps,
+            ..
+        } = app::service::customers::list(&state.db, user, &filter, today, Some(i64::from(size)))
+            .await?;
+        return Ok(Json(CustomerPage {
+            items: customers
+                .iter()
+                .zip(stamps)
+                .map(CustomerOut::from)
+                .collect(),
+            page,
+            page_size: size,
+            total,
+            has_more: i64::from(page) * i64::from(size) < total,
+            period_start: filter.period.start(),
+            period_end: filter.period.end(),
+            next_cursor: None,
+            deleted: Vec::new(),
+        }));
+    };
+    let period = filter.period;
+    let fetch = async |ids| {
+        filter.ids = Some(ids);
+        let max = Some(i64::from(MAX_PAGE_SIZE));
+        let list = app::service::customers::list(&state.db, user, &filter, today, max).await?;
+        Ok(list.customers.into_iter().zip(list.stamps).collect())
+    };
+    let synced = read
+        .read(&state.db, user, fetch, |c: &CustomerSummary| c.id)
         .await?;
+    let items: Vec<CustomerOut> = synced
+        .items
+        .iter()
+        .map(|(c, stamp)| CustomerOut::from((c, *stamp)))
+        .collect();
     Ok(Json(CustomerPage {
-        items: customers.iter().map(CustomerOut::from).collect(),
-        page,
+        total: items.len() as i64,
+        items,
+        page: 1,
         page_size: size,
-        total,
-        has_more: i64::from(page) * i64::from(size) < total,
-        period_start: filter.period.start(),
-        period_end: filter.period.end(),
+        has_more: synced.has_more,
+        period_start: period.start(),
+        period_end: period.end(),
+        next_cursor: synced.next_cursor,
+        deleted: synced.deleted,
     }))
 }
 
-/// Customers the caller may see, with turnover in the period against the same span last year.
-#[utoipa::path(get, path = "/api/v1/customers", operation_id = "list_customers", tag = "customers", params(CustomerListQuery, PagingQuery),
+/// Customers the caller may see, with turnover in the period against the same span last year;
+/// or, with `updated_since` or `cursor`, the customers whose record changed since and the ones
+/// gone (a sync: see the API's description; `from`/`to` still choose the turnover period).
+#[utoipa::path(get, path = "/api/v1/customers", operation_id = "list_customers", tag = "customers", params(CustomerListQuery, PagingQuery, SyncQuery),
     responses((status = 200, description = "One page of customers", body = CustomerPage)))]
 pub async fn list(
     State(state): State<AppState>,
     Extension(user): Extension<SessionUser>,
     ApiQuery(q): ApiQuery<CustomerListQuery>,
     paging: Paging,
+    SyncParams(sync): SyncParams,
 ) -> ApiResult<CustomerPage> {
+    let sync = match sync {
+        Some(ask) => Some(ask.check(
+            &user,
+            SyncEntity::Customer,
+            paging.size,
+            &[
+                ("search", q.search.is_some()),
+                ("unit", q.unit.is_some()),
+                ("owner", q.owner.is_some()),
+                ("segment", q.segment.is_some()),
+            ],
+        )?),
+        None => None,
+    };
     customer_page(
         &state,
         &user,
@@ -208,6 +275,7 @@ pub async fn list(
         q.segment,
         (q.from, q.to),
         paging,
+        sync,
     )
     .await
 }
@@ -237,6 +305,7 @@ pub async fn plus_minus(
         q.segment,
         (q.from, q.to),
         paging,
+        None,
     )
     .await
 }

@@ -23,7 +23,18 @@ it the answer is 429 with `Retry-After` in seconds.\n\n\
 Money is a decimal string (`\"1234.50\"`), dates are `YYYY-MM-DD`, times are UTC. Lists \
 take `page` (from 1) and `page_size` (1–200, default 50) and say `has_more`. Every error \
 is `{\"error\": {\"code\", \"message\", \"field\"}}`, `field` naming the request field at \
-fault (`sales[3].amount`); bulk writes list every problem in `details`."
+fault (`sales[3].amount`); bulk writes list every problem in `details`.\n\n\
+**Sync.** The lists of customers, opportunities, targets, activities and check-ins also \
+serve a client that keeps a copy: send `updated_since` (RFC 3339; `1970-01-01T00:00:00Z` for \
+everything) instead of `page`, then send each answer's `next_cursor` back as `cursor`, until \
+`has_more` is false; keep the last cursor for the next run. A page holds the records changed \
+since (`items`, oldest change first, each with `updated_at`) and the records gone from your \
+view (`deleted`: deleted, or now owned outside it, with `reason`); each record at most once \
+per page, in its latest state. Followed cursor by cursor, every change is seen exactly once, \
+also while others write. A sync reads everything in your view: its lists take no filters \
+(filter on your side); a cursor serves the list and the view it was made for, and after your \
+role or unit changed it answers 410: start again from `updated_since`. The plus/minus list \
+is an analysis of a period, and the stages are settings: read them whole."
     ),
     paths(
         super::me,
@@ -40,7 +51,11 @@ fault (`sales[3].amount`); bulk writes list every problem in `details`."
         targets::list,
         targets::read,
         targets::create,
+        activities::list,
+        activities::read,
         activities::create,
+        activities::list_check_ins,
+        activities::read_check_in,
         activities::check_in,
     ),
     components(schemas(
@@ -65,7 +80,7 @@ fault (`sales[3].amount`); bulk writes list every problem in `details`."
 struct ApiDoc;
 
 /// The errors every operation may answer, beside its own.
-const ERRORS: [(&str, &str); 8] = [
+const ERRORS: [(&str, &str); 9] = [
     (
         "400",
         "The request could not be read (a parameter of the wrong type, malformed JSON)",
@@ -73,6 +88,10 @@ const ERRORS: [(&str, &str); 8] = [
     ("401", "No valid API token (or session)"),
     ("403", "The token's role may not do this"),
     ("404", "Not there, or not visible to this token"),
+    (
+        "410",
+        "A sync cursor made for another view (the role or unit changed): start again",
+    ),
     (
         "409",
         "Changed by someone else since the version sent, or already in that state",

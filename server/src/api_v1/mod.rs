@@ -7,6 +7,7 @@ pub mod activities;
 pub mod customers;
 pub mod docs;
 pub mod opportunities;
+pub mod sync;
 pub mod targets;
 
 use crate::api_error;
@@ -44,8 +45,16 @@ pub fn router(max_body_bytes: usize) -> Router<AppState> {
         .route("/opportunities/{id}/move", post(opportunities::move_stage))
         .route("/targets", get(targets::list).post(targets::create))
         .route("/targets/{id}", get(targets::read))
-        .route("/activities", post(activities::create))
-        .route("/check-ins", post(activities::check_in))
+        .route(
+            "/activities",
+            get(activities::list).post(activities::create),
+        )
+        .route("/activities/{id}", get(activities::read))
+        .route(
+            "/check-ins",
+            get(activities::list_check_ins).post(activities::check_in),
+        )
+        .route("/check-ins/{id}", get(activities::read_check_in))
         .fallback(unknown)
         .method_not_allowed_fallback(not_allowed)
         // JSON bodies are read through axum's extractors: this limit holds for chunked

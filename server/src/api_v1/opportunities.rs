@@ -1,8 +1,10 @@
 //! Opportunities: a paged list with filters, one with its history, create, update, and the
 //! move to another stage. Writes carry the version the client read: a stale one is a 409.
 
+use super::sync::{DeletedOut, SyncParams, SyncQuery};
 use super::{
     many, ApiError, ApiJson, ApiPath, ApiQuery, ApiResult, FieldProblem, Paging, PagingQuery,
+    MAX_PAGE_SIZE,
 };
 use app::domain::pipeline::OpportunityInput;
 use app::domain::FieldError;
@@ -11,7 +13,9 @@ use app::error::AppError;
 use app::model::auth::SessionUser;
 use app::model::pipeline::ListFilter;
 use app::model::pipeline::OpportunityDetail;
+use app::model::sync::{Stamp, SyncEntity};
 use app::service::opportunities::{self, MissingCurrency, Move};
+use app::service::sync;
 use app::state::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -79,10 +83,12 @@ pub struct OpportunityOut {
     pub stage_entered_at: DateTime<Utc>,
     /// Send it back with a change: a change made meanwhile by someone else is a 409.
     pub version: i64,
+    /// When it last changed (the database's clock).
+    pub updated_at: DateTime<Utc>,
 }
 
-impl From<Opportunity> for OpportunityOut {
-    fn from(c: Opportunity) -> Self {
+impl From<(Opportunity, Stamp)> for OpportunityOut {
+    fn from((c, stamp): (Opportunity, Stamp)) -> Self {
         OpportunityOut {
             id: c.id,
             title: c.title,
@@ -99,8 +105,16 @@ impl From<Opportunity> for OpportunityOut {
             lost_reason: c.lost_reason,
             stage_entered_at: c.stage_entered_at,
             version: c.version,
+            updated_at: stamp.at,
         }
     }
+}
+
+/// `card` as the API writes it, with when it last changed (read after it).
+async fn stamped(state: &AppState, card: Opportunity) -> Result<OpportunityOut, ApiError> {
+    let stamps = sync::stamps(&state.db, SyncEntity::Opportunity, &[card.id]).await?;
+    let stamp = stamps.get(&card.id).copied().unwrap_or_default();
+    Ok((card, stamp).into())
 }
 
 #[derive(Serialize, ToSchema)]
@@ -109,17 +123,56 @@ pub struct OpportunityPage {
     pub page: u32,
     pub page_size: u32,
     pub has_more: bool,
+    /// In a sync (`updated_since` or `cursor`): send it as `cursor` next time. Null otherwise.
+    pub next_cursor: Option<String>,
+    /// In a sync: opportunities gone from your view since. Empty otherwise.
+    pub deleted: Vec<DeletedOut>,
 }
 
-/// Opportunities the caller may see, by id, a page at a time.
-#[utoipa::path(get, path = "/api/v1/opportunities", operation_id = "list_opportunities", tag = "opportunities", params(OpportunityQuery, PagingQuery),
+/// Opportunities the caller may see, by id, a page at a time; or, with `updated_since` or
+/// `cursor`, the ones changed since and the ones gone (a sync: see the API's description).
+#[utoipa::path(get, path = "/api/v1/opportunities", operation_id = "list_opportunities", tag = "opportunities", params(OpportunityQuery, PagingQuery, SyncQuery),
     responses((status = 200, description = "One page of opportunities", body = OpportunityPage)))]
 pub async fn list(
     State(state): State<AppState>,
     Extension(user): Extension<SessionUser>,
     ApiQuery(q): ApiQuery<OpportunityQuery>,
     Paging { page, size }: Paging,
+    SyncParams(sync): SyncParams,
 ) -> ApiResult<OpportunityPage> {
+    if let Some(ask) = sync {
+        let filters = [
+            ("owner", q.owner.is_some()),
+            ("unit", q.unit.is_some()),
+            ("stage", q.stage.is_some()),
+            ("customer", q.customer.is_some()),
+            ("status", q.status.is_some()),
+            ("from", q.from.is_some()),
+            ("to", q.to.is_some()),
+        ];
+        let read = async |ids| {
+            let filter = ListFilter {
+                ids: Some(ids),
+                ..ListFilter::default()
+            };
+            let max = i64::from(MAX_PAGE_SIZE);
+            Ok(opportunities::page(&state.db, &user, &filter, 0, max)
+                .await?
+                .0)
+        };
+        let synced = ask
+            .check(&user, SyncEntity::Opportunity, size, &filters)?
+            .read(&state.db, &user, read, |o| o.id)
+            .await?;
+        return Ok(Json(OpportunityPage {
+            items: synced.items.into_iter().map(OpportunityOut::from).collect(),
+            page: 1,
+            page_size: size,
+            has_more: synced.has_more,
+            next_cursor: synced.next_cursor,
+            deleted: synced.deleted,
+        }));
+    }
     for (field, day) in [("from", q.from), ("to", q.to)] {
         if let Some(day) = day {
             app::domain::period::within_years(day).map_err(|e| AppError::invalid(field, e))?;
@@ -139,6 +192,7 @@ pub async fn list(
         }),
         closes_from: q.from,
         closes_to: q.to,
+        ids: None,
     };
     let offset = i64::from(page - 1) * i64::from(size);
     let (cards, has_more) =
@@ -148,6 +202,8 @@ pub async fn list(
         page,
         page_size: size,
         has_more,
+        next_cursor: None,
+        deleted: Vec::new(),
     }))
 }
 
@@ -177,7 +233,7 @@ pub async fn read(
 ) -> ApiResult<OpportunityDetailOut> {
     let OpportunityDetail { card, history } = opportunities::detail(&state.db, &user, id).await?;
     Ok(Json(OpportunityDetailOut {
-        opportunity: card.into(),
+        opportunity: stamped(&state, card).await?,
         history: history
             .into_iter()
             .map(|h| StageChangeOut {
@@ -243,7 +299,7 @@ pub async fn create(
     ApiJson(body): ApiJson<OpportunityWrite>,
 ) -> Result<(StatusCode, Json<OpportunityOut>), ApiError> {
     let card = opportunities::create(&state.db, &user, &body.input(), Utc::now()).await?;
-    Ok((StatusCode::CREATED, Json(card.into())))
+    Ok((StatusCode::CREATED, Json(stamped(&state, card).await?)))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -284,7 +340,7 @@ pub async fn update(
         Utc::now(),
     )
     .await?;
-    Ok(Json(card.into()))
+    Ok(Json(stamped(&state, card).await?))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -313,7 +369,7 @@ pub async fn move_stage(
         lost_reason: body.lost_reason,
     };
     let card = opportunities::move_to_stage(&state.db, &user, id, to, Utc::now()).await?;
-    Ok(Json(card.into()))
+    Ok(Json(stamped(&state, card).await?))
 }
 
 #[derive(Serialize, ToSchema)]

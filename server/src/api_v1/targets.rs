@@ -1,21 +1,26 @@
 //! Targets: the list the caller may see with progress, pace and forecast; one target with its
 //! children and status history; and drafts, checked by the same SMART rules as the editor.
 
+use super::sync::{DeletedOut, SyncParams, SyncQuery};
 use super::{
     many, ApiError, ApiJson, ApiPath, ApiQuery, ApiResult, FieldProblem, Paging, PagingQuery,
 };
 use app::domain::{Assignee, Level, Period, TargetInput};
 use app::error::AppError;
 use app::model::auth::SessionUser;
+use app::model::sync::{Stamp, SyncEntity};
 use app::model::targets::{ListQuery, SaveOutcome, TargetRow};
+use app::service::sync;
 use app::service::targets;
 use app::state::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::{Extension, Json};
+use chrono::DateTime;
 use chrono::{NaiveDate, Utc};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
 use utoipa::{IntoParams, ToSchema};
 
 #[derive(Clone, Copy, Debug, Deserialize, ToSchema)]
@@ -102,6 +107,9 @@ pub struct TargetOut {
     pub actual: String,
     /// Pace and forecast; null before the period starts.
     pub forecast: Option<ForecastOut>,
+    /// When the target itself last changed (the database's clock; its actual and forecast
+    /// move with the sales and deals behind them).
+    pub updated_at: DateTime<Utc>,
 }
 
 fn decimal(d: Decimal) -> String {
@@ -109,8 +117,9 @@ fn decimal(d: Decimal) -> String {
 }
 
 impl TargetOut {
-    fn new(row: &TargetRow, today: NaiveDate) -> TargetOut {
+    fn new(row: &TargetRow, today: NaiveDate, stamps: &HashMap<i64, Stamp>) -> TargetOut {
         TargetOut {
+            updated_at: stamps.get(&row.id).copied().unwrap_or_default().at,
             id: row.id,
             statement: row.statement.clone(),
             metric: row.metric.as_str().into(),
@@ -154,17 +163,63 @@ pub struct TargetPage {
     pub page_size: u32,
     pub total: i64,
     pub has_more: bool,
+    /// In a sync (`updated_since` or `cursor`): send it as `cursor` next time. Null otherwise.
+    pub next_cursor: Option<String>,
+    /// In a sync: targets gone from your view since. Empty otherwise.
+    pub deleted: Vec<DeletedOut>,
 }
 
-/// Targets the caller may see, with progress, pace and forecast.
-#[utoipa::path(get, path = "/api/v1/targets", operation_id = "list_targets", tag = "targets", params(TargetQuery, PagingQuery),
+/// Targets the caller may see, with progress, pace and forecast; or, with `updated_since` or
+/// `cursor`, the targets changed since and the ones gone (a sync: see the API's description).
+#[utoipa::path(get, path = "/api/v1/targets", operation_id = "list_targets", tag = "targets", params(TargetQuery, PagingQuery, SyncQuery),
     responses((status = 200, description = "One page of targets", body = TargetPage)))]
 pub async fn list(
     State(state): State<AppState>,
     Extension(user): Extension<SessionUser>,
     ApiQuery(q): ApiQuery<TargetQuery>,
     Paging { page, size }: Paging,
+    SyncParams(sync): SyncParams,
 ) -> ApiResult<TargetPage> {
+    let today = Utc::now().date_naive();
+    if let Some(ask) = sync {
+        let filters = [
+            ("view", q.view.is_some()),
+            ("status", q.status.is_some()),
+            ("assignee", q.assignee.is_some()),
+            ("from", q.from.is_some()),
+            ("to", q.to.is_some()),
+        ];
+        let fetch = async |ids: Vec<i64>| {
+            let rows = targets::by_ids(&state.db, &user, &ids, today).await?;
+            let stamps = sync::stamps(&state.db, SyncEntity::Target, &ids).await?;
+            Ok(rows
+                .into_iter()
+                .map(|r| {
+                    let stamp = stamps.get(&r.id).copied().unwrap_or_default();
+                    (r, stamp)
+                })
+                .collect())
+        };
+        let synced = ask
+            .check(&user, SyncEntity::Target, size, &filters)?
+            .read(&state.db, &user, fetch, |r: &TargetRow| r.id)
+            .await?;
+        let stamps: HashMap<i64, Stamp> = synced.items.iter().map(|(r, s)| (r.id, *s)).collect();
+        let items: Vec<TargetOut> = synced
+            .items
+            .iter()
+            .map(|(r, _)| TargetOut::new(r, today, &stamps))
+            .collect();
+        return Ok(Json(TargetPage {
+            total: items.len() as i64,
+            items,
+            page: 1,
+            page_size: size,
+            has_more: synced.has_more,
+            next_cursor: synced.next_cursor,
+            deleted: synced.deleted,
+        }));
+    }
     Period::range(q.from, q.to)
         .map_err(|_| AppError::invalid("to", "the end is before the start"))?;
     let assignee = match q.assignee.as_deref() {
@@ -189,7 +244,6 @@ pub async fn list(
         TargetStatusParam::Achieved => "achieved",
         TargetStatusParam::Missed => "missed",
     });
-    let today = Utc::now().date_naive();
     let query = ListQuery::parse(&user, view, status)?;
     let rows = targets::list(&state.db, &user, &query, today).await?;
     let matching: Vec<&TargetRow> = rows
@@ -200,17 +254,24 @@ pub async fn list(
         .collect();
     let total = matching.len();
     let start = (page as usize - 1) * size as usize;
+    let shown: Vec<&TargetRow> = matching
+        .into_iter()
+        .skip(start)
+        .take(size as usize)
+        .collect();
+    let ids: Vec<i64> = shown.iter().map(|r| r.id).collect();
+    let stamps = sync::stamps(&state.db, SyncEntity::Target, &ids).await?;
     Ok(Json(TargetPage {
-        items: matching
+        items: shown
             .into_iter()
-            .skip(start)
-            .take(size as usize)
-            .map(|r| TargetOut::new(r, today))
+            .map(|r| TargetOut::new(r, today, &stamps))
             .collect(),
         page,
         page_size: size,
         total: total as i64,
         has_more: start + (size as usize) < total,
+        next_cursor: None,
+        deleted: Vec::new(),
     }))
 }
 
@@ -243,13 +304,22 @@ pub async fn read(
 ) -> ApiResult<TargetDetailOut> {
     let today = Utc::now().date_naive();
     let detail = targets::detail(&state.db, &user, id, today).await?;
+    let ids: Vec<i64> = std::iter::once(&detail.target)
+        .chain(&detail.parent)
+        .chain(&detail.children)
+        .map(|t| t.id)
+        .collect();
+    let stamps = sync::stamps(&state.db, SyncEntity::Target, &ids).await?;
     Ok(Json(TargetDetailOut {
-        target: TargetOut::new(&detail.target, today),
-        parent: detail.parent.as_ref().map(|p| TargetOut::new(p, today)),
+        target: TargetOut::new(&detail.target, today, &stamps),
+        parent: detail
+            .parent
+            .as_ref()
+            .map(|p| TargetOut::new(p, today, &stamps)),
         children: detail
             .children
             .iter()
-            .map(|c| TargetOut::new(c, today))
+            .map(|c| TargetOut::new(c, today, &stamps))
             .collect(),
         history: detail
             .history

@@ -53,7 +53,7 @@ async fn user(app: &TestApp, id: i64) -> SessionUser {
         .0
 }
 
-async fn token(
+pub(crate) async fn token(
     app: &TestApp,
     creator: i64,
     role: Role,
@@ -74,17 +74,17 @@ async fn token(
         .unwrap()
 }
 
-struct Tokens {
-    rep: String,
-    manager: String,
-    admin: String,
-    revoked: String,
+pub(crate) struct Tokens {
+    pub rep: String,
+    pub manager: String,
+    pub admin: String,
+    pub revoked: String,
 }
 
 impl Tokens {
     /// A rep token acting as rep N1 and a manager token over North (made by the North
     /// manager), an admin token and a revoked one (made by the admin).
-    async fn make(app: &TestApp, fx: &Fixture) -> Tokens {
+    pub(crate) async fn make(app: &TestApp, fx: &Fixture) -> Tokens {
         let ids = &fx.ids;
         let rep = token(
             app,
@@ -121,7 +121,7 @@ impl Tokens {
 }
 
 /// Sends a request with `token` as a Bearer (none: anonymous) and reads the JSON answer.
-async fn send(
+pub(crate) async fn send(
     app: &TestApp,
     token: Option<&str>,
     method: Method,

@@ -26,5 +26,6 @@ mod scale;
 mod scoping;
 mod snapshots;
 mod startup;
+mod sync;
 mod targets;
 mod work;

@@ -54,6 +54,7 @@ async fn a_board_of_fifty_thousand_opportunities_is_sent_a_window_at_a_time(back
         app::repo::opportunities::page(&app.db, &Scope::All, &ListFilter::default(), 0, 1_000_000)
             .await
             .expect("all opportunities");
+    let all: Vec<Opportunity> = all.into_iter().map(|(o, _)| o).collect();
     assert!(!more);
     assert!(all.len() > SCALE, "{}", all.len());
     let closed_since = today - Duration::days(30);
