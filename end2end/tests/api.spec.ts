@@ -70,3 +70,46 @@ test('the API page documents every endpoint, and reps have no token settings', a
   await signIn(page, DEMO_REP.email);
   await expect(page.getByTestId('settings-link')).toHaveCount(0);
 });
+
+// Issue 25: an admin subscribes another system to events under Settings → Webhooks, sees the
+// signing secret once, and pauses, resumes and deletes the subscription; managers have no
+// webhook settings.
+test('an admin subscribes a webhook, sees its secret once, pauses, resumes and deletes it', async ({ page }) => {
+  await signIn(page, 'sabine.krueger@pacer.demo');
+  await page.goto('/settings');
+  await waitForHydration(page);
+  const section = page.getByTestId('webhooks');
+  await expect(section).toBeVisible();
+
+  // Nothing typed: both refusals in plain words, under their fields.
+  await section.getByTestId('create-webhook').click();
+  await expect(section.getByTestId('error-url')).toContainText('starting with https://');
+  await expect(section.getByTestId('error-events')).toContainText('choose at least one event');
+
+  const url = `https://erp.example.invalid/pacer-events-${Date.now()}`;
+  await section.getByLabel('Address').fill(url);
+  await section.getByRole('checkbox', { name: /opportunity\.won/ }).check();
+  await section.getByTestId('create-webhook').click();
+  await expect(section.getByTestId('new-webhook-secret')).toHaveValue(/^whsec_[0-9a-f]{64}$/);
+  const row = section.getByTestId('webhook-row').filter({ hasText: url });
+  await expect(row).toContainText('opportunity.won');
+  await expect(row.getByTestId('webhook-state')).toHaveText('Running');
+  await expect(row.getByTestId('webhook-last-status')).toContainText('none yet');
+
+  await row.getByTestId('webhook-pause').click();
+  await expect(row.getByTestId('webhook-state')).toContainText('Paused: paused by Sabine');
+  await row.getByTestId('webhook-pause').click();
+  await expect(row.getByTestId('webhook-state')).toHaveText('Running');
+  await page.reload();
+  await waitForHydration(page);
+  await expect(page.getByTestId('new-webhook-secret')).toHaveCount(0);
+  await row.getByTestId('webhook-delete').click();
+  await expect(row).toHaveCount(0);
+
+  await page.context().clearCookies();
+  await signIn(page, DEMO_MANAGER.email);
+  await page.goto('/settings');
+  await waitForHydration(page);
+  await expect(page.getByTestId('api-tokens')).toBeVisible();
+  await expect(page.getByTestId('webhooks')).toHaveCount(0);
+});

@@ -80,6 +80,7 @@ async fn main() {
         secure_cookie: false,
         max_body_bytes: server::configuration::DEFAULT_MAX_BODY_BYTES,
         api_rate: server::configuration::DEFAULT_API_RATE,
+        webhooks: Default::default(),
         trust_forwarded: false,
         digest: Default::default(),
         public_url: None,

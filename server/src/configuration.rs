@@ -31,6 +31,11 @@ pub struct Settings {
     /// The mail server the digest and password links go through (`PACER_SMTP_URL`, as
     /// `PACER_MAIL_FROM`); `None`: nothing is mailed.
     pub mailer: Option<crate::mail::Mailer>,
+    /// How webhooks are delivered: `PACER_WEBHOOK_POLL_MS` (how often waiting events are
+    /// looked for, default 1000), `PACER_WEBHOOK_RETRY_MS` (the first retry's wait, doubled
+    /// each time up to an hour, default 30000), `PACER_WEBHOOK_PAUSE_AFTER_SECONDS` (how long a
+    /// subscription may fail before it is paused, default a day).
+    pub webhooks: crate::webhooks::Timing,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -125,6 +130,14 @@ impl Settings {
                 .map(|u| u.trim().trim_end_matches('/').to_string())
                 .filter(|u| !u.is_empty()),
             mailer: crate::mail::Mailer::from_env()?,
+            webhooks: crate::webhooks::Timing {
+                poll: ms(count("PACER_WEBHOOK_POLL_MS", 1000)?),
+                retry: ms(count("PACER_WEBHOOK_RETRY_MS", 30_000)?),
+                pause_after: std::time::Duration::from_secs(u64::from(count(
+                    "PACER_WEBHOOK_PAUSE_AFTER_SECONDS",
+                    86_400,
+                )?)),
+            },
         })
     }
 }
@@ -138,6 +151,10 @@ fn flag(name: &'static str, default: bool) -> Result<bool, SettingsError> {
             _ => Err(SettingsError::Flag { name, value }),
         },
     }
+}
+
+fn ms(n: u32) -> std::time::Duration {
+    std::time::Duration::from_millis(u64::from(n))
 }
 
 fn count(name: &'static str, default: u32) -> Result<u32, SettingsError> {

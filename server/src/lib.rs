@@ -16,3 +16,4 @@ pub mod sign_in;
 pub mod snapshots;
 pub mod startup;
 pub mod telemetry;
+pub mod webhooks;

@@ -66,6 +66,7 @@ impl Application {
             .await
             .map_err(StartupError::Sessions)?;
         crate::snapshots::spawn_daily(db.clone());
+        crate::webhooks::spawn(db.clone(), settings.webhooks);
         let _ = app::BUILD_ID.set(crate::files::build_id(&settings.leptos_options));
         let addr = settings.leptos_options.site_addr;
         let listener = TcpListener::bind(addr)

@@ -12,6 +12,7 @@ pub mod people;
 pub mod pipeline;
 pub mod targets;
 pub mod tokens;
+pub mod webhooks;
 
 #[cfg(feature = "ssr")]
 pub use door::{signed_in, Caller};

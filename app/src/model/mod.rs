@@ -16,3 +16,4 @@ pub mod pipeline;
 pub mod sync;
 pub mod targets;
 pub mod tokens;
+pub mod webhooks;

@@ -12,6 +12,7 @@ mod settings;
 mod setup;
 mod targets;
 mod tokens;
+mod webhooks;
 
 pub use admin::AdminPages;
 pub use board::{BoardPage, StagesPage};

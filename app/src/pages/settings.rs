@@ -73,6 +73,7 @@ pub fn SettingsPage() -> impl IntoView {
                         <LearnedForecast is_admin=r == Role::Admin />
                         <super::accuracy::ForecastAccuracy is_admin=r == Role::Admin />
                         <super::tokens::ApiTokens />
+                        {(r == Role::Admin).then(|| view! { <super::webhooks::Webhooks /> })}
                     }
                 })
             })}

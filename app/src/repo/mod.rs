@@ -31,6 +31,7 @@ pub mod tokens;
 pub mod turnover;
 pub mod users;
 mod values;
+pub mod webhooks;
 
 use crate::domain::pipeline::StageRule;
 use crate::domain::target::TargetRule;

@@ -30,6 +30,8 @@ pub struct DailyDigest {
     /// For each status change with a warning (by target id): what closes its gap.
     pub next_moves: Vec<(i64, Vec<Candidate>)>,
     pub next_steps: Vec<NextStep>,
+    /// For admins: webhook subscriptions paused after failing (issue 25), until resumed.
+    pub paused_webhooks: Vec<crate::model::webhooks::PausedWebhook>,
 }
 
 /// `user`'s digest of `day` (what changed since the last snapshot before it).
@@ -55,7 +57,13 @@ pub async fn build(
                 .collect(),
         ));
     }
+    let paused_webhooks = if user.role == crate::domain::Role::Admin {
+        repo::webhooks::paused_by_failure(db).await?
+    } else {
+        Vec::new()
+    };
     Ok(DailyDigest {
+        paused_webhooks,
         day,
         name: user.name.clone(),
         locale: user.locale,
@@ -72,6 +80,7 @@ impl DailyDigest {
             && self.digest.rotten.is_empty()
             && self.digest.trends.is_empty()
             && self.next_steps.is_empty()
+            && self.paused_webhooks.is_empty()
     }
 
     /// The mail, its links starting with `base` (Pacer's public address).
@@ -199,6 +208,22 @@ impl DailyDigest {
             })
             .collect();
         section("Customers whose buying trend changed".to_string(), trends);
+        let paused = self
+            .paused_webhooks
+            .iter()
+            .map(|w| {
+                (
+                    format!(
+                        "{}: {} — its events wait until you resume it",
+                        w.url,
+                        w.paused_reason.as_deref().unwrap_or("paused")
+                    ),
+                    format!("{base}/settings"),
+                    String::new(),
+                )
+            })
+            .collect();
+        section("Webhooks paused".to_string(), paused);
         let footer = format!(
             "You get this mail each morning when something changed. Switch it off under Your account: {base}/account"
         );

@@ -26,6 +26,7 @@ pub mod stages;
 pub mod sync;
 pub mod targets;
 pub mod tokens;
+pub mod webhooks;
 
 use crate::domain::FieldError;
 use crate::error::AppError;

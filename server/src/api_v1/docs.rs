@@ -34,7 +34,12 @@ per page, in its latest state. Followed cursor by cursor, every change is seen e
 also while others write. A sync reads everything in your view: its lists take no filters \
 (filter on your side); a cursor serves the list and the view it was made for, and after your \
 role or unit changed it answers 410: start again from `updated_since`. The plus/minus list \
-is an analysis of a period, and the stages are settings: read them whole."
+is an analysis of a period, and the stages are settings: read them whole.\n\n\
+**Webhooks.** An admin subscribes an address to events under Settings → Webhooks. Pacer POSTs \
+each event there as JSON (see `webhooks` in this document), each subscription's events one \
+after another in the order they happened, signed in `Pacer-Signature`. An answer other than \
+2xx is retried later and later; after a day of failures the subscription is paused, its \
+events keep waiting, and the admins read it in their morning mail. Redirects are not followed."
     ),
     paths(
         super::me,
@@ -80,7 +85,7 @@ is an analysis of a period, and the stages are settings: read them whole."
 struct ApiDoc;
 
 /// The errors every operation may answer, beside its own.
-const ERRORS: [(&str, &str); 9] = [
+const ERRORS: [(&str, &str); 8] = [
     (
         "400",
         "The request could not be read (a parameter of the wrong type, malformed JSON)",
@@ -88,10 +93,6 @@ const ERRORS: [(&str, &str); 9] = [
     ("401", "No valid API token (or session)"),
     ("403", "The token's role may not do this"),
     ("404", "Not there, or not visible to this token"),
-    (
-        "410",
-        "A sync cursor made for another view (the role or unit changed): start again",
-    ),
     (
         "409",
         "Changed by someone else since the version sent, or already in that state",
@@ -124,6 +125,9 @@ static SPEC: LazyLock<Value> = LazyLock::new(|| {
             };
             for operation in item.values_mut() {
                 let has_body = operation.get("requestBody").is_some();
+                let syncs = operation["parameters"]
+                    .as_array()
+                    .is_some_and(|ps| ps.iter().any(|p| p["name"] == "cursor"));
                 let Some(responses) = operation["responses"].as_object_mut() else {
                     continue;
                 };
@@ -131,6 +135,11 @@ static SPEC: LazyLock<Value> = LazyLock::new(|| {
                     responses
                         .entry(status)
                         .or_insert_with(|| error(description));
+                }
+                if syncs {
+                    responses.entry("410").or_insert_with(|| {
+                        error("The cursor was made for another view (your role or unit changed): start again from `updated_since`")
+                    });
                 }
                 if has_body {
                     responses
@@ -143,8 +152,74 @@ static SPEC: LazyLock<Value> = LazyLock::new(|| {
             }
         }
     }
+    spec["webhooks"] = webhooks();
     spec
 });
+
+/// The events Pacer sends to webhook subscriptions (OpenAPI 3.1 `webhooks`).
+fn webhooks() -> Value {
+    let mut hooks = serde_json::Map::new();
+    for (event, meaning) in app::model::webhooks::EVENTS {
+        let data = match event {
+            "target.status_changed" => json!({
+                "type": "object",
+                "properties": {
+                    "target_id": { "type": "integer" },
+                    "statement": { "type": "string" },
+                    "from_status": { "type": "string" },
+                    "to_status": { "type": "string", "description": "`proposed`, `changes_requested`, `agreed`, `achieved` or `missed`" },
+                    "version": { "type": "integer" }
+                }
+            }),
+            _ => json!({
+                "type": "object",
+                "properties": {
+                    "opportunity_id": { "type": "integer" },
+                    "title": { "type": "string" },
+                    "customer_id": { "type": "integer" },
+                    "owner_id": { "type": "integer" },
+                    "from_stage_id": { "type": "integer" },
+                    "to_stage_id": { "type": "integer" },
+                    "to_stage": { "type": "string" },
+                    "value": { "type": "string", "description": "Decimal string in `currency`" },
+                    "currency": { "type": "string" },
+                    "version": { "type": "integer" }
+                }
+            }),
+        };
+        hooks.insert(
+            event.to_string(),
+            json!({ "post": {
+                "summary": meaning,
+                "operationId": format!("webhook_{}", event.replace('.', "_")),
+                "parameters": [
+                    { "in": "header", "name": "Pacer-Event", "required": true, "schema": { "type": "string", "const": event } },
+                    { "in": "header", "name": "Pacer-Delivery", "required": true,
+                      "description": "The delivery's id, the same on every attempt: skip one you already took",
+                      "schema": { "type": "string" } },
+                    { "in": "header", "name": "Pacer-Signature", "required": true,
+                      "description": "`t=<unix seconds>,v1=<hex HMAC-SHA256 of \"<t>.<body>\" keyed with the subscription's secret>`: check it, and refuse old `t` against replay",
+                      "schema": { "type": "string" } }
+                ],
+                "requestBody": { "required": true, "content": { "application/json": { "schema": {
+                    "type": "object",
+                    "required": ["id", "event", "created_at", "data"],
+                    "properties": {
+                        "id": { "type": "integer", "description": "As `Pacer-Delivery`; grows with every event of a subscription" },
+                        "event": { "type": "string", "const": event },
+                        "created_at": { "type": "string", "format": "date-time" },
+                        "data": data
+                    }
+                } } } },
+                "responses": {
+                    "2XX": { "description": "Taken: the next event follows" },
+                    "default": { "description": "Not taken: sent again later (30 s, then twice as long each time, at most an hour apart), and nothing after it goes first; failing for a day pauses the subscription" }
+                }
+            } }),
+        );
+    }
+    Value::Object(hooks)
+}
 
 pub fn spec_value() -> &'static Value {
     &SPEC
@@ -311,6 +386,42 @@ fn document() -> Html<String> {
                 }
                 out.push_str("</div>");
             }
+        }
+    }
+    out.push_str("<h2>Webhooks</h2><p>What Pacer sends to a subscribed address.</p>");
+    if let Some(hooks) = spec["webhooks"].as_object() {
+        for (event, item) in hooks {
+            let op = &item["post"];
+            out.push_str(&format!(
+                "<div class=\"op\" id=\"webhook-{0}\"><div><span class=\"m post\">post</span> <code>{0}</code></div><p>{1}</p>\
+                 <table><tr><th>Header</th><th>About</th></tr>",
+                esc(event),
+                text(&op["summary"])
+            ));
+            for p in op["parameters"].as_array().into_iter().flatten() {
+                out.push_str(&format!(
+                    "<tr><td><code>{}</code></td><td>{}</td></tr>",
+                    text(&p["name"]),
+                    text(&p["description"])
+                ));
+            }
+            out.push_str("</table><table><tr><th>Body field</th><th>Type</th><th>About</th></tr>");
+            let body = &op["requestBody"]["content"]["application/json"]["schema"];
+            let fields = body["properties"].as_object().into_iter().flatten().chain(
+                body["properties"]["data"]["properties"]
+                    .as_object()
+                    .into_iter()
+                    .flatten(),
+            );
+            for (field, p) in fields.filter(|(f, _)| f.as_str() != "data") {
+                out.push_str(&format!(
+                    "<tr><td><code>{}</code></td><td>{}</td><td>{}</td></tr>",
+                    esc(field),
+                    type_name(p),
+                    text(&p["description"])
+                ));
+            }
+            out.push_str("</table></div>");
         }
     }
     out.push_str("<h2>Schemas</h2>");

@@ -110,7 +110,12 @@ impl SyncAsk {
                 .into())
             }
             (Some(cursor), None) => (read_cursor(&cursor, entity, &view)?, None),
-            (None, since) => (0, since),
+            // Before 1970 is everything; the far future is nothing yet (and stays inside what
+            // both databases store).
+            (None, since) => (
+                0,
+                since.map(|t| t.clamp(DateTime::UNIX_EPOCH, far_future())),
+            ),
         };
         Ok(SyncRead {
             entity,
@@ -157,6 +162,13 @@ impl SyncRead {
         let text = format!("{}.{}.{}", self.entity.as_str(), page.next_after, self.view);
         base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(text)
     }
+}
+
+/// A time no change carries yet: 1 January 9999.
+fn far_future() -> DateTime<Utc> {
+    chrono::NaiveDate::from_ymd_opt(9999, 1, 1)
+        .and_then(|d| d.and_hms_opt(0, 0, 0))
+        .map_or(DateTime::UNIX_EPOCH, |t| t.and_utc())
 }
 
 /// Who reads and how far they see, hashed: the cursor is only good for that view.

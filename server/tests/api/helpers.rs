@@ -95,6 +95,7 @@ pub fn test_settings(database_url: String, leptos_options: LeptosOptions) -> Set
         secure_cookie: false,
         max_body_bytes: server::configuration::DEFAULT_MAX_BODY_BYTES,
         api_rate: server::configuration::DEFAULT_API_RATE,
+        webhooks: Default::default(),
         // Tests pose as several clients by the header.
         trust_forwarded: true,
         digest: Default::default(),

@@ -28,4 +28,5 @@ mod snapshots;
 mod startup;
 mod sync;
 mod targets;
+mod webhooks;
 mod work;

@@ -1,0 +1,274 @@
+//! Webhook subscriptions and their outbox. The triggers of the `webhooks` migration write a
+//! delivery for every event in the transaction that makes it; this module lists, claims and
+//! settles them. Each subscription's deliveries go one at a time, oldest first: the next is
+//! claimed only once the one before it was delivered.
+
+use super::RepoError;
+use crate::db::{sql, Db};
+use crate::model::webhooks::{CreatedWebhook, Delivery, PausedWebhook, WebhookRow};
+use chrono::{DateTime, Duration, Utc};
+
+fn secret() -> Result<String, RepoError> {
+    let mut bytes = [0u8; 32];
+    getrandom::getrandom(&mut bytes)
+        .map_err(|e| RepoError::Corrupt(format!("no randomness for a webhook secret: {e}")))?;
+    Ok(format!(
+        "whsec_{}",
+        bytes.iter().map(|b| format!("{b:02x}")).collect::<String>()
+    ))
+}
+
+pub async fn create(
+    db: &Db,
+    created_by: i64,
+    url: &str,
+    events: &[&str],
+    now: DateTime<Utc>,
+) -> Result<CreatedWebhook, RepoError> {
+    let secret = secret()?;
+    let (id,): (i64,) = sql(
+        "INSERT INTO webhooks (url, secret, events, created_by, created_at) \
+         VALUES ($1, $2, $3, $4, $5) RETURNING id",
+    )
+    .bind(url)
+    .bind(&secret)
+    .bind(events.join(","))
+    .bind(created_by)
+    .bind(now)
+    .fetch_one(db)
+    .await?;
+    Ok(CreatedWebhook { id, secret })
+}
+
+#[derive(sqlx::FromRow)]
+struct Row {
+    id: i64,
+    url: String,
+    events: String,
+    created_at: DateTime<Utc>,
+    paused_at: Option<DateTime<Utc>>,
+    paused_reason: Option<String>,
+    failing_since: Option<DateTime<Utc>>,
+    last_attempt_at: Option<DateTime<Utc>>,
+    last_status: Option<String>,
+    last_success_at: Option<DateTime<Utc>>,
+    pending: i64,
+}
+
+/// Every subscription not deleted, newest first, with how many events wait.
+pub async fn list(db: &Db) -> Result<Vec<WebhookRow>, RepoError> {
+    let rows: Vec<Row> = sql(
+        "SELECT w.id, w.url, w.events, w.created_at, w.paused_at, w.paused_reason, \
+         w.failing_since, w.last_attempt_at, w.last_status, w.last_success_at, \
+         (SELECT COUNT(*) FROM webhook_deliveries d \
+          WHERE d.webhook_id = w.id AND d.delivered_at IS NULL) AS pending \
+         FROM webhooks w WHERE w.deleted_at IS NULL ORDER BY w.id DESC",
+    )
+    .fetch_all(db)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| WebhookRow {
+            id: r.id,
+            url: r.url,
+            events: r.events.split(',').map(str::to_string).collect(),
+            created_at: r.created_at,
+            paused_at: r.paused_at,
+            paused_reason: r.paused_reason,
+            failing_since: r.failing_since,
+            last_attempt_at: r.last_attempt_at,
+            last_status: r.last_status,
+            last_success_at: r.last_success_at,
+            pending: r.pending,
+        })
+        .collect())
+}
+
+/// Pauses (with `reason`) or resumes a subscription; a resumed one retries at once.
+/// `false` if there is no such subscription.
+pub async fn set_paused(
+    db: &Db,
+    id: i64,
+    reason: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<bool, RepoError> {
+    let mut tx = db.begin_write().await?;
+    let done = match reason {
+        Some(reason) => {
+            sql("UPDATE webhooks SET paused_at = $1, paused_reason = $2 \
+                 WHERE id = $3 AND deleted_at IS NULL")
+            .bind(now)
+            .bind(reason)
+            .bind(id)
+            .execute(&mut tx)
+            .await?
+        }
+        None => {
+            sql("UPDATE webhook_deliveries SET next_attempt_at = $1 \
+                 WHERE webhook_id = $2 AND delivered_at IS NULL")
+            .bind(now)
+            .bind(id)
+            .execute(&mut tx)
+            .await?;
+            sql(
+                "UPDATE webhooks SET paused_at = NULL, paused_reason = NULL, failing_since = NULL \
+                 WHERE id = $1 AND deleted_at IS NULL",
+            )
+            .bind(id)
+            .execute(&mut tx)
+            .await?
+        }
+    };
+    tx.commit().await?;
+    Ok(done > 0)
+}
+
+/// Deletes a subscription: nothing more is sent to it. `false` if there is none.
+pub async fn delete(db: &Db, id: i64, now: DateTime<Utc>) -> Result<bool, RepoError> {
+    let done = sql("UPDATE webhooks SET deleted_at = $1 WHERE id = $2 AND deleted_at IS NULL")
+        .bind(now)
+        .bind(id)
+        .execute(db)
+        .await?;
+    Ok(done > 0)
+}
+
+/// Claims, for `hold`, the oldest waiting delivery of each running subscription that is due
+/// at `now` and held by nobody; what another instance claims first is left to it.
+pub async fn claim_due(
+    db: &Db,
+    now: DateTime<Utc>,
+    hold: Duration,
+) -> Result<Vec<Delivery>, RepoError> {
+    let heads: Vec<(i64, DateTime<Utc>, Option<DateTime<Utc>>)> = sql(
+        "SELECT d.id, d.next_attempt_at, d.claimed_until FROM webhook_deliveries d \
+         JOIN webhooks w ON w.id = d.webhook_id \
+         WHERE w.deleted_at IS NULL AND w.paused_at IS NULL AND d.delivered_at IS NULL \
+         AND d.id = (SELECT MIN(h.id) FROM webhook_deliveries h \
+                     WHERE h.webhook_id = d.webhook_id AND h.delivered_at IS NULL)",
+    )
+    .fetch_all(db)
+    .await?;
+    let mut claimed = Vec::new();
+    for (id, next, held) in heads {
+        if next > now || held.is_some_and(|until| until > now) {
+            continue;
+        }
+        let taken = sql(
+            "UPDATE webhook_deliveries SET claimed_until = $1 WHERE id = $2 \
+             AND delivered_at IS NULL AND (claimed_until IS NULL OR claimed_until <= $3)",
+        )
+        .bind(now + hold)
+        .bind(id)
+        .bind(now)
+        .execute(db)
+        .await?;
+        if taken == 0 {
+            continue;
+        }
+        let delivery: Option<Delivery> = sql(
+            "SELECT d.id, d.webhook_id, w.url, w.secret, d.event, d.payload, d.created_at, \
+             d.attempts FROM webhook_deliveries d JOIN webhooks w ON w.id = d.webhook_id \
+             WHERE d.id = $1",
+        )
+        .bind(id)
+        .fetch_optional(db)
+        .await?;
+        claimed.extend(delivery);
+    }
+    Ok(claimed)
+}
+
+/// The receiver took `delivery`.
+pub async fn delivered(
+    db: &Db,
+    delivery: &Delivery,
+    status: &str,
+    now: DateTime<Utc>,
+) -> Result<(), RepoError> {
+    let mut tx = db.begin_write().await?;
+    sql(
+        "UPDATE webhook_deliveries SET delivered_at = $1, last_status = $2, \
+         attempts = attempts + 1, claimed_until = NULL WHERE id = $3",
+    )
+    .bind(now)
+    .bind(status)
+    .bind(delivery.id)
+    .execute(&mut tx)
+    .await?;
+    sql(
+        "UPDATE webhooks SET last_attempt_at = $1, last_status = $2, last_success_at = $1, \
+         failing_since = NULL WHERE id = $3",
+    )
+    .bind(now)
+    .bind(status)
+    .bind(delivery.webhook_id)
+    .execute(&mut tx)
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// The attempt failed with `status`: the delivery waits until `retry_at`; a subscription failing
+/// since `pause_after` ago or longer is paused. Returns whether it was paused now.
+pub async fn failed(
+    db: &Db,
+    delivery: &Delivery,
+    status: &str,
+    now: DateTime<Utc>,
+    retry_at: DateTime<Utc>,
+    pause_after: Duration,
+) -> Result<bool, RepoError> {
+    let mut tx = db.begin_write().await?;
+    sql(
+        "UPDATE webhook_deliveries SET last_status = $1, attempts = attempts + 1, \
+         next_attempt_at = $2, claimed_until = NULL WHERE id = $3",
+    )
+    .bind(status)
+    .bind(retry_at)
+    .bind(delivery.id)
+    .execute(&mut tx)
+    .await?;
+    sql(
+        "UPDATE webhooks SET last_attempt_at = $1, last_status = $2, \
+         failing_since = COALESCE(failing_since, $1) WHERE id = $3",
+    )
+    .bind(now)
+    .bind(status)
+    .bind(delivery.webhook_id)
+    .execute(&mut tx)
+    .await?;
+    let (since,): (Option<DateTime<Utc>>,) =
+        sql("SELECT failing_since FROM webhooks WHERE id = $1")
+            .bind(delivery.webhook_id)
+            .fetch_one(&mut tx)
+            .await?;
+    let pause = since.is_some_and(|since| now - since >= pause_after);
+    if pause {
+        let reason = format!(
+            "deliveries failed since {} UTC (last answer: {status})",
+            since
+                .map(|s| s.format("%Y-%m-%d %H:%M").to_string())
+                .unwrap_or_default()
+        );
+        sql("UPDATE webhooks SET paused_at = $1, paused_reason = $2 \
+             WHERE id = $3 AND paused_at IS NULL")
+        .bind(now)
+        .bind(reason)
+        .bind(delivery.webhook_id)
+        .execute(&mut tx)
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(pause)
+}
+
+/// Subscriptions paused by failing and still paused, for the admins' digest.
+pub async fn paused_by_failure(db: &Db) -> Result<Vec<PausedWebhook>, RepoError> {
+    Ok(sql(
+        "SELECT id, url, paused_reason FROM webhooks WHERE deleted_at IS NULL \
+         AND paused_at IS NOT NULL AND failing_since IS NOT NULL ORDER BY id",
+    )
+    .fetch_all(db)
+    .await?)
+}
