@@ -76,18 +76,19 @@ test('the API page documents every endpoint, and reps have no token settings', a
 // webhook settings.
 test('an admin subscribes a webhook, sees its secret once, pauses, resumes and deletes it', async ({ page }) => {
   await signIn(page, 'sabine.krueger@pacer.demo');
+  await expect(page).not.toHaveURL(/\/login/);
   await page.goto('/settings');
   await waitForHydration(page);
   const section = page.getByTestId('webhooks');
   await expect(section).toBeVisible();
 
-  // Nothing typed: both refusals in plain words, under their fields.
+  // Refusals in plain words, under their fields: the address first, then the events.
   await section.getByTestId('create-webhook').click();
   await expect(section.getByTestId('error-url')).toContainText('starting with https://');
-  await expect(section.getByTestId('error-events')).toContainText('choose at least one event');
-
   const url = `https://erp.example.invalid/pacer-events-${Date.now()}`;
   await section.getByLabel('Address').fill(url);
+  await section.getByTestId('create-webhook').click();
+  await expect(section.getByTestId('error-events')).toContainText('choose at least one event');
   await section.getByRole('checkbox', { name: /opportunity\.won/ }).check();
   await section.getByTestId('create-webhook').click();
   await expect(section.getByTestId('new-webhook-secret')).toHaveValue(/^whsec_[0-9a-f]{64}$/);
@@ -108,6 +109,7 @@ test('an admin subscribes a webhook, sees its secret once, pauses, resumes and d
 
   await page.context().clearCookies();
   await signIn(page, DEMO_MANAGER.email);
+  await expect(page).not.toHaveURL(/\/login/);
   await page.goto('/settings');
   await waitForHydration(page);
   await expect(page.getByTestId('api-tokens')).toBeVisible();

@@ -2,9 +2,11 @@
 //! each running subscription (see `app::repo::webhooks`) and POSTs it to the subscription's
 //! address, signed; a 2xx answer settles it and the next one follows at once, anything else
 //! waits (30 s, 1 min, 2 min … up to an hour) and is tried again, in order: a later event never
-//! overtakes an earlier one. A subscription failing for `pause_after` is paused. The claim is
-//! kept in the database, so several instances deliver each event once, and a process that dies
-//! mid-send leaves it to be retried when the claim runs out.
+//! overtakes an earlier one. A subscription failing for `pause_after` is paused. Each delivery
+//! is claimed in the database just before it is sent (a token, for 60 s: longer than a send
+//! may take), so several instances do not send it side by side; a process that dies mid-send,
+//! or after the receiver took it but before recording so, leaves it to be sent again: delivery
+//! is at least once, and `Pacer-Delivery` lets the receiver skip a repeat.
 //!
 //! The request goes to the address the admin configured and nowhere else: redirects are not
 //! followed. Its headers: `Pacer-Event`, `Pacer-Delivery` (the same on every attempt: a
@@ -41,7 +43,7 @@ impl Default for Timing {
 
 /// How long one attempt may take; a claim outlives it.
 const TIMEOUT: Duration = Duration::from_secs(10);
-const CLAIM: Duration = Duration::from_secs(15);
+const CLAIM: Duration = Duration::from_secs(60);
 const LONGEST_WAIT: Duration = Duration::from_secs(3600);
 
 /// `Pacer-Signature` of `body` sent at `t` (unix seconds).
@@ -88,34 +90,45 @@ async fn send(client: &reqwest::Client, delivery: &Delivery) -> Result<String, S
         .body(body)
         .send()
         .await;
+    if let Err(e) = &answer {
+        tracing::warn!(webhook = delivery.webhook_id, error = %e, "webhook delivery failed");
+    }
     match answer {
         Ok(r) if r.status().is_success() => Ok(r.status().as_u16().to_string()),
+        Ok(r) if r.status().is_redirection() => Err(format!(
+            "{} (a redirect: Pacer sends only to the address configured)",
+            r.status().as_u16()
+        )),
         Ok(r) => Err(r.status().as_u16().to_string()),
         Err(e) if e.is_timeout() => Err("no answer within 10 s".into()),
-        Err(e) if e.is_connect() => Err("could not connect".into()),
-        Err(_) => Err("the request failed".into()),
+        Err(e) if e.is_connect() => Err(
+            "could not connect (the name, the port or the certificate: see the server log)".into(),
+        ),
+        Err(_) => Err("the request failed (see the server log)".into()),
     }
 }
 
 /// One round: sends what is due, each subscription's deliveries in order, as long as they go
-/// through. Returns how many were delivered.
+/// through. Each delivery is claimed just before it is sent, for longer than a send may take.
+/// Returns how many were delivered.
 pub async fn run_once(
     db: &Db,
     client: &reqwest::Client,
     timing: Timing,
 ) -> Result<usize, repo::RepoError> {
+    let claim = chrono::Duration::from_std(CLAIM).unwrap_or_default();
+    let pause = chrono::Duration::from_std(timing.pause_after).unwrap_or_default();
     let mut delivered = 0;
     loop {
-        let claim = chrono::Duration::from_std(CLAIM).unwrap_or_default();
-        let due = repo::webhooks::claim_due(db, Utc::now(), claim).await?;
-        if due.is_empty() {
-            return Ok(delivered);
-        }
         let mut any = false;
-        for delivery in &due {
-            match send(client, delivery).await {
+        for id in repo::webhooks::due(db, Utc::now()).await? {
+            let Some((delivery, token)) = repo::webhooks::claim(db, id, Utc::now(), claim).await?
+            else {
+                continue;
+            };
+            match send(client, &delivery).await {
                 Ok(status) => {
-                    repo::webhooks::delivered(db, delivery, &status, Utc::now()).await?;
+                    repo::webhooks::delivered(db, &delivery, &token, &status, Utc::now()).await?;
                     delivered += 1;
                     any = true;
                 }
@@ -124,11 +137,8 @@ pub async fn run_once(
                     let attempts = u32::try_from(delivery.attempts).unwrap_or(0);
                     let wait = chrono::Duration::from_std(backoff(timing.retry, attempts))
                         .unwrap_or_default();
-                    let pause = chrono::Duration::from_std(timing.pause_after).unwrap_or_default();
-                    let paused =
-                        repo::webhooks::failed(db, delivery, &status, now, now + wait, pause)
-                            .await?;
-                    if paused {
+                    let when = (now, now + wait);
+                    if repo::webhooks::failed(db, &delivery, &token, &status, when, pause).await? {
                         tracing::warn!(webhook = delivery.webhook_id, %status, "webhook paused after failing");
                     }
                 }

@@ -146,7 +146,8 @@ pub struct ActivityRecord {
     pub client_id: Option<String>,
     pub kind: String,
     pub customer_id: i64,
-    pub customer_name: String,
+    /// `None` when the customer is out of the reader's view.
+    pub customer_name: Option<String>,
     pub user_id: i64,
     pub user_name: String,
     pub occurred_at: DateTime<Utc>,

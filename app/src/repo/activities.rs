@@ -223,8 +223,12 @@ pub async fn records(
     scope: &Scope,
     query: &RecordQuery,
 ) -> Result<Vec<ActivityRecord>, RepoError> {
-    let mut qb = sql(
-        "SELECT a.id, a.client_id, a.kind, a.customer_id, c.name AS customer_name, a.user_id, \
+    // Who recorded it decides who sees it (as on the customer page); the customer's name only
+    // shows to who may still see the customer.
+    let mut qb = sql("SELECT a.id, a.client_id, a.kind, a.customer_id, CASE WHEN ");
+    push_owner_filter(&mut qb, scope, "c.owner_id");
+    qb.push(
+        " THEN c.name END AS customer_name, a.user_id, \
          u.name AS user_name, a.occurred_at, a.notes, a.planned, a.outcome, a.next_step, \
          a.next_step_due, a.next_step_done_at, a.sync_seq, a.changed_at \
          FROM activities a JOIN users u ON u.id = a.user_id \

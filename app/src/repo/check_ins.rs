@@ -413,5 +413,23 @@ pub async fn records(
     push_owner_filter(&mut qb, scope, "ci.user_id");
     super::activities::push_record_query(&mut qb, query, "ci", "ci.device_time");
     let rows: Vec<StoredRow> = qb.fetch_all(db).await?;
-    rows.into_iter().map(to_row).collect()
+    // The customer's name only shows to who may still see the customer (empty otherwise).
+    let customers: Vec<i64> = rows.iter().map(|r| r.customer_id).collect();
+    let mut visible = sql("SELECT c.id FROM customers c WHERE ");
+    push_owner_filter(&mut visible, scope, "c.owner_id");
+    super::sync::push_ids(&mut visible, "c.id", &customers);
+    let visible: std::collections::HashSet<i64> = visible
+        .fetch_all::<(i64,)>(db)
+        .await?
+        .into_iter()
+        .map(|(id,)| id)
+        .collect();
+    rows.into_iter()
+        .map(|mut r| {
+            if !visible.contains(&r.customer_id) {
+                r.customer_name = String::new();
+            }
+            to_row(r)
+        })
+        .collect()
 }

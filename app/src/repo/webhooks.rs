@@ -1,21 +1,23 @@
 //! Webhook subscriptions and their outbox. The triggers of the `webhooks` migration write a
 //! delivery for every event in the transaction that makes it; this module lists, claims and
 //! settles them. Each subscription's deliveries go one at a time, oldest first: the next is
-//! claimed only once the one before it was delivered.
+//! due only once the one before it was delivered. A claim carries a token: an instance whose
+//! claim ran out (and was taken over) settles nothing.
 
 use super::RepoError;
 use crate::db::{sql, Db};
 use crate::model::webhooks::{CreatedWebhook, Delivery, PausedWebhook, WebhookRow};
 use chrono::{DateTime, Duration, Utc};
 
+fn random_hex(bytes: usize) -> Result<String, RepoError> {
+    let mut buffer = vec![0u8; bytes];
+    getrandom::getrandom(&mut buffer)
+        .map_err(|e| RepoError::Corrupt(format!("no randomness for a webhook: {e}")))?;
+    Ok(buffer.iter().map(|b| format!("{b:02x}")).collect())
+}
+
 fn secret() -> Result<String, RepoError> {
-    let mut bytes = [0u8; 32];
-    getrandom::getrandom(&mut bytes)
-        .map_err(|e| RepoError::Corrupt(format!("no randomness for a webhook secret: {e}")))?;
-    Ok(format!(
-        "whsec_{}",
-        bytes.iter().map(|b| format!("{b:02x}")).collect::<String>()
-    ))
+    Ok(format!("whsec_{}", random_hex(32)?))
 }
 
 pub async fn create(
@@ -84,8 +86,8 @@ pub async fn list(db: &Db) -> Result<Vec<WebhookRow>, RepoError> {
         .collect())
 }
 
-/// Pauses (with `reason`) or resumes a subscription; a resumed one retries at once.
-/// `false` if there is no such subscription.
+/// Pauses (with `reason`, as an admin) or resumes a subscription; a resumed one retries at
+/// once, its back-off started afresh. `false` if there is no such subscription.
 pub async fn set_paused(
     db: &Db,
     id: i64,
@@ -95,8 +97,8 @@ pub async fn set_paused(
     let mut tx = db.begin_write().await?;
     let done = match reason {
         Some(reason) => {
-            sql("UPDATE webhooks SET paused_at = $1, paused_reason = $2 \
-                 WHERE id = $3 AND deleted_at IS NULL")
+            sql("UPDATE webhooks SET paused_at = $1, paused_reason = $2, \
+                 paused_for_failure = FALSE WHERE id = $3 AND deleted_at IS NULL")
             .bind(now)
             .bind(reason)
             .bind(id)
@@ -104,14 +106,17 @@ pub async fn set_paused(
             .await?
         }
         None => {
-            sql("UPDATE webhook_deliveries SET next_attempt_at = $1 \
-                 WHERE webhook_id = $2 AND delivered_at IS NULL")
+            sql(
+                "UPDATE webhook_deliveries SET next_attempt_at = $1, attempts = 0 \
+                 WHERE webhook_id = $2 AND delivered_at IS NULL",
+            )
             .bind(now)
             .bind(id)
             .execute(&mut tx)
             .await?;
             sql(
-                "UPDATE webhooks SET paused_at = NULL, paused_reason = NULL, failing_since = NULL \
+                "UPDATE webhooks SET paused_at = NULL, paused_reason = NULL, \
+                 paused_for_failure = FALSE, failing_since = NULL \
                  WHERE id = $1 AND deleted_at IS NULL",
             )
             .bind(id)
@@ -133,102 +138,121 @@ pub async fn delete(db: &Db, id: i64, now: DateTime<Utc>) -> Result<bool, RepoEr
     Ok(done > 0)
 }
 
-/// Claims, for `hold`, the oldest waiting delivery of each running subscription that is due
-/// at `now` and held by nobody; what another instance claims first is left to it.
-pub async fn claim_due(
-    db: &Db,
-    now: DateTime<Utc>,
-    hold: Duration,
-) -> Result<Vec<Delivery>, RepoError> {
+/// The oldest waiting delivery of each running subscription that is due at `now` and held
+/// by nobody: what to send next, one per subscription (a later one never overtakes it).
+pub async fn due(db: &Db, now: DateTime<Utc>) -> Result<Vec<i64>, RepoError> {
     let heads: Vec<(i64, DateTime<Utc>, Option<DateTime<Utc>>)> = sql(
         "SELECT d.id, d.next_attempt_at, d.claimed_until FROM webhook_deliveries d \
          JOIN webhooks w ON w.id = d.webhook_id \
          WHERE w.deleted_at IS NULL AND w.paused_at IS NULL AND d.delivered_at IS NULL \
          AND d.id = (SELECT MIN(h.id) FROM webhook_deliveries h \
-                     WHERE h.webhook_id = d.webhook_id AND h.delivered_at IS NULL)",
+                     WHERE h.webhook_id = d.webhook_id AND h.delivered_at IS NULL) \
+         ORDER BY d.id",
     )
     .fetch_all(db)
     .await?;
-    let mut claimed = Vec::new();
-    for (id, next, held) in heads {
-        if next > now || held.is_some_and(|until| until > now) {
-            continue;
-        }
-        let taken = sql(
-            "UPDATE webhook_deliveries SET claimed_until = $1 WHERE id = $2 \
-             AND delivered_at IS NULL AND (claimed_until IS NULL OR claimed_until <= $3)",
-        )
-        .bind(now + hold)
-        .bind(id)
-        .bind(now)
-        .execute(db)
-        .await?;
-        if taken == 0 {
-            continue;
-        }
-        let delivery: Option<Delivery> = sql(
-            "SELECT d.id, d.webhook_id, w.url, w.secret, d.event, d.payload, d.created_at, \
-             d.attempts FROM webhook_deliveries d JOIN webhooks w ON w.id = d.webhook_id \
-             WHERE d.id = $1",
-        )
-        .bind(id)
-        .fetch_optional(db)
-        .await?;
-        claimed.extend(delivery);
-    }
-    Ok(claimed)
+    Ok(heads
+        .into_iter()
+        .filter(|(_, next, held)| *next <= now && held.is_none_or(|until| until <= now))
+        .map(|(id, _, _)| id)
+        .collect())
 }
 
-/// The receiver took `delivery`.
+/// Claims delivery `id` for `hold` under a fresh token, unless someone else holds it or it
+/// went meanwhile: the delivery and the token that settles it.
+pub async fn claim(
+    db: &Db,
+    id: i64,
+    now: DateTime<Utc>,
+    hold: Duration,
+) -> Result<Option<(Delivery, String)>, RepoError> {
+    let token = random_hex(16)?;
+    let taken = sql(
+        "UPDATE webhook_deliveries SET claimed_until = $1, claim_token = $2 WHERE id = $3 \
+         AND delivered_at IS NULL AND (claimed_until IS NULL OR claimed_until <= $4)",
+    )
+    .bind(now + hold)
+    .bind(&token)
+    .bind(id)
+    .bind(now)
+    .execute(db)
+    .await?;
+    if taken == 0 {
+        return Ok(None);
+    }
+    let delivery: Option<Delivery> = sql(
+        "SELECT d.id, d.webhook_id, w.url, w.secret, d.event, d.payload, d.created_at, \
+         d.attempts FROM webhook_deliveries d JOIN webhooks w ON w.id = d.webhook_id \
+         WHERE d.id = $1 AND w.deleted_at IS NULL AND w.paused_at IS NULL",
+    )
+    .bind(id)
+    .fetch_optional(db)
+    .await?;
+    Ok(delivery.map(|d| (d, token)))
+}
+
+/// The receiver took `delivery`. Nothing is written when the claim `token` is no longer the
+/// delivery's (it ran out and another instance took it over).
 pub async fn delivered(
     db: &Db,
     delivery: &Delivery,
+    token: &str,
     status: &str,
     now: DateTime<Utc>,
 ) -> Result<(), RepoError> {
     let mut tx = db.begin_write().await?;
-    sql(
+    let settled = sql(
         "UPDATE webhook_deliveries SET delivered_at = $1, last_status = $2, \
-         attempts = attempts + 1, claimed_until = NULL WHERE id = $3",
+         attempts = attempts + 1, claimed_until = NULL, claim_token = NULL \
+         WHERE id = $3 AND claim_token = $4 AND delivered_at IS NULL",
     )
     .bind(now)
     .bind(status)
     .bind(delivery.id)
+    .bind(token)
     .execute(&mut tx)
     .await?;
-    sql(
-        "UPDATE webhooks SET last_attempt_at = $1, last_status = $2, last_success_at = $1, \
-         failing_since = NULL WHERE id = $3",
-    )
-    .bind(now)
-    .bind(status)
-    .bind(delivery.webhook_id)
-    .execute(&mut tx)
-    .await?;
+    if settled > 0 {
+        sql(
+            "UPDATE webhooks SET last_attempt_at = $1, last_status = $2, last_success_at = $1, \
+             failing_since = NULL WHERE id = $3",
+        )
+        .bind(now)
+        .bind(status)
+        .bind(delivery.webhook_id)
+        .execute(&mut tx)
+        .await?;
+    }
     tx.commit().await?;
     Ok(())
 }
 
 /// The attempt failed with `status`: the delivery waits until `retry_at`; a subscription failing
-/// since `pause_after` ago or longer is paused. Returns whether it was paused now.
+/// since `pause_after` ago or longer is paused. Returns whether it was paused now. Nothing is
+/// written when the claim `token` is no longer the delivery's.
 pub async fn failed(
     db: &Db,
     delivery: &Delivery,
+    token: &str,
     status: &str,
-    now: DateTime<Utc>,
-    retry_at: DateTime<Utc>,
+    (now, retry_at): (DateTime<Utc>, DateTime<Utc>),
     pause_after: Duration,
 ) -> Result<bool, RepoError> {
     let mut tx = db.begin_write().await?;
-    sql(
+    let settled = sql(
         "UPDATE webhook_deliveries SET last_status = $1, attempts = attempts + 1, \
-         next_attempt_at = $2, claimed_until = NULL WHERE id = $3",
+         next_attempt_at = $2, claimed_until = NULL, claim_token = NULL \
+         WHERE id = $3 AND claim_token = $4 AND delivered_at IS NULL",
     )
     .bind(status)
     .bind(retry_at)
     .bind(delivery.id)
+    .bind(token)
     .execute(&mut tx)
     .await?;
+    if settled == 0 {
+        return Ok(false);
+    }
     sql(
         "UPDATE webhooks SET last_attempt_at = $1, last_status = $2, \
          failing_since = COALESCE(failing_since, $1) WHERE id = $3",
@@ -251,8 +275,10 @@ pub async fn failed(
                 .map(|s| s.format("%Y-%m-%d %H:%M").to_string())
                 .unwrap_or_default()
         );
-        sql("UPDATE webhooks SET paused_at = $1, paused_reason = $2 \
-             WHERE id = $3 AND paused_at IS NULL")
+        sql(
+            "UPDATE webhooks SET paused_at = $1, paused_reason = $2, paused_for_failure = TRUE \
+             WHERE id = $3 AND paused_at IS NULL",
+        )
         .bind(now)
         .bind(reason)
         .bind(delivery.webhook_id)
@@ -263,11 +289,11 @@ pub async fn failed(
     Ok(pause)
 }
 
-/// Subscriptions paused by failing and still paused, for the admins' digest.
+/// Subscriptions the delivery job paused after failing, still paused: for the admins' digest.
 pub async fn paused_by_failure(db: &Db) -> Result<Vec<PausedWebhook>, RepoError> {
     Ok(sql(
         "SELECT id, url, paused_reason FROM webhooks WHERE deleted_at IS NULL \
-         AND paused_at IS NOT NULL AND failing_since IS NOT NULL ORDER BY id",
+         AND paused_at IS NOT NULL AND paused_for_failure ORDER BY id",
     )
     .fetch_all(db)
     .await?)

@@ -224,6 +224,12 @@ impl RecordListQuery {
     }
 
     fn page(&self, Paging { page, size }: Paging) -> Result<RecordQuery, ApiError> {
+        for (field, time) in [("from", self.from), ("until", self.until)] {
+            if let Some(time) = time {
+                app::domain::period::within_years(time.date_naive())
+                    .map_err(|e| AppError::invalid(field, e))?;
+            }
+        }
         if let (Some(from), Some(until)) = (self.from, self.until) {
             if until < from {
                 return Err(AppError::invalid("until", "the end is before the start").into());
@@ -259,7 +265,8 @@ pub struct ActivityOut {
     /// `visit`, `call`, `meeting`, `initial_contact` or `email`.
     pub kind: String,
     pub customer_id: i64,
-    pub customer_name: String,
+    /// Null when the customer is no longer in your view (it moved to another team).
+    pub customer_name: Option<String>,
     /// Who recorded it.
     pub user_id: i64,
     pub user_name: String,
@@ -385,7 +392,8 @@ pub struct CheckInOut {
     pub user_id: i64,
     pub user_name: String,
     pub customer_id: i64,
-    pub customer_name: String,
+    /// Null when the customer is no longer in your view (it moved to another team).
+    pub customer_name: Option<String>,
     /// When they checked in, by the phone's clock.
     pub checked_in_at: DateTime<Utc>,
     /// When Pacer got it (later when the phone was offline).
@@ -423,7 +431,7 @@ impl From<(CheckInRow, Stamp)> for CheckInOut {
             user_id: c.user_id,
             user_name: c.user_name,
             customer_id: c.customer_id,
-            customer_name: c.customer_name,
+            customer_name: Some(c.customer_name).filter(|n| !n.is_empty()),
             checked_in_at: c.device_time,
             received_at: c.received_at,
             lat: c.position.map(|p| p.lat),

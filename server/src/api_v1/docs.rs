@@ -31,13 +31,15 @@ everything) instead of `page`, then send each answer's `next_cursor` back as `cu
 since (`items`, oldest change first, each with `updated_at`) and the records gone from your \
 view (`deleted`: deleted, or now owned outside it, with `reason`); each record at most once \
 per page, in its latest state. Followed cursor by cursor, every change is seen exactly once, \
-also while others write. A sync reads everything in your view: its lists take no filters \
+also while others write. Names a record carries (`customer_name`, `owner_name`, …) are as of \
+its own last change: join by id. A sync reads everything in your view: its lists take no filters \
 (filter on your side); a cursor serves the list and the view it was made for, and after your \
 role or unit changed it answers 410: start again from `updated_since`. The plus/minus list \
 is an analysis of a period, and the stages are settings: read them whole.\n\n\
 **Webhooks.** An admin subscribes an address to events under Settings → Webhooks. Pacer POSTs \
 each event there as JSON (see `webhooks` in this document), each subscription's events one \
-after another in the order they happened, signed in `Pacer-Signature`. An answer other than \
+after another in the order they happened, signed in `Pacer-Signature`, at least once: skip a \
+`Pacer-Delivery` you already took. An answer other than \
 2xx is retried later and later; after a day of failures the subscription is paused, its \
 events keep waiting, and the admins read it in their morning mail. Redirects are not followed."
     ),
