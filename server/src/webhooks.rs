@@ -3,7 +3,7 @@
 //! address, signed; a 2xx answer settles it and the next one follows at once, anything else
 //! waits (30 s, 1 min, 2 min … up to an hour) and is tried again, in order: a later event never
 //! overtakes an earlier one. A subscription failing for `pause_after` is paused. Each delivery
-//! is claimed in the database just before it is sent (a token, for 60 s: longer than a send
+//! is claimed in the database just before it is sent (a token, for 15 s: longer than a send
 //! may take), so several instances do not send it side by side; a process that dies mid-send,
 //! or after the receiver took it but before recording so, leaves it to be sent again: delivery
 //! is at least once, and `Pacer-Delivery` lets the receiver skip a repeat.
@@ -43,7 +43,7 @@ impl Default for Timing {
 
 /// How long one attempt may take; a claim outlives it.
 const TIMEOUT: Duration = Duration::from_secs(10);
-const CLAIM: Duration = Duration::from_secs(60);
+const CLAIM: Duration = Duration::from_secs(15);
 const LONGEST_WAIT: Duration = Duration::from_secs(3600);
 
 /// `Pacer-Signature` of `body` sent at `t` (unix seconds).

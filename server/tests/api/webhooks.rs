@@ -246,7 +246,7 @@ async fn webhooks_deliver_every_event_once_in_order_signed(backend: Backend) {
             .cloned()
             .collect()
     };
-    wait_for(40, "every event", || {
+    wait_for(60, "every event", || {
         taken("all").len() >= 5 && !taken("won").is_empty()
     })
     .await;
@@ -266,7 +266,7 @@ async fn webhooks_deliver_every_event_once_in_order_signed(backend: Backend) {
             .clone()
     };
     let mut never = paused().await;
-    for _ in 0..100 {
+    for _ in 0..600 {
         if never["paused_at"].is_string() {
             break;
         }
