@@ -126,6 +126,22 @@ async fn stage_is_lost(app: &TestApp, stage: i64) -> bool {
     kind == "lost"
 }
 
+/// The subscription whose address ends with `path`, as the admin's list shows it.
+async fn subscription(app: &TestApp, admin: &reqwest::Client, path: &str) -> Value {
+    let list: Value = app
+        .call(admin, "list_webhooks", &[])
+        .await
+        .json()
+        .await
+        .unwrap();
+    list.as_array()
+        .unwrap()
+        .iter()
+        .find(|w| w["url"].as_str().unwrap().ends_with(path))
+        .unwrap()
+        .clone()
+}
+
 /// Waits until `done` holds, up to `seconds`.
 async fn wait_for(seconds: u64, what: &str, mut done: impl FnMut() -> bool) {
     for _ in 0..seconds * 20 {
@@ -216,19 +232,7 @@ async fn webhooks_deliver_every_event_once_in_order_signed(backend: Backend) {
         )
         .await;
     assert_eq!(proposed.status(), StatusCode::OK);
-    let list: Value = app
-        .call(&admin, "list_webhooks", &[])
-        .await
-        .json()
-        .await
-        .unwrap();
-    let all_hook = list
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|w| w["url"].as_str().unwrap().ends_with("/all"))
-        .unwrap()
-        .clone();
+    let all_hook = subscription(&app, &admin, "/all").await;
     assert_eq!(all_hook["last_status"], json!("503"), "{all_hook}");
     assert!(all_hook["failing_since"].is_string());
     assert_eq!(all_hook["pending"], json!(5), "{all_hook}");
@@ -251,20 +255,7 @@ async fn webhooks_deliver_every_event_once_in_order_signed(backend: Backend) {
     })
     .await;
     // The always-failing one is paused after failing for 2 s.
-    let paused = || async {
-        let list: Value = app
-            .call(&admin, "list_webhooks", &[])
-            .await
-            .json()
-            .await
-            .unwrap();
-        list.as_array()
-            .unwrap()
-            .iter()
-            .find(|w| w["url"].as_str().unwrap().ends_with("/never"))
-            .unwrap()
-            .clone()
-    };
+    let paused = || subscription(&app, &admin, "/never");
     let mut never = paused().await;
     for _ in 0..600 {
         if never["paused_at"].is_string() {
@@ -328,19 +319,7 @@ async fn webhooks_deliver_every_event_once_in_order_signed(backend: Backend) {
     assert!(data["data"]["value"].as_str().unwrap().contains('.'));
 
     // The list shows it running again; the admins' digest names the paused one.
-    let list: Value = app
-        .call(&admin, "list_webhooks", &[])
-        .await
-        .json()
-        .await
-        .unwrap();
-    let all_hook = list
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|w| w["url"].as_str().unwrap().ends_with("/all"))
-        .unwrap()
-        .clone();
+    let all_hook = subscription(&app, &admin, "/all").await;
     assert_eq!(
         (
             all_hook["last_status"].as_str(),
@@ -375,19 +354,7 @@ async fn webhooks_deliver_every_event_once_in_order_signed(backend: Backend) {
         )
         .await;
     assert_eq!(resumed.status(), StatusCode::OK);
-    let list: Value = app
-        .call(&admin, "list_webhooks", &[])
-        .await
-        .json()
-        .await
-        .unwrap();
-    let never = list
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|w| w["url"].as_str().unwrap().ends_with("/never"))
-        .unwrap()
-        .clone();
+    let never = subscription(&app, &admin, "/never").await;
     assert!(
         never["paused_at"].is_null() && never["pending"].as_i64() == Some(5),
         "{never}"
