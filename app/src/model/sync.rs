@@ -1,7 +1,9 @@
 //! Sync by cursor (issue 25): what a client that mirrors Pacer reads. Every change to a
-//! listed record takes the next number of one counter (the database's triggers number it, see
-//! the `sync` migration); a client asks for the changes after the last number it read and gets
-//! the changed records and the tombstones of the ones gone from its view, in that order.
+//! listed record takes a number of one counter when it is written (its identity) and a place in
+//! the feed in the order changes commit (its position; the same number on SQLite, whose writers
+//! take turns; see the `sync` migrations); a client asks for the changes after the last
+//! position it read and gets the changed records and the tombstones of the ones gone from its
+//! view, in that order.
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -36,8 +38,8 @@ impl SyncEntity {
     }
 }
 
-/// Which changes to read: those numbered after `after`, made at or after `since`, at most
-/// `limit` of them.
+/// Which changes to read: those placed after position `after`, made at or after `since`, at
+/// most `limit` of them.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Changes {
     pub after: i64,
@@ -55,15 +57,16 @@ pub enum Gone {
     Moved,
 }
 
-/// One entry of the change feed.
+/// One entry of the change feed: `seq` names the change, `pos` is its place in the feed.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Change {
     /// The record changed: read it (it is still in the view).
-    Changed { id: i64, seq: i64 },
+    Changed { id: i64, seq: i64, pos: i64 },
     /// The record left the view.
     Gone {
         id: i64,
         seq: i64,
+        pos: i64,
         at: DateTime<Utc>,
         why: Gone,
     },
@@ -76,9 +79,9 @@ impl Change {
         }
     }
 
-    pub fn seq(&self) -> i64 {
+    pub fn pos(&self) -> i64 {
         match self {
-            Change::Changed { seq, .. } | Change::Gone { seq, .. } => *seq,
+            Change::Changed { pos, .. } | Change::Gone { pos, .. } => *pos,
         }
     }
 }
@@ -87,20 +90,20 @@ impl Change {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ChangePage {
     pub changes: Vec<Change>,
-    /// Where the next page starts: the number of the last entry read.
+    /// Where the next page starts: the position of the last entry read.
     pub next_after: i64,
     pub has_more: bool,
 }
 
 impl ChangePage {
-    /// The page of `limit` entries from `entries` (read in number order, up to `limit + 1`),
+    /// The page of `limit` entries from `entries` (read in feed order, up to `limit + 1`),
     /// starting after `after`. A record changed twice within the page (a tombstone, then back
     /// in view) keeps its last entry only: applying a page in any order gives the same mirror.
     pub fn of(mut entries: Vec<Change>, after: i64, limit: i64) -> ChangePage {
         let limit = usize::try_from(limit).unwrap_or(0);
         let has_more = entries.len() > limit;
         entries.truncate(limit);
-        let next_after = entries.last().map_or(after, Change::seq);
+        let next_after = entries.last().map_or(after, Change::pos);
         let mut latest = std::collections::HashMap::new();
         for (i, change) in entries.iter().enumerate() {
             latest.insert(change.id(), i);
@@ -132,9 +135,17 @@ impl ChangePage {
     /// Whether a record read as `stamp` is the change this page names: one changed again since
     /// the feed was read is left for the page that holds its new number.
     pub fn holds(&self, id: i64, stamp: Stamp) -> bool {
+        self.changes.iter().any(
+            |c| matches!(c, Change::Changed { id: i, seq, .. } if *i == id && *seq == stamp.seq),
+        )
+    }
+
+    /// Where the change of record `id` sits in this page (to list records in feed order).
+    pub fn place(&self, id: i64) -> usize {
         self.changes
             .iter()
-            .any(|c| matches!(c, Change::Changed { id: i, seq } if *i == id && *seq == stamp.seq))
+            .position(|c| c.id() == id)
+            .unwrap_or(usize::MAX)
     }
 }
 
@@ -188,14 +199,20 @@ pub struct RecordQuery {
 mod tests {
     use super::*;
 
+    /// A change numbered `seq` when written, placed at `seq + 100` when it committed.
     fn changed(id: i64, seq: i64) -> Change {
-        Change::Changed { id, seq }
+        Change::Changed {
+            id,
+            seq,
+            pos: seq + 100,
+        }
     }
 
     fn gone(id: i64, seq: i64) -> Change {
         Change::Gone {
             id,
             seq,
+            pos: seq + 100,
             at: DateTime::UNIX_EPOCH,
             why: Gone::Moved,
         }
@@ -215,7 +232,7 @@ mod tests {
             4,
         );
         assert_eq!(page.changes, vec![changed(7, 14), gone(3, 15)]);
-        assert_eq!((page.next_after, page.has_more), (15, true));
+        assert_eq!((page.next_after, page.has_more), (115, true));
         assert_eq!(page.changed_ids(), vec![7]);
         let at = DateTime::UNIX_EPOCH;
         assert!(page.holds(7, Stamp { seq: 14, at }));

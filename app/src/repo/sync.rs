@@ -1,6 +1,10 @@
-//! The change feed (issue 25): the records of one kind changed after a number, and the
+//! The change feed (issue 25): the records of one kind changed after a position, and the
 //! tombstones of those that left the viewer's view, in one statement (one snapshot of the
 //! database), through the one scoping rule.
+//!
+//! A change's position is its place in commit order. SQLite's writers take turns, so the number
+//! a change gets when written is already that (`sync_seq`, a tombstone's `seq`); Postgres
+//! places changes at commit, in `sync_log` and a tombstone's `pos` (migration `…24`).
 
 use super::scope::{push_owner_filter, push_place_filter, push_target_filter};
 use super::RepoError;
@@ -13,33 +17,54 @@ use chrono::{DateTime, SubsecRound, Utc};
 struct Entry {
     id: i64,
     seq: i64,
+    pos: i64,
     at: DateTime<Utc>,
     reason: Option<String>,
 }
 
-/// The live part: the kind's table, aliased `x`, with the scope's condition.
-fn push_live(qb: &mut Sql, user: &SessionUser, entity: SyncEntity) {
+/// The live part: the kind's table, aliased `x`, with its position `pos` after `after` and the
+/// scope's condition.
+fn push_live(qb: &mut Sql, db: &Db, user: &SessionUser, entity: SyncEntity, after: i64) {
     let scope = user.scope();
-    let (table, owner) = match entity {
-        SyncEntity::Customer => ("customers", "x.owner_id"),
-        SyncEntity::Opportunity => ("opportunities", "x.owner_id"),
-        SyncEntity::Activity => ("activities", "x.user_id"),
-        SyncEntity::CheckIn => ("check_ins", "x.user_id"),
+    let table = match entity {
+        SyncEntity::Customer => "customers",
+        SyncEntity::Opportunity => "opportunities",
+        SyncEntity::Activity => "activities",
+        SyncEntity::CheckIn => "check_ins",
+        SyncEntity::Target => "targets",
+    };
+    let (from, pos) = match db {
+        Db::Sqlite(..) => (format!("{table} x"), "x.sync_seq"),
+        Db::Postgres(_) => (
+            format!(
+                "sync_log l JOIN {table} x ON x.id = l.entity_id AND l.entity = '{}'",
+                entity.as_str()
+            ),
+            "l.seq",
+        ),
+    };
+    qb.push(format!(
+        "SELECT x.id, x.sync_seq AS seq, {pos} AS pos, x.changed_at AS at, \
+         CAST(NULL AS TEXT) AS reason FROM {from} "
+    ));
+    match entity {
         SyncEntity::Target => {
             qb.push(
-                "SELECT x.id, x.sync_seq AS seq, x.changed_at AS at, CAST(NULL AS TEXT) AS reason \
-                 FROM targets x LEFT JOIN users au ON au.id = x.assignee_user_id \
+                "LEFT JOIN users au ON au.id = x.assignee_user_id \
                  JOIN org_units ap ON ap.id = COALESCE(x.assignee_unit_id, au.org_unit_id) WHERE ",
             );
             push_target_filter(qb, &scope, &user.unit_path, "ap.path", "x.assignee_user_id");
-            return;
         }
-    };
-    qb.push(format!(
-        "SELECT x.id, x.sync_seq AS seq, x.changed_at AS at, CAST(NULL AS TEXT) AS reason \
-         FROM {table} x WHERE "
-    ));
-    push_owner_filter(qb, &scope, owner);
+        SyncEntity::Customer | SyncEntity::Opportunity => {
+            qb.push("WHERE ");
+            push_owner_filter(qb, &scope, "x.owner_id");
+        }
+        SyncEntity::Activity | SyncEntity::CheckIn => {
+            qb.push("WHERE ");
+            push_owner_filter(qb, &scope, "x.user_id");
+        }
+    }
+    qb.push(format!(" AND {pos} > ")).push_bind(after);
 }
 
 /// One page of the changes to `entity` records `user` may see, after `changes.after`.
@@ -54,17 +79,20 @@ pub async fn changes(
     // counts as at or after it (a sync may start with a little more, never with less).
     let since = changes.since.map(|t| t.trunc_subsecs(3));
     let mut qb = sql("");
-    push_live(&mut qb, user, entity);
-    qb.push(" AND x.sync_seq > ").push_bind(changes.after);
+    push_live(&mut qb, db, user, entity, changes.after);
     if let Some(since) = since {
         qb.push(" AND x.changed_at >= ").push_bind(since);
     }
-    qb.push(
-        " UNION ALL SELECT ts.entity_id AS id, ts.seq, ts.at, ts.reason FROM tombstones ts \
-         WHERE ts.entity = ",
-    )
+    let pos = match db {
+        Db::Sqlite(..) => "ts.seq",
+        Db::Postgres(_) => "ts.pos",
+    };
+    qb.push(format!(
+        " UNION ALL SELECT ts.entity_id AS id, ts.seq, {pos} AS pos, ts.at, ts.reason \
+         FROM tombstones ts WHERE ts.entity = "
+    ))
     .push_bind(entity.as_str())
-    .push(" AND ts.seq > ")
+    .push(format!(" AND {pos} > "))
     .push_bind(changes.after);
     if let Some(since) = since {
         qb.push(" AND ts.at >= ").push_bind(since);
@@ -82,7 +110,7 @@ pub async fn changes(
         ),
         _ => push_place_filter(&mut qb, &scope, "ts.owner_id", "ts.unit_path"),
     }
-    qb.push(" ORDER BY seq LIMIT ").push_bind(changes.limit + 1);
+    qb.push(" ORDER BY pos LIMIT ").push_bind(changes.limit + 1);
     let rows: Vec<Entry> = qb.fetch_all(db).await?;
     let entries = rows
         .into_iter()
@@ -90,10 +118,12 @@ pub async fn changes(
             None => Ok(Change::Changed {
                 id: e.id,
                 seq: e.seq,
+                pos: e.pos,
             }),
             Some(reason) => Ok(Change::Gone {
                 id: e.id,
                 seq: e.seq,
+                pos: e.pos,
                 at: e.at,
                 why: match reason {
                     "deleted" => Gone::Deleted,

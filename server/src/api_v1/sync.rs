@@ -259,8 +259,8 @@ pub fn deleted(page: Option<&ChangePage>) -> Vec<DeletedOut> {
     .unwrap_or_default()
 }
 
-/// The rows a sync page names, at the number it names, oldest change first: a row changed
-/// again since the feed was read waits for the page holding its new number.
+/// The rows a sync page names, at the change it names, in feed order: a row changed again
+/// since the feed was read waits for the page holding its new change.
 pub fn in_feed<T>(
     feed: &ChangePage,
     rows: impl IntoIterator<Item = (T, Stamp)>,
@@ -270,7 +270,7 @@ pub fn in_feed<T>(
         .into_iter()
         .filter(|(row, stamp)| feed.holds(id(row), *stamp))
         .collect();
-    kept.sort_by_key(|(_, stamp)| stamp.seq);
+    kept.sort_by_key(|(row, _)| feed.place(id(row)));
     kept
 }
 
@@ -303,12 +303,20 @@ mod tests {
         let read = ask(None)
             .check(&rep, SyncEntity::Opportunity, 50, &[])
             .unwrap();
-        let page = ChangePage::of(vec![Change::Changed { id: 1, seq: 41 }], 0, 50);
+        let change = Change::Changed {
+            id: 1,
+            seq: 41,
+            pos: 43,
+        };
+        let page = ChangePage::of(vec![change], 0, 50);
         let cursor = read.next_cursor(&page);
         let again = ask(Some(cursor.clone()))
             .check(&rep, SyncEntity::Opportunity, 50, &[])
             .unwrap();
-        assert_eq!(again.changes.after, 41);
+        assert_eq!(
+            again.changes.after, 43,
+            "the cursor goes on from the feed position"
+        );
         let other_list = ask(Some(cursor.clone())).check(&rep, SyncEntity::Customer, 50, &[]);
         assert!(other_list.is_err());
         let promoted = user(Role::Manager, "/1/2/");
