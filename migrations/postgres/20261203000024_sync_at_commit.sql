@@ -11,6 +11,21 @@
 -- transaction's own tombstones. Whoever holds the lock waits for nothing else, so it cannot
 -- deadlock; commits of synced writes still follow one another in the order of their numbers,
 -- and the lock is released only after the commit is visible.
+--
+-- What keeps the lock's holder from waiting (keep it so):
+--   * nothing runs `SET CONSTRAINTS ... IMMEDIATE` (the lock would be taken mid-transaction,
+--     before row locks, as in the first design);
+--   * no DEFERRABLE foreign key or other deferred trigger fires after these (it could wait for
+--     a row lock while holding the lock);
+--   * `sync_seq` keeps CACHE 1 (a cached block would hand out numbers out of commit order).
+-- The lock is held through the commit's flush: synced commits do not share one, so all
+-- instances together commit at most about one synced transaction per disk flush.
+--
+-- Writers are kept out while the log is filled from the records: a change committed between
+-- the fill and the triggers below would have no place in the feed. (An instance of the
+-- previous version still running orders by the write-time number: upgrade all instances
+-- together, see the README.)
+LOCK TABLE customers, opportunities, activities, check_ins, targets, tombstones IN SHARE ROW EXCLUSIVE MODE;
 
 -- Where each record's latest committed change sits in the feed.
 CREATE TABLE sync_log (
@@ -37,9 +52,22 @@ CREATE OR REPLACE FUNCTION sync_next() RETURNS BIGINT LANGUAGE sql AS $$
     SELECT nextval('sync_seq')
 $$;
 
--- At commit: the record's place in the feed. TG_ARGV[0]: the entity.
+-- At commit: the record's place in the feed. TG_ARGV[0]: the entity. A record written and
+-- deleted in the same transaction is gone by now (its tombstone says so): no place for it.
 CREATE FUNCTION sync_commit_change() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+    present BOOLEAN;
 BEGIN
+    present := CASE TG_ARGV[0]
+        WHEN 'customer' THEN EXISTS (SELECT 1 FROM customers WHERE id = NEW.id)
+        WHEN 'opportunity' THEN EXISTS (SELECT 1 FROM opportunities WHERE id = NEW.id)
+        WHEN 'activity' THEN EXISTS (SELECT 1 FROM activities WHERE id = NEW.id)
+        WHEN 'check_in' THEN EXISTS (SELECT 1 FROM check_ins WHERE id = NEW.id)
+        ELSE EXISTS (SELECT 1 FROM targets WHERE id = NEW.id)
+    END;
+    IF NOT present THEN
+        RETURN NULL;
+    END IF;
     PERFORM pg_advisory_xact_lock(7305125);
     INSERT INTO sync_log (entity, entity_id, seq) VALUES (TG_ARGV[0], NEW.id, nextval('sync_seq'))
     ON CONFLICT (entity, entity_id) DO UPDATE SET seq = EXCLUDED.seq;

@@ -140,12 +140,13 @@ impl ChangePage {
         )
     }
 
-    /// Where the change of record `id` sits in this page (to list records in feed order).
-    pub fn place(&self, id: i64) -> usize {
+    /// Where each record's change sits in this page (to list records in feed order).
+    pub fn places(&self) -> std::collections::HashMap<i64, usize> {
         self.changes
             .iter()
-            .position(|c| c.id() == id)
-            .unwrap_or(usize::MAX)
+            .enumerate()
+            .map(|(i, c)| (c.id(), i))
+            .collect()
     }
 }
 

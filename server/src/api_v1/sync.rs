@@ -270,7 +270,8 @@ pub fn in_feed<T>(
         .into_iter()
         .filter(|(row, stamp)| feed.holds(id(row), *stamp))
         .collect();
-    kept.sort_by_key(|(row, _)| feed.place(id(row)));
+    let places = feed.places();
+    kept.sort_by_key(|(row, _)| places.get(&id(row)).copied().unwrap_or(usize::MAX));
     kept
 }
 
