@@ -7,6 +7,7 @@ use crate::api::dashboard::{backfill_accuracy, get_accuracy};
 use crate::components::problem::LoadError;
 use crate::domain::accuracy::{AccuracyReport, Bin, Row, Score};
 use crate::error::AppError;
+use crate::providers::resource::resource;
 use leptos::either::Either;
 use leptos::prelude::*;
 
@@ -25,7 +26,7 @@ fn brier(v: Option<u32>) -> String {
 #[component]
 pub fn ForecastAccuracy(is_admin: bool) -> impl IntoView {
     let backfill = Action::new(|_: &()| backfill_accuracy());
-    let report = Resource::new(move || backfill.version().get(), |_| get_accuracy());
+    let report = resource(move || backfill.version().get(), |_| get_accuracy());
     view! {
         <section class="card" data-testid="accuracy">
             <h1>"How the forecasts did"</h1>

@@ -11,6 +11,7 @@ use crate::domain::{OrgUnitKind, Role};
 use crate::error::AppError;
 use crate::model::people::{Delivery, IssuedLink, Organisation, PersonRow, UnitRow};
 use crate::providers::locale::use_locale;
+use crate::providers::resource::{resource, Loaded};
 use leptos::either::Either;
 use leptos::prelude::*;
 use leptos::server::ServerAction;
@@ -21,8 +22,8 @@ fn refusal(error: Option<AppError>) -> impl IntoView {
 }
 
 /// The organisation, reloaded whenever one of `versions` (the page's actions) moves.
-fn organisation_resource(versions: Vec<Signal<usize>>) -> Resource<Result<Organisation, AppError>> {
-    Resource::new(
+fn organisation_resource(versions: Vec<Signal<usize>>) -> Loaded<Result<Organisation, AppError>> {
+    resource(
         move || versions.iter().map(|v| v.get()).sum::<usize>(),
         |_| get_organisation(),
     )

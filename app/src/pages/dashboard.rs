@@ -15,6 +15,7 @@ use crate::model::dashboard::{Dashboard, Digest, RottenOpportunity, StatusChange
 use crate::model::targets::TargetRow;
 use crate::providers::auth::use_auth;
 use crate::providers::locale::use_locale;
+use crate::providers::resource::resource;
 use leptos::either::Either;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -23,7 +24,7 @@ use leptos_router::components::A;
 #[component]
 pub fn DashboardPage() -> impl IntoView {
     let auth = use_auth();
-    let dashboard = Resource::new(|| (), |()| get_dashboard());
+    let dashboard = resource(|| (), |()| get_dashboard());
     // Logging work stays outside the dashboard's two waits: what it logged counts at once, so
     // the next steps and targets are fetched again while the form (and its "logged") stays.
     view! {
@@ -329,7 +330,7 @@ fn NextStepItem(s: NextStep, today: chrono::NaiveDate) -> impl IntoView {
 fn LogWorkCard(on_logged: impl Fn() + Send + Sync + Copy + 'static) -> impl IntoView {
     let search = RwSignal::new(String::new());
     let chosen = RwSignal::new(None::<(i64, String)>);
-    let found = Resource::new(
+    let found = resource(
         move || search.get().trim().to_string(),
         |text| async move {
             if text.chars().count() < 2 {

@@ -15,6 +15,7 @@ use crate::domain::Role;
 use crate::error::AppError;
 use crate::providers::auth::use_auth;
 use crate::providers::locale::use_locale;
+use crate::providers::resource::resource;
 use leptos::either::Either;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -22,11 +23,11 @@ use std::future::Future;
 
 #[component]
 pub fn SettingsPage() -> impl IntoView {
-    let thresholds = Resource::new(|| (), |()| get_thresholds());
-    let trend_rule = Resource::new(|| (), |()| get_trend_rule());
+    let thresholds = resource(|| (), |()| get_thresholds());
+    let trend_rule = resource(|| (), |()| get_trend_rule());
     let auth = use_auth();
     let save_company = ServerAction::<SaveCompanySettings>::new();
-    let company = Resource::new(
+    let company = resource(
         move || save_company.version().get(),
         |_| get_company_settings(),
     );
@@ -104,7 +105,7 @@ pub fn SettingsPage() -> impl IntoView {
 #[component]
 fn LearnedForecast(is_admin: bool) -> impl IntoView {
     let relearn = ServerAction::<crate::api::dashboard::RelearnCalibration>::new();
-    let report = Resource::new(
+    let report = resource(
         move || relearn.version().get(),
         |_| crate::api::dashboard::get_calibration(),
     );

@@ -6,6 +6,7 @@ use crate::api::auth::{password_link_holder, ChangePassword, SetPassword, Setup}
 use crate::components::problem::ErrorNotice;
 use crate::error::AppError;
 use crate::model::people::LinkPurpose;
+use crate::providers::resource::resource;
 use leptos::either::Either;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -73,7 +74,7 @@ pub fn PasswordPage() -> impl IntoView {
     let set = ServerAction::<SetPassword>::new();
     let query = use_query_map();
     let token = move || query.read().get("token").unwrap_or_default();
-    let holder = Resource::new(token, password_link_holder);
+    let holder = resource(token, password_link_holder);
     view! {
         <Title text="Choose your password" />
         <main class="login">
@@ -154,7 +155,7 @@ fn TokensActingForMe() -> impl IntoView {
     use crate::api::tokens::my_api_tokens;
     use crate::pages::tokens::TokenTable;
     let refresh = RwSignal::new(0u32);
-    let tokens = Resource::new(move || refresh.get(), |_| my_api_tokens());
+    let tokens = resource(move || refresh.get(), |_| my_api_tokens());
     view! {
         <Transition fallback=|| ()>
             {move || Suspend::new(async move {
@@ -219,7 +220,7 @@ fn LocaleChoice() -> impl IntoView {
 #[component]
 fn DigestMail() -> impl IntoView {
     use crate::api::dashboard::{digest_mail, set_digest_mail};
-    let stored = Resource::new(|| (), |()| digest_mail());
+    let stored = resource(|| (), |()| digest_mail());
     let error = RwSignal::new(None::<String>);
     let set = Action::new(move |on: &bool| {
         let on = *on;

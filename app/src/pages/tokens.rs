@@ -7,14 +7,15 @@ use crate::components::problem::LoadError;
 use crate::domain::Role;
 use crate::model::tokens::{CreatedToken, TokenChoices, TokenRow, EXPIRY_CHOICES};
 use crate::providers::locale::use_locale;
+use crate::providers::resource::resource;
 use leptos::either::Either;
 use leptos::prelude::*;
 
 #[component]
 pub fn ApiTokens() -> impl IntoView {
     let refresh = RwSignal::new(0u32);
-    let tokens = Resource::new(move || refresh.get(), |_| list_api_tokens());
-    let choices = Resource::new(|| (), |()| api_token_choices());
+    let tokens = resource(move || refresh.get(), |_| list_api_tokens());
+    let choices = resource(|| (), |()| api_token_choices());
     let created = RwSignal::new(None::<CreatedToken>);
     view! {
         <section class="card" data-testid="api-tokens">

@@ -6,13 +6,14 @@ use crate::components::form::{save_action, Field, FormErrors};
 use crate::components::problem::LoadError;
 use crate::model::webhooks::{CreatedWebhook, WebhookRow, EVENTS};
 use crate::providers::locale::use_locale;
+use crate::providers::resource::resource;
 use leptos::either::Either;
 use leptos::prelude::*;
 
 #[component]
 pub fn Webhooks() -> impl IntoView {
     let refresh = RwSignal::new(0u32);
-    let hooks = Resource::new(move || refresh.get(), |_| list_webhooks());
+    let hooks = resource(move || refresh.get(), |_| list_webhooks());
     let created = RwSignal::new(None::<CreatedWebhook>);
     view! {
         <section class="card" data-testid="webhooks">

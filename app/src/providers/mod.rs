@@ -3,3 +3,4 @@
 pub mod auth;
 pub mod board;
 pub mod locale;
+pub mod resource;

@@ -18,6 +18,7 @@ use crate::model::pipeline::COLUMN_WINDOW;
 use crate::model::pipeline::{Board, BoardParams, Choice};
 use crate::providers::board::{BoardContext, DrawerTarget, Notice};
 use crate::providers::locale::use_locale;
+use crate::providers::resource::resource;
 use card::CardView;
 use dialogs::{LostReasonDialog, MoveMenu};
 use drawer::OpportunityDrawer;
@@ -36,7 +37,7 @@ pub fn BoardPage() -> impl IntoView {
     let query = use_query_map();
     let params =
         move || query.with(|q| PARAMS.map(|key| q.get(key).filter(|v| !v.trim().is_empty())));
-    let board = Resource::new(params, |[view, owner, customer, from, to, q]| {
+    let board = resource(params, |[view, owner, customer, from, to, q]| {
         get_board(view, owner, customer, from, to, q)
     });
     let params = StoredValue::new(params);

@@ -8,6 +8,7 @@ use crate::domain::StageKind;
 use crate::error::AppError;
 use crate::model::pipeline::StageUsage;
 use crate::providers::auth::use_auth;
+use crate::providers::resource::resource;
 use leptos::either::Either;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -15,7 +16,7 @@ use leptos_router::components::A;
 
 #[component]
 pub fn StagesPage() -> impl IntoView {
-    let stages = Resource::new(|| (), |()| list_stages());
+    let stages = resource(|| (), |()| list_stages());
     let message = RwSignal::new(None::<Result<String, AppError>>);
     let auth = use_auth();
     // Every change reloads the list, so positions and counts are the server's.

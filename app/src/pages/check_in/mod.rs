@@ -22,6 +22,7 @@ use crate::error::AppError;
 use crate::model::check_ins::CheckInCustomer;
 use crate::providers::auth::use_auth;
 use crate::providers::locale::use_locale;
+use crate::providers::resource::resource;
 use chrono::Utc;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -37,7 +38,7 @@ const FRESH_FIX_MS: f64 = 120_000.0;
 #[component]
 pub fn CheckInPage() -> impl IntoView {
     let auth = use_auth();
-    let customers = Resource::new(|| (), |_| check_in_customers());
+    let customers = resource(|| (), |_| check_in_customers());
     view! {
         <Title text="Check in" />
         <div class="checkin-page">

@@ -368,7 +368,8 @@ pub fn load_json<T: serde::de::DeserializeOwned>(key: &str) -> Option<T> {
         let text = web_sys::window()
             .and_then(|w| w.local_storage().ok().flatten())
             .and_then(|s| s.get_item(key).ok().flatten())?;
-        serde_json::from_str(&text)
+        // The slice reader, as for server answers: one copy of each type's reader (issue 21).
+        serde_json::from_slice(text.as_bytes())
             .map_err(|e| leptos::logging::warn!("{key} in this browser cannot be read: {e}"))
             .ok()
     }

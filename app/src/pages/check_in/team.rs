@@ -8,6 +8,7 @@ use crate::components::export::ExportLinks;
 use crate::domain::check_in::distance_text_in;
 use crate::model::check_ins::{CheckInReport, CheckInRow};
 use crate::providers::locale::use_locale;
+use crate::providers::resource::resource;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::Form;
@@ -25,11 +26,11 @@ pub fn TeamCheckInsPage() -> impl IntoView {
             )
         })
     });
-    let report = Resource::new(
+    let report = resource(
         move || params.get(),
         |(range, unit)| team_check_ins(range, unit),
     );
-    let units = Resource::new(|| (), |()| customer_units());
+    let units = resource(|| (), |()| customer_units());
     view! {
         <Title text="Team check-ins" />
         <section class="card">

@@ -16,6 +16,7 @@ use crate::error::AppError;
 use crate::model::customers::{ActivityLine, CustomerDetail};
 use crate::providers::auth::use_auth;
 use crate::providers::locale::use_locale;
+use crate::providers::resource::resource;
 use leptos::either::Either;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -27,7 +28,7 @@ pub fn CustomerPage() -> impl IntoView {
     let auth = use_auth();
     let params = use_params_map();
     let id = move || params.with(|p| p.get("id").and_then(|id| id.parse::<i64>().ok()));
-    let detail = Resource::new(id, |id| async move {
+    let detail = resource(id, |id| async move {
         match id {
             Some(id) => get_customer(id).await,
             None => Err(AppError::NotFound("customer".into())),

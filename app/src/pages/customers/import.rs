@@ -261,7 +261,7 @@ mod upload {
                 };
                 read.set(end);
                 for line in text[from..end].lines().filter(|l| !l.is_empty()) {
-                    match serde_json::from_str::<ImportProgress>(line) {
+                    match serde_json::from_slice::<ImportProgress>(line.as_bytes()) {
                         Ok(ImportProgress::Checking { done }) => {
                             phase.set(Phase::Checking { done })
                         }
@@ -293,7 +293,7 @@ mod upload {
                 let status = xhr.status().unwrap_or(0);
                 if status != 200 {
                     let text = xhr.response_text().ok().flatten().unwrap_or_default();
-                    let message = serde_json::from_str::<serde_json::Value>(&text)
+                    let message = serde_json::from_slice::<serde_json::Value>(text.as_bytes())
                         .ok()
                         .and_then(|v| v["error"]["message"].as_str().map(str::to_string))
                         .unwrap_or_else(|| match status {

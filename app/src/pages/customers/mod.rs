@@ -19,6 +19,7 @@ use crate::domain::Role;
 use crate::model::customers::{CustomerList, CustomerQuery, CustomerSummary, Listing, SortKey};
 use crate::providers::auth::use_auth;
 use crate::providers::locale::use_locale;
+use crate::providers::resource::resource;
 use leptos::either::Either;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -84,7 +85,7 @@ fn encode(text: &str) -> String {
 pub fn CustomersPage() -> impl IntoView {
     let url = use_query_map();
     let query = Memo::new(move |_| url.with(|q| query_from_url(|k| q.get(k))));
-    let customers = Resource::new(move || query.get(), list_customers);
+    let customers = resource(move || query.get(), list_customers);
     // The period as typed, in the person's way of writing dates; the form sends ISO.
     let from = RwSignal::new(query.with_untracked(|q| q.from.clone().unwrap_or_default()));
     let to = RwSignal::new(query.with_untracked(|q| q.to.clone().unwrap_or_default()));
@@ -94,10 +95,10 @@ pub fn CustomersPage() -> impl IntoView {
             to.set(q.to.clone().unwrap_or_default());
         })
     });
-    let owners = Resource::new(|| (), |()| customer_owners());
-    let units = Resource::new(|| (), |()| customer_units());
+    let owners = resource(|| (), |()| customer_owners());
+    let units = resource(|| (), |()| customer_units());
     let auth = use_auth();
-    let role = Resource::new(
+    let role = resource(
         || (),
         move |()| async move { auth.user.await.map(|u| u.role).ok() },
     );

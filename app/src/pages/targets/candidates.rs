@@ -11,6 +11,7 @@ use crate::domain::metric::Metric;
 use crate::model::candidates::{Candidate, Reason};
 use crate::model::targets::TargetRow;
 use crate::providers::locale::use_locale;
+use crate::providers::resource::resource;
 use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_use_geolocation::{use_geolocation_with_options, UseGeolocationOptions};
@@ -34,7 +35,7 @@ pub fn GapCandidates(target: TargetRow) -> impl IntoView {
         geo.coords
             .with(|c| c.as_ref().map(|c| (c.latitude(), c.longitude())))
     });
-    let candidates = Resource::new(
+    let candidates = resource(
         move || near.get(),
         move |near| async move { target_candidates(id, near.map(|n| n.0), near.map(|n| n.1)).await },
     );

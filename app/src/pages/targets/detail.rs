@@ -12,6 +12,7 @@ use crate::domain::target::{Factor, Side, Transition};
 use crate::error::AppError;
 use crate::model::targets::{TargetDetail, TargetEvent, TargetRow};
 use crate::providers::locale::use_locale;
+use crate::providers::resource::resource;
 use leptos::either::Either;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -23,7 +24,7 @@ use rust_decimal::Decimal;
 pub fn TargetPage() -> impl IntoView {
     let params = use_params_map();
     let id = move || params.with(|p| p.get("id").and_then(|id| id.parse::<i64>().ok()));
-    let detail = Resource::new(id, |id| async move {
+    let detail = resource(id, |id| async move {
         match id {
             Some(id) => get_target(id).await,
             None => Err(AppError::NotFound("target".into())),

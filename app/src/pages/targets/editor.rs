@@ -16,6 +16,7 @@ use crate::domain::{Level, Metric, Period};
 use crate::error::AppError;
 use crate::model::targets::{EditorChoices, SaveOutcome};
 use crate::providers::locale::use_locale;
+use crate::providers::resource::resource;
 use chrono::{Duration, NaiveDate};
 use leptos::either::{Either, EitherOf3};
 use leptos::prelude::*;
@@ -28,7 +29,7 @@ pub fn NewTargetPage() -> impl IntoView {
     let locale = use_locale();
     let query = use_query_map();
     let parent = move || query.with(|q| q.get("parent").and_then(|p| p.parse::<i64>().ok()));
-    let loaded = Resource::new(parent, |parent| async move {
+    let loaded = resource(parent, |parent| async move {
         let choices = target_choices().await?;
         let parent = match parent {
             Some(id) => Some(get_target(id).await?),
@@ -92,7 +93,7 @@ pub fn EditTargetPage() -> impl IntoView {
     let locale = use_locale();
     let params = use_params_map();
     let id = move || params.with(|p| p.get("id").and_then(|id| id.parse::<i64>().ok()));
-    let loaded = Resource::new(id, |id| async move {
+    let loaded = resource(id, |id| async move {
         let id = id.ok_or_else(|| AppError::NotFound("target".into()))?;
         Ok::<_, AppError>((target_choices().await?, get_target(id).await?))
     });

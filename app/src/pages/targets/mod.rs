@@ -19,6 +19,7 @@ use crate::domain::target::{Side, TargetKind, TargetStatus};
 use crate::domain::Horizon;
 use crate::model::targets::TargetRow;
 use crate::providers::locale::use_locale;
+use crate::providers::resource::resource;
 use chrono::NaiveDate;
 use leptos::either::Either;
 use leptos::prelude::*;
@@ -37,7 +38,7 @@ pub fn TargetsPage() -> impl IntoView {
             )
         })
     };
-    let targets = Resource::new(params, |(view, status)| list_targets(view, status));
+    let targets = resource(params, |(view, status)| list_targets(view, status));
     // The export takes the list's own query: it lists what the page shows.
     let location = leptos_router::hooks::use_location();
     view! {
