@@ -131,16 +131,33 @@ test('page weight, requests and time to usable, cold cache', async ({ browser, b
     await phonePage.goto(m.path, { waitUntil: 'commit', timeout: 120_000 });
     await m.usable(phonePage);
     const usable = Date.now() - t0;
+    // The same phone opening the page again (a rep's next visit): the hashed code comes from
+    // its cache, the page itself and its data over the slow network again.
+    const again = await slow.newPage();
+    const throttleAgain = await slow.newCDPSession(again);
+    await throttleAgain.send('Network.enable');
+    await throttleAgain.send('Network.emulateNetworkConditions', {
+      offline: false,
+      latency: 150,
+      downloadThroughput: (1.6 * 1024 * 1024) / 8,
+      uploadThroughput: (750 * 1024) / 8,
+    });
+    await throttleAgain.send('Emulation.setCPUThrottlingRate', { rate: 4 });
+    await phonePage.close();
+    const t1 = Date.now();
+    await again.goto(m.path, { waitUntil: 'commit', timeout: 120_000 });
+    await m.usable(again);
+    const usableAgain = Date.now() - t1;
     await slow.close();
 
     const headers = all.reduce((s, t) => s + t.headers, 0);
     const encodings = [...new Set(code.map((t) => t.encoding))].join('/');
     rows.push(
-      `| \`${m.path}\` | ${kb(sum(all))} KB | ${kb(headers)} KB | ${kb(sum(wasm))} KB | ${encodings} | ${all.length} | ${code.length} | ${idle} ms | ${(usable / 1000).toFixed(1)} s |`,
+      `| \`${m.path}\` | ${kb(sum(all))} KB | ${kb(headers)} KB | ${kb(sum(wasm))} KB | ${encodings} | ${all.length} | ${code.length} | ${idle} ms | ${(usable / 1000).toFixed(1)} s | ${(usableAgain / 1000).toFixed(1)} s |`,
     );
-    console.log(`${m.path}: ${kb(sum(all))} KB (headers ${kb(headers)} KB), wasm ${kb(sum(wasm))} KB, code as ${encodings}, ${all.length} requests (${code.length} code), idle ${idle} ms, usable on slow 4G ${usable} ms`);
+    console.log(`${m.path}: ${kb(sum(all))} KB (headers ${kb(headers)} KB), wasm ${kb(sum(wasm))} KB, code as ${encodings}, ${all.length} requests (${code.length} code), idle ${idle} ms, usable on slow 4G ${usable} ms, again ${usableAgain} ms`);
   }
   console.log(
-    ['', '| page | transferred | of it headers | of it wasm | code sent as | requests | of them code | network idle (loopback) | usable on slow 4G, 4× CPU |', '|---|---|---|---|---|---|---|---|---|', ...rows].join('\n'),
+    ['', '| page | transferred | of it headers | of it wasm | code sent as | requests | of them code | network idle (loopback) | usable on slow 4G, 4× CPU | again, code cached |', '|---|---|---|---|---|---|---|---|---|---|', ...rows].join('\n'),
   );
 });

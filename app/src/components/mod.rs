@@ -7,5 +7,6 @@ pub mod log_activity;
 pub mod outlook;
 pub mod placeholder;
 pub mod problem;
+pub mod shown_once;
 pub mod timing;
 pub mod turnover;

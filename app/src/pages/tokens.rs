@@ -4,6 +4,7 @@
 use crate::api::tokens::{api_token_choices, create_api_token, list_api_tokens, revoke_api_token};
 use crate::components::form::{save_action, Field, FormErrors};
 use crate::components::problem::LoadError;
+use crate::components::shown_once::ShownOnce;
 use crate::domain::Role;
 use crate::model::tokens::{CreatedToken, TokenChoices, TokenRow, EXPIRY_CHOICES};
 use crate::providers::locale::use_locale;
@@ -34,18 +35,9 @@ pub fn ApiTokens() -> impl IntoView {
                 })}
             </Transition>
             {move || created.get().map(|t| view! {
-                <div class="notice notice-info" role="status" data-testid="new-token">
-                    <p><strong>"Copy this token now: it will not be shown again."</strong></p>
-                    <input class="token-secret" readonly prop:value=t.token.clone()
-                        aria-label="The new API token" data-testid="new-token-value"
-                        on:focus=move |ev| {
-                            use wasm_bindgen::JsCast;
-                            if let Some(input) = ev.target().and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok()) {
-                                input.select();
-                            }
-                        } />
+                <ShownOnce what="this token" label="The new API token" value=t.token testid="new-token">
                     <p class="small muted">"Send it as " <code>"Authorization: Bearer …"</code> "."</p>
-                </div>
+                </ShownOnce>
             })}
             <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
                 {move || Suspend::new(async move {

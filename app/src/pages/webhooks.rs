@@ -4,6 +4,7 @@
 use crate::api::webhooks::{create_webhook, delete_webhook, list_webhooks, pause_webhook};
 use crate::components::form::{save_action, Field, FormErrors};
 use crate::components::problem::LoadError;
+use crate::components::shown_once::ShownOnce;
 use crate::model::webhooks::{CreatedWebhook, WebhookRow, EVENTS};
 use crate::providers::locale::use_locale;
 use crate::providers::resource::resource;
@@ -27,11 +28,8 @@ pub fn Webhooks() -> impl IntoView {
             </p>
             <WebhookForm created refresh />
             {move || created.get().map(|w| view! {
-                <div class="notice notice-info" role="status" data-testid="new-webhook">
-                    <p><strong>"Copy the signing secret now: it will not be shown again."</strong></p>
-                    <input class="token-secret" readonly prop:value=w.secret.clone()
-                        aria-label="The new webhook's signing secret" data-testid="new-webhook-secret" />
-                </div>
+                <ShownOnce what="the signing secret" label="The new webhook's signing secret"
+                    value=w.secret testid="new-webhook" />
             })}
             <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
                 {move || Suspend::new(async move {

@@ -208,8 +208,10 @@ pub struct RecordListQuery {
     /// Recorded by this user.
     owner: Option<i64>,
     /// Happened at or after this time (RFC 3339).
+    #[serde(default, deserialize_with = "super::query_time")]
     from: Option<DateTime<Utc>>,
     /// Happened before this time.
+    #[serde(default, deserialize_with = "super::query_time")]
     until: Option<DateTime<Utc>>,
 }
 

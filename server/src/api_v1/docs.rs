@@ -38,8 +38,10 @@ role or unit changed it answers 410: start again from `updated_since`. The plus/
 is an analysis of a period, and the stages are settings: read them whole.\n\n\
 **Webhooks.** An admin subscribes an address to events under Settings → Webhooks. Pacer POSTs \
 each event there as JSON (see `webhooks` in this document), each subscription's events one \
-after another in the order they happened, signed in `Pacer-Signature`, at least once: skip a \
-`Pacer-Delivery` you already took. An answer other than \
+after another in the order they happened (exactly for each record; two records changed at \
+the same instant may come with their ids out of order), signed in `Pacer-Signature`, at least \
+once: skip a `Pacer-Delivery` you already took (by the set of ids, not the highest). An answer \
+other than \
 2xx is retried later and later; after a day of failures the subscription is paused, its \
 events keep waiting, and the admins read it in their morning mail. Redirects are not followed."
     ),

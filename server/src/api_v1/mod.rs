@@ -194,6 +194,30 @@ fn query_rejection(rejection: QueryRejection) -> ApiError {
     api_error::response(StatusCode::BAD_REQUEST, rejection.body_text(), None).into()
 }
 
+/// Reads a query's time (RFC 3339). An offset's `+` sent unencoded arrives as a space (`+` is a
+/// space in a query string): it is read as the `+` it was, rather than refused.
+pub fn query_time<'de, D>(d: D) -> Result<Option<chrono::DateTime<chrono::Utc>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+{
+    use serde::de::Error;
+    let Some(text) = Option::<String>::deserialize(d)? else {
+        return Ok(None);
+    };
+    let read = |t: &str| chrono::DateTime::parse_from_rfc3339(t.trim());
+    read(&text)
+        .or_else(|e| match text.trim().rsplit_once(' ') {
+            Some((time, offset)) if offset.contains(':') => read(&format!("{time}+{offset}")),
+            _ => Err(e),
+        })
+        .map(|t| Some(t.with_timezone(&chrono::Utc)))
+        .map_err(|_| {
+            D::Error::custom(format!(
+                "{text:?} is not a time: write it as RFC 3339, e.g. 2026-01-01T00:00:00Z (an offset's + as %2B)"
+            ))
+        })
+}
+
 /// A path's id; one that is not a number is a 400.
 pub struct ApiPath<T>(pub T);
 

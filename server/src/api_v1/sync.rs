@@ -30,6 +30,7 @@ use utoipa::{IntoParams, ToSchema};
 pub struct SyncQuery {
     /// Starts a sync: every record changed at or after this time (RFC 3339), and every one
     /// gone from your view since, oldest change first. `1970-01-01T00:00:00Z` reads all.
+    #[serde(default, deserialize_with = "super::query_time")]
     updated_since: Option<DateTime<Utc>>,
     /// Continues a sync: the `next_cursor` of the last page read.
     cursor: Option<String>,
@@ -38,6 +39,7 @@ pub struct SyncQuery {
 /// What says whether a request is a sync, with the parameters a sync cannot take.
 #[derive(Deserialize)]
 struct Given {
+    #[serde(default, deserialize_with = "super::query_time")]
     updated_since: Option<DateTime<Utc>>,
     cursor: Option<String>,
     page: Option<serde::de::IgnoredAny>,

@@ -643,7 +643,7 @@ async fn a_sync_refuses_what_it_cannot_honour(backend: Backend) {
     )
     .await;
     assert_eq!(got, StatusCode::GONE, "{body}");
-    let (got, _) = send(
+    let (got, body) = send(
         &app,
         admin,
         Method::GET,
@@ -652,7 +652,22 @@ async fn a_sync_refuses_what_it_cannot_honour(backend: Backend) {
     )
     .await;
     assert_eq!(got, StatusCode::BAD_REQUEST);
+    assert!(
+        body.to_string().contains("2026-01-01T00:00:00Z"),
+        "the refusal shows how a time is written: {body}"
+    );
+    // An offset's + sent unencoded arrives as a space: read as the + it was.
+    let (got, body) = send(
+        &app,
+        admin,
+        Method::GET,
+        "/api/v1/opportunities?updated_since=1970-01-01T01:00:00+01:00",
+        None,
+    )
+    .await;
+    assert_eq!(got, StatusCode::OK, "{body}");
 }
+
 /// An initial contact writes the activity, then its customer's first contact; an ERP renames
 /// that customer at the same moment. Numbering changes must not make the two wait for each
 /// other (on Postgres a lock taken at the first numbered change did: "deadlock detected", 500).
