@@ -1,4 +1,4 @@
-import { Browser, CDPSession, devices, Page } from '@playwright/test';
+import { Browser, BrowserContext, CDPSession, devices, Page } from '@playwright/test';
 import { expect, test } from '@playwright/test';
 import { DEMO_MANAGER, DEMO_REP, signIn } from '../tests/fixtures/actions';
 
@@ -89,6 +89,21 @@ async function signedInState(browser: Browser, baseURL: string, email: string) {
   return state;
 }
 
+/** A new page of `context` on a slow 4G phone: 1.6 Mbps down, 750 kbps up, 150 ms, 4× CPU. */
+async function slowPhonePage(context: BrowserContext): Promise<Page> {
+  const page = await context.newPage();
+  const throttle = await context.newCDPSession(page);
+  await throttle.send('Network.enable');
+  await throttle.send('Network.emulateNetworkConditions', {
+    offline: false,
+    latency: 150,
+    downloadThroughput: (1.6 * 1024 * 1024) / 8,
+    uploadThroughput: (750 * 1024) / 8,
+  });
+  await throttle.send('Emulation.setCPUThrottlingRate', { rate: 4 });
+  return page;
+}
+
 const isCode = (t: Transfer) => /\.(wasm|js|css)(\?|$)/.test(t.url);
 const kb = (b: number) => (b / 1024).toFixed(0);
 
@@ -117,32 +132,14 @@ test('page weight, requests and time to usable, cold cache', async ({ browser, b
 
     // Slow 4G phone: time until usable.
     const slow = await browser.newContext({ ...device, baseURL, storageState, serviceWorkers: 'block' });
-    const phonePage = await slow.newPage();
-    const throttle = await slow.newCDPSession(phonePage);
-    await throttle.send('Network.enable');
-    await throttle.send('Network.emulateNetworkConditions', {
-      offline: false,
-      latency: 150,
-      downloadThroughput: (1.6 * 1024 * 1024) / 8,
-      uploadThroughput: (750 * 1024) / 8,
-    });
-    await throttle.send('Emulation.setCPUThrottlingRate', { rate: 4 });
+    const phonePage = await slowPhonePage(slow);
     const t0 = Date.now();
     await phonePage.goto(m.path, { waitUntil: 'commit', timeout: 120_000 });
     await m.usable(phonePage);
     const usable = Date.now() - t0;
     // The same phone opening the page again (a rep's next visit): the hashed code comes from
     // its cache, the page itself and its data over the slow network again.
-    const again = await slow.newPage();
-    const throttleAgain = await slow.newCDPSession(again);
-    await throttleAgain.send('Network.enable');
-    await throttleAgain.send('Network.emulateNetworkConditions', {
-      offline: false,
-      latency: 150,
-      downloadThroughput: (1.6 * 1024 * 1024) / 8,
-      uploadThroughput: (750 * 1024) / 8,
-    });
-    await throttleAgain.send('Emulation.setCPUThrottlingRate', { rate: 4 });
+    const again = await slowPhonePage(slow);
     await phonePage.close();
     const t1 = Date.now();
     await again.goto(m.path, { waitUntil: 'commit', timeout: 120_000 });
