@@ -66,7 +66,7 @@ done_step
 # "Page weight"). The requests are at issue 21's target (20: five page groups, see app.rs);
 # the KB sit close to the measured size to catch a jump, and come down as the size does
 # (the target is 350 KB).
-step "Size of the browser code as sent (limits: 285 KB initial, 625 KB and 20 requests for any page)"
+step "Size of the browser code as sent (limits: 280 KB initial, 610 KB and 20 requests for any page)"
 scripts/wasm-size.sh --check 280 610 20
 done_step
 
