@@ -382,6 +382,39 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_query_time_takes_rfc_3339_and_an_unencoded_plus() {
+        #[derive(Deserialize)]
+        struct Query {
+            #[serde(default, deserialize_with = "query_time")]
+            at: Option<chrono::DateTime<chrono::Utc>>,
+        }
+        let read = |t: &str| {
+            serde_json::from_value::<Query>(serde_json::json!({ "at": t }))
+                .map(|q| q.at)
+                .map_err(|e| e.to_string())
+        };
+        let noon = chrono::DateTime::parse_from_rfc3339("2026-01-01T12:00:00Z")
+            .unwrap()
+            .with_timezone(&chrono::Utc);
+        for ok in [
+            "2026-01-01T12:00:00Z",
+            "2026-01-01T13:00:00+01:00",
+            // `+01:00` sent unencoded arrives as a space.
+            "2026-01-01T13:00:00 01:00",
+            "2026-01-01 13:00:00 01:00",
+            "2026-01-01 12:00:00Z",
+        ] {
+            assert_eq!(read(ok), Ok(Some(noon)), "{ok}");
+        }
+        for bad in ["", "yesterday", "2026-01-01 10:00", "2026-01-01T12:00:00"] {
+            let refused = read(bad).unwrap_err();
+            assert!(refused.contains("2026-01-01T00:00:00Z"), "{bad}: {refused}");
+        }
+        let absent: Query = serde_json::from_value(serde_json::json!({})).unwrap();
+        assert_eq!(absent.at, None);
+    }
+
+    #[test]
     fn paging_has_defaults_and_names_the_bad_parameter() {
         assert_eq!(paging(None, None).unwrap(), (1, 50));
         assert_eq!(paging(Some(3), Some(200)).unwrap(), (3, 200));
