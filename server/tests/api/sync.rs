@@ -725,15 +725,11 @@ async fn the_unlucky_interleaving_commits_both(app: &TestApp, fx: &Fixture, cust
     .execute(&mut contact)
     .await
     .unwrap();
-    let db = app.db.clone();
-    let rename = tokio::spawn(async move {
-        let mut tx = db.begin_write().await?;
-        app::db::sql("UPDATE customers SET name = 'Renamed by the ERP' WHERE id = $1")
-            .bind(customer)
-            .execute(&mut tx)
-            .await?;
-        tx.commit().await
-    });
+    let rename = write_aside(
+        app,
+        "UPDATE customers SET name = 'Renamed by the ERP' WHERE id = $1",
+        customer,
+    );
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
     let first_contact = app::db::sql("UPDATE customers SET first_contact_on = $1 WHERE id = $2")
         .bind(Utc::now().date_naive() - chrono::Duration::days(500))
@@ -780,15 +776,11 @@ async fn a_change_committed_last_is_not_skipped(backend: Backend) {
         .await
         .unwrap();
     // A quick writer changes another deal and commits (on SQLite it waits for its turn).
-    let db = app.db.clone();
-    let quick = tokio::spawn(async move {
-        let mut tx = db.begin_write().await?;
-        app::db::sql("UPDATE opportunities SET title = 'Changed second', version = version + 1 WHERE id = $1")
-            .bind(second)
-            .execute(&mut tx)
-            .await?;
-        tx.commit().await
-    });
+    let quick = write_aside(
+        &app,
+        "UPDATE opportunities SET title = 'Changed second', version = version + 1 WHERE id = $1",
+        second,
+    );
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
     // The client syncs in between: its cursor moves past what has committed.
     mirror.pull(&app, admin, "/api/v1/opportunities", 200).await;
@@ -802,4 +794,19 @@ async fn a_change_committed_last_is_not_skipped(backend: Backend) {
     );
     assert_eq!(mirror.records[&second]["title"], json!("Changed second"));
     assert!(mirror.twice.is_empty(), "{:?}", mirror.twice);
+}
+
+/// Another writer: one statement on record `id` in its own write transaction, committed as
+/// soon as it may (it waits for row locks on Postgres, for its turn on SQLite).
+fn write_aside(
+    app: &TestApp,
+    statement: &'static str,
+    id: i64,
+) -> tokio::task::JoinHandle<Result<(), sqlx::Error>> {
+    let db = app.db.clone();
+    tokio::spawn(async move {
+        let mut tx = db.begin_write().await?;
+        app::db::sql(statement).bind(id).execute(&mut tx).await?;
+        tx.commit().await
+    })
 }
