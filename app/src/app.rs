@@ -229,24 +229,26 @@ pub fn content_security_policy(nonce: Option<&str>) -> String {
     )
 }
 
-/// Sends the page's policy with this response's nonce.
+/// The nonce the server's guard drew for this request (a request extension): the guard puts
+/// it in the page's Content-Security-Policy itself, so the header never depends on the render
+/// passing it back.
 #[cfg(feature = "ssr")]
-fn send_content_security_policy() {
-    use leptos::nonce::use_nonce;
-    let (Some(nonce), Some(response)) =
-        (use_nonce(), use_context::<leptos_axum::ResponseOptions>())
-    else {
-        return;
-    };
-    if let Ok(value) = axum::http::HeaderValue::from_str(&content_security_policy(Some(&nonce))) {
-        response.insert_header(axum::http::header::CONTENT_SECURITY_POLICY, value);
+#[derive(Clone, Debug)]
+pub struct PageNonce(pub std::sync::Arc<str>);
+
+/// Renders the page with the request's [`PageNonce`] (the context the server gives every page
+/// render): Leptos's own hydration scripts and ours carry the nonce the policy names.
+#[cfg(feature = "ssr")]
+pub fn adopt_page_nonce() {
+    let nonce = use_context::<axum::http::request::Parts>()
+        .and_then(|parts| parts.extensions.get::<PageNonce>().cloned());
+    if let Some(PageNonce(value)) = nonce {
+        provide_context(leptos::nonce::Nonce::from_value(value));
     }
 }
 
 /// The HTML document around the app, rendered on the server.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
-    #[cfg(feature = "ssr")]
-    send_content_security_policy();
     view! {
         <!DOCTYPE html>
         <html lang="en" data-locale=crate::providers::locale::page_locale().code() data-build=BUILD_ID.get().map_or("dev", String::as_str)>

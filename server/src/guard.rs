@@ -13,8 +13,9 @@
 //! `http.CrossOriginProtection` makes.
 //!
 //! **Headers.** Every response says `nosniff`, a strict referrer policy and no framing; the
-//! page shell sends its Content-Security-Policy with its nonce (`app::content_security_policy`),
-//! everything else gets the same policy without one; HSTS and `Secure` on every cookie when
+//! pages' Content-Security-Policy names the nonce drawn here for the request and rendered into
+//! the page's scripts (`app::content_security_policy`); everything else gets the same policy
+//! without one; HSTS and `Secure` on every cookie when
 //! `PACER_SECURE_COOKIE` says Pacer is behind HTTPS.
 
 use crate::api_error;
@@ -113,7 +114,21 @@ fn refusal(path: &str) -> Response {
 }
 
 /// Puts the security headers on every response.
-pub async fn security_headers(State(https): State<bool>, request: Request, next: Next) -> Response {
+///
+/// A page's policy names a nonce drawn here for the request and handed to the render as a
+/// request extension ([`app::app::PageNonce`], adopted by [`app::app::adopt_page_nonce`]): the
+/// header is written here from the same value, not passed back through the render, so a page
+/// can never arrive with nonce'd scripts under a policy without the nonce (which leaves it
+/// unhydrated).
+pub async fn security_headers(
+    State(https): State<bool>,
+    mut request: Request,
+    next: Next,
+) -> Response {
+    let nonce = leptos::nonce::Nonce::new().to_string();
+    request
+        .extensions_mut()
+        .insert(app::app::PageNonce(nonce.as_str().into()));
     let mut response = next.run(request).await;
     let headers = response.headers_mut();
     let fixed = [
@@ -125,7 +140,13 @@ pub async fn security_headers(State(https): State<bool>, request: Request, next:
         headers.insert(name, HeaderValue::from_static(value));
     }
     if !headers.contains_key(header::CONTENT_SECURITY_POLICY) {
-        if let Ok(policy) = HeaderValue::from_str(&app::app::content_security_policy(None)) {
+        // A page (HTML) may run the inline scripts carrying its nonce; anything else none.
+        let page = headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("text/html"));
+        let policy = app::app::content_security_policy(page.then_some(nonce.as_str()));
+        if let Ok(policy) = HeaderValue::from_str(&policy) {
             headers.insert(header::CONTENT_SECURITY_POLICY, policy);
         }
     }

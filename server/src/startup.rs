@@ -2,6 +2,7 @@ use crate::configuration::Settings;
 use crate::demo;
 use crate::session_store::DbSessionStore;
 use crate::sign_in::require_sign_in;
+use app::app::adopt_page_nonce;
 use app::db::{ConnectError, Db};
 use app::state::AppState;
 use app::{shell, App};
@@ -226,8 +227,13 @@ fn router(
                 .layer(DefaultBodyLimit::max(crate::import::MAX_UPLOAD_BYTES)),
         )
         .nest("/pkg", crate::files::pkg(&leptos_options))
-        .leptos_routes_with_context(&state, routes, || (), move || shell(leptos_options.clone()))
-        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .leptos_routes_with_context(&state, routes, adopt_page_nonce, move || {
+            shell(leptos_options.clone())
+        })
+        .fallback(leptos_axum::file_and_error_handler_with_context::<
+            AppState,
+            _,
+        >(adopt_page_nonce, shell))
         .layer(middleware::from_fn(server_fn_error_status))
         .layer(middleware::from_fn_with_state(
             settings.max_body_bytes,

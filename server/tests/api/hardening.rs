@@ -127,30 +127,23 @@ async fn pages_carry_a_content_security_policy_with_their_nonce(backend: Backend
             .map(|v| v.to_str().unwrap().to_string())
             .unwrap_or_default()
     };
-    let policy = header("content-security-policy");
     assert_eq!(header("x-content-type-options"), "nosniff");
     assert_eq!(header("referrer-policy"), "strict-origin-when-cross-origin");
     assert!(header("strict-transport-security").is_empty(), "plain HTTP");
-    assert!(policy.contains("frame-ancestors 'none'"), "{policy}");
-    let nonce = policy
-        .split("'nonce-")
-        .nth(1)
-        .and_then(|rest| rest.split('\'').next())
-        .expect("the policy names a nonce")
-        .to_string();
-    assert!(nonce.len() >= 22, "{nonce}");
-    let html = page.text().await.unwrap();
-    let tags: Vec<&str> = html
-        .split("<script")
-        .skip(1)
-        .map(|rest| rest.split('>').next().unwrap_or(""))
-        .collect();
-    assert!(!tags.is_empty());
-    for tag in &tags {
-        assert!(
-            tag.contains(&format!("nonce=\"{nonce}\"")),
-            "every inline script carries the nonce: <script{tag}>"
-        );
+    let nonce = nonce_of_every_script(page).await;
+
+    // Every kind of page render: streamed, awaited whole (a customer), the not-found fallback.
+    let fixture = Fixture::load(&app.db).await;
+    let manager = app.new_session();
+    app.login(&manager, MANAGER_NORTH, PASSWORD).await;
+    let customer = fixture.ids.customers[0];
+    for path in [
+        "/",
+        "/board",
+        &format!("/customers/{customer}"),
+        "/no-such-page",
+    ] {
+        nonce_of_every_script(app.get(&manager, path).await).await;
     }
 
     // Another page, another nonce.
@@ -187,6 +180,38 @@ async fn pages_carry_a_content_security_policy_with_their_nonce(backend: Backend
     for cookie in &cookies {
         assert!(cookie.to_ascii_lowercase().contains("; secure"), "{cookie}");
     }
+}
+
+/// The nonce a page's policy names, having checked that every script in the page carries it
+/// (a script without it would be blocked, and the page left unhydrated).
+async fn nonce_of_every_script(page: reqwest::Response) -> String {
+    let url = page.url().path().to_string();
+    let policy = page.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert!(policy.contains("frame-ancestors 'none'"), "{url}: {policy}");
+    let nonce = policy
+        .split("'nonce-")
+        .nth(1)
+        .and_then(|rest| rest.split('\'').next())
+        .unwrap_or_else(|| panic!("{url}: the policy names a nonce: {policy}"))
+        .to_string();
+    assert!(nonce.len() >= 22, "{nonce}");
+    let html = page.text().await.unwrap();
+    let tags: Vec<&str> = html
+        .split("<script")
+        .skip(1)
+        .map(|rest| rest.split('>').next().unwrap_or(""))
+        .collect();
+    assert!(!tags.is_empty(), "{url}");
+    for tag in &tags {
+        assert!(
+            tag.contains(&format!("nonce=\"{nonce}\"")),
+            "{url}: every inline script carries the nonce: <script{tag}>"
+        );
+    }
+    nonce
 }
 
 /// The field a 422 names, or the status when it is not a 422.
