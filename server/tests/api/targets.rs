@@ -20,6 +20,7 @@ both_backends!(
     terms_limits_and_links_are_guarded,
     the_csv_export_lists_the_targets_shown_with_progress,
     a_draft_below_what_pacer_already_expects_is_too_low,
+    the_editor_comes_with_the_page,
 );
 
 fn form(assignee: &str, metric: &str, value: &str) -> Vec<(String, String)> {
@@ -939,4 +940,25 @@ async fn a_draft_below_what_pacer_already_expects_is_too_low(backend: Backend) {
     );
     assert!(message.contains("pipeline coverage only"), "{message}");
     assert_eq!(counts(&app).await, before);
+}
+
+/// The target editor is in the page the server sends, not only drawn once the wasm runs: its
+/// Achievable/Relevant context is fetched by the browser afterwards, so nothing in it waits
+/// on a read the server cannot finish (it used to hold the whole form out of the page, as an
+/// unfinished streamed chunk, and panic in the server's log when that render was dropped).
+async fn the_editor_comes_with_the_page(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    Fixture::load(&app.db).await;
+    let manager = app.new_session();
+    app.login(&manager, MANAGER_NORTH, PASSWORD).await;
+    let page = app.get(&manager, "/targets/new").await;
+    assert_eq!(page.status(), StatusCode::OK);
+    let html = page.text().await.unwrap();
+    assert!(html.contains("__INCOMPLETE_CHUNKS=[]"), "{html}");
+    for field in ["field-statement", "field-value", "field-assignee"] {
+        assert!(
+            html.contains(&format!("id=\"{field}\"")),
+            "{field} missing: {html}"
+        );
+    }
 }

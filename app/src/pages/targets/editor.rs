@@ -14,7 +14,7 @@ use crate::domain::turnover::Segment;
 use crate::domain::FieldError;
 use crate::domain::{Level, Metric, Period};
 use crate::error::AppError;
-use crate::model::targets::{EditorChoices, SaveOutcome};
+use crate::model::targets::{EditorChoices, EditorContext, SaveOutcome};
 use crate::providers::locale::use_locale;
 use crate::providers::resource::resource;
 use chrono::{Duration, NaiveDate};
@@ -195,10 +195,18 @@ fn TargetEditor(
             )
         })
     });
-    let context = LocalResource::new(move || {
+    // Fetched by the browser only (an effect), the latest answer winning. The server renders
+    // the editor at once, checked without it: a resource here was a read the server could
+    // never finish, which held the whole editor out of the page until the wasm ran (and, when
+    // the server dropped that render, read a disposed signal: a panic in its log).
+    let context = RwSignal::new(None::<EditorContext>);
+    let asked = StoredValue::new(0_u64);
+    Effect::new(move |_| {
         let (assignee, metric, currency, start, end, parent_id, segment) = context_key.get();
-        async move {
-            target_context(
+        let ask = asked.get_value() + 1;
+        asked.set_value(ask);
+        leptos::task::spawn_local(async move {
+            let fetched = target_context(
                 assignee,
                 metric,
                 currency,
@@ -209,11 +217,14 @@ fn TargetEditor(
                 Some(segment),
             )
             .await
-            .ok()
-        }
+            .ok();
+            if asked.try_get_value() == Some(ask) {
+                context.try_set(fetched);
+            }
+        });
     });
     let checked = Memo::new(move |_| {
-        let fetched = context.get().flatten();
+        let fetched = context.get();
         let ctx = SmartContext {
             today: Some(today),
             track_record: fetched.as_ref().and_then(|c| c.track_record.as_ref()),
