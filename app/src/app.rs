@@ -242,8 +242,11 @@ pub struct PageNonce(pub std::sync::Arc<str>);
 pub fn adopt_page_nonce() {
     let nonce = use_context::<axum::http::request::Parts>()
         .and_then(|parts| parts.extensions.get::<PageNonce>().cloned());
-    if let Some(PageNonce(value)) = nonce {
-        provide_context(leptos::nonce::Nonce::from_value(value));
+    match nonce {
+        Some(PageNonce(value)) => provide_context(leptos::nonce::Nonce::from_value(value)),
+        // Only a render outside the guard gets here: its scripts would carry a nonce no
+        // policy names, and the page would stay dead. Said loudly rather than found later.
+        None => tracing::error!("a page was rendered without the guard's nonce"),
     }
 }
 

@@ -1627,6 +1627,12 @@ async fn the_spec_and_its_page_are_public(backend: Backend) {
         .await
         .unwrap();
     assert_eq!(page.status(), StatusCode::OK);
+    // A page without scripts keeps its own stricter policy, not the pages' nonce'd one.
+    let policy = page.headers()["content-security-policy"].to_str().unwrap();
+    assert!(
+        policy.starts_with("default-src 'none'") && !policy.contains("nonce-"),
+        "{policy}"
+    );
     let html = page.text().await.unwrap();
     assert!(html.contains("/api/v1/opportunities/{id}/move") && html.contains("OpportunityPage"));
 }

@@ -184,7 +184,7 @@ async fn pages_carry_a_content_security_policy_with_their_nonce(backend: Backend
 
 /// The nonce a page's policy names, having checked that every script in the page carries it
 /// (a script without it would be blocked, and the page left unhydrated).
-async fn nonce_of_every_script(page: reqwest::Response) -> String {
+pub(crate) async fn nonce_of_every_script(page: reqwest::Response) -> String {
     let url = page.url().path().to_string();
     let policy = page.headers()["content-security-policy"]
         .to_str()

@@ -942,15 +942,15 @@ async fn a_draft_below_what_pacer_already_expects_is_too_low(backend: Backend) {
     assert_eq!(counts(&app).await, before);
 }
 
-/// The target editor is in the page the server sends, not only drawn once the wasm runs: its
-/// Achievable/Relevant context is fetched by the browser afterwards, so nothing in it waits
-/// on a read the server cannot finish (it used to hold the whole form out of the page, as an
-/// unfinished streamed chunk, and panic in the server's log when that render was dropped).
+/// The target editor is in the page the server sends, with its values, not only drawn once
+/// the wasm runs: its Achievable/Relevant context is fetched by the browser afterwards, so
+/// nothing in it waits on a read the server cannot finish (it used to hold the whole form out
+/// of the page, as an unfinished streamed chunk, and panic in the server's log when that
+/// render was dropped). The target's pages (awaited whole on the server) carry their nonce.
 async fn the_editor_comes_with_the_page(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    Fixture::load(&app.db).await;
-    let manager = app.new_session();
-    app.login(&manager, MANAGER_NORTH, PASSWORD).await;
+    let fx = Fixture::load(&app.db).await;
+    let manager = signed_in(&app, MANAGER_NORTH).await;
     let page = app.get(&manager, "/targets/new").await;
     assert_eq!(page.status(), StatusCode::OK);
     let html = page.text().await.unwrap();
@@ -960,5 +960,22 @@ async fn the_editor_comes_with_the_page(backend: Backend) {
             html.contains(&format!("id=\"{field}\"")),
             "{field} missing: {html}"
         );
+    }
+    // The defaults are in the fields; the form cannot be sent as a GET before the wasm runs.
+    assert!(html.contains(r#"value="EUR""#), "{html}");
+    assert!(html.contains(r#"method="post""#), "{html}");
+
+    let draft = form(&user_key(&fx, REP_N1_INDEX), "turnover", "250000");
+    let id = create(&app, &manager, &draft).await;
+    let edit = app.get(&manager, &format!("/targets/{id}/edit")).await;
+    assert_eq!(edit.status(), StatusCode::OK);
+    let html = edit.text().await.unwrap();
+    assert!(html.contains("__INCOMPLETE_CHUNKS=[]"), "{html}");
+    assert!(
+        html.contains(">Reach 250000 turnover in the first half of 2027</textarea>"),
+        "the statement is in its field: {html}"
+    );
+    for path in [format!("/targets/{id}"), format!("/targets/{id}/edit")] {
+        crate::hardening::nonce_of_every_script(app.get(&manager, &path).await).await;
     }
 }

@@ -233,6 +233,9 @@ fn TargetEditor(
         input.with(|i| timed_check(i, &ctx))
     });
     let feedback = FormErrors::new();
+    // Saving needs the wasm: until it runs, the form is shown but not sent.
+    let ready = RwSignal::new(false);
+    Effect::new(move |_| ready.set(true));
     let acknowledged = RwSignal::new(false);
     let needs_ack = RwSignal::new(false);
     let error_for = move |field: &'static str| {
@@ -361,8 +364,11 @@ fn TargetEditor(
                 <A href=back>"Cancel"</A>
             </div>
             <div class="editor-layout">
+                // The server draws the form with its values; it saves once the wasm runs (the
+                // button waits for it), and never as a GET carrying the statement in the URL.
                 <form
                     class="form"
+                    method="post"
                     novalidate=true
                     data-testid="target-form"
                     on:submit=move |ev| {
@@ -379,7 +385,7 @@ fn TargetEditor(
                             prop:value=statement_value
                             on:input=statement_input
                             on:blur=statement_blur
-                        ></textarea>
+                        >{input.with_untracked(|i| i.statement.clone())}</textarea>
                     </Field>
                     <div class="form-row">
                         <Field label="Metric" field="metric" error=error_for("metric")>
@@ -395,19 +401,19 @@ fn TargetEditor(
                                 Some(MetricUnit::Currency) => "e.g. 250k or 1.2 M",
                                 Some(MetricUnit::Percent) => "growth in %",
                                 _ => "a whole number",
-                            } prop:value=value_value on:input=value_input on:blur=value_blur />
+                            } value=input.with_untracked(|i| i.value.clone()) prop:value=value_value on:input=value_input on:blur=value_blur />
                             // How Pacer reads what was typed ("250k" = € 250,000.00), in the
                             // person's way of writing numbers.
                             <span class="field-hint muted small" data-testid="value-reads-as">{reads_as}</span>
                         </Field>
                         <Show when=move || unit() == Some(MetricUnit::Currency)>
                             <Field label="Currency" field="currency" error=error_for("currency")>
-                                <input id="field-currency" name="currency" maxlength="3" class="input-short" prop:value=currency_value on:input=currency_input on:blur=currency_blur />
+                                <input id="field-currency" name="currency" maxlength="3" class="input-short" value=input.with_untracked(|i| i.currency.clone()) prop:value=currency_value on:input=currency_input on:blur=currency_blur />
                             </Field>
                         </Show>
                         <Show when=needs_baseline>
                             <Field label="Baseline (active customers)" field="baseline" error=error_for("baseline")>
-                                <input id="field-baseline" name="baseline" inputmode="numeric" prop:value=baseline_value on:input=baseline_input on:blur=baseline_blur />
+                                <input id="field-baseline" name="baseline" inputmode="numeric" value=input.with_untracked(|i| i.baseline.clone()) prop:value=baseline_value on:input=baseline_input on:blur=baseline_blur />
                             </Field>
                         </Show>
                         <Show when=splits_by_client_type>
@@ -439,10 +445,10 @@ fn TargetEditor(
                         </div>
                         <div class="form-row">
                             <Field label="Start" field="start" error=error_for("start")>
-                                <input id="field-start" name="start" type="text" autocomplete="off" placeholder=input.with_untracked(|i| i.locale.date_hint()) prop:value=start_value on:input=start_input on:blur=start_blur />
+                                <input id="field-start" name="start" type="text" autocomplete="off" placeholder=input.with_untracked(|i| i.locale.date_hint()) value=input.with_untracked(|i| i.start.clone()) prop:value=start_value on:input=start_input on:blur=start_blur />
                             </Field>
                             <Field label="End" field="end" error=error_for("end")>
-                                <input id="field-end" name="end" type="text" autocomplete="off" placeholder=input.with_untracked(|i| i.locale.date_hint()) prop:value=end_value on:input=end_input on:blur=end_blur />
+                                <input id="field-end" name="end" type="text" autocomplete="off" placeholder=input.with_untracked(|i| i.locale.date_hint()) value=input.with_untracked(|i| i.end.clone()) prop:value=end_value on:input=end_input on:blur=end_blur />
                             </Field>
                         </div>
                     </fieldset>
@@ -478,7 +484,7 @@ fn TargetEditor(
                         </select>
                     </Field>
                     <Field label="Why it matters (relevance)" field="rationale" error=error_for("rationale")>
-                        <textarea id="field-rationale" name="rationale" rows="2" prop:value=rationale_value on:input=rationale_input on:blur=rationale_blur></textarea>
+                        <textarea id="field-rationale" name="rationale" rows="2" prop:value=rationale_value on:input=rationale_input on:blur=rationale_blur>{input.with_untracked(|i| i.rationale.clone())}</textarea>
                     </Field>
                     <fieldset class="factors">
                         <legend>"External factors"</legend>
@@ -503,7 +509,7 @@ fn TargetEditor(
                         </p>
                     })}
                     <div class="form-actions">
-                        <button type="submit" class="button-primary" disabled=move || saving.get()>
+                        <button type="submit" class="button-primary" disabled=move || saving.get() || !ready.get()>
                             {move || if saving.get() { "Saving…" } else { "Save draft" }}
                         </button>
                     </div>
