@@ -235,6 +235,7 @@ fn router(
             _,
         >(adopt_page_nonce, shell))
         .layer(middleware::from_fn(server_fn_error_status))
+        .layer(middleware::from_fn(early_form_reloads_the_page))
         .layer(middleware::from_fn_with_state(
             settings.max_body_bytes,
             refuse_large_bodies,
@@ -420,6 +421,40 @@ async fn server_fn_error_status(
         parts.status = StatusCode::from_u16(error.status()).unwrap_or(parts.status);
     }
     axum::response::Response::from_parts(parts, axum::body::Body::from(bytes))
+}
+
+/// A page's forms are sent by its wasm. Sent before the wasm runs, the browser posts the form
+/// to the page's own address, which takes only GET (405). That answer becomes a redirect back
+/// to the page (303), so the person sees it again, now ready, instead of an error; the forms
+/// say POST so that nothing typed lands in an address, a history or a log.
+async fn early_form_reloads_the_page(
+    request: axum::extract::Request,
+    next: middleware::Next,
+) -> axum::response::Response {
+    use axum::http::{Method, StatusCode};
+    use axum::response::{IntoResponse, Redirect};
+    let page = (request.method() == Method::POST)
+        .then(|| {
+            request
+                .uri()
+                .path_and_query()
+                .map(|p| p.as_str().to_string())
+        })
+        .flatten();
+    let response = next.run(request).await;
+    match page {
+        // Only a path on this site (never `//host`, which a browser reads as another site).
+        Some(page)
+            if response.status() == StatusCode::METHOD_NOT_ALLOWED
+                && page.starts_with('/')
+                && !page.starts_with("//")
+                && !page.starts_with("/\\")
+                && !page.starts_with("/api/") =>
+        {
+            Redirect::to(&page).into_response()
+        }
+        _ => response,
+    }
 }
 
 async fn healthz(

@@ -176,7 +176,7 @@ pub fn LogActivity(
     };
     let described = |name: &str| format!("{}-error", field_id(name));
     view! {
-        <form class="log-activity" on:submit=submit data-testid="log-activity" novalidate>
+        <form method="post" class="log-activity" on:submit=submit data-testid="log-activity" novalidate>
             {field("kind", "What", view! {
                 <select
                     id=field_id("kind")

@@ -406,7 +406,7 @@ where
         })
         .collect_view();
     view! {
-        <form class="thresholds-form" on:submit=submit novalidate data-testid=format!("{name}-form")>
+        <form method="post" class="thresholds-form" on:submit=submit novalidate data-testid=format!("{name}-form")>
             {groups}
             {note.map(|n| view! { <p class="muted small">{n}</p> })}
             {move || errors.general().map(|e| view! { <p class="form-error" role="alert" data-testid=format!("{name}-error")>{e}</p> })}

@@ -104,7 +104,7 @@ fn TokenForm(
     let units = choices.units.clone();
     let people = choices.people.clone();
     view! {
-        <form class="token-form" on:submit=submit novalidate data-testid="token-form">
+        <form method="post" class="token-form" on:submit=submit novalidate data-testid="token-form">
             <Field label="Name" field="name" error=message("name")>
                 <input id="field-name" placeholder="e.g. ERP nightly sync" maxlength="80"
                     prop:value=move || name.get()

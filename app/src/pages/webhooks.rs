@@ -66,7 +66,7 @@ fn WebhookForm(created: RwSignal<Option<CreatedWebhook>>, refresh: RwSignal<u32>
     };
     let message = move |field| move || errors.message(field, &[]);
     view! {
-        <form class="token-form" on:submit=submit novalidate data-testid="webhook-form">
+        <form method="post" class="token-form" on:submit=submit novalidate data-testid="webhook-form">
             <Field label="Address" field="url" error=message("url")>
                 <input id="field-url" type="url" placeholder="https://erp.example.com/pacer-events" maxlength="500"
                     prop:value=move || url.get()

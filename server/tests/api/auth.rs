@@ -269,8 +269,11 @@ async fn a_flood_from_one_client_is_refused_while_health_and_the_owner_go_on(bac
     );
     assert!(too_many >= 400, "only {too_many} of 500 refused");
     assert!(checked <= 60, "{checked} passwords checked for one client");
+    // Queued behind the flood's password checks, /healthz would wait seconds (30 checks of
+    // ~60 ms each, one or two at a time); 500 ms leaves room for a loaded CI machine's
+    // scheduling (107 ms was seen there with nothing queued) without hiding that.
     assert!(
-        slowest < std::time::Duration::from_millis(100),
+        slowest < std::time::Duration::from_millis(500),
         "/healthz took {slowest:?}"
     );
     assert!(

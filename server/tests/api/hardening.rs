@@ -8,6 +8,7 @@ use app::error::AppError;
 use reqwest::{Client, StatusCode};
 
 both_backends!(
+    a_form_sent_before_the_page_came_alive_reloads_the_page,
     state_changes_from_other_sites_are_refused,
     pages_carry_a_content_security_policy_with_their_nonce,
     bad_input_gets_a_clear_4xx_never_a_500,
@@ -604,4 +605,54 @@ async fn upgrading_to_the_sign_in_file_keeps_everyone_signed_in() {
         .await
         .unwrap();
     assert_eq!(owner, user);
+}
+
+/// A page's form tapped before the wasm runs is posted to the page itself: Pacer sends the
+/// browser back to the page (303), stores nothing, and nothing typed is in any address.
+async fn a_form_sent_before_the_page_came_alive_reloads_the_page(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    Fixture::load(&app.db).await;
+    let rep = app.new_session();
+    app.login(&rep, REP_N1, PASSWORD).await;
+    let customers = || async {
+        let (n,): (i64,) = sql("SELECT COUNT(*) FROM customers")
+            .fetch_one(&app.db)
+            .await
+            .unwrap();
+        n
+    };
+    let before = customers().await;
+    for page in [
+        "/customers/new",
+        "/customers/new?from=check-in",
+        "/targets/new",
+    ] {
+        let sent = rep
+            .post(format!("{}{page}", app.address))
+            .header("origin", &app.address)
+            .form(&[("name", "Early Tap GmbH"), ("city", "Kassel")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(sent.status(), StatusCode::SEE_OTHER, "{page}");
+        assert_eq!(sent.headers()["location"], page);
+    }
+    assert_eq!(customers().await, before, "nothing stored");
+    // Another site's form is still refused before anything else.
+    let cross = rep
+        .post(format!("{}/customers/new", app.address))
+        .header("origin", "https://evil.example")
+        .form(&[("name", "x")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(cross.status(), StatusCode::FORBIDDEN);
+    // An address that is not a page is not found, whatever the method.
+    let nowhere = rep
+        .post(format!("{}//evil.example/x", app.address))
+        .header("origin", &app.address)
+        .send()
+        .await
+        .unwrap();
+    assert_ne!(nowhere.status(), StatusCode::SEE_OTHER);
 }

@@ -95,7 +95,7 @@ pub fn LostReasonDialog() -> impl IntoView {
             };
         Some(view! {
             <div class="overlay">
-                <form
+                <form method="post"
                     class="dialog"
                     role="dialog"
                     aria-modal="true"

@@ -249,7 +249,7 @@ fn OpportunityForm(
     };
     view! {
         <h2 id="drawer-title">{heading}</h2>
-        <form
+        <form method="post"
             class="form"
             novalidate=true
             on:submit=move |ev| {

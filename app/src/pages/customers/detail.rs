@@ -258,7 +258,7 @@ fn Potential(
     };
     view! {
         <span data-testid="customer-potential">{shown}</span>
-        <form class="inline-form" on:submit=save data-testid="potential-form">
+        <form method="post" class="inline-form" on:submit=save data-testid="potential-form">
             <label class="small">
                 "Potential in € a year "
                 <input
@@ -317,7 +317,7 @@ fn VisitRadius(customer_id: i64, radius: Option<i32>, located: bool) -> impl Int
             {move || Suspend::new(async move {
                 let may = auth.user.await.is_ok_and(|u| u.role != crate::domain::Role::Rep);
                 may.then(|| view! {
-                    <form class="inline-form" on:submit=save data-testid="visit-radius-form">
+                    <form method="post" class="inline-form" on:submit=save data-testid="visit-radius-form">
                         <label class="small">
                             "Radius in m "
                             <input
@@ -367,7 +367,7 @@ fn PlanVisit(
         planning.dispatch((day.get_untracked(), notes.get_untracked()));
     };
     view! {
-        <form class="plan-visit" id="plan-visit" on:submit=submit data-testid="plan-visit">
+        <form method="post" class="plan-visit" id="plan-visit" on:submit=submit data-testid="plan-visit">
             <label>
                 "Plan a visit on"
                 <DateInput

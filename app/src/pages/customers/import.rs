@@ -76,7 +76,7 @@ pub fn ImportPage() -> impl IntoView {
             <p class="muted">
                 "All or nothing: if any line is wrong, nothing is stored and every bad line is listed with its line number and column. Importing the same file again stores nothing twice."
             </p>
-            <form class="import-form" on:submit=submit data-testid="import-form">
+            <form method="post" class="import-form" on:submit=submit data-testid="import-form">
                 <fieldset>
                     <legend>"The file holds"</legend>
                     <label>

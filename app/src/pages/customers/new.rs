@@ -72,7 +72,7 @@ pub fn NewProspectPage() -> impl IntoView {
         <section class="card narrow">
             <h1>"New prospect"</h1>
             <p class="muted">"A company you want to win: it becomes yours, and counts as a new customer with its first order."</p>
-            <form
+            <form method="post"
                 data-testid="prospect-form"
                 novalidate
                 on:submit=move |ev: leptos::ev::SubmitEvent| {

@@ -208,7 +208,7 @@ fn CallForm(
         }
     };
     view! {
-        <form
+        <form method="post"
             class="call-form"
             data-testid="call-form"
             on:submit=move |ev| {

@@ -267,7 +267,7 @@ fn Actions(
                 })
                 .collect_view()}
             <Show when=move || asking.get()>
-                <form class="form request-changes" data-testid="request-changes" on:submit=move |ev| {
+                <form method="post" class="form request-changes" data-testid="request-changes" on:submit=move |ev| {
                     ev.prevent_default();
                     run(Transition::RequestChanges, Some(comment.get_untracked()), Some(counter.get_untracked()));
                 }>
