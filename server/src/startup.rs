@@ -606,6 +606,38 @@ pub async fn create_admin(
 mod tests {
     use super::client_key;
 
+    /// Only a path on this site is sent back to: an address the browser would read as another
+    /// host (`//host`, `/\host`), or the API's, keeps its 405.
+    #[tokio::test]
+    async fn an_early_form_is_sent_back_only_to_a_page_of_this_site() {
+        use axum::http::{Request, StatusCode};
+        use tower::ServiceExt;
+        let app = axum::Router::new()
+            .fallback(|| async { StatusCode::METHOD_NOT_ALLOWED })
+            .layer(axum::middleware::from_fn(
+                super::early_form_reloads_the_page,
+            ));
+        let post = |uri: &str| Request::post(uri).body(axum::body::Body::empty()).unwrap();
+        let back = app
+            .clone()
+            .oneshot(post("/customers/new?from=x"))
+            .await
+            .unwrap();
+        assert_eq!(back.status(), StatusCode::SEE_OTHER);
+        assert_eq!(back.headers()["location"], "/customers/new?from=x");
+        for elsewhere in ["//evil.example/x", "/api/export/customers.csv"] {
+            let kept = app.clone().oneshot(post(elsewhere)).await.unwrap();
+            assert_eq!(kept.status(), StatusCode::METHOD_NOT_ALLOWED, "{elsewhere}");
+        }
+        let get = Request::get("/customers/new")
+            .body(axum::body::Body::empty())
+            .unwrap();
+        assert_eq!(
+            app.oneshot(get).await.unwrap().status(),
+            StatusCode::METHOD_NOT_ALLOWED
+        );
+    }
+
     #[test]
     fn ipv6_clients_are_counted_by_their_64() {
         let a: std::net::IpAddr = "2001:db8:1:2:aaaa::1".parse().unwrap();
