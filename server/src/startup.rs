@@ -443,12 +443,12 @@ async fn early_form_reloads_the_page(
         .flatten();
     let response = next.run(request).await;
     match page {
-        // Only a path on this site (never `//host`, which a browser reads as another site).
+        // Only a path on this site (never `//host`, which a browser reads as another site; a
+        // request's URI cannot hold the backslash of `/\host`).
         Some(page)
             if response.status() == StatusCode::METHOD_NOT_ALLOWED
                 && page.starts_with('/')
                 && !page.starts_with("//")
-                && !page.starts_with("/\\")
                 && !page.starts_with("/api/") =>
         {
             Redirect::to(&page).into_response()
@@ -607,7 +607,7 @@ mod tests {
     use super::client_key;
 
     /// Only a path on this site is sent back to: an address the browser would read as another
-    /// host (`//host`, `/\host`), or the API's, keeps its 405.
+    /// host (`//host`), or the API's, keeps its 405.
     #[tokio::test]
     async fn an_early_form_is_sent_back_only_to_a_page_of_this_site() {
         use axum::http::{Request, StatusCode};

@@ -621,47 +621,36 @@ async fn a_form_sent_before_the_page_came_alive_reloads_the_page(backend: Backen
             .unwrap();
         n
     };
+    // A form posted to `path` from a page of `origin`.
+    let post = |origin: &str, path: &str| {
+        rep.post(format!("{}{path}", app.address))
+            .header("origin", origin)
+            .form(&[("name", "Early Tap GmbH"), ("city", "Kassel")])
+            .send()
+    };
     let before = customers().await;
     for page in [
         "/customers/new",
         "/customers/new?from=check-in",
         "/targets/new",
     ] {
-        let sent = rep
-            .post(format!("{}{page}", app.address))
-            .header("origin", &app.address)
-            .form(&[("name", "Early Tap GmbH"), ("city", "Kassel")])
-            .send()
-            .await
-            .unwrap();
+        let sent = post(&app.address, page).await.unwrap();
         assert_eq!(sent.status(), StatusCode::SEE_OTHER, "{page}");
         assert_eq!(sent.headers()["location"], page);
     }
     assert_eq!(customers().await, before, "nothing stored");
     // Another site's form is still refused before anything else.
-    let cross = rep
-        .post(format!("{}/customers/new", app.address))
-        .header("origin", "https://evil.example")
-        .form(&[("name", "x")])
-        .send()
+    let cross = post("https://evil.example", "/customers/new")
         .await
         .unwrap();
     assert_eq!(cross.status(), StatusCode::FORBIDDEN);
     // The API keeps its 405: a client following a redirect would take a GET for success.
-    let export = rep
-        .post(format!("{}/api/export/customers.csv", app.address))
-        .header("origin", &app.address)
-        .send()
+    let export = post(&app.address, "/api/export/customers.csv")
         .await
         .unwrap();
     assert_eq!(export.status(), StatusCode::METHOD_NOT_ALLOWED);
     // An address that is not a page is not found, whatever the method (a smoke check: the
     // rule against `//host` is tested on the middleware itself, in startup.rs).
-    let nowhere = rep
-        .post(format!("{}//evil.example/x", app.address))
-        .header("origin", &app.address)
-        .send()
-        .await
-        .unwrap();
+    let nowhere = post(&app.address, "//evil.example/x").await.unwrap();
     assert_ne!(nowhere.status(), StatusCode::SEE_OTHER);
 }
