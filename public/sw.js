@@ -90,8 +90,14 @@ self.addEventListener("fetch", (event) => {
   event.respondWith(networkFirst(event, request, cacheFor(url)));
 });
 
+// The site's own code files a page names (/pkg/…, as in its preload links and loader script).
+function filesNamedIn(html) {
+  return [...new Set(html.match(/\/pkg\/[A-Za-z0-9._-]+\.(?:js|wasm|css)/g) || [])];
+}
+
 // The page asks for what it has loaded so far to be kept (a first visit loads its files
 // before this worker controls it), and hears back when all of it is.
+
 self.addEventListener("message", (event) => {
   const data = event.data || {};
   if (data.type !== "keep") return;
@@ -102,17 +108,27 @@ self.addEventListener("message", (event) => {
       return false;
     }
   });
-  const keep = Promise.all(
-    urls.map(async (u) => {
-      const url = new URL(u, self.location.origin);
-      const cache = await caches.open(cacheFor(url));
-      const response = await fetch(url, { credentials: "same-origin" });
-      if (response.ok && !response.redirected) await cache.put(url, response);
-    }),
-  );
+  const keepOne = async (u) => {
+    const url = new URL(u, self.location.origin);
+    const cache = await caches.open(cacheFor(url));
+    const response = await fetch(url, { credentials: "same-origin" });
+    if (!response.ok || response.redirected) return [];
+    const named = cacheFor(url) === PAGES ? filesNamedIn(await response.clone().text()) : [];
+    await cache.put(url, response);
+    return named;
+  };
+  // A page may name code the page asking has not loaded: /check-in, opened within the app,
+  // ran the app's code, but its own copy loads the check-in page's bundle. Those are kept too.
+  const keep = Promise.all(urls.map(keepOne)).then((named) => {
+    const have = new Set(urls.map((u) => new URL(u, self.location.origin).href));
+    const more = [...new Set(named.flat().map((u) => new URL(u, self.location.origin).href))].filter(
+      (u) => !have.has(u),
+    );
+    return Promise.all(more.map(keepOne));
+  });
   event.waitUntil(
     keep
-      .then(() => event.source && event.source.postMessage({ type: "kept", count: urls.length }))
+      .then((kept) => event.source && event.source.postMessage({ type: "kept", count: urls.length + kept.length }))
       .catch((e) => event.source && event.source.postMessage({ type: "keep-failed", message: String(e) })),
   );
 });

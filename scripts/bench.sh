@@ -63,7 +63,8 @@ start_pg() {
 
 echo "==> Release build"
 # With the timing hooks the browser benchmarks read (not in the wasm `make run` serves).
-cargo leptos build --release --split --precompress --lib-features bench-timings
+cargo leptos build --release --split --precompress --lib-features bench-timings --project pacer
+scripts/check-in-bundle.sh
 cargo build --release -p server --example pipeline_load --example turnover_lists --example sign_in_load
 
 if wanted signin; then

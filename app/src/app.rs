@@ -43,7 +43,7 @@ enum Setup {
 }
 
 /// The dashboard, the customers and the team's check-ins: what a rep and a manager open daily.
-#[lazy]
+#[cfg_attr(not(feature = "check-in-only"), lazy)]
 fn daily_pages(page: Daily) -> AnyView {
     match page {
         Daily::Dashboard => view! { <DashboardPage /> }.into_any(),
@@ -56,7 +56,7 @@ fn daily_pages(page: Daily) -> AnyView {
 }
 
 /// The targets: list, page, drafting and editing.
-#[lazy]
+#[cfg_attr(not(feature = "check-in-only"), lazy)]
 fn target_pages(page: Targets) -> AnyView {
     match page {
         Targets::List => view! { <TargetsPage /> }.into_any(),
@@ -68,7 +68,7 @@ fn target_pages(page: Targets) -> AnyView {
 
 /// Setting the company up: settings, stages, organisation, people, account, and the
 /// set-up and password pages.
-#[lazy]
+#[cfg_attr(not(feature = "check-in-only"), lazy)]
 fn setup_pages(page: Setup) -> AnyView {
     match page {
         Setup::Settings => view! { <SettingsPage /> }.into_any(),
@@ -79,13 +79,13 @@ fn setup_pages(page: Setup) -> AnyView {
 }
 
 /// The pipeline board.
-#[lazy]
+#[cfg_attr(not(feature = "check-in-only"), lazy)]
 fn board_page() -> AnyView {
     view! { <BoardPage /> }.into_any()
 }
 
 /// The phone's check-in page.
-#[lazy]
+#[cfg_attr(not(feature = "check-in-only"), lazy)]
 fn check_in_page() -> AnyView {
     view! { <CheckInPage /> }.into_any()
 }
@@ -102,11 +102,15 @@ macro_rules! grouped_route {
             }
 
             async fn view(_this: Self) -> AnyView {
-                $load.await
+                #[cfg(not(feature = "check-in-only"))]
+                return $load.await;
+                // Not a split point in the check-in bundle (which never shows these routes).
+                #[cfg(feature = "check-in-only")]
+                $load
             }
 
             async fn preload() {
-                #[cfg(target_arch = "wasm32")]
+                #[cfg(all(target_arch = "wasm32", not(feature = "check-in-only")))]
                 $preload().await;
             }
         }
@@ -265,7 +269,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <script nonce=leptos::nonce::use_nonce() inner_html=SERVICE_WORKER_SCRIPT></script>
                 <HashedStylesheet options=options.clone() id="leptos" />
                 <AutoReload options=options.clone() />
-                <HydrationScripts options />
+                <PageScripts options />
                 <MetaTags />
             </head>
             <body>
@@ -312,5 +316,125 @@ pub fn App() -> impl IntoView {
                 </ParentRoute>
             </Routes>
         </Router>
+    }
+}
+
+/// The scripts that bring the page to life: Leptos's, loading the whole app's wasm, except on
+/// the check-in page, which loads its own small bundle when the build made one
+/// ([`check_in_bundle`]): that page works as the server drew it, and the bundle then replaces
+/// its check-in screen with a live one (`pages::check_in::start_on_its_own`).
+#[component]
+fn PageScripts(options: LeptosOptions) -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    {
+        let on_check_in = use_context::<axum::http::request::Parts>()
+            .is_some_and(|parts| parts.uri.path() == "/check-in");
+        match on_check_in.then(|| check_in_bundle(&options)).flatten() {
+            Some(bundle) => leptos::either::Either::Left(bundle.scripts(&options.site_pkg_dir)),
+            None => leptos::either::Either::Right(view! { <HydrationScripts options /> }),
+        }
+    }
+    #[cfg(not(feature = "ssr"))]
+    view! { <HydrationScripts options /> }
+}
+
+/// The file names of the check-in page's own bundle, from the hash file its build writes
+/// beside the server binary (`check-in-hash.txt`, lines `js: …` and `wasm: …`).
+#[cfg(feature = "ssr")]
+#[derive(Clone, Debug, PartialEq)]
+pub struct CheckInBundle {
+    pub js: String,
+    pub wasm: String,
+}
+
+#[cfg(feature = "ssr")]
+impl CheckInBundle {
+    /// Reads a hash file; `None` if it does not name both files.
+    pub fn from_hash_file(text: &str) -> Option<Self> {
+        let hash = |key: &str| {
+            text.lines()
+                .filter_map(|line| line.split_once(':'))
+                .find(|(file, _)| file.trim() == key)
+                .map(|(_, hash)| hash.trim().to_string())
+                .filter(|hash| !hash.is_empty())
+        };
+        Some(CheckInBundle {
+            js: format!("check-in.{}.js", hash("js")?),
+            wasm: format!("check-in.{}.wasm", hash("wasm")?),
+        })
+    }
+
+    /// Like Leptos's `HydrationScripts`, for this bundle: the files asked for early, then
+    /// loaded and started by a module script with the page's nonce.
+    fn scripts(&self, pkg: &str) -> impl IntoView {
+        let nonce = leptos::nonce::use_nonce();
+        let js = format!("/{pkg}/{}", self.js);
+        let wasm = format!("/{pkg}/{}", self.wasm);
+        let start = format!(
+            "import({js:?}).then(mod => mod.default({{module_or_path: {wasm:?}}}).then(() => mod.start()));"
+        );
+        view! {
+            <link rel="modulepreload" href=js crossorigin="anonymous" />
+            <link rel="preload" href=wasm r#as="fetch" r#type="application/wasm" crossorigin="anonymous" />
+            <script type="module" nonce=nonce>{start}</script>
+        }
+    }
+}
+
+/// The check-in page's own bundle, read once; `None` (the page then loads the whole app) when
+/// the build made none or its files are not in the site.
+#[cfg(feature = "ssr")]
+pub fn check_in_bundle(options: &LeptosOptions) -> Option<CheckInBundle> {
+    static BUNDLE: std::sync::OnceLock<Option<CheckInBundle>> = std::sync::OnceLock::new();
+    BUNDLE
+        .get_or_init(|| {
+            let hash_file = std::env::current_exe()
+                .ok()?
+                .parent()?
+                .join("check-in-hash.txt");
+            let bundle = std::fs::read_to_string(&hash_file)
+                .ok()
+                .and_then(|text| CheckInBundle::from_hash_file(&text));
+            let Some(bundle) = bundle else {
+                tracing::warn!(
+                    "no check-in bundle ({} missing or incomplete): /check-in loads the whole app",
+                    hash_file.display()
+                );
+                return None;
+            };
+            let pkg = std::path::Path::new(options.site_root.as_ref())
+                .join(options.site_pkg_dir.as_ref());
+            if !pkg.join(&bundle.js).is_file() || !pkg.join(&bundle.wasm).is_file() {
+                tracing::warn!(
+                    "the check-in bundle's files are not in {}: /check-in loads the whole app",
+                    pkg.display()
+                );
+                return None;
+            }
+            Some(bundle)
+        })
+        .clone()
+}
+
+#[cfg(all(test, feature = "ssr"))]
+mod tests {
+    use super::CheckInBundle;
+
+    /// The names come from the hash file cargo-leptos writes for the check-in bundle's build;
+    /// a file without both hashes names no bundle (the page then loads the whole app).
+    #[test]
+    fn the_check_in_bundle_is_named_by_its_hash_file() {
+        let written = "js: mDNfj-E6bQ8Hd8iyg8WYBQ\nwasm: 0lF1orQgPqrRe_qWX0-B1g\ncss: 1B2M2Y8AsgTpgAmY7PhCfg\n\
+                       manifest: mZFLkyvTelC5g8XnyQrpOw\nsplit: X58h6BIP4J_EBtu-ligRjg\n";
+        assert_eq!(
+            CheckInBundle::from_hash_file(written),
+            Some(CheckInBundle {
+                js: "check-in.mDNfj-E6bQ8Hd8iyg8WYBQ.js".into(),
+                wasm: "check-in.0lF1orQgPqrRe_qWX0-B1g.wasm".into(),
+            })
+        );
+        assert_eq!(CheckInBundle::from_hash_file("js: abc\n"), None);
+        assert_eq!(CheckInBundle::from_hash_file("js: abc\nwasm: \n"), None);
+        assert_eq!(CheckInBundle::from_hash_file(""), None);
     }
 }

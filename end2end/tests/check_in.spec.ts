@@ -10,11 +10,11 @@ type Customer = { id: number; name: string; city: string | null; location: [numb
 
 const PHONE = { ...devices['Pixel 5'], viewport: { width: 375, height: 740 } };
 
-async function phone(browser: Browser, baseURL: string, options: { geolocation?: [number, number] } = {}) {
+async function phone(browser: Browser, baseURL: string, options: { geolocation?: [number, number]; serviceWorkers?: 'allow' | 'block' } = {}) {
   const context = await browser.newContext({
     ...PHONE,
     baseURL,
-    serviceWorkers: 'allow',
+    serviceWorkers: options.serviceWorkers ?? 'allow',
     ...(options.geolocation
       ? {
           permissions: ['geolocation'],
@@ -378,4 +378,86 @@ test('off track: plan a visit, log a call offline on the phone, and the target a
   await context.close();
   await door.close();
   await office.close();
+});
+
+/** The browser code a page fetched, by file name (`/pkg/…`). */
+function codeRequests(page: Page): string[] {
+  const seen: string[] = [];
+  page.on('request', (r) => {
+    const path = new URL(r.url()).pathname;
+    if (path.startsWith('/pkg/')) seen.push(path.slice('/pkg/'.length));
+  });
+  return seen;
+}
+
+test('the check-in page opened directly loads only its own bundle, works as drawn before it arrives, and leads on to the app', async ({ browser }, info) => {
+  // No service worker: it would fetch the bundle itself, past the hold below.
+  const context = await phone(browser, info.project.use.baseURL!, { serviceWorkers: 'block' });
+  const page = await signedIn(context, demoUser('Sebastian Lange'));
+  const customers = await customersOf(page);
+  const code = codeRequests(page);
+
+  // The bundle is held back until the rep has started typing into the page the server drew.
+  let release!: () => void;
+  const held = new Promise<void>((resolve) => (release = resolve));
+  await page.route('**/pkg/check-in.*.wasm', async (route) => {
+    await held;
+    await route.continue();
+  });
+  await page.goto('/check-in');
+  await expect(page.getByTestId('check-in-customer').first()).toBeVisible();
+  await expect(page.locator('body')).not.toHaveAttribute('data-hydrated', 'true');
+  const search = page.getByTestId('customer-search');
+  await search.tap();
+  await search.pressSequentially(customers[0].name.slice(0, 4));
+  release();
+  await waitForHydration(page);
+  // The live screen took over with what was typed, and the field kept the focus.
+  await expect(search).toHaveValue(customers[0].name.slice(0, 4));
+  await expect(search).toBeFocused();
+  await expect(page.getByTestId('check-in-customer').filter({ hasText: customers[0].name }).first()).toBeVisible();
+  await search.pressSequentially(customers[0].name.slice(4));
+  await page.getByTestId('check-in-customer').filter({ hasText: customers[0].name }).first().tap();
+  await expect(page.getByTestId('check-in-button')).toBeVisible();
+
+  // Its own small bundle, not the app's wasm and its page chunks.
+  expect(code.filter((f) => f.startsWith('check-in.') && f.endsWith('.wasm'))).toHaveLength(1);
+  expect(code.filter((f) => f.startsWith('pacer.') && f.endsWith('.wasm')), code.join(', ')).toHaveLength(0);
+  expect(code.filter((f) => f.startsWith('chunk_') || f.startsWith('split_')), code.join(', ')).toHaveLength(0);
+
+  // The menu leads on: the board opens as a page of the whole app, and works.
+  await page.getByRole('navigation', { name: 'Main (phone)' }).getByRole('link', { name: /Board/ }).tap();
+  await expect(page).toHaveURL(/\/board$/);
+  await waitForHydration(page);
+  await expect(page.getByTestId('card').first()).toBeVisible();
+  expect(code.filter((f) => f.startsWith('pacer.') && f.endsWith('.wasm'))).toHaveLength(1);
+
+  // Signing out from the check-in page is a plain form there, and works as one.
+  await page.goto('/check-in');
+  await waitForHydration(page);
+  await page.getByRole('button', { name: 'Sign out' }).tap();
+  await expect(page).toHaveURL(/\/login/);
+  expect((await page.request.post('/api/check_in_customers', { form: {} })).ok()).toBeFalsy();
+  await context.close();
+});
+
+test('check-in opened within the app is kept for offline with the bundle its own copy loads', async ({ browser }, info) => {
+  const door = await NetworkDoor.to(info.project.use.baseURL!);
+  const context = await phone(browser, door.url);
+  const page = await signedIn(context, demoUser('Claudia Krause'));
+  await waitForHydration(page);
+  // From the dashboard through the menu: the app draws the page itself, with its own code.
+  await page.getByRole('navigation', { name: 'Main (phone)' }).getByRole('link', { name: /Check-in/ }).tap();
+  await expect(page).toHaveURL(/\/check-in$/);
+  await expect(page.getByTestId('offline-ready')).toHaveText('Ready to work offline on this phone.');
+  await door.cut(context);
+
+  // Offline, the kept copy of the page loads the check-in bundle: it was kept as well.
+  await page.reload();
+  await waitForHydration(page);
+  await expect(page.getByTestId('check-in-customer').first()).toBeVisible();
+  await expect(page.getByTestId('network-status')).toContainText('Offline');
+  await door.restore(context);
+  await context.close();
+  await door.close();
 });

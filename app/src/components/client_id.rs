@@ -1,7 +1,7 @@
 //! Client ids: made in the browser for everything a phone or a form may send more than once
 //! (a check-in, a logged call), so a resend stores nothing twice.
 
-#[cfg(not(feature = "hydrate"))]
+#[cfg(not(feature = "browser"))]
 use chrono::Utc;
 
 /// A fresh client id, made in the browser when the rep checks in or logs an activity: a version-4 UUID from the
@@ -23,7 +23,7 @@ pub fn new_client_id() -> String {
     )
 }
 
-#[cfg(feature = "hydrate")]
+#[cfg(feature = "browser")]
 fn fill_random(bytes: &mut [u8]) {
     let filled = web_sys::window()
         .and_then(|w| w.crypto().ok())
@@ -36,7 +36,7 @@ fn fill_random(bytes: &mut [u8]) {
 }
 
 /// On the server and in unit tests (no browser): the clock and a counter.
-#[cfg(not(feature = "hydrate"))]
+#[cfg(not(feature = "browser"))]
 fn fill_random(bytes: &mut [u8]) {
     fill_from_clock(bytes, Utc::now().timestamp_nanos_opt().unwrap_or(1) as u64);
 }

@@ -61,13 +61,13 @@ fn LinkToPass(link: IssuedLink, #[prop(into)] label: String) -> impl IntoView {
 }
 
 fn window_origin() -> String {
-    #[cfg(feature = "hydrate")]
+    #[cfg(feature = "browser")]
     {
         web_sys::window()
             .and_then(|w| w.location().origin().ok())
             .unwrap_or_default()
     }
-    #[cfg(not(feature = "hydrate"))]
+    #[cfg(not(feature = "browser"))]
     {
         String::new()
     }

@@ -3,7 +3,7 @@
 mod accuracy;
 mod admin;
 mod board;
-mod check_in;
+pub mod check_in;
 mod customers;
 mod dashboard;
 mod login;

@@ -141,6 +141,7 @@ async fn pages_carry_a_content_security_policy_with_their_nonce(backend: Backend
     for path in [
         "/",
         "/board",
+        "/check-in",
         &format!("/customers/{customer}"),
         "/no-such-page",
     ] {

@@ -46,17 +46,104 @@ pub fn CheckInPage() -> impl IntoView {
                 {move || Suspend::new(async move {
                     let user = auth.user.await?;
                     let customers = customers.await;
+                    let props = ScreenProps {
+                        user_id: user.id,
+                        sees_team: user.role != Role::Rep,
+                        customers,
+                        search: String::new(),
+                    };
+                    let data = props.for_the_page();
                     Ok::<_, AppError>(view! {
-                        <CheckInScreen
-                            user_id=user.id
-                            sees_team=user.role != Role::Rep
-                            customers
-                        />
+                        <div id=SCREEN_ID data-props=data>
+                            {props.screen()}
+                        </div>
                     })
                 })}
             </Transition>
         </div>
     }
+}
+
+/// The element holding the check-in screen, and its inputs as JSON (`data-props`) for the
+/// page's own bundle ([`start_on_its_own`]).
+const SCREEN_ID: &str = "check-in-screen";
+
+/// What the check-in screen is drawn from.
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
+struct ScreenProps {
+    user_id: i64,
+    sees_team: bool,
+    customers: Result<Vec<CheckInCustomer>, AppError>,
+    /// What the search field already holds.
+    #[serde(default)]
+    search: String,
+}
+
+impl ScreenProps {
+    fn screen(self) -> impl IntoView {
+        view! {
+            <CheckInScreen
+                user_id=self.user_id
+                sees_team=self.sees_team
+                customers=self.customers
+                search=self.search
+            />
+        }
+    }
+
+    /// The props as the server writes them into the page (an attribute value, which the
+    /// renderer escapes); the whole app, hydrating or navigating, does not need them.
+    fn for_the_page(&self) -> Option<String> {
+        #[cfg(feature = "ssr")]
+        return serde_json::to_string(self).ok();
+        #[cfg(not(feature = "ssr"))]
+        None
+    }
+}
+
+/// The check-in page's own bundle (`frontend/check-in`) brings the page the server drew to
+/// life without the rest of the app: it draws the check-in screen anew from the props the
+/// server wrote beside it, in place of the server's copy (same look, now working), keeping
+/// what the rep already typed into the search. The page around it (menu, sign-out) works as
+/// plain links and forms. Returns false when the page holds no screen (then nothing is done).
+#[cfg(feature = "browser")]
+pub fn start_on_its_own() -> bool {
+    use wasm_bindgen::JsCast;
+    let document = document();
+    let Some(root) = document.get_element_by_id(SCREEN_ID) else {
+        return false;
+    };
+    let Some(mut props) = root
+        .get_attribute("data-props")
+        .and_then(|json| serde_json::from_slice::<ScreenProps>(json.as_bytes()).ok())
+    else {
+        return false;
+    };
+    const SEARCH: &str = "[data-testid=customer-search]";
+    let mut typing = false;
+    if let Ok(Some(search)) = root.query_selector(SEARCH) {
+        if let Some(input) = search.dyn_ref::<web_sys::HtmlInputElement>() {
+            props.search = input.value();
+            typing = document.active_element().as_ref() == Some(&search);
+        }
+    }
+    let Ok(root) = root.dyn_into::<web_sys::HtmlElement>() else {
+        return false;
+    };
+    root.set_inner_html("");
+    leptos::mount::mount_to(root.clone(), move || {
+        crate::providers::locale::provide_locale();
+        props.screen()
+    })
+    .forget();
+    if typing {
+        if let Ok(Some(search)) = root.query_selector(SEARCH) {
+            if let Some(input) = search.dyn_ref::<web_sys::HtmlElement>() {
+                let _ = input.focus();
+            }
+        }
+    }
+    true
 }
 
 /// Where a user's customers are kept for opening the page offline; removed at sign-in
@@ -90,6 +177,8 @@ fn CheckInScreen(
     user_id: i64,
     sees_team: bool,
     customers: Result<Vec<CheckInCustomer>, AppError>,
+    /// The search the screen starts with.
+    search: String,
 ) -> impl IntoView {
     let customers = RwSignal::new(customers);
     // Kept (or read back) only in the browser, after hydration.
@@ -173,7 +262,7 @@ fn CheckInScreen(
     });
     let located_at = geo.located_at;
 
-    let search = RwSignal::new(String::new());
+    let search = RwSignal::new(search);
     let selected = RwSignal::new(None::<i64>);
     let busy = RwSignal::new(false);
     // The chosen customer gets a call (or meeting, e-mail) logged instead of a check-in.
@@ -752,7 +841,7 @@ impl Syncer {
     /// Writes the visits and logged activities to the phone's storage, merged with what
     /// another tab stored.
     fn store(self) {
-        if !cfg!(feature = "hydrate") {
+        if !cfg!(feature = "browser") {
             return;
         }
         let visits = store_list(self.visits, self.key);
@@ -789,7 +878,7 @@ impl Syncer {
 
     /// Starts a sync pass now (or right after the one running).
     fn kick(self) {
-        if !cfg!(feature = "hydrate") {
+        if !cfg!(feature = "browser") {
             return;
         }
         self.stop();
@@ -925,21 +1014,21 @@ where
 }
 
 fn navigator_online() -> bool {
-    #[cfg(feature = "hydrate")]
+    #[cfg(feature = "browser")]
     {
         web_sys::window().is_none_or(|w| w.navigator().on_line())
     }
-    #[cfg(not(feature = "hydrate"))]
+    #[cfg(not(feature = "browser"))]
     true
 }
 
 /// Milliseconds since the epoch by the browser's clock (the geolocation timestamps' clock).
 fn js_now() -> f64 {
-    #[cfg(feature = "hydrate")]
+    #[cfg(feature = "browser")]
     {
         js_sys::Date::now()
     }
-    #[cfg(not(feature = "hydrate"))]
+    #[cfg(not(feature = "browser"))]
     {
         Utc::now().timestamp_millis() as f64
     }
@@ -947,7 +1036,7 @@ fn js_now() -> f64 {
 
 /// Asks the service worker to keep this page and everything it loaded for offline use.
 fn keep_for_offline(ready: RwSignal<Option<Result<usize, String>>>) {
-    #[cfg(feature = "hydrate")]
+    #[cfg(feature = "browser")]
     spawn_local(async move {
         use wasm_bindgen::JsCast;
         let Some(window) = web_sys::window() else {
@@ -973,6 +1062,6 @@ fn keep_for_offline(ready: RwSignal<Option<Result<usize, String>>>) {
                 .map_err(|e| e.as_string().unwrap_or_else(|| format!("{e:?}"))),
         ));
     });
-    #[cfg(not(feature = "hydrate"))]
+    #[cfg(not(feature = "browser"))]
     let _ = ready;
 }

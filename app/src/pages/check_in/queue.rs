@@ -363,7 +363,7 @@ pub fn forget<T: Kept + Serialize + serde::de::DeserializeOwned>(
 
 /// A value kept in `localStorage` as JSON; `None` on the server, if absent or unreadable.
 pub fn load_json<T: serde::de::DeserializeOwned>(key: &str) -> Option<T> {
-    #[cfg(feature = "hydrate")]
+    #[cfg(feature = "browser")]
     {
         let text = web_sys::window()
             .and_then(|w| w.local_storage().ok().flatten())
@@ -373,7 +373,7 @@ pub fn load_json<T: serde::de::DeserializeOwned>(key: &str) -> Option<T> {
             .map_err(|e| leptos::logging::warn!("{key} in this browser cannot be read: {e}"))
             .ok()
     }
-    #[cfg(not(feature = "hydrate"))]
+    #[cfg(not(feature = "browser"))]
     {
         let _ = key;
         None
@@ -382,7 +382,7 @@ pub fn load_json<T: serde::de::DeserializeOwned>(key: &str) -> Option<T> {
 
 /// Keeps `value` in `localStorage` as JSON; `false` if it cannot (server, private mode, full).
 pub fn save_json<T: Serialize + ?Sized>(key: &str, value: &T) -> bool {
-    #[cfg(feature = "hydrate")]
+    #[cfg(feature = "browser")]
     {
         let Ok(text) = serde_json::to_string(value) else {
             return false;
@@ -391,7 +391,7 @@ pub fn save_json<T: Serialize + ?Sized>(key: &str, value: &T) -> bool {
             .and_then(|w| w.local_storage().ok().flatten())
             .is_some_and(|s| s.set_item(key, &text).is_ok())
     }
-    #[cfg(not(feature = "hydrate"))]
+    #[cfg(not(feature = "browser"))]
     {
         let _ = (key, value);
         false
@@ -400,7 +400,7 @@ pub fn save_json<T: Serialize + ?Sized>(key: &str, value: &T) -> bool {
 
 /// Removes every key starting with `prefix` (on sign-out: copies of a user's customers).
 pub fn remove_prefixed(prefix: &str) {
-    #[cfg(feature = "hydrate")]
+    #[cfg(feature = "browser")]
     if let Some(storage) = web_sys::window().and_then(|w| w.local_storage().ok().flatten()) {
         let keys: Vec<String> = (0..storage.length().unwrap_or(0))
             .filter_map(|i| storage.key(i).ok().flatten())
@@ -410,7 +410,7 @@ pub fn remove_prefixed(prefix: &str) {
             let _ = storage.remove_item(&key);
         }
     }
-    #[cfg(not(feature = "hydrate"))]
+    #[cfg(not(feature = "browser"))]
     let _ = prefix;
 }
 

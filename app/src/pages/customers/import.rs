@@ -9,7 +9,7 @@ use leptos_meta::Title;
 use leptos_router::components::A;
 
 // Only the browser moves through the phases; the server renders the idle form.
-#[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
+#[cfg_attr(not(feature = "browser"), allow(dead_code))]
 #[derive(Clone, Debug, PartialEq)]
 enum Phase {
     Idle,
@@ -48,7 +48,7 @@ pub fn ImportPage() -> impl IntoView {
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         // The form posts nothing by itself: the browser uploads the file (below).
-        #[cfg(feature = "hydrate")]
+        #[cfg(feature = "browser")]
         if !phase.with_untracked(Phase::busy) {
             let file = file_input
                 .get_untracked()
@@ -205,7 +205,7 @@ fn Report(kind: ImportKind, report: ImportReport) -> impl IntoView {
 
 /// The browser side of the upload: an XMLHttpRequest, whose upload progress and streamed
 /// response text both raise progress events.
-#[cfg(feature = "hydrate")]
+#[cfg(feature = "browser")]
 mod upload {
     use super::Phase;
     use crate::model::imports::{ImportKind, ImportProgress};
