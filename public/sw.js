@@ -108,23 +108,27 @@ self.addEventListener("message", (event) => {
       return false;
     }
   });
-  const keepOne = async (u) => {
+  // `needed`: a file a kept page names must be kept, or the page would stay dead offline.
+  const keepOne = async (u, needed = false) => {
     const url = new URL(u, self.location.origin);
     const cache = await caches.open(cacheFor(url));
     const response = await fetch(url, { credentials: "same-origin" });
-    if (!response.ok || response.redirected) return [];
+    if (!response.ok || response.redirected) {
+      if (needed) throw new Error(`${url.pathname} answered ${response.status}`);
+      return [];
+    }
     const named = cacheFor(url) === PAGES ? filesNamedIn(await response.clone().text()) : [];
     await cache.put(url, response);
     return named;
   };
   // A page may name code the page asking has not loaded: /check-in, opened within the app,
   // ran the app's code, but its own copy loads the check-in page's bundle. Those are kept too.
-  const keep = Promise.all(urls.map(keepOne)).then((named) => {
+  const keep = Promise.all(urls.map((u) => keepOne(u))).then((named) => {
     const have = new Set(urls.map((u) => new URL(u, self.location.origin).href));
     const more = [...new Set(named.flat().map((u) => new URL(u, self.location.origin).href))].filter(
       (u) => !have.has(u),
     );
-    return Promise.all(more.map(keepOne));
+    return Promise.all(more.map((u) => keepOne(u, true)));
   });
   event.waitUntil(
     keep

@@ -256,6 +256,14 @@ pub fn adopt_page_nonce() {
 
 /// The HTML document around the app, rendered on the server.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    // Decided once per page, before anything renders: the loader script (head) and the
+    // check-in screen's props (body) must agree.
+    #[cfg(feature = "ssr")]
+    provide_context(PageBundle(
+        use_context::<axum::http::request::Parts>()
+            .filter(|parts| parts.uri.path() == "/check-in")
+            .and_then(|_| check_in_bundle(&options)),
+    ));
     view! {
         <!DOCTYPE html>
         <html lang="en" data-locale=crate::providers::locale::page_locale().code() data-build=BUILD_ID.get().map_or("dev", String::as_str)>
@@ -326,16 +334,28 @@ pub fn App() -> impl IntoView {
 #[component]
 fn PageScripts(options: LeptosOptions) -> impl IntoView {
     #[cfg(feature = "ssr")]
-    {
-        let on_check_in = use_context::<axum::http::request::Parts>()
-            .is_some_and(|parts| parts.uri.path() == "/check-in");
-        match on_check_in.then(|| check_in_bundle(&options)).flatten() {
-            Some(bundle) => leptos::either::Either::Left(bundle.scripts(&options.site_pkg_dir)),
-            None => leptos::either::Either::Right(view! { <HydrationScripts options /> }),
-        }
+    if let Some(PageBundle(Some(bundle))) = use_context::<PageBundle>() {
+        return leptos::either::Either::Left(bundle.scripts(&options.site_pkg_dir));
     }
+    #[cfg(feature = "ssr")]
+    return leptos::either::Either::Right(view! { <HydrationScripts options /> });
     #[cfg(not(feature = "ssr"))]
     view! { <HydrationScripts options /> }
+}
+
+/// The bundle this page loads instead of the whole app, if any (a context of the page's
+/// render, set by [`shell`]).
+#[cfg(feature = "ssr")]
+#[derive(Clone, Debug)]
+pub struct PageBundle(pub Option<CheckInBundle>);
+
+/// Whether this page is brought to life by the check-in page's own bundle (which reads the
+/// screen's props from the page); false in the browser and on every other page.
+pub fn on_check_in_bundle() -> bool {
+    #[cfg(feature = "ssr")]
+    return matches!(use_context::<PageBundle>(), Some(PageBundle(Some(_))));
+    #[cfg(not(feature = "ssr"))]
+    false
 }
 
 /// The file names of the check-in page's own bundle, from the hash file its build writes
@@ -356,7 +376,14 @@ impl CheckInBundle {
                 .filter_map(|line| line.split_once(':'))
                 .find(|(file, _)| file.trim() == key)
                 .map(|(_, hash)| hash.trim().to_string())
-                .filter(|hash| !hash.is_empty())
+                // As cargo-leptos writes them (an MD5 in unpadded base64url): the names go
+                // into a script and a path.
+                .filter(|hash| {
+                    hash.len() == 22
+                        && hash
+                            .bytes()
+                            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+                })
         };
         Some(CheckInBundle {
             js: format!("check-in.{}.js", hash("js")?),
@@ -435,6 +462,13 @@ mod tests {
         );
         assert_eq!(CheckInBundle::from_hash_file("js: abc\n"), None);
         assert_eq!(CheckInBundle::from_hash_file("js: abc\nwasm: \n"), None);
+        // Not a hash as cargo-leptos writes one: refused rather than written into the page.
+        assert_eq!(
+            CheckInBundle::from_hash_file(
+                "js: mDNfj-E6bQ8Hd8iyg8WYBQ\nwasm: 0lF1orQgPqrRe_qWX0\"</script>\n"
+            ),
+            None
+        );
         assert_eq!(CheckInBundle::from_hash_file(""), None);
     }
 }

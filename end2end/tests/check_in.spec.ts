@@ -456,6 +456,11 @@ test('check-in opened within the app is kept for offline with the bundle its own
   await page.reload();
   await waitForHydration(page);
   await expect(page.getByTestId('check-in-customer').first()).toBeVisible();
+  const loaded = await page.evaluate(() =>
+    performance.getEntriesByType('resource').map((e) => new URL(e.name).pathname).filter((p) => p.endsWith('.wasm')),
+  );
+  expect(loaded.filter((p) => p.startsWith('/pkg/check-in.')), loaded.join(', ')).toHaveLength(1);
+  expect(loaded.filter((p) => p.startsWith('/pkg/pacer.')), loaded.join(', ')).toHaveLength(0);
   await expect(page.getByTestId('network-status')).toContainText('Offline');
   await door.restore(context);
   await context.close();

@@ -92,11 +92,13 @@ impl ScreenProps {
     }
 
     /// The props as the server writes them into the page (an attribute value, which the
-    /// renderer escapes); the whole app, hydrating or navigating, does not need them.
+    /// renderer escapes), only for the check-in page's own bundle: the whole app, hydrating
+    /// or navigating, has them already.
     fn for_the_page(&self) -> Option<String> {
         #[cfg(feature = "ssr")]
-        return serde_json::to_string(self).ok();
-        #[cfg(not(feature = "ssr"))]
+        if crate::app::on_check_in_bundle() {
+            return serde_json::to_string(self).ok();
+        }
         None
     }
 }
@@ -109,40 +111,62 @@ impl ScreenProps {
 #[cfg(feature = "browser")]
 pub fn start_on_its_own() -> bool {
     use wasm_bindgen::JsCast;
+    const SEARCH: &str = "[data-testid=customer-search]";
     let document = document();
-    let Some(root) = document.get_element_by_id(SCREEN_ID) else {
+    let Some(drawn) = document.get_element_by_id(SCREEN_ID) else {
         return false;
     };
-    let Some(mut props) = root
+    let Some(mut props) = drawn
         .get_attribute("data-props")
         .and_then(|json| serde_json::from_slice::<ScreenProps>(json.as_bytes()).ok())
     else {
+        leptos::logging::warn!("check-in: the page carries no screen props this code can read");
         return false;
     };
-    const SEARCH: &str = "[data-testid=customer-search]";
-    let mut typing = false;
-    if let Ok(Some(search)) = root.query_selector(SEARCH) {
-        if let Some(input) = search.dyn_ref::<web_sys::HtmlInputElement>() {
-            props.search = input.value();
-            typing = document.active_element().as_ref() == Some(&search);
-        }
+    let typed = drawn
+        .query_selector(SEARCH)
+        .ok()
+        .flatten()
+        .and_then(|e| e.dyn_into::<web_sys::HtmlInputElement>().ok());
+    if let Some(input) = &typed {
+        props.search = input.value();
     }
-    let Ok(root) = root.dyn_into::<web_sys::HtmlElement>() else {
+    // The live screen is drawn beside the server's copy, takes the focus from it if the rep is
+    // typing (moving the focus between fields keeps a phone's keyboard open; removing the
+    // focused field would close it), and only then replaces it.
+    let Ok(live) = document.create_element("div") else {
         return false;
     };
-    root.set_inner_html("");
-    leptos::mount::mount_to(root.clone(), move || {
+    let Ok(live) = live.dyn_into::<web_sys::HtmlElement>() else {
+        return false;
+    };
+    if drawn.before_with_node_1(&live).is_err() {
+        return false;
+    }
+    leptos::mount::mount_to(live.clone(), move || {
         crate::providers::locale::provide_locale();
         props.screen()
     })
     .forget();
-    if typing {
-        if let Ok(Some(search)) = root.query_selector(SEARCH) {
-            if let Some(input) = search.dyn_ref::<web_sys::HtmlElement>() {
-                let _ = input.focus();
+    let typing = typed
+        .as_ref()
+        .is_some_and(|input| document.active_element().as_ref() == Some(input.as_ref()));
+    if let (true, Some(old)) = (typing, &typed) {
+        let new = live
+            .query_selector(SEARCH)
+            .ok()
+            .flatten()
+            .and_then(|e| e.dyn_into::<web_sys::HtmlInputElement>().ok());
+        if let Some(new) = new {
+            let _ = new.focus();
+            let (start, end) = (old.selection_start(), old.selection_end());
+            if let (Ok(Some(start)), Ok(Some(end))) = (start, end) {
+                let _ = new.set_selection_range(start, end);
             }
         }
     }
+    drawn.remove();
+    live.set_id(SCREEN_ID);
     true
 }
 
