@@ -108,31 +108,39 @@ self.addEventListener("message", (event) => {
       return false;
     }
   });
-  // `needed`: a file a kept page names must be kept, or the page would stay dead offline.
-  const keepOne = async (u, needed = false) => {
+  // A page, and any file a kept page names, must be kept, or "ready offline" would be untrue
+  // (a page answered by a redirect to the sign-in, a bundle that is gone).
+  const fetchOne = async (u, needed) => {
     const url = new URL(u, self.location.origin);
-    const cache = await caches.open(cacheFor(url));
     const response = await fetch(url, { credentials: "same-origin" });
     if (!response.ok || response.redirected) {
-      if (needed) throw new Error(`${url.pathname} answered ${response.status}`);
-      return [];
+      if (needed) throw new Error(`${url.pathname} could not be kept (${response.redirected ? "redirected" : response.status})`);
+      return null;
     }
-    const named = cacheFor(url) === PAGES ? filesNamedIn(await response.clone().text()) : [];
-    await cache.put(url, response);
-    return named;
+    return { url, response };
   };
+  const put = ({ url, response }) => caches.open(cacheFor(url)).then((cache) => cache.put(url, response));
   // A page may name code the page asking has not loaded: /check-in, opened within the app,
-  // ran the app's code, but its own copy loads the check-in page's bundle. Those are kept too.
-  const keep = Promise.all(urls.map((u) => keepOne(u))).then((named) => {
-    const have = new Set(urls.map((u) => new URL(u, self.location.origin).href));
-    const more = [...new Set(named.flat().map((u) => new URL(u, self.location.origin).href))].filter(
-      (u) => !have.has(u),
-    );
-    return Promise.all(more.map((u) => keepOne(u, true)));
-  });
+  // ran the app's code, but its own copy loads the check-in page's bundle. Those are kept too,
+  // and the pages only once all of them are, so a kept page never lacks its code.
+  const keep = Promise.all(urls.map((u) => fetchOne(u, cacheFor(new URL(u, self.location.origin)) === PAGES)))
+    .then(async (fetched) => {
+      fetched = fetched.filter(Boolean);
+      const pages = fetched.filter((f) => cacheFor(f.url) === PAGES);
+      await Promise.all(fetched.filter((f) => cacheFor(f.url) !== PAGES).map(put));
+      const have = new Set(fetched.map((f) => f.url.href));
+      const named = await Promise.all(pages.map(async (f) => filesNamedIn(await f.response.clone().text())));
+      const more = [...new Set(named.flat().map((u) => new URL(u, self.location.origin).href))].filter(
+        (u) => !have.has(u),
+      );
+      const files = await Promise.all(more.map((u) => fetchOne(u, true)));
+      await Promise.all(files.map(put));
+      await Promise.all(pages.map(put));
+      return fetched.length + files.length;
+    });
   event.waitUntil(
     keep
-      .then((kept) => event.source && event.source.postMessage({ type: "kept", count: urls.length + kept.length }))
+      .then((count) => event.source && event.source.postMessage({ type: "kept", count }))
       .catch((e) => event.source && event.source.postMessage({ type: "keep-failed", message: String(e) })),
   );
 });

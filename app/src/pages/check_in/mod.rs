@@ -140,6 +140,12 @@ pub fn start_on_its_own() -> bool {
     let Ok(live) = live.dyn_into::<web_sys::HtmlElement>() else {
         return false;
     };
+    // Where the page stands: the browser may scroll while two screens are on it for a moment.
+    let window = window();
+    let scrolled = (
+        window.scroll_x().unwrap_or(0.0),
+        window.scroll_y().unwrap_or(0.0),
+    );
     if drawn.before_with_node_1(&live).is_err() {
         return false;
     }
@@ -158,7 +164,9 @@ pub fn start_on_its_own() -> bool {
             .flatten()
             .and_then(|e| e.dyn_into::<web_sys::HtmlInputElement>().ok());
         if let Some(new) = new {
-            let _ = new.focus();
+            let options = web_sys::FocusOptions::new();
+            options.set_prevent_scroll(true);
+            let _ = new.focus_with_options(&options);
             let (start, end) = (old.selection_start(), old.selection_end());
             if let (Ok(Some(start)), Ok(Some(end))) = (start, end) {
                 let _ = new.set_selection_range(start, end);
@@ -167,6 +175,7 @@ pub fn start_on_its_own() -> bool {
     }
     drawn.remove();
     live.set_id(SCREEN_ID);
+    window.scroll_to_with_x_and_y(scrolled.0, scrolled.1);
     true
 }
 
