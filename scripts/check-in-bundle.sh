@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# The check-in page's own bundle (issue 21; frontend/check-in, the app with only the check-in
-# route): built after the app's `cargo leptos build`, then its JS and wasm (with their Brotli
+# The check-in page's own bundle (issue 21; frontend/check-in, the check-in screen drawn on its
+# own): built after the app's `cargo leptos build`, then its JS and wasm (with their Brotli
 # and gzip copies) are copied into the app's site as check-in.HASH.js and check-in.HASH.wasm.
 # The server finds them through check-in-hash.txt, which the build writes beside the server
 # binary; without them /check-in loads the whole app, as every other page does.

@@ -262,7 +262,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     provide_context(PageBundle(
         use_context::<axum::http::request::Parts>()
             .filter(|parts| parts.uri.path() == "/check-in")
-            .and_then(|_| check_in_bundle(&options)),
+            .and_then(|_| CHECK_IN_BUNDLE.get().cloned()),
     ));
     view! {
         <!DOCTYPE html>
@@ -329,7 +329,7 @@ pub fn App() -> impl IntoView {
 
 /// The scripts that bring the page to life: Leptos's, loading the whole app's wasm, except on
 /// the check-in page, which loads its own small bundle when the build made one
-/// ([`check_in_bundle`]): that page works as the server drew it, and the bundle then replaces
+/// ([`CHECK_IN_BUNDLE`]): that page works as the server drew it, and the bundle then replaces
 /// its check-in screen with a live one (`pages::check_in::start_on_its_own`).
 #[component]
 fn PageScripts(options: LeptosOptions) -> impl IntoView {
@@ -358,8 +358,7 @@ pub fn on_check_in_bundle() -> bool {
     false
 }
 
-/// The file names of the check-in page's own bundle, from the hash file its build writes
-/// beside the server binary (`check-in-hash.txt`, lines `js: …` and `wasm: …`).
+/// The file names of the check-in page's own bundle (`check-in.HASH.js` and `.wasm`).
 #[cfg(feature = "ssr")]
 #[derive(Clone, Debug, PartialEq)]
 pub struct CheckInBundle {
@@ -367,30 +366,14 @@ pub struct CheckInBundle {
     pub wasm: String,
 }
 
+/// The check-in page's own bundle, if the build made one: set by the server at start-up from
+/// the hash file its build writes beside the binary (`server::files::check_in_bundle`), as
+/// [`BUILD_ID`] is. Unset, /check-in loads the whole app like every other page.
+#[cfg(feature = "ssr")]
+pub static CHECK_IN_BUNDLE: std::sync::OnceLock<CheckInBundle> = std::sync::OnceLock::new();
+
 #[cfg(feature = "ssr")]
 impl CheckInBundle {
-    /// Reads a hash file; `None` if it does not name both files.
-    pub fn from_hash_file(text: &str) -> Option<Self> {
-        let hash = |key: &str| {
-            text.lines()
-                .filter_map(|line| line.split_once(':'))
-                .find(|(file, _)| file.trim() == key)
-                .map(|(_, hash)| hash.trim().to_string())
-                // As cargo-leptos writes them (an MD5 in unpadded base64url): the names go
-                // into a script and a path.
-                .filter(|hash| {
-                    hash.len() == 22
-                        && hash
-                            .bytes()
-                            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-                })
-        };
-        Some(CheckInBundle {
-            js: format!("check-in.{}.js", hash("js")?),
-            wasm: format!("check-in.{}.wasm", hash("wasm")?),
-        })
-    }
-
     /// Like Leptos's `HydrationScripts`, for this bundle: the files asked for early, then
     /// loaded and started by a module script with the page's nonce.
     fn scripts(&self, pkg: &str) -> impl IntoView {
@@ -405,70 +388,5 @@ impl CheckInBundle {
             <link rel="preload" href=wasm r#as="fetch" r#type="application/wasm" crossorigin="anonymous" />
             <script type="module" nonce=nonce>{start}</script>
         }
-    }
-}
-
-/// The check-in page's own bundle, read once; `None` (the page then loads the whole app) when
-/// the build made none or its files are not in the site.
-#[cfg(feature = "ssr")]
-pub fn check_in_bundle(options: &LeptosOptions) -> Option<CheckInBundle> {
-    static BUNDLE: std::sync::OnceLock<Option<CheckInBundle>> = std::sync::OnceLock::new();
-    BUNDLE
-        .get_or_init(|| {
-            let hash_file = std::env::current_exe()
-                .ok()?
-                .parent()?
-                .join("check-in-hash.txt");
-            let bundle = std::fs::read_to_string(&hash_file)
-                .ok()
-                .and_then(|text| CheckInBundle::from_hash_file(&text));
-            let Some(bundle) = bundle else {
-                tracing::warn!(
-                    "no check-in bundle ({} missing or incomplete): /check-in loads the whole app",
-                    hash_file.display()
-                );
-                return None;
-            };
-            let pkg = std::path::Path::new(options.site_root.as_ref())
-                .join(options.site_pkg_dir.as_ref());
-            if !pkg.join(&bundle.js).is_file() || !pkg.join(&bundle.wasm).is_file() {
-                tracing::warn!(
-                    "the check-in bundle's files are not in {}: /check-in loads the whole app",
-                    pkg.display()
-                );
-                return None;
-            }
-            Some(bundle)
-        })
-        .clone()
-}
-
-#[cfg(all(test, feature = "ssr"))]
-mod tests {
-    use super::CheckInBundle;
-
-    /// The names come from the hash file cargo-leptos writes for the check-in bundle's build;
-    /// a file without both hashes names no bundle (the page then loads the whole app).
-    #[test]
-    fn the_check_in_bundle_is_named_by_its_hash_file() {
-        let written = "js: mDNfj-E6bQ8Hd8iyg8WYBQ\nwasm: 0lF1orQgPqrRe_qWX0-B1g\ncss: 1B2M2Y8AsgTpgAmY7PhCfg\n\
-                       manifest: mZFLkyvTelC5g8XnyQrpOw\nsplit: X58h6BIP4J_EBtu-ligRjg\n";
-        assert_eq!(
-            CheckInBundle::from_hash_file(written),
-            Some(CheckInBundle {
-                js: "check-in.mDNfj-E6bQ8Hd8iyg8WYBQ.js".into(),
-                wasm: "check-in.0lF1orQgPqrRe_qWX0-B1g.wasm".into(),
-            })
-        );
-        assert_eq!(CheckInBundle::from_hash_file("js: abc\n"), None);
-        assert_eq!(CheckInBundle::from_hash_file("js: abc\nwasm: \n"), None);
-        // Not a hash as cargo-leptos writes one: refused rather than written into the page.
-        assert_eq!(
-            CheckInBundle::from_hash_file(
-                "js: mDNfj-E6bQ8Hd8iyg8WYBQ\nwasm: 0lF1orQgPqrRe_qWX0\"</script>\n"
-            ),
-            None
-        );
-        assert_eq!(CheckInBundle::from_hash_file(""), None);
     }
 }

@@ -91,12 +91,62 @@ fn content_hash_in(name: &str) -> Option<&str> {
     if parts.len() < 3 {
         return None;
     }
-    parts[1..parts.len() - 1].iter().copied().find(|part| {
-        part.len() == 22
-            && part
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-            && part.bytes().any(|b| b != b'_')
+    parts[1..parts.len() - 1]
+        .iter()
+        .copied()
+        .find(|part| is_content_hash(part))
+}
+
+/// A hash as cargo-leptos writes one into names and hash files: an MD5 in unpadded base64url
+/// (22 characters; not the split loader's placeholder of 22 underscores).
+fn is_content_hash(part: &str) -> bool {
+    part.len() == 22
+        && part
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        && part.bytes().any(|b| b != b'_')
+}
+
+/// The check-in page's own bundle (`scripts/check-in-bundle.sh`), named by the hash file its
+/// build writes beside the server binary (`check-in-hash.txt`, lines `js: …` and `wasm: …`);
+/// `None`, said in the log, when there is none or its files are not in the site — the page then
+/// loads the whole app.
+pub fn check_in_bundle(options: &LeptosOptions) -> Option<app::app::CheckInBundle> {
+    let path = hash_file(options).with_file_name("check-in-hash.txt");
+    let Some(bundle) = std::fs::read_to_string(&path)
+        .ok()
+        .and_then(|text| check_in_bundle_named_in(&text))
+    else {
+        tracing::warn!(
+            "no check-in bundle ({} missing or incomplete): /check-in loads the whole app",
+            path.display()
+        );
+        return None;
+    };
+    let pkg = Path::new(options.site_root.as_ref()).join(options.site_pkg_dir.as_ref());
+    if !pkg.join(&bundle.js).is_file() || !pkg.join(&bundle.wasm).is_file() {
+        tracing::warn!(
+            "the check-in bundle's files are not in {}: /check-in loads the whole app",
+            pkg.display()
+        );
+        return None;
+    }
+    Some(bundle)
+}
+
+/// The bundle's file names from its hash file; `None` unless it names both files by hashes
+/// as cargo-leptos writes them (the names go into a script and a path).
+fn check_in_bundle_named_in(text: &str) -> Option<app::app::CheckInBundle> {
+    let hash = |key: &str| {
+        text.lines()
+            .filter_map(|line| line.split_once(':'))
+            .find(|(file, _)| file.trim() == key)
+            .map(|(_, hash)| hash.trim())
+            .filter(|hash| is_content_hash(hash))
+    };
+    Some(app::app::CheckInBundle {
+        js: format!("check-in.{}.js", hash("js")?),
+        wasm: format!("check-in.{}.wasm", hash("wasm")?),
     })
 }
 
@@ -159,7 +209,32 @@ pub fn build_id(options: &LeptosOptions) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::{content_hash_in, md5_name, named_by_content};
+    use super::{check_in_bundle_named_in, content_hash_in, md5_name, named_by_content};
+
+    /// The names come from the hash file cargo-leptos writes for the check-in bundle's build;
+    /// a file without both hashes names no bundle (the page then loads the whole app).
+    #[test]
+    fn the_check_in_bundle_is_named_by_its_hash_file() {
+        let written = "js: mDNfj-E6bQ8Hd8iyg8WYBQ\nwasm: 0lF1orQgPqrRe_qWX0-B1g\ncss: 1B2M2Y8AsgTpgAmY7PhCfg\n\
+                       manifest: mZFLkyvTelC5g8XnyQrpOw\nsplit: X58h6BIP4J_EBtu-ligRjg\n";
+        assert_eq!(
+            check_in_bundle_named_in(written),
+            Some(app::app::CheckInBundle {
+                js: "check-in.mDNfj-E6bQ8Hd8iyg8WYBQ.js".into(),
+                wasm: "check-in.0lF1orQgPqrRe_qWX0-B1g.wasm".into(),
+            })
+        );
+        assert_eq!(check_in_bundle_named_in("js: abc\n"), None);
+        assert_eq!(check_in_bundle_named_in("js: abc\nwasm: \n"), None);
+        // Not a hash as cargo-leptos writes one: refused rather than written into the page.
+        assert_eq!(
+            check_in_bundle_named_in(
+                "js: mDNfj-E6bQ8Hd8iyg8WYBQ\nwasm: 0lF1orQgPqrRe_qWX0\"</script>\n"
+            ),
+            None
+        );
+        assert_eq!(check_in_bundle_named_in(""), None);
+    }
 
     #[test]
     fn a_hash_is_found_only_where_cargo_leptos_puts_one() {

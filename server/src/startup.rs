@@ -69,6 +69,9 @@ impl Application {
         crate::snapshots::spawn_daily(db.clone());
         crate::webhooks::spawn(db.clone(), settings.webhooks);
         let _ = app::BUILD_ID.set(crate::files::build_id(&settings.leptos_options));
+        if let Some(bundle) = crate::files::check_in_bundle(&settings.leptos_options) {
+            let _ = app::app::CHECK_IN_BUNDLE.set(bundle);
+        }
         let addr = settings.leptos_options.site_addr;
         let listener = TcpListener::bind(addr)
             .await
